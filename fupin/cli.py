@@ -1,0 +1,95 @@
+"""The `fupin` program. Thin: parses arguments, sets Django up, calls services, maps outcomes to exit codes.
+
+Exit status: 0 success, 1 input rejected (a report is printed and nothing was saved), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class Rejected(Exception):
+    """The input was refused; the message is the report for the terminal."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
+    import django
+
+    django.setup()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fupin", description="扶贫 / poverty alleviation and monitoring system")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="fresh store + realistic synthetic county + web server")
+    d.add_argument("--households", type=int, default=20_000)
+    d.add_argument("--seed", type=int, default=2024)
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--no-serve", action="store_true", help="build the data, do not start the server")
+
+    s = sub.add_parser("serve", help="run the web application")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--threads", type=int, default=8)
+
+    sub.add_parser("init", help="create or upgrade the store, load region codes")
+
+    t = sub.add_parser("template", help="write an empty import workbook")
+    t.add_argument("kind", choices=["households"])
+    t.add_argument("out", type=Path)
+
+    i = sub.add_parser("import", help="import regions, population or households")
+    isub = i.add_subparsers(dest="kind", required=True)
+    ir = isub.add_parser("regions")
+    ir.add_argument("file", type=Path)
+    ip = isub.add_parser("population")
+    ip.add_argument("file", type=Path)
+    ih = isub.add_parser("households")
+    ih.add_argument("file", type=Path)
+    ih.add_argument("--year", type=int)
+    ih.add_argument("--skip-invalid", action="store_true")
+    ih.add_argument("--errors", type=Path, help="errors workbook (default: FILE-errors.xlsx)")
+    ih.add_argument("--user", help="act as this account (its region scope applies)")
+
+    st = sub.add_parser("stats", help="counts, incidence, income")
+    st.add_argument("--year", type=int, required=True)
+    st.add_argument("--region", help="region code (default: the whole store)")
+    st.add_argument("--by", choices=["province", "city", "county", "township", "village"])
+    st.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
+    st.add_argument("--out", type=Path)
+    st.add_argument("--user", help="act as this account (its region scope applies)")
+
+    c = sub.add_parser("createuser", help="an account scoped to a region")
+    c.add_argument("username")
+    c.add_argument("--role", required=True)
+    c.add_argument("--region", help="region code; omit for nationwide")
+    c.add_argument("--password", help="default: FUPIN_PASSWORD, else asked on the terminal")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_django()
+    from fupin.core import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return handler(args) or EXIT_OK
+    except Rejected as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REJECTED
+    except commands.UsageError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

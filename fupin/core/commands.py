@@ -1,0 +1,74 @@
+"""Dispatch of the `fupin` sub-commands to the apps that own them (each app has a cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+class UsageError(Exception):
+    """Bad arguments (exit status 2)."""
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from fupin.core.setup import init_store
+
+    init_store(verbose=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from fupin.core.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from fupin.core.server import serve
+
+    return serve(args.host, args.port, threads=args.threads)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from fupin.registry.template import write_template
+
+    write_template(args.out)
+    print(args.out)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.kind == "regions":
+        from fupin.regions.cli import import_regions_command
+
+        return import_regions_command(args)
+    if args.kind == "population":
+        from fupin.regions.cli import import_population_command
+
+        return import_population_command(args)
+    from fupin.registry.cli import import_households_command
+
+    return import_households_command(args)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from fupin.registry.cli import stats_command
+
+    return stats_command(args)
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from fupin.accounts.cli import createuser_command
+
+    return createuser_command(args)
+
+
+def user_from_arg(username: str | None):
+    """The account a CLI command acts as: its region scope applies (None = the operator, unscoped)."""
+    if not username:
+        return None
+    from fupin.accounts.models import User
+
+    try:
+        return User.objects.select_related("region").get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise UsageError(f"没有该用户 / no such active user: {username}") from None

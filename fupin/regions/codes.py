@@ -1,0 +1,55 @@
+"""Administrative division codes: GB/T 2260 (6 digits) and the statistics bureau's 12-digit codes.
+
+Every region is stored under its 12-digit code (省 110000000000, 县 110101000000, 乡 110101001000,
+村 110101001001). Because the code is hierarchical, a region's subtree is every code that starts with
+its *prefix* (2, 4, 6, 9 or 12 digits): scoping a query is one indexed `LIKE 'prefix%'`.
+"""
+
+from __future__ import annotations
+
+PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE = 1, 2, 3, 4, 5
+LEVEL_PREFIX_LEN = {PROVINCE: 2, CITY: 4, COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12}
+LEVEL_NAMES = {
+    PROVINCE: ("省", "Province"),
+    CITY: ("市", "Prefecture"),
+    COUNTY: ("县", "County"),
+    TOWNSHIP: ("乡", "Township"),
+    VILLAGE: ("村", "Village"),
+}
+
+
+class RegionCodeError(ValueError):
+    pass
+
+
+def normalise(code: str) -> str:
+    """A 2/4/6/9/12-digit code (or a 6-digit one padded with zeros) → 12 digits."""
+    code = str(code).strip()
+    if code.endswith(".0"):
+        code = code[:-2]
+    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
+        raise RegionCodeError(code)
+    return code.ljust(12, "0")
+
+
+def level_of(code12: str) -> int:
+    if code12[9:] != "000":
+        return VILLAGE
+    if code12[6:9] != "000":
+        return TOWNSHIP
+    if code12[4:6] != "00":
+        return COUNTY
+    if code12[2:4] != "00":
+        return CITY
+    return PROVINCE
+
+
+def prefix_of(code12: str) -> str:
+    return code12[: LEVEL_PREFIX_LEN[level_of(code12)]]
+
+
+def parent_of(code12: str) -> str | None:
+    level = level_of(code12)
+    if level == PROVINCE:
+        return None
+    return code12[: LEVEL_PREFIX_LEN[level - 1]].ljust(12, "0")

@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fupin.regions import codes
+
+
+class Region(models.Model):
+    """行政区划 — one node of the 省-市-县-乡-村 tree, keyed by its 12-digit code."""
+
+    LEVEL_CHOICES = [(level, f"{zh} / {en}") for level, (zh, en) in codes.LEVEL_NAMES.items()]
+
+    code = models.CharField(_("code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES, db_index=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Prefix of the code that every descendant shares (2/4/6/9/12 digits); scoping filters on it.
+    prefix = models.CharField(max_length=12, db_index=True)
+    is_poor = models.BooleanField(_("poor village/county"), default=False)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def level_name(self) -> str:
+        return codes.LEVEL_NAMES[self.level][0]
+
+    def save(self, *args, **kwargs):
+        self.prefix = codes.prefix_of(self.code)
+        super().save(*args, **kwargs)
+
+    def ancestors(self) -> list["Region"]:
+        """From the province down to the parent (one query)."""
+        wanted = []
+        code = codes.parent_of(self.code)
+        while code:
+            wanted.append(code)
+            code = codes.parent_of(code)
+        found = {r.code: r for r in Region.objects.filter(code__in=wanted)}
+        return [found[c] for c in reversed(wanted) if c in found]
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+
+class RegionPopulation(models.Model):
+    """农业户籍人口 — the denominator of incidence for one region and year."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="populations")
+    year = models.PositiveSmallIntegerField(_("year"))
+    rural_population = models.PositiveIntegerField(_("rural registered population"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="uniq_region_year_population")]
+        ordering = ["region", "year"]

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from fupin.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("", include("fupin.core.urls")),
+    path("accounts/", include("fupin.accounts.urls")),
+    path("regions/", include("fupin.regions.urls")),
+    path("registry/", include("fupin.registry.urls")),
+]
