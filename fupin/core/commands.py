@@ -51,7 +51,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from fupin.registry.cli import stats_command
+    from fupin.core.stats import stats_command
 
     return stats_command(args)
 

@@ -1,0 +1,490 @@
+"""The one validation path of the registry: workbook rows, form posts and API bodies all come here.
+
+Input is two all-string frames keyed by the workbook keys (`columns.py`) plus `_row` (the row number the
+person sees: the Excel row, or 1 for a form). Every check is a vectorised Polars expression over the
+whole input; the result carries the typed frames and *every* problem (sheet, row, field, value, rule,
+Chinese and English message), not just the first. Pure Polars: no Django import, so the caller loads
+what is needed from the store into a `Context` first (`selectors.load_context`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from fupin import codes
+from fupin.registry.columns import (
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_SHEET,
+    MEMBER_COLUMNS,
+    MEMBER_SHEET,
+    OPTIONAL_MEMBER_COLUMNS,
+    Column,
+)
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+EXCEL_EPOCH = date(1899, 12, 30)
+PROBLEM_SCHEMA = {
+    "sheet": pl.String, "row": pl.Int64, "household_no": pl.String, "field": pl.String,
+    "column": pl.String, "value": pl.String, "rule": pl.String, "severity": pl.String,
+    "message_zh": pl.String, "message_en": pl.String,
+}
+_COLUMNS = {c.key: c for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS, *OPTIONAL_MEMBER_COLUMNS)}
+
+
+@dataclass
+class Context:
+    """What validation needs to know about the store, loaded by the caller for the input at hand."""
+
+    villages: set[str] = field(default_factory=set)  # village codes inside the user's scope
+    out_of_scope_villages: set[str] = field(default_factory=set)  # known villages outside it
+    existing_households: set[str] = field(default_factory=set)  # household_no in scope
+    out_of_scope_households: set[str] = field(default_factory=set)  # household_no outside the scope
+    # id_number, household_no of stored members whose ID appears in the input
+    existing_members: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"id_number": pl.String, "household_no": pl.String}))
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class Validated:
+    households: pl.DataFrame
+    members: pl.DataFrame
+    problems: pl.DataFrame
+    rejected: set[str]
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        return self.problems.filter(pl.col("severity") == "error")
+
+    @property
+    def ok(self) -> bool:
+        return self.errors.is_empty()
+
+
+# ---------------------------------------------------------------- cleaning -------------------------------
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(" ", "")
+
+
+def clean(key: str) -> pl.Expr:
+    """Full-width → ASCII, ideographic and stray spaces trimmed; blank → null."""
+    e = pl.col(key).cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    return pl.when(e == "").then(None).otherwise(e)
+
+
+def compact(key: str) -> pl.Expr:
+    """As `clean`, with every inner space removed too (codes, numbers, IDs)."""
+    return clean(key).str.replace_all(r"\s+", "")
+
+
+def _code_lookup(codelist: codes.CodeList) -> dict[str, str]:
+    return {_nfkc(k): v for k, v in codelist.lookup().items()}
+
+
+def code_expr(key: str, codelist: codes.CodeList) -> pl.Expr:
+    m = _code_lookup(codelist)
+    raw = compact(key)
+    return pl.coalesce(raw.replace_strict(m, default=None, return_dtype=pl.String),
+                       raw.str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String))
+
+
+def number_expr(key: str) -> pl.Expr:
+    """Amounts and counts as people type them: '1,200.50', '１２００', '1200元', '¥1200'."""
+    return compact(key).str.replace_all(r"[,，元¥￥]", "").cast(pl.Float64, strict=False)
+
+
+def int_expr(key: str) -> pl.Expr:
+    n = number_expr(key)
+    return pl.when(n == n.floor()).then(n).otherwise(None).cast(pl.Int64, strict=False)
+
+
+def date_expr(key: str) -> pl.Expr:
+    """ISO and Chinese dates, YYYYMMDD, and Excel serial day numbers."""
+    raw = compact(key).str.replace(r"\.0+$", "")
+    serial = pl.when(raw.str.contains(r"^\d{1,5}$")).then(raw.cast(pl.Int64, strict=False))
+    text = (raw.str.replace_all(r"[年月/.]", "-").str.replace_all("日", "").str.replace(r"[ T].*$", ""))
+    return pl.coalesce(
+        pl.when(serial >= 61).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)),
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        raw.str.strptime(pl.Date, "%Y%m%d", strict=False),
+    )
+
+
+def phone_expr(key: str) -> pl.Expr:
+    return compact(key).str.replace_all(r"[-()（）]", "").str.replace(r"^(\+?86)(1\d{10})$", "$2")
+
+
+# ---------------------------------------------------------------- ID numbers (GB 11643) ------------------
+
+def _check_digit(first17: pl.Expr) -> pl.Expr:
+    total = pl.sum_horizontal(
+        [first17.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(ID_WEIGHTS)])
+    return (total % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), default=None, return_dtype=pl.String)
+
+
+def id_columns(key: str, today: date) -> list[pl.Expr]:
+    """Parse an ID column into id18, disability certificate, birth date, sex and the first problem found.
+
+    15-digit (first-generation) numbers are upgraded to 18 digits, which is unambiguous. 20/22-digit
+    disability-certificate numbers (残疾人证) are the 18-digit ID plus category and grade. The region part is
+    not checked: it is where the ID was issued, which may not have existed at birth (ECOSYSTEM.md trap 1).
+    """
+    s = compact(key).str.to_uppercase()
+    scientific = s.str.contains(r"^\d+(\.\d+)?E\+?\d+$")
+    s = s.str.replace(r"\.0+$", "")
+    n = s.str.len_chars()
+    shape_ok = (s.str.contains(r"^\d{15}$") | s.str.contains(r"^\d{17}[\dX]$")
+                | s.str.contains(r"^\d{17}[\dX]\d{2}(\d{2})?$"))
+    first17 = pl.when(n == 15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).otherwise(s.str.slice(0, 17))
+    expected = _check_digit(first17)
+    id18 = pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18))
+    birth = first17.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    cert_ok = (n < 20) | (s.str.slice(18, 1).is_in(list("1234567")) & s.str.slice(19, 1).is_in(list("1234")))
+    lost_digits = (n == 18) & s.str.ends_with("000")
+    problem = (
+        pl.when(s.is_null()).then(None)
+        .when(scientific).then(pl.lit("id.as_number"))
+        .when(~shape_ok).then(pl.lit("id.shape"))
+        .when(birth.is_null() | (birth < date(1900, 1, 1))).then(pl.lit("id.birth_date"))
+        .when(birth > pl.lit(today)).then(pl.lit("id.future"))
+        .when((n >= 18) & (s.str.slice(17, 1) != expected) & lost_digits).then(pl.lit("id.as_number"))
+        .when((n >= 18) & (s.str.slice(17, 1) != expected)).then(pl.lit("id.checksum"))
+        .when(~cert_ok).then(pl.lit("id.disability_suffix"))
+    )
+    sex = pl.when(first17.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2"))
+    return [
+        id18.alias("_id18"),
+        pl.when(n >= 20).then(s).alias("_cert"),
+        birth.alias("_id_birth"),
+        sex.alias("_id_sex"),
+        expected.alias("_id_expected"),
+        problem.alias("_id_problem"),
+    ]
+
+
+ID_MESSAGES = {
+    "id.as_number": ("证件号码被 Excel 当作数字保存，末几位已丢失；请把该列设为文本格式后重新录入",
+                     "the ID number was stored as a number by Excel and its last digits are lost; format the "
+                     "column as text and type the number again"),
+    "id.shape": ("证件号码应为18位（最后一位可为X）或15位；残疾人证号为20或22位",
+                 "an ID number has 18 characters (the last may be X) or 15 digits; a disability certificate "
+                 "number has 20 or 22"),
+    "id.birth_date": ("证件号码中的出生日期不是有效日期", "the birth date inside the ID number is not a real date"),
+    "id.future": ("证件号码中的出生日期晚于今天", "the birth date inside the ID number is in the future"),
+    "id.checksum": ("证件号码校验位错误", "the ID number's check digit is wrong"),
+    "id.disability_suffix": ("残疾人证号末位应为残疾类别(1-7)和等级(1-4)",
+                             "a disability certificate number ends with the category (1-7) and grade (1-4)"),
+}
+
+
+# ---------------------------------------------------------------- problems -------------------------------
+
+class _Problems:
+    """Collects problem frames; each check adds the rows where its condition holds."""
+
+    def __init__(self) -> None:
+        self.frames: list[pl.DataFrame] = []
+
+    def add(self, df: pl.DataFrame, cond: pl.Expr, *, sheet: str, key: str, rule: str,
+            zh: pl.Expr | str, en: pl.Expr | str, severity: str = "error", value: pl.Expr | None = None) -> None:
+        col = _COLUMNS.get(key)
+        hit = df.filter(cond.fill_null(False))
+        if hit.is_empty():
+            return
+        value_expr = value if value is not None else (
+            pl.col(key).cast(pl.String) if key in df.columns else pl.lit(None, pl.String))
+        self.frames.append(hit.select(
+            pl.lit(sheet).alias("sheet"),
+            pl.col("_row").cast(pl.Int64).alias("row"),
+            pl.col("household_no").cast(pl.String).alias("household_no") if "household_no" in hit.columns
+            else pl.lit(None, pl.String).alias("household_no"),
+            pl.lit(key).alias("field"),
+            pl.lit(col.zh if col else key).alias("column"),
+            value_expr.alias("value"),
+            pl.lit(rule).alias("rule"),
+            pl.lit(severity).alias("severity"),
+            (pl.lit(zh) if isinstance(zh, str) else zh).alias("message_zh"),
+            (pl.lit(en) if isinstance(en, str) else en).alias("message_en"),
+        ))
+
+    def frame(self) -> pl.DataFrame:
+        if not self.frames:
+            return pl.DataFrame(schema=PROBLEM_SCHEMA)
+        return pl.concat(self.frames).cast(PROBLEM_SCHEMA).sort("sheet", "row", "field", descending=[True, False, False])
+
+
+def _ensure_columns(df: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
+    missing = [pl.lit(None, pl.String).alias(c.key) for c in columns if c.key not in df.columns]
+    if "_row" not in df.columns:
+        missing.append(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("_row"))
+    return df.with_columns(missing) if missing else df
+
+
+def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str, p: _Problems) -> list[pl.Expr]:
+    """Parse every column by its kind; report required-but-blank and unparseable values. Returns typed exprs."""
+    typed: list[pl.Expr] = []
+    for c in columns:
+        if c.kind in ("id", "region"):
+            continue  # dedicated checks below
+        raw = clean(c.key)
+        if c.required:
+            p.add(df, raw.is_null(), sheet=sheet, key=c.key, rule="required",
+                  zh=f"{c.zh}不能为空", en=f"{c.label_en} is required")
+        if c.kind == "text":
+            typed.append(raw.str.replace_all(r"\s+", " ").alias(c.key))
+        elif c.kind == "code":
+            e = code_expr(c.key, c.codelist)
+            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="code.unknown",
+                  zh=f"{c.zh}不在代码表中（可选：{'、'.join(x.zh for x in c.codelist)}）",
+                  en=f"{c.label_en} is not in the code list ({', '.join(x.en for x in c.codelist)})")
+            typed.append(e.alias(c.key))
+        elif c.kind == "codes":
+            m = _code_lookup(c.codelist)
+            parts = compact(c.key).str.replace_all(r"[,;/、，；|]+", ",").str.strip_chars(",").str.split(",")
+            mapped = parts.list.eval(pl.coalesce(
+                pl.element().replace_strict(m, default=None, return_dtype=pl.String),
+                pl.element().str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String)))
+            bad = mapped.list.eval(pl.element().is_null()).list.any()
+            p.add(df, raw.is_not_null() & bad, sheet=sheet, key=c.key, rule="code.unknown",
+                  zh=f"{c.zh}含有不在代码表中的值", en=f"{c.label_en} has a value that is not in the code list")
+            typed.append(mapped.list.drop_nulls().list.unique(maintain_order=True).list.join(",").alias(c.key))
+        elif c.kind == "amount":
+            e = number_expr(c.key)
+            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="number.invalid",
+                  zh=f"{c.zh}不是有效金额", en=f"{c.label_en} is not a valid amount")
+            p.add(df, e < 0, sheet=sheet, key=c.key, rule="number.negative",
+                  zh=f"{c.zh}不能为负数", en=f"{c.label_en} cannot be negative")
+            p.add(df, e >= 1e9, sheet=sheet, key=c.key, rule="number.too_large",
+                  zh=f"{c.zh}超出合理范围", en=f"{c.label_en} is implausibly large")
+            typed.append(e.round(2).alias(c.key))
+        elif c.kind in ("int", "year"):
+            e = int_expr(c.key)
+            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="number.invalid",
+                  zh=f"{c.zh}应为整数", en=f"{c.label_en} must be a whole number")
+            if c.kind == "year":
+                p.add(df, (e < 1949) | (e > date.today().year + 1), sheet=sheet, key=c.key, rule="year.range",
+                      zh=f"{c.zh}应在1949年至今之间", en=f"{c.label_en} must be between 1949 and now")
+            typed.append(e.alias(c.key))
+        elif c.kind == "date":
+            e = date_expr(c.key)
+            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="date.invalid",
+                  zh=f"{c.zh}不是有效日期", en=f"{c.label_en} is not a valid date")
+            typed.append(e.alias(c.key))
+        elif c.kind == "phone":
+            e = phone_expr(c.key)
+            valid = e.str.contains(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
+            p.add(df, raw.is_not_null() & ~valid, sheet=sheet, key=c.key, rule="phone.invalid",
+                  zh="联系电话应为11位手机号或带区号的固定电话",
+                  en="the phone number must be an 11-digit mobile number or a landline with its area code")
+            typed.append(pl.when(valid).then(e).alias(c.key))
+    return typed
+
+
+# ---------------------------------------------------------------- the validator --------------------------
+
+def validate(households_raw: pl.DataFrame, members_raw: pl.DataFrame, ctx: Context, *,
+             year: int | None = None) -> Validated:
+    p = _Problems()
+    hh = _ensure_columns(households_raw, HOUSEHOLD_COLUMNS)
+    mm = _ensure_columns(members_raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS)
+    if year is not None:
+        hh = hh.with_columns(pl.coalesce(clean("year"), pl.lit(str(year))).alias("year"))
+    hh = hh.with_columns(compact("household_no").alias("household_no"))
+    mm = mm.with_columns(compact("household_no").alias("household_no"))
+
+    households = _validate_households(hh, ctx, p)
+    members = _validate_members(mm, ctx, p)
+    _cross_checks(households, members, ctx, p)
+
+    problems = _with_raw_values(p.frame(), {HOUSEHOLD_SHEET: hh, MEMBER_SHEET: mm})
+    errors = problems.filter(pl.col("severity") == "error")
+    rejected = set(errors["household_no"].drop_nulls().to_list())
+    return Validated(households=households, members=members, problems=problems, rejected=rejected)
+
+
+def _with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Show each problem with the value as it was typed, not as it was parsed."""
+    if problems.is_empty():
+        return problems
+    frames = []
+    for sheet, df in raw.items():
+        rows = problems.filter(pl.col("sheet") == sheet)["row"].unique()
+        keys = [c for c in df.columns if c in _COLUMNS]
+        frames.append(df.filter(pl.col("_row").cast(pl.Int64).is_in(rows.to_list()))
+                      .select(pl.col("_row").cast(pl.Int64).alias("row"), *[pl.col(k).cast(pl.String) for k in keys])
+                      .unpivot(index="row", variable_name="field", value_name="_raw")
+                      .with_columns(pl.lit(sheet).alias("sheet")))
+    typed = pl.concat(frames).unique(["sheet", "row", "field"], keep="first")
+    return (problems.join(typed, on=["sheet", "row", "field"], how="left", maintain_order="left")
+            .with_columns(pl.coalesce("_raw", "value").alias("value")).drop("_raw"))
+
+
+def _validate_households(hh: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFrame:
+    typed = _check_typed(hh, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, p)
+    raw_region = compact("region_code").str.replace(r"\.0+$", "")
+    region = pl.when(raw_region.str.contains(r"^\d{12}$")).then(raw_region)
+    p.add(hh, raw_region.is_null(), sheet=HOUSEHOLD_SHEET, key="region_code", rule="required",
+          zh="行政区划代码不能为空", en="the village code is required")
+    p.add(hh, raw_region.is_not_null() & region.is_null(), sheet=HOUSEHOLD_SHEET, key="region_code",
+          rule="region.shape", zh="行政区划代码应为12位村级统计用区划代码",
+          en="the region code must be a 12-digit village code")
+    known = region.is_in(list(ctx.villages))
+    outside = region.is_in(list(ctx.out_of_scope_villages))
+    p.add(hh, region.is_not_null() & outside, sheet=HOUSEHOLD_SHEET, key="region_code", rule="scope.region",
+          zh="该村不在您的管辖范围内", en="this village is outside your region")
+    p.add(hh, region.is_not_null() & ~known & ~outside, sheet=HOUSEHOLD_SHEET, key="region_code",
+          rule="region.unknown", zh="未知的村级区划代码，请先导入区划（fupin import regions）",
+          en="unknown village code; import the region list first (fupin import regions)")
+    p.add(hh, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=HOUSEHOLD_SHEET,
+          key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
+          en="this household belongs to a region outside yours")
+    out = hh.select(pl.col("_row"), region.alias("region_code"), *typed)
+    out = out.with_columns(
+        pl.col("water_safe").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean))
+
+    year = pl.col("year")
+    p.add(out, year > ctx.today.year, sheet=HOUSEHOLD_SHEET, key="year", rule="year.future",
+          zh="年度不能晚于今年", en="the year cannot be later than this year")
+    dup = pl.len().over("household_no", "year") > 1
+    p.add(out, pl.col("household_no").is_not_null() & year.is_not_null() & dup, sheet=HOUSEHOLD_SHEET,
+          key="year", rule="household.duplicate_year",
+          zh="同一户同一年度出现多行", en="the same household appears more than once for this year")
+    conflict = pl.col("region_code").n_unique().over("household_no") > 1
+    p.add(out, pl.col("household_no").is_not_null() & conflict, sheet=HOUSEHOLD_SHEET, key="region_code",
+          rule="household.region_conflict", zh="同一户在不同行中的行政区划代码不一致",
+          en="the same household has different village codes on different rows")
+    p.add(out, pl.col("exit_year") < pl.col("identified_year"), sheet=HOUSEHOLD_SHEET, key="exit_year",
+          rule="household.exit_before_identified", zh="脱贫年度早于识别年度",
+          en="the year of exit is before the year identified", severity="warning")
+    return out
+
+
+def _validate_members(mm: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFrame:
+    typed = _check_typed(mm, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS, MEMBER_SHEET, p)
+    id_raw = clean("id_number")
+    p.add(mm, id_raw.is_null(), sheet=MEMBER_SHEET, key="id_number", rule="required",
+          zh="证件号码不能为空", en="the ID number is required")
+    mm = mm.with_columns(id_columns("id_number", ctx.today))
+    for rule, (zh, en) in ID_MESSAGES.items():
+        if rule == "id.checksum":
+            zh_e = pl.format(zh + "（应为{}）", pl.col("_id_expected"))
+            en_e = pl.format(en + " (expected {})", pl.col("_id_expected"))
+        else:
+            zh_e, en_e = zh, en
+        p.add(mm, pl.col("_id_problem") == rule, sheet=MEMBER_SHEET, key="id_number", rule=rule, zh=zh_e, en=en_e)
+
+    out = mm.select(
+        pl.col("_row"),
+        pl.when(pl.col("_id_problem").is_null()).then(pl.col("_id18")).alias("id_number"),
+        pl.when(pl.col("_id_problem").is_null()).then(pl.col("_cert")).alias("disability_cert"),
+        pl.col("_id_birth").alias("_id_birth"), pl.col("_id_sex"),
+        *typed,
+    )
+    valid_id = pl.col("id_number").is_not_null()
+    sex_name = pl.col("_id_sex").replace_strict({"1": "男", "2": "女"}, default="")
+    sex_en = pl.col("_id_sex").replace_strict({"1": "male", "2": "female"}, default="")
+    p.add(out, valid_id & pl.col("sex").is_in(["1", "2"]) & (pl.col("sex") != pl.col("_id_sex")),
+          sheet=MEMBER_SHEET, key="sex", rule="sex.id_mismatch",
+          zh=pl.format("性别与证件号码不符（证件号码表明为{}）", sex_name),
+          en=pl.format("the sex contradicts the ID number (which says {})", sex_en))
+    p.add(out, valid_id & pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("_id_birth")),
+          sheet=MEMBER_SHEET, key="birth_date", rule="birth.id_mismatch",
+          zh=pl.format("出生日期与证件号码不符（证件号码为{}）", pl.col("_id_birth").cast(pl.String)),
+          en=pl.format("the date of birth contradicts the ID number (which says {})",
+                       pl.col("_id_birth").cast(pl.String)))
+    out = out.with_columns(
+        pl.when(pl.col("sex").is_in(["1", "2", "9"])).then(pl.col("sex"))
+        .when(valid_id).then(pl.col("_id_sex")).alias("sex"),
+        pl.when(valid_id).then(pl.col("_id_birth")).otherwise(pl.col("birth_date")).alias("birth_date"),
+    )
+    rel = pl.col("relation")
+    p.add(out, rel.is_in(list(codes.MALE_ONLY_RELATIONS)) & (pl.col("sex") == "2"), sheet=MEMBER_SHEET,
+          key="relation", rule="relation.sex", zh="与户主关系要求男性，但此人为女性",
+          en="the relation to the head is for a man, but this person is a woman")
+    p.add(out, rel.is_in(list(codes.FEMALE_ONLY_RELATIONS)) & (pl.col("sex") == "1"), sheet=MEMBER_SHEET,
+          key="relation", rule="relation.sex", zh="与户主关系要求女性，但此人为男性",
+          en="the relation to the head is for a woman, but this person is a man")
+    p.add(out, (pl.col("work_months") < 0) | (pl.col("work_months") > 12), sheet=MEMBER_SHEET,
+          key="work_months", rule="work_months.range", zh="务工时间应在0到12个月之间",
+          en="months worked away must be between 0 and 12")
+    p.add(out, pl.col("name").str.len_chars() > 50, sheet=MEMBER_SHEET, key="name", rule="name.too_long",
+          zh="姓名过长", en="the name is too long")
+
+    yes_no = {"1": True, "0": False}
+    return out.with_columns(
+        [pl.col(k).replace_strict(yes_no, default=None, return_dtype=pl.Boolean)
+         for k in ("medical_insurance", "pension_insurance", "dibao", "tekun")]
+    ).drop("_id_birth", "_id_sex")
+
+
+def _cross_checks(households: pl.DataFrame, members: pl.DataFrame, ctx: Context, p: _Problems) -> None:
+    """Checks across rows, sheets and the store: duplicates, heads, orphans, people already registered."""
+    # The same person more than once in the input (in one household or in two).
+    dups = (members.filter(pl.col("id_number").is_not_null())
+            .group_by("id_number").agg(pl.col("_row").alias("_rows"), pl.col("household_no").alias("_hhs"))
+            .filter(pl.col("_rows").list.len() > 1))
+    if not dups.is_empty():
+        m = members.join(dups, on="id_number", how="inner").with_columns(
+            pl.col("_rows").list.eval(pl.element().cast(pl.String)).alias("_rows_s"),
+            pl.col("_hhs").list.unique(maintain_order=True).alias("_hhs_s"))
+        p.add(m, pl.lit(True), sheet=MEMBER_SHEET, key="id_number", rule="member.duplicate",
+              zh=pl.format("同一人在表中出现多次（第{}行，户编号 {}）",
+                           pl.col("_rows_s").list.join("、"), pl.col("_hhs_s").list.join("、")),
+              en=pl.format("the same person appears more than once (rows {}, households {})",
+                           pl.col("_rows_s").list.join(", "), pl.col("_hhs_s").list.join(", ")))
+
+    # Already a member of another household in the store: a move is a membership change, not an import.
+    existing = ctx.existing_members.select(
+        pl.col("id_number").cast(pl.String), pl.col("household_no").cast(pl.String).alias("_stored_hh"))
+    m = members.join(existing, on="id_number", how="inner")
+    p.add(m, pl.col("_stored_hh") != pl.col("household_no"), sheet=MEMBER_SHEET, key="id_number",
+          rule="member.other_household",
+          zh=pl.format("此人已是户 {} 的成员；一人同时只能属于一户，迁移请办理成员变动", pl.col("_stored_hh")),
+          en=pl.format("this person is already a member of household {}; a person belongs to one household "
+                       "at a time — record a membership change instead", pl.col("_stored_hh")))
+
+    # Members whose household is neither in the 户 sheet nor in the store.
+    file_hh = households["household_no"].drop_nulls().unique().to_list()
+    known_hh = pl.col("household_no").is_in(file_hh) | pl.col("household_no").is_in(list(ctx.existing_households))
+    p.add(members, pl.col("household_no").is_not_null() & ~known_hh
+          & ~pl.col("household_no").is_in(list(ctx.out_of_scope_households)),
+          sheet=MEMBER_SHEET, key="household_no", rule="member.no_household",
+          zh="户编号在“户”表中不存在", en="the household number is not in the household sheet")
+    p.add(members, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=MEMBER_SHEET,
+          key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
+          en="this household belongs to a region outside yours")
+
+    # Heads: exactly one per new household; never two.
+    heads = members.filter(pl.col("household_no").is_not_null()).group_by("household_no").agg(
+        (pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
+    new_hh = households.filter(pl.col("household_no").is_not_null()
+                               & ~pl.col("household_no").is_in(list(ctx.existing_households)))
+    h = new_hh.join(heads, on="household_no", how="left")
+    p.add(h, pl.col("_n").is_null(), sheet=HOUSEHOLD_SHEET, key="household_no", rule="household.no_members",
+          zh="该户在“成员”表中没有成员", en="this household has no members in the member sheet")
+    p.add(h, pl.col("_n").is_not_null() & (pl.col("_heads") == 0), sheet=HOUSEHOLD_SHEET, key="household_no",
+          rule="household.no_head", zh="该户没有户主（与户主关系=户主）",
+          en="this household has no head (relation = head)")
+    many = members.join(heads.filter(pl.col("_heads") > 1), on="household_no", how="inner")
+    p.add(many, pl.col("relation") == "head", sheet=MEMBER_SHEET, key="relation", rule="household.many_heads",
+          zh=pl.format("该户有{}位户主，只能有一位", pl.col("_heads")),
+          en=pl.format("this household has {} heads; it must have exactly one", pl.col("_heads")))
+
+
+def problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
+    """Human-readable lines: 'sheet 第N行 column「value」: message'."""
+    lines = []
+    for r in problems.iter_rows(named=True):
+        value = "" if r["value"] is None else f"「{r['value']}」"
+        if lang.startswith("en"):
+            col = _COLUMNS[r["field"]].label_en if r["field"] in _COLUMNS else r["field"]
+            lines.append(f"{r['sheet']} row {r['row']} {col}{value}: {r['message_en']}")
+        else:
+            lines.append(f"{r['sheet']} 第{r['row']}行 {r['column']}{value}：{r['message_zh']}")
+    return lines
