@@ -8,7 +8,7 @@ import polars as pl
 from django.db.models import Max, Q, QuerySet
 
 from fupin.registry.models import Change, Household, HouseholdYear, Member
-from fupin.registry.validation import Context, id_columns
+from fupin.registry.validation import Context, parse_ids, prepare
 from fupin.regions.models import Region
 
 IN_BATCH = 5000  # keeps every IN (...) list under SQLite's parameter limit
@@ -112,8 +112,7 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
 
     ids: list[str] = []
     if "id_number" in members_raw.columns and members_raw.height:
-        ids = (members_raw.select(id_columns("id_number", ctx.today)[0])["_id18"].drop_nulls().unique()
-               .to_list())
+        ids = parse_ids(prepare(members_raw.select("id_number"), ["id_number"]), "id_number", ctx.today)["_id18"].drop_nulls().unique().to_list()
     rows = []
     for chunk in _in_batches(sorted(ids)):
         rows += list(Member.objects.filter(id_number__in=chunk, household__isnull=False)

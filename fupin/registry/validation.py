@@ -72,15 +72,22 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "")
 
 
+def prepare(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Add the cleaned spellings of each column once, for every later check to read:
+    `_c_<key>`: full-width → ASCII (NFKC), ideographic and stray spaces trimmed, blank → null;
+    `_k_<key>`: the same with every inner space removed (codes, numbers, IDs)."""
+    cleaned = [pl.col(k).cast(pl.String).str.normalize("NFKC").str.strip_chars().alias(f"_c_{k}") for k in keys]
+    df = df.with_columns(cleaned).with_columns(
+        [pl.when(pl.col(f"_c_{k}") == "").then(None).otherwise(pl.col(f"_c_{k}")).alias(f"_c_{k}") for k in keys])
+    return df.with_columns([pl.col(f"_c_{k}").str.replace_all(r"\s+", "").alias(f"_k_{k}") for k in keys])
+
+
 def clean(key: str) -> pl.Expr:
-    """Full-width → ASCII, ideographic and stray spaces trimmed; blank → null."""
-    e = pl.col(key).cast(pl.String).str.normalize("NFKC").str.strip_chars()
-    return pl.when(e == "").then(None).otherwise(e)
+    return pl.col(f"_c_{key}")
 
 
 def compact(key: str) -> pl.Expr:
-    """As `clean`, with every inner space removed too (codes, numbers, IDs)."""
-    return clean(key).str.replace_all(r"\s+", "")
+    return pl.col(f"_k_{key}")
 
 
 def _code_lookup(codelist: codes.CodeList) -> dict[str, str]:
@@ -128,44 +135,48 @@ def _check_digit(first17: pl.Expr) -> pl.Expr:
     return (total % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), default=None, return_dtype=pl.String)
 
 
-def id_columns(key: str, today: date) -> list[pl.Expr]:
-    """Parse an ID column into id18, disability certificate, birth date, sex and the first problem found.
+def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
+    """Add the parsed ID columns: `_id18`, `_cert`, `_id_birth`, `_id_sex`, `_id_expected`, `_id_problem`.
 
     15-digit (first-generation) numbers are upgraded to 18 digits, which is unambiguous. 20/22-digit
     disability-certificate numbers (残疾人证) are the 18-digit ID plus category and grade. The region part is
     not checked: it is where the ID was issued, which may not have existed at birth (ECOSYSTEM.md trap 1).
+    Built in stages so each intermediate column is computed once.
     """
-    s = compact(key).str.to_uppercase()
-    scientific = s.str.contains(r"^\d+(\.\d+)?E\+?\d+$")
-    s = s.str.replace(r"\.0+$", "")
-    n = s.str.len_chars()
+    s = pl.col("_id_s")
+    n = pl.col("_id_n")
+    first17 = pl.col("_id_17")
+    df = df.with_columns(compact(key).str.to_uppercase().alias("_id_s"))
+    df = df.with_columns(s.str.contains(r"^\d+(\.\d+)?E\+?\d+$").alias("_id_sci"),
+                         s.str.replace(r"\.0+$", "").alias("_id_s"))
+    df = df.with_columns(s.str.len_chars().alias("_id_n"))
+    df = df.with_columns(
+        pl.when(n == 15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).otherwise(s.str.slice(0, 17))
+        .alias("_id_17"))
+    df = df.with_columns(_check_digit(first17).alias("_id_expected"),
+                         first17.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("_id_birth"))
     shape_ok = (s.str.contains(r"^\d{15}$") | s.str.contains(r"^\d{17}[\dX]$")
                 | s.str.contains(r"^\d{17}[\dX]\d{2}(\d{2})?$"))
-    first17 = pl.when(n == 15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).otherwise(s.str.slice(0, 17))
-    expected = _check_digit(first17)
-    id18 = pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18))
-    birth = first17.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    birth, expected = pl.col("_id_birth"), pl.col("_id_expected")
     cert_ok = (n < 20) | (s.str.slice(18, 1).is_in(list("1234567")) & s.str.slice(19, 1).is_in(list("1234")))
-    lost_digits = (n == 18) & s.str.ends_with("000")
+    wrong = (n >= 18) & (s.str.slice(17, 1) != expected)
     problem = (
         pl.when(s.is_null()).then(None)
-        .when(scientific).then(pl.lit("id.as_number"))
+        .when(pl.col("_id_sci")).then(pl.lit("id.as_number"))
         .when(~shape_ok).then(pl.lit("id.shape"))
         .when(birth.is_null() | (birth < date(1900, 1, 1))).then(pl.lit("id.birth_date"))
         .when(birth > pl.lit(today)).then(pl.lit("id.future"))
-        .when((n >= 18) & (s.str.slice(17, 1) != expected) & lost_digits).then(pl.lit("id.as_number"))
-        .when((n >= 18) & (s.str.slice(17, 1) != expected)).then(pl.lit("id.checksum"))
+        .when(wrong & (n == 18) & s.str.ends_with("000")).then(pl.lit("id.as_number"))
+        .when(wrong).then(pl.lit("id.checksum"))
         .when(~cert_ok).then(pl.lit("id.disability_suffix"))
     )
-    sex = pl.when(first17.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2"))
-    return [
-        id18.alias("_id18"),
+    return df.with_columns(
+        pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18)).alias("_id18"),
         pl.when(n >= 20).then(s).alias("_cert"),
-        birth.alias("_id_birth"),
-        sex.alias("_id_sex"),
-        expected.alias("_id_expected"),
+        pl.when(first17.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1).then(pl.lit("1"))
+        .otherwise(pl.lit("2")).alias("_id_sex"),
         problem.alias("_id_problem"),
-    ]
+    ).drop("_id_s", "_id_sci", "_id_n", "_id_17")
 
 
 ID_MESSAGES = {
@@ -226,64 +237,74 @@ def _ensure_columns(df: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFra
     return df.with_columns(missing) if missing else df
 
 
-def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str, p: _Problems) -> list[pl.Expr]:
-    """Parse every column by its kind; report required-but-blank and unparseable values. Returns typed exprs."""
+def _typed_expr(c: Column) -> pl.Expr:
+    raw = clean(c.key)
+    if c.kind == "text":
+        return raw.str.replace_all(r"\s+", " ")
+    if c.kind == "code":
+        return code_expr(c.key, c.codelist)
+    if c.kind == "codes":
+        m = _code_lookup(c.codelist)
+        parts = compact(c.key).str.replace_all(r"[,;/、，；|]+", ",").str.strip_chars(",").str.split(",")
+        return parts.list.eval(pl.coalesce(
+            pl.element().replace_strict(m, default=None, return_dtype=pl.String),
+            pl.element().str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String)))
+    if c.kind == "amount":
+        return number_expr(c.key).round(2)
+    if c.kind in ("int", "year"):
+        return int_expr(c.key)
+    if c.kind == "date":
+        return date_expr(c.key)
+    if c.kind == "phone":
+        return phone_expr(c.key)
+    raise ValueError(c.kind)
+
+
+def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str,
+                 p: _Problems) -> tuple[pl.DataFrame, list[pl.Expr]]:
+    """Parse every column by its kind (once, into `_t_<key>`); report required-but-blank and unparseable
+    values. Returns the frame and the expressions selecting the typed columns under their keys."""
+    columns = tuple(c for c in columns if c.kind not in ("id", "region"))  # dedicated checks elsewhere
+    df = df.with_columns([_typed_expr(c).alias(f"_t_{c.key}") for c in columns])
     typed: list[pl.Expr] = []
     for c in columns:
-        if c.kind in ("id", "region"):
-            continue  # dedicated checks below
-        raw = clean(c.key)
+        raw, e = clean(c.key), pl.col(f"_t_{c.key}")
         if c.required:
             p.add(df, raw.is_null(), sheet=sheet, key=c.key, rule="required",
                   zh=f"{c.zh}不能为空", en=f"{c.label_en} is required")
-        if c.kind == "text":
-            typed.append(raw.str.replace_all(r"\s+", " ").alias(c.key))
-        elif c.kind == "code":
-            e = code_expr(c.key, c.codelist)
+        if c.kind == "code":
             p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="code.unknown",
                   zh=f"{c.zh}不在代码表中（可选：{'、'.join(x.zh for x in c.codelist)}）",
                   en=f"{c.label_en} is not in the code list ({', '.join(x.en for x in c.codelist)})")
-            typed.append(e.alias(c.key))
         elif c.kind == "codes":
-            m = _code_lookup(c.codelist)
-            parts = compact(c.key).str.replace_all(r"[,;/、，；|]+", ",").str.strip_chars(",").str.split(",")
-            mapped = parts.list.eval(pl.coalesce(
-                pl.element().replace_strict(m, default=None, return_dtype=pl.String),
-                pl.element().str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String)))
-            bad = mapped.list.eval(pl.element().is_null()).list.any()
-            p.add(df, raw.is_not_null() & bad, sheet=sheet, key=c.key, rule="code.unknown",
+            p.add(df, raw.is_not_null() & e.list.eval(pl.element().is_null()).list.any(), sheet=sheet,
+                  key=c.key, rule="code.unknown",
                   zh=f"{c.zh}含有不在代码表中的值", en=f"{c.label_en} has a value that is not in the code list")
-            typed.append(mapped.list.drop_nulls().list.unique(maintain_order=True).list.join(",").alias(c.key))
+            e = e.list.drop_nulls().list.unique(maintain_order=True).list.join(",")
         elif c.kind == "amount":
-            e = number_expr(c.key)
             p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="number.invalid",
                   zh=f"{c.zh}不是有效金额", en=f"{c.label_en} is not a valid amount")
             p.add(df, e < 0, sheet=sheet, key=c.key, rule="number.negative",
                   zh=f"{c.zh}不能为负数", en=f"{c.label_en} cannot be negative")
             p.add(df, e >= 1e9, sheet=sheet, key=c.key, rule="number.too_large",
                   zh=f"{c.zh}超出合理范围", en=f"{c.label_en} is implausibly large")
-            typed.append(e.round(2).alias(c.key))
         elif c.kind in ("int", "year"):
-            e = int_expr(c.key)
             p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="number.invalid",
                   zh=f"{c.zh}应为整数", en=f"{c.label_en} must be a whole number")
             if c.kind == "year":
                 p.add(df, (e < 1949) | (e > date.today().year + 1), sheet=sheet, key=c.key, rule="year.range",
                       zh=f"{c.zh}应在1949年至今之间", en=f"{c.label_en} must be between 1949 and now")
-            typed.append(e.alias(c.key))
         elif c.kind == "date":
-            e = date_expr(c.key)
             p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="date.invalid",
                   zh=f"{c.zh}不是有效日期", en=f"{c.label_en} is not a valid date")
-            typed.append(e.alias(c.key))
         elif c.kind == "phone":
-            e = phone_expr(c.key)
             valid = e.str.contains(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
             p.add(df, raw.is_not_null() & ~valid, sheet=sheet, key=c.key, rule="phone.invalid",
                   zh="联系电话应为11位手机号或带区号的固定电话",
                   en="the phone number must be an 11-digit mobile number or a landline with its area code")
-            typed.append(pl.when(valid).then(e).alias(c.key))
-    return typed
+            e = pl.when(valid).then(e)
+        typed.append(e.alias(c.key))
+    return df, typed
 
 
 # ---------------------------------------------------------------- the validator --------------------------
@@ -294,9 +315,11 @@ def validate(households_raw: pl.DataFrame, members_raw: pl.DataFrame, ctx: Conte
     hh = _ensure_columns(households_raw, HOUSEHOLD_COLUMNS)
     mm = _ensure_columns(members_raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS)
     if year is not None:
-        hh = hh.with_columns(pl.coalesce(clean("year"), pl.lit(str(year))).alias("year"))
-    hh = hh.with_columns(compact("household_no").alias("household_no"))
-    mm = mm.with_columns(compact("household_no").alias("household_no"))
+        hh = hh.with_columns(pl.when(pl.col("year").str.strip_chars().str.len_chars() > 0).then(pl.col("year"))
+                             .otherwise(pl.lit(str(year))).alias("year"))
+    household_no = pl.col("household_no").str.normalize("NFKC").str.replace_all(r"\s+", "")
+    hh = hh.with_columns(pl.when(household_no != "").then(household_no).alias("household_no"))
+    mm = mm.with_columns(pl.when(household_no != "").then(household_no).alias("household_no"))
 
     households = _validate_households(hh, ctx, p)
     members = _validate_members(mm, ctx, p)
@@ -326,7 +349,8 @@ def _with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.DataFrame]) -> pl
 
 
 def _validate_households(hh: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFrame:
-    typed = _check_typed(hh, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, p)
+    hh = prepare(hh, [c.key for c in HOUSEHOLD_COLUMNS])
+    hh, typed = _check_typed(hh, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, p)
     raw_region = compact("region_code").str.replace(r"\.0+$", "")
     region = pl.when(raw_region.str.contains(r"^\d{12}$")).then(raw_region)
     p.add(hh, raw_region.is_null(), sheet=HOUSEHOLD_SHEET, key="region_code", rule="required",
@@ -366,11 +390,12 @@ def _validate_households(hh: pl.DataFrame, ctx: Context, p: _Problems) -> pl.Dat
 
 
 def _validate_members(mm: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFrame:
-    typed = _check_typed(mm, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS, MEMBER_SHEET, p)
+    mm = prepare(mm, [c.key for c in MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS])
+    mm, typed = _check_typed(mm, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS, MEMBER_SHEET, p)
     id_raw = clean("id_number")
     p.add(mm, id_raw.is_null(), sheet=MEMBER_SHEET, key="id_number", rule="required",
           zh="证件号码不能为空", en="the ID number is required")
-    mm = mm.with_columns(id_columns("id_number", ctx.today))
+    mm = parse_ids(mm, "id_number", ctx.today)
     for rule, (zh, en) in ID_MESSAGES.items():
         if rule == "id.checksum":
             zh_e = pl.format(zh + "（应为{}）", pl.col("_id_expected"))
