@@ -19,7 +19,7 @@ def _prefix(user) -> str:
 
 
 def households_for(user, *, include_deleted: bool = False) -> QuerySet[Household]:
-    qs = Household.objects.filter(village_id__startswith=_prefix(user))
+    qs = Household.objects.filter(village__code__startswith=_prefix(user))
     return qs if include_deleted else qs.filter(is_deleted=False)
 
 
@@ -30,12 +30,12 @@ def get_household_for(user, household_no: str, *, include_deleted: bool = False)
 
 
 def members_for(user) -> QuerySet[Member]:
-    return Member.objects.filter(household__village_id__startswith=_prefix(user), is_deleted=False,
+    return Member.objects.filter(household__village__code__startswith=_prefix(user), is_deleted=False,
                                  household__is_deleted=False)
 
 
 def latest_year(user) -> int | None:
-    return HouseholdYear.objects.filter(household__village_id__startswith=_prefix(user)).aggregate(
+    return HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user)).aggregate(
         y=Max("year"))["y"]
 
 
@@ -48,13 +48,13 @@ def household_years_for(user, *, year: int | None = None, region: str | None = N
     `region` narrows within the scope (it can never widen it); `q` matches a household number, the head's
     name, or any member's name or full ID number.
     """
-    qs = HouseholdYear.objects.filter(household__village_id__startswith=_prefix(user),
+    qs = HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user),
                                       household__is_deleted=False, is_deleted=False)
     if year is None:
         year = latest_year(user)
     qs = qs.filter(year=year)
     if region:
-        qs = qs.filter(household__village_id__startswith=region_prefix(region))
+        qs = qs.filter(household__village__code__startswith=region_prefix(region))
     if status:
         qs = qs.filter(status=status)
     if household_type:

@@ -218,7 +218,7 @@ def move_member(user, id_number: str, to_household_no: str, *, relation: str, re
     require(user, "writes_registry")
     target = get_household_for(user, to_household_no)
     member = Member.objects.select_related("household").filter(
-        Q(household__isnull=True) | Q(household__village_id__startswith=user.scope_prefix if user else "")
+        Q(household__isnull=True) | Q(household__village__code__startswith=user.scope_prefix if user else "")
     ).get(id_number=id_number, is_deleted=False)
     if member.death_date:
         raise ValidationFailed.single("id_number", "member.dead", "此人已死亡", "this person has died", id_number)

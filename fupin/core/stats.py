@@ -1,0 +1,82 @@
+"""`fupin stats`: counts, incidence and income by region, scoped to the acting user's region."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import polars as pl
+
+from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.frames import read_sql, table
+from fupin.engine import schema
+from fupin.engine.stats import counts_by_region
+from fupin.regions.codes import LEVEL_PREFIX_LEN, RegionCodeError, level_of, normalise
+from fupin.regions.models import Region, RegionPopulation
+from fupin.registry.models import Household, HouseholdYear
+
+LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
+
+
+class OutOfScope(Exception):
+    pass
+
+
+def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
+    """The statistics table for `region` (default: the user's region) or its sub-regions at level `by`."""
+    scope = user.scope_prefix if user else ""
+    if region:
+        code = normalise(region)
+        if not code.startswith(scope):
+            raise OutOfScope(code)
+    elif user is not None and user.region_id:
+        code = user.region_id
+    else:
+        code = None
+    prefix = code[: LEVEL_PREFIX_LEN[level_of(code)]] if code else ""
+    level = LEVELS[by] if by else (level_of(code) if code else 1)
+
+    hy = read_sql(
+        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year, False, False, prefix + "%"], schema=schema.HOUSEHOLD_YEARS)
+    regions = read_sql(f"SELECT code, name, level FROM {table(Region)} WHERE level = %s AND code LIKE %s",
+                       [level, prefix + "%"], schema=schema.REGIONS)
+    population = read_sql(
+        f"SELECT region_id AS region_code, year, rural_population FROM {table(RegionPopulation)} "
+        f"WHERE year = %s AND region_id LIKE %s", [year, prefix + "%"], schema=schema.POPULATION)
+    out = counts_by_region(hy, regions, population, year=year, level=level)
+    if code is None or level > level_of(code):
+        out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())
+    return out
+
+
+def stats_command(args) -> int:
+    user = user_from_arg(args.user)
+    try:
+        df = region_stats(user, year=args.year, region=args.region, by=args.by)
+    except RegionCodeError:
+        raise UsageError(f"行政区划代码格式错误 / bad region code: {args.region}") from None
+    except OutOfScope:
+        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2)
+    elif args.format == "csv":
+        text = df.write_csv()
+    elif args.format == "xlsx":
+        if not args.out:
+            raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+        df.write_excel(args.out, worksheet="统计")
+        print(args.out)
+        return 0
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+            text = str(df)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(args.out)
+    else:
+        print(text)
+    return 0

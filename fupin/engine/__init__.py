@@ -1,0 +1,1 @@
+"""The engine: pure Polars over whole tables, no Django. Functions take frames and return frames."""
