@@ -109,6 +109,12 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
         for no, village in Household.objects.filter(household_no__in=chunk).values_list("household_no",
                                                                                         "village_id"):
             (ctx.existing_households if village.startswith(prefix) else ctx.out_of_scope_households).add(no)
+    heads = []
+    for chunk in _in_batches(sorted(ctx.existing_households)):
+        heads += list(Member.objects.filter(household__household_no__in=chunk, relation="head", is_deleted=False)
+                      .values_list("household__household_no", "id_number"))
+    ctx.existing_heads = pl.DataFrame(heads, schema={"household_no": pl.String, "id_number": pl.String},
+                                      orient="row")
 
     ids: list[str] = []
     if "id_number" in members_raw.columns and members_raw.height:

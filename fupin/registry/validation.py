@@ -47,6 +47,9 @@ class Context:
     # id_number, household_no of stored members whose ID appears in the input
     existing_members: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"id_number": pl.String, "household_no": pl.String}))
+    # household_no, id_number of the stored heads of the households in the input
+    existing_heads: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"household_no": pl.String, "id_number": pl.String}))
     today: date = field(default_factory=date.today)
 
 
@@ -485,17 +488,26 @@ def _cross_checks(households: pl.DataFrame, members: pl.DataFrame, ctx: Context,
           key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
           en="this household belongs to a region outside yours")
 
-    # Heads: exactly one per new household; never two.
-    heads = members.filter(pl.col("household_no").is_not_null()).group_by("household_no").agg(
-        (pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
-    new_hh = households.filter(pl.col("household_no").is_not_null()
-                               & ~pl.col("household_no").is_in(list(ctx.existing_households)))
+    # Heads: exactly one per household, counting the stored heads the input does not touch.
+    file_people = members.filter(pl.col("household_no").is_not_null()).select("household_no", "id_number")
+    stored_heads = (ctx.existing_heads.select(pl.col("household_no").cast(pl.String), pl.col("id_number").cast(pl.String))
+                    .join(file_people, on=["household_no", "id_number"], how="anti")
+                    .group_by("household_no").agg(pl.len().alias("_stored")))
+    heads = (members.filter(pl.col("household_no").is_not_null()).group_by("household_no")
+             .agg((pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
+             .join(stored_heads, on="household_no", how="left")
+             .with_columns((pl.col("_heads") + pl.col("_stored").fill_null(0)).alias("_heads")))
+    existing = pl.col("household_no").is_in(list(ctx.existing_households))
+    new_hh = households.filter(pl.col("household_no").is_not_null() & ~existing)
     h = new_hh.join(heads, on="household_no", how="left")
     p.add(h, pl.col("_n").is_null(), sheet=HOUSEHOLD_SHEET, key="household_no", rule="household.no_members",
           zh="该户在“成员”表中没有成员", en="this household has no members in the member sheet")
+    no_head_zh, no_head_en = "该户没有户主（与户主关系=户主）", "this household has no head (relation = head)"
     p.add(h, pl.col("_n").is_not_null() & (pl.col("_heads") == 0), sheet=HOUSEHOLD_SHEET, key="household_no",
-          rule="household.no_head", zh="该户没有户主（与户主关系=户主）",
-          en="this household has no head (relation = head)")
+          rule="household.no_head", zh=no_head_zh, en=no_head_en)
+    headless = members.join(heads.filter(pl.col("_heads") == 0), on="household_no", how="inner")
+    p.add(headless, existing, sheet=MEMBER_SHEET, key="relation", rule="household.no_head",
+          zh=no_head_zh, en=no_head_en)
     many = members.join(heads.filter(pl.col("_heads") > 1), on="household_no", how="inner")
     p.add(many, pl.col("relation") == "head", sheet=MEMBER_SHEET, key="relation", rule="household.many_heads",
           zh=pl.format("该户有{}位户主，只能有一位", pl.col("_heads")),

@@ -170,3 +170,17 @@ def test_date_spellings(value):
     members[2]["id_number"] = id_number("520526", date(2024, 3, 5), male=True, seq=77)
     members[2]["birth_date"] = value
     assert run([good_household()], members).ok
+
+
+def test_stored_head_counts_for_an_existing_household():
+    stored = pl.DataFrame({"household_no": ["H1"], "id_number": [HEAD]})
+    new_head = {"household_no": "H1", "name": "张二", "id_number": id_number(seq=90), "relation": "户主"}
+    v = run([], [new_head], existing_households={"H1"}, existing_heads=stored)
+    assert rules(v) == [("成员", 2, "household.many_heads")]
+    # correcting the stored head's own row is not a second head
+    v = run([], [good_members()[0]], existing_households={"H1"}, existing_heads=stored)
+    assert v.ok, problem_lines(v.problems)
+    # demoting the only head leaves the household without one
+    demoted = good_members()[0] | {"relation": "之父"}
+    v = run([], [demoted], existing_households={"H1"}, existing_heads=stored)
+    assert rules(v) == [("成员", 2, "household.no_head")]
