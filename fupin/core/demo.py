@@ -1,0 +1,324 @@
+"""`fupin demo`: a fresh store holding a realistic synthetic county, demo accounts, and the web server.
+
+The demo never destroys real data. With the default SQLite store (FUPIN_HOME/fupin.sqlite3) it only
+replaces a file that a previous demo made (it leaves the marker file FUPIN_HOME/demo-store); with
+FUPIN_DATABASE_URL it only uses a database that has no tables yet or that a previous demo filled (its
+villages carry the source DEMO_SOURCE), and it empties such a database with `flush`, never DROP.
+The households go through the real import path (validation + bulk save), like any workbook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+MARKER = "demo-store"
+DEMO_SOURCE = "fupin demo (synthetic)"
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+POOR_VILLAGE_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    password: str
+    scope: str  # nationwide | county | township | village
+
+
+ACCOUNTS = (
+    DemoAccount("demo_admin", "system_admin", "fupin-admin-2026", "nationwide"),
+    DemoAccount("demo_county", "county_approver", "fupin-county-2026", "county"),
+    DemoAccount("demo_township", "township_reviewer", "fupin-township-2026", "township"),
+    DemoAccount("demo_village", "village_operator", "fupin-village-2026", "village"),
+    DemoAccount("demo_cadre", "assistance_cadre", "fupin-cadre-2026", "village"),
+    DemoAccount("demo_dept", "department_officer", "fupin-dept-2026", "county"),
+    DemoAccount("demo_supervisor", "supervisor", "fupin-supervise-2026", "county"),
+    DemoAccount("demo_auditor", "auditor", "fupin-audit-2026", "county"),
+)
+
+
+class StoreRefused(Exception):
+    """The store holds data the demo did not make (message in Chinese and English)."""
+
+
+# ------------------------------------------------------------------------------------------ the store
+
+def _sqlite_tables(path: Path) -> int | None:
+    """Number of tables in a SQLite file (None if it is not a readable SQLite database)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+def _default_sqlite_path() -> Path | None:
+    """The SQLite file of FUPIN_HOME when FUPIN_DATABASE_URL is not set (else None)."""
+    from django.conf import settings
+
+    if os.environ.get("FUPIN_DATABASE_URL"):
+        return None
+    return Path(settings.DATABASES["default"]["NAME"])
+
+
+def store_state() -> str:
+    """'fresh' (nothing there), 'demo' (made by a previous demo) or 'foreign' (anything else)."""
+    from django.conf import settings
+
+    path = _default_sqlite_path()
+    if path is not None:
+        if not path.exists() or path.stat().st_size == 0:
+            return "fresh"
+        marker = settings.FUPIN_HOME / MARKER
+        if marker.exists() and marker.read_text(encoding="utf-8").strip() == str(path):
+            return "demo"
+        return "fresh" if _sqlite_tables(path) == 0 else "foreign"
+
+    from django.db import connection
+
+    from fupin.regions.models import Region
+
+    tables = connection.introspection.table_names()
+    if not tables:
+        return "fresh"
+    if Region._meta.db_table in tables and Region.objects.filter(source=DEMO_SOURCE).exists():
+        return "demo"
+    return "foreign"
+
+
+def prepare_store() -> str:
+    """Make way for the demo: refuse a foreign store, empty a previous demo's. Returns the state found."""
+    from django.conf import settings
+    from django.db import connections
+
+    state = store_state()
+    path = _default_sqlite_path()
+    where = str(path) if path is not None else _database_label()
+    if state == "foreign":
+        if path is not None:
+            hint_zh = "请另设一个 FUPIN_HOME（例如 FUPIN_HOME=./demo fupin demo）"
+            hint_en = "Set another FUPIN_HOME (e.g. FUPIN_HOME=./demo fupin demo)"
+        else:
+            hint_zh = "请让 FUPIN_DATABASE_URL 指向一个空数据库，或取消该变量以使用 FUPIN_HOME 中的 SQLite"
+            hint_en = ("Point FUPIN_DATABASE_URL at an empty database, or unset it to use the SQLite file "
+                       "in FUPIN_HOME")
+        raise StoreRefused(
+            f"{where} 中已有不是由演示创建的数据，演示不会覆盖真实数据。{hint_zh}。\n"
+            f"{where} already holds data that was not made by `fupin demo`; the demo never overwrites real "
+            f"data. {hint_en}.")
+    if path is not None:
+        connections.close_all()
+        if state == "demo":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        # Written before the store exists: an interrupted demo can still be replaced by the next one.
+        (settings.FUPIN_HOME / MARKER).write_text(f"{path}\n", encoding="utf-8")
+    elif state == "demo":
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
+    return state
+
+
+def _database_label() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    host = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or ''}".rstrip(":")
+    return f"数据库 / database {db.get('NAME')} @ {host}"
+
+
+# ------------------------------------------------------------------------------------------- the data
+
+def create_regions(reg, seed: int) -> dict[str, int]:
+    """Villages under the built-in townships (about 30% poor), the county marked poor, denominators."""
+    from fupin.regions import codes as rcodes
+    from fupin.regions.models import Region, RegionPopulation
+
+    county12 = reg.county_code.ljust(12, "0")
+    Region.objects.filter(code=county12).update(is_poor=True)
+    known = set(Region.objects.filter(code__startswith=reg.county_code, level__in=[rcodes.TOWNSHIP])
+                .values_list("code", flat=True))
+    missing = [Region(code=c, name=n, level=rcodes.TOWNSHIP, parent_id=county12, prefix=rcodes.prefix_of(c),
+                      source=DEMO_SOURCE)
+               for c, n in reg.townships.iter_rows() if c not in known]
+    Region.objects.bulk_create(missing, batch_size=2000)
+
+    rng = np.random.default_rng(seed + 1)
+    poor = rng.random(reg.villages.height) < POOR_VILLAGE_SHARE
+    existing = set(Region.objects.filter(code__in=reg.villages["code"].to_list()).values_list("code", flat=True))
+    villages = [Region(code=c, name=n, level=rcodes.VILLAGE, parent_id=t, prefix=c, is_poor=bool(p),
+                       source=DEMO_SOURCE)
+                for (c, n, t), p in zip(reg.villages.iter_rows(), poor, strict=True) if c not in existing]
+    Region.objects.bulk_create(villages, batch_size=2000)
+
+    pops = [RegionPopulation(region_id=c, year=y, rural_population=n) for c, y, n in reg.population.iter_rows()]
+    RegionPopulation.objects.bulk_create(pops, batch_size=5000, ignore_conflicts=True)
+    return {"villages": len(villages), "poor_villages": int(poor.sum()), "population_rows": len(pops)}
+
+
+def with_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The `_row` a workbook would give (header on row 1)."""
+    return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("_row"))
+
+
+def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
+    """One account per role; the village accounts get the village with the most households."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from fupin.accounts.models import User
+    from fupin.regions.models import Region
+
+    busiest = (reg.households.group_by("region_code").agg(pl.col("household_no").n_unique().alias("n"))
+               .sort(["n", "region_code"], descending=[True, False]))
+    village_code = busiest["region_code"][0]
+    regions = {
+        "nationwide": None,
+        "county": Region.objects.get(code=reg.county_code.ljust(12, "0")),
+        "township": Region.objects.get(code=village_code[:9] + "000"),
+        "village": Region.objects.get(code=village_code),
+    }
+    # Password hashing (PBKDF2) releases the GIL: hash the eight passwords on every core at once.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        hashes = list(pool.map(make_password, [acc.password for acc in ACCOUNTS]))
+    made = []
+    with transaction.atomic():
+        User.objects.filter(username__in=[acc.username for acc in ACCOUNTS]).delete()
+        for acc, hashed in zip(ACCOUNTS, hashes, strict=True):
+            region = regions[acc.scope]
+            user = User.objects.create_user(acc.username, password=None, role=acc.role, region=region,
+                                            is_staff=acc.role == "system_admin")
+            user.password = hashed
+            user.save(update_fields=["password"])
+            made.append((acc, "全国 / nationwide" if region is None else f"{region.name} {region.code}"))
+    return made
+
+
+# ----------------------------------------------------------------------------------------- the command
+
+STAGES = {"read": "读取 / reading", "validate": "校验 / validating", "errors": "错误清单 / errors",
+          "save": "保存 / saving"}
+
+
+def build_demo(n_households: int, seed: int, progress=None) -> dict:
+    """Set up the store and load the synthetic county (the store must have been prepared)."""
+    from fupin.core.setup import init_store
+    from fupin.core.synthetic import synthetic_registry
+    from fupin.registry.importer import import_frames
+
+    def task(label: str, total: int | None = 1):
+        return progress.add_task(label, total=total) if progress else None
+
+    def done(t, **kw):
+        if progress and t is not None:
+            progress.update(t, completed=progress.tasks[t].total or 1, **kw)
+
+    t = task("初始化数据库 / initialising the store")
+    init_store()
+    done(t)
+    t = task("生成合成县 / generating the synthetic county")
+    reg = synthetic_registry(n_households, seed=seed)
+    done(t)
+    t = task("村与人口 / villages and population")
+    regions = create_regions(reg, seed)
+    done(t)
+    t = task("导入户 / importing households", total=None)
+
+    def on_import(stage: str, n: int, total: int) -> None:
+        if progress:
+            progress.update(t, description=f"导入户 / importing: {STAGES.get(stage, stage)}", completed=n,
+                            total=max(total, 1))
+
+    batch = import_frames(with_rows(reg.households), with_rows(reg.members), user=None,
+                          progress=on_import, filename=DEMO_SOURCE)
+    done(t)
+    if batch.status != "done":
+        return {"registry": reg, "batch": batch, "regions": regions, "accounts": []}
+    t = task("演示账户 / demo accounts")
+    accounts = create_accounts(reg)
+    done(t)
+    return {"registry": reg, "batch": batch, "regions": regions, "accounts": accounts}
+
+
+def _print_rejection(batch, console) -> None:
+    console.print("[red]演示数据未能导入 / the demo data was rejected by the import:[/red]")
+    for p in batch.report.get("problems", [])[:20]:
+        console.print(f"  {p.get('sheet')} 第{p.get('row')}行 / row {p.get('row')} {p.get('column')}: "
+                      f"{p.get('message_zh')} / {p.get('message_en')}")
+
+
+def _print_summary(result: dict, seconds: float, console) -> None:
+    from rich.table import Table
+
+    from fupin.accounts.roles import ROLES
+
+    reg = result["registry"]
+    hh = reg.households["household_no"].n_unique()
+    years = reg.households["year"].unique().sort().to_list()
+    used = reg.households["region_code"].n_unique()
+    console.print(
+        f"\n演示数据已就绪 / demo data ready: {reg.county_name} ({reg.county_code})\n"
+        f"  户 / households: {hh:,}  （年度记录 / yearly records {reg.households.height:,}，"
+        f"{years[0]}–{years[-1]}）\n"
+        f"  人 / members: {reg.members.height:,}\n"
+        f"  村 / villages: {reg.villages.height:,}（有户 / with households {used:,}；"
+        f"贫困村 / poor villages {result['regions']['poor_villages']:,}）\n"
+        f"  用时 / time: {seconds:.1f} s")
+    table = Table(title="演示账户 / demo accounts")
+    for col in ("角色 / role", "用户名 / username", "密码 / password", "范围 / scope"):
+        table.add_column(col)
+    for acc, scope in result["accounts"]:
+        role = ROLES[acc.role]
+        table.add_row(f"{role.zh} / {role.en}", acc.username, acc.password, scope)
+    console.print(table)
+    console.print("这些账户和密码是公开的，只用于演示。/ These accounts and passwords are public: use them "
+                  "for the demo only.")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console()
+    n = int(getattr(args, "households", 20_000))
+    if n < 1:
+        print("--households 应至少为1 / --households must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        prepare_store()
+    except StoreRefused as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+
+    started = time.monotonic()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        result = build_demo(n, int(getattr(args, "seed", 2024)), progress)
+    if result["batch"].status != "done":
+        _print_rejection(result["batch"], console)
+        return EXIT_REJECTED
+    _print_summary(result, time.monotonic() - started, console)
+
+    if getattr(args, "no_serve", False):
+        return EXIT_OK
+    from django.conf import settings
+
+    from fupin.core.server import serve
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+    console.print("用上表中的账户登录 / sign in with an account from the table above")
+    return serve(args.host, args.port)
