@@ -1,0 +1,11 @@
+// fupin — small progressive enhancements; every page works without this file.
+document.addEventListener("change", function (e) {
+  // Filter forms marked data-autosubmit submit when a select changes.
+  var form = e.target.closest && e.target.closest("form[data-autosubmit]");
+  if (form && e.target.tagName === "SELECT") form.requestSubmit ? form.requestSubmit() : form.submit();
+});
+document.addEventListener("submit", function (e) {
+  // Forms marked data-confirm ask before they submit.
+  var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+  if (msg && !window.confirm(msg)) e.preventDefault();
+});

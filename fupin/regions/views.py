@@ -1,0 +1,69 @@
+"""The region browser: where I am, what is below, and how many households, people and poor households."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from fupin.codes import POOR_STATUSES
+from fupin.regions import codes, selectors
+from fupin.regions.models import Region
+from fupin.registry import selectors as registry_selectors
+from fupin.registry.models import HouseholdYear
+
+
+def level_label(level: int) -> str:
+    zh, en = codes.LEVEL_NAMES[level]
+    return en if (get_language() or "zh").startswith("en") else zh
+
+
+def subtree_counts(user, prefix: str, key_length: int, year: int | None) -> dict[str, dict]:
+    """Households, members and poor households below `prefix`, grouped by the first `key_length` digits
+    of the village code — one aggregate query for every child at once. Limited to the user's scope."""
+    poor = HouseholdYear.objects.filter(household=OuterRef("pk"), year=year, status__in=POOR_STATUSES,
+                                        is_deleted=False)
+    rows = (registry_selectors.households_for(user).filter(village__code__startswith=prefix)
+            .annotate(key=Substr("village_id", 1, key_length), is_poor=Exists(poor))
+            .values("key")
+            .annotate(households=Count("pk"), members=Sum("size"), poor=Count("pk", filter=Q(is_poor=True)))
+            .order_by())
+    return {r["key"]: r for r in rows}
+
+
+@login_required
+def region_browser(request, code: str | None = None):
+    user = request.user
+    region = None
+    if code is not None:
+        try:
+            region = selectors.get_region_for(user, code)
+        except Region.DoesNotExist:
+            raise Http404 from None
+        children = list(selectors.children(user, region.code))
+        crumbs = selectors.ancestors_of(region)
+    else:
+        children = list(selectors.top_regions(user))
+        crumbs = []
+    year = registry_selectors.latest_year(user)
+    if children:
+        key_length = len(children[0].prefix)
+        within = region.prefix if region else user.scope_prefix
+    else:  # a village: its own figures
+        key_length, within = len(region.prefix), region.prefix
+    counts = subtree_counts(user, within, key_length, year)
+    empty = {"households": 0, "members": 0, "poor": 0}
+    rows = [{"region": c, "level": level_label(c.level), **{k: (counts.get(c.prefix) or empty)[k] or 0
+                                                               for k in empty}}
+            for c in children]
+    totals = {k: sum((r[k] or 0) for r in counts.values()) for k in empty}
+    scope = user.scope_prefix
+    crumbs = [{"region": r, "in_scope": r.code.startswith(scope) and len(r.prefix) >= len(scope)}
+              for r in crumbs]
+    return render(request, "regions/region_browser.html", {
+        "region": region, "level": level_label(region.level) if region else "", "crumbs": crumbs,
+        "rows": rows, "totals": totals, "year": year,
+    })

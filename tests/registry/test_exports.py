@@ -1,0 +1,74 @@
+"""Exports of the household list: scope, masking, Chinese headers, the members sheet, the log, the 403."""
+
+import io
+
+import polars as pl
+import pytest
+from factories import household, user
+
+from fupin.accounts.models import ExportLog
+from fupin.registry.models import Member
+
+
+@pytest.fixture
+def households(tree):
+    return (household(tree.village_a, "A001", status="poor", wage="9000"),
+            household(tree.village_a, "A002", status="exited_policy", members=4),
+            household(tree.village_b, "B001", status="poor"))
+
+
+def _sheets(response) -> dict[str, pl.DataFrame]:
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return pl.read_excel(io.BytesIO(data), sheet_id=0, infer_schema_length=0)
+
+
+def test_village_operator_export_contains_only_own_village(tree, client, households):
+    u = user("village_operator", tree.village_a)
+    client.force_login(u)
+    r = client.get("/registry/export/", {"format": "xlsx"})
+    assert r.status_code == 200
+    assert r["Content-Disposition"].startswith('attachment; filename="households-2024-')
+    sheets = _sheets(r)
+    hh, mm = sheets["户"], sheets["成员"]
+    assert sorted(hh["户编号"].to_list()) == ["A001", "A002"]
+    assert hh.columns[:4] == ["户编号", "年度", "行政区划代码", "村"]
+    assert set(hh["户状态"].to_list()) == {"未脱贫", "已脱贫(享受政策)"}
+    assert set(hh["行政区划代码"].to_list()) == {"520526001201"}
+    assert sorted(set(mm["户编号"].to_list())) == ["A001", "A002"] and mm.height == 7
+    ids = set(Member.objects.filter(household__household_no__in=["A001", "A002"]).values_list("id_number", flat=True))
+    assert set(mm["证件号码"].to_list()) == ids  # operators see full numbers
+    assert hh.filter(pl.col("户编号") == "A001")["人均纯收入"].item() in ("3000", "3000.0", "3000.00")
+    log = ExportLog.objects.get()
+    assert (log.user, log.kind, log.channel, log.rows, log.masked) == (u, "households.xlsx", "web", 2, False)
+    assert log.filters == {"year": 2024}
+
+
+def test_export_keeps_filters(tree, client, households):
+    client.force_login(user("county_approver", tree.county))
+    r = client.get("/registry/export/", {"format": "csv", "status": "poor"})
+    assert r["Content-Type"].startswith("text/csv")
+    assert r.content.startswith("\ufeff".encode())
+    df = pl.read_csv(io.BytesIO(r.content[3:]), infer_schema_length=0)
+    assert sorted(df["户编号"].to_list()) == ["A001", "B001"]
+    assert ExportLog.objects.get().filters == {"year": 2024, "status": "poor"}
+
+
+def test_supervisor_export_is_masked_and_logged_as_masked(tree, client, households):
+    client.force_login(user("supervisor", tree.county))
+    sheets = _sheets(client.get("/registry/export/"))
+    ids = sheets["成员"]["证件号码"].to_list()
+    assert len(ids) == 10
+    assert all(i.startswith("520526") and i[6:14] == "********" and len(i) == 18 for i in ids)
+    assert set(sheets["户"]["联系电话"].to_list()) == {"138****8000"}
+    assert ExportLog.objects.get().masked is True
+
+
+def test_role_without_export_permission_gets_403(tree, client, households):
+    client.force_login(user("assistance_cadre", tree.village_a))
+    assert client.get("/registry/export/").status_code == 403
+    assert ExportLog.objects.count() == 0
+
+
+def test_export_requires_sign_in(client, households):
+    r = client.get("/registry/export/")
+    assert r.status_code == 302 and ExportLog.objects.count() == 0
