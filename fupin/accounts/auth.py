@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -30,6 +31,7 @@ class BearerToken(HttpBearer):
             return None
         Token.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
+        request.api_token = row  # how this request was authenticated (tokens are made from a session only)
         return row.user
 
 
@@ -37,6 +39,12 @@ class SessionAuth(APIKeyCookie):
     """The signed-in browser session; CSRF is checked on unsafe methods."""
 
     param_name = "sessionid"
+
+    def _get_key(self, request):
+        # Without a session cookie there is nothing to protect: answer 401 (not a CSRF 403).
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
