@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 from fupin.accounts.models import User
-from fupin.registry.models import Household, HouseholdYear, Member, Membership
 from fupin.regions.models import Region
+from fupin.registry.models import Household, HouseholdYear, Member, Membership
 
 PASSWORD = "Correct-Horse-77"
 _seq = itertools.count(1)

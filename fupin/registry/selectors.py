@@ -7,9 +7,9 @@ from collections.abc import Iterable
 import polars as pl
 from django.db.models import Max, Q, QuerySet
 
+from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member
 from fupin.registry.validation import Context, parse_ids, prepare
-from fupin.regions.models import Region
 
 IN_BATCH = 5000  # keeps every IN (...) list under SQLite's parameter limit
 
