@@ -71,7 +71,7 @@ def login(live_url):
         page.goto(live_url + LOGIN_PATH)
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
-        page.click("[type=submit]")
+        page.click("#login-form [type=submit]")
         page.wait_for_load_state()
         if expect_success:
             try:
