@@ -279,8 +279,11 @@ def _print_summary(result: dict, seconds: float, console) -> None:
         f"贫困村 / poor villages {result['regions']['poor_villages']:,}）\n"
         f"  用时 / time: {seconds:.1f} s")
     table = Table(title="演示账户 / demo accounts")
-    for col in ("角色 / role", "用户名 / username", "密码 / password", "范围 / scope"):
-        table.add_column(col)
+    # Usernames and passwords must never be cut short, however narrow the terminal.
+    table.add_column("角色 / role", ratio=2)
+    table.add_column("用户名 / username", no_wrap=True, min_width=15)
+    table.add_column("密码 / password", no_wrap=True, min_width=18)
+    table.add_column("范围 / scope", ratio=1)
     for acc, scope in result["accounts"]:
         role = ROLES[acc.role]
         table.add_row(f"{role.zh} / {role.en}", acc.username, acc.password, scope)
