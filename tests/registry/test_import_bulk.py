@@ -1,0 +1,82 @@
+"""The bulk writer on its own: typed frames in, records, derived fields and history out."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+from factories import id_number
+
+from fupin.registry import bulk
+from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
+
+TODAY = date(2025, 3, 1)
+
+
+def years(*rows):
+    return pl.DataFrame([{"household_no": no, "year": 2024, "region_code": village, "status": "poor",
+                          "wage_income": wage, "business_cost": cost, "phone": None}
+                         for no, village, wage, cost in rows],
+                        schema_overrides={"wage_income": pl.Float64, "business_cost": pl.Float64})
+
+
+def people(*rows):
+    return pl.DataFrame([{"household_no": no, "id_number": idn, "name": name, "relation": rel, "sex": sex,
+                          "birth_date": date(1980, 1, 1), "dibao": None}
+                         for no, idn, name, rel, sex in rows], schema_overrides={"dibao": pl.Boolean})
+
+
+def test_per_capita_rounds_half_up_and_is_null_without_members(tree):
+    v = tree.village_a.code
+    a, b = id_number(seq=1), id_number(male=False, seq=2)
+    counts = bulk.save(years(("A", v, 100.01, 0.0), ("E", v, 50.0, 0.0)),
+                       people(("A", a, "甲", "head", "1"), ("A", b, "乙", "spouse", "2")), today=TODAY)
+    assert counts["households_created"] == 2 and counts["members_created"] == 2
+    ya = HouseholdYear.objects.get(household__household_no="A")
+    assert (ya.size, ya.net_income, ya.net_income_per_capita) == (2, Decimal("100.01"), Decimal("50.01"))
+    ye = HouseholdYear.objects.get(household__household_no="E")
+    assert ye.size == 0 and ye.net_income_per_capita is None
+    assert Household.objects.get(household_no="E").head_name == ""
+
+
+def test_moved_member_closes_one_period_and_opens_another(tree):
+    v = tree.village_a.code
+    a, b, c = id_number(seq=1), id_number(male=False, seq=2), id_number(seq=3)
+    bulk.save(years(("A", v, 900.0, 0.0), ("B", v, 100.0, 0.0)),
+              people(("A", a, "甲", "head", "1"), ("A", b, "乙", "spouse", "2"), ("B", c, "丙", "head", "1")),
+              today=TODAY)
+    n_changes = Change.objects.count()
+    counts = bulk.save(years(("B", v, 100.0, 0.0)), people(("B", b, "乙", "spouse", "2")),
+                       today=date(2025, 6, 1), reason="迁入 / moved in")
+    assert counts["members_moved"] == 1
+    assert Member.objects.get(id_number=b).household.household_no == "B"
+    periods = list(Membership.objects.filter(member__id_number=b).order_by("id")
+                   .values_list("household__household_no", "start_reason", "end_date", "end_reason"))
+    assert periods == [("A", "registered", date(2025, 6, 1), "move"), ("B", "move", None, "")]
+    hh_a, hh_b = Household.objects.get(household_no="A"), Household.objects.get(household_no="B")
+    assert (hh_a.size, hh_b.size) == (1, 2)
+    assert HouseholdYear.objects.get(household=hh_b).net_income_per_capita == Decimal("50.00")
+    new = Change.objects.filter(pk__gt=0).order_by("id")[n_changes:]
+    assert sorted((c.entity, c.action) for c in new) == [
+        ("household", "update"), ("household", "update"), ("household_year", "update"), ("member", "update")]
+    member_change = next(c for c in new if c.entity == "member")
+    assert member_change.before == {"household_id": hh_a.pk} and member_change.after == {"household_id": hh_b.pk}
+    assert member_change.reason == "迁入 / moved in"
+
+
+def test_deleted_members_do_not_count(tree):
+    v = tree.village_a.code
+    a, b = id_number(seq=1), id_number(male=False, seq=2)
+    bulk.save(years(("A", v, 900.0, 0.0)), people(("A", a, "甲", "head", "1"), ("A", b, "乙", "spouse", "2")),
+              today=TODAY)
+    Member.objects.filter(id_number=b).update(is_deleted=True)
+    bulk.save(years(("A", v, 900.0, 0.0)), people(("A", a, "甲", "head", "1")), today=TODAY)
+    hh = Household.objects.get(household_no="A")
+    assert hh.size == 1 and HouseholdYear.objects.get(household=hh).net_income_per_capita == Decimal("900.00")
+
+
+def test_json_safe_matches_what_bulk_stores():
+    assert bulk.json_safe(Decimal("1200.5")) == "1200.50"
+    assert bulk.json_safe(date(2024, 1, 2)) == "2024-01-02"
+    assert bulk.json_safe(True) is True
