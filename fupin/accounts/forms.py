@@ -15,3 +15,33 @@ class SignInForm(AuthenticationForm):
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100,
                            help_text=_("What the token is for, e.g. the script or machine that uses it."))
+
+
+class UserForm(forms.Form):
+    """Create or change an account: role and region, and (on create or reset) a password."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    region_code = forms.CharField(label=_("Region code"), max_length=12, required=False,
+                                  help_text=_("Empty means nationwide (administrators and national supervisors only)."))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                required=False)
+    password2 = forms.CharField(label=_("Password again"),
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), required=False)
+
+    def __init__(self, *args, role_choices, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices
+        if editing:
+            self.fields["username"].disabled = True
+            self.fields["password1"].help_text = _("Leave empty to keep the current password.")
+        else:
+            self.fields["password1"].required = self.fields["password2"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

@@ -37,3 +37,52 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
     user.is_staff = role == "system_admin"
     user.save()
     return user
+
+
+def _scoped_region(manager: User, region_code: str | None) -> Region | None:
+    """The region for an account made or changed by `manager`: never outside the manager's own scope."""
+    region = None
+    if region_code:
+        try:
+            region = Region.objects.get(code=normalise(region_code))
+        except (RegionCodeError, Region.DoesNotExist):
+            raise AccountError(f"未知的行政区划代码 / unknown region code: {region_code}") from None
+    if manager.scope_prefix and (region is None or not region.code.startswith(manager.scope_prefix)):
+        raise AccountError("该地区不在您的管辖范围内 / this region is outside your scope")
+    return region
+
+
+def users_for(manager: User):
+    """The accounts a manager may see and change: those bound inside the manager's region."""
+    qs = User.objects.select_related("region").order_by("username")
+    if manager.scope_prefix:
+        qs = qs.filter(region__code__startswith=manager.scope_prefix)
+    return qs
+
+
+def manage_user(manager: User, *, username: str, role: str, region_code: str | None, full_name: str = "",
+                is_active: bool = True, password: str | None = None, existing: User | None = None) -> User:
+    """Create (existing=None) or change an account on behalf of a user who manages accounts."""
+    if not manager.can("manages_users"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("您的角色不能管理账户 / your role may not manage accounts")
+    region = _scoped_region(manager, region_code)
+    if existing is None:
+        user = create_user(username, role=role, region_code=region.code if region else None,
+                           password=password or "", first_name=full_name)
+        return user
+    if role not in ROLES:
+        raise AccountError(f"未知角色 / unknown role: {role}")
+    if existing.pk == manager.pk and (not is_active or role != manager.role):
+        raise AccountError("不能停用自己或更改自己的角色 / you cannot deactivate yourself or change your own role")
+    existing.role, existing.region, existing.first_name, existing.is_active = role, region, full_name, is_active
+    existing.is_staff = role == "system_admin"
+    if password:
+        try:
+            validate_password(password, existing)
+        except ValidationError as e:
+            raise AccountError("密码不符合要求 / password rejected: " + " ".join(e.messages)) from None
+        existing.set_password(password)
+    existing.save()
+    return existing

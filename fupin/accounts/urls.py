@@ -13,4 +13,9 @@ urlpatterns = [
     path("me/", views.account, name="account"),
     path("me/tokens/", views.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("me/password/", auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html", success_url="/accounts/me/"), name="password_change"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_edit, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
 ]
