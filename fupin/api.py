@@ -4,12 +4,14 @@ from ninja import NinjaAPI
 
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.auth import api_auth
+from fupin.core.api_errors import register_error_handlers
+from fupin.policy.api import router as policy_router
 from fupin.regions.api import router as regions_router
-from fupin.registry.api import register_error_handlers
 from fupin.registry.api import router as registry_router
 
 api = NinjaAPI(title="fupin API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/regions", regions_router, tags=["regions"])
 api.add_router("/registry", registry_router, tags=["registry"])
+api.add_router("/policy", policy_router, tags=["policy"])
 register_error_handlers(api)  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

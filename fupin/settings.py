@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fupin.accounts",
     "fupin.regions",
     "fupin.registry",
+    "fupin.policy",
 ]
 
 MIDDLEWARE = [

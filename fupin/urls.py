@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("fupin.accounts.urls")),
     path("regions/", include("fupin.regions.urls")),
     path("registry/", include("fupin.registry.urls")),
+    path("policy/", include("fupin.policy.urls")),
 ]

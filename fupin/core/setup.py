@@ -10,5 +10,9 @@ def init_store(verbose: bool = False) -> None:
     from fupin.regions.services import load_builtin_regions
 
     created = load_builtin_regions()
+    from fupin.policy.services import load_defaults
+
+    parameters = load_defaults()
     if verbose:
         print(f"行政区划 / regions loaded: {created}")
+        print(f"政策参数 / default policy parameters loaded: {parameters}")

@@ -3,7 +3,7 @@
 Thin handlers over `selectors` (reads, always scoped) and `services` (writes, the one validation path).
 Missing and out-of-scope answer the same 404; a role that may not write answers 403; refused input 422,
 all in the one error shape of `register_error_handlers` (`{"detail": [{field, code, message{zh,en}, row,
-sheet}]}`). ID and phone numbers are masked for roles that may not see them.
+sheet}]}`, fupin/core/api_errors.py). ID and phone numbers are masked for roles that may not see them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ import unicodedata
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from ninja import File, Form, Router, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as SchemaError
 from ninja.files import UploadedFile
 
 from fupin import codes
@@ -33,7 +30,6 @@ router = Router()
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 500
-NOT_FOUND = ("未找到，或不在您的管辖范围内", "not found, or outside your region")
 ORDERS = {  # ?order= → ORM ordering of the household list
     "household_no": "household__household_no", "-household_no": "-household__household_no",
     "head_name": "household__head_name", "-head_name": "-household__head_name",
@@ -527,86 +523,3 @@ def import_errors(request, batch_id: int):
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"{Path(batch.filename).stem}-errors.xlsx",
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-# --- one error shape for the whole API --------------------------------------------------------------
-
-def _error(api, request, status: int, items: list[dict]):
-    return api.create_response(request, {"detail": items}, status=status)
-
-
-def _item(code: str, zh: str, en: str, field: str | None = None, **extra) -> dict:
-    return {"field": field, "code": code, "message": {"zh": zh, "en": en}, "row": None, "sheet": None, **extra}
-
-
-def _split(message: str, zh_default: str, en_default: str) -> tuple[str, str]:
-    zh, sep, en = str(message).partition(" / ")
-    return (zh, en) if sep else (zh_default, en_default)
-
-
-HTTP_MESSAGES = {
-    401: ("unauthenticated", "请先登录，或提供有效的 API 令牌", "authentication required: sign in or send a valid token"),
-    403: ("forbidden", "您无权执行此操作", "you may not do this"),
-    404: ("not_found", *NOT_FOUND),
-    405: ("method_not_allowed", "不支持此请求方法", "method not allowed"),
-    429: ("throttled", "请求过于频繁，请稍后再试", "too many requests, try again later"),
-}
-
-
-def register_error_handlers(api) -> None:
-    """Answer ValidationFailed (422), PermissionDenied (403), DoesNotExist/Http404 (404), request-schema
-    errors (422) and every HttpError (401, 403 CSRF, …) in the one error shape."""
-
-    def validation_failed(request, exc: ValidationFailed):
-        items = [{"field": p["field"], "code": p["rule"], "message": {"zh": p["message_zh"], "en": p["message_en"]},
-                  "row": p["row"], "sheet": p["sheet"] or None, "value": p["value"]}
-                 for p in exc.as_list() if p.get("severity", "error") == "error"]
-        return _error(api, request, 422, items)
-
-    def permission_denied(request, exc: PermissionDenied):
-        zh, en = _split(str(exc), *HTTP_MESSAGES[403][1:])
-        return _error(api, request, 403, [_item("forbidden", zh, en)])
-
-    def not_found(request, exc):
-        return _error(api, request, 404, [_item("not_found", *NOT_FOUND)])
-
-    def schema_error(request, exc: SchemaError):
-        items = []
-        for e in exc.errors:
-            loc = [str(x) for x in e.get("loc", ())]
-            if loc and loc[0] in ("body", "query", "path", "form", "file", "cookie", "header"):
-                loc = loc[1:]
-            if loc and loc[0] in ("body", "file"):  # the handler's parameter name
-                loc = loc[1:]
-            field = ".".join(loc) or None
-            msg = e.get("msg", "invalid value")
-            items.append(_item(f"schema.{e.get('type', 'invalid')}", f"{field or '请求'} 的值无效（{msg}）",
-                               f"{field or 'request'}: {msg}", field))
-        return _error(api, request, 422, items)
-
-    def http_error(request, exc: HttpError):
-        status = exc.status_code
-        code, zh, en = HTTP_MESSAGES.get(status, (f"http_{status}", str(exc), str(exc)))
-        message = str(exc)
-        if "CSRF" in message:
-            code, zh, en = "csrf", "CSRF 校验失败：请刷新页面后重试", "CSRF check failed: reload the page and try again"
-        elif status not in (401, 404):
-            zh, en = _split(message, zh, en)
-        return _error(api, request, status, [_item(code, zh, en)])
-
-    def server_error(request, exc: Exception):
-        if settings.DEBUG:
-            raise exc  # Django's debug page / ninja's traceback
-        log.exception("API error on %s %s", request.method, request.path)
-        return _error(api, request, 500, [_item("server_error", "服务器内部错误，请联系管理员",
-                                                "internal server error; please contact the administrator")])
-
-    api.add_exception_handler(Exception, server_error)
-    api.add_exception_handler(ValidationFailed, validation_failed)
-    api.add_exception_handler(PermissionDenied, permission_denied)
-    api.add_exception_handler(ObjectDoesNotExist, not_found)
-    api.add_exception_handler(Http404, not_found)
-    api.add_exception_handler(SchemaError, schema_error)
-    api.add_exception_handler(HttpError, http_error)
-
-

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
+from fupin.core.errors import InputRejected
 from fupin.registry import bulk
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, OPTIONAL_MEMBER_COLUMNS
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
@@ -26,7 +27,7 @@ MEMBER_KEYS = [c.key for c in MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS]
 END_REASONS = {"death", "marriage", "move", "split", "removed"}
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(InputRejected):
     """The input was refused; `problems` lists every problem (field, rule, zh/en message)."""
 
     def __init__(self, problems: pl.DataFrame):
@@ -35,6 +36,11 @@ class ValidationFailed(Exception):
 
     def as_list(self) -> list[dict]:
         return self.problems.to_dicts()
+
+    def api_items(self) -> list[dict]:
+        return [{"field": p["field"], "code": p["rule"], "message": {"zh": p["message_zh"], "en": p["message_en"]},
+                 "row": p["row"], "sheet": p["sheet"] or None, "value": p["value"]}
+                for p in self.as_list() if p.get("severity", "error") == "error"]
 
     @classmethod
     def single(cls, field: str, rule: str, zh: str, en: str, value: str | None = None) -> ValidationFailed:
