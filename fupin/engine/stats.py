@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from fupin.engine.identification import member_years, prepare_members
+from fupin.engine.params import Resolved
+from fupin.engine.poverty_measures import fgt
 from fupin.engine.schema import LEVEL_PREFIX_LEN, POOR_STATUSES
+
+BANDS = ("child", "working_age", "between", "elderly")
 
 
 def unit_code(col: str, level: int) -> pl.Expr:
@@ -44,3 +49,46 @@ def counts_by_region(household_years: pl.DataFrame, regions: pl.DataFrame, popul
         .select("region_code", "region_name", "year", *zero, "rural_population", "incidence_pct")
         .sort("region_code")
     )
+
+
+def poverty_measures_by_region(identified: pl.DataFrame, *, level: int, income: str = "net_income_pc",
+                               line: str = "poverty_line", weight: str | None = "members") -> pl.DataFrame:
+    """FGT P0, P1, P2 (in %) per region at `level` from `identification.identify()` output (village, year,
+    per-capita income, the line in force, members). Per person by default (`weight="members"`), per
+    household with `weight=None`; households whose income cannot be computed are left out."""
+    # FGT by village first (a few thousand groups, no string work on every row), then added up by region:
+    # P_α of a region = Σ P_α(village) · population(village) / Σ population
+    by_village = fgt(identified, income, line, weight=weight, by=["village", "year"])
+    out = (by_village.with_columns(unit_code("village", level).alias("region_code"))
+           .group_by("region_code", "year")
+           .agg(pl.col("population").sum(), pl.col("poor").sum(),
+                *[((pl.col(c) * pl.col("population")).sum() / pl.col("population").sum() * 100).round(4)
+                  .alias(f"{c}_pct") for c in ("P0", "P1", "P2")])
+           .sort("region_code", "year"))
+    return out.select("region_code", "year", "population", "poor", "P0_pct", "P1_pct", "P2_pct")
+
+
+def age_band_counts(members: pl.DataFrame, household_years: pl.DataFrame, params: pl.DataFrame, *, year: int,
+                    level: int) -> pl.DataFrame:
+    """Current members per region at `level` and age band (§8.1: <16, working age, elderly), with the band
+    limits read from the parameters (age_working_from, age_working_to, age_elderly_from) of each region.
+
+    `members`: schema.MEMBER_FRAME; `household_years`: household_id, village, year. Members aged between
+    `age_working_to` and `age_elderly_from` (none with the defaults 59/60) fall in `between`."""
+    hy = household_years.filter(pl.col("year") == year).select("household_id", "village", "year")
+    R = Resolved(params, ["age_working_from", "age_working_to", "age_elderly_from"],
+                 hy.select("village", "year").unique())
+    my = member_years(prepare_members(members), [year]).filter(pl.col("current"))
+    lf = R.attach(my.join(hy.lazy(), on=["household_id", "year"], how="inner"))
+    age = pl.col("age")
+    band = (pl.when(age < R["age_working_from"]).then(pl.lit("child"))
+            .when(age <= R["age_working_to"]).then(pl.lit("working_age"))
+            .when(age >= R["age_elderly_from"]).then(pl.lit("elderly"))
+            .otherwise(pl.lit("between")))
+    return (lf.with_columns(unit_code("village", level).alias("region_code"), band.alias("age_band"))
+            .group_by("region_code", "age_band").agg(pl.len().cast(pl.Int64).alias("persons"))
+            .collect()
+            .pivot(on="age_band", index="region_code", values="persons")
+            .pipe(lambda df: df.with_columns([pl.lit(0, pl.Int64).alias(b) for b in BANDS if b not in df.columns]))
+            .select("region_code", *[pl.col(b).fill_null(0) for b in BANDS])
+            .sort("region_code"))

@@ -1,0 +1,459 @@
+"""Data quality (数据质量): the rule catalogue of domain.md §11 as data, evaluated in one pass per scope.
+
+Each `Rule` is a record: id ("DQ-C1"), scope (member | household | household_year), severity
+(error = blocking 错误, suspect = 疑点数据 to verify), Chinese and English messages, a function that builds
+the Polars expression (true = a finding) from the resolved parameters (`params.Resolved`, so no threshold
+is written in a rule) and one for the value reported. `run()` evaluates every rule of a scope in one
+`with_columns` over the whole registry and returns one findings frame (FINDINGS schema).
+
+Scopes and frames:
+- member: one row per member (Member.*) with `age` at the end of the evaluation year and `current`.
+- household / household_year: one row per household-year (HouseholdYear.*) joined with the member summary
+  of that year (identification.summarise_members) and the identification columns (per-capita income,
+  poverty line, guarantees). Household-scope rules are about the composition of the household.
+
+Rules of §11 that are NOT implemented, because the registry does not hold the fields they need:
+- 民族 empty (DQ-B1): ethnicity is deliberately not collected (domain.md §0, least data).
+- DQ-A5 duplicates across households: Member.id_number is unique in the store (the constraint enforces
+  it); the county/province/national duplicate check needs other registries.
+- DQ-B1 household fields not stored: electricity, broadcast/TV, cooperative, road distance and type,
+  floor area, fuel, toilet, enterprise/leader links, land areas; 大病保险 (2_01_006).
+- DQ-D3, DQ-D4, DQ-D5 (monitoring type), DQ-D6: monitoring records (risks, elimination) are not in the
+  registry yet; DQ-D7 住房面积 = 0 (no floor area).
+- DQ-E3/E4 amounts: 低保金, 五保金, 计划生育金, 养老保险金 are not stored separately (only the transfer total;
+  the floors are parameters in defaults.py for when they are); DQ-F4 (生态补偿金, 退耕还林面积).
+- DQ-H1–H3 (land, forest, distance), DQ-I1–I3 (assistance cadres, 雨露计划), DQ-G2 second half (就业帮扶
+  measures), DQ-J2 department cross-checks (they come with the department data).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from fupin import codes
+from fupin.engine import identification as ident
+from fupin.engine.params import Resolved
+from fupin.engine.schema import (
+    DISABLED_HEALTH,
+    EXITED_STATUSES,
+    NO_LABOUR,
+    POOR_STATUSES,
+    PRIMARY_OR_BELOW_SCHOOL,
+    REGISTERED_POOR_STATUSES,
+    SENIOR_OR_ABOVE_SCHOOL,
+    STUDENT_SCHOOL,
+    UNSAFE_HOUSING,
+    WEAK_OR_NO_LABOUR,
+    WORKING_AWAY,
+)
+
+FINDINGS = {
+    "rule_id": pl.String, "scope": pl.String, "household_id": pl.Int64, "member_id": pl.Int64,
+    "year": pl.Int64, "severity": pl.String, "message_zh": pl.String, "message_en": pl.String,
+    "value": pl.String,
+}
+ERROR, SUSPECT = "error", "suspect"
+c = pl.col
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    scope: str  # member | household | household_year
+    severity: str  # error | suspect
+    message_zh: str
+    message_en: str
+    build: Callable[[Resolved], pl.Expr]  # true = finding
+    value: Callable[[], pl.Expr] | None = None  # the value shown with a finding
+    params: tuple[str, ...] = ()  # parameter names the rule reads
+
+
+def _s(name: str) -> Callable[[], pl.Expr]:
+    return lambda: c(name).cast(pl.String)
+
+
+def _blank(name: str) -> pl.Expr:
+    return c(name).is_null()
+
+
+def _in(name: str, values) -> pl.Expr:
+    return c(name).is_in(list(values))
+
+
+_MALE = sorted(codes.MALE_ONLY_RELATIONS)
+_FEMALE = sorted(codes.FEMALE_ONLY_RELATIONS)
+_AWAY = _in("work_status", WORKING_AWAY)
+_EXITED = _in("status", EXITED_STATUSES)
+_ID18 = c("_id_ok")  # 18 characters that parsed
+
+# ---- member scope ---------------------------------------------------------------------------------
+MEMBER_RULES = [
+    Rule("DQ-A1", "member", ERROR, "证件号码位数错误(应为15、18、20或22位)",
+         "ID number length must be 15, 18, 20 or 22", lambda R: c("_id_len").is_null() | ~_in("_id_len", (15, 18, 20, 22)), _s("id_number")),
+    Rule("DQ-A2", "member", SUSPECT, "15位身份证号码应升级为18位", "a 15-digit ID number should be upgraded to 18",
+         lambda R: c("_id_len") == 15, _s("id_number")),
+    Rule("DQ-A3a", "member", ERROR, "18位证件号码含非法字符", "the 18-digit ID number has invalid characters",
+         lambda R: (c("_id_len") == 18) & ~c("_id_ok"), _s("id_number")),
+    Rule("DQ-A3b", "member", ERROR, "证件号码校验位错误", "the ID number's check digit is wrong",
+         lambda R: _ID18 & (c("_id_check") != c("_id_last")), _s("id_number")),
+    Rule("DQ-A3c", "member", ERROR, "证件号码中的出生日期无效", "the birth date inside the ID number is not a date",
+         lambda R: _ID18 & ~(c("_id_month").is_between(1, 12) & c("_id_day").is_between(1, 31)), _s("id_number")),
+    Rule("DQ-A3d", "member", ERROR, "出生日期与证件号码不一致", "the date of birth differs from the ID number",
+         lambda R: _ID18 & c("_id_month").is_between(1, 12) & (c("_id_birth_days") != c("birth_date").cast(pl.Int32)),
+         _s("birth_date")),
+    Rule("DQ-A3e", "member", ERROR, "性别与证件号码不一致(第17位奇数为男、偶数为女)",
+         "sex differs from the ID number (17th digit odd = male, even = female)",
+         lambda R: _ID18 & (((c("sex") == "1") & ~c("_id_male")) | ((c("sex") == "2") & c("_id_male"))), _s("sex")),
+    Rule("DQ-A3f", "member", ERROR, "出生日期晚于当年年末", "the date of birth is after the end of the year",
+         lambda R: c("age") < 0, _s("birth_date")),
+    Rule("DQ-A4", "member", ERROR, "残疾人证号格式错误(身份证号+残疾类别1-7+等级1-4)",
+         "disability certificate must be the ID number + category 1–7 + grade 1–4",
+         lambda R: c("_cert_bad"), _s("disability_cert")),
+    Rule("DQ-A6a", "member", SUSPECT, "已死亡人员仍在户内", "a dead person is still listed in the household",
+         lambda R: c("death_date").is_not_null() & (c("death_date").dt.year() < c("year"))
+         & c("household_id").is_not_null() & c("_no_end"), _s("death_date")),
+    Rule("DQ-A6b", "member", ERROR, "死亡日期早于出生日期", "the date of death is before the date of birth",
+         lambda R: c("death_date") < c("birth_date"), _s("death_date")),
+    Rule("DQ-A6c", "member", SUSPECT, "同时享受低保和特困供养", "receives both dibao and tekun support",
+         lambda R: c("dibao") & c("tekun"), None),
+    Rule("DQ-B1a", "member", ERROR, "健康状况为空", "health is empty", lambda R: _blank("health"), None),
+    Rule("DQ-B1b", "member", SUSPECT, "非在校生文化程度为空", "education is empty for a non-student",
+         lambda R: (c("school") == "not_student") & _blank("education"), None),
+    Rule("DQ-B1c", "member", ERROR, "6至23岁人员在校生状况为空", "school status is empty for a person aged 6–23",
+         lambda R: c("age").is_between(R["age_compulsory_from"], R["age_school_status_to"]) & _blank("school"),
+         _s("age"), ("age_compulsory_from", "age_school_status_to")),
+    Rule("DQ-B1d", "member", ERROR, "16至65岁人员劳动能力为空", "labour ability is empty for a person aged 16–65",
+         lambda R: c("age").is_between(R["age_working_from"], R["age_labour_check_to"]) & _blank("labour"),
+         _s("age"), ("age_working_from", "age_labour_check_to")),
+    Rule("DQ-B1e", "member", SUSPECT, "基本医疗保险参保情况为空(2_01_008)",
+         "basic medical insurance is empty (2_01_008)", lambda R: _blank("medical_insurance"), None),
+    Rule("DQ-B1f", "member", SUSPECT, "城乡居民基本养老保险参保情况为空(2_01_007)",
+         "basic pension insurance is empty (2_01_007)",
+         lambda R: (c("age") >= R["age_working_from"]) & _blank("pension_insurance"), None),
+    Rule("DQ-B1g", "member", ERROR, "姓名为空或过短", "the name is empty or too short",
+         lambda R: c("name").is_null() | (c("name").str.len_chars() < R["min_family_name_len"]), _s("name"),
+         ("min_family_name_len",)),
+    Rule("DQ-B1h", "member", ERROR, "性别为空", "sex is empty", lambda R: _blank("sex"), None),
+    Rule("DQ-B2b", "member", SUSPECT, "残疾人无残疾人证号", "a disabled person has no disability certificate number",
+         lambda R: _in("health", DISABLED_HEALTH) & _blank("disability_cert"), _s("health")),
+    Rule("DQ-C1a", "member", ERROR, "与户主关系为男性称谓但性别为女(2_01_004)",
+         "relation is male-only but sex is female (2_01_004)",
+         lambda R: _in("relation", _MALE) & (c("sex") == "2"), _s("relation")),
+    Rule("DQ-C1b", "member", ERROR, "与户主关系为女性称谓但性别为男(2_01_004)",
+         "relation is female-only but sex is male (2_01_004)",
+         lambda R: _in("relation", _FEMALE) & (c("sex") == "1"), _s("relation")),
+    Rule("DQ-C3a", "member", ERROR, "14岁及以下但在读高中及以上", "aged 14 or under but in senior school or above",
+         lambda R: (c("age") <= R["age_senior_school_max"]) & _in("school", SENIOR_OR_ABOVE_SCHOOL), _s("school"),
+         ("age_senior_school_max",)),
+    Rule("DQ-C3b", "member", SUSPECT, "20岁及以上但在读小学及以下", "aged 20 or over but in primary school or below",
+         lambda R: (c("age") >= R["age_primary_school_min"]) & _in("school", PRIMARY_OR_BELOW_SCHOOL),
+         _s("school"), ("age_primary_school_min",)),
+    Rule("DQ-C4", "member", ERROR, "16岁以下劳动能力应为无劳动力(2_01_011)",
+         "under 16 but labour ability is not 'no labour' (2_01_011)",
+         lambda R: (c("age") < R["age_working_from"]) & c("labour").is_not_null() & (c("labour") != "none"),
+         _s("labour")),
+    Rule("DQ-C5", "member", SUSPECT, "劳动年龄内健康非在校生标为丧失或无劳动力(2_01_010)",
+         "a healthy working-age non-student is marked as without labour ability (2_01_010)",
+         lambda R: c("age").is_between(R["age_working_from"], R["age_working_to"]) & (c("health") == "healthy")
+         & ~_in("school", STUDENT_SCHOOL).fill_null(False) & _in("labour", NO_LABOUR), _s("labour")),
+    Rule("DQ-C6", "member", SUSPECT, "在校生标为务工(4_12_002)", "a student is marked as a migrant worker (4_12_002)",
+         lambda R: _in("school", STUDENT_SCHOOL) & (c("school") != "college") & _AWAY, _s("work_status")),
+    Rule("DQ-G1a", "member", ERROR, "务工时间超出0-12个月", "months worked away outside 0–12",
+         lambda R: (c("work_months") < 0) | (c("work_months") > R["work_months_max"]), _s("work_months"),
+         ("work_months_max",)),
+    Rule("DQ-G1b", "member", SUSPECT, "有务工地点但务工时间为0或空", "a place of work is given but no months",
+         lambda R: _AWAY & (c("work_months").fill_null(0) == 0), _s("work_status")),
+    Rule("DQ-G1c", "member", SUSPECT, "有务工时间但无务工地点", "months worked away but no place of work",
+         lambda R: (c("work_months") > 0) & ~_AWAY.fill_null(False), _s("work_months")),
+    Rule("DQ-G2", "member", SUSPECT, "弱/丧失/无劳动力人员标为务工(2_01_015)",
+         "a person with weak or no labour ability is marked as a migrant worker (2_01_015)",
+         lambda R: _in("labour", WEAK_OR_NO_LABOUR) & _AWAY, _s("labour")),
+]
+
+# ---- household scope (composition of the household in the year) --------------------------------
+HOUSEHOLD_RULES = [
+    Rule("DQ-B2a", "household", ERROR, "户内无户主", "the household has no head",
+         lambda R: (c("members") > 0) & (c("_heads") == 0), None),
+    Rule("DQ-B2c", "household", ERROR, "户内有多个户主", "the household has more than one head",
+         lambda R: c("_heads") > 1, _s("_heads")),
+    Rule("DQ-C2", "household", ERROR, "户主与配偶性别相同", "the head and the spouse have the same sex",
+         lambda R: (c("_head_male") & c("_spouse_male")) | (c("_head_female") & c("_spouse_female")), None),
+    Rule("DQ-J1", "household", ERROR, "贫困户空挂(户内无在户成员)", "a shell household: no current members",
+         lambda R: c("members") == 0, None),
+    Rule("DQ-F5c", "household", SUSPECT, "家庭人口数与在户成员数不一致", "household size differs from the current members",
+         lambda R: c("size").is_not_null() & (c("size") != c("members")), _s("size")),
+]
+
+# ---- household-year scope -------------------------------------------------------------------------
+_POOR = _in("status", REGISTERED_POOR_STATUSES)
+HOUSEHOLD_YEAR_RULES = [
+    Rule("DQ-B1i", "household_year", ERROR, "贫困户主要致贫原因为空", "a poor household has no main cause",
+         lambda R: _POOR & _blank("main_cause"), _s("status")),
+    Rule("DQ-B1j", "household_year", SUSPECT, "危房等级为空", "housing grade is empty",
+         lambda R: _blank("housing_grade"), None),
+    Rule("DQ-B1k", "household_year", SUSPECT, "饮水是否安全为空", "safe drinking water is empty",
+         lambda R: _blank("water_safe"), None),
+    Rule("DQ-B1l", "household_year", ERROR, "户状态为空", "status is empty", lambda R: _blank("status"), None),
+    Rule("DQ-D1a", "household_year", SUSPECT, "主要致贫原因为因病但家庭成员均健康",
+         "main cause is illness but every member is healthy",
+         lambda R: (c("main_cause") == "illness") & (c("members") > 0) & ~c("_any_unhealthy").fill_null(False), None),
+    Rule("DQ-D1b", "household_year", SUSPECT, "主要致贫原因为因学但无在校生", "main cause is schooling but no student",
+         lambda R: (c("main_cause") == "schooling") & ~c("_any_student").fill_null(False), None),
+    Rule("DQ-D1c", "household_year", SUSPECT, "主要致贫原因为因残但无残疾人", "main cause is disability but nobody is disabled",
+         lambda R: (c("main_cause") == "disability") & ~c("_any_disabled").fill_null(False), None),
+    Rule("DQ-D2", "household_year", SUSPECT, "其他致贫原因与主要致贫原因重复",
+         "another cause repeats the main cause", lambda R: c("_other_has_main"), _s("other_causes")),
+    Rule("DQ-D5", "household_year", SUSPECT, "户类型与户状态不一致", "household type and status disagree",
+         lambda R: ((c("household_type") == "ordinary") & _in("status", (*POOR_STATUSES, *EXITED_STATUSES)))
+         | ((c("household_type") == "exited") & _in("status", POOR_STATUSES))
+         | ((c("household_type") == "poor") & _EXITED), _s("status")),
+    Rule("DQ-D7a", "household_year", ERROR, "已脱贫户人均纯收入低于当年贫困线",
+         "an exited household's per-capita net income is below that year's line",
+         lambda R: _EXITED & c("income_poor"), _s("net_income_pc"), ("poverty_line",)),
+    Rule("DQ-D7b", "household_year", ERROR, "已脱贫户有义务教育阶段失学辍学儿童",
+         "an exited household has a school-age child out of school",
+         lambda R: _EXITED & c("education_deprived"), None),
+    Rule("DQ-D7c", "household_year", ERROR, "已脱贫户住房为C/D级危房", "an exited household lives in a C/D-grade house",
+         lambda R: _EXITED & _in("housing_grade", UNSAFE_HOUSING), _s("housing_grade")),
+    Rule("DQ-D7d", "household_year", ERROR, "已脱贫户饮水不安全", "an exited household has unsafe drinking water",
+         lambda R: _EXITED & (c("water_safe") == False), None),  # noqa: E712
+    Rule("DQ-D7e", "household_year", ERROR, "已脱贫因病户有患病成员未参加基本医疗保险",
+         "an exited illness household has an ill member without medical insurance",
+         lambda R: _EXITED & (c("main_cause") == "illness") & c("_any_ill_uninsured"), None),
+    Rule("DQ-D8", "household_year", SUSPECT, "已脱贫户无脱贫年度或脱贫年度晚于当年",
+         "an exited household has no exit year, or one after this year",
+         lambda R: _EXITED & (c("exit_year").is_null() | (c("exit_year") > c("year"))), _s("exit_year")),
+    Rule("DQ-D9", "household_year", ERROR, "脱贫年度早于识别年度", "the exit year is before the year identified",
+         lambda R: c("exit_year") < c("identified_year"), _s("exit_year")),
+    Rule("DQ-D10", "household_year", ERROR, "识别年度晚于当年", "the year identified is after this year",
+         lambda R: c("identified_year") > c("year"), _s("identified_year")),
+    Rule("DQ-E1a", "household_year", SUSPECT, "低保贫困户无低保人员", "a dibao poor household has no member on dibao",
+         lambda R: (c("poverty_type") == "dibao") & ~c("_any_dibao").fill_null(False), None),
+    Rule("DQ-E1b", "household_year", SUSPECT, "一般贫困户有低保人员", "a general poor household has a member on dibao",
+         lambda R: (c("poverty_type") == "general") & c("_any_dibao"), None),
+    Rule("DQ-E2", "household_year", SUSPECT, "特困供养户有劳动年龄内有劳动能力成员",
+         "a tekun household has a working-age member able to work",
+         lambda R: (c("poverty_type") == "tekun") & c("_any_able_working_age"), None),
+    Rule("DQ-E3", "household_year", SUSPECT, "低保或特困供养户转移性收入为0",
+         "a dibao or tekun household has no transfer income",
+         lambda R: _in("poverty_type", ("dibao", "tekun")) & (c("transfer_income").fill_null(0) <= 0),
+         _s("transfer_income")),
+    Rule("DQ-F1", "household_year", SUSPECT, "有生产经营性收入但生产经营性支出为0",
+         "business income but no business costs",
+         lambda R: (c("business_income") > 0) & (c("business_cost").fill_null(0) <= 0), _s("business_income")),
+    Rule("DQ-F2a", "household_year", ERROR, "人均纯收入小于等于0或为空", "per-capita net income is ≤ 0 or empty",
+         lambda R: c("net_income_pc").is_null() | (c("net_income_pc") <= R["income_pc_min"]), _s("net_income_pc"),
+         ("income_pc_min",)),
+    Rule("DQ-F2b", "household_year", SUSPECT, "人均纯收入超过上限", "per-capita net income above the plausible maximum",
+         lambda R: c("net_income_pc") > R["income_pc_max"], _s("net_income_pc"), ("income_pc_max",)),
+    Rule("DQ-F3a", "household_year", SUSPECT, "有工资性收入但无务工人员", "wage income but nobody works",
+         lambda R: (c("wage_income") > 0) & ~c("_any_worker").fill_null(False), _s("wage_income")),
+    Rule("DQ-F3b", "household_year", SUSPECT, "有务工人员但工资性收入为0", "a member works but wage income is 0",
+         lambda R: c("_any_worker") & (c("wage_income").fill_null(0) == 0), None),
+    Rule("DQ-F3c", "household_year", SUSPECT, "工资性收入异常(过低或过高)", "wage income implausibly low or high",
+         lambda R: ((c("wage_income") > 0) & (c("wage_income") < R["wage_income_low"]))
+         | (c("wage_income") > R["wage_income_high"]), _s("wage_income"), ("wage_income_low", "wage_income_high")),
+    Rule("DQ-F5a", "household_year", ERROR, "家庭纯收入与各项收入合计不符", "net income differs from its components",
+         lambda R: c("net_income").is_not_null()
+         & ((c("net_income") - c("net_income_calc")).abs() > R["income_tolerance"]), _s("net_income"),
+         ("income_tolerance",)),
+    Rule("DQ-F5b", "household_year", ERROR, "人均纯收入与纯收入/人口数不符",
+         "per-capita net income differs from net income / household size",
+         lambda R: c("net_income_per_capita").is_not_null() & (c("size") > 0)
+         & ((c("net_income_per_capita") - c("net_income_calc") / c("size")).abs() > R["income_tolerance"]),
+         _s("net_income_per_capita"), ("income_tolerance",)),
+    Rule("DQ-F6", "household_year", SUSPECT, "收入项为负数", "an income component is negative",
+         lambda R: pl.any_horizontal([c(k) < 0 for k in ("wage_income", "business_income", "property_income",
+                                                          "transfer_income", "business_cost")]), None),
+]
+
+RULES: list[Rule] = MEMBER_RULES + HOUSEHOLD_RULES + HOUSEHOLD_YEAR_RULES
+_ids = [r.id for r in RULES]
+assert len(_ids) == len(set(_ids)), "duplicate rule ids"
+RULE_PARAMS = tuple(dict.fromkeys(
+    ("age_compulsory_from", "age_compulsory_to", "age_working_from", "age_working_to", "age_labour_check_to",
+     "age_school_status_to", "age_senior_school_max", "age_primary_school_min", "min_family_name_len",
+     "work_months_max", "income_pc_min", "income_pc_max", "wage_income_low", "wage_income_high",
+     "income_tolerance", *[p for r in RULES for p in r.params])))
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _chunk_table(weights: tuple[int, ...]) -> np.ndarray:
+    """Σ w_i·d_i for every number with len(weights) digits (the ID check sum of one chunk of digits)."""
+    k = len(weights)
+    v = np.arange(10 ** k, dtype=np.int64)
+    out = np.zeros(10 ** k, dtype=np.int64)
+    for i, w in enumerate(weights):
+        out += (v // 10 ** (k - 1 - i)) % 10 * w
+    return out.astype(np.int16)
+
+
+# the 17 digits as chunks of 4, 4, 4, 5 digits: four table look-ups instead of 17 divisions
+_CHUNKS = ((0, 4), (4, 8), (8, 12), (12, 17))
+_TABLES = [_chunk_table(_WEIGHTS[a:b]) for a, b in _CHUNKS]
+
+
+def parse_id_numbers(ids: pl.Series, *, chunk: int = 1_000_000) -> pl.DataFrame:
+    """Columns parsed from 18-character ID numbers, vectorised (numpy over whole slices of the column, no
+    per-row Python; slices of `chunk` rows bound the temporaries): _id_len, _id_ok (18 characters that
+    parse: 17 digits + digit or X), _id_last (last digit, 10 for X), _id_check (the check digit the first 17
+    digits require), _id_birth (YYYYMMDD), _id_month, _id_day, _id_birth_days (days since 1970-01-01),
+    _id_male (odd 17th digit)."""
+    slices = [ids.slice(i, chunk) for i in range(0, max(len(ids), 1), chunk)]
+    if len(slices) == 1:
+        return _parse_ids(slices[0])
+    # numpy and Polars release the GIL in these whole-column operations: slices run on all cores
+    with ThreadPoolExecutor(max_workers=min(len(slices), os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(_parse_ids, slices))
+    return pl.concat(parts, rechunk=False)
+
+
+def _parse_ids(ids: pl.Series) -> pl.DataFrame:
+    length = ids.str.len_bytes()
+    n18 = ids.cast(pl.Int64, strict=False)  # fast path: 18 digits (null for X endings and junk)
+    valid = (n18.is_not_null() & (length == 18) & (n18 >= 0)).fill_null(False).to_numpy().copy()
+    n17 = n18.fill_null(0).to_numpy().copy()
+    del n18
+    last = (n17 % 10).astype(np.int8)
+    n17 //= 10
+    x_rows = (ids.str.ends_with("X") & (length == 18)).arg_true()
+    if len(x_rows):  # the 1 in 11 ending in X: parse their first 17 characters only
+        nx = ids.gather(x_rows).str.head(17).cast(pl.Int64, strict=False)
+        ok = (nx.is_not_null() & (nx >= 0)).fill_null(False).to_numpy()
+        rows = x_rows.to_numpy()[ok]
+        n17[rows] = nx.fill_null(0).to_numpy()[ok]
+        last[rows] = 10
+        valid[rows] = True
+    n17[~valid] = 0
+    last[~valid] = 0
+    total = np.zeros(len(n17), dtype=np.int16)
+    for (a, b), table in zip(_CHUNKS, _TABLES, strict=True):
+        total += table[(n17 // 10 ** (17 - b)) % 10 ** (b - a)]
+    check = ((12 - total % 11) % 11).astype(np.int8)
+    birth = ((n17 // 1000) % 100_000_000).astype(np.int32)
+    male = (n17 % 2) == 1
+    del n17, total
+    month, day = ((birth // 100) % 100).astype(np.int8), (birth % 100).astype(np.int8)
+    return pl.DataFrame({
+        "_id_len": length, "_id_ok": valid, "_id_last": last, "_id_check": check, "_id_birth": birth,
+        "_id_month": month, "_id_day": day, "_id_birth_days": _days_from_civil(birth // 10000, month, day),
+        "_id_male": male,
+    })
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), so the ID's birth date
+    compares with a Date column's physical value without decomposing the Date column."""
+    y = y.astype(np.int32) - (m <= 2)
+    m = m.astype(np.int32)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d.astype(np.int32) - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return (era * 146097 + doe - 719468).astype(np.int32)
+
+
+def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Evaluate `rules` over `frame` in one pass and return their findings."""
+    flags = [r.build(R).fill_null(False).alias(f"_f_{i}") for i, r in enumerate(rules)]
+    hit = frame.lazy().with_columns(flags).filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+    hit = hit.collect()
+    parts = []
+    for i, r in enumerate(rules):
+        value = r.value() if r.value is not None else pl.lit(None, pl.String)
+        parts.append(hit.lazy().filter(c(f"_f_{i}")).select(
+            pl.lit(r.id).alias("rule_id"), pl.lit(r.scope).alias("scope"),
+            *[e.alias(k) for k, e in keys.items()],
+            pl.lit(r.severity).alias("severity"), pl.lit(r.message_zh).alias("message_zh"),
+            pl.lit(r.message_en).alias("message_en"), value.cast(pl.String).alias("value")))
+    if not parts:
+        return pl.DataFrame(schema=FINDINGS)
+    return pl.concat(pl.collect_all(parts), how="vertical").cast(FINDINGS)
+
+
+def member_frame(members, year: int, R: Resolved, keys: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The member-scope frame for `year`: members with age, current, `_no_end` and the ID columns."""
+    lf = ident.prepare_members(members)
+    names = lf.collect_schema().names()
+    if "start_date" in names and "end_date" in names:  # membership periods: keep each member's latest
+        lf = lf.sort("start_date", nulls_last=False).unique("member_id", keep="last")
+        no_end = c("end_date").is_null()
+    else:
+        no_end = pl.lit(True)
+    lf = ident.member_years(lf, [year]).with_columns(no_end.alias("_no_end"))
+    if R.varying and keys is not None:
+        lf = R.attach(lf.join(keys.lazy().filter(c("year") == year), on=["household_id", "year"], how="left"))
+    df = lf.collect()
+    return df.hstack(parse_id_numbers(df["id_number"])).with_columns(_bad_certificates(df))
+
+
+def _other_cause_repeats_main(df: pl.DataFrame) -> pl.Series:
+    """DQ-D2 on the rows that list other causes (string work on those rows only, not on every row)."""
+    rows = (df["other_causes"].is_not_null() & df["main_cause"].is_not_null()).arg_true()
+    sub = df.select(pl.col("other_causes"), pl.col("main_cause").cast(pl.String))[rows]
+    hit = sub.select(pl.col("other_causes").str.split(",").list.contains(pl.col("main_cause")))
+    out = pl.Series("_other_has_main", np.zeros(df.height, dtype=bool))
+    return out.scatter(rows, hit.to_series().fill_null(False)) if len(rows) else out
+
+
+def _bad_certificates(df: pl.DataFrame) -> pl.Series:
+    """DQ-A4 on the few rows that carry a certificate (string work on ~3% of the rows, not all)."""
+    cert = df["disability_cert"]
+    rows = cert.is_not_null().arg_true()
+    sub = df.select("id_number", "disability_cert")[rows]
+    d = pl.col("disability_cert")
+    bad = sub.select(~((d.str.len_bytes() == 20) & d.str.starts_with(pl.col("id_number"))
+                       & d.str.slice(18, 1).is_in(list("1234567")) & d.str.slice(19, 1).is_in(list("1234")))
+                     .fill_null(True))
+    out = pl.Series("_cert_bad", np.zeros(df.height, dtype=bool))
+    return out.scatter(rows, bad.to_series()) if len(rows) else out
+
+
+def run(household_years, members, params: pl.DataFrame, *, year: int | None = None, rules: list[Rule] = RULES,
+        frame: tuple[pl.DataFrame, Resolved] | None = None, member_chunk: int = 2_000_000) -> pl.DataFrame:
+    """Every finding of `rules` over the registry: household and household-year rules over every row of
+    `household_years`, member rules over `members` as of the end of `year` (default: the latest year).
+    `frame` may pass a precomputed `identification.household_frame(..., extra_params=RULE_PARAMS)`."""
+    if frame is None:
+        frame = ident.household_frame(household_years, members, params, extra_params=RULE_PARAMS)
+    hf, R = frame
+    if year is None:
+        year = hf["year"].max()
+    out = []
+    hh_rules = [r for r in rules if r.scope in ("household", "household_year")]
+    if hh_rules:
+        lf = hf.lazy()
+        names = lf.collect_schema().names()
+        if "income_poor" not in names:
+            for stage in ident.identification_exprs(R, [])[:2]:
+                lf = lf.with_columns(stage)
+        hh = lf.collect()
+        out.append(_findings(hh.with_columns(_other_cause_repeats_main(hh)), hh_rules, R, {
+            "household_id": c("household_id"), "member_id": pl.lit(None, pl.Int64), "year": c("year")}))
+    m_rules = [r for r in rules if r.scope == "member"]
+    if m_rules:
+        # member rules look at one row at a time: slices bound the memory of the parsed columns
+        members = members.collect() if isinstance(members, pl.LazyFrame) else members
+        keys = hf.select("household_id", "year", "village")
+        for start in range(0, max(members.height, 1), member_chunk):
+            mf = member_frame(members.slice(start, member_chunk), year, R, keys)
+            out.append(_findings(mf, m_rules, R, {
+                "household_id": c("household_id"), "member_id": c("member_id"), "year": c("year")}))
+            del mf
+    return pl.concat(out, how="vertical") if out else pl.DataFrame(schema=FINDINGS)
+
+
+def summary(findings: pl.DataFrame) -> pl.DataFrame:
+    """错误类型/错误条数: one row per rule with its count, in catalogue order (rules with no finding: 0)."""
+    catalogue = pl.DataFrame([{"rule_id": r.id, "scope": r.scope, "severity": r.severity,
+                               "message_zh": r.message_zh, "message_en": r.message_en} for r in RULES])
+    counts = findings.group_by("rule_id").agg(pl.len().cast(pl.Int64).alias("count"))
+    return catalogue.join(counts, on="rule_id", how="left", maintain_order="left").with_columns(
+        pl.col("count").fill_null(0))
