@@ -6,7 +6,9 @@ from fupin.accounts.api import router as accounts_router
 from fupin.accounts.auth import api_auth
 from fupin.core.api_errors import register_error_handlers
 from fupin.policy.api import router as policy_router
+from fupin.quality.api import router as quality_router
 from fupin.regions.api import router as regions_router
+from fupin.reports.api import router as reports_router
 from fupin.registry.api import router as registry_router
 
 api = NinjaAPI(title="fupin API", version="1", auth=api_auth, urls_namespace="api")
@@ -14,4 +16,6 @@ api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/regions", regions_router, tags=["regions"])
 api.add_router("/registry", registry_router, tags=["registry"])
 api.add_router("/policy", policy_router, tags=["policy"])
+api.add_router("/reports", reports_router, tags=["reports"])
+api.add_router("/quality", quality_router, tags=["quality"])
 register_error_handlers(api)  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

@@ -67,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--out", type=Path)
     st.add_argument("--user", help="act as this account (its region scope applies)")
 
+    for name, helptext in (("identify", "identification of every household of a year (poor or not, and why)"),
+                           ("exits", "exit evaluation: households, villages or counties"),
+                           ("quality", "run the data-quality rules and update the findings worklist")):
+        r = sub.add_parser(name, help=helptext)
+        r.add_argument("--year", type=int, required=True)
+        r.add_argument("--region", help="region code (default: the acting user's region, else everything)")
+        if name == "exits":
+            r.add_argument("--level", choices=["household", "village", "county"], default="household")
+        r.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
+        r.add_argument("--out", type=Path)
+        r.add_argument("--user", help="act as this account (its region scope applies)")
+
     c = sub.add_parser("createuser", help="an account scoped to a region")
     c.add_argument("username")
     c.add_argument("--role", required=True)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "fupin.regions",
     "fupin.registry",
     "fupin.policy",
+    "fupin.reports",
+    "fupin.quality",
 ]
 
 MIDDLEWARE = [

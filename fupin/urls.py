@@ -10,4 +10,6 @@ urlpatterns = [
     path("regions/", include("fupin.regions.urls")),
     path("registry/", include("fupin.registry.urls")),
     path("policy/", include("fupin.policy.urls")),
+    path("reports/", include("fupin.reports.urls")),
+    path("quality/", include("fupin.quality.urls")),
 ]

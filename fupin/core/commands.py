@@ -56,6 +56,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return stats_command(args)
 
 
+def cmd_identify(args: argparse.Namespace) -> int:
+    from fupin.reports.cli import identify_command
+
+    return identify_command(args)
+
+
+def cmd_exits(args: argparse.Namespace) -> int:
+    from fupin.reports.cli import exits_command
+
+    return exits_command(args)
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from fupin.quality.cli import quality_command
+
+    return quality_command(args)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from fupin.accounts.cli import createuser_command
 
