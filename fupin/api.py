@@ -4,7 +4,9 @@ from ninja import NinjaAPI
 
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.auth import api_auth
+from fupin.assistance.api import router as assistance_router
 from fupin.core.api_errors import register_error_handlers
+from fupin.funds.api import router as funds_router
 from fupin.policy.api import router as policy_router
 from fupin.quality.api import router as quality_router
 from fupin.regions.api import router as regions_router
@@ -18,4 +20,6 @@ api.add_router("/registry", registry_router, tags=["registry"])
 api.add_router("/policy", policy_router, tags=["policy"])
 api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/quality", quality_router, tags=["quality"])
+api.add_router("/assistance", assistance_router, tags=["assistance"])
+api.add_router("/funds", funds_router, tags=["funds"])
 register_error_handlers(api)  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

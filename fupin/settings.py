@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "fupin.policy",
     "fupin.reports",
     "fupin.quality",
+    "fupin.assistance",
+    "fupin.funds",
 ]
 
 MIDDLEWARE = [

@@ -12,4 +12,6 @@ urlpatterns = [
     path("policy/", include("fupin.policy.urls")),
     path("reports/", include("fupin.reports.urls")),
     path("quality/", include("fupin.quality.urls")),
+    path("assistance/", include("fupin.assistance.urls")),
+    path("funds/", include("fupin.funds.urls")),
 ]

@@ -74,6 +74,18 @@ def cmd_quality(args: argparse.Namespace) -> int:
     return quality_command(args)
 
 
+def cmd_assistance(args: argparse.Namespace) -> int:
+    from fupin.assistance.cli import assistance_command
+
+    return assistance_command(args)
+
+
+def cmd_funds(args: argparse.Namespace) -> int:
+    from fupin.funds.cli import funds_command
+
+    return funds_command(args)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from fupin.accounts.cli import createuser_command
 
