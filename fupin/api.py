@@ -7,6 +7,7 @@ from fupin.accounts.auth import api_auth
 from fupin.assistance.api import router as assistance_router
 from fupin.core.api_errors import register_error_handlers
 from fupin.funds.api import router as funds_router
+from fupin.monitoring.api import router as monitoring_router
 from fupin.policy.api import router as policy_router
 from fupin.quality.api import router as quality_router
 from fupin.regions.api import router as regions_router
@@ -22,4 +23,5 @@ api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/quality", quality_router, tags=["quality"])
 api.add_router("/assistance", assistance_router, tags=["assistance"])
 api.add_router("/funds", funds_router, tags=["funds"])
+api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
 register_error_handlers(api)  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

@@ -58,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     ih.add_argument("--skip-invalid", action="store_true")
     ih.add_argument("--errors", type=Path, help="errors workbook (default: FILE-errors.xlsx)")
     ih.add_argument("--user", help="act as this account (its region scope applies)")
+    idp = isub.add_parser("department", help="a department's list (医保, 民政, 教育 …) matched to the registry")
+    idp.add_argument("file", type=Path)
+    idp.add_argument("--source", required=True, help="medical_insurance, civil_affairs, education, housing, "
+                     "emergency, disability, human_resources, public_security")
+    idp.add_argument("--year", type=int)
+    idp.add_argument("--user", help="act as this account (its region scope applies)")
+
+    mo = sub.add_parser("monitor", help="return-to-poverty monitoring: the registry batch of risk signals")
+    mo.add_argument("--year", type=int, required=True)
+    mo.add_argument("--region")
+    mo.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
+    mo.add_argument("--out", type=Path)
+    mo.add_argument("--user")
 
     st = sub.add_parser("stats", help="counts, incidence, income")
     st.add_argument("--year", type=int, required=True)

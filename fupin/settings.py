@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fupin.quality",
     "fupin.assistance",
     "fupin.funds",
+    "fupin.monitoring",
 ]
 
 MIDDLEWARE = [

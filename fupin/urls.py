@@ -14,4 +14,5 @@ urlpatterns = [
     path("quality/", include("fupin.quality.urls")),
     path("assistance/", include("fupin.assistance.urls")),
     path("funds/", include("fupin.funds.urls")),
+    path("monitoring/", include("fupin.monitoring.urls")),
 ]

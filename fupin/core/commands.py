@@ -45,6 +45,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         from fupin.regions.cli import import_population_command
 
         return import_population_command(args)
+    if args.kind == "department":
+        from fupin.monitoring.cli import import_department_command
+
+        return import_department_command(args)
     from fupin.registry.cli import import_households_command
 
     return import_households_command(args)
@@ -84,6 +88,12 @@ def cmd_funds(args: argparse.Namespace) -> int:
     from fupin.funds.cli import funds_command
 
     return funds_command(args)
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from fupin.monitoring.cli import monitor_command
+
+    return monitor_command(args)
 
 
 def cmd_createuser(args: argparse.Namespace) -> int:
