@@ -177,29 +177,99 @@ def _read_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]):
                 f"找不到工作表“{sheet}”（文件中的工作表：{found}）",
                 f"sheet '{sheet}' not found (sheets in the file: {found})",
             )
-    raw = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+    loaded = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+    excel_cols = {c.name: c.absolute_index for c in loaded.available_columns()}
+    raw = loaded.to_polars()
+    del loaded
     raw = raw.with_columns(pl.col(c).str.replace(_DATETIME, "$1") for c in raw.columns)
 
-    # Numbers of 16+ digits: find which cells are numbers rather than text (a number cell read as a
-    # boolean is true/false, a text cell is null) so that only those are rounded to 15 digits.
+    # Numbers of 16+ digits: a number cell comes back as the exact value of the double Excel stored, to be
+    # shown with 15 significant digits like Excel; a text cell must stay as typed. Only cells that could be
+    # either (their digits are exactly a double's value, and rounding would change them) need the cell's type.
     long_cols = [c for c in raw.columns if raw[c].str.contains(_LONG_NUMBER).any()]
-    if long_cols:
-        flags = reader.load_sheet(
-            name,
-            header_row=None,
-            skip_rows=0,
-            use_columns=long_cols,
-            dtypes={c: "boolean" for c in long_cols},
-        ).to_polars()
+    ambiguous = {c: n for c in long_cols if (n := raw.select(_ambiguous(pl.col(c)).sum()).item())}
+    if ambiguous:
+        flags = _number_cells(path, name, raw.height, {c: excel_cols[c] for c in ambiguous})
+        if flags is None:  # not a plain xlsx: ask calamine for the types (a second parse of the sheet)
+            typed = reader.load_sheet(
+                name, header_row=None, skip_rows=0, use_columns=list(ambiguous),
+                dtypes={c: "boolean" for c in ambiguous},
+            ).to_polars()
+            flags = {c: typed[c].is_not_null() for c in ambiguous}  # a text cell reads as null
         raw = raw.with_columns(
-            pl.when(flags[fc].is_not_null() & pl.col(c).str.contains(_LONG_NUMBER))
-            .then(_fifteen_digits(pl.col(c)))
-            .otherwise(pl.col(c))
-            .alias(c)
-            for c, fc in zip(long_cols, flags.columns, strict=True)
+            pl.when(flags[c] & _ambiguous(pl.col(c))).then(_fifteen_digits(pl.col(c))).otherwise(pl.col(c)).alias(c)
+            for c in ambiguous
         )
     # Frame row i is Excel row i + 1 (skip_rows=0 keeps leading blank rows).
     return raw.with_columns(pl.Series(ROW, range(1, raw.height + 1), dtype=pl.Int64))
+
+
+def _ambiguous(text: pl.Expr) -> pl.Expr:
+    """16+ digit integers that are exactly a double's value and that 15-digit rounding would change."""
+    exact = text.cast(pl.Float64, strict=False).cast(pl.Decimal(38, 0), strict=False).cast(pl.String)
+    return text.str.contains(_LONG_NUMBER) & (exact == text) & (_fifteen_digits(text) != text)
+
+
+_XML_CHUNK = 16 * 2**20
+_LONG_VALUE = re.compile(rb"<v>(?:-?\d{16,}(?:\.0*)?|-?\d(?:\.\d+)?[eE]\+?(?:1[5-9]|[2-9]\d))</v>")
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_CELL_TYPE = re.compile(rb'\st="([a-zA-Z]+)"')
+
+
+def _number_cells(path: Path, sheet: str, height: int, columns: dict[str, int]) -> dict[str, pl.Series] | None:
+    """For each frame column (by its Excel column index), which rows are number cells holding a long value.
+
+    Reads the sheet's XML straight from the xlsx (streamed, no second parse): number cells are the
+    `<c>` without a `t` attribute (or t="n") whose `<v>` holds 16+ digits. None when the file is not a
+    plain xlsx or a cell cannot be located (the caller then asks calamine)."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                  "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                  "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(e.get(f"{{{ns['r']}}}id") for e in book.iterfind("m:sheets/m:sheet", ns)
+                       if e.get("name") == sheet)
+            target = next(e.get("Target") for e in rels.iterfind("p:Relationship", ns) if e.get("Id") == rid)
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            found: dict[int, list[int]] = {i: [] for i in columns.values()}
+            with z.open(part) as f:
+                carry = b""
+                first = True
+                while True:
+                    block = f.read(_XML_CHUNK)
+                    data = carry + block
+                    if first:
+                        if b"<sheetData" not in data[:1 << 20] and b"<sheetData/>" not in data:
+                            return None  # prefixed (strict) markup: leave it to calamine
+                        first = False
+                    cut = len(data) if not block else data.rfind(b"<c ")
+                    cut = max(cut, 0)
+                    for m in _LONG_VALUE.finditer(data, 0, cut):
+                        start = data.rfind(b"<c ", 0, m.start())
+                        tag = data[start:data.index(b">", start)] if start >= 0 else b""
+                        ref = _CELL_REF.search(tag)
+                        if ref is None:
+                            return None
+                        kind = _CELL_TYPE.search(tag)
+                        if kind is not None and kind.group(1) != b"n":
+                            continue
+                        col = 0
+                        for ch in ref.group(1):
+                            col = col * 26 + ch - 64
+                        if col - 1 in found:
+                            found[col - 1].append(int(ref.group(2)) - 1)
+                    if not block:
+                        break
+                    carry = data[cut:]
+    except (KeyError, StopIteration, ValueError, zipfile.BadZipFile, ET.ParseError):
+        return None
+    index = pl.int_range(0, height, dtype=pl.Int64, eager=True)
+    return {c: index.is_in(pl.Series(found[i], dtype=pl.Int64).implode()) for c, i in columns.items()}
 
 
 def _fifteen_digits(text: pl.Expr) -> pl.Expr:

@@ -13,8 +13,10 @@ Semantics (the same as the single-household path of `services.py`, which calls t
   gets its open Membership closed ("move") and a new one opened ("move");
 - Household.head_name/.size (current non-deleted members) and HouseholdYear.size/net_income/
   net_income_per_capita are derived here, so they are always right;
-- every created or updated entity gets one Change row (before/after hold the changed fields; a
-  creation holds the whole record in `after`).
+- history: a created household gets ONE Change row whose `after` holds the household's fields plus
+  "years" (its yearly records) and "members" (its members); a yearly record or member created in an
+  existing household gets its own "create" Change (the whole record in `after`); every updated entity
+  gets one "update" Change whose before/after hold the changed fields.
 
 Values are compared in one canonical form (`canonical_*`): text "" for blank, amounts as integer
 cents, booleans as 0/1/null, dates as ISO strings.
@@ -34,8 +36,7 @@ from django.utils import timezone
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 
 CHUNK = 10_000
-CHANGE_COLUMNS = ("at", "user_id", "action", "entity", "entity_id", "household_id", "before", "after", "reason",
-                  "batch_id")
+CHANGE_ROW = ("action", "entity", "entity_id", "household_id", "before", "after")  # + at/user/reason/batch
 SQLITE_CACHE_KB = 256 * 1024
 SQLITE_ROWS_PER_INSERT = 200
 
@@ -235,12 +236,14 @@ def _db_values(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
 
 
 def _insert(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable[[int], None],
-            prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
+            prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None, constants: dict | None = None) -> None:
     """Insert `frame` in chunks; `prepare(chunk)` turns a chunk into the DB-ready columns `names`
-    (done per chunk so that the DB-ready copy, e.g. JSON history, never exists for the whole file)."""
+    (done per chunk so that the DB-ready copy, e.g. JSON history, never exists for the whole file).
+    `constants` (column → value, the same for every row, e.g. created_at) are written as SQL literals on
+    SQLite, so they cost no parameter binding."""
     if frame.is_empty():
         return
-    cols = ", ".join(_col(model, n) for n in names)
+    constants = constants or {}
 
     def chunks():
         for i in range(0, frame.height, CHUNK):
@@ -248,17 +251,22 @@ def _insert(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable
             yield (prepare(part) if prepare else part).select(names)
 
     if _is_pg():
+        # COPY in CSV written by Polars (in Rust): no Python object per row or per value.
+        part_cols = [*names, *constants]
+        cols = ", ".join(_col(model, n) for n in part_cols)
+        sql = f"COPY {_table(model)} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
         with connection.cursor() as cur:
-            raw = cur.cursor
             for part in chunks():
-                with raw.copy(f"COPY {_table(model)} ({cols}) FROM STDIN") as copy:
-                    for row in part.iter_rows():
-                        copy.write_row(row)
+                part = part.with_columns(pl.lit(v).alias(n) for n, v in constants.items())
+                with cur.cursor.copy(sql) as copy:
+                    copy.write(part.write_csv(include_header=False, null_value="\\N",
+                                              datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"))
                 progress(part.height)
         return
     # SQLite: multi-row VALUES (many rows per statement) costs about half of one row per statement.
+    cols = ", ".join(_col(model, n) for n in (*names, *constants))
     per = max(1, min(SQLITE_ROWS_PER_INSERT, _sqlite_max_vars() // len(names)))
-    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    one = "(" + ", ".join(["%s"] * len(names) + [_sql_literal(v) for v in constants.values()]) + ")"
     head = f"INSERT INTO {_table(model)} ({cols}) VALUES "
     full_sql = head + ", ".join([one] * per)
     with connection.cursor() as cur:
@@ -272,6 +280,18 @@ def _insert(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable
                 rest = rows[whole:]
                 cur.execute(head + ", ".join([one] * len(rest)), list(chain.from_iterable(rest)))
             progress(part.height)
+
+
+def _sql_literal(value) -> str:
+    """A constant as an SQLite literal (% doubled: the statement goes through Django's %s formatting)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).replace("'", "''").replace("%", "%%")
+    return f"'{text}'"
 
 
 def _sqlite_max_vars() -> int:
@@ -405,15 +425,12 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     counts: dict[str, int] = {"changes": 0}
     stamp = {"at": now, "user_id": getattr(user, "pk", None), "reason": reason[:500],
              "batch_id": getattr(batch, "pk", None)}
+    sqlite = connection.vendor == "sqlite"
 
     def log(frame: pl.DataFrame, action: str, entity: str, names: Sequence[str], created: bool) -> None:
         """Write the Change rows of these entities now, chunk by chunk."""
-        def prepare(part: pl.DataFrame) -> pl.DataFrame:
-            return _change_rows(part, action, entity, names, created=created).with_columns(
-                pl.lit(stamp["at"]).alias("at"), pl.lit(stamp["user_id"], pl.Int64).alias("user_id"),
-                pl.lit(stamp["reason"]).alias("reason"), pl.lit(stamp["batch_id"], pl.Int64).alias("batch_id"))
-
-        _insert(Change, CHANGE_COLUMNS, frame, noop, prepare)
+        _insert(Change, CHANGE_ROW, frame, noop,
+                lambda part: _change_rows(part, action, entity, names, created=created), constants=stamp)
         counts["changes"] += frame.height
 
     # --- the state of the store for what the file touches
@@ -449,17 +466,17 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     counts.update(households_created=created.height, households_updated=changed.height,
                   households_unchanged=same)
     since = _max_id(Household)
-    _insert(Household, ["household_no", *hnames, "created_at", "updated_at", "is_deleted"],
-            created.with_columns(pl.lit(now).alias("created_at"), pl.lit(now).alias("updated_at"),
-                                 pl.lit(False).alias("is_deleted")), noop)
+    stamps = {"created_at": now, "updated_at": now, "is_deleted": False}
+    _insert(Household, ["household_no", *hnames], created, noop, constants=stamps)
     new_ids = _fetch_new_ids(Household, since, "household_no").join(created.select("household_no"),
                                                                      on="household_no")
     created = created.join(new_ids, on="household_no")
     _update(Household, [*hnames, "updated_at"], changed.with_columns(pl.lit(now).alias("updated_at")), noop)
-    log(created.with_columns(pl.col("id").alias("household_id")), "create", "household",
-        ("household_no", *hnames), True)
     log(changed.with_columns(pl.col("id").alias("household_id")), "update", "household", hnames, False)
     ids = pl.concat([all_old_hh.select("id", "household_no"), new_ids])
+    # A created household gets ONE Change (its fields, yearly records and members), written at the end.
+    created_hh = created.select("id", "household_no", *hnames)
+    is_new_hh = pl.col("household_id").is_in(created_hh["id"].implode())
 
     # --- yearly records
     sizes = new_hh.select("household_no", "size")
@@ -473,48 +490,88 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     counts.update(years_created=created.height, years_updated=changed.height, years_unchanged=same)
     since = _max_id(HouseholdYear)
     cols = ["household_id", "year", *ynames]
-    _insert(HouseholdYear, [*cols, "created_at", "updated_at", "is_deleted"], created, step,
-            lambda part: _db_values(part, cols).with_columns(
-                pl.lit(now).alias("created_at"), pl.lit(now).alias("updated_at"), pl.lit(False).alias("is_deleted")))
+    _insert(HouseholdYear, cols, created, step, lambda part: _db_values(part, cols), constants=stamps)
     created = created.join(_fetch_year_ids(since), on=["household_id", "year"])
     _update(HouseholdYear, [*ynames, "updated_at"],
             _db_values(changed, [*ynames, "id"]).with_columns(pl.lit(now).alias("updated_at")), step)
-    log(created, "create", "household_year", ("year", *ynames), True)
+    log(created.filter(~is_new_hh), "create", "household_year", ("year", *ynames), True)
     log(changed, "update", "household_year", ynames, False)
+    new_years = years.filter(is_new_hh).select("household_id", "year", *ynames).sort("household_id", "year")
     del years, old_years
 
     # --- members
-    members = mm.unique("id_number", keep="last").join(ids.rename({"id": "household_id"}), on="household_no")
+    members = (mm.with_row_index("_order").unique("id_number", keep="last")
+               .join(ids.rename({"id": "household_id"}), on="household_no"))
     mnames = ("household_id", *MEMBER_FIELDS)
     created, changed, same = _compare(members, old_mm, ["id_number"], mnames)
     counts.update(members_created=created.height, members_updated=changed.height, members_unchanged=same)
     since = _max_id(Member)
-    _insert(Member, ["id_number", *mnames, "created_at", "updated_at", "is_deleted"], created, step,
-            lambda part: _db_values(part, ["id_number", *mnames]).with_columns(
-                pl.lit(now).alias("created_at"), pl.lit(now).alias("updated_at"), pl.lit(False).alias("is_deleted")))
+    _insert(Member, ["id_number", *mnames], created, step, lambda part: _db_values(part, ["id_number", *mnames]),
+            constants=stamps)
     created = created.join(_fetch_new_ids(Member, since, "id_number"), on="id_number")
     _update(Member, [*mnames, "updated_at"],
             _db_values(changed, [*mnames, "id"]).with_columns(pl.lit(now).alias("updated_at")), step)
-    log(created, "create", "member", ("id_number", *mnames), True)
+    log(created.filter(~is_new_hh), "create", "member", ("id_number", *mnames), True)
     log(changed, "update", "member", mnames, False)
+    new_members = (members.filter(is_new_hh).sort("_order")
+                   .select("household_id", "id_number", *MEMBER_FIELDS))
     del members, old_mm
 
     # --- memberships: a period for every new member; moved members close one and open one
     moved = changed.filter(pl.col("_chg_household_id"))
     if not moved.is_empty():
         _end_memberships(moved["id"].to_list(), today_s)
-    periods = pl.concat([
-        created.select(pl.col("id").alias("member_id"), "household_id", "relation",
-                       pl.lit("registered").alias("start_reason")),
-        moved.select(pl.col("id").alias("member_id"), "household_id", "relation",
-                     pl.lit("move").alias("start_reason")),
-    ]).with_columns(pl.lit(today_s).alias("start_date"), pl.lit("").alias("end_reason"))
-    _insert(Membership, ["member_id", "household_id", "relation", "start_date", "start_reason", "end_reason"],
-            periods, noop)
-    counts["memberships_created"] = periods.height
+    period = ["member_id", "household_id", "relation"]
+    if sqlite and not created.is_empty():
+        # We hold SQLite's write lock: the members with an id above `since` are exactly the ones created
+        # above, so their periods are copied inside SQLite (no row goes through Python).
+        ms, m = Membership, Member
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {_table(ms)} ({', '.join(_col(ms, n) for n in period)}, "
+                        f"{_col(ms, 'start_date')}, {_col(ms, 'start_reason')}, {_col(ms, 'end_reason')}) "
+                        f"SELECT {_col(m, 'id')}, {_col(m, 'household')}, {_col(m, 'relation')}, %s, %s, %s "
+                        f"FROM {_table(m)} WHERE {_col(m, 'id')} > %s ORDER BY {_col(m, 'id')}",
+                        [today_s, "registered", "", since])
+    else:
+        _insert(Membership, period, created.select(pl.col("id").alias("member_id"), "household_id", "relation"),
+                noop, constants={"start_date": today_s, "start_reason": "registered", "end_reason": ""})
+    _insert(Membership, period, moved.select(pl.col("id").alias("member_id"), "household_id", "relation"), noop,
+            constants={"start_date": today_s, "start_reason": "move", "end_reason": ""})
+    counts["memberships_created"] = created.height + moved.height
     counts["members_moved"] = moved.height
+    del created, changed
 
+    # --- one Change per created household: after = its fields + "years" + "members"
+    _insert(Change, CHANGE_ROW, created_hh, noop,
+            lambda part: _household_created_rows(part, new_years, new_members, hnames), constants=stamp)
+    counts["changes"] += created_hh.height
     return counts
+
+
+def _json_list(frame: pl.DataFrame, names: Sequence[str], alias: str) -> pl.DataFrame:
+    """household_id → '[{...},{...}]' of the rows of `frame` (in their order)."""
+    return (frame.select("household_id", _json_record(names).alias(alias))
+            .group_by("household_id", maintain_order=True)
+            .agg(pl.concat_str(pl.lit("["), pl.col(alias).str.join(","), pl.lit("]")).alias(alias)))
+
+
+def _household_created_rows(part: pl.DataFrame, years: pl.DataFrame, members: pl.DataFrame,
+                            hnames: Sequence[str]) -> pl.DataFrame:
+    """The Change rows of these created households (id, household_no + `hnames`): `after` holds the
+    household's fields, "years" (its yearly records) and "members" (its members), as JSON."""
+    ids = part["id"].implode()
+    ynames = ("year", *YEAR_FIELDS, *YEAR_DERIVED)
+    y = _json_list(years.filter(pl.col("household_id").is_in(ids)), ynames, "_years")
+    m = _json_list(members.filter(pl.col("household_id").is_in(ids)), ("id_number", *MEMBER_FIELDS), "_members")
+    fields = _json_record(("household_no", *hnames)).str.strip_suffix("}")
+    return (part.join(y, left_on="id", right_on="household_id", how="left")
+            .join(m, left_on="id", right_on="household_id", how="left")
+            .select(pl.lit("create").alias("action"), pl.lit("household").alias("entity"),
+                    pl.col("id").cast(pl.String).alias("entity_id"), pl.col("id").alias("household_id"),
+                    pl.lit(None, pl.String).alias("before"),
+                    pl.concat_str(fields, pl.lit(',"years":'), pl.col("_years").fill_null("[]"),
+                                  pl.lit(',"members":'), pl.col("_members").fill_null("[]"), pl.lit("}"))
+                    .alias("after")))
 
 
 def _fetch_year_ids(since: int) -> pl.DataFrame:

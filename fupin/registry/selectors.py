@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import polars as pl
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
 
 from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member
 from fupin.registry.validation import Context, parse_ids, prepare
-
-IN_BATCH = 5000  # keeps every IN (...) list under SQLite's parameter limit
 
 
 def _prefix(user) -> str:
@@ -83,46 +83,72 @@ def changes_for(user, household: Household) -> QuerySet[Change]:
     return household.changes.select_related("user").order_by("-at", "-id")
 
 
-def _in_batches(values: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(values), IN_BATCH):
-        yield values[i:i + IN_BATCH]
+def _in_list(column: str) -> str:
+    """SQL testing `column` against ONE parameter holding the whole list (no parameter limit, one query):
+    `= ANY(%s)` with a list on PostgreSQL, `IN (SELECT value FROM json_each(%s))` with JSON on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN (SELECT value FROM json_each(%s))"
+
+
+def _list_param(values: list[str]):
+    return values if connection.vendor == "postgresql" else json.dumps(values)
+
+
+def _query(sql: str, values: list[str], schema: dict[str, pl.DataType], extra: Iterable = ()) -> pl.DataFrame:
+    if not values:
+        return pl.DataFrame(schema=schema)
+    with connection.cursor() as cur:
+        cur.execute(sql, [_list_param(values), *extra])
+        rows = cur.fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _q(model, field: str | None = None) -> str:
+    qn = connection.ops.quote_name
+    return qn(model._meta.db_table) if field is None else qn(model._meta.get_field(field).column)
 
 
 def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) -> Context:
-    """What validation must know of the store about the villages, households and people in the input."""
+    """What validation must know of the store about the villages, households and people in the input.
+
+    A few set-based queries (one parameter holding the whole list), whatever the size of the input."""
     ctx = Context()
     prefix = _prefix(user)
-    codes = set()
+    codes: list[str] = []
     if "region_code" in households_raw.columns:
-        codes = set(households_raw["region_code"].cast(pl.String).str.strip_chars().drop_nulls().unique()
-                    .str.replace(r"\.0+$", "").to_list())
-    for chunk in _in_batches(sorted(codes)):
-        for code in Region.objects.filter(code__in=chunk, level=5).values_list("code", flat=True):
-            (ctx.villages if code.startswith(prefix) else ctx.out_of_scope_villages).add(code)
+        codes = (households_raw["region_code"].cast(pl.String).str.strip_chars().drop_nulls().unique()
+                 .str.replace(r"\.0+$", "").to_list())
+    found = _query(f"SELECT {_q(Region, 'code')} FROM {_q(Region)} WHERE {_in_list(_q(Region, 'code'))} "
+                   f"AND {_q(Region, 'level')} = %s", codes, {"code": pl.String}, [5])["code"].to_list()
+    for code in found:
+        (ctx.villages if code.startswith(prefix) else ctx.out_of_scope_villages).add(code)
 
-    numbers = set()
-    for df in (households_raw, members_raw):
-        if "household_no" in df.columns:
-            numbers |= set(df["household_no"].cast(pl.String).str.normalize("NFKC")
-                           .str.replace_all(r"\s+", "").drop_nulls().unique().to_list())
-    for chunk in _in_batches(sorted(numbers)):
-        for no, village in Household.objects.filter(household_no__in=chunk).values_list("household_no",
-                                                                                        "village_id"):
-            (ctx.existing_households if village.startswith(prefix) else ctx.out_of_scope_households).add(no)
-    heads = []
-    for chunk in _in_batches(sorted(ctx.existing_households)):
-        heads += list(Member.objects.filter(household__household_no__in=chunk, relation="head", is_deleted=False)
-                      .values_list("household__household_no", "id_number"))
-    ctx.existing_heads = pl.DataFrame(heads, schema={"household_no": pl.String, "id_number": pl.String},
-                                      orient="row")
-
+    numbers = pl.concat([df["household_no"].cast(pl.String) for df in (households_raw, members_raw)
+                         if "household_no" in df.columns] or [pl.Series([], dtype=pl.String)])
+    numbers = numbers.str.normalize("NFKC").str.replace_all(r"\s+", "").drop_nulls().unique().to_list()
+    hh = _query(f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')}, {_q(Household, 'village')} "
+                f"FROM {_q(Household)} WHERE {_in_list(_q(Household, 'household_no'))}", numbers,
+                {"id": pl.Int64, "household_no": pl.String, "village_id": pl.String})
+    inside = hh.filter(pl.col("village_id").str.starts_with(prefix))
+    ctx.existing_households = set(inside["household_no"].to_list())
+    ctx.out_of_scope_households = set(hh.filter(~pl.col("village_id").str.starts_with(prefix))["household_no"]
+                                      .to_list())
+    m = Member
+    heads = _query(f"SELECT {_q(m, 'household')}, {_q(m, 'id_number')} FROM {_q(m)} "
+                   f"WHERE {_in_list(_q(m, 'household'))} AND {_q(m, 'relation')} = %s "
+                   f"AND {_q(m, 'is_deleted')} = %s", inside["id"].to_list(),
+                   {"id": pl.Int64, "id_number": pl.String}, ["head", False])
+    ctx.existing_heads = heads.join(inside.select("id", "household_no"), on="id").select("household_no",
+                                                                                         "id_number")
     ids: list[str] = []
     if "id_number" in members_raw.columns and members_raw.height:
         ids = parse_ids(prepare(members_raw.select("id_number"), ["id_number"]), "id_number", ctx.today)["_id18"].drop_nulls().unique().to_list()
-    rows = []
-    for chunk in _in_batches(sorted(ids)):
-        rows += list(Member.objects.filter(id_number__in=chunk, household__isnull=False)
-                     .values_list("id_number", "household__household_no"))
-    ctx.existing_members = pl.DataFrame(rows, schema={"id_number": pl.String, "household_no": pl.String},
-                                        orient="row")
+    found = _query(f"SELECT {_q(m, 'id_number')}, {_q(m, 'household')} FROM {_q(m)} "
+                   f"WHERE {_in_list(_q(m, 'id_number'))} AND {_q(m, 'household')} IS NOT NULL", ids,
+                   {"id_number": pl.String, "household_id": pl.Int64})
+    owners = _query(f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')} FROM {_q(Household)} "
+                    f"WHERE {_in_list(_q(Household, 'id'))}", found["household_id"].unique().to_list(),
+                    {"household_id": pl.Int64, "household_no": pl.String})
+    ctx.existing_members = found.join(owners, on="household_id").select("id_number", "household_no")
     return ctx

@@ -204,8 +204,28 @@ def _field_label(entity: str, field: str) -> str:
     return field.replace("_", " ")
 
 
+def _created_parts(user, after: dict) -> list[dict]:
+    """The yearly records and members carried by the one Change of a created household, one line each."""
+    rows = []
+    for y in after.get("years") or []:
+        parts = [_show_value(user, "status", y.get("status"))]
+        if y.get("net_income_per_capita") is not None:
+            parts.append(f"{_field_label('household_year', 'net_income_per_capita')} {y['net_income_per_capita']}")
+        if y.get("size") is not None:
+            parts.append(f"{_field_label('household_year', 'size')} {y['size']}")
+        rows.append({"field": f"{ENTITY_LABELS['household_year']} {y.get('year', '')}", "before": "",
+                     "after": " · ".join(parts)})
+    for m in after.get("members") or []:
+        parts = [_show_value(user, k, m.get(k)) for k in ("name", "relation", "id_number")]
+        rows.append({"field": str(ENTITY_LABELS["member"]), "before": "", "after": " · ".join(parts)})
+    return rows
+
+
 def _diff(user, change: Change) -> list[dict]:
-    before, after = change.before or {}, change.after or {}
+    before, after = change.before or {}, dict(change.after or {})
+    nested = {}
+    if change.action == "create" and change.entity == "household":
+        nested = {k: after.pop(k) for k in ("years", "members") if isinstance(after.get(k), list)}
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN_FIELDS
             and before.get(k) != after.get(k)]
     if change.action in ("delete", "restore"):
@@ -213,7 +233,7 @@ def _diff(user, change: Change) -> list[dict]:
     return [{"field": _field_label(change.entity, k),
              "before": _show_value(user, k, before.get(k)) if change.before is not None else "",
              "after": _show_value(user, k, after.get(k)) if change.after is not None else ""}
-            for k in keys]
+            for k in keys] + _created_parts(user, nested)
 
 
 def _action_label(code: str) -> str:

@@ -217,7 +217,11 @@ def test_create_get_update_history_delete_restore(setup):
     assert update["user"] == setup["op_a"].username
     assert update["action"] == "update" and update["action_label"] == {"zh": "修改", "en": "Updated"}
     assert update["after"]["status"] == "exited_policy" and update["before"]["status"] == "poor"
-    assert hist["count"] == len(hist["items"]) >= 5
+    # one "create" for the new household (its members and yearly record inside) + the two updates
+    assert hist["count"] == len(hist["items"]) == 3
+    created = next(c for c in hist["items"] if c["action"] == "create")
+    assert created["entity"] == "household" and created["before"] is None
+    assert [y["year"] for y in created["after"]["years"]] == [2024] and created["after"]["members"]
 
     # delete needs a reason; deleted households leave the list and 404, history stays
     assert a.delete(f"{BASE}/households/N0001").status_code == 422

@@ -65,6 +65,29 @@ def test_moved_member_closes_one_period_and_opens_another(tree):
     assert member_change.reason == "迁入 / moved in"
 
 
+def test_new_household_is_one_change_new_member_and_year_in_an_existing_one_are_their_own(tree):
+    v = tree.village_a.code
+    a, b, c = id_number(seq=1), id_number(male=False, seq=2), id_number(seq=3)
+    bulk.save(years(("A", v, 900.0, 0.0)), people(("A", a, "甲", "head", "1"), ("A", b, "乙", "spouse", "2")),
+              today=TODAY)
+    first = list(Change.objects.all())
+    assert [(ch.action, ch.entity) for ch in first] == [("create", "household")]
+    hh = Household.objects.get(household_no="A")
+    assert first[0].household_id == hh.pk and first[0].entity_id == str(hh.pk)
+    assert [m["id_number"] for m in first[0].after["members"]] == [a, b]
+    assert [(y["year"], y["wage_income"], y["size"]) for y in first[0].after["years"]] == [(2024, "900.00", 2)]
+
+    both_years = pl.concat([years(("A", v, 900.0, 0.0)), years(("A", v, 1000.0, 0.0)).with_columns(
+        pl.lit(2025, pl.Int64).alias("year"))])
+    bulk.save(both_years, people(("A", a, "甲", "head", "1"), ("A", b, "乙", "spouse", "2"),
+                                 ("A", c, "丙", "son", "1")), today=TODAY)
+    new = Change.objects.exclude(pk=first[0].pk)
+    assert sorted((ch.entity, ch.action) for ch in new) == [
+        ("household", "update"), ("household_year", "create"), ("household_year", "update"), ("member", "create")]
+    assert new.get(entity="member").after["id_number"] == c
+    assert new.get(entity="household_year", action="create").after["year"] == 2025
+
+
 def test_deleted_members_do_not_count(tree):
     v = tree.village_a.code
     a, b = id_number(seq=1), id_number(male=False, seq=2)

@@ -210,3 +210,36 @@ def test_template_download_is_the_empty_workbook(client, tree):
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames[:2] == ["户", "成员"]
     assert book["户"]["A1"].value == "户编号"
+
+
+def test_progress_partial_shows_the_live_progress_of_a_batch_running_in_this_process(client, tree):
+    """On SQLite the save's progress reaches the batch row only at commit: the page reads jobs.live."""
+    operator = user("village_operator", tree.village_a)
+    batch = ImportBatch.objects.create(user=operator, filename="big.xlsx", status="running", stage="validate",
+                                       done_rows=0, total_rows=1000)
+    client = signed_in(client, operator)
+    url = reverse("registry:import_status", args=[batch.pk])
+    with jobs._lock:
+        jobs._live[batch.pk] = {"stage": "save", "done": 600, "total": 1000}
+    try:
+        body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    finally:
+        with jobs._lock:
+            jobs._live.pop(batch.pk, None)
+    assert 'value="60"' in body and "600 / 1000 行" in body and "保存" in body
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()  # not running here: the row's figures
+    assert 'value="0"' in body and "校验" in body
+
+
+def test_imported_household_history_lists_its_members_and_yearly_record(client, tree, write_xlsx, tmp_path):
+    operator = user("village_operator", tree.village_a)
+    client = signed_in(client, operator)
+    upload(client, workbook(write_xlsx, tmp_path, tree.village_a.code, households=1), year="2024")
+    household = Household.objects.get()
+    html = client.get(reverse("registry:household_detail", args=[household.household_no])).content.decode()
+    history = html.split('id="changes"')[1]
+    names = list(household.members.order_by("id").values_list("name", flat=True))
+    assert len(names) == 2
+    for name in names:
+        assert f"<ins>{name} · " in history
+    assert "户主" in history and "年度记录 2024" in history and "未脱贫" in history
