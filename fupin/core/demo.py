@@ -251,7 +251,19 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("演示账户 / demo accounts")
     accounts = create_accounts(reg)
     done(t)
-    return {"registry": reg, "batch": batch, "regions": regions, "accounts": accounts}
+    from fupin.assistance.demo import build_demo as build_assistance
+    from fupin.funds.demo import build_demo as build_funds
+
+    county = reg.county_code.ljust(12, "0")
+    last_year = int(reg.households["year"].cast(int).max())
+    t = task("帮扶与责任 / assistance and responsibility")
+    assistance = build_assistance(county, last_year, seed)
+    done(t)
+    t = task("项目与资金 / projects and funds")
+    funds = build_funds(county, last_year, seed)
+    done(t)
+    return {"registry": reg, "batch": batch, "regions": regions, "accounts": accounts,
+            "assistance": assistance, "funds": funds}
 
 
 def _print_rejection(batch, console) -> None:
@@ -277,7 +289,11 @@ def _print_summary(result: dict, seconds: float, console) -> None:
         f"  人 / members: {reg.members.height:,}\n"
         f"  村 / villages: {reg.villages.height:,}（有户 / with households {used:,}；"
         f"贫困村 / poor villages {result['regions']['poor_villages']:,}）\n"
-        f"  用时 / time: {seconds:.1f} s")
+        + (f"  帮扶 / assistance: {result['assistance']['cadres']} 名帮扶责任人 cadres, "
+           f"{result['assistance']['measures']} 项措施 measures, {result['assistance']['visits']} 次走访 visits\n"
+           f"  项目 / projects: {result['funds']['projects']} 个 projects, {result['funds']['payments']} 笔支付 payments\n"
+           if "assistance" in result else "")
+        + f"  用时 / time: {seconds:.1f} s")
     table = Table(title="演示账户 / demo accounts")
     # Usernames and passwords must never be cut short, however narrow the terminal.
     table.add_column("角色 / role", ratio=2)
@@ -287,6 +303,9 @@ def _print_summary(result: dict, seconds: float, console) -> None:
     for acc, scope in result["accounts"]:
         role = ROLES[acc.role]
         table.add_row(f"{role.zh} / {role.en}", acc.username, acc.password, scope)
+    cadre = ROLES["assistance_cadre"]
+    for username, password, scope in result.get("assistance", {}).get("accounts", []):
+        table.add_row(f"{cadre.zh} / {cadre.en}", username, password, scope)
     console.print(table)
     console.print("这些账户和密码是公开的，只用于演示。/ These accounts and passwords are public: use them "
                   "for the demo only.")

@@ -1,4 +1,5 @@
-"""Create or upgrade the store and load reference data (`fupin init`)."""
+"""Create or upgrade the store and load reference data (`fupin init`): region codes, default policy
+parameters, the assistance-measure catalogue. Each loader is idempotent and never overwrites user edits."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from django.core.management import call_command
 
 
 def init_store(verbose: bool = False) -> None:
-    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    from fupin.assistance.services import load_catalogue
+    from fupin.policy.services import load_defaults
     from fupin.regions.services import load_builtin_regions
 
-    created = load_builtin_regions()
-    from fupin.policy.services import load_defaults
-
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    regions = load_builtin_regions()
     parameters = load_defaults()
+    load_catalogue()
     if verbose:
-        print(f"行政区划 / regions loaded: {created}")
+        print(f"行政区划 / regions loaded: {regions}")
         print(f"政策参数 / default policy parameters loaded: {parameters}")

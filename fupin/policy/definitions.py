@@ -40,6 +40,7 @@ DEFINITIONS: dict[str, tuple[str, str, str]] = {
     "family_planning_amount_floor": ("计划生育金疑点下限", "Family-planning payment suspect below", "元"),
     "pension_amount_floor": ("养老保险金疑点下限", "Pension amount suspect below", "元"),
     "tekun_amount_floor": ("特困供养金疑点下限", "Extreme-poverty support amount suspect below", "元"),
+    "cadre_household_limit": ("帮扶责任人结对户数上限", "Households per assistance cadre at most", "户"),
     "min_family_name_len": ("姓名最少字数", "Name has at least (characters)", "字"),
 }
 

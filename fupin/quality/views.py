@@ -1,7 +1,151 @@
+"""The data-quality worklist: filters, counts per rule, findings 50 a page, actions on selected rows,
+running the rules and the Excel export. Read-only roles view and export; acting answers 403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin import codes
+from fupin.core.privacy import id_for
+from fupin.quality import exports, selectors, services
+from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
+from fupin.quality.models import STATUSES
+from fupin.registry.models import HouseholdYear
+
+PER_PAGE = 50
+
+
+def _en() -> bool:
+    return (get_language() or "zh-hans").startswith("en")
+
+
+def _message(e: services.QualityInputError) -> str:
+    return e.message_en if _en() else e.message_zh
+
+
+def _years(user) -> list[int]:
+    """Years with findings or with registry records in the user's subtree, newest first."""
+    registry = (HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix,
+                                             is_deleted=False).order_by().values_list("year", flat=True).distinct())
+    return sorted(set(selectors.years_for(user)) | set(registry), reverse=True)
+
+
+def _filtered(request):
+    years = _years(request.user)
+    form = FindingFilterForm(request.GET, user=request.user, years=years)
+    filters = form.filters()
+    if filters["year"] is None and years:
+        filters["year"] = years[0]
+    without_rule = selectors.findings_for(request.user, **{**filters, "rule": None})
+    findings = without_rule.filter(rule_id=filters["rule"]) if filters["rule"] else without_rule
+    return form, filters, years, without_rule, findings
 
 
 @login_required
-def worklist(request):  # replaced by the worklist page
-    return HttpResponse("")
+def worklist(request):
+    user = request.user
+    form, filters, years, without_rule, findings = _filtered(request)
+    rows = (findings.select_related("household", "household__village", "member", "assignee")
+            .order_by("household__household_no", "member_id", "rule_id"))
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    en, sees_ids, lang = _en(), user.can("sees_id_numbers"), get_language() or "zh-hans"
+    status_labels = {code: label.split(" / ")[1 if en else 0] for code, label in STATUSES}
+    for f in page.object_list:  # at most 50 rows, already fetched
+        f.message = f.message_en if en else f.message_zh
+        f.value_shown = f.value if sees_ids or f.rule_id not in selectors.ID_VALUE_RULES else id_for(user, f.value)
+        if f.value and f.rule_id in selectors.VALUE_CODELIST:
+            f.value_shown = codes.ALL[selectors.VALUE_CODELIST[f.rule_id]].label(f.value, lang)
+        f.status_label = status_labels.get(f.status, f.status)
+    counts = selectors.rule_counts(without_rule)
+    for c in counts:
+        c["message"] = c["message_en"] if en else c["message_zh"]
+    can_act = user.can("writes_registry")
+    return render(request, "quality/worklist.html", {
+        "form": form, "filters": filters, "page": page, "counts": counts,
+        "total": sum(c["count"] for c in counts), "year": filters["year"],
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "can_act": can_act, "can_export": user.can("exports"),
+        "action_form": ActionForm(assignees=services.assignable_users(user).order_by("username")) if can_act else None,
+        "run_form": RunForm(initial={"year": filters["year"] or timezone.localdate().year,
+                                     "region": filters["region"] or ""}) if can_act else None,
+        "last_run": selectors.runs_for(user).filter(year=filters["year"]).first() if filters["year"] else None,
+    })
+
+
+def _back(request) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("quality:worklist")
+
+
+@login_required
+@require_POST
+def act(request):
+    user = request.user
+    if not user.can("writes_registry"):
+        raise PermissionDenied(_("Your role may view data-quality findings but not act on them."))
+    form = ActionForm(request.POST, assignees=services.assignable_users(user))
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect(_back(request))
+    action, ids = form.cleaned_data["action"], form.selected()
+    try:
+        if action == "assign":
+            n = services.assign(user, ids, form.cleaned_data["assignee"] or None)
+        else:
+            n = services.set_status(user, ids, action, form.cleaned_data["note"])
+    except services.QualityInputError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("%(n)d finding(s) updated.") % {"n": n})
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def run(request):
+    user = request.user
+    if not user.can("writes_registry"):
+        raise PermissionDenied(_("Your role may view data-quality findings but not act on them."))
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a year between 1949 and 2100."))
+        return redirect("quality:worklist")
+    year, region = form.cleaned_data["year"], form.cleaned_data["region"] or None
+    try:
+        result = services.run_quality(user, year, region)
+    except services.QualityInputError as e:
+        messages.error(request, _message(e))
+        return redirect("quality:worklist")
+    messages.success(request, _(
+        "Rules run for %(year)d: %(n)d findings, %(new)d new, %(reopened)d reopened, %(resolved)d resolved "
+        "(%(seconds).1f s).") % {"year": year, "n": result.findings, "new": result.created,
+                                  "reopened": result.reopened, "resolved": result.resolved,
+                                  "seconds": result.seconds})
+    query = f"?year={year}" + (f"&region={region}" if region else "")
+    return redirect(reverse("quality:worklist") + query)
+
+
+@login_required
+def export(request):
+    user = request.user
+    if not user.can("exports"):
+        raise PermissionDenied(_("Your role may not export registry data."))
+    _form, filters, _years_, _all, findings = _filtered(request)
+    data, _n = exports.export_findings(user, findings, filters=filters, channel="web")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="quality-{filters["year"] or "all"}-{stamp}.xlsx"'
+    return response

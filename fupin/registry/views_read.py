@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from fupin import codes
+from fupin.assistance.views import household_context
 from fupin.core.privacy import id_for, phone_for
 from fupin.regions import selectors as region_selectors
 from fupin.regions.models import Region
@@ -274,6 +275,7 @@ def household_detail(request, household_no: str):
         "household": household, "latest": years[0] if years else None, "members": members, "left": left,
         "years": years, "changes": changes, "phone": phone_for(user, household.phone),
         "can_write": user.can("writes_registry"),
+        **household_context(user, household),
     })
 
 

@@ -1,0 +1,70 @@
+"""`fupin assistance coverage|measures`: the coverage worklist and the measure catalogue on the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import polars as pl
+
+from fupin.core.commands import UsageError, user_from_arg
+
+
+def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filters: dict) -> int:
+    if fmt == "xlsx":
+        if not out:
+            raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+        from fupin.assistance.coverage import export_xlsx
+
+        if user is not None and not user.can("exports"):
+            print("您的角色不能导出 / your role may not export", file=sys.stderr)
+            return 1
+        out.write_bytes(export_xlsx(user, df, channel="cli", filters=filters))
+        print(out)
+        return 0
+    if fmt == "json":
+        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2, default=str)
+    elif fmt == "csv":
+        text = df.write_csv()
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
+                       fmt_str_lengths=60):
+            text = str(df)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        print(out)
+    else:
+        print(text)
+    return 0
+
+
+def assistance_command(args) -> int:
+    if args.action == "measures":
+        from fupin.assistance.models import MeasureType
+
+        rows = [{"code": m.code, "name_zh": m.name_zh, "name_en": m.name_en, "category": m.category, "kind": m.kind,
+                 "active_from": m.active_from, "active_to": m.active_to,
+                 "causes": ",".join(c.cause for c in m.causes.all())}
+                for m in MeasureType.objects.prefetch_related("causes")]
+        df = pl.DataFrame(rows, schema={"code": pl.String, "name_zh": pl.String, "name_en": pl.String,
+                                        "category": pl.String, "kind": pl.String, "active_from": pl.Int64,
+                                        "active_to": pl.Int64, "causes": pl.String})
+        print(df.write_csv() if getattr(args, "format", None) == "csv" else _table(df))
+        return 0
+    from fupin.assistance.coverage import OutOfScope, findings_for
+
+    user = user_from_arg(args.user)
+    try:
+        df = findings_for(user, year=args.year, region=args.region)
+    except OutOfScope:
+        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+        return 1
+    if args.format == "table":
+        df = df.select("check_id", "severity", "region_code", "subject", "value", "message_zh", "message_en")
+    return _print(df, args.format, args.out, sheet="覆盖", user=user, kind="coverage",
+                  filters={"year": args.year, "region": args.region})
+
+
+def _table(df: pl.DataFrame) -> str:
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        return str(df)

@@ -1,0 +1,73 @@
+"""`fupin quality --year Y [--region CODE] [--format table|csv|json|xlsx] [--out FILE] [--user U]`:
+run the rule catalogue, update the findings worklist, print the count table (错误类型/错误条数)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import polars as pl
+from django.core.exceptions import PermissionDenied
+
+from fupin.core.commands import UsageError, user_from_arg
+from fupin.quality import exports, selectors, services
+
+
+def _counts(run) -> pl.DataFrame:
+    """Every rule of the catalogue with its count in this run (catalogue order)."""
+    return pl.DataFrame([{"rule_id": r.id, "severity": r.severity, "message_zh": r.message_zh,
+                          "message_en": r.message_en, "count": int(run.counts.get(r.id, 0))}
+                         for r in selectors.RULES])
+
+
+def _table(run, counts: pl.DataFrame) -> str:
+    shown = counts.filter(pl.col("count") > 0).rename(
+        {"rule_id": "规则 id", "severity": "严重程度 severity", "message_zh": "错误类型",
+         "message_en": "rule", "count": "错误条数"})
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
+                   tbl_hide_column_data_types=True, fmt_str_lengths=80):
+        body = str(shown) if shown.height else "没有发现问题 / no findings"
+    where = run.region_code or "全部 / all"
+    return (f"数据质量 / data quality  {run.year}  {where}\n{body}\n"
+            f"合计 {run.findings} 条 / {run.findings} findings; 新增 {run.created} new, "
+            f"重新打开 {run.reopened} reopened, 已消除 {run.resolved} resolved ({run.seconds:.2f} s)")
+
+
+def quality_command(args) -> int:
+    user = user_from_arg(args.user)
+    if args.format == "xlsx" and not args.out:
+        raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+    try:
+        run = services.run_quality(user, args.year, args.region)
+    except services.OutOfScope:
+        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+        return 1
+    except PermissionDenied as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except services.QualityInputError as e:
+        raise UsageError(str(e)) from None
+    counts = _counts(run)
+    if args.format == "xlsx":
+        if user is not None and not user.can("exports"):
+            print("您的角色不能导出数据 / your role may not export data", file=sys.stderr)
+            return 1
+        findings = selectors.findings_for(user, year=run.year, region=run.region_code or None)
+        exports.export_findings(user, findings, filters={"year": run.year, "region": run.region_code},
+                                channel="cli", target=args.out)
+        print(args.out)
+        return 0
+    if args.format == "json":
+        text = json.dumps({"year": run.year, "region": run.region_code, "findings": run.findings,
+                           "created": run.created, "reopened": run.reopened, "resolved": run.resolved,
+                           "rules": counts.to_dicts()}, ensure_ascii=False, indent=2)
+    elif args.format == "csv":
+        text = counts.write_csv()
+    else:
+        text = _table(run, counts)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(args.out)
+    else:
+        print(text)
+    return 0

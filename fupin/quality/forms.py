@@ -1,0 +1,100 @@
+"""Forms of the worklist: the GET filters, the bulk action on selected findings, running the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from fupin.engine.quality import RULES
+from fupin.quality.models import EXPLAINED, FIXED, OPEN, STATUSES
+from fupin.regions import selectors as region_selectors
+from fupin.regions.models import Region
+
+REGION_CHOICE_LIMIT = 500
+
+
+def _en() -> bool:
+    return (get_language() or "zh-hans").startswith("en")
+
+
+def _label(bilingual: str) -> str:
+    """'待处理 / Open' → the half for the active language."""
+    zh, _sep, en = bilingual.partition(" / ")
+    return en if _en() and en else zh
+
+
+def region_choices(user) -> list[tuple[str, str]]:
+    """The two levels below the user's region (townships and villages for a county user)."""
+    level = user.region.level if user.region_id else 0
+    qs = (region_selectors.regions_for(user).filter(level__in=(level + 1, level + 2))
+          .order_by("code").values_list("code", "name", "level")[:REGION_CHOICE_LIMIT])
+    return [(code, ("\u3000" if lvl == level + 2 else "") + name) for code, name, lvl in qs]
+
+
+class FindingFilterForm(forms.Form):
+    """The worklist's GET filters. Invalid values are dropped, never an error page."""
+
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    region = forms.CharField(label=_("Township / village"), required=False, max_length=12, widget=forms.Select)
+    rule = forms.ChoiceField(label=_("Rule"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+
+    def __init__(self, data, *, user, years: list[int]):
+        super().__init__(data)
+        self.fields["year"].choices = [(y, y) for y in years]
+        regions = region_choices(user)
+        chosen = (data or {}).get("region") or ""
+        if chosen and chosen not in {code for code, _name in regions}:
+            try:
+                extra = region_selectors.get_region_for(user, chosen)
+                regions.append((extra.code, extra.name))
+            except Region.DoesNotExist:
+                pass
+        if regions:
+            self.fields["region"].widget.choices = [("", "—")] + regions
+        else:  # a village account has nothing below to choose
+            del self.fields["region"]
+        en = _en()
+        self.fields["rule"].choices = [("", "—")] + [
+            (r.id, f"{r.id} {r.message_en if en else r.message_zh}") for r in RULES]
+        self.fields["severity"].choices = [("", "—"), ("error", _("Error")), ("suspect", _("Suspect"))]
+        self.fields["status"].choices = [("", "—")] + [(code, _label(label)) for code, label in STATUSES]
+        self.fields["assignee"].choices = [("", "—"), ("mine", _("Mine")), ("none", _("Nobody"))]
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        out = {k: data.get(k) or None for k in ("year", "region", "rule", "severity", "status", "assignee")}
+        if "region" not in self.fields:  # still honoured (and refused with 404 outside the user's subtree)
+            out["region"] = (self.data.get("region") or "").strip()[:12] or None
+        return out
+
+
+class ActionForm(forms.Form):
+    """One action on the selected findings."""
+
+    ACTIONS = [("assign", _("Assign to")), (FIXED, _("Mark fixed")), (EXPLAINED, _("Mark explained")),
+               (OPEN, _("Reopen"))]
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    assignee = forms.ChoiceField(label=_("Person"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
+                           widget=forms.TextInput(attrs={"placeholder": _("Why the data is right (required to explain)")}))
+
+    def __init__(self, *args, assignees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody"))] + [
+            (u.pk, f"{u.get_full_name() or u.username} · {u.role_label}{' · ' + u.region.name if u.region else ''}")
+            for u in assignees]
+
+    def selected(self) -> list[str]:
+        """The ticked rows (checked against the user's scope by the service)."""
+        return self.data.getlist("ids")
+
+
+class RunForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100)
+    region = forms.CharField(label=_("Township / village"), required=False, max_length=12)

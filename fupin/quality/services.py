@@ -1,0 +1,257 @@
+"""Data-quality writes: run the rule catalogue over a region and reconcile the findings; work the findings.
+
+Reconciliation compares key sets as Polars frames (the engine's findings against the stored ones read with
+one SELECT) and writes with bulk_create / bulk_update / update-by-id-lists: no query per finding.
+
+    engine finds, nothing stored              → new finding, open
+    stored open                               → last_seen_at updated (the value too if it changed)
+    stored fixed or resolved, found again     → reopened (open; the note is kept)
+    stored explained, found with the same value → stays explained (a person said the data is right)
+    stored explained, found with another value  → reopened
+    stored open or fixed, no longer found      → resolved (the data no longer triggers the rule)
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import polars as pl
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from fupin.core.errors import InputRejected
+from fupin.core.frames import read_sql, registry_frames, table
+from fupin.engine import quality
+from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
+from fupin.regions.codes import RegionCodeError, normalise, prefix_of
+from fupin.registry.models import Household
+
+KEY = ["rule_id", "household_id", "_member"]
+CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
+VALUE_LEN = Finding._meta.get_field("value").max_length
+
+
+class OutOfScope(Http404):
+    """A region outside the user's subtree: answered exactly like a missing one (404)."""
+
+
+class QualityInputError(InputRejected):
+    def __init__(self, field: str, code: str, zh: str, en: str):
+        self.field, self.code, self.message_zh, self.message_en = field, code, zh, en
+        super().__init__(f"{zh} / {en}")
+
+    def api_items(self) -> list[dict]:
+        return [{"field": self.field, "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
+                 "row": None, "sheet": None}]
+
+
+READ_ONLY = ("您的角色只能查看数据质量问题，不能处理 / your role may view data-quality findings but not act on them")
+
+
+def require_writer(user) -> None:
+    """Running the rules and working findings is for roles that write the registry (None = the operator)."""
+    if user is not None and not user.can("writes_registry"):
+        raise PermissionDenied(READ_ONLY)
+
+
+def resolve_scope(user, region: str | None) -> tuple[str, str]:
+    """(12-digit code or '', code prefix) of the region to work on, within the user's subtree.
+
+    No region: the user's own region (everything for a nationwide user or the unscoped operator)."""
+    scope = user.scope_prefix if user is not None else ""
+    if region:
+        try:
+            code = normalise(region)
+        except RegionCodeError:
+            raise QualityInputError("region", "quality.region", f"行政区划代码格式错误：{region}",
+                                    f"bad region code: {region}") from None
+        if not code.startswith(scope):
+            raise OutOfScope(code)
+        return code, prefix_of(code)
+    if user is not None and user.region_id:
+        return user.region_id, scope
+    return "", ""
+
+
+def check_year(year) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = 0
+    if not 1949 <= year <= 2100:
+        raise QualityInputError("year", "quality.year", "年度应为1949至2100之间的整数",
+                                "the year must be a whole number between 1949 and 2100")
+    return year
+
+
+def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
+    """The parameter rows the rules read that apply to this year and region (stored with the run)."""
+    names = [*quality.RULE_PARAMS, "poverty_line"]
+    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    rc = pl.col("region_code")
+    used = params.filter(pl.col("name").is_in(names) & (pl.col("year_from") <= year)
+                         & (pl.col("year_to").is_null() | (pl.col("year_to") >= year))
+                         & (rc.is_in(ancestors) | rc.str.starts_with(prefix)))
+    return used.sort("name", "region_code", "year_from").to_dicts()
+
+
+def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFrame:
+    household_years, members = registry_frames(prefix, [year])
+    if household_years.is_empty():  # no household has a record that year (the engine needs at least one)
+        found = pl.DataFrame(schema=quality.FINDINGS)
+    else:
+        found = quality.run(household_years, members, params, year=year)
+    return (found.filter(pl.col("household_id").is_not_null())
+            .with_columns(pl.col("value").fill_null("").str.slice(0, VALUE_LEN),
+                          pl.col("member_id").fill_null(0).alias("_member"))
+            .unique(KEY, keep="first", maintain_order=True))
+
+
+def _stored(prefix: str, year: int) -> pl.DataFrame:
+    return read_sql(
+        f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
+        f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
+        f"WHERE f.year = %s AND h.village_id LIKE %s", [year, prefix + "%"],
+        schema={"id": pl.Int64, "rule_id": pl.String, "household_id": pl.Int64, "member_id": pl.Int64,
+                "status": pl.String, "value": pl.String},
+    ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
+
+
+def _update_ids(ids: list[int], **values) -> None:
+    for i in range(0, len(ids), CHUNK):
+        Finding.objects.filter(id__in=ids[i:i + CHUNK]).update(**values)
+
+
+def reconcile(found: pl.DataFrame, stored: pl.DataFrame, *, year: int, now: datetime) -> dict[str, int]:
+    """Bring the stored findings of one scope and year in line with the engine's (see the module note)."""
+    matched = found.join(stored.select("id", *KEY, pl.col("status"), pl.col("value").alias("_old")),
+                         on=KEY, how="inner")
+    new = found.join(stored.select(KEY), on=KEY, how="anti")
+    gone = stored.join(found.select(KEY), on=KEY, how="anti")
+
+    status, changed_value = pl.col("status"), pl.col("value") != pl.col("_old")
+    reopen = status.is_in([FIXED, RESOLVED]) | ((status == EXPLAINED) & changed_value)
+    rewrite = matched.filter(reopen | ((status == OPEN) & changed_value))
+    n_reopened = matched.filter(reopen).height
+
+    Finding.objects.bulk_create([
+        Finding(rule_id=r["rule_id"], scope=r["scope"], household_id=r["household_id"],
+                member_id=r["member_id"], year=year, severity=r["severity"], message_zh=r["message_zh"],
+                message_en=r["message_en"], value=r["value"], status=OPEN, first_seen_at=now, last_seen_at=now)
+        for r in new.iter_rows(named=True)], batch_size=2000)
+    Finding.objects.bulk_update([
+        Finding(id=r["id"], value=r["value"], status=OPEN, closed_at=None, closed_by=None)
+        for r in rewrite.select("id", "value").iter_rows(named=True)],
+        ["value", "status", "closed_at", "closed_by"], batch_size=2000)
+    _update_ids(matched["id"].to_list(), last_seen_at=now)
+    gone_open = gone.filter(status == OPEN)["id"].to_list()
+    gone_fixed = gone.filter(status == FIXED)["id"].to_list()  # a fix the data now confirms
+    _update_ids(gone_open, status=RESOLVED, closed_at=now, closed_by=None)
+    _update_ids(gone_fixed, status=RESOLVED)
+    return {"created": new.height, "reopened": n_reopened, "resolved": len(gone_open) + len(gone_fixed)}
+
+
+def run_quality(user, year, region: str | None = None) -> QualityRun:
+    """Run every rule for `year` over `region` (default: the user's region) and reconcile the findings."""
+    from fupin.policy.services import params_frame
+
+    require_writer(user)
+    year = check_year(year)
+    code, prefix = resolve_scope(user, region)
+    started = time.perf_counter()
+    params = params_frame()
+    found = _engine_findings(prefix, year, params)
+    counts = quality.summary(found).filter(pl.col("count") > 0)
+    with transaction.atomic():
+        outcome = reconcile(found, _stored(prefix, year), year=year, now=timezone.now())
+        return QualityRun.objects.create(
+            user=user, year=year, region_code=code, region_prefix=prefix, params=_params_used(params, year, prefix),
+            counts=dict(zip(counts["rule_id"], counts["count"], strict=True)), findings=found.height,
+            seconds=round(time.perf_counter() - started, 3), **outcome)
+
+
+# ---- working the findings -------------------------------------------------------------------------
+
+def _scoped(user, ids) -> list[int]:
+    """The ids, all of them in the user's scope (else 404, identical to a missing finding)."""
+    from fupin.quality.selectors import findings_for
+
+    try:
+        ids = sorted({int(i) for i in ids})
+    except (TypeError, ValueError):
+        raise QualityInputError("ids", "quality.ids", "所选记录无效", "the selected rows are not valid") from None
+    if not ids:
+        raise QualityInputError("ids", "quality.none_selected", "请先选择记录", "select at least one finding")
+    found = list(findings_for(user).filter(id__in=ids).values_list("id", flat=True))
+    if len(found) != len(ids):
+        raise Http404("finding")
+    return ids
+
+
+def assignable_users(user):
+    """Who may be given findings: active accounts of roles that write the registry, in the user's subtree."""
+    from fupin.accounts.models import User
+    from fupin.accounts.roles import ROLES
+
+    roles = [code for code, r in ROLES.items() if r.writes_registry]
+    qs = User.objects.filter(is_active=True, role__in=roles).select_related("region")
+    prefix = user.scope_prefix if user is not None else ""
+    return qs.filter(region__code__startswith=prefix) if prefix else qs
+
+
+@transaction.atomic
+def assign(user, ids, assignee_id) -> int:
+    """Give the findings to a person (None or '' = nobody). The assignee must see every one of them."""
+    require_writer(user)
+    ids = _scoped(user, ids)
+    if assignee_id in (None, ""):
+        return Finding.objects.filter(id__in=ids).update(assignee=None)
+    assignee = assignable_users(user).filter(pk=assignee_id).first() if str(assignee_id).isdigit() else None
+    if assignee is None:
+        raise QualityInputError("assignee", "quality.assignee", "只能分派给本辖区内可录入数据的用户",
+                                "findings can only be assigned to a user of your region who writes the registry")
+    outside = Finding.objects.filter(id__in=ids).exclude(household__village__code__startswith=assignee.scope_prefix)
+    if assignee.scope_prefix and outside.exists():
+        raise QualityInputError("assignee", "quality.assignee_scope", "所选问题有不在该用户管辖范围内的记录",
+                                "some selected findings are outside that user's region")
+    return Finding.objects.filter(id__in=ids).update(assignee=assignee)
+
+
+@transaction.atomic
+def set_status(user, ids, status: str, note: str = "") -> int:
+    """Mark findings fixed or explained (a note is required: why the data is right), or reopen them."""
+    require_writer(user)
+    note = (note or "").strip()
+    if status not in (OPEN, FIXED, EXPLAINED):
+        raise QualityInputError("status", "quality.status", "状态只能改为待处理、已修正或已说明",
+                                "the status can only be set to open, fixed or explained")
+    if status == EXPLAINED and not note:
+        raise QualityInputError("note", "quality.note_required", "标记为已说明时必须填写说明",
+                            "a note is required to mark a finding explained")
+    ids = _scoped(user, ids)
+    values: dict = {"status": status}
+    if status == OPEN:
+        values |= {"closed_at": None, "closed_by": None}
+    else:
+        values |= {"closed_at": timezone.now(), "closed_by": user}
+    if note:
+        values["note"] = note
+    return Finding.objects.filter(id__in=ids).update(**values)
+
+
+def update_finding(user, pk: int, *, status: str | None = None, assignee: int | str | None = "",
+                   note: str | None = None) -> Finding:
+    """One finding's status, assignee and note (the API's PATCH); assignee '' = unchanged, None = nobody."""
+    require_writer(user)
+    _scoped(user, [pk])
+    with transaction.atomic():
+        if assignee != "":
+            assign(user, [pk], assignee)
+        if status is not None:
+            set_status(user, [pk], status, note or "")
+        elif note is not None:
+            Finding.objects.filter(id=pk).update(note=note.strip())
+    return Finding.objects.get(pk=pk)
