@@ -215,7 +215,8 @@ def household_frame(household_years, members, params: pl.DataFrame, *, count_dea
     compute it once, pass it to both as `frame=`). Rows keep the order of `household_years`."""
     hy = prepare_household_years(household_years).collect()
     R = resolve_for(params, hy.lazy(), tuple(dict.fromkeys((*PARAM_NAMES, *extra_params))))
-    years = hy["year"].unique().sort().to_list()
+    # no household-years at all: one pass over the empty frame still gives every output column
+    years = hy["year"].unique().sort().to_list() or [0]
     mem = prepare_members(members).collect()
     mem, _ = _by_household(mem) if mem.height else (mem, True)
     multi = len(years) > 1

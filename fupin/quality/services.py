@@ -100,10 +100,7 @@ def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
 
 def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFrame:
     household_years, members = registry_frames(prefix, [year])
-    if household_years.is_empty():  # no household has a record that year (the engine needs at least one)
-        found = pl.DataFrame(schema=quality.FINDINGS)
-    else:
-        found = quality.run(household_years, members, params, year=year)
+    found = quality.run(household_years, members, params, year=year)
     return (found.filter(pl.col("household_id").is_not_null())
             .with_columns(pl.col("value").fill_null("").str.slice(0, VALUE_LEN),
                           pl.col("member_id").fill_null(0).alias("_member"))

@@ -194,3 +194,14 @@ def test_age_band_overridden_for_one_province_and_narrow_key_types():
     out = identify(hy, m, p)
     assert out["education_deprived"].to_list() == [True, False]
     assert out["poor"].to_list() == [True, False]
+
+
+def test_no_household_records_gives_an_empty_result_with_every_column():
+    import polars as pl
+
+    from fupin.engine.defaults import default_params
+    from fupin.engine.identification import identify
+    from fupin.engine.schema import HOUSEHOLD_YEAR_FRAME, MEMBER_FRAME
+
+    out = identify(pl.DataFrame(schema=HOUSEHOLD_YEAR_FRAME), pl.DataFrame(schema=MEMBER_FRAME), default_params())
+    assert out.height == 0 and {"household_id", "year", "poor"} <= set(out.columns)
