@@ -419,7 +419,8 @@ def _bad_certificates(df: pl.DataFrame) -> pl.Series:
 def run(household_years, members, params: pl.DataFrame, *, year: int | None = None, rules: list[Rule] = RULES,
         frame: tuple[pl.DataFrame, Resolved] | None = None, member_chunk: int = 2_000_000) -> pl.DataFrame:
     """Every finding of `rules` over the registry: household and household-year rules over every row of
-    `household_years`, member rules over `members` as of the end of `year` (default: the latest year).
+    `household_years`, member rules over the `members` of the households with a record in `year`, as of the
+    end of `year` (default: the latest year).
     `frame` may pass a precomputed `identification.household_frame(..., extra_params=RULE_PARAMS)`."""
     if frame is None:
         frame = ident.household_frame(household_years, members, params, extra_params=RULE_PARAMS)
@@ -441,6 +442,9 @@ def run(household_years, members, params: pl.DataFrame, *, year: int | None = No
     if m_rules:
         # member rules look at one row at a time: slices bound the memory of the parsed columns
         members = members.collect() if isinstance(members, pl.LazyFrame) else members
+        # only the people of households that have a record that year: a finding belongs to a household-year
+        members = members.join(hf.filter(c("year") == year).select("household_id").unique(),
+                               on="household_id", how="semi", maintain_order="left")
         keys = hf.select("household_id", "year", "village")
         for start in range(0, max(members.height, 1), member_chunk):
             mf = member_frame(members.slice(start, member_chunk), year, R, keys)
