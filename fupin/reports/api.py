@@ -1,3 +1,176 @@
-from ninja import Router
+"""Reports API (/api/reports): statistics, identification and exit runs (stored), county exit inputs.
+
+Out of scope answers 404, like a missing record; refused input answers 422 in the shared error shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from fupin.core.stats import LEVELS, OutOfScope, region_stats
+from fupin.reports import services
+from fupin.reports.models import Run
 
 router = Router()
+MAX_PAGE_SIZE = 1000
+
+
+class RunIn(Schema):
+    year: int
+    region: str | None = None
+
+
+class ExitRunIn(RunIn):
+    level: str = "household"
+
+
+class RunOut(Schema):
+    id: int
+    kind: str
+    year: int
+    region_code: str
+    status: str
+    created_by: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    rows: int
+    summary: dict
+    parameters: list[dict]
+    reproduces: int | None
+
+
+class RunPage(RunOut):
+    items: list[dict]
+    page: int
+    page_size: int
+    count: int
+
+
+class CountyInputIn(Schema):
+    county: str
+    year: int
+    exit_sample: int | None = None
+    wrong_exit_found: int | None = None
+    missed_sample_population: int | None = None
+    missed_found: int | None = None
+    survey_households: int | None = None
+    survey_approving: int | None = None
+    note: str = ""
+
+
+class CountyInputOut(CountyInputIn):
+    id: int
+    county_name: str
+    updated_by: str | None
+    updated_at: datetime
+    editable: bool
+
+
+def _not_found():
+    return HttpError(404, "not found")
+
+
+def run_out(run: Run) -> dict:
+    return {"id": run.pk, "kind": run.kind, "year": run.year, "region_code": run.region_code,
+            "status": run.status, "created_by": run.created_by.username if run.created_by else None,
+            "created_at": run.created_at, "finished_at": run.finished_at, "rows": run.rows,
+            "summary": run.summary, "parameters": run.parameters, "reproduces": run.reproduces_id}
+
+
+def input_out(user, obj) -> dict:
+    return {"id": obj.pk, "county": obj.county_id, "county_name": obj.county.name, "year": obj.year,
+            **{f: getattr(obj, f) for f in services.INPUT_FIELDS}, "note": obj.note,
+            "updated_by": obj.updated_by.username if obj.updated_by else None, "updated_at": obj.updated_at,
+            "editable": services.can_edit_inputs(user, obj.county_id)}
+
+
+@router.get("/stats", response=list[dict], summary="Counts and incidence by region (fupin stats)")
+def stats(request, year: int, region: str | None = None, by: str | None = None):
+    """The same table as `fupin stats --format json`: one object per region (`by`: province, city, county,
+    township or village; default the region itself)."""
+    if by and by not in LEVELS:
+        raise services.ReportInputError("by", "不支持的统计层级", "unsupported level", code="reports.by")
+    code = None
+    try:
+        if region:
+            code = services.scope_code(request.auth, region)
+        return region_stats(request.auth, year=year, region=code, by=by).to_dicts()
+    except OutOfScope:
+        raise _not_found() from None
+
+
+@router.post("/identify", response={201: RunOut}, summary="Run identification and store the result")
+def identify(request, body: RunIn):
+    try:
+        run = services.run_identification(request.auth, body.year, body.region)
+    except OutOfScope:
+        raise _not_found() from None
+    return Status(201, run_out(run))
+
+
+@router.post("/exits", response={201: RunOut}, summary="Run exit evaluation (household, village or county)")
+def exits(request, body: ExitRunIn):
+    try:
+        run = services.run_exits(request.auth, body.year, body.region, body.level)
+    except OutOfScope:
+        raise _not_found() from None
+    return Status(201, run_out(run))
+
+
+@router.get("/runs", response=list[RunOut], summary="Stored runs in your region")
+def list_runs(request, kind: str | None = None, year: int | None = None, limit: int = 100):
+    qs = services.runs_for(request.auth)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if year:
+        qs = qs.filter(year=year)
+    return [run_out(r) for r in qs[: max(1, min(limit, 1000))]]
+
+
+@router.get("/runs/{run_id}", response=RunPage, summary="One stored run with its result rows (paginated)")
+def get_run(request, run_id: int, page: int = 1, page_size: int = 100):
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise services.ReportInputError("page_size", f"页码从1开始，每页条数应在1到{MAX_PAGE_SIZE}之间",
+                                        f"pages start at 1 and page_size is 1 to {MAX_PAGE_SIZE}", code="reports.page")
+    run = services.get_run(request.auth, run_id)
+    items = []
+    if run.status == "done":
+        items = services.result(run).slice((page - 1) * page_size, page_size).to_dicts()
+    return {**run_out(run), "items": items, "page": page, "page_size": page_size, "count": run.rows}
+
+
+@router.get("/county-inputs", response=list[CountyInputOut], summary="County exit evaluation samples")
+def list_inputs(request, year: int | None = None):
+    qs = services.county_inputs_for(request.auth)
+    if year:
+        qs = qs.filter(year=year)
+    return [input_out(request.auth, o) for o in qs]
+
+
+@router.post("/county-inputs", response={201: CountyInputOut}, summary="Enter a county's figures (approvers)")
+def create_input(request, body: CountyInputIn):
+    return Status(201, _save(request, body, None))
+
+
+@router.put("/county-inputs/{pk}", response=CountyInputOut, summary="Change a county's figures (approvers)")
+def update_input(request, pk: int, body: CountyInputIn):
+    return _save(request, body, pk)
+
+
+@router.delete("/county-inputs/{pk}", response={204: None}, summary="Delete a county's figures (approvers)")
+def delete_input(request, pk: int):
+    services.delete_county_input(request.auth, pk)
+    return Status(204, None)
+
+
+def _save(request, body: CountyInputIn, pk: int | None) -> dict:
+    data = body.dict()
+    try:
+        obj = services.save_county_input(request.auth, county=data.pop("county"), year=data.pop("year"),
+                                         note=data.pop("note"), values=data, pk=pk)
+    except OutOfScope:
+        raise _not_found() from None
+    return input_out(request.auth, obj)

@@ -1,7 +1,277 @@
+"""Reports pages: statistics with drill-down, identification and exit runs, stored results, county samples.
+
+Thin: every figure comes from `statistics.py` / `services.py`; out-of-scope regions and runs answer 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.models import ExportLog
+from fupin.core.stats import OutOfScope
+from fupin.regions.codes import COUNTY
+from fupin.regions.models import Region
+from fupin.registry.selectors import latest_year
+from fupin.reports import results, services
+from fupin.reports import statistics as stats
+from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
+from fupin.reports.models import Run
+
+PAGE_SIZE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _int(value, default: int | None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _year(request) -> int:
+    return _int(request.GET.get("year"), None) or latest_year(request.user) or date.today().year
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _require_export(user) -> None:
+    if not user.can("exports"):
+        raise PermissionDenied
+
+
+def _statistics(request) -> dict:
+    year = _year(request)
+    try:
+        return stats.statistics(request.user, year=year, region=request.GET.get("region") or None,
+                                year_from=_int(request.GET.get("from"), None),
+                                year_to=_int(request.GET.get("to"), None))
+    except (OutOfScope, services.ReportInputError):
+        raise Http404 from None
 
 
 @login_required
-def statistics(request):  # replaced by the statistics page
-    return HttpResponse("")
+def statistics(request):
+    data = _statistics(request)
+    year = _year(request)
+    return render(request, "reports/statistics.html", {
+        **data, "year": year, "section": "statistics",
+        "breakdowns": [data["tables"][k] for k in ("cause", "household_type", "poverty_type", "health", "labour",
+                                                   "education", "age_band")],
+    })
+
+
+@login_required
+def statistics_export(request):
+    _require_export(request.user)
+    data = _statistics(request)
+    content = stats.workbook(data["ordered_tables"])
+    ExportLog.objects.create(user=request.user, kind="reports.statistics", channel="web",
+                             filters={k: v for k, v in request.GET.items()},
+                             rows=sum(t.df.height for t in data["ordered_tables"]), masked=True)
+    return _xlsx(content, f"statistics-{data['code'] or 'all'}-{_year(request)}.xlsx")
+
+
+def _start(request, form, kind_of) -> HttpResponse | None:
+    d = form.cleaned_data
+    region = (d.get("region") or "").strip() or None
+    try:
+        code = services.scope_code(request.user, region)
+        background = services.should_run_in_background(code)
+        run = services.start_run(request.user, kind_of(d), d["year"], region, background=background)
+    except OutOfScope:
+        form.add_error("region", _("This region is outside your area."))
+        return None
+    except services.ReportInputError as e:
+        field = e.field if e.field in form.fields else None
+        form.add_error(field, e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh)
+        return None
+    except Exception as e:  # noqa: BLE001 — the run row records the failure; show it
+        messages.error(request, _("The run failed: %(error)s") % {"error": e})
+        return None
+    return redirect("reports:run_detail", run.pk)
+
+
+def _run_page(request, form_class, template: str, kinds: list[str], kind_of, section: str):
+    initial = {"year": _year(request), "level": request.GET.get("level") or "household"}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        response = _start(request, form, kind_of)
+        if response is not None:
+            return response
+    recent = services.runs_for(request.user).filter(kind__in=kinds)[:20]
+    return render(request, template, {"form": form, "runs": recent, "section": section})
+
+
+@login_required
+def identify(request):
+    return _run_page(request, RunForm, "reports/identify.html", ["identify"], lambda d: "identify", "identify")
+
+
+@login_required
+def exits(request):
+    return _run_page(request, ExitRunForm, "reports/exits.html", list(services.LEVEL_KIND.values()),
+                     lambda d: services.LEVEL_KIND[d["level"]], "exits")
+
+
+def _run_or_404(request, pk: int) -> Run:
+    try:
+        return services.get_run(request.user, pk)
+    except Run.DoesNotExist:
+        raise Http404 from None
+
+
+def _region_name(code: str) -> str:
+    if not code:
+        return _("All regions")
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+@login_required
+def run_list(request):
+    runs = services.runs_for(request.user)
+    kind = request.GET.get("kind")
+    if kind in dict(Run.KINDS):
+        runs = runs.filter(kind=kind)
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    names = dict(Region.objects.filter(code__in={r.region_code for r in page}).values_list("code", "name"))
+    for r in page:
+        r.region_name = names.get(r.region_code, r.region_code) if r.region_code else _("All regions")
+    return render(request, "reports/run_list.html", {"page": page, "kinds": Run.KINDS, "kind": kind,
+                                                     "section": "runs"})
+
+
+def _result_page(request, run: Run) -> dict:
+    outcome, reason = request.GET.get("outcome") or None, request.GET.get("reason") or None
+    df = results.filtered(services.result(run), run.kind, outcome=outcome, reason=reason)
+    paginator = Paginator(range(df.height), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    shown = results.display_frame(df.slice(page.start_index() - 1 if df.height else 0, PAGE_SIZE), run.kind)
+    return {"headers": shown.columns, "body": shown.rows(), "page": page, "matched": df.height,
+            "outcome": outcome, "reason": reason, "outcomes": results.outcome_choices(run.kind),
+            "reasons": results.reason_choices(run.kind)}
+
+
+def _progress(run: Run) -> dict:
+    stages = services.STAGES
+    done = stages.index(run.stage) if run.stage in stages else len(stages)
+    if run.status != "running":
+        done = len(stages)
+    labels = {"load": _("Loading the registry"), "compute": _("Computing"), "save": _("Saving the result")}
+    return {"running": run.status == "running", "pct": int(done * 100 / len(stages)),
+            "stage_label": labels.get(run.stage, "")}
+
+
+def _summary_items(run: Run) -> list[tuple[str, str, object]]:
+    labels = {"households": _("Households"), "poor": _("Poor"), "not_poor": _("Not poor"),
+              "unknown": _("Cannot be judged"), "poor_persons": _("Poor persons"),
+              "candidates": _("Registered poor households"), "eligible": _("May exit"),
+              "not_eligible": _("May not exit"), "villages": _("Villages"), "counties": _("Counties"),
+              "passed": _("Passed"), "failed": _("Not passed"), "no_denominator": _("Without a denominator")}
+    return [(k, labels.get(k, k), v) for k, v in run.summary.items() if k != "reasons"]
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = _run_or_404(request, pk)
+    context = {"run": run, "summary_items": _summary_items(run), "region_name": _region_name(run.region_code), "progress": _progress(run),
+               "section": "runs", "parameters": sorted(run.parameters, key=lambda p: (p["name"], p["region_code"]))}
+    if run.status == "done":
+        context.update(_result_page(request, run))
+    return render(request, "reports/run_detail.html", context)
+
+
+@login_required
+def run_status(request, pk: int):
+    run = _run_or_404(request, pk)
+    response = render(request, "reports/_run_progress.html", {"run": run, "progress": _progress(run)})
+    if run.status != "running" and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def run_export(request, pk: int):
+    _require_export(request.user)
+    run = _run_or_404(request, pk)
+    if run.status != "done":
+        raise Http404
+    outcome, reason = request.GET.get("outcome") or None, request.GET.get("reason") or None
+    df = results.display_frame(results.filtered(services.result(run), run.kind, outcome=outcome, reason=reason),
+                               run.kind)
+    t = stats.Table(run.kind, run.get_kind_display(), [(c, c) for c in df.columns], df)
+    ExportLog.objects.create(user=request.user, kind=f"reports.{run.kind}", channel="web",
+                             filters={"run": run.pk, "outcome": outcome, "reason": reason}, rows=df.height,
+                             masked=True)
+    return _xlsx(stats.workbook([t]), f"run-{run.pk}-{run.kind}-{run.year}.xlsx")
+
+
+@login_required
+@require_POST
+def run_reproduce(request, pk: int):
+    run = _run_or_404(request, pk)
+    try:
+        new = services.reproduce(run, request.user,
+                                 background=services.should_run_in_background(run.region_code))
+    except (OutOfScope, services.ReportInputError):
+        raise Http404 from None
+    return redirect("reports:run_detail", new.pk)
+
+
+# --- county exit inputs --------------------------------------------------------------------------------
+
+@login_required
+def county_inputs(request):
+    rows = list(services.county_inputs_for(request.user))
+    for r in rows:
+        r.editable = services.can_edit_inputs(request.user, r.county_id)
+    return render(request, "reports/county_inputs.html", {
+        "rows": rows, "can_add": request.user.can("approves"), "section": "county_inputs"})
+
+
+@login_required
+def county_input_edit(request, pk: int | None = None):
+    user = request.user
+    if not user.can("approves"):
+        raise PermissionDenied
+    obj = None
+    if pk is not None:
+        obj = services.county_inputs_for(user).filter(pk=pk).first()
+        if obj is None:
+            raise Http404
+        if not services.can_edit_inputs(user, obj.county_id):
+            raise PermissionDenied
+    counties = Region.objects.filter(level=COUNTY, code__startswith=user.scope_prefix)
+    initial = {"year": _year(request)}
+    if obj:
+        initial = {"county": obj.county_id, "year": obj.year, "note": obj.note,
+                   **{f: getattr(obj, f) for f in services.INPUT_FIELDS}}
+    form = CountyInputForm(request.POST or None, initial=initial, counties=counties)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.save_county_input(user, county=d["county"], year=d["year"], note=d["note"],
+                                       values={f: d[f] for f in services.INPUT_FIELDS}, pk=pk)
+        except OutOfScope:
+            raise Http404 from None
+        except services.ReportInputError as e:
+            form.add_error(e.field if e.field in form.fields else None,
+                           e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh)
+        else:
+            messages.success(request, _("The evaluation figures were saved."))
+            return redirect("reports:county_inputs")
+    return render(request, "reports/county_input_form.html", {"form": form, "obj": obj,
+                                                              "section": "county_inputs"})
+

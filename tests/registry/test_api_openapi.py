@@ -47,4 +47,7 @@ def test_docs_page_serves_its_own_assets(db):
     assert r.status_code == 200
     html = r.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
-    assert "cdn" not in html.lower() and "https://" not in html
+    # no asset from elsewhere: every src/href is local (the random CSRF token may contain any letters)
+    import re
+
+    assert not re.search(r'(src|href)="(https?:)?//', html)

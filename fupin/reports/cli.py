@@ -1,0 +1,110 @@
+"""`fupin identify` and `fupin exits`: run the engine over the acting user's scope, store the run, print it."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import polars as pl
+
+from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.stats import OutOfScope
+from fupin.engine.exits import EXIT_REASONS
+from fupin.engine.identification import REASONS
+from fupin.reports import services
+
+STAGE_LABELS = {"load": "读取数据 / loading", "compute": "计算 / computing", "save": "保存 / saving",
+                "done": "完成 / done"}
+
+
+def _progress_bar():
+    """A rich progress bar on a terminal (three stages), else a no-op callback."""
+    if not sys.stderr.isatty():
+        return None, services._noop
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True,
+                   console=None)
+    task = bar.add_task(STAGE_LABELS["load"], total=len(services.STAGES))
+
+    def advance(stage: str) -> None:
+        done = services.STAGES.index(stage) if stage in services.STAGES else len(services.STAGES)
+        bar.update(task, completed=done, description=STAGE_LABELS.get(stage, stage))
+
+    return bar, advance
+
+
+TABLE_COLUMNS = {  # the columns a terminal table shows (csv, json and xlsx carry every column)
+    "identify": ("household_no", "head_name", "village_name", "status", "members", "net_income_pc", "poverty_line",
+                 "poor", "reasons"),
+    "exit_household": ("household_no", "head_name", "village_name", "status", "members", "net_income_pc",
+                       "exit_eligible", "exit_reasons"),
+    "exit_village": ("village", "village_name", "poor_persons", "rural_population", "incidence_pct",
+                     "incidence_threshold", "exit", "reasons"),
+    "exit_county": ("county", "county_name", "comprehensive_incidence_pct", "wrong_exit_pct", "missed_pct",
+                    "approval_pct", "exit"),
+}
+
+
+def _text_reasons(df: pl.DataFrame) -> pl.DataFrame:
+    """List columns of reason codes → '；'-joined Chinese labels (for table, csv and xlsx)."""
+    labels = {**{k: v[0] for k, v in EXIT_REASONS.items()}, **{k: v[0] for k, v in REASONS.items()}}
+    exprs = [pl.col(c).list.eval(pl.element().replace_strict(labels, default=pl.element())).list.join("；").alias(c)
+             for c, t in df.schema.items() if isinstance(t, pl.List)]
+    return df.with_columns(exprs) if exprs else df
+
+
+def _print(run, args) -> int:
+    df = services.result(run)
+    label = f"{run.get_kind_display()} {run.year} {run.region_code or '全部 / all'}: {run.summary}"
+    if args.format == "json":
+        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2, default=str)
+    elif args.format == "csv":
+        text = _text_reasons(df).write_csv()
+    elif args.format == "xlsx":
+        _text_reasons(df).write_excel(args.out, worksheet="结果", autofit=True)
+        print(args.out)
+        return 0
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=240, tbl_hide_dataframe_shape=True,
+                       fmt_str_lengths=60):
+            text = f"{label}\n{_text_reasons(df.select(TABLE_COLUMNS[run.kind]))}"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(args.out)
+    else:
+        print(text)
+    print(f"运行编号 / run id: {run.pk}", file=sys.stderr)
+    return 0
+
+
+def _run(args, start) -> int:
+    user = user_from_arg(args.user)
+    if args.format == "xlsx" and not args.out:
+        raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+    bar, progress = _progress_bar()
+    try:
+        if bar is not None:
+            with bar:
+                run = start(user, progress)
+        else:
+            run = start(user, progress)
+    except OutOfScope:
+        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+        return 1
+    except services.ReportInputError as e:
+        if e.field == "region" and e.code == "reports.invalid":
+            raise UsageError(str(e)) from None
+        print(str(e), file=sys.stderr)
+        return 1
+    return _print(run, args)
+
+
+def identify_command(args) -> int:
+    return _run(args, lambda user, progress: services.run_identification(user, args.year, args.region,
+                                                                         progress=progress))
+
+
+def exits_command(args) -> int:
+    return _run(args, lambda user, progress: services.run_exits(user, args.year, args.region, args.level,
+                                                                progress=progress))

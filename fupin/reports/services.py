@@ -1,0 +1,433 @@
+"""Running the engine over the store: identification and exit evaluation, stored as reproducible runs.
+
+A run loads the registry frames of one region subtree and year (one SELECT each), calls the engine (pure
+Polars, vectorised over every household at once), writes the result table to FUPIN_HOME/runs/<id>-<random>.parquet
+and keeps, on the Run row, the exact parameter rows it used and a summary. `reproduce(run)` runs the same
+rules with those stored parameters over today's data.
+
+Scope: a user runs and sees runs only inside their region subtree (`user.scope_prefix`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
+
+from fupin.core.errors import InputRejected
+from fupin.core.frames import read_sql, registry_frames, table
+from fupin.core.stats import OutOfScope
+from fupin.engine import exits, identification, schema
+from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
+from fupin.policy.services import params_frame
+from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, prefix_of
+from fupin.regions.models import Region, RegionPopulation
+from fupin.registry.models import Household, HouseholdYear
+from fupin.reports.models import CountyExitInput, Run
+
+log = logging.getLogger(__name__)
+LEVEL_KIND = {"household": "exit_household", "village": "exit_village", "county": "exit_county"}
+Progress = Callable[[str], None]
+STAGES = ("load", "compute", "save")
+
+
+class ReportInputError(InputRejected):
+    """A request the reports refuse (bad year, bad region code, county exit below county level …)."""
+
+    def __init__(self, field: str, zh: str, en: str, code: str = "reports.invalid"):
+        self.field, self.message_zh, self.message_en, self.code = field, zh, en, code
+        super().__init__(f"{zh} / {en}")
+
+    def api_items(self) -> list[dict]:
+        return [{"field": self.field, "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
+                 "row": None, "sheet": None}]
+
+
+# --- scope ------------------------------------------------------------------------------------------
+
+def scope_code(user, region: str | None) -> str:
+    """The 12-digit code a request is about ('' = everywhere, unscoped users only). Raises OutOfScope when
+    the region lies outside the user's subtree, ReportInputError for a malformed code."""
+    scope = user.scope_prefix if user else ""
+    if region:
+        try:
+            code = normalise(region)
+        except RegionCodeError:
+            raise ReportInputError("region", f"行政区划代码格式错误：{region}", f"bad region code: {region}") from None
+        if not code.startswith(scope):
+            raise OutOfScope(code)
+        return code
+    if user is not None and user.region_id:
+        return user.region_id
+    return ""
+
+
+def code_prefix(code: str) -> str:
+    return prefix_of(code) if code else ""
+
+
+def runs_for(user):
+    """The runs whose region lies inside the user's subtree."""
+    qs = Run.objects.select_related("created_by")
+    prefix = user.scope_prefix if user else ""
+    return qs.filter(region_code__startswith=prefix) if prefix else qs
+
+
+def get_run(user, pk: int) -> Run:
+    """One run the user may see (Run.DoesNotExist otherwise: missing and out of scope alike)."""
+    return runs_for(user).get(pk=pk)
+
+
+def _check_year(year) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ReportInputError("year", "年度应为整数", "the year must be a whole number") from None
+    if not 1949 <= year <= 2100:
+        raise ReportInputError("year", "年度超出范围（1949–2100）", "the year is out of range (1949–2100)")
+    return year
+
+
+# --- parameters ---------------------------------------------------------------------------------------
+
+def parameters_for(code: str, year: int) -> list[dict]:
+    """The parameter rows that can apply to `code`'s subtree in `year` (national, ancestors, subtree)."""
+    prefix = code_prefix(code)
+    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    df = params_frame().filter(
+        (pl.col("region_code").is_in(ancestors) | pl.col("region_code").str.starts_with(prefix))
+        & (pl.col("year_from") <= year) & (pl.col("year_to").is_null() | (pl.col("year_to") >= year)))
+    return df.sort("name", "region_code", "year_from").to_dicts()
+
+
+def params_of(run: Run) -> pl.DataFrame:
+    return pl.DataFrame(run.parameters, schema=PARAMS) if run.parameters else pl.DataFrame(schema=PARAMS)
+
+
+# --- loading ------------------------------------------------------------------------------------------
+
+def _household_labels(prefix: str) -> pl.DataFrame:
+    return read_sql(
+        f"SELECT id AS household_id, household_no, head_name FROM {table(Household)} "
+        f"WHERE is_deleted = %s AND village_id LIKE %s", [False, prefix + "%"],
+        schema={"household_id": pl.Int64, "household_no": pl.String, "head_name": pl.String})
+
+
+def region_names(prefix: str, level: int) -> pl.DataFrame:
+    return read_sql(f"SELECT code, name FROM {table(Region)} WHERE level = %s AND code LIKE %s",
+                    [level, prefix + "%"], schema={"code": pl.String, "name": pl.String})
+
+
+def _household_years(prefix: str, year: int) -> pl.DataFrame:
+    return read_sql(
+        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year, False, False, prefix + "%"], schema=schema.HOUSEHOLD_YEARS)
+
+
+def _population(prefix: str, year: int, level: int) -> pl.DataFrame:
+    return read_sql(
+        f"SELECT p.region_id AS region_code, p.year, p.rural_population FROM {table(RegionPopulation)} p "
+        f"JOIN {table(Region)} r ON r.code = p.region_id WHERE p.year = %s AND r.level = %s AND p.region_id LIKE %s",
+        [year, level, prefix + "%"], schema=schema.POPULATION)
+
+
+# --- the engine runs ------------------------------------------------------------------------------------
+
+def _noop(stage: str) -> None:
+    pass
+
+
+def identified_frame(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop) -> pl.DataFrame:
+    """identify() over the subtree, with household number, head, status and village name joined on."""
+    progress("load")
+    hy, members = registry_frames(prefix, [year])
+    labels = _household_labels(prefix)
+    villages = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
+    progress("compute")
+    out = identification.identify(hy, members, params)
+    out = (out.with_columns(pl.col("reasons").cast(pl.List(pl.String)), hy["status"])
+           .join(labels, on="household_id", how="left", maintain_order="left")
+           .join(villages, on="village", how="left", maintain_order="left"))
+    first = ["household_id", "household_no", "head_name", "village", "village_name", "year", "status"]
+    return out.select(*first, *[c for c in out.columns if c not in first])
+
+
+def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
+    if df.height == 0:
+        return {}
+    counts = df.select(pl.col(column).explode().drop_nulls().value_counts(sort=True)).unnest(column)
+    return {r[column]: int(r["count"]) for r in counts.iter_rows(named=True)}
+
+
+def identify_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+                    ) -> tuple[pl.DataFrame, dict]:
+    df = identified_frame(prefix, year, params, progress)
+    summary = {
+        "households": df.height,
+        "poor": int(df["poor"].sum() or 0),
+        "not_poor": int((~df["poor"]).sum() or 0),
+        "unknown": int(df["poor"].null_count()),
+        "poor_persons": int(df.filter(pl.col("poor"))["members"].sum() or 0),
+        "reasons": _reason_counts(df, "reasons"),
+    }
+    return df, summary
+
+
+def household_exit_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+                          ) -> tuple[pl.DataFrame, dict]:
+    """Exit eligibility of the registered poor households (未脱贫, 返贫, 拟退出) of the year."""
+    df = identified_frame(prefix, year, params, progress)
+    df = exits.household_exit(df.filter(pl.col("status").is_in(REGISTERED_POOR_STATUSES)))
+    df = df.with_columns(pl.col("exit_reasons").cast(pl.List(pl.String)))
+    summary = {"candidates": df.height, "eligible": int(df["exit_eligible"].sum() or 0),
+               "not_eligible": int((~df["exit_eligible"]).sum() or 0),
+               "reasons": _reason_counts(df, "exit_reasons")}
+    return df, summary
+
+
+def village_exit_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+                        ) -> tuple[pl.DataFrame, dict]:
+    progress("load")
+    hy = _household_years(prefix, year)
+    population = _population(prefix, year, 5)
+    names = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
+    progress("compute")
+    df = exits.village_exit(hy, population, params, year=year)
+    df = (df.with_columns(pl.col("reasons").cast(pl.List(pl.String)))
+          .join(names, on="village", how="left", maintain_order="left"))
+    df = df.select("village", "village_name", *[c for c in df.columns if c not in ("village", "village_name")])
+    summary = {"villages": df.height, "passed": int(df["exit"].sum() or 0),
+               "failed": int((~df["exit"]).sum() or 0),
+               "no_denominator": int(df["rural_population"].null_count())}
+    return df, summary
+
+
+def county_inputs_frame(prefix: str, year: int, counties: list[str]) -> pl.DataFrame:
+    """schema.COUNTY_EXIT_INPUT for `counties`: the rural population from the loaded denominators and
+    the evaluation samples from CountyExitInput (null where none was entered)."""
+    pop = _population(prefix, year, COUNTY).rename({"region_code": "county"})
+    base = pl.DataFrame({"county": counties, "year": [year] * len(counties)},
+                        schema={"county": pl.String, "year": pl.Int64}).join(
+        pop.select("county", "rural_population"), on="county", how="left", maintain_order="left")
+    inputs = exits.county_inputs_from_samples(population=base)
+    fields = ["exit_sample", "wrong_exit_found", "missed_sample_population", "missed_found",
+              "survey_households", "survey_approving"]
+    rows = list(CountyExitInput.objects.filter(county_id__in=counties, year=year).values("county_id", *fields))
+    samples = pl.DataFrame([{"county": r.pop("county_id"), **r} for r in rows],
+                           schema={"county": pl.String, **{f: pl.Int64 for f in fields}})
+    return inputs.drop(fields).join(samples, on="county", how="left", maintain_order="left").select(
+        list(schema.COUNTY_EXIT_INPUT))
+
+
+def county_exit_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+                       ) -> tuple[pl.DataFrame, dict]:
+    progress("load")
+    hy = _household_years(prefix, year)
+    names = region_names(prefix, COUNTY).rename({"code": "county", "name": "county_name"})
+    with_inputs = set(CountyExitInput.objects.filter(year=year, county__code__startswith=prefix)
+                      .values_list("county_id", flat=True))
+    with_households = set(hy["village"].str.slice(0, 6).str.pad_end(12, "0").unique().to_list())
+    counties = sorted((with_households | with_inputs) & set(names["county"].to_list()))
+    inputs = county_inputs_frame(prefix, year, counties)
+    progress("compute")
+    df = exits.county_exit(inputs, params, households=hy)
+    reasons = (df.select("county", "reasons").explode("reasons").drop_nulls("reasons")
+               .select("county", pl.col("reasons").struct.field("indicator").alias("indicator"),
+                       pl.col("reasons").struct.field("reason").cast(pl.String).alias("reason")))
+    for i in exits.INDICATORS:
+        part = reasons.filter(pl.col("indicator") == i).select("county", pl.col("reason").alias(f"{i}_reason"))
+        df = df.join(part, on="county", how="left", maintain_order="left")
+    df = (df.drop("reasons").join(inputs.drop("year"), on="county", how="left", maintain_order="left")
+          .join(names, on="county", how="left", maintain_order="left"))
+    df = df.select("county", "county_name", *[c for c in df.columns if c not in ("county", "county_name")])
+    summary = {"counties": df.height, "passed": int(df["exit"].sum() or 0),
+               "failed": int((~df["exit"]).sum() or 0)}
+    return df, summary
+
+
+ENGINES = {"identify": identify_result, "exit_household": household_exit_result,
+           "exit_village": village_exit_result, "exit_county": county_exit_result}
+
+
+# --- runs -------------------------------------------------------------------------------------------------
+
+def runs_dir():
+    d = settings.FUPIN_HOME / "runs"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def execute(run: Run, progress: Progress = _noop) -> Run:
+    """Compute one created run and store its result (status done), or mark it failed and re-raise."""
+    def stage(name: str) -> None:
+        Run.objects.filter(pk=run.pk).update(stage=name)
+        progress(name)
+
+    try:
+        df, summary = ENGINES[run.kind](code_prefix(run.region_code), run.year, params_of(run), stage)
+        stage("save")
+        # a random name: two stores sharing one FUPIN_HOME (or parallel test runs) never overwrite each other
+        path = runs_dir() / f"{run.pk}-{uuid.uuid4().hex}.parquet"
+        df.write_parquet(path)
+        run.path, run.rows, run.summary, run.status = str(path), df.height, summary, "done"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["path", "rows", "summary", "status", "finished_at", "stage"])
+        progress("done")
+        return run
+    except Exception as exc:
+        log.exception("run %s failed", run.pk)
+        Run.objects.filter(pk=run.pk).update(status="failed", error=str(exc)[:2000], finished_at=timezone.now())
+        run.status = "failed"
+        raise
+
+
+def _thread_main(run_id: int) -> None:
+    close_old_connections()
+    try:
+        execute(Run.objects.get(pk=run_id))
+    except Exception:  # recorded on the row; the page shows it
+        pass
+    finally:
+        connections.close_all()
+
+
+def households_in(code: str) -> int:
+    return Household.objects.filter(is_deleted=False, village__code__startswith=code_prefix(code)).count()
+
+
+def should_run_in_background(code: str) -> bool:
+    return households_in(code) > getattr(settings, "FUPIN_SYNC_RUN_HOUSEHOLDS", 50_000)
+
+
+def start_run(user, kind: str, year, region: str | None = None, *, background: bool = False,
+              parameters: list[dict] | None = None, reproduces: Run | None = None,
+              progress: Progress = _noop) -> Run:
+    """Create a run of `kind` for the user's scope (or `region` inside it) and compute it — in this thread,
+    or in a background thread when `background` (the row's status and stage show progress)."""
+    if kind not in ENGINES:
+        raise ReportInputError("kind", f"未知的运行类型：{kind}", f"unknown run kind: {kind}")
+    year = _check_year(year)
+    code = scope_code(user, region)
+    if kind == "exit_county" and code and level_of(code) > COUNTY:
+        raise ReportInputError("region", "县级退出评估须在县或以上地区运行",
+                               "county exit runs over a county or a larger region", code="reports.county_level")
+    run = Run.objects.create(kind=kind, year=year, region_code=code, created_by=user,
+                             parameters=parameters if parameters is not None else parameters_for(code, year),
+                             reproduces=reproduces, stage="load")
+    if background:
+        transaction.on_commit(lambda: threading.Thread(target=_thread_main, args=(run.pk,), daemon=True,
+                                                       name=f"run-{run.pk}").start())
+        return run
+    return execute(run, progress)
+
+
+def run_identification(user, year, region: str | None = None, **kw) -> Run:
+    return start_run(user, "identify", year, region, **kw)
+
+
+def run_exits(user, year, region: str | None = None, level: str = "household", **kw) -> Run:
+    if level not in LEVEL_KIND:
+        raise ReportInputError("level", f"未知的退出层级：{level}", f"unknown exit level: {level}")
+    return start_run(user, LEVEL_KIND[level], year, region, **kw)
+
+
+def reproduce(run: Run, user=None, **kw) -> Run:
+    """A new run of the same kind, year and region with the parameters `run` used, over today's data."""
+    if user is not None and not run.region_code.startswith(user.scope_prefix):
+        raise OutOfScope(run.region_code)
+    return start_run(user, run.kind, run.year, run.region_code or None, parameters=run.parameters,
+                     reproduces=run, **kw)
+
+
+def result(run: Run) -> pl.DataFrame:
+    """The stored result table of a finished run."""
+    return pl.read_parquet(run.path)
+
+
+# --- county exit inputs -------------------------------------------------------------------------------------
+
+INPUT_FIELDS = ("exit_sample", "wrong_exit_found", "missed_sample_population", "missed_found",
+                "survey_households", "survey_approving")
+_PAIRS = (("wrong_exit_found", "exit_sample", "错退人数不能多于抽样脱贫人数",
+           "wrong exits found cannot exceed the sampled exits"),
+          ("missed_found", "missed_sample_population", "漏评人数不能多于抽查的未建档立卡人口",
+           "missed poor found cannot exceed the surveyed unregistered population"),
+          ("survey_approving", "survey_households", "认可户数不能多于调查户数",
+           "approving households cannot exceed the surveyed households"))
+
+
+def can_edit_inputs(user, county_code: str) -> bool:
+    """Approvers of the county (or of a region containing it) enter its evaluation samples."""
+    return user is not None and user.can("approves") and county_code.startswith(user.scope_prefix)
+
+
+def county_inputs_for(user):
+    qs = CountyExitInput.objects.select_related("county", "updated_by")
+    prefix = user.scope_prefix if user else ""
+    return qs.filter(county__code__startswith=prefix) if prefix else qs
+
+
+def save_county_input(user, *, county: str, year, values: dict, note: str = "",
+                      pk: int | None = None) -> CountyExitInput:
+    """Create or change the sample figures of one county and year (approvers of that county only)."""
+    year = _check_year(year)
+    try:
+        code = normalise(county)
+    except RegionCodeError:
+        raise ReportInputError("county", f"行政区划代码格式错误：{county}", f"bad region code: {county}") from None
+    if not code.startswith(user.scope_prefix if user else ""):
+        raise OutOfScope(code)
+    if not can_edit_inputs(user, code):
+        raise PermissionDenied("只有本县的审定人员可以录入评估数据 / only approvers of this county may enter "
+                               "the evaluation figures")
+    if level_of(code) != COUNTY or not Region.objects.filter(code=code).exists():
+        raise ReportInputError("county", "请选择一个县级行政区", "choose a county", code="reports.county_level")
+    clean = {}
+    for f in INPUT_FIELDS:
+        v = values.get(f)
+        if v in (None, ""):
+            clean[f] = None
+            continue
+        try:
+            v = int(v)
+        except (TypeError, ValueError):
+            raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more") from None
+        if v < 0:
+            raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more")
+        clean[f] = v
+    for found, total, zh, en in _PAIRS:
+        if clean[found] is not None and clean[total] is not None and clean[found] > clean[total]:
+            raise ReportInputError(found, zh, en)
+    with transaction.atomic():
+        if pk is not None:
+            obj = county_inputs_for(user).select_for_update().get(pk=pk)
+            if obj.county_id != code or obj.year != year:
+                clash = CountyExitInput.objects.filter(county_id=code, year=year).exclude(pk=pk).exists()
+                if clash:
+                    raise ReportInputError("year", "该县该年度已有评估数据", "this county already has figures for that year",
+                                           code="reports.duplicate")
+        else:
+            obj = CountyExitInput.objects.filter(county_id=code, year=year).first() or CountyExitInput()
+        obj.county_id, obj.year, obj.note, obj.updated_by = code, year, note or "", user
+        for f, v in clean.items():
+            setattr(obj, f, v)
+        obj.save()
+    return obj
+
+
+def delete_county_input(user, pk: int) -> None:
+    obj = county_inputs_for(user).get(pk=pk)
+    if not can_edit_inputs(user, obj.county_id):
+        raise PermissionDenied("只有本县的审定人员可以删除评估数据 / only approvers of this county may delete "
+                               "the evaluation figures")
+    obj.delete()
+
