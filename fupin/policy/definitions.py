@@ -5,6 +5,8 @@ The values themselves (national defaults with their sources) are in `fupin.engin
 
 from __future__ import annotations
 
+from fupin.engine.monitoring import PARAM_DEFINITIONS as MONITORING_DEFINITIONS
+
 # name: (Chinese label, English label, unit)
 DEFINITIONS: dict[str, tuple[str, str, str]] = {
     "poverty_line": ("国家扶贫标准（现行标准，名义值）", "National poverty line (nominal)", "元/人·年"),
@@ -43,6 +45,10 @@ DEFINITIONS: dict[str, tuple[str, str, str]] = {
     "cadre_household_limit": ("帮扶责任人结对户数上限", "Households per assistance cadre at most", "户"),
     "min_family_name_len": ("姓名最少字数", "Name has at least (characters)", "字"),
 }
+
+
+# The monitoring engine keeps its own parameters' labels beside their defaults.
+DEFINITIONS.update(MONITORING_DEFINITIONS)
 
 
 def label(name: str, lang: str = "zh") -> str:

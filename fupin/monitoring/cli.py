@@ -1,0 +1,85 @@
+"""`fupin monitor` (the registry batch) and `fupin import department` (a department's list)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import polars as pl
+from django.core.exceptions import PermissionDenied
+
+from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.tables import FileUnreadable
+from fupin.monitoring import services, sources
+
+OUT_OF_SCOPE = "该地区不在您的管辖范围内，或您无权执行此操作 / outside your scope, or you may not do this"
+
+
+def _emit(df: pl.DataFrame, fmt: str, out, sheet: str) -> None:
+    if fmt == "xlsx":
+        if not out:
+            raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+        df.write_excel(out, worksheet=sheet)
+        print(out)
+        return
+    if fmt == "json":
+        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2)
+    elif fmt == "csv":
+        text = df.write_csv()
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+            text = str(df)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        print(out)
+    else:
+        print(text)
+
+
+def monitor_command(args) -> int:
+    user = user_from_arg(args.user)
+    try:
+        report = services.run_batch(user, args.year, args.region)
+    except PermissionDenied:
+        print(OUT_OF_SCOPE, file=sys.stderr)
+        return 1
+    except services.MonitoringError as e:
+        raise UsageError(str(e)) from None
+    df = pl.DataFrame(report.rows(), schema={"signal_id": pl.String, "label_zh": pl.String, "label_en": pl.String,
+                                             "households": pl.Int64, "new": pl.Int64})
+    if args.format == "table":
+        print(f"{args.year} 年 监测批处理 / monitoring batch: {report.households} 户 households, "
+              f"{report.signals} 条信号 signals, 新增预警 {report.new} new alerts, "
+              f"已有 {report.existing} already known", file=sys.stderr)
+    _emit(df, args.format, args.out, "监测预警")
+    return 0
+
+
+def import_department_command(args) -> int:
+    user = user_from_arg(args.user)
+    if args.source not in sources.SOURCES:
+        raise UsageError(f"未知的数据来源 / unknown source: {args.source} ({', '.join(sources.SOURCES)})")
+    try:
+        batch = services.import_department(user, args.file, source=args.source, year=args.year)
+    except FileUnreadable as e:
+        raise UsageError(str(e)) from None
+    except PermissionDenied:
+        print(OUT_OF_SCOPE, file=sys.stderr)
+        return 1
+    except services.MonitoringError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"{batch.file_name}: {batch.rows} 行 rows; " + ", ".join(f"{k} {v}" for k, v in batch.counts.items()))
+    print(f"新增预警 new alerts: {batch.alerts_new}; 已有 already known: {batch.alerts_existing}")
+    if batch.problem_rows:
+        print("未匹配的行 / rows not matched:")
+        for r in batch.problem_rows:
+            print(f"  第{r['_row']}行 row {r['_row']}: {r['id_number_raw'] or ''} {r['name_raw'] or ''} — "
+                  f"{r['message_zh']} / {r['message_en']}")
+        shown = len(batch.problem_rows)
+        total = sum(v for k, v in batch.counts.items() if k not in ("signal", "below_threshold"))
+        if total > shown:
+            print(f"  … 另有 {total - shown} 行见工作簿 / {total - shown} more in the workbook")
+    if batch.unmatched_file:
+        print(f"未匹配行工作簿 / unmatched-rows workbook: {batch.unmatched_file}")
+    return 0

@@ -1,0 +1,84 @@
+"""Monitoring reads, always through the user's region scope."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from fupin.engine import monitoring as engine
+from fupin.monitoring.models import Alert, AlertStatus, Channel
+from fupin.monitoring.services import scope_prefix
+
+
+def alerts_for(user, *, year: int | None = None, region: str | None = None, status: str | None = None,
+               channel: str | None = None, signal: str | None = None, unmatched: bool = False) -> QuerySet[Alert]:
+    """Alerts in the user's scope (narrowed by `region`); `unmatched` = self-reports of people not in the
+    registry (the county's unmatched inbox)."""
+    prefix = scope_prefix(user, region)
+    qs = Alert.objects.select_related("household", "household__village", "member", "region")
+    qs = qs.filter(region__code__startswith=prefix) if prefix else qs
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if signal:
+        qs = qs.filter(signal=signal)
+    if unmatched:
+        qs = qs.filter(household__isnull=True)
+    return qs
+
+
+def get_alert_for(user, pk: int) -> Alert:
+    """The alert, or Alert.DoesNotExist when it is outside the user's scope (callers answer 404)."""
+    return alerts_for(user).get(pk=pk)
+
+
+def signal_label(signal: str, lang: str = "zh") -> str:
+    if signal.startswith("DEPT-"):
+        from fupin.monitoring.models import Source
+
+        label = dict(Source.choices).get(signal[5:], signal[5:])
+        return f"部门预警：{label}" if not lang.startswith("en") else f"Department alert: {label}"
+    if signal.startswith("SELF-"):
+        return "农户自主申报" if not lang.startswith("en") else "Self-report"
+    return engine.signal_label(signal, lang)
+
+
+def summary(user, *, year: int, region: str | None = None) -> dict:
+    """Counts for the dashboard: by signal, by channel, by status, and by child region of the scope."""
+    qs = alerts_for(user, year=year, region=region)
+    total = qs.aggregate(total=Count("id"), households=Count("household", distinct=True),
+                         new=Count("id", filter=Q(status=AlertStatus.NEW)),
+                         unmatched=Count("id", filter=Q(household__isnull=True)))
+    by_signal = list(qs.values("signal").annotate(n=Count("id"), new=Count("id", filter=Q(status=AlertStatus.NEW)))
+                     .order_by("signal"))
+    by_channel = dict(qs.values_list("channel").annotate(n=Count("id")).order_by())
+    by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+    return {"year": year, **total, "by_region": _by_region(user, qs, region), "by_signal": by_signal,
+            "by_channel": {c: by_channel.get(c, 0) for c in Channel.values},
+            "by_status": {s: by_status.get(s, 0) for s in AlertStatus.values}}
+
+
+def _by_region(user, qs, region: str | None) -> list[dict]:
+    """Alert counts per child region of the scope (folded from per-inbox counts: few rows, not registry data)."""
+    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of, normalise
+    from fupin.regions.models import Region
+
+    code = normalise(region) if region else (user.region_id if user.region_id else None)
+    children = Region.objects.filter(parent_id=code) if code else Region.objects.filter(level=1)
+    children = list(children.values_list("code", "name", "level"))
+    if not children:
+        return []
+    plen = LEVEL_PREFIX_LEN[level_of(children[0][0])]
+    rows = {c: {"code": c, "name": n, "alerts": 0, "households": 0, "new": 0} for c, n, _ in children}
+    per_inbox = (qs.exclude(region__isnull=True).values("region_id")
+                 .annotate(n=Count("id"), hh=Count("household", distinct=True),
+                           new=Count("id", filter=Q(status=AlertStatus.NEW))).order_by())
+    for r in per_inbox:
+        key = r["region_id"][:plen].ljust(12, "0")
+        if key in rows:
+            rows[key]["alerts"] += r["n"]
+            rows[key]["households"] += r["hh"]
+            rows[key]["new"] += r["new"]
+    return list(rows.values())

@@ -1,0 +1,307 @@
+"""Monitoring writes: the registry batch, department lists, self-reports and alert status — all scoped.
+
+The engine (`fupin.engine.monitoring`) finds the signals over whole frames; this module stores them as
+`Alert` rows keyed by `Alert.key`, so running the batch again or uploading the same list again updates the
+evidence of the alerts already there and never adds a second one.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from fupin.core.errors import InputRejected
+from fupin.core.frames import read_sql, registry_frames, table
+from fupin.core.tables import FileUnreadable, TableError, read_table
+from fupin.engine import monitoring as engine
+from fupin.monitoring import sources
+from fupin.monitoring.models import Alert, AlertStatus, Channel, DepartmentImport
+from fupin.policy.models import Parameter
+from fupin.policy.services import params_frame
+from fupin.regions.codes import RegionCodeError, normalise, prefix_of
+from fupin.regions.models import Region
+
+DENIED = "您无权执行此操作 / you may not do this"
+PROBLEM_ROWS_KEPT = 500
+
+
+class MonitoringError(InputRejected):
+    def __init__(self, field: str | None, zh: str, en: str, code: str = "monitoring.invalid"):
+        self.field, self.message_zh, self.message_en, self.code = field, zh, en, code
+        super().__init__(f"{zh} / {en}")
+
+    def api_items(self) -> list[dict]:
+        return [{"field": self.field, "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
+                 "row": None, "sheet": None}]
+
+
+# ------------------------------------------------------------------------------------ permissions, scope
+def can_run_batch(user) -> bool:
+    return user is None or user.can("writes_registry")
+
+
+def can_import_department(user) -> bool:
+    return user is None or user.can("writes_registry") or (user.is_active and user.role == "department_officer")
+
+
+def can_handle_alerts(user) -> bool:
+    return user is not None and user.can("writes_registry")
+
+
+def scope_prefix(user, region: str | None = None) -> str:
+    """The region prefix to work on: the user's scope, narrowed by `region` (which may never widen it)."""
+    base = "" if user is None else user.scope_prefix
+    if not region:
+        return base
+    try:
+        prefix = prefix_of(normalise(region))
+    except RegionCodeError:
+        raise MonitoringError("region", f"行政区划代码格式错误：{region}", f"bad region code: {region}") from None
+    if not prefix.startswith(base):
+        raise PermissionDenied("该地区不在您的管辖范围内 / the region is outside your scope")
+    return prefix
+
+
+def ensure_parameters() -> int:
+    """Create the monitoring parameters' default rows that are missing (never touches rows users changed)."""
+    have = set(Parameter.objects.filter(name__in=engine.PARAM_DEFINITIONS)
+               .values_list("name", "region_code", "year_from"))
+    new = [Parameter(name=n, region_code=r, year_from=yf, year_to=yt, value=Decimal(str(v)), source=s,
+                     is_default=True)
+           for n, r, yf, yt, v, s in engine.PARAM_DEFAULTS if (n, r, yf) not in have]
+    Parameter.objects.bulk_create(new)
+    return len(new)
+
+
+def _clean(value):
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return round(value, 2) if isinstance(value, float) else value
+
+
+def _upsert(alerts: list[Alert]) -> tuple[int, int]:
+    """Insert the alerts whose key is new; refresh the evidence of those already stored. (new, existing)"""
+    by_key = {a.key: a for a in alerts}
+    keys = list(by_key)
+    existing: dict[str, int] = {}
+    for i in range(0, len(keys), 500):
+        existing.update(Alert.objects.filter(key__in=keys[i:i + 500]).values_list("key", "id"))
+    new = [a for k, a in by_key.items() if k not in existing]
+    update = []
+    for k, pk in existing.items():
+        a = by_key[k]
+        a.pk = pk
+        update.append(a)
+    with transaction.atomic():
+        Alert.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        fields = ["evidence"] + (["department_import"] if any(a.department_import_id for a in update) else [])
+        Alert.objects.bulk_update(update, fields, batch_size=1000)
+    return len(new), len(update)
+
+
+# ----------------------------------------------------------------------------------------- registry batch
+@dataclass
+class BatchReport:
+    year: int
+    prefix: str
+    households: int = 0
+    signals: int = 0
+    new: int = 0
+    existing: int = 0
+    by_signal: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def rows(self) -> list[dict]:
+        return [{"signal_id": s, "label_zh": engine.signal_label(s, "zh"), "label_en": engine.signal_label(s, "en"),
+                 "households": v["households"], "new": v["new"]} for s, v in self.by_signal.items()]
+
+
+def run_batch(user, year: int, region: str | None = None) -> BatchReport:
+    """Run the registry batch over the user's scope (narrowed by `region`) and store the alerts."""
+    if not can_run_batch(user):
+        raise PermissionDenied(DENIED)
+    prefix = scope_prefix(user, region)
+    ensure_parameters()
+    hy, members = registry_frames(prefix, [year - 1, year])
+    report = BatchReport(year=year, prefix=prefix)
+    if hy.filter(pl.col("year") == year).is_empty():
+        return report
+    wide, R = engine.registry_frame(hy, members, params_frame(), year)
+    signals = engine.signals_long(wide, R)
+    report.households, report.signals = wide.height, signals.height
+    known = set(Alert.objects.filter(channel=Channel.REGISTRY, year=year, region__code__startswith=prefix)
+                .values_list("key", flat=True))
+    alerts = []
+    new_by_signal: dict[str, int] = {}
+    for r in signals.iter_rows(named=True):
+        key = Alert.make_key(Channel.REGISTRY, "registry", r["signal_id"], r["household_id"], None, year)
+        if key not in known:
+            new_by_signal[r["signal_id"]] = new_by_signal.get(r["signal_id"], 0) + 1
+        alerts.append(Alert(key=key, household_id=r["household_id"], region_id=r["village"], year=year,
+                            channel=Channel.REGISTRY, source="registry", signal=r["signal_id"],
+                            evidence={"value": _clean(r["value"]), "threshold": _clean(r["threshold"])}))
+    report.new, report.existing = _upsert(alerts)
+    counts = signals.group_by("signal_id").len().sort("signal_id")
+    report.by_signal = {s: {"households": n, "new": new_by_signal.get(s, 0)} for s, n in counts.iter_rows()}
+    return report
+
+
+# -------------------------------------------------------------------------------------- department lists
+def _members_frame(prefix: str, year: int) -> pl.DataFrame:
+    from fupin.registry.models import Household, HouseholdYear, Member
+
+    return read_sql(
+        f"SELECT m.id AS member_id, m.household_id, m.id_number, m.name, h.village_id AS village, "
+        f"y.household_type FROM {table(Member)} m JOIN {table(Household)} h ON h.id = m.household_id "
+        f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
+        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year, False, False, False, prefix + "%"],
+        schema={"member_id": pl.Int64, "household_id": pl.Int64, "id_number": pl.String, "name": pl.String,
+                "village": pl.String, "household_type": pl.String})
+
+
+def _unmatched_workbook(problems: pl.DataFrame, path: Path) -> None:
+    headers = [("行号 Row", "_row"), ("证件号码 ID number", "id_number_raw"), ("姓名 Name", "name_raw"),
+               ("金额 Amount", "amount"), ("状态 Status", "status"), ("说明", "message_zh"),
+               ("Explanation", "message_en")]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("未匹配 unmatched")
+    text = wb.add_format({"num_format": "@"})
+    bold = wb.add_format({"bold": True})
+    for j, (h, _) in enumerate(headers):
+        ws.write_string(0, j, h, bold)
+    for i, row in enumerate(problems.select([k for _, k in headers]).iter_rows(), start=1):
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, (int, float)):
+                ws.write_number(i, j, v)
+            else:
+                ws.write_string(i, j, str(v), text)
+    ws.set_column(1, 1, 22)
+    ws.set_column(5, 6, 40)
+    wb.close()
+
+
+def import_department(user, path: Path, *, source: str, year: int | None = None,
+                      file_name: str | None = None, today: date | None = None) -> DepartmentImport:
+    """Match a department's list to the registry in the user's scope; store alerts for the rows that meet
+    the source's threshold; keep every other row in the report and the unmatched-rows workbook."""
+    if not can_import_department(user):
+        raise PermissionDenied(DENIED)
+    if source not in sources.SOURCES:
+        raise MonitoringError("source", f"未知的数据来源：{source}", f"unknown source: {source}")
+    today = today or date.today()
+    year = year or today.year
+    prefix = scope_prefix(user)
+    ensure_parameters()
+    try:
+        rows = read_table(Path(path), columns=sources.columns_for(source), required=sources.required_for(source))
+    except FileUnreadable:
+        raise
+    except TableError as e:
+        raise MonitoringError("file", e.message_zh, e.message_en, code="monitoring.file") from None
+    result = engine.match_department(rows, _members_frame(prefix, year), params_frame(), source=source,
+                                     year=year, today=today)
+    extra = [k for k in ("event", "date", "detail") if k in rows.columns]
+    result = pl.concat([result, rows.select(extra)], how="horizontal") if extra else result
+    counts = dict(result.group_by("status").len().sort("status").iter_rows())
+    problems = result.filter(~pl.col("status").is_in(["signal", "below_threshold"]))
+    batch = DepartmentImport.objects.create(
+        source=source, year=year, file_name=file_name or Path(path).name, scope=prefix, user=user,
+        rows=result.height, counts=counts,
+        problem_rows=[{k: _clean(v) for k, v in r.items()} for r in problems.head(PROBLEM_ROWS_KEPT)
+                      .select("_row", "id_number_raw", "name_raw", "amount", "status", "message_zh", "message_en")
+                      .iter_rows(named=True)])
+    if problems.height:
+        out = Path(settings.FUPIN_HOME) / "monitoring" / f"department-{batch.pk}-unmatched.xlsx"
+        _unmatched_workbook(problems, out)
+        batch.unmatched_file = str(out)
+    alerts = []
+    for r in result.filter(pl.col("status") == "signal").iter_rows(named=True):
+        evidence = {"row": r["_row"], "name": r["name_raw"], "amount": _clean(r["amount"]),
+                    "threshold": _clean(r["threshold"]), "file": batch.file_name,
+                    **{k: r[k] for k in extra if r.get(k) is not None}}
+        signal = f"DEPT-{source}"
+        alerts.append(Alert(key=Alert.make_key(Channel.DEPARTMENT, source, signal, r["household_id"],
+                                               r["member_id"], year),
+                            household_id=r["household_id"], member_id=r["member_id"], region_id=r["village"],
+                            year=year, channel=Channel.DEPARTMENT, source=source, signal=signal,
+                            evidence=evidence, department_import=batch))
+    batch.alerts_new, batch.alerts_existing = _upsert(alerts)
+    batch.save()
+    return batch
+
+
+# -------------------------------------------------------------------------------------------- self-report
+SELF_REPORT_KINDS = ("illness", "disaster", "accident", "schooling", "housing", "employment", "other")
+
+
+def self_report(*, name: str, id_number: str, phone: str, kind: str, description: str,
+                county: str | None = None, today: date | None = None) -> Alert:
+    """A person's own report (农户自主申报): lands in the household's village inbox, or — when the person is
+    not in the registry — in the unmatched inbox of the county (given, or read from the ID number)."""
+    from fupin.registry.models import Member
+
+    today = today or date.today()
+    member = (Member.objects.filter(id_number=id_number, is_deleted=False, household__is_deleted=False)
+              .select_related("household").first())
+    evidence = {"name": name, "id_number": id_number, "phone": phone, "kind": kind, "description": description,
+                "name_matches": bool(member and member.name.replace(" ", "") == name.replace(" ", ""))}
+    if member:
+        region_id, household = member.household.village_id, member.household
+    else:
+        region_id, household = _county_inbox(county, id_number), None
+    n = Alert.objects.filter(channel=Channel.SELF_REPORT, key__startswith=f"self_report:self_report:{kind}:"
+                             f"{household.pk if household else ''}:{member.pk if member else id_number}:").count()
+    key = Alert.make_key(Channel.SELF_REPORT, "self_report", kind, household.pk if household else "",
+                         member.pk if member else id_number, f"{today.isoformat()}#{n + 1}")
+    return Alert.objects.create(key=key, household=household, member=member, region_id=region_id, year=today.year,
+                                channel=Channel.SELF_REPORT, source="self_report", signal=f"SELF-{kind}",
+                                evidence=evidence)
+
+
+def _county_inbox(county: str | None, id_number: str) -> str | None:
+    candidates = []
+    if county:
+        try:
+            candidates.append(normalise(county)[:6].ljust(12, "0"))
+        except RegionCodeError:
+            pass
+    candidates += [id_number[:6].ljust(12, "0"), id_number[:4].ljust(12, "0"), id_number[:2].ljust(12, "0")]
+    found = set(Region.objects.filter(code__in=candidates).values_list("code", flat=True))
+    return next((c for c in candidates if c in found), None)
+
+
+# ------------------------------------------------------------------------------------------ alert status
+def set_status(user, alert: Alert, status: str, note: str = "") -> Alert:
+    if not can_handle_alerts(user) or not in_scope(user, alert):
+        raise PermissionDenied(DENIED)
+    if status not in AlertStatus.values:
+        raise MonitoringError("status", f"未知状态：{status}", f"unknown status: {status}")
+    alert.status, alert.updated_by = status, user
+    if note.strip():
+        alert.note = (alert.note + "\n" if alert.note else "") + note.strip()
+    alert.save(update_fields=["status", "note", "updated_by", "updated_at"])
+    return alert
+
+
+def in_scope(user, alert: Alert) -> bool:
+    prefix = user.scope_prefix
+    return not prefix or (alert.region_id or "").startswith(prefix)
+
+
+def alerts_xlsx(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_excel(buf, worksheet="预警 alerts")
+    return buf.getvalue()
