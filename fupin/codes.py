@@ -214,6 +214,23 @@ HOUSING_GRADE = CodeList("housing_grade", "危房等级", "Housing safety grade"
 ])
 SAFE_HOUSING = frozenset({"A", "B"})
 
+# 致贫/返贫风险 (2021+, code table 100A27, up to five per household; domain.md §2.3.13).
+RISK = CodeList("risk", "致贫返贫风险", "Risk", [
+    Code("illness", "因病", "Illness"),
+    Code("schooling", "因学", "Schooling costs"),
+    Code("disability", "因残", "Disability"),
+    Code("disaster", "因自然灾害", "Natural disaster", ("因灾",)),
+    Code("accident", "因意外事故", "Accident"),
+    Code("business_failure", "因产业(项目)失败", "Business or project failure", ("因产业失败",)),
+    Code("unstable_work", "因务工就业不稳", "Unstable employment"),
+    Code("no_labour", "缺劳动力", "Lack of labour", ("缺劳力",)),
+    Code("housing", "住房出现安全问题", "Housing safety problem"),
+    Code("dropout", "义务教育阶段适龄儿童少年失学辍学", "Compulsory-age child out of school", ("失学辍学",)),
+    Code("water", "饮水安全问题", "Drinking-water problem"),
+    Code("uninsured", "家庭成员未参加基本医疗保险", "Member without basic medical insurance", ("未参保",)),
+    Code("other", "其他", "Other", ("其它",)),
+])
+
 ALL: dict[str, CodeList] = {cl.key: cl for cl in (
     YES_NO, SEX, RELATION, HEALTH, LABOUR, EDUCATION, SCHOOL, WORK, HOUSEHOLD_TYPE, HOUSEHOLD_STATUS,
-    POVERTY_TYPE, STANDARD, CAUSE, HOUSING_GRADE)}
+    POVERTY_TYPE, STANDARD, CAUSE, HOUSING_GRADE, RISK)}

@@ -37,6 +37,7 @@ class VisitIn(Schema):
     date: date
     found: str
     follow_up: str = ""
+    risk: str = ""  # a code of codes.RISK: the visit found a risk and raises a monitoring alert
 
 
 def _measure(pm) -> dict:
@@ -95,7 +96,8 @@ def change_measure(request, measure_id: int, body: MeasureIn):
 @router.post("/households/{household_no}/visits", response={201: dict}, summary="Record a visit")
 def add_visit(request, household_no: str, body: VisitIn):
     h = _household(request, household_no)
-    v = services.record_visit(request.auth, h, date_=body.date, found=body.found, follow_up=body.follow_up)
+    v = services.record_visit(request.auth, h, date_=body.date, found=body.found, follow_up=body.follow_up,
+                              risk=body.risk)
     return Status(201, _visit(v))
 
 

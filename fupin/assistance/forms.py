@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fupin.assistance.catalogue import CATEGORIES, KINDS
 from fupin.assistance.models import LeaderContact, MeasureType, PairedUnit, PlanMeasure, SocialHelper
+from fupin.codes import RISK
 from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
 from fupin.registry import selectors as registry_selectors
@@ -67,6 +69,12 @@ class VisitForm(forms.Form):
     date = forms.DateField(label=_("Date of visit"), widget=DATE)
     found = forms.CharField(label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3}))
     follow_up = forms.CharField(label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    risk = forms.ChoiceField(label=_("Risk found (raises a monitoring alert)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en = (get_language() or "zh").startswith("en")
+        self.fields["risk"].choices = [("", "—")] + [(c.code, c.en if en else c.zh) for c in RISK]
 
 
 class AssignForm(forms.Form):

@@ -231,8 +231,10 @@ def save_plan_measure(user, household, *, year: int, measure_code: str, amount=N
     return pm
 
 
-def record_visit(user, household, *, date_, found: str, follow_up: str = "", visitor: str = "") -> Visit:
-    """走访记录: the visitor defaults to the signed-in person (and their cadre record, if they are one)."""
+def record_visit(user, household, *, date_, found: str, follow_up: str = "", visitor: str = "",
+                 risk: str = "") -> Visit:
+    """走访记录: the visitor defaults to the signed-in person (and their cadre record, if they are one).
+    A `risk` (a code of `codes.RISK`) found on the visit also raises a monitoring alert for the household."""
     _require(can_write_plan(user, household))
     problems: list[tuple[str, str, str]] = []
     when = _date(date_, "date", problems)
@@ -242,12 +244,20 @@ def record_visit(user, household, *, date_, found: str, follow_up: str = "", vis
         problems.append(("date", "走访日期不能晚于今天", "the visit date cannot be in the future"))
     if not (found or "").strip():
         problems.append(("found", "请填写走访发现的情况", "say what the visit found"))
+    if risk and risk not in codes.RISK:
+        problems.append(("risk", "风险类型不在代码表中", "the risk is not in the code list"))
     if problems:
         raise AssistanceError(problems)
     cadre = cadre_of(user)
     name = (visitor or "").strip() or (cadre.name if cadre else (user.get_full_name() or user.username))
-    return Visit.objects.create(household=household, cadre=cadre, visitor=name, date=when, found=found.strip(),
-                                follow_up=(follow_up or "").strip(), created_by=user)
+    with transaction.atomic():
+        visit = Visit.objects.create(household=household, cadre=cadre, visitor=name, date=when,
+                                     found=found.strip(), follow_up=(follow_up or "").strip(), created_by=user)
+        if risk:
+            from fupin.monitoring.services import alert_from_visit
+
+            alert_from_visit(visit, risk)
+    return visit
 
 
 # ---- responsibility ---------------------------------------------------------------------------------

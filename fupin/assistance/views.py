@@ -140,7 +140,8 @@ def household_plan(request, household_no: str):
             if visit_form.is_valid():
                 d = visit_form.cleaned_data
                 try:
-                    services.record_visit(user, household, date_=d["date"], found=d["found"], follow_up=d["follow_up"])
+                    services.record_visit(user, household, date_=d["date"], found=d["found"], follow_up=d["follow_up"],
+                                          risk=d["risk"])
                     messages.success(request, _("Visit recorded."))
                     return redirect(f"{request.path}?year={year}")
                 except services.AssistanceError as e:

@@ -271,6 +271,23 @@ def self_report(*, name: str, id_number: str, phone: str, kind: str, description
                                 evidence=evidence)
 
 
+def alert_from_visit(visit, risk: str) -> Alert:
+    """A cadre's visit that found a risk (基层干部排查): one alert in the household's village inbox, carrying
+    the visit as its evidence."""
+    from fupin.codes import RISK
+
+    if risk not in RISK:
+        raise ValueError(risk)
+    household = visit.household
+    key = Alert.make_key(Channel.VISIT, "cadre", risk, household.pk, "", f"{visit.date.year}#visit{visit.pk}")
+    return Alert.objects.create(
+        key=key, household=household, region_id=household.village_id, year=visit.date.year,
+        channel=Channel.VISIT, source="cadre", signal=f"VISIT-{risk}",
+        evidence={"visit": visit.pk, "visitor": visit.visitor, "date": visit.date.isoformat(),
+                  "risk": risk, "risk_zh": RISK.label(risk, "zh"), "risk_en": RISK.label(risk, "en"),
+                  "found": visit.found, "follow_up": visit.follow_up})
+
+
 def _county_inbox(county: str | None, id_number: str) -> str | None:
     candidates = []
     if county:
