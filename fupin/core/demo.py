@@ -262,8 +262,25 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("项目与资金 / projects and funds")
     funds = build_funds(county, last_year, seed)
     done(t)
-    return {"registry": reg, "batch": batch, "regions": regions, "accounts": accounts,
+    t = task("识别、数据质量与监测 / identification, data quality and monitoring")
+    engine_runs = run_engines(county, last_year)
+    done(t)
+    return {"engine_runs": engine_runs, "year": last_year,"registry": reg, "batch": batch, "regions": regions, "accounts": accounts,
             "assistance": assistance, "funds": funds}
+
+
+def run_engines(county: str, year: int) -> dict:
+    """Run what an office runs after loading its data, so that every page has results to show: the
+    identification and village exits of the year, the data-quality rules and the monitoring batch."""
+    from fupin.monitoring.services import run_batch
+    from fupin.quality.services import run_quality
+    from fupin.reports.services import run_exits, run_identification
+
+    identification = run_identification(None, year, county)
+    run_exits(None, year, county, level="village")
+    quality = run_quality(None, year, county)
+    batch = run_batch(None, year, county)
+    return {"poor": identification.summary.get("poor", 0), "findings": quality.findings, "alerts": batch.new}
 
 
 def _print_rejection(batch, console) -> None:
@@ -293,6 +310,9 @@ def _print_summary(result: dict, seconds: float, console) -> None:
            f"{result['assistance']['measures']} 项措施 measures, {result['assistance']['visits']} 次走访 visits\n"
            f"  项目 / projects: {result['funds']['projects']} 个 projects, {result['funds']['payments']} 笔支付 payments\n"
            if "assistance" in result else "")
+        + (f"  {result['year']} 年识别 / identification: {result['engine_runs']['poor']} 户贫困 poor households; "
+           f"数据质量 / data quality: {result['engine_runs']['findings']} 条 findings; "
+           f"监测预警 / monitoring alerts: {result['engine_runs']['alerts']}\n" if "engine_runs" in result else "")
         + f"  用时 / time: {seconds:.1f} s")
     table = Table(title="演示账户 / demo accounts")
     # Usernames and passwords must never be cut short, however narrow the terminal.
