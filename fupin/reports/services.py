@@ -409,7 +409,7 @@ def save_county_input(user, *, county: str, year, values: dict, note: str = "",
             raise ReportInputError(found, zh, en)
     with transaction.atomic():
         if pk is not None:
-            obj = county_inputs_for(user).select_for_update().get(pk=pk)
+            obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
             if obj.county_id != code or obj.year != year:
                 clash = CountyExitInput.objects.filter(county_id=code, year=year).exclude(pk=pk).exists()
                 if clash:
