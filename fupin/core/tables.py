@@ -31,6 +31,7 @@ import polars as pl
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 20
+SPECULATIVE_SCAN_BYTES = 2 * 2**20
 ROW = "_row"
 
 _STRIP = " \t\r\n\u3000\u00a0\ufeff"
@@ -177,11 +178,24 @@ def _read_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]):
                 f"找不到工作表“{sheet}”（文件中的工作表：{found}）",
                 f"sheet '{sheet}' not found (sheets in the file: {found})",
             )
+    # A big xlsx: the scan for long number cells (see below) starts now and runs while calamine parses
+    # (it is needed whenever 16+-digit numbers appear, e.g. household numbers, i.e. nearly always).
+    scan = None
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.stat().st_size > SPECULATIVE_SCAN_BYTES:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        scan = pool.submit(_scan_number_cells, path, name)
+        pool.shutdown(wait=False)
     loaded = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
     excel_cols = {c.name: c.absolute_index for c in loaded.available_columns()}
     raw = loaded.to_polars()
     del loaded
-    raw = raw.with_columns(pl.col(c).str.replace(_DATETIME, "$1") for c in raw.columns)
+    # Date-time cells → their date; only in the columns holding one (a test costs far less than a rewrite).
+    if raw.width:
+        has_dt = raw.select(pl.col(c).str.contains(_DATETIME).any() for c in raw.columns).row(0)
+        raw = raw.with_columns(pl.col(c).str.replace(_DATETIME, "$1")
+                               for c, hit in zip(raw.columns, has_dt, strict=True) if hit)
 
     # Numbers of 16+ digits: a number cell comes back as the exact value of the double Excel stored, to be
     # shown with 15 significant digits like Excel; a text cell must stay as typed. Only cells that could be
@@ -189,7 +203,8 @@ def _read_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]):
     long_cols = [c for c in raw.columns if raw[c].str.contains(_LONG_NUMBER).any()]
     ambiguous = {c: n for c in long_cols if (n := raw.select(_ambiguous(pl.col(c)).sum()).item())}
     if ambiguous:
-        flags = _number_cells(path, name, raw.height, {c: excel_cols[c] for c in ambiguous})
+        flags = _number_cells(path, name, raw.height, {c: excel_cols[c] for c in ambiguous},
+                              scanned=scan.result() if scan is not None else None)
         if flags is None:  # not a plain xlsx: ask calamine for the types (a second parse of the sheet)
             typed = reader.load_sheet(
                 name, header_row=None, skip_rows=0, use_columns=list(ambiguous),
@@ -216,8 +231,19 @@ _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
 _CELL_TYPE = re.compile(rb'\st="([a-zA-Z]+)"')
 
 
-def _number_cells(path: Path, sheet: str, height: int, columns: dict[str, int]) -> dict[str, pl.Series] | None:
+def _number_cells(path: Path, sheet: str, height: int, columns: dict[str, int],
+                  scanned: dict[int, list[int]] | None = None) -> dict[str, pl.Series] | None:
     """For each frame column (by its Excel column index), which rows are number cells holding a long value.
+    `scanned`: the result of `_scan_number_cells` when it already ran (None: scan now)."""
+    found = scanned if scanned is not None else _scan_number_cells(path, sheet)
+    if found is None:
+        return None
+    index = pl.int_range(0, height, dtype=pl.Int64, eager=True)
+    return {c: index.is_in(pl.Series(found.get(i, []), dtype=pl.Int64).implode()) for c, i in columns.items()}
+
+
+def _scan_number_cells(path: Path, sheet: str) -> dict[int, list[int]] | None:
+    """Excel column index → 0-based rows of the number cells holding a long value, for every column.
 
     Reads the sheet's XML straight from the xlsx (streamed, no second parse): number cells are the
     `<c>` without a `t` attribute (or t="n") whose `<v>` holds 16+ digits. None when the file is not a
@@ -236,7 +262,7 @@ def _number_cells(path: Path, sheet: str, height: int, columns: dict[str, int]) 
                        if e.get("name") == sheet)
             target = next(e.get("Target") for e in rels.iterfind("p:Relationship", ns) if e.get("Id") == rid)
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            found: dict[int, list[int]] = {i: [] for i in columns.values()}
+            found: dict[int, list[int]] = {}
             with z.open(part) as f:
                 carry = b""
                 first = True
@@ -261,15 +287,13 @@ def _number_cells(path: Path, sheet: str, height: int, columns: dict[str, int]) 
                         col = 0
                         for ch in ref.group(1):
                             col = col * 26 + ch - 64
-                        if col - 1 in found:
-                            found[col - 1].append(int(ref.group(2)) - 1)
+                        found.setdefault(col - 1, []).append(int(ref.group(2)) - 1)
                     if not block:
                         break
                     carry = data[cut:]
-    except (KeyError, StopIteration, ValueError, zipfile.BadZipFile, ET.ParseError):
+    except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, ET.ParseError):
         return None
-    index = pl.int_range(0, height, dtype=pl.Int64, eager=True)
-    return {c: index.is_in(pl.Series(found[i], dtype=pl.Int64).implode()) for c, i in columns.items()}
+    return found
 
 
 def _fifteen_digits(text: pl.Expr) -> pl.Expr:

@@ -24,10 +24,14 @@ cents, booleans as 0/1/null, dates as ISO strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextvars
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
+from pathlib import Path
 
 import polars as pl
 from django.db import connection, transaction
@@ -39,6 +43,10 @@ CHUNK = 10_000
 CHANGE_ROW = ("action", "entity", "entity_id", "household_id", "before", "after")  # + at/user/reason/batch
 SQLITE_CACHE_KB = 256 * 1024
 SQLITE_ROWS_PER_INSERT = 200
+# SQLite fast path: frames of at least this many rows are staged by ADBC (Arrow → SQLite in C) into a
+# temporary file attached to Django's connection and copied with INSERT … SELECT / UPDATE … FROM.
+STAGE_MIN_ROWS = 2_000
+STAGE_MAX_ATTACHED = 8  # SQLite allows 10 attached databases by default; leave two to others
 
 HOUSEHOLD_FIELDS = ("village_id", "phone")
 HOUSEHOLD_DERIVED = ("head_name", "size")
@@ -235,6 +243,135 @@ def _db_values(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     return frame.select(exprs)
 
 
+# --- SQLite staging (the fast path) -------------------------------------------------------------
+
+class _Stage:
+    """Temporary SQLite files written by ADBC (Arrow → SQLite in C) and attached to Django's connection.
+
+    Python's `sqlite3` binds every value separately (≈10 µs a row); here a frame goes to a file of its
+    own through `adbc_ingest`, and ONE `INSERT … SELECT` (or `UPDATE … FROM`) copies it inside SQLite.
+    SQLite accepts ATTACH inside a transaction but refuses to DETACH a database that the transaction
+    has read, so every table gets its own file and they are all detached after the transaction ends:
+    `save()` stages only when it owns the transaction (no atomic block around it)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="fupin-stage-"))
+        self.tables: list[_StageTable] = []
+        self.attached: list[str] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.tables) >= STAGE_MAX_ATTACHED
+
+    def table(self) -> _StageTable:
+        self.tables.append(_StageTable(self, len(self.tables)))
+        return self.tables[-1]
+
+    def put(self, parts: Iterable[pl.DataFrame]) -> str | None:
+        """Write the frames (same columns) as one table and attach it: 'schema.t' (None if no rows)."""
+        t = self.table()
+        for part in parts:
+            t.append(part)
+        return t.attach()
+
+    def close(self) -> None:
+        for t in self.tables:  # a table left open by an error
+            if t.conn is not None:
+                t.conn.close()
+                t.db.close()
+                t.conn = t.db = None
+        try:
+            with connection.cursor() as cur:
+                for name in self.attached:
+                    cur.execute(f"DETACH DATABASE {name}")
+        finally:
+            self.attached.clear()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _StageTable:
+    """One staged table: append frames (an ADBC connection to its own file), then `attach()`."""
+
+    def __init__(self, stage: _Stage, n: int) -> None:
+        self.stage, self.name = stage, f"fupin_stage_{n}"
+        self.path = stage.dir / f"{self.name}.sqlite3"
+        self.db = self.conn = None
+        self.rows = 0
+
+    def append(self, part: pl.DataFrame) -> None:
+        if part.is_empty():
+            return
+        import adbc_driver_manager as adbc
+
+        if self.conn is None:
+            import adbc_driver_sqlite
+
+            self.db = adbc_driver_sqlite.connect(str(self.path))
+            self.conn = adbc.AdbcConnection(self.db)
+            self._run("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
+            self._run("PRAGMA synchronous = OFF")
+            self.conn.set_autocommit(False)
+        # Arrow has no SQLite mapping for an all-null column without a type.
+        part = part.with_columns(pl.col(pl.Null).cast(pl.String))
+        st = adbc.AdbcStatement(self.conn)
+        try:
+            st.set_options(**{adbc.StatementOptions.INGEST_TARGET_TABLE.value: "t",
+                              adbc.StatementOptions.INGEST_MODE.value:
+                                  adbc.INGEST_OPTION_MODE_APPEND if self.rows else adbc.INGEST_OPTION_MODE_CREATE})
+            st.bind_stream(part.__arrow_c_stream__())
+            st.execute_update()
+        finally:
+            st.close()
+        self.rows += part.height
+
+    def _run(self, sql: str) -> None:
+        import adbc_driver_manager as adbc
+
+        st = adbc.AdbcStatement(self.conn)
+        try:
+            st.set_sql_query(sql)
+            st.execute_update()
+        finally:
+            st.close()
+
+    def attach(self) -> str | None:
+        if self.conn is None:
+            return None
+        self.conn.commit()
+        self.conn.close()
+        self.db.close()
+        self.conn = self.db = None
+        with connection.cursor() as cur:
+            cur.execute(f"ATTACH DATABASE %s AS {self.name}", [str(self.path)])
+        self.stage.attached.append(self.name)
+        return f"{self.name}.t"
+
+
+_STAGE: contextvars.ContextVar[_Stage | None] = contextvars.ContextVar("fupin_bulk_stage", default=None)
+
+
+def _adbc_sqlite() -> bool:
+    try:
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_sqlite  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _stage_for(frame: pl.DataFrame) -> _Stage | None:
+    """The active stage when this frame is worth staging (SQLite fast path), else None."""
+    stage = _STAGE.get()
+    if stage is None or frame.height < STAGE_MIN_ROWS or stage.full:
+        return None
+    return stage
+
+
+def _select_staged(names: Sequence[str], constants: dict) -> str:
+    qn = connection.ops.quote_name
+    return ", ".join([*(qn(n) for n in names), *(_sql_literal(v) for v in constants.values())])
+
+
 def _insert(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable[[int], None],
             prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None, constants: dict | None = None) -> None:
     """Insert `frame` in chunks; `prepare(chunk)` turns a chunk into the DB-ready columns `names`
@@ -250,6 +387,19 @@ def _insert(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable
             part = frame.slice(i, CHUNK)
             yield (prepare(part) if prepare else part).select(names)
 
+    stage = _stage_for(frame)
+    if stage is not None:
+        def staged() -> Iterator[pl.DataFrame]:
+            for part in chunks():
+                yield part
+                progress(part.height)
+
+        src = stage.put(staged())
+        cols = ", ".join(_col(model, n) for n in (*names, *constants))
+        with connection.cursor() as cur:  # params=[]: the '%%' of literals become '%'
+            cur.execute(f"INSERT INTO {_table(model)} ({cols}) SELECT {_select_staged(names, constants)} "
+                        f"FROM {src} ORDER BY rowid", [])
+        return
     if _is_pg():
         # COPY in CSV written by Polars (in Rust): no Python object per row or per value.
         part_cols = [*names, *constants]
@@ -304,9 +454,24 @@ def _update(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable
     """UPDATE model SET names... WHERE id = frame.id, in chunks of executemany."""
     if frame.is_empty():
         return
+    frame = frame.select([*names, "id"])
+    stage = _stage_for(frame)
+    if stage is not None:
+        def staged() -> Iterator[pl.DataFrame]:
+            for i in range(0, frame.height, CHUNK):
+                part = frame.slice(i, CHUNK)
+                yield part
+                progress(part.height)
+
+        src = stage.put(staged())
+        qn = connection.ops.quote_name
+        sets = ", ".join(f"{_col(model, n)} = s.{qn(n)}" for n in names)
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {_table(model)} SET {sets} FROM {src} AS s "
+                        f"WHERE {_table(model)}.{_col(model, 'id')} = s.{qn('id')}", [])
+        return
     sets = ", ".join(f"{_col(model, n)} = %s" for n in names)
     sql = f"UPDATE {_table(model)} SET {sets} WHERE {_col(model, 'id')} = %s"
-    frame = frame.select([*names, "id"])
     with connection.cursor() as cur:
         for i in range(0, frame.height, CHUNK):
             part = frame.slice(i, CHUNK)
@@ -373,7 +538,7 @@ def _change_rows(frame: pl.DataFrame, action: str, entity: str, names: Sequence[
 
 def _compare(new: pl.DataFrame, old: pl.DataFrame, on: list[str], names: Sequence[str]):
     """Split `new` into created / updated (with _old columns and _chg_ flags) / unchanged counts."""
-    joined = new.join(old, on=on, how="left", suffix="_old", coalesce=True)
+    joined = new.join(old, on=on, how="left", suffix="_old", coalesce=True, maintain_order="left")
     created = joined.filter(pl.col("id").is_null()).select(new.columns)
     existing = joined.filter(pl.col("id").is_not_null()).with_columns(
         _differs(n, f"{n}_old").alias(f"_chg_{n}") for n in names
@@ -392,6 +557,7 @@ def save(households: pl.DataFrame, members: pl.DataFrame, *, user=None, batch=No
     today = today or timezone.localdate()
     hh = canonical_households(households)
     mm = canonical_members(members)
+    del households, members  # the importer hands its frames over: keep only the canonical copies
     total = hh.height + mm.height
     done = 0
 
@@ -405,10 +571,17 @@ def save(households: pl.DataFrame, members: pl.DataFrame, *, user=None, batch=No
     if sqlite:
         with connection.cursor() as cur:  # index pages stay in memory during the big transaction
             cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+    # The fast path needs a transaction of our own (see _Stage); inside a caller's, rows are bound.
+    stage = (_Stage() if sqlite and connection.get_autocommit() and not connection.in_atomic_block
+             and _adbc_sqlite() else None)
+    token = _STAGE.set(stage)
     try:
         with transaction.atomic():
             counts = _save(hh, mm, user=user, batch=batch, reason=reason, step=step, today=today)
     finally:
+        _STAGE.reset(token)
+        if stage is not None:
+            stage.close()
         if sqlite:
             with connection.cursor() as cur:
                 cur.execute("PRAGMA cache_size = -2000")  # SQLite's default: give the memory back
@@ -427,14 +600,23 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
              "batch_id": getattr(batch, "pk", None)}
     sqlite = connection.vendor == "sqlite"
 
-    def log(frame: pl.DataFrame, action: str, entity: str, names: Sequence[str], created: bool) -> None:
-        """Write the Change rows of these entities now, chunk by chunk."""
-        _insert(Change, CHANGE_ROW, frame, noop,
-                lambda part: _change_rows(part, action, entity, names, created=created), constants=stamp)
+    # On the SQLite fast path every Change row goes to ONE staged table, copied at the end (same order).
+    stage = _STAGE.get()
+    changes = stage.table() if stage is not None and not stage.full else None
+
+    def log(frame: pl.DataFrame, action: str, entity: str, names: Sequence[str], created: bool,
+            rows: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
+        """Write the Change rows of these entities (built chunk by chunk)."""
+        rows = rows or (lambda part: _change_rows(part, action, entity, names, created=created))
+        if changes is None:
+            _insert(Change, CHANGE_ROW, frame, noop, rows, constants=stamp)
+        else:
+            for i in range(0, frame.height, CHUNK):
+                changes.append(rows(frame.slice(i, CHUNK)).select(CHANGE_ROW))
         counts["changes"] += frame.height
 
     # --- the state of the store for what the file touches
-    file_hh = hh.unique("household_no", keep="last").select("household_no", *HOUSEHOLD_FIELDS)
+    file_hh = hh.unique("household_no", keep="last", maintain_order=True).select("household_no", *HOUSEHOLD_FIELDS)
     hh_nos = file_hh["household_no"].to_list()
     old_hh = _fetch_in(Household, ["id", "household_no", *HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED],
                        "household_no", hh_nos)
@@ -459,7 +641,7 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
                          mm.select("household_no", "name", "relation")])
     derived = derive_households(current)
     new_hh = (pl.concat([file_hh, extra_hh.select("household_no", *HOUSEHOLD_FIELDS)])
-              .join(derived, on="household_no", how="left")
+              .join(derived, on="household_no", how="left", maintain_order="left")
               .with_columns(pl.col("size").fill_null(0), pl.col("head_name").fill_null("")))
     hnames = (*HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED)
     created, changed, same = _compare(new_hh, all_old_hh, ["household_no"], hnames)
@@ -468,9 +650,9 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     since = _max_id(Household)
     stamps = {"created_at": now, "updated_at": now, "is_deleted": False}
     _insert(Household, ["household_no", *hnames], created, noop, constants=stamps)
-    new_ids = _fetch_new_ids(Household, since, "household_no").join(created.select("household_no"),
-                                                                     on="household_no")
-    created = created.join(new_ids, on="household_no")
+    created = _with_new_ids(Household, since, created, ["household_no"],
+                            lambda: _fetch_new_ids(Household, since, "household_no"))
+    new_ids = created.select("id", "household_no")
     _update(Household, [*hnames, "updated_at"], changed.with_columns(pl.lit(now).alias("updated_at")), noop)
     log(changed.with_columns(pl.col("id").alias("household_id")), "update", "household", hnames, False)
     ids = pl.concat([all_old_hh.select("id", "household_no"), new_ids])
@@ -480,9 +662,9 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
 
     # --- yearly records
     sizes = new_hh.select("household_no", "size")
-    years = derive_years(hh.unique(["household_no", "year"], keep="last")
-                         .join(sizes, on="household_no", how="left")
-                         .join(ids.rename({"id": "household_id"}), on="household_no"))
+    years = derive_years(hh.unique(["household_no", "year"], keep="last", maintain_order=True)
+                         .join(sizes, on="household_no", how="left", maintain_order="left")
+                         .join(ids.rename({"id": "household_id"}), on="household_no", maintain_order="left"))
     ynames = (*YEAR_FIELDS, *YEAR_DERIVED)
     old_years = _fetch_in(HouseholdYear, ["id", "household_id", "year", *ynames], "household_id",
                           all_old_hh["id"].to_list())
@@ -491,7 +673,7 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     since = _max_id(HouseholdYear)
     cols = ["household_id", "year", *ynames]
     _insert(HouseholdYear, cols, created, step, lambda part: _db_values(part, cols), constants=stamps)
-    created = created.join(_fetch_year_ids(since), on=["household_id", "year"])
+    created = _with_new_ids(HouseholdYear, since, created, ["household_id", "year"], lambda: _fetch_year_ids(since))
     _update(HouseholdYear, [*ynames, "updated_at"],
             _db_values(changed, [*ynames, "id"]).with_columns(pl.lit(now).alias("updated_at")), step)
     log(created.filter(~is_new_hh), "create", "household_year", ("year", *ynames), True)
@@ -500,20 +682,20 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     del years, old_years
 
     # --- members
-    members = (mm.with_row_index("_order").unique("id_number", keep="last")
-               .join(ids.rename({"id": "household_id"}), on="household_no"))
+    members = (mm.with_row_index("_order").unique("id_number", keep="last", maintain_order=True)
+               .join(ids.rename({"id": "household_id"}), on="household_no", maintain_order="left"))
     mnames = ("household_id", *MEMBER_FIELDS)
     created, changed, same = _compare(members, old_mm, ["id_number"], mnames)
     counts.update(members_created=created.height, members_updated=changed.height, members_unchanged=same)
     since = _max_id(Member)
     _insert(Member, ["id_number", *mnames], created, step, lambda part: _db_values(part, ["id_number", *mnames]),
             constants=stamps)
-    created = created.join(_fetch_new_ids(Member, since, "id_number"), on="id_number")
+    created = _with_new_ids(Member, since, created, ["id_number"], lambda: _fetch_new_ids(Member, since, "id_number"))
     _update(Member, [*mnames, "updated_at"],
             _db_values(changed, [*mnames, "id"]).with_columns(pl.lit(now).alias("updated_at")), step)
     log(created.filter(~is_new_hh), "create", "member", ("id_number", *mnames), True)
     log(changed, "update", "member", mnames, False)
-    new_members = (members.filter(is_new_hh).sort("_order")
+    new_members = (members.filter(is_new_hh).sort("household_id", "_order")
                    .select("household_id", "id_number", *MEMBER_FIELDS))
     del members, old_mm
 
@@ -542,9 +724,13 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     del created, changed
 
     # --- one Change per created household: after = its fields + "years" + "members"
-    _insert(Change, CHANGE_ROW, created_hh, noop,
-            lambda part: _household_created_rows(part, new_years, new_members, hnames), constants=stamp)
-    counts["changes"] += created_hh.height
+    log(created_hh, "create", "household", hnames, True,
+        rows=lambda part: _household_created_rows(part, new_years, new_members, hnames))
+    if changes is not None and (src := changes.attach()) is not None:
+        cols = ", ".join(_col(Change, n) for n in (*CHANGE_ROW, *stamp))
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {_table(Change)} ({cols}) SELECT {_select_staged(CHANGE_ROW, stamp)} "
+                        f"FROM {src} ORDER BY rowid", [])
     return counts
 
 
@@ -560,9 +746,16 @@ def _household_created_rows(part: pl.DataFrame, years: pl.DataFrame, members: pl
     """The Change rows of these created households (id, household_no + `hnames`): `after` holds the
     household's fields, "years" (its yearly records) and "members" (its members), as JSON."""
     ids = part["id"].implode()
+    lo, hi = part["id"].min(), part["id"].max()
+
+    def of_part(frame: pl.DataFrame) -> pl.DataFrame:  # frame is sorted by household_id: cut, then filter
+        start = frame["household_id"].search_sorted(lo, side="left")
+        end = frame["household_id"].search_sorted(hi, side="right")
+        return frame.slice(start, end - start).filter(pl.col("household_id").is_in(ids))
+
     ynames = ("year", *YEAR_FIELDS, *YEAR_DERIVED)
-    y = _json_list(years.filter(pl.col("household_id").is_in(ids)), ynames, "_years")
-    m = _json_list(members.filter(pl.col("household_id").is_in(ids)), ("id_number", *MEMBER_FIELDS), "_members")
+    y = _json_list(of_part(years), ynames, "_years")
+    m = _json_list(of_part(members), ("id_number", *MEMBER_FIELDS), "_members")
     fields = _json_record(("household_no", *hnames)).str.strip_suffix("}")
     return (part.join(y, left_on="id", right_on="household_id", how="left")
             .join(m, left_on="id", right_on="household_id", how="left")
@@ -572,6 +765,23 @@ def _household_created_rows(part: pl.DataFrame, years: pl.DataFrame, members: pl
                     pl.concat_str(fields, pl.lit(',"years":'), pl.col("_years").fill_null("[]"),
                                   pl.lit(',"members":'), pl.col("_members").fill_null("[]"), pl.lit("}"))
                     .alias("after")))
+
+
+def _with_new_ids(model, since: int, created: pl.DataFrame, key: list[str],
+                  fetch: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """`created` (just inserted, in this order) with the new `id` of each row.
+
+    On SQLite we hold the write lock and both insert paths write the rows in frame order, so when the ids
+    above `since` are exactly `created.height` consecutive numbers, they are the frame's, in order (no
+    fetch). Otherwise (PostgreSQL, or gaps) the new rows are fetched and joined on their natural key."""
+    if connection.vendor == "sqlite" and created.height:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT MIN({_col(model, 'id')}), MAX({_col(model, 'id')}), COUNT(*) "
+                        f"FROM {_table(model)} WHERE {_col(model, 'id')} > %s", [since])
+            lo, hi, n = cur.fetchone()
+        if n == created.height and hi - lo + 1 == n:
+            return created.with_columns(pl.int_range(lo, hi + 1, dtype=pl.Int64, eager=True).alias("id"))
+    return created.join(fetch(), on=key, maintain_order="left")
 
 
 def _fetch_year_ids(since: int) -> pl.DataFrame:
@@ -595,11 +805,16 @@ def _end_memberships(member_ids: list[int], day: str) -> None:
 def save_validated(validated, *, user=None, batch=None, reason: str = "", progress: Progress | None = None,
                    today: date | None = None) -> dict[str, int]:
     """Save the households of a `Validated` that have no error (the single-household path uses this too)."""
-    rejected = list(validated.rejected)
-    hh = validated.households.filter(pl.col("household_no").is_not_null()
-                                     & ~pl.col("household_no").is_in(rejected))
-    mm = validated.members.filter(pl.col("household_no").is_not_null() & ~pl.col("household_no").is_in(rejected))
+    hh, mm = accepted(validated)
     return save(hh, mm, user=user, batch=batch, reason=reason, progress=progress, today=today)
+
+
+def accepted(validated) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The typed household and member rows of the households without an error."""
+    keep = pl.col("household_no").is_not_null()
+    if validated.rejected:
+        keep = keep & ~pl.col("household_no").is_in(list(validated.rejected))
+    return validated.households.filter(keep), validated.members.filter(keep)
 
 
 def json_safe(value):

@@ -142,7 +142,9 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
     ctx.existing_heads = heads.join(inside.select("id", "household_no"), on="id").select("household_no",
                                                                                          "id_number")
     ids: list[str] = []
-    if "id_number" in members_raw.columns and members_raw.height:
+    # The first load into an empty registry (the largest import a county makes) needs no look-up of people.
+    people_stored = Member.objects.filter(household__isnull=False).exists()
+    if people_stored and "id_number" in members_raw.columns and members_raw.height:
         ids = parse_ids(prepare(members_raw.select("id_number"), ["id_number"]), "id_number", ctx.today)["_id18"].drop_nulls().unique().to_list()
     found = _query(f"SELECT {_q(m, 'id_number')}, {_q(m, 'household')} FROM {_q(m)} "
                    f"WHERE {_in_list(_q(m, 'id_number'))} AND {_q(m, 'household')} IS NOT NULL", ids,

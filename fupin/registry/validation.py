@@ -75,22 +75,35 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "")
 
 
+_TEXT_KEYS = frozenset(c.key for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS, *OPTIONAL_MEMBER_COLUMNS)
+                       if c.kind == "text")
+
+
 def prepare(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Add the cleaned spellings of each column once, for every later check to read:
-    `_c_<key>`: full-width → ASCII (NFKC), ideographic and stray spaces trimmed, blank → null;
-    `_k_<key>`: the same with every inner space removed (codes, numbers, IDs)."""
-    cleaned = [pl.col(k).cast(pl.String).str.normalize("NFKC").str.strip_chars().alias(f"_c_{k}") for k in keys]
-    df = df.with_columns(cleaned).with_columns(
-        [pl.when(pl.col(f"_c_{k}") == "").then(None).otherwise(pl.col(f"_c_{k}")).alias(f"_c_{k}") for k in keys])
-    return df.with_columns([pl.col(f"_c_{k}").str.replace_all(r"\s+", "").alias(f"_k_{k}") for k in keys])
+    """Add the cleaned spelling of each column once, for every later check to read: full-width → ASCII
+    (NFKC), ideographic and stray spaces trimmed, blank → null; free text as `_c_<key>`, every other column
+    (codes, numbers, IDs, dates) as `_k_<key>` with its inner spaces removed too. One copy per column keeps
+    the memory of a large import down."""
+    def name(k: str) -> str:
+        return f"_c_{k}" if k in _TEXT_KEYS else f"_k_{k}"
+
+    df = df.with_columns(pl.col(k).cast(pl.String).str.normalize("NFKC").str.strip_chars().alias(name(k))
+                         for k in keys)
+    exprs = []
+    for k in keys:  # blank → null (and the compact spelling) in a second pass over the stripped text
+        c = pl.col(name(k))
+        exprs.append(pl.when(c != "").then(c if k in _TEXT_KEYS else c.str.replace_all(r"\s+", "")).alias(name(k)))
+    return df.with_columns(exprs)
 
 
 def clean(key: str) -> pl.Expr:
-    return pl.col(f"_c_{key}")
+    """The cleaned value (blank → null). For non-text columns inner spaces are gone too: only its nullness
+    and, for text, its value are read through here."""
+    return pl.col(f"_c_{key}" if key in _TEXT_KEYS else f"_k_{key}")
 
 
 def compact(key: str) -> pl.Expr:
-    return pl.col(f"_k_{key}")
+    return pl.col(f"_c_{key}").str.replace_all(r"\s+", "") if key in _TEXT_KEYS else pl.col(f"_k_{key}")
 
 
 def _code_lookup(codelist: codes.CodeList) -> dict[str, str]:

@@ -196,8 +196,24 @@ def test_typed_numbers_found_without_the_xml_shortcut_give_the_same_result(tmp_p
     fast = read_table(path, columns=COLUMNS, sheet="户")
     seen = []
     real = tables._number_cells
-    monkeypatch.setattr(tables, "_number_cells", lambda *a: seen.append(real(*a)))
+    monkeypatch.setattr(tables, "_number_cells", lambda *a, **k: seen.append(real(*a, **k)))
     slow = read_table(path, columns=COLUMNS, sheet="户")
     assert seen and seen[0] is not None  # the shortcut works on this file ...
     assert slow.rows() == fast.rows()  # ... and the fallback agrees with it
     assert slow["id_number"].to_list() == ["430102198001011000", "430102198001011234", "430102800101123"]
+
+
+def test_the_scan_started_before_the_parse_gives_the_same_result(tmp_path, monkeypatch):
+    """Big xlsx files start the long-number scan while calamine parses; the result is the same."""
+    from fupin.core import tables
+
+    path = tmp_path / "hh.xlsx"
+    write_messy_xlsx(path)
+    plain = read_table(path, columns=COLUMNS, sheet="户")
+    started = []
+    real = tables._scan_number_cells
+    monkeypatch.setattr(tables, "SPECULATIVE_SCAN_BYTES", 0)
+    monkeypatch.setattr(tables, "_scan_number_cells", lambda *a: started.append(a) or real(*a))
+    early = read_table(path, columns=COLUMNS, sheet="户")
+    assert len(started) == 1 and early.rows() == plain.rows()
+    assert early["id_number"].to_list()[0] == "430102198001011000"

@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
-from factories import id_number
+import pytest
+from factories import id_number, region_tree
 
 from fupin.registry import bulk
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
@@ -103,3 +104,86 @@ def test_json_safe_matches_what_bulk_stores():
     assert bulk.json_safe(Decimal("1200.5")) == "1200.50"
     assert bulk.json_safe(date(2024, 1, 2)) == "2024-01-02"
     assert bulk.json_safe(True) is True
+
+
+# --- the SQLite fast path (ADBC staging) gives exactly the rows of the bound-parameter path -----------
+
+REGISTRY = (Change, Membership, Member, HouseholdYear, Household)
+
+
+def _dump() -> dict[str, list[tuple]]:
+    """Every registry row, ids included, without the wall-clock stamps."""
+    skip = {"created_at", "updated_at", "at"}
+    out = {}
+    for model in REGISTRY:
+        names = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
+        out[model.__name__] = list(model.objects.order_by("pk").values_list(*names))
+    return out
+
+
+def _scenario(v: str) -> None:
+    """Create, then update/move/add: every statement kind of the writer, with awkward text."""
+    a, b, c, d = id_number(seq=1), id_number(male=False, seq=2), id_number(seq=3), id_number(seq=4)
+    ppl = people(("A", a, "甲'%s", "head", "1"), ("A", b, "乙", "spouse", "2"), ("B", c, "丙", "head", "1"))
+    bulk.save(years(("A", v, 900.5, 0.0), ("B", v, 100.0, 20.25)),
+              ppl.with_columns(pl.Series("dibao", [True, None, False])), today=TODAY, reason="导入 50% 'x'")
+    both_years = pl.concat([years(("A", v, 901.0, 1.0), ("B", v, 100.0, 20.25)),
+                            years(("A", v, 1000.0, 0.0)).with_columns(pl.lit(2025, pl.Int64).alias("year"))])
+    bulk.save(both_years, people(("A", a, "甲", "head", "1"), ("B", b, "乙", "spouse", "2"),
+                                 ("B", c, "丙", "head", "1"), ("A", d, "丁", "son", "1")),
+              today=date(2025, 6, 1), reason="更新 / update")
+
+
+def _reset_registry() -> None:
+    from django.db import connection
+
+    for model in REGISTRY:
+        model.objects.all().delete()
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM sqlite_sequence WHERE name IN (%s, %s, %s, %s, %s)",
+                    [m._meta.db_table for m in REGISTRY])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_fast_path_writes_the_same_rows_as_bound_parameters(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the staging fast path is SQLite's (PostgreSQL uses COPY)")
+    v = region_tree().village_a.code
+    attached = []
+    real_attach = bulk._StageTable.attach
+    monkeypatch.setattr(bulk._StageTable, "attach", lambda self: attached.append(self.rows) or real_attach(self))
+
+    monkeypatch.setattr(bulk, "_adbc_sqlite", lambda: False)  # the executemany path
+    _scenario(v)
+    slow = _dump()
+    assert not attached
+    _reset_registry()
+
+    monkeypatch.undo()
+    monkeypatch.setattr(bulk._StageTable, "attach", lambda self: attached.append(self.rows) or real_attach(self))
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 0)  # stage even these few rows
+    _scenario(v)
+    fast = _dump()
+    assert len(attached) >= 8  # inserts, updates and the history of both runs went through staging
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA database_list")
+        assert not [r[1] for r in cur.fetchall() if r[1].startswith("fupin_stage")]  # all detached
+    assert fast == slow
+    assert len(fast["Change"]) == 11 and len(fast["Membership"]) == 5
+    assert Member.objects.get(id_number=id_number(seq=1)).name == "甲"
+    assert Change.objects.order_by("pk").first().reason == "导入 50% 'x'"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_callers_transaction_the_writer_binds_rows(monkeypatch):
+    from django.db import transaction
+
+    v = region_tree().village_a.code
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 0)
+    monkeypatch.setattr(bulk._Stage, "__init__", lambda self: pytest.fail("no stage inside an outer transaction"))
+    with transaction.atomic():
+        counts = bulk.save(years(("A", v, 900.0, 0.0)), people(("A", id_number(seq=1), "甲", "head", "1")),
+                           today=TODAY)
+    assert counts["members_created"] == 1 and Household.objects.get(household_no="A").size == 1
