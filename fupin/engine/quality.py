@@ -442,15 +442,17 @@ def run(household_years, members, params: pl.DataFrame, *, year: int | None = No
     if m_rules:
         # member rules look at one row at a time: slices bound the memory of the parsed columns
         members = members.collect() if isinstance(members, pl.LazyFrame) else members
-        # only the people of households that have a record that year: a finding belongs to a household-year
-        members = members.join(hf.filter(c("year") == year).select("household_id").unique(),
-                               on="household_id", how="semi", maintain_order="left")
         keys = hf.select("household_id", "year", "village")
+        found = []
         for start in range(0, max(members.height, 1), member_chunk):
             mf = member_frame(members.slice(start, member_chunk), year, R, keys)
-            out.append(_findings(mf, m_rules, R, {
+            found.append(_findings(mf, m_rules, R, {
                 "household_id": c("household_id"), "member_id": c("member_id"), "year": c("year")}))
             del mf
+        # a finding belongs to a household-year: keep those of households with a record that year (filtering
+        # the few findings is far cheaper than filtering the members)
+        with_record = hf.filter(c("year") == year).select("household_id")
+        out += [f.join(with_record, on="household_id", how="semi") for f in found]
     return pl.concat(out, how="vertical") if out else pl.DataFrame(schema=FINDINGS)
 
 
