@@ -11,8 +11,8 @@ from fupin.monitoring.api import router as monitoring_router
 from fupin.policy.api import router as policy_router
 from fupin.quality.api import router as quality_router
 from fupin.regions.api import router as regions_router
-from fupin.reports.api import router as reports_router
 from fupin.registry.api import router as registry_router
+from fupin.reports.api import router as reports_router
 
 api = NinjaAPI(title="fupin API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/accounts", accounts_router, tags=["accounts"])

@@ -9,9 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from fupin.engine.quality import RULES
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, STATUSES
 from fupin.regions import selectors as region_selectors
-from fupin.regions.models import Region
-
-REGION_CHOICE_LIMIT = 500
 
 
 def _en() -> bool:
@@ -24,12 +21,6 @@ def _label(bilingual: str) -> str:
     return en if _en() and en else zh
 
 
-def region_choices(user) -> list[tuple[str, str]]:
-    """The two levels below the user's region (townships and villages for a county user)."""
-    level = user.region.level if user.region_id else 0
-    qs = (region_selectors.regions_for(user).filter(level__in=(level + 1, level + 2))
-          .order_by("code").values_list("code", "name", "level")[:REGION_CHOICE_LIMIT])
-    return [(code, ("\u3000" if lvl == level + 2 else "") + name) for code, name, lvl in qs]
 
 
 class FindingFilterForm(forms.Form):
@@ -45,14 +36,7 @@ class FindingFilterForm(forms.Form):
     def __init__(self, data, *, user, years: list[int]):
         super().__init__(data)
         self.fields["year"].choices = [(y, y) for y in years]
-        regions = region_choices(user)
-        chosen = (data or {}).get("region") or ""
-        if chosen and chosen not in {code for code, _name in regions}:
-            try:
-                extra = region_selectors.get_region_for(user, chosen)
-                regions.append((extra.code, extra.name))
-            except Region.DoesNotExist:
-                pass
+        regions = region_selectors.filter_choices(user, (data or {}).get("region") or "")
         if regions:
             self.fields["region"].widget.choices = [("", "—")] + regions
         else:  # a village account has nothing below to choose

@@ -67,3 +67,19 @@ def population_for(user, code: str) -> QuerySet[RegionPopulation]:
     """The denominators of one region in scope, by year."""
     region = get_region_for(user, code)
     return RegionPopulation.objects.filter(region=region).order_by("year")
+
+
+def filter_choices(user, chosen: str = "", limit: int = 3000) -> list[tuple[str, str]]:
+    """The choices of a page's region filter: the two levels below the user's region (townships and their
+    villages, indented, for a county account), plus `chosen` when it was typed and is in scope."""
+    level = user.region.level if user.region_id else 0
+    rows = (regions_for(user).filter(level__in=(level + 1, level + 2)).order_by("code")
+            .values_list("code", "name", "level")[:limit])
+    choices = [(code, ("\u3000" if lvl == level + 2 else "") + name) for code, name, lvl in rows]
+    if chosen and chosen not in {code for code, _name in choices}:
+        try:
+            extra = get_region_for(user, chosen)
+            choices.append((extra.code, extra.name))
+        except Region.DoesNotExist:
+            pass
+    return choices

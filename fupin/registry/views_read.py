@@ -22,12 +22,10 @@ from fupin import codes
 from fupin.assistance.views import household_context
 from fupin.core.privacy import id_for, phone_for
 from fupin.regions import selectors as region_selectors
-from fupin.regions.models import Region
 from fupin.registry import exports, selectors
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 
 PER_PAGE = 50
-REGION_CHOICE_LIMIT = 3000
 
 # Sortable columns: URL key → ORM ordering.
 SORTS = {
@@ -68,14 +66,7 @@ class HouseholdFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"placeholder": _("Household no., name or ID number"),
                                               "type": "search"})
         self.fields["region_code"].widget.attrs.update({"inputmode": "numeric", "placeholder": "520526001201"})
-        regions = _region_choices(user)
-        chosen = (data or {}).get("region") or ""
-        if chosen and chosen not in {code for code, _name in regions}:
-            try:
-                extra = region_selectors.get_region_for(user, chosen)
-                regions.append((extra.code, extra.name))
-            except Region.DoesNotExist:
-                pass
+        regions = region_selectors.filter_choices(user, (data or {}).get("region") or "")
         if regions:
             self.fields["region"].widget.choices = [("", "—")] + regions
         else:  # a village account has nothing below to choose
@@ -94,12 +85,6 @@ class HouseholdFilterForm(forms.Form):
         return out
 
 
-def _region_choices(user) -> list[tuple[str, str]]:
-    """The two levels below the user's region (townships and villages for a county user)."""
-    level = user.region.level if user.region_id else 0
-    qs = (region_selectors.regions_for(user).filter(level__in=(level + 1, level + 2))
-          .order_by("code").values_list("code", "name", "level")[:REGION_CHOICE_LIMIT])
-    return [(code, ("\u3000" if lvl == level + 2 else "") + name) for code, name, lvl in qs]
 
 
 def _years(user) -> list[int]:
