@@ -23,6 +23,7 @@ from django.db.models import Count
 from fupin.core.frames import registry_frames
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
+from fupin.monitoring.dashboard import identified
 from fupin.monitoring.models import Alert, AlertStatus, Case, CaseEvent, CaseKind, MonitorType, Outcome
 from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters, scope_prefix
 from fupin.policy.services import params_frame
@@ -279,7 +280,7 @@ def case_counts(user, *, year: int, region: str | None = None, today: date | Non
     return {
         "monitored": len(monitored),
         "ever_monitored": len(approved),
-        "new_identified": ident.filter(outcome=Outcome.APPROVED, closed_on__year=year).count(),
+        "new_identified": identified(prefix).filter(identified_on__year=year).count(),
         "eliminated": qs.filter(kind=CaseKind.ELIMINATION, outcome=Outcome.APPROVED, closed_on__year=year).count(),
         "open": open_.count(),
         "overdue": open_.filter(deadline__lt=today).count(),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("report/", views.self_report, name="self_report"),
 ]
 urlpatterns += [
+    path("households/", views.household_drill, name="household_drill"),
     path("export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_open, name="case_open"),

@@ -17,14 +17,14 @@ from django.db.models import Max
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import ExportLog
 from fupin.core.privacy import id_for, phone_for
 from fupin.monitoring import cases, selectors, services, sources
+from fupin.monitoring import dashboard as figures_
 from fupin.monitoring.models import (
     Alert,
     AlertStatus,
@@ -37,6 +37,8 @@ from fupin.monitoring.models import (
 )
 from fupin.registry.models import HouseholdYear
 
+TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
+METHODS = [("assisted", gettext_lazy("Removed by assistance")), ("natural", gettext_lazy("Disappeared naturally"))]
 SELF_REPORT_LIMITS = {"ip": (5, 3600), "id": (3, 86400)}  # reports per window (seconds)
 
 
@@ -83,7 +85,9 @@ def dashboard(request):
         row["label"] = selectors.signal_label(row["signal"], lang)
     return render(request, "monitoring/dashboard.html", {
         "cases": cases.case_counts(request.user, year=year, region=region),
-        "type_labels": dict(MonitorType.choices),
+        "figures": figures_.figures(request.user, year=year, region=region),
+        "trend": figures_.trend(request.user, year=year, region=region),
+        "type_labels": dict(MonitorType.choices), "types": MonitorType.choices, "methods": METHODS,
         "year": year, "region": region or "", "data": data, "channels": Channel.choices,
         "statuses": AlertStatus.choices, "can_run": request.user.can("writes_registry"),
         "can_import": services.can_import_department(request.user),
@@ -108,13 +112,13 @@ def run_batch(request):
 
 
 class AlertFilter(forms.Form):
-    year = forms.IntegerField(label=_l("Year"), required=False)
-    region = forms.CharField(label=_l("Region code"), required=False)
-    status = forms.ChoiceField(label=_l("Status"), required=False,
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False)
+    region = forms.CharField(label=gettext_lazy("Region code"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
                                choices=[("", "—"), *AlertStatus.choices])
-    channel = forms.ChoiceField(label=_l("Channel"), required=False, choices=[("", "—"), *Channel.choices])
-    signal = forms.CharField(label=_l("Signal"), required=False)
-    unmatched = forms.BooleanField(label=_l("Not in the registry"), required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False, choices=[("", "—"), *Channel.choices])
+    signal = forms.CharField(label=gettext_lazy("Signal"), required=False)
+    unmatched = forms.BooleanField(label=gettext_lazy("Not in the registry"), required=False)
 
 
 def _filtered(request):
@@ -185,10 +189,10 @@ def alert_export(request):
 
 # ------------------------------------------------------------------------------------------- departments
 class DepartmentForm(forms.Form):
-    source = forms.ChoiceField(label=_l("Source"),
+    source = forms.ChoiceField(label=gettext_lazy("Source"),
                                choices=[(s, label) for s, label in Source.choices if s in sources.SOURCES])
-    year = forms.IntegerField(label=_l("Year"), min_value=2014, max_value=2100, initial=date.today().year)
-    file = forms.FileField(label=_l("File (.xlsx or .csv)"))
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year)
+    file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"))
 
 
 @login_required
@@ -244,14 +248,14 @@ def department_unmatched(request, pk: int):
 
 # ------------------------------------------------------------------------------------------- self-report
 class SelfReportForm(forms.Form):
-    name = forms.CharField(label=_l("Name"), max_length=50)
-    id_number = forms.CharField(label=_l("ID number"), max_length=30)
-    phone = forms.CharField(label=_l("Phone"), max_length=20)
-    kind = forms.ChoiceField(label=_l("What happened"), choices=[
-        ("illness", _l("Illness or injury")), ("disaster", _l("Natural disaster")), ("accident", _l("Accident")),
-        ("schooling", _l("Schooling costs")), ("housing", _l("Housing unsafe")),
-        ("employment", _l("Lost work or income")), ("other", _l("Other"))])
-    description = forms.CharField(label=_l("Describe what happened"), widget=forms.Textarea(attrs={"rows": 4}),
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=30)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
+    kind = forms.ChoiceField(label=gettext_lazy("What happened"), choices=[
+        ("illness", gettext_lazy("Illness or injury")), ("disaster", gettext_lazy("Natural disaster")), ("accident", gettext_lazy("Accident")),
+        ("schooling", gettext_lazy("Schooling costs")), ("housing", gettext_lazy("Housing unsafe")),
+        ("employment", gettext_lazy("Lost work or income")), ("other", gettext_lazy("Other"))])
+    description = forms.CharField(label=gettext_lazy("Describe what happened"), widget=forms.Textarea(attrs={"rows": 4}),
                                   max_length=2000)
     county = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -350,15 +354,15 @@ def case_list(request):
 
 
 class CaseForm(forms.Form):
-    kind = forms.ChoiceField(label=_l("Kind"), choices=CaseKind.choices)
-    monitor_type = forms.ChoiceField(label=_l("Monitoring type"), required=False,
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=CaseKind.choices)
+    monitor_type = forms.ChoiceField(label=gettext_lazy("Monitoring type"), required=False,
                                      choices=[("", "—"), *MonitorType.choices])
-    method = forms.ChoiceField(label=_l("Elimination method"), required=False,
-                               choices=[("", "—"), ("assisted", _l("Removed by assistance")),
-                                        ("natural", _l("Disappeared naturally"))])
-    year = forms.IntegerField(label=_l("Year"), min_value=2014, max_value=2100, initial=date.today().year)
-    green_channel = forms.BooleanField(label=_l("Green channel (assist first, procedure after)"), required=False)
-    note = forms.CharField(label=_l("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    method = forms.ChoiceField(label=gettext_lazy("Elimination method"), required=False,
+                               choices=[("", "—"), ("assisted", gettext_lazy("Removed by assistance")),
+                                        ("natural", gettext_lazy("Disappeared naturally"))])
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year)
+    green_channel = forms.BooleanField(label=gettext_lazy("Green channel (assist first, procedure after)"), required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 @login_required
@@ -442,6 +446,49 @@ def elimination_list(request):
     return render(request, "monitoring/elimination_list.html", {"rows": rows, "year": year})
 
 
+MEASURE_LABELS = {"poor": gettext_lazy("Remaining poor households"), "monitored": gettext_lazy("Monitored households"),
+                  "identified": gettext_lazy("Newly identified monitored households"), "eliminated": gettext_lazy("Risk eliminated"),
+                  "opened": gettext_lazy("Cases opened"), "alerts": gettext_lazy("Households with new alerts")}
+
+
+@login_required
+@_scoped
+def household_drill(request):
+    """The households behind one dashboard figure: ?measure=&year=&region=&key=&month=."""
+    year, region = _year(request), _region(request)
+    measure = request.GET.get("measure", "")
+    if measure not in figures_.MEASURES:
+        raise Http404
+    key = request.GET.get("key", "")
+    try:
+        month = int(request.GET.get("month") or 0) or None
+    except ValueError:
+        month = None
+    if month is not None and not 1 <= month <= 12:
+        month = None
+    try:
+        qs = figures_.drill(request.user, year=year, measure=measure, region=region, key=key, month=month)
+    except services.MonitoringError as e:
+        messages.error(request, f"{e.message_zh} / {e.message_en}")
+        return redirect("monitoring:dashboard")
+    key_label = dict([*Channel.choices, *MonitorType.choices, *METHODS, *CaseKind.choices]).get(key, key)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "monitoring/household_drill.html", {
+        "page": page, "year": year, "region": region or "", "month": month, "key_label": key_label,
+        "title": MEASURE_LABELS[measure]})
+
+
+def _trend_sheet(trend: list[dict]) -> pl.DataFrame:
+    cols = {"month": "月份 month", **{f"alerts_{c}": f"预警 alerts: {c}" for c in Channel.values},
+            "alerts": "预警合计 alerts", "opened": "新开事项 cases opened",
+            **{f"identified_{t}": f"新识别 identified: {t}" for t in MonitorType.values},
+            "identified": "新识别合计 identified",
+            "eliminated_assisted": "帮扶消除 eliminated: assisted", "eliminated_natural": "自然消除 eliminated: natural",
+            "eliminated": "风险消除合计 eliminated"}
+    return pl.DataFrame([{v: r[k] for k, v in cols.items()} for r in trend],
+                        schema={v: pl.Int64 for v in cols.values()})
+
+
 @login_required
 @_scoped
 def dashboard_export(request):
@@ -450,13 +497,26 @@ def dashboard_export(request):
     year, region = _year(request), _region(request)
     data = selectors.summary(request.user, year=year, region=region)
     counts = cases.case_counts(request.user, year=year, region=region)
+    figs = figures_.figures(request.user, year=year, region=region)
+    trend = figures_.trend(request.user, year=year, region=region)
     lang = _lang()
     sheets = {
         "总体 totals": pl.DataFrame([{"指标 figure": k, "值 value": None if v is None else float(v)} for k, v in (
             ("alerts", data["total"]), ("households with alerts", data["households"]), ("new alerts", data["new"]),
             ("monitored households", counts["monitored"]), ("newly identified", counts["new_identified"]),
             ("eliminated", counts["eliminated"]), ("open cases", counts["open"]), ("overdue cases", counts["overdue"]),
-            ("风险消除率 elimination rate %", counts["elimination_rate_pct"]))]),
+            ("风险消除率 elimination rate %", counts["elimination_rate_pct"]),
+            ("remaining poor households", figs["remaining_poor"]))]),
+        "按类型 by type": pl.DataFrame(
+            [{"类型 type": t, "名称 label": zh, "监测中 monitored": figs["monitored_by_type"].get(t, 0),
+              "当年新识别 identified": figs["new_by_type"].get(t, 0)} for t, zh in TYPE_ZH.items()],
+            schema={"类型 type": pl.String, "名称 label": pl.String, "监测中 monitored": pl.Int64,
+                    "当年新识别 identified": pl.Int64}),
+        "按消除方式 by method": pl.DataFrame(
+            [{"方式 method": k, "名称 label": zh, "户数 households": figs["eliminated_by_method"].get(k, 0)}
+             for k, zh in (("assisted", "帮扶消除"), ("natural", "自然消除"))],
+            schema={"方式 method": pl.String, "名称 label": pl.String, "户数 households": pl.Int64}),
+        "按月 trend": _trend_sheet(trend),
         "按信号 by signal": pl.DataFrame([{"signal": r["signal"], "label": selectors.signal_label(r["signal"], lang),
                                          "alerts": r["n"], "new": r["new"]} for r in data["by_signal"]],
                                        schema={"signal": pl.String, "label": pl.String, "alerts": pl.Int64,
