@@ -1,12 +1,14 @@
 """Benchmark of `fupin import households` end to end (read xlsx + validate + save).
 
-    python bench/import_bench.py [--households N] [--postgres URL | --no-postgres]
+    python bench/import_bench.py [--households N] [--postgres URL | --no-postgres] [--cache DIR] [--engine]
 
 Builds a synthetic county (`fupin.core.synthetic.synthetic_registry(N, one_year=2024)`), writes it to
 an xlsx with the importer's own `write_workbook`, then, for each store (a fresh SQLite file; a
 PostgreSQL database from `--postgres URL` or `scripts/pg start`), runs in a child process: migrate,
 create the region rows, then `fupin import households FILE` timed end to end. Prints members/s and the
-child's peak RSS for each; the last line is `members_per_s=R` (SQLite).
+child's peak RSS for each; the last line is `members_per_s=R` (SQLite). With `--engine`, each child then reads
+the engine's frames back from its store and runs identification, the quality rules and the statistics,
+printing the time spent reading and the time in the engine.
 """
 
 from __future__ import annotations
@@ -76,14 +78,44 @@ def child(args) -> None:
     from fupin.registry.models import ImportBatch
 
     batch = ImportBatch.objects.order_by("-id").first()
-    print(json.dumps({"exit": code, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": max(peak[0], _rss_mb()),
-                      "base_rss_mb": base,
-                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "counts": batch.report.get("counts", {}) if batch else {}}))
+    result = {"exit": code, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": max(peak[0], _rss_mb()),
+              "base_rss_mb": base, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "counts": batch.report.get("counts", {}) if batch else {}}
+    if args.engine:
+        result |= engine_from_store(county)
+    print(json.dumps(result))
 
 
-def _run(file: Path, villages: Path, env: dict) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", "--file", str(file), "--villages", str(villages)],
+def engine_from_store(county: str) -> dict:
+    """The engine's full run over the imported county, read from the store: the time spent reading the two
+    frames, then identification, the quality rules and the statistics over them."""
+    import polars as pl
+
+    from fupin.core.frames import read_sql, registry_frames
+    from fupin.engine import identification, quality, stats
+    from fupin.engine.defaults import default_params
+
+    t0 = time.perf_counter()
+    hy, members = registry_frames(county[:6], [2024])
+    t1 = time.perf_counter()
+    params = default_params()
+    frame = identification.household_frame(hy, members, params, extra_params=quality.RULE_PARAMS)
+    identified = identification.identify(hy, members, params, frame=frame)
+    findings = quality.run(hy, members, params, year=2024, frame=frame)
+    regions = read_sql("SELECT code, name, level FROM regions_region WHERE level = %s", [4])
+    counts = stats.counts_by_region(hy, regions, pl.DataFrame(schema={"region_code": pl.String, "year": pl.Int64,
+                                                                      "rural_population": pl.Int64}),
+                                    year=2024, level=4)
+    t2 = time.perf_counter()
+    return {"read_seconds": t1 - t0, "engine_seconds": t2 - t1, "household_years": hy.height,
+            "members_read": members.height, "poor": int(identified["poor"].sum()), "findings": findings.height,
+            "townships": counts.height}
+
+
+def _run(file: Path, villages: Path, env: dict, engine: bool = False) -> dict:
+    extra = ["--engine"] if engine else []
+    out = subprocess.run([sys.executable, __file__, "--child", "--file", str(file), "--villages", str(villages),
+                          *extra],
                          env={**os.environ, **env}, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
@@ -118,6 +150,11 @@ def _line(name: str, r: dict, n_members: int) -> None:
           f"members/s={n_members / r['seconds']:,.0f} (per cpu-second {n_members / r['cpu_seconds']:,.0f}) "
           f"peak_rss={r['peak_rss_mb']:.0f}MB members_created={r['counts'].get('members_created')} "
           f"load_avg={os.getloadavg()[0]:.1f}")
+    if "read_seconds" in r:
+        print(f"{name}: engine from the store: read {r['household_years']:,} household-years + "
+              f"{r['members_read']:,} members in {r['read_seconds']:.2f}s "
+              f"({(r['household_years'] + r['members_read']) / r['read_seconds']:,.0f} rows/s), then "
+              f"identification + {r['findings']:,} quality findings + statistics in {r['engine_seconds']:.2f}s")
 
 
 def main() -> None:
@@ -126,6 +163,8 @@ def main() -> None:
     p.add_argument("--postgres", help="PostgreSQL URL (default: scripts/pg start)")
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--cache", type=Path, help="keep/reuse the generated workbook in this folder")
+    p.add_argument("--engine", action="store_true",
+                   help="after the import, time reading the engine's frames from the store and the engine run")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--villages", type=Path, help=argparse.SUPPRESS)
@@ -160,7 +199,8 @@ def main() -> None:
     results = {}
     home = work / "sqlite"
     home.mkdir()
-    r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"})
+    r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"},
+             args.engine)
     results["sqlite"] = r
     _line("sqlite", r, n_members)
 
@@ -173,7 +213,7 @@ def main() -> None:
                 db = _fresh_pg_db(url)
                 home = work / "pg"
                 home.mkdir()
-                r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": db})
+                r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": db}, args.engine)
                 results["postgresql"] = r
                 _line("postgresql", r, n_members)
             except Exception as e:  # report and go on: SQLite is the figure of record
