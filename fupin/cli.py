@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="counts, incidence, income")
     st.add_argument("--year", type=int, required=True)
     st.add_argument("--region", help="region code (default: the whole store)")
-    st.add_argument("--by", choices=["province", "city", "county", "township", "village"])
+    st.add_argument("--by", choices=["province", "city", "county", "township", "village", "all"],
+                    help="one row per region of that level; all = every level below, rolled up in one pass")
     st.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
     st.add_argument("--out", type=Path)
     st.add_argument("--user", help="act as this account (its region scope applies)")

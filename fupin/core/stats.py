@@ -10,7 +10,7 @@ import polars as pl
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.frames import read_sql, table
 from fupin.engine import schema
-from fupin.engine.stats import counts_by_region
+from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.regions.codes import LEVEL_PREFIX_LEN, RegionCodeError, level_of, normalise
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
@@ -23,7 +23,8 @@ class OutOfScope(Exception):
 
 
 def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
-    """The statistics table for `region` (default: the user's region) or its sub-regions at level `by`."""
+    """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
+    with `by="all"` the region and every region below it that has households or a denominator."""
     scope = user.scope_prefix if user else ""
     if region:
         code = normalise(region)
@@ -34,18 +35,23 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
     else:
         code = None
     prefix = code[: LEVEL_PREFIX_LEN[level_of(code)]] if code else ""
-    level = LEVELS[by] if by else (level_of(code) if code else 1)
+    whole_tree = by == "all"
+    level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
     hy = read_sql(
         f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
         f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
         [year, False, False, prefix + "%"], schema=schema.HOUSEHOLD_YEARS)
-    regions = read_sql(f"SELECT code, name, level FROM {table(Region)} WHERE level = %s AND code LIKE %s",
-                       [level, prefix + "%"], schema=schema.REGIONS)
+    regions = read_sql(f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if whole_tree else '='} %s "
+                       f"AND code LIKE %s", [level, prefix + "%"], schema=schema.REGIONS)
     population = read_sql(
         f"SELECT region_id AS region_code, year, rural_population FROM {table(RegionPopulation)} "
         f"WHERE year = %s AND region_id LIKE %s", [year, prefix + "%"], schema=schema.POPULATION)
+    if whole_tree:  # every level from the region down, in one pass over the registry
+        out = counts_by_tree(hy, regions, population, year=year)
+        return out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null()
+                          | (pl.col("region_code") == (code or "")))
     out = counts_by_region(hy, regions, population, year=year, level=level)
     if code is None or level > level_of(code):
         out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())

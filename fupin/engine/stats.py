@@ -17,6 +17,41 @@ def unit_code(col: str, level: int) -> pl.Expr:
     return pl.col(col).str.slice(0, LEVEL_PREFIX_LEN[level]).str.pad_end(12, "0")
 
 
+COUNTS = ("households", "persons", "poor_households", "poor_persons")
+
+
+def _village_counts(household_years: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The one pass over the registry: the four counts per village for `year`."""
+    poor = pl.col("status").is_in(POOR_STATUSES)
+    return household_years.filter(pl.col("year") == year).group_by("village").agg(
+        pl.len().alias("households"),
+        pl.col("size").sum().alias("persons"),
+        poor.sum().alias("poor_households"),
+        (pl.col("size") * poor).sum().alias("poor_persons"),
+    )
+
+
+def _with_denominators(counts: pl.DataFrame, regions: pl.DataFrame, population: pl.DataFrame,
+                       year: int) -> pl.DataFrame:
+    """Every region of `regions` (zeros where no household), its denominator and incidence."""
+    denominators = population.filter(pl.col("year") == year).select("region_code", "rural_population")
+    level = ["level"] if "level" in regions.columns else []
+    return (
+        regions.select(pl.col("code").alias("region_code"), pl.col("name").alias("region_name"), *level)
+        .join(counts, on="region_code", how="left")
+        .join(denominators, on="region_code", how="left")
+        .with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNTS])
+        .with_columns(
+            pl.lit(year, pl.Int64).alias("year"),
+            pl.when(pl.col("rural_population") > 0)
+            .then((pl.col("poor_persons") / pl.col("rural_population") * 100).round(2))
+            .alias("incidence_pct"),
+        )
+        .select("region_code", "region_name", *level, "year", *COUNTS, "rural_population", "incidence_pct")
+        .sort("region_code")
+    )
+
+
 def counts_by_region(household_years: pl.DataFrame, regions: pl.DataFrame, population: pl.DataFrame, *,
                      year: int, level: int) -> pl.DataFrame:
     """One row per region of `regions` (all at `level`): households, persons, poor households and
@@ -24,31 +59,24 @@ def counts_by_region(household_years: pl.DataFrame, regions: pl.DataFrame, popul
 
     `household_years` holds the rows of any years; regions without households get zeros.
     """
-    hy = household_years.filter(pl.col("year") == year).with_columns(
-        unit_code("village", level).alias("region_code"),
-        pl.col("status").is_in(POOR_STATUSES).alias("_poor"))
-    counts = hy.group_by("region_code").agg(
-        pl.len().alias("households"),
-        pl.col("size").sum().alias("persons"),
-        pl.col("_poor").sum().alias("poor_households"),
-        (pl.col("size") * pl.col("_poor")).sum().alias("poor_persons"),
-    )
-    denominators = population.filter(pl.col("year") == year).select("region_code", "rural_population")
-    zero = ["households", "persons", "poor_households", "poor_persons"]
-    return (
-        regions.select(pl.col("code").alias("region_code"), pl.col("name").alias("region_name"))
-        .join(counts, on="region_code", how="left")
-        .join(denominators, on="region_code", how="left")
-        .with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in zero])
-        .with_columns(
-            pl.lit(year, pl.Int64).alias("year"),
-            pl.when(pl.col("rural_population") > 0)
-            .then((pl.col("poor_persons") / pl.col("rural_population") * 100).round(2))
-            .alias("incidence_pct"),
-        )
-        .select("region_code", "region_name", "year", *zero, "rural_population", "incidence_pct")
-        .sort("region_code")
-    )
+    villages = _village_counts(household_years, year)
+    counts = (villages.with_columns(unit_code("village", level).alias("region_code"))
+              .group_by("region_code").agg(pl.col(c).sum() for c in COUNTS))
+    return _with_denominators(counts, regions.select("code", "name"), population, year)
+
+
+def counts_by_tree(household_years: pl.DataFrame, regions: pl.DataFrame, population: pl.DataFrame, *,
+                   year: int) -> pl.DataFrame:
+    """The same figures for every region of `regions` at every level (province to village) in one pass
+    over the registry: the households are counted once per village, and each level above adds up the
+    (few) village rows. `regions` carries `code`, `name` and `level`."""
+    villages = _village_counts(household_years, year)
+    counts = pl.concat([
+        villages.with_columns(unit_code("village", level).alias("region_code"))
+        .group_by("region_code").agg(pl.col(c).sum() for c in COUNTS)
+        for level in LEVEL_PREFIX_LEN
+    ])
+    return _with_denominators(counts, regions, population, year)
 
 
 def poverty_measures_by_region(identified: pl.DataFrame, *, level: int, income: str = "net_income_pc",

@@ -55,3 +55,13 @@ def test_stats_scoped_to_acting_user(county, capsys):
 
 def test_bad_region_code_is_a_usage_error(county, capsys):
     assert main(["stats", "--year", "2024", "--region", "52x"]) == 2
+
+
+def test_stats_by_all_levels_rolls_the_tree_up(county, capsys):
+    rows = run_json(capsys, "--region", "520526", "--by", "all")
+    by_code = {r["region_code"]: r for r in rows}
+    assert set(by_code) == {"520526000000", "520526001000", "520526002000", "520526001201", "520526001202",
+                            "520526002201"}
+    assert by_code["520526000000"]["households"] == 4 and by_code["520526000000"]["incidence_pct"] == 1.0
+    assert by_code["520526001000"]["poor_persons"] == (by_code["520526001201"]["poor_persons"]
+                                                       + by_code["520526001202"]["poor_persons"])
