@@ -62,7 +62,8 @@ def user(role: str, area: Region | None, username: str | None = None) -> User:
 
 
 def household(village: Region, household_no: str | None = None, *, year: int = 2024, status: str = "poor",
-              members: int = 3, wage: str = "6000", main_cause: str = "illness") -> Household:
+              members: int = 3, wage: str = "6000", main_cause: str = "illness",
+              household_type: str = "poor") -> Household:
     """A household with a head, a spouse and children, and one yearly record, written directly."""
     household_no = household_no or f"{village.code}{next(_seq):04d}"
     hh = Household.objects.create(household_no=household_no, village=village, phone="13800138000")
@@ -78,7 +79,7 @@ def household(village: Region, household_no: str | None = None, *, year: int = 2
     hh.size, hh.head_name = members, f"户主甲{hh.pk}"
     hh.save()
     net = Decimal(wage)
-    HouseholdYear.objects.create(household=hh, year=year, status=status, household_type="poor",
+    HouseholdYear.objects.create(household=hh, year=year, status=status, household_type=household_type,
                                  main_cause=main_cause, wage_income=net, size=members, net_income=net,
                                  net_income_per_capita=(net / members).quantize(Decimal("0.01")))
     return hh

@@ -143,6 +143,43 @@ def _event(case, action, user, note="", step=None):
                              note=note)
 
 
+MAX_RISKS = 5  # 致贫/返贫风险1..5 (domain.md §2.2, code table 100A27)
+SIGNAL_PREFIXES = ("MON-", "DEPT-", "SELF-", "VISIT-")
+# 脱贫不稳定户 are 脱贫户 and 边缘易致贫户 are 一般农户 (domain.md §6.2); a sudden-difficulty household may be either.
+TYPE_NEEDS_HOUSEHOLD_TYPE = {MonitorType.UNSTABLE: "exited", MonitorType.EDGE: "ordinary"}
+
+
+def _check_risks(risks: list[str]) -> None:
+    from fupin.codes import RISK
+
+    # a risk is a 100A27 code, or the id of the signal that raised the case (registry, department, visit,
+    # self-report), which the alert pages carry over
+    unknown = [r for r in risks if r not in RISK and not r.startswith(SIGNAL_PREFIXES)]
+    if unknown:
+        raise MonitoringError("risks", f"风险类型不在代码表中：{'、'.join(unknown)}",
+                              f"risks not in the code list: {', '.join(unknown)}")
+    if len(set(risks)) != len(risks) or len(risks) > MAX_RISKS:
+        raise MonitoringError("risks", f"风险类型最多{MAX_RISKS}项且不能重复",
+                              f"at most {MAX_RISKS} different risks")
+
+
+def _check_type_invariant(household, year: int, monitor_type: str) -> None:
+    wanted = TYPE_NEEDS_HOUSEHOLD_TYPE.get(monitor_type)
+    if wanted is None:
+        return
+    record = household.years.filter(is_deleted=False, year__lte=year).order_by("-year").first()
+    actual = record.household_type if record else ""
+    if actual and actual != wanted:
+        from fupin.codes import HOUSEHOLD_TYPE
+
+        raise MonitoringError(
+            "monitor_type",
+            f"监测对象类别与户类型不符：{MonitorType(monitor_type).label}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
+            f"该户为{HOUSEHOLD_TYPE.label(actual, 'zh')}",
+            f"the monitoring type does not fit the household type: it needs a "
+            f"{HOUSEHOLD_TYPE.label(wanted, 'en')}, this is a {HOUSEHOLD_TYPE.label(actual, 'en')}")
+
+
 @transaction.atomic
 def open_case(user, household, kind: str, *, year: int, alert: Alert | None = None, monitor_type: str = "",
               risks: list[str] | None = None, green_channel: bool = False, method: str = "", note: str = "",
@@ -160,6 +197,8 @@ def open_case(user, household, kind: str, *, year: int, alert: Alert | None = No
             raise MonitoringError("kind", "该户已是监测对象", "the household is already monitored")
         if monitor_type not in MonitorType.values:
             raise MonitoringError("monitor_type", "请选择监测对象类别", "choose the monitoring type")
+        _check_type_invariant(household, year, monitor_type)
+        _check_risks(risks or [])
     else:
         if household.pk not in monitored:
             raise MonitoringError("kind", "该户不是监测对象", "the household is not monitored")

@@ -22,7 +22,7 @@ API = "/api/monitoring"
 def s():
     t = region_tree()
     Parameter.objects.create(name="monitoring_line", region_code="", year_from=2021, value=Decimal(6000))
-    hh = household(t.village_a, "A0001", members=2, wage="4000")
+    hh = household(t.village_a, "A0001", members=2, wage="4000", household_type="ordinary")
     services.run_batch(None, 2024)
     return {"t": t, "hh": hh, "alert": Alert.objects.get(household=hh),
             "village": user("village_operator", t.village_a), "other": user("village_operator", t.village_b),
@@ -109,6 +109,10 @@ def test_case_api_cycle_and_denials(s):
     v = api(s["village"])
     r = v.post(f"{API}/cases", {"household_no": "A0001", "kind": "identification", "year": 2024,
                                 "monitor_type": "unstable", "alert_id": s["alert"].pk},
+               content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "monitor_type"  # an ordinary household
+    r = v.post(f"{API}/cases", {"household_no": "A0001", "kind": "identification", "year": 2024,
+                                "monitor_type": "edge", "alert_id": s["alert"].pk},
                content_type="application/json")
     assert r.status_code == 201, r.content
     body = r.json()

@@ -22,7 +22,7 @@ def s():
     t = region_tree()
     services.ensure_parameters()
     Parameter.objects.create(name="monitoring_line", region_code="", year_from=2021, value=Decimal(6000))
-    return {"t": t, "hh": household(t.village_a, "A0001", members=2, wage="4000"),
+    return {"t": t, "hh": household(t.village_a, "A0001", members=2, wage="4000", household_type="ordinary"),
             "village": user("village_operator", t.village_a), "town": user("township_reviewer", t.town_a),
             "county": user("county_approver", t.county), "other_village": user("village_operator", t.village_b)}
 
@@ -156,3 +156,24 @@ def test_whole_household_without_labour_blocks_elimination(s, monkeypatch):
     with pytest.raises(services.MonitoringError) as e:
         cases.open_case(s["village"], s["hh"], "elimination", year=2024, method="natural", today=date(2024, 9, 2))
     assert "整户无劳动能力" in e.value.message_zh
+
+
+def test_monitoring_type_must_fit_the_household_type_and_risks_are_checked(s):
+    from factories import household
+
+    exited = household(s["t"].village_a, "A0009", household_type="exited")
+    with pytest.raises(cases.MonitoringError) as e:
+        cases.open_case(s["village"], exited, "identification", year=2024, monitor_type="edge")
+    assert e.value.field == "monitor_type" and "一般农户" in str(e.value)
+    with pytest.raises(cases.MonitoringError) as e:
+        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="unstable")
+    assert "脱贫户" in str(e.value)
+    with pytest.raises(cases.MonitoringError) as e:
+        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge",
+                        risks=["illness", "schooling", "disability", "accident", "water", "housing"])
+    assert e.value.field == "risks"
+    with pytest.raises(cases.MonitoringError):
+        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge", risks=["nonsense"])
+    case = cases.open_case(s["village"], exited, "identification", year=2024, monitor_type="unstable",
+                           risks=["illness", "housing"])
+    assert case.risks == ["illness", "housing"]

@@ -44,7 +44,8 @@ def s():
     t = region_tree()
     services.ensure_parameters()
     Parameter.objects.create(name="monitoring_line", region_code="", year_from=2021, value=Decimal(6000))
-    a1, a2 = household(t.village_a, "A0001"), household(t.village_a, "A0002")
+    a1 = household(t.village_a, "A0001", household_type="ordinary")
+    a2 = household(t.village_a, "A0002", household_type="exited")
     a3 = household(t.village_a, "A0003", status="exited_policy")
     b1 = household(t.village_b, "B0001", status="returned")
     s = {"t": t, "a1": a1, "a2": a2, "a3": a3, "b1": b1,
