@@ -65,6 +65,19 @@ def _sqlite_tables(path: Path) -> int | None:
         return None
 
 
+def _sqlite_real_imports(path: Path) -> int:
+    """Imports in a SQLite store that the demo did not make (real data loaded into a demo store)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("SELECT count(*) FROM registry_importbatch WHERE filename != ?",
+                               [DEMO_SOURCE]).fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return 0
+
+
 def _default_sqlite_path() -> Path | None:
     """The SQLite file of FUPIN_HOME when FUPIN_DATABASE_URL is not set (else None)."""
     from django.conf import settings
@@ -84,7 +97,8 @@ def store_state() -> str:
             return "fresh"
         marker = settings.FUPIN_HOME / MARKER
         if marker.exists() and marker.read_text(encoding="utf-8").strip() == str(path):
-            return "demo"
+            # someone imported their own data into the demo store: it is no longer the demo's to replace
+            return "foreign" if _sqlite_real_imports(path) else "demo"
         return "fresh" if _sqlite_tables(path) == 0 else "foreign"
 
     from django.db import connection
@@ -95,7 +109,9 @@ def store_state() -> str:
     if not tables:
         return "fresh"
     if Region._meta.db_table in tables and Region.objects.filter(source=DEMO_SOURCE).exists():
-        return "demo"
+        from fupin.registry.models import ImportBatch
+
+        return "foreign" if ImportBatch.objects.exclude(filename=DEMO_SOURCE).exists() else "demo"
     return "foreign"
 
 

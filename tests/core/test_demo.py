@@ -134,6 +134,19 @@ def test_demo_refuses_to_wipe_a_store_it_did_not_make(tmp_path):
     assert not (tmp_path / "demo-store").exists()
 
 
+def test_demo_refuses_a_demo_store_that_real_data_was_imported_into(tmp_path):
+    first = _run_demo(tmp_path, "--households", "60", "--seed", "3", "--no-serve")
+    assert first.returncode == 0, first.stderr
+    db = tmp_path / "fupin.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute("UPDATE registry_importbatch SET filename = '本县建档立卡.xlsx'")  # as if a real import ran
+    con.commit()
+    con.close()
+    result = _run_demo(tmp_path, "--households", "50", "--no-serve")
+    assert result.returncode == 2 and "never overwrites real data" in result.stderr
+    assert _query(db, "SELECT count(*) FROM registry_household")[0][0] == 60
+
+
 def test_demo_refuses_a_marker_that_names_another_store(tmp_path):
     db = tmp_path / "fupin.sqlite3"
     con = sqlite3.connect(db)
