@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.output import deliver, frame_text
 
 
 def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filters: dict) -> int:
@@ -22,19 +22,7 @@ def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filt
         out.write_bytes(export_xlsx(user, df, channel="cli", filters=filters))
         print(out)
         return 0
-    if fmt == "json":
-        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2, default=str)
-    elif fmt == "csv":
-        text = df.write_csv()
-    else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
-                       fmt_str_lengths=60):
-            text = str(df)
-    if out:
-        out.write_text(text, encoding="utf-8")
-        print(out)
-    else:
-        print(text)
+    deliver(frame_text(df, fmt, str_lengths=60), out)
     return 0
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.frames import read_sql, table
+from fupin.core.output import emit
 from fupin.engine import schema
 from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.regions.codes import LEVEL_PREFIX_LEN, RegionCodeError, level_of, normalise
@@ -67,22 +67,5 @@ def stats_command(args) -> int:
     except OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
-    if args.format == "json":
-        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2)
-    elif args.format == "csv":
-        text = df.write_csv()
-    elif args.format == "xlsx":
-        if not args.out:
-            raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
-        df.write_excel(args.out, worksheet="统计")
-        print(args.out)
-        return 0
-    else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
-            text = str(df)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(args.out)
-    else:
-        print(text)
+    emit(df, args.format, args.out, sheet="统计")
     return 0

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.output import emit
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import services, sources
 
 OUT_OF_SCOPE = "该地区不在您的管辖范围内，或您无权执行此操作 / outside your scope, or you may not do this"
-
-
-def _emit(df: pl.DataFrame, fmt: str, out, sheet: str) -> None:
-    if fmt == "xlsx":
-        if not out:
-            raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
-        df.write_excel(out, worksheet=sheet)
-        print(out)
-        return
-    if fmt == "json":
-        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2)
-    elif fmt == "csv":
-        text = df.write_csv()
-    else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
-            text = str(df)
-    if out:
-        out.write_text(text, encoding="utf-8")
-        print(out)
-    else:
-        print(text)
 
 
 def monitor_command(args) -> int:
@@ -51,7 +30,7 @@ def monitor_command(args) -> int:
         print(f"{args.year} 年 监测批处理 / monitoring batch: {report.households} 户 households, "
               f"{report.signals} 条信号 signals, 新增预警 {report.new} new alerts, "
               f"已有 {report.existing} already known", file=sys.stderr)
-    _emit(df, args.format, args.out, "监测预警")
+    emit(df, args.format, args.out, sheet="监测预警")
     return 0
 
 

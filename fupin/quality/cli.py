@@ -10,6 +10,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.output import deliver
 from fupin.quality import exports, selectors, services
 
 
@@ -65,9 +66,5 @@ def quality_command(args) -> int:
         text = counts.write_csv()
     else:
         text = _table(run, counts)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(args.out)
-    else:
-        print(text)
+    deliver(text, args.out)
     return 0

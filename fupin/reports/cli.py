@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.output import deliver, frame_text
 from fupin.core.stats import OutOfScope
 from fupin.engine.exits import EXIT_REASONS
 from fupin.engine.identification import REASONS
@@ -57,23 +57,15 @@ def _text_reasons(df: pl.DataFrame) -> pl.DataFrame:
 def _print(run, args) -> int:
     df = services.result(run)
     label = f"{run.get_kind_display()} {run.year} {run.region_code or '全部 / all'}: {run.summary}"
-    if args.format == "json":
-        text = json.dumps(df.to_dicts(), ensure_ascii=False, indent=2, default=str)
-    elif args.format == "csv":
-        text = _text_reasons(df).write_csv()
-    elif args.format == "xlsx":
+    if args.format == "xlsx":
         _text_reasons(df).write_excel(args.out, worksheet="结果", autofit=True)
         print(args.out)
         return 0
+    if args.format == "table":
+        text = f"{label}\n{frame_text(_text_reasons(df.select(TABLE_COLUMNS[run.kind])), 'table', width=240, str_lengths=60)}"
     else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=240, tbl_hide_dataframe_shape=True,
-                       fmt_str_lengths=60):
-            text = f"{label}\n{_text_reasons(df.select(TABLE_COLUMNS[run.kind]))}"
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(args.out)
-    else:
-        print(text)
+        text = frame_text(df if args.format == "json" else _text_reasons(df), args.format)
+    deliver(text, args.out)
     print(f"运行编号 / run id: {run.pk}", file=sys.stderr)
     return 0
 
