@@ -15,18 +15,22 @@ class AccountError(ValueError):
     pass
 
 
+def _region(region_code: str | None) -> Region | None:
+    if not region_code:
+        return None
+    try:
+        return Region.objects.get(code=normalise(region_code))
+    except (RegionCodeError, Region.DoesNotExist):
+        raise AccountError(f"未知的行政区划代码 / unknown region code: {region_code}") from None
+
+
 def create_user(username: str, *, role: str, region_code: str | None, password: str, **extra) -> User:
     if role not in ROLES:
         raise AccountError(f"未知角色 / unknown role: {role} (roles: {', '.join(ROLES)})")
     if User.objects.filter(username=username).exists():
         raise AccountError(f"用户名已存在 / username already exists: {username}")
-    region = None
-    if region_code:
-        try:
-            region = Region.objects.get(code=normalise(region_code))
-        except (RegionCodeError, Region.DoesNotExist):
-            raise AccountError(f"未知的行政区划代码 / unknown region code: {region_code}") from None
-    elif role != "system_admin" and role not in ("supervisor", "auditor"):
+    region = _region(region_code)
+    if region is None and role != "system_admin" and role not in ("supervisor", "auditor"):
         raise AccountError(f"该角色必须绑定地区 / the role {role} needs --region")
     user = User(username=username, role=role, region=region, **extra)
     try:
@@ -41,12 +45,7 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
 
 def _scoped_region(manager: User, region_code: str | None) -> Region | None:
     """The region for an account made or changed by `manager`: never outside the manager's own scope."""
-    region = None
-    if region_code:
-        try:
-            region = Region.objects.get(code=normalise(region_code))
-        except (RegionCodeError, Region.DoesNotExist):
-            raise AccountError(f"未知的行政区划代码 / unknown region code: {region_code}") from None
+    region = _region(region_code)
     if manager.scope_prefix and (region is None or not region.code.startswith(manager.scope_prefix)):
         raise AccountError("该地区不在您的管辖范围内 / this region is outside your scope")
     return region
