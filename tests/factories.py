@@ -83,3 +83,12 @@ def household(village: Region, household_no: str | None = None, *, year: int = 2
                                  main_cause=main_cause, wage_income=net, size=members, net_income=net,
                                  net_income_per_capita=(net / members).quantize(Decimal("0.01")))
     return hh
+
+
+def api_client(u: User):
+    """A Django test client that calls the API with a fresh bearer token of `u`."""
+    from django.test import Client
+
+    from fupin.accounts.auth import issue_token
+
+    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})

@@ -12,10 +12,6 @@ from fupin.accounts.models import Token
 CSRF = "a" * 32  # a well-formed CSRF secret, set as cookie and header alike
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def tree(db):

@@ -6,8 +6,8 @@ import json
 import openpyxl
 import pytest
 from django.test import Client
+from factories import api_client
 
-from fupin.accounts.auth import issue_token
 from fupin.accounts.models import ExportLog
 from fupin.assistance.models import MeasureType, PlanMeasure, Visit, WorkTeam
 from fupin.cli import main
@@ -18,9 +18,6 @@ def page_client(u) -> Client:
     c.force_login(u)
     return c
 
-
-def api_client(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 # ---- pages -------------------------------------------------------------------------------------------

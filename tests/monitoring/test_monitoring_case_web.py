@@ -7,9 +7,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.test import Client
-from factories import household, region_tree, user
+from factories import api_client, household, region_tree, user
 
-from fupin.accounts.auth import issue_token
 from fupin.monitoring import cases, services
 from fupin.monitoring.models import Alert, Case
 from fupin.policy.models import Parameter
@@ -34,9 +33,6 @@ def web(u) -> Client:
     c.force_login(u)
     return c
 
-
-def api(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 def test_open_case_from_alert_page_and_advance(s):
@@ -106,7 +102,7 @@ def test_elimination_worklist_page(s):
 
 
 def test_case_api_cycle_and_denials(s):
-    v = api(s["village"])
+    v = api_client(s["village"])
     r = v.post(f"{API}/cases", {"household_no": "A0001", "kind": "identification", "year": 2024,
                                 "monitor_type": "unstable", "alert_id": s["alert"].pk},
                content_type="application/json")
@@ -120,8 +116,8 @@ def test_case_api_cycle_and_denials(s):
     pk = body["id"]
     r = v.post(f"{API}/cases/{pk}/advance", {"note": "ok"}, content_type="application/json")
     assert r.json()["step"] == "authorized" and r.json()["events"][-1]["action"] == "advance"
-    assert api(s["county"]).post(f"{API}/cases/{pk}/advance", {}, content_type="application/json").status_code == 403
-    o = api(s["other"])
+    assert api_client(s["county"]).post(f"{API}/cases/{pk}/advance", {}, content_type="application/json").status_code == 403
+    o = api_client(s["other"])
     assert o.get(f"{API}/cases/{pk}").status_code == 404
     assert o.post(f"{API}/cases/{pk}/advance", {}, content_type="application/json").status_code == 404
     assert o.post(f"{API}/cases", {"household_no": "A0001", "kind": "identification", "year": 2024,
@@ -129,6 +125,6 @@ def test_case_api_cycle_and_denials(s):
     assert o.get(f"{API}/cases").json() == []
     bad = v.post(f"{API}/cases/{pk}/reject", {"note": "x"}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["detail"][0]["message"]["en"] == "only a review step can reject"
-    summary = api(s["county"]).get(f"{API}/cases-summary?year=2024").json()
+    summary = api_client(s["county"]).get(f"{API}/cases-summary?year=2024").json()
     assert summary["open"] == 1 and summary["monitored"] == 0
     assert v.get(f"{API}/elimination?year=2024").json() == []

@@ -7,9 +7,8 @@ import openpyxl
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from factories import household, id_number, region_tree, user
+from factories import api_client, household, id_number, region_tree, user
 
-from fupin.accounts.auth import issue_token
 from fupin.accounts.models import ExportLog
 from fupin.monitoring import services
 from fupin.monitoring.models import Alert
@@ -38,9 +37,6 @@ def signed_in(u) -> Client:
     c.force_login(u)
     return c
 
-
-def api(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -125,18 +121,18 @@ def test_department_upload_page_and_report(setup, tmp_path):
 
 # -------------------------------------------------------------------------------------------------- API
 def test_api_alerts_scoped(setup):
-    r = api(setup["op_a"]).get(f"{API}/alerts?year=2024")
+    r = api_client(setup["op_a"]).get(f"{API}/alerts?year=2024")
     assert r.status_code == 200
     body = r.json()
     assert body["count"] == 1 and body["items"][0]["household_no"] == "A0001"
     assert body["items"][0]["evidence"] == {"value": 2000.0, "threshold": 6000.0}
     assert body["items"][0]["label"]["en"] == "per-capita net income below the monitoring line"
-    assert api(setup["op_a"]).get(f"{API}/alerts/{setup['alert_b'].pk}").status_code == 404
-    assert api(setup["op_a"]).get(f"{API}/alerts?region={setup['t'].village_b.code}").status_code == 403
+    assert api_client(setup["op_a"]).get(f"{API}/alerts/{setup['alert_b'].pk}").status_code == 404
+    assert api_client(setup["op_a"]).get(f"{API}/alerts?region={setup['t'].village_b.code}").status_code == 403
 
 
 def test_api_status_batch_and_summary(setup):
-    c = api(setup["op_a"])
+    c = api_client(setup["op_a"])
     r = c.post(f"{API}/alerts/{setup['alert_a'].pk}/status", {"status": "case_opened", "note": "x"},
                content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "case_opened"
@@ -148,7 +144,7 @@ def test_api_status_batch_and_summary(setup):
     assert r.status_code == 200 and r.json()["households"] == 1 and r.json()["existing"] == 1
     assert c.post(f"{API}/batch", {"year": 2024, "region": setup["t"].village_b.code},
                   content_type="application/json").status_code == 403
-    sup = api(user("supervisor", setup["t"].county))
+    sup = api_client(user("supervisor", setup["t"].county))
     assert sup.post(f"{API}/batch", {"year": 2024}, content_type="application/json").status_code == 403
     s = c.get(f"{API}/summary?year=2024").json()
     assert s["total"] == 1 and s["by_status"]["case_opened"] == 1
@@ -158,14 +154,14 @@ def test_api_department_upload(setup, tmp_path):
     m = Member.objects.filter(household=setup["hh_b"]).first()
     path = tmp_path / "yb.csv"
     path.write_text(f"姓名,身份证号码,累计自付费用\n{m.name},{m.id_number},8000\n", encoding="utf-8")
-    officer = api(user("department_officer", setup["t"].county))
+    officer = api_client(user("department_officer", setup["t"].county))
     with path.open("rb") as f:
         r = officer.post(f"{API}/departments", {"file": f, "source": "medical_insurance", "year": "2024"})
     assert r.status_code == 201 and r.json()["counts"] == {"signal": 1} and r.json()["alerts_new"] == 1
     pk = r.json()["id"]
-    assert api(setup["op_a"]).get(f"{API}/departments/{pk}").status_code == 404
+    assert api_client(setup["op_a"]).get(f"{API}/departments/{pk}").status_code == 404
     with path.open("rb") as f:
-        denied = api(user("auditor", setup["t"].county)).post(f"{API}/departments", {"file": f,
+        denied = api_client(user("auditor", setup["t"].county)).post(f"{API}/departments", {"file": f,
                                                                                     "source": "education"})
     assert denied.status_code == 403
 
@@ -186,8 +182,8 @@ def test_self_report_lands_in_the_village_inbox(setup):
                                                                    setup["t"].village_a.code, "SELF-illness")
     assert a.evidence["phone"] == "13800138000" and a.evidence["name_matches"] is True
     # the village operator sees it; the other village does not
-    assert api(setup["op_a"]).get(f"{API}/alerts?channel=self_report").json()["count"] == 1
-    other = api(user("village_operator", setup["t"].village_b))
+    assert api_client(setup["op_a"]).get(f"{API}/alerts?channel=self_report").json()["count"] == 1
+    other = api_client(user("village_operator", setup["t"].village_b))
     assert other.get(f"{API}/alerts?channel=self_report").json()["count"] == 0
 
 
@@ -196,9 +192,9 @@ def test_self_report_from_someone_not_in_the_registry_goes_to_the_county(setup):
     assert _report(Client(), stranger).status_code == 200
     a = Alert.objects.get(channel="self_report")
     assert a.household_id is None and a.region_id == setup["t"].county.code
-    county = api(user("county_approver", setup["t"].county))
+    county = api_client(user("county_approver", setup["t"].county))
     assert county.get(f"{API}/alerts?unmatched=true").json()["count"] == 1
-    assert api(setup["op_a"]).get(f"{API}/alerts?unmatched=true").json()["count"] == 0
+    assert api_client(setup["op_a"]).get(f"{API}/alerts?unmatched=true").json()["count"] == 0
 
 
 def test_self_report_validates_in_both_languages(setup):

@@ -3,10 +3,8 @@
 from datetime import date
 
 import pytest
-from django.test import Client
-from factories import household, region_tree, user
+from factories import api_client, household, region_tree, user
 
-from fupin.accounts.auth import issue_token
 from fupin.policy.services import load_defaults
 from fupin.quality.models import Finding, QualityRun
 from fupin.registry.models import Member
@@ -14,9 +12,6 @@ from fupin.registry.models import Member
 pytestmark = pytest.mark.django_db
 BASE = "/api/quality"
 
-
-def client_for(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 @pytest.fixture
@@ -31,7 +26,7 @@ def setup():
     Member.objects.filter(household__household_no="A0001", relation="spouse").update(
         id_number="52052619720302123")
     op_a = user("village_operator", t.village_a)
-    return {"tree": t, "op_a": op_a, "a": client_for(op_a)}
+    return {"tree": t, "op_a": op_a, "a": api_client(op_a)}
 
 
 def test_run_then_list_and_summary(setup):
@@ -53,7 +48,7 @@ def test_run_then_list_and_summary(setup):
 
 def test_village_operator_of_a_never_sees_b(setup):
     op_b = user("village_operator", setup["tree"].village_b)
-    client_for(op_b).post(f"{BASE}/runs", {"year": 2024}, content_type="application/json")
+    api_client(op_b).post(f"{BASE}/runs", {"year": 2024}, content_type="application/json")
     a = setup["a"]
     a.post(f"{BASE}/runs", {"year": 2024}, content_type="application/json")
     b_finding = Finding.objects.filter(household__household_no="B0001").first()
@@ -95,7 +90,7 @@ def test_read_only_roles_read_but_get_403_acting(setup):
     setup["a"].post(f"{BASE}/runs", {"year": 2024}, content_type="application/json")
     f = Finding.objects.get(rule_id="DQ-C4", household__household_no="A0001")
     for role in ("supervisor", "auditor", "department_officer"):
-        c = client_for(user(role, setup["tree"].county))
+        c = api_client(user(role, setup["tree"].county))
         assert c.get(f"{BASE}/findings", {"year": 2024}).json()["count"] > 0
         r = c.post(f"{BASE}/runs", {"year": 2024}, content_type="application/json")
         assert r.status_code == 403 and r.json()["detail"][0]["code"] == "forbidden"
@@ -106,7 +101,7 @@ def test_read_only_roles_read_but_get_403_acting(setup):
 
 def test_id_numbers_masked_for_roles_without_them(setup):
     setup["a"].post(f"{BASE}/runs", {"year": 2024}, content_type="application/json")
-    sup = client_for(user("supervisor", setup["tree"].county))
+    sup = api_client(user("supervisor", setup["tree"].county))
     item = sup.get(f"{BASE}/findings", {"year": 2024, "rule": "DQ-A1"}).json()["items"][0]
     assert item["id_number"] == item["value"] == "520526*******2123"
     item = setup["a"].get(f"{BASE}/findings", {"year": 2024, "rule": "DQ-A1"}).json()["items"][0]

@@ -8,21 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from factories import household, id_number, user
+from factories import api_client, household, id_number, user
 
-from fupin.accounts.auth import issue_token
 from fupin.registry.models import Change, Household, HouseholdYear
 
 BASE = "/api/registry"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 @pytest.fixture
@@ -31,7 +23,7 @@ def setup(tree):
     op_b = user("village_operator", tree.village_b)
     hh_a = household(tree.village_a, "A0001", members=3)
     hh_b = household(tree.village_b, "B0001", members=2)
-    return {"tree": tree, "op_a": op_a, "op_b": op_b, "hh_a": hh_a, "hh_b": hh_b, "a": client_for(op_a)}
+    return {"tree": tree, "op_a": op_a, "op_b": op_b, "hh_a": hh_a, "hh_b": hh_b, "a": api_client(op_a)}
 
 
 def error_codes(response) -> list[str]:
@@ -62,7 +54,7 @@ def test_other_village_household_never_in_listing_or_search(setup):
     assert a.get(f"{BASE}/households", {"q": b_id}).json()["items"] == []
     assert a.get(f"{BASE}/households", {"q": "B0001"}).json()["count"] == 0
     # the owner finds it by the same ID number
-    b = client_for(setup["op_b"])
+    b = api_client(setup["op_b"])
     assert [i["household_no"] for i in b.get(f"{BASE}/households", {"q": b_id}).json()["items"]] == ["B0001"]
 
 
@@ -86,7 +78,7 @@ def test_operator_cannot_write_other_village_household(setup):
 # --- roles and masking --------------------------------------------------------------------------------
 
 def test_supervisor_put_is_403_and_changes_nothing(setup):
-    sup = client_for(user("supervisor", setup["tree"].county))
+    sup = api_client(user("supervisor", setup["tree"].county))
     r = sup.put(f"{BASE}/households/A0001", {"year": 2024, "status": "exited_policy", "reason": "check"},
                 content_type="application/json")
     assert r.status_code == 403
@@ -101,7 +93,7 @@ def test_supervisor_put_is_403_and_changes_nothing(setup):
 
 
 def test_supervisor_sees_masked_id_and_phone_numbers(setup):
-    sup = client_for(user("supervisor", setup["tree"].county))
+    sup = api_client(user("supervisor", setup["tree"].county))
     real_id = setup["hh_a"].members.get(relation="head").id_number
     detail = sup.get(f"{BASE}/households/A0001").json()
     head = next(m for m in detail["members"] if m["relation"] == "head")
@@ -134,7 +126,7 @@ def test_detail_has_members_years_and_labels(setup):
 def test_list_filters_order_and_pages(setup, tree):
     household(tree.village_a2, "A0002", status="exited_policy", main_cause="disability")
     household(tree.village_a, "A0003", status="poor", main_cause="schooling")
-    county = client_for(user("county_approver", tree.county))
+    county = api_client(user("county_approver", tree.county))
     got = county.get(f"{BASE}/households", {"status": "poor"}).json()
     assert [i["household_no"] for i in got["items"]] == ["A0001", "A0003", "B0001"]
     got = county.get(f"{BASE}/households", {"status": "未脱贫", "order": "-household_no"}).json()

@@ -9,21 +9,13 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from factories import id_number, user
+from factories import api_client, id_number, user
 
-from fupin.accounts.auth import issue_token
 from fupin.registry.models import Household, ImportBatch, Member
 
 BASE = "/api/registry"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 @pytest.fixture
@@ -52,7 +44,7 @@ def upload(c: Client, data: bytes, *, query: str = "?wait=true", **form):
 
 
 def test_rejected_import_saves_nothing_and_reports_problems(tree, workbook):
-    op = client_for(user("village_operator", tree.village_a))
+    op = api_client(user("village_operator", tree.village_a))
     r = upload(op, workbook["bytes"], year="2024")
     assert r.status_code == 201, r.content
     body = r.json()
@@ -74,7 +66,7 @@ def test_rejected_import_saves_nothing_and_reports_problems(tree, workbook):
 
 
 def test_skip_invalid_saves_the_valid_households(tree, workbook):
-    op = client_for(user("village_operator", tree.village_a))
+    op = api_client(user("village_operator", tree.village_a))
     r = upload(op, workbook["bytes"], year="2024", skip_invalid="true")
     assert r.status_code == 201, r.content
     body = r.json()
@@ -90,7 +82,7 @@ def test_import_runs_in_background_by_default(tree, workbook, monkeypatch):
     started = []
     monkeypatch.setattr("fupin.registry.jobs.start_import", started.append)
     op_user = user("village_operator", tree.village_a)
-    r = upload(client_for(op_user), workbook["bytes"], query="", year="2024")
+    r = upload(api_client(op_user), workbook["bytes"], query="", year="2024")
     assert r.status_code == 202, r.content
     batch = ImportBatch.objects.get(pk=r.json()["id"])
     assert started == [batch.id]
@@ -101,31 +93,31 @@ def test_import_runs_in_background_by_default(tree, workbook, monkeypatch):
 
 def test_user_sees_only_own_batches(tree, workbook):
     op_a = user("village_operator", tree.village_a)
-    batch_id = upload(client_for(op_a), workbook["bytes"], year="2024").json()["id"]
-    other = client_for(user("village_operator", tree.village_a, "another-operator"))
+    batch_id = upload(api_client(op_a), workbook["bytes"], year="2024").json()["id"]
+    other = api_client(user("village_operator", tree.village_a, "another-operator"))
     assert other.get(f"{BASE}/imports/{batch_id}").status_code == 404
     assert other.get(f"{BASE}/imports/{batch_id}/errors.xlsx").status_code == 404
     assert other.get(f"{BASE}/imports").json() == []
-    admin = client_for(user("system_admin", None))
+    admin = api_client(user("system_admin", None))
     assert admin.get(f"{BASE}/imports/{batch_id}").json()["status"] == "rejected"
 
 
 def test_read_only_role_cannot_import(tree, workbook):
-    sup = client_for(user("supervisor", tree.county))
+    sup = api_client(user("supervisor", tree.county))
     r = upload(sup, workbook["bytes"], year="2024")
     assert r.status_code == 403
     assert not ImportBatch.objects.exists()
 
 
 def test_import_out_of_scope_village_is_rejected(tree, workbook):
-    op_b = client_for(user("village_operator", tree.village_b))
+    op_b = api_client(user("village_operator", tree.village_b))
     body = upload(op_b, workbook["bytes"], year="2024", skip_invalid="true").json()
     assert {p["code"] for p in body["problems"]} >= {"scope.region"}
     assert not Household.objects.exists()
 
 
 def test_unreadable_file_is_rejected_with_a_message(tree):
-    op = client_for(user("village_operator", tree.village_a))
+    op = api_client(user("village_operator", tree.village_a))
     body = upload(op, b"not a workbook").json()
     assert body["status"] == "rejected"
     assert body["report"]["bad_file"] is True

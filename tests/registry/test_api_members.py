@@ -6,21 +6,13 @@ from datetime import date
 
 import pytest
 from django.test import Client
-from factories import household, id_number, user
+from factories import api_client, household, id_number, user
 
-from fupin.accounts.auth import issue_token
 from fupin.registry.models import Change, HouseholdYear, Member, Membership
 
 BASE = "/api/registry"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(u) -> Client:
-    return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
 
 
 @pytest.fixture
@@ -29,7 +21,7 @@ def setup(tree):
     hh_a = household(tree.village_a, "A0001", members=3)
     hh_a2 = household(tree.village_a, "A0002", members=2)
     hh_b = household(tree.village_b, "B0001", members=2)
-    return {"tree": tree, "op_a": op_a, "hh_a": hh_a, "hh_a2": hh_a2, "hh_b": hh_b, "a": client_for(op_a)}
+    return {"tree": tree, "op_a": op_a, "hh_a": hh_a, "hh_a2": hh_a2, "hh_b": hh_b, "a": api_client(op_a)}
 
 
 def post(c: Client, url: str, body: dict):
@@ -109,7 +101,7 @@ def test_patch_member_bad_value_and_out_of_scope(setup):
 
 
 def test_supervisor_cannot_correct_member(setup):
-    sup = client_for(user("supervisor", setup["tree"].county))
+    sup = api_client(user("supervisor", setup["tree"].county))
     spouse = setup["hh_a"].members.get(relation="spouse")
     r = sup.patch(f"{BASE}/members/{spouse.id_number}", {"health": "chronic", "reason": "x"},
                   content_type="application/json")
@@ -162,7 +154,7 @@ def test_history_masks_id_numbers_for_supervisor(setup):
     new_id = id_number("520526", date(2022, 3, 1), True)
     assert post(a, f"{BASE}/households/A0001/members",
                 {"name": "新生儿", "id_number": new_id, "relation": "son", "reason": "出生"}).status_code == 201
-    sup = client_for(user("supervisor", setup["tree"].county))
+    sup = api_client(user("supervisor", setup["tree"].county))
     body = sup.get(f"{BASE}/households/A0001/history").content.decode()
     assert new_id not in body and new_id[:6] + "********" + new_id[-4:] in body
     assert new_id in a.get(f"{BASE}/households/A0001/history").content.decode()
