@@ -1,16 +1,18 @@
 """The fast writer of validated registry frames: upsert households, yearly records and members.
 
-`save(validated, ...)` takes the typed frames of `validation.validate` (already filtered to the
-households to save) and writes them in ONE transaction with raw multi-row statements in chunks:
-`executemany` on SQLite, `COPY` (inserts) and `executemany` (updates) on PostgreSQL. No per-row ORM
-save, no per-row query: every comparison is a Polars join.
+`save(households, members, ...)` takes the typed frames of `validation.validate` (already filtered to the
+households to save) and writes them in ONE transaction; `save_parts(parts, ...)` writes many such parts
+(each holding whole households: their 户 rows and members) in one transaction, so that a large import
+never holds more than a part in memory. No per-row ORM save, no per-row query: every comparison is a
+Polars join, and rows reach the store through `writers.py` (ADBC staging on SQLite, COPY on PostgreSQL).
 
 Semantics (the same as the single-household path of `services.py`, which calls this module too):
 - Household by `household_no`, HouseholdYear by (household, year), Member by `id_number`;
 - a row whose stored values equal the file's is not written at all (re-importing changes nothing);
   changed fields are updated, new rows created; members in the store but not in the file stay;
 - a new member gets a Membership (start_reason "registered"); a member moved to another household
-  gets its open Membership closed ("move") and a new one opened ("move");
+  gets its open Membership closed ("move") and a new one opened ("move"); a member may join a stored
+  household that has no 户 row in the input;
 - Household.head_name/.size (current non-deleted members) and HouseholdYear.size/net_income/
   net_income_per_capita are derived here, so they are always right;
 - history: a created household gets ONE Change row whose `after` holds the household's fields plus
@@ -18,35 +20,26 @@ Semantics (the same as the single-household path of `services.py`, which calls t
   existing household gets its own "create" Change (the whole record in `after`); every updated entity
   gets one "update" Change whose before/after hold the changed fields.
 
-Values are compared in one canonical form (`canonical_*`): text "" for blank, amounts as integer
-cents, booleans as 0/1/null, dates as ISO strings.
+Values are compared in one canonical form (`canonical_*`, see `writers.py`): text "" for blank, amounts as
+integer cents, booleans as 0/1/null, dates as ISO strings.
 """
 
 from __future__ import annotations
 
-import contextvars
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import chain
-from pathlib import Path
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
+from fupin.registry.writers import AMOUNTS, BOOLS, DATES, INTS, Writer, col, open_writer, table
 
-CHUNK = 10_000
 CHANGE_ROW = ("action", "entity", "entity_id", "household_id", "before", "after")  # + at/user/reason/batch
-SQLITE_CACHE_KB = 256 * 1024
-SQLITE_ROWS_PER_INSERT = 200
-# SQLite fast path: frames of at least this many rows are staged by ADBC (Arrow → SQLite in C) into a
-# temporary file attached to Django's connection and copied with INSERT … SELECT / UPDATE … FROM.
-STAGE_MIN_ROWS = 2_000
-STAGE_MAX_ATTACHED = 8  # SQLite allows 10 attached databases by default; leave two to others
 
 HOUSEHOLD_FIELDS = ("village_id", "phone")
 HOUSEHOLD_DERIVED = ("head_name", "size")
@@ -60,13 +53,15 @@ MEMBER_FIELDS = (
     "name", "sex", "birth_date", "relation", "health", "labour", "education", "school", "work_status",
     "work_months", "medical_insurance", "pension_insurance", "dibao", "tekun", "disability_cert",
 )
-AMOUNTS = {"wage_income", "business_income", "property_income", "transfer_income", "business_cost",
-           "out_of_pocket", "net_income", "net_income_per_capita"}
-INTS = {"identified_year", "exit_year", "work_months", "size", "year"}
-BOOLS = {"water_safe", "medical_insurance", "pension_insurance", "dibao", "tekun"}
-DATES = {"birth_date"}
 INCOME = ("wage_income", "business_income", "property_income", "transfer_income")
 COSTS = ("business_cost",)
+HOUSEHOLD_READ = ("id", "household_no", *HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED)
+COUNTS = ("changes", "households_created", "households_updated", "households_unchanged", "years_created",
+          "years_updated", "years_unchanged", "members_created", "members_updated", "members_unchanged",
+          "memberships_created", "members_moved")
+
+NO_HOUSEHOLDS = pl.DataFrame(schema={"household_no": pl.String, "year": pl.Int64})
+NO_MEMBERS = pl.DataFrame(schema={"household_no": pl.String, "id_number": pl.String})
 
 Progress = Callable[[str, int, int], None]
 
@@ -147,84 +142,7 @@ def derive_years(years: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# --- SQL helpers -------------------------------------------------------------------------------
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _col(model, name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
-def _is_pg() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _select_sql(model, names: Sequence[str]) -> str:
-    """Select expressions giving the canonical form straight from the store."""
-    parts = []
-    for n in names:
-        c = _col(model, n)
-        if n in AMOUNTS:
-            parts.append(f"CAST(ROUND({c} * 100) AS BIGINT)")
-        elif n in BOOLS:
-            parts.append(f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} THEN 1 ELSE 0 END")
-        elif n in DATES:
-            parts.append(f"CAST({c} AS TEXT)")
-        else:
-            parts.append(c)
-    return ", ".join(parts)
-
-
-def _schema(names: Sequence[str], strings: Iterable[str] = ()) -> dict[str, pl.DataType]:
-    out: dict[str, pl.DataType] = {}
-    for n in names:
-        if n in AMOUNTS or n in INTS or n in ("id",) or n.endswith("_id") and n != "village_id":
-            out[n] = pl.Int64
-        elif n in BOOLS:
-            out[n] = pl.Int8
-        else:
-            out[n] = pl.String
-    for n in strings:
-        out[n] = pl.String
-    return out
-
-
-def _fetch_in(model, names: Sequence[str], key: str, values: Sequence, *, extra: str = "",
-              extra_params: Sequence = (), strings: Iterable[str] = ()) -> pl.DataFrame:
-    """Rows of `model` whose `key` is in `values` (chunked IN lists), in canonical form."""
-    schema = _schema(names, strings)
-    frames = []
-    sql_cols = _select_sql(model, names)
-    with connection.cursor() as cur:
-        for i in range(0, len(values), CHUNK):
-            chunk = list(values[i:i + CHUNK])
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(f"SELECT {sql_cols} FROM {_table(model)} WHERE {_col(model, key)} IN ({marks}){extra}",
-                        [*chunk, *extra_params])
-            rows = cur.fetchall()
-            if rows:
-                frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
-
-
-def _max_id(model) -> int:
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT COALESCE(MAX({_col(model, 'id')}), 0) FROM {_table(model)}")
-        return int(cur.fetchone()[0])
-
-
-def _fetch_new_ids(model, since: int, key: str) -> pl.DataFrame:
-    """(id, key) of the rows inserted after `since` (we hold the write lock on SQLite; on PostgreSQL the
-    caller joins on the unique key, so rows of concurrent writers never match)."""
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {_col(model, 'id')}, {_col(model, key)} FROM {_table(model)} "
-                    f"WHERE {_col(model, 'id')} > %s", [since])
-        rows = cur.fetchall()
-    dtype = pl.Int64 if key.endswith("_id") else pl.String
-    return pl.DataFrame(rows, schema={"id": pl.Int64, key: dtype}, orient="row")
-
+# --- values for the store ------------------------------------------------------------------
 
 def _db_values(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """Canonical columns → values the database accepts (amounts as '12.34' strings, bools as bool)."""
@@ -241,242 +159,6 @@ def _db_values(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
         else:
             exprs.append(pl.col(n))
     return frame.select(exprs)
-
-
-# --- SQLite staging (the fast path) -------------------------------------------------------------
-
-class _Stage:
-    """Temporary SQLite files written by ADBC (Arrow → SQLite in C) and attached to Django's connection.
-
-    Python's `sqlite3` binds every value separately (≈10 µs a row); here a frame goes to a file of its
-    own through `adbc_ingest`, and ONE `INSERT … SELECT` (or `UPDATE … FROM`) copies it inside SQLite.
-    SQLite accepts ATTACH inside a transaction but refuses to DETACH a database that the transaction
-    has read, so every table gets its own file and they are all detached after the transaction ends:
-    `save()` stages only when it owns the transaction (no atomic block around it)."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="fupin-stage-"))
-        self.tables: list[_StageTable] = []
-        self.attached: list[str] = []
-
-    @property
-    def full(self) -> bool:
-        return len(self.tables) >= STAGE_MAX_ATTACHED
-
-    def table(self) -> _StageTable:
-        self.tables.append(_StageTable(self, len(self.tables)))
-        return self.tables[-1]
-
-    def put(self, parts: Iterable[pl.DataFrame]) -> str | None:
-        """Write the frames (same columns) as one table and attach it: 'schema.t' (None if no rows)."""
-        t = self.table()
-        for part in parts:
-            t.append(part)
-        return t.attach()
-
-    def close(self) -> None:
-        for t in self.tables:  # a table left open by an error
-            if t.conn is not None:
-                t.conn.close()
-                t.db.close()
-                t.conn = t.db = None
-        try:
-            with connection.cursor() as cur:
-                for name in self.attached:
-                    cur.execute(f"DETACH DATABASE {name}")
-        finally:
-            self.attached.clear()
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class _StageTable:
-    """One staged table: append frames (an ADBC connection to its own file), then `attach()`."""
-
-    def __init__(self, stage: _Stage, n: int) -> None:
-        self.stage, self.name = stage, f"fupin_stage_{n}"
-        self.path = stage.dir / f"{self.name}.sqlite3"
-        self.db = self.conn = None
-        self.rows = 0
-
-    def append(self, part: pl.DataFrame) -> None:
-        if part.is_empty():
-            return
-        import adbc_driver_manager as adbc
-
-        if self.conn is None:
-            import adbc_driver_sqlite
-
-            self.db = adbc_driver_sqlite.connect(str(self.path))
-            self.conn = adbc.AdbcConnection(self.db)
-            self._run("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
-            self._run("PRAGMA synchronous = OFF")
-            self.conn.set_autocommit(False)
-        # Arrow has no SQLite mapping for an all-null column without a type.
-        part = part.with_columns(pl.col(pl.Null).cast(pl.String))
-        st = adbc.AdbcStatement(self.conn)
-        try:
-            st.set_options(**{adbc.StatementOptions.INGEST_TARGET_TABLE.value: "t",
-                              adbc.StatementOptions.INGEST_MODE.value:
-                                  adbc.INGEST_OPTION_MODE_APPEND if self.rows else adbc.INGEST_OPTION_MODE_CREATE})
-            st.bind_stream(part.__arrow_c_stream__())
-            st.execute_update()
-        finally:
-            st.close()
-        self.rows += part.height
-
-    def _run(self, sql: str) -> None:
-        import adbc_driver_manager as adbc
-
-        st = adbc.AdbcStatement(self.conn)
-        try:
-            st.set_sql_query(sql)
-            st.execute_update()
-        finally:
-            st.close()
-
-    def attach(self) -> str | None:
-        if self.conn is None:
-            return None
-        self.conn.commit()
-        self.conn.close()
-        self.db.close()
-        self.conn = self.db = None
-        with connection.cursor() as cur:
-            cur.execute(f"ATTACH DATABASE %s AS {self.name}", [str(self.path)])
-        self.stage.attached.append(self.name)
-        return f"{self.name}.t"
-
-
-_STAGE: contextvars.ContextVar[_Stage | None] = contextvars.ContextVar("fupin_bulk_stage", default=None)
-
-
-def _adbc_sqlite() -> bool:
-    try:
-        import adbc_driver_manager  # noqa: F401
-        import adbc_driver_sqlite  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _stage_for(frame: pl.DataFrame) -> _Stage | None:
-    """The active stage when this frame is worth staging (SQLite fast path), else None."""
-    stage = _STAGE.get()
-    if stage is None or frame.height < STAGE_MIN_ROWS or stage.full:
-        return None
-    return stage
-
-
-def _select_staged(names: Sequence[str], constants: dict) -> str:
-    qn = connection.ops.quote_name
-    return ", ".join([*(qn(n) for n in names), *(_sql_literal(v) for v in constants.values())])
-
-
-def _insert(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable[[int], None],
-            prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None, constants: dict | None = None) -> None:
-    """Insert `frame` in chunks; `prepare(chunk)` turns a chunk into the DB-ready columns `names`
-    (done per chunk so that the DB-ready copy, e.g. JSON history, never exists for the whole file).
-    `constants` (column → value, the same for every row, e.g. created_at) are written as SQL literals on
-    SQLite, so they cost no parameter binding."""
-    if frame.is_empty():
-        return
-    constants = constants or {}
-
-    def chunks():
-        for i in range(0, frame.height, CHUNK):
-            part = frame.slice(i, CHUNK)
-            yield (prepare(part) if prepare else part).select(names)
-
-    stage = _stage_for(frame)
-    if stage is not None:
-        def staged() -> Iterator[pl.DataFrame]:
-            for part in chunks():
-                yield part
-                progress(part.height)
-
-        src = stage.put(staged())
-        cols = ", ".join(_col(model, n) for n in (*names, *constants))
-        with connection.cursor() as cur:  # params=[]: the '%%' of literals become '%'
-            cur.execute(f"INSERT INTO {_table(model)} ({cols}) SELECT {_select_staged(names, constants)} "
-                        f"FROM {src} ORDER BY rowid", [])
-        return
-    if _is_pg():
-        # COPY in CSV written by Polars (in Rust): no Python object per row or per value.
-        part_cols = [*names, *constants]
-        cols = ", ".join(_col(model, n) for n in part_cols)
-        sql = f"COPY {_table(model)} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
-        with connection.cursor() as cur:
-            for part in chunks():
-                part = part.with_columns(pl.lit(v).alias(n) for n, v in constants.items())
-                with cur.cursor.copy(sql) as copy:
-                    copy.write(part.write_csv(include_header=False, null_value="\\N",
-                                              datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"))
-                progress(part.height)
-        return
-    # SQLite: multi-row VALUES (many rows per statement) costs about half of one row per statement.
-    cols = ", ".join(_col(model, n) for n in (*names, *constants))
-    per = max(1, min(SQLITE_ROWS_PER_INSERT, _sqlite_max_vars() // len(names)))
-    one = "(" + ", ".join(["%s"] * len(names) + [_sql_literal(v) for v in constants.values()]) + ")"
-    head = f"INSERT INTO {_table(model)} ({cols}) VALUES "
-    full_sql = head + ", ".join([one] * per)
-    with connection.cursor() as cur:
-        for part in chunks():
-            rows = part.rows()
-            whole = len(rows) // per * per
-            if whole:
-                cur.executemany(full_sql, (list(chain.from_iterable(rows[j:j + per]))
-                                           for j in range(0, whole, per)))
-            if whole < len(rows):
-                rest = rows[whole:]
-                cur.execute(head + ", ".join([one] * len(rest)), list(chain.from_iterable(rest)))
-            progress(part.height)
-
-
-def _sql_literal(value) -> str:
-    """A constant as an SQLite literal (% doubled: the statement goes through Django's %s formatting)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value).replace("'", "''").replace("%", "%%")
-    return f"'{text}'"
-
-
-def _sqlite_max_vars() -> int:
-    import sqlite3
-
-    return 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
-
-
-def _update(model, names: Sequence[str], frame: pl.DataFrame, progress: Callable[[int], None]) -> None:
-    """UPDATE model SET names... WHERE id = frame.id, in chunks of executemany."""
-    if frame.is_empty():
-        return
-    frame = frame.select([*names, "id"])
-    stage = _stage_for(frame)
-    if stage is not None:
-        def staged() -> Iterator[pl.DataFrame]:
-            for i in range(0, frame.height, CHUNK):
-                part = frame.slice(i, CHUNK)
-                yield part
-                progress(part.height)
-
-        src = stage.put(staged())
-        qn = connection.ops.quote_name
-        sets = ", ".join(f"{_col(model, n)} = s.{qn(n)}" for n in names)
-        with connection.cursor() as cur:
-            cur.execute(f"UPDATE {_table(model)} SET {sets} FROM {src} AS s "
-                        f"WHERE {_table(model)}.{_col(model, 'id')} = s.{qn('id')}", [])
-        return
-    sets = ", ".join(f"{_col(model, n)} = %s" for n in names)
-    sql = f"UPDATE {_table(model)} SET {sets} WHERE {_col(model, 'id')} = %s"
-    with connection.cursor() as cur:
-        for i in range(0, frame.height, CHUNK):
-            part = frame.slice(i, CHUNK)
-            cur.executemany(sql, part.iter_rows())
-            progress(part.height)
 
 
 # --- change records ----------------------------------------------------------------------------
@@ -554,108 +236,116 @@ def save(households: pl.DataFrame, members: pl.DataFrame, *, user=None, batch=No
     `households`: one row per (household_no, year) with the HouseholdYear field names + household_no,
     region_code, phone. `members`: Member field names + household_no. Both typed as `validate` gives
     them (strings/decimals/floats/dates are all accepted)."""
+    return save_parts([(households, members)], rows=households.height + members.height, user=user, batch=batch,
+                      reason=reason, progress=progress, today=today)
+
+
+def save_parts(parts: Iterable[tuple[pl.DataFrame | None, pl.DataFrame | None]], *, rows: int, user=None,
+               batch=None, reason: str = "", progress: Progress | None = None,
+               today: date | None = None) -> dict[str, int]:
+    """`save` for many parts in one transaction. Each part holds whole households: every 户 row and every
+    member of the households it names (a member's household may also be a stored one without 户 rows);
+    None for a part without rows of that kind. `rows` (all parts' rows) sizes the progress and picks the
+    writer. Parts are taken one at a time."""
     today = today or timezone.localdate()
-    hh = canonical_households(households)
-    mm = canonical_members(members)
-    del households, members  # the importer hands its frames over: keep only the canonical copies
-    total = hh.height + mm.height
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("save", min(done, total), total)
-
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        with connection.cursor() as cur:  # index pages stay in memory during the big transaction
-            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
-    # The fast path needs a transaction of our own (see _Stage); inside a caller's, rows are bound.
-    stage = (_Stage() if sqlite and connection.get_autocommit() and not connection.in_atomic_block
-             and _adbc_sqlite() else None)
-    token = _STAGE.set(stage)
-    try:
-        with transaction.atomic():
-            counts = _save(hh, mm, user=user, batch=batch, reason=reason, step=step, today=today)
-    finally:
-        _STAGE.reset(token)
-        if stage is not None:
-            stage.close()
-        if sqlite:
-            with connection.cursor() as cur:
-                cur.execute("PRAGMA cache_size = -2000")  # SQLite's default: give the memory back
-    if progress:
-        progress("save", total, total)
-    return counts
-
-
-def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step, today: date) -> dict[str, int]:
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    today_s = today.isoformat()
-    noop = lambda n: None  # noqa: E731
-    counts: dict[str, int] = {"changes": 0}
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     stamp = {"at": now, "user_id": getattr(user, "pk", None), "reason": reason[:500],
              "batch_id": getattr(batch, "pk", None)}
-    sqlite = connection.vendor == "sqlite"
+    counts: Counter = Counter()
+    done = [0]  # rows written so far (the staging thread counts; the calling thread reports)
 
-    # On the SQLite fast path every Change row goes to ONE staged table, copied at the end (same order).
-    stage = _STAGE.get()
-    changes = stage.table() if stage is not None and not stage.full else None
+    def step(n: int) -> None:
+        done[0] += n
+
+    with open_writer(rows) as w:
+        for households, members in parts:
+            hh = canonical_households(households if households is not None else NO_HOUSEHOLDS)
+            mm = canonical_members(members if members is not None else NO_MEMBERS)
+            del households, members  # keep only the canonical copies
+            stored = _stored(w, hh, mm)
+            w.submit(lambda hh=hh, mm=mm, stored=stored: counts.update(
+                _write(w, hh, mm, stored, stamp=stamp, now=now, today=today, step=step)))
+            del hh, mm, stored
+            if progress:
+                progress("save", min(done[0], rows), rows)
+        if progress:  # what is left is copied in when the writer closes: the staged writer's last parts
+            progress("save", rows, rows)
+            progress("commit", 0, rows)
+    if progress:
+        progress("commit", rows, rows)
+    return {k: counts.get(k, 0) for k in COUNTS}
+
+
+@dataclass
+class _Stored:
+    """What the store holds of the households and members a part touches."""
+
+    households: pl.DataFrame  # the part's households (HOUSEHOLD_READ)
+    extra: pl.DataFrame  # households whose members change without a 户 row in the part
+    members: pl.DataFrame  # the part's members, by ID number
+    staying: pl.DataFrame  # other current members of all those households
+    years: pl.DataFrame  # the yearly records of all those households
+
+
+def _stored(w: Writer, hh: pl.DataFrame, mm: pl.DataFrame) -> _Stored:
+    """Every read of a part's save, before anything of it is written."""
+    numbers = hh["household_no"].unique()
+    old_hh = w.fetch_in(Household, HOUSEHOLD_READ, "household_no", numbers.to_list())
+    old_mm = w.fetch_in(Member, ["id", "id_number", "household_id", *MEMBER_FIELDS], "id_number",
+                        mm["id_number"].to_list())
+    # Households whose members change without a 户 row here: stored ones the part's members join, and
+    # those a moved member leaves.
+    joined = mm.filter(~pl.col("household_no").is_in(numbers.implode()))["household_no"].unique()
+    leaving = (old_mm.join(old_hh.select(pl.col("id").alias("household_id")), on="household_id", how="anti")
+               ["household_id"].drop_nulls().unique())
+    extra_hh = pl.concat([w.fetch_in(Household, HOUSEHOLD_READ, "household_no", joined.to_list()),
+                          w.fetch_in(Household, HOUSEHOLD_READ, "id", leaving.to_list())]).unique("id", keep="first")
+    extra_hh = extra_hh.filter(~pl.col("id").is_in(old_hh["id"].implode())).sort("id")
+    ids = pl.concat([old_hh["id"], extra_hh["id"]]).to_list()
+    stay = w.fetch_in(Member, ["id_number", "household_id", "name", "relation"], "household_id", ids,
+                      where=f" AND {col(Member, 'is_deleted')} = %s", params=[False])
+    old_years = w.fetch_in(HouseholdYear, ["id", "household_id", "year", *YEAR_FIELDS, *YEAR_DERIVED],
+                           "household_id", ids)
+    return _Stored(old_hh, extra_hh, old_mm, stay, old_years)
+
+
+def _write(w: Writer, hh: pl.DataFrame, mm: pl.DataFrame, stored: _Stored, *, stamp: dict, now, today: date,
+           step: Callable[[int], None]) -> Counter:
+    """Compare a part with what the store holds and write the difference (no read of the store here: on the
+    staged writer this runs in the staging thread)."""
+    counts: Counter = Counter()
+    stamps = {"created_at": now, "updated_at": now, "is_deleted": False}
+    today_s = today.isoformat()
 
     def log(frame: pl.DataFrame, action: str, entity: str, names: Sequence[str], created: bool,
             rows: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
         """Write the Change rows of these entities (built chunk by chunk)."""
         rows = rows or (lambda part: _change_rows(part, action, entity, names, created=created))
-        if changes is None:
-            _insert(Change, CHANGE_ROW, frame, noop, rows, constants=stamp)
-        else:
-            for i in range(0, frame.height, CHUNK):
-                changes.append(rows(frame.slice(i, CHUNK)).select(CHANGE_ROW))
+        w.insert(Change, CHANGE_ROW, frame, prepare=rows, constants=stamp)
         counts["changes"] += frame.height
 
-    # --- the state of the store for what the file touches
     file_hh = hh.unique("household_no", keep="last", maintain_order=True).select("household_no", *HOUSEHOLD_FIELDS)
-    hh_nos = file_hh["household_no"].to_list()
-    old_hh = _fetch_in(Household, ["id", "household_no", *HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED],
-                       "household_no", hh_nos)
-    old_mm = _fetch_in(Member, ["id", "id_number", "household_id", *MEMBER_FIELDS], "id_number",
-                       mm["id_number"].to_list())
-    # Households whose membership changes: those in the file + those a moved member leaves.
-    leaving = old_mm.join(old_hh.select(pl.col("id").alias("household_id"), "household_no"),
-                          on="household_id", how="left").filter(pl.col("household_no").is_null())
-    extra_ids = leaving["household_id"].drop_nulls().unique().to_list()
-    extra_hh = _fetch_in(Household, ["id", "household_no", *HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED], "id",
-                         extra_ids) if extra_ids else old_hh.clear()
-    all_old_hh = pl.concat([old_hh, extra_hh])
-    # Current members of those households, in the store.
-    stay = _fetch_in(Member, ["id_number", "household_id", "name", "relation"], "household_id",
-                     all_old_hh["id"].to_list(), extra=f" AND {_col(Member, 'is_deleted')} = %s",
-                     extra_params=[False])
-    stay = stay.join(all_old_hh.select(pl.col("id").alias("household_id"), "household_no"), on="household_id")
+    old_mm, extra_hh = stored.members, stored.extra
+    all_old_hh = pl.concat([stored.households, extra_hh])
+    stay = stored.staying.join(all_old_hh.select(pl.col("id").alias("household_id"), "household_no"),
+                               on="household_id")
     stay = stay.filter(~pl.col("id_number").is_in(mm["id_number"].implode()))
 
-    # --- households: derived head/size from the members they will have after the import
+    # --- households: derived head/size from the members they will have after the save
     current = pl.concat([stay.select("household_no", "name", "relation"),
                          mm.select("household_no", "name", "relation")])
-    derived = derive_households(current)
     new_hh = (pl.concat([file_hh, extra_hh.select("household_no", *HOUSEHOLD_FIELDS)])
-              .join(derived, on="household_no", how="left", maintain_order="left")
+              .join(derive_households(current), on="household_no", how="left", maintain_order="left")
               .with_columns(pl.col("size").fill_null(0), pl.col("head_name").fill_null("")))
     hnames = (*HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED)
     created, changed, same = _compare(new_hh, all_old_hh, ["household_no"], hnames)
     counts.update(households_created=created.height, households_updated=changed.height,
                   households_unchanged=same)
-    since = _max_id(Household)
-    stamps = {"created_at": now, "updated_at": now, "is_deleted": False}
-    _insert(Household, ["household_no", *hnames], created, noop, constants=stamps)
-    created = _with_new_ids(Household, since, created, ["household_no"],
-                            lambda: _fetch_new_ids(Household, since, "household_no"))
-    new_ids = created.select("id", "household_no")
-    _update(Household, [*hnames, "updated_at"], changed.with_columns(pl.lit(now).alias("updated_at")), noop)
+    created = created.with_columns(w.allocate(Household, created.height))
+    w.insert(Household, ["id", "household_no", *hnames], created, constants=stamps)
+    w.update(Household, [*hnames, "updated_at"], changed.with_columns(pl.lit(now).alias("updated_at")))
     log(changed.with_columns(pl.col("id").alias("household_id")), "update", "household", hnames, False)
-    ids = pl.concat([all_old_hh.select("id", "household_no"), new_ids])
+    ids = pl.concat([all_old_hh.select("id", "household_no"), created.select("id", "household_no")])
     # A created household gets ONE Change (its fields, yearly records and members), written at the end.
     created_hh = created.select("id", "household_no", *hnames)
     is_new_hh = pl.col("household_id").is_in(created_hh["id"].implode())
@@ -666,20 +356,19 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
                          .join(sizes, on="household_no", how="left", maintain_order="left")
                          .join(ids.rename({"id": "household_id"}), on="household_no", maintain_order="left"))
     ynames = (*YEAR_FIELDS, *YEAR_DERIVED)
-    old_years = _fetch_in(HouseholdYear, ["id", "household_id", "year", *ynames], "household_id",
-                          all_old_hh["id"].to_list())
+    old_years = stored.years
     created, changed, same = _compare(years, old_years, ["household_id", "year"], ynames)
     counts.update(years_created=created.height, years_updated=changed.height, years_unchanged=same)
-    since = _max_id(HouseholdYear)
-    cols = ["household_id", "year", *ynames]
-    _insert(HouseholdYear, cols, created, step, lambda part: _db_values(part, cols), constants=stamps)
-    created = _with_new_ids(HouseholdYear, since, created, ["household_id", "year"], lambda: _fetch_year_ids(since))
-    _update(HouseholdYear, [*ynames, "updated_at"],
-            _db_values(changed, [*ynames, "id"]).with_columns(pl.lit(now).alias("updated_at")), step)
+    created = created.with_columns(w.allocate(HouseholdYear, created.height))
+    cols = ["id", "household_id", "year", *ynames]
+    w.insert(HouseholdYear, cols, created, prepare=lambda part: _db_values(part, cols), constants=stamps,
+             progress=step)
+    w.update(HouseholdYear, [*ynames, "updated_at"],
+             _db_values(changed, [*ynames, "id"]).with_columns(pl.lit(now).alias("updated_at")), progress=step)
     log(created.filter(~is_new_hh), "create", "household_year", ("year", *ynames), True)
     log(changed, "update", "household_year", ynames, False)
     new_years = years.filter(is_new_hh).select("household_id", "year", *ynames).sort("household_id", "year")
-    del years, old_years
+    del years
 
     # --- members
     members = (mm.with_row_index("_order").unique("id_number", keep="last", maintain_order=True)
@@ -687,50 +376,36 @@ def _save(hh: pl.DataFrame, mm: pl.DataFrame, *, user, batch, reason: str, step,
     mnames = ("household_id", *MEMBER_FIELDS)
     created, changed, same = _compare(members, old_mm, ["id_number"], mnames)
     counts.update(members_created=created.height, members_updated=changed.height, members_unchanged=same)
-    since = _max_id(Member)
-    _insert(Member, ["id_number", *mnames], created, step, lambda part: _db_values(part, ["id_number", *mnames]),
-            constants=stamps)
-    created = _with_new_ids(Member, since, created, ["id_number"], lambda: _fetch_new_ids(Member, since, "id_number"))
-    _update(Member, [*mnames, "updated_at"],
-            _db_values(changed, [*mnames, "id"]).with_columns(pl.lit(now).alias("updated_at")), step)
+    created = created.with_columns(w.allocate(Member, created.height))
+    cols = ["id", "id_number", *mnames]
+    w.insert(Member, cols, created, prepare=lambda part: _db_values(part, cols), constants=stamps, progress=step)
+    w.update(Member, [*mnames, "updated_at"],
+             _db_values(changed, [*mnames, "id"]).with_columns(pl.lit(now).alias("updated_at")), progress=step)
     log(created.filter(~is_new_hh), "create", "member", ("id_number", *mnames), True)
     log(changed, "update", "member", mnames, False)
     new_members = (members.filter(is_new_hh).sort("household_id", "_order")
                    .select("household_id", "id_number", *MEMBER_FIELDS))
-    del members, old_mm
+    del members
 
     # --- memberships: a period for every new member; moved members close one and open one
     moved = changed.filter(pl.col("_chg_household_id"))
-    if not moved.is_empty():
-        _end_memberships(moved["id"].to_list(), today_s)
-    period = ["member_id", "household_id", "relation"]
-    if sqlite and not created.is_empty():
-        # We hold SQLite's write lock: the members with an id above `since` are exactly the ones created
-        # above, so their periods are copied inside SQLite (no row goes through Python).
-        ms, m = Membership, Member
-        with connection.cursor() as cur:
-            cur.execute(f"INSERT INTO {_table(ms)} ({', '.join(_col(ms, n) for n in period)}, "
-                        f"{_col(ms, 'start_date')}, {_col(ms, 'start_reason')}, {_col(ms, 'end_reason')}) "
-                        f"SELECT {_col(m, 'id')}, {_col(m, 'household')}, {_col(m, 'relation')}, %s, %s, %s "
-                        f"FROM {_table(m)} WHERE {_col(m, 'id')} > %s ORDER BY {_col(m, 'id')}",
-                        [today_s, "registered", "", since])
-    else:
-        _insert(Membership, period, created.select(pl.col("id").alias("member_id"), "household_id", "relation"),
-                noop, constants={"start_date": today_s, "start_reason": "registered", "end_reason": ""})
-    _insert(Membership, period, moved.select(pl.col("id").alias("member_id"), "household_id", "relation"), noop,
-            constants={"start_date": today_s, "start_reason": "move", "end_reason": ""})
-    counts["memberships_created"] = created.height + moved.height
-    counts["members_moved"] = moved.height
+    w.update(Membership, ["end_date", "end_reason"],
+             moved.select(pl.lit(today_s).alias("end_date"), pl.lit("move").alias("end_reason"),
+                          pl.col("id").alias("member_id")),
+             key="member_id", where=f" AND {table(Membership)}.{col(Membership, 'end_date')} IS NULL")
+    period = ["member_id", "household_id", "relation", "start_reason"]
+    periods = pl.concat([
+        created.select(pl.col("id").alias("member_id"), "household_id", "relation",
+                       pl.lit("registered").alias("start_reason")),
+        moved.select(pl.col("id").alias("member_id"), "household_id", "relation", pl.lit("move").alias("start_reason")),
+    ])
+    w.insert(Membership, period, periods, constants={"start_date": today_s, "end_reason": ""})
+    counts.update(memberships_created=periods.height, members_moved=moved.height)
     del created, changed
 
     # --- one Change per created household: after = its fields + "years" + "members"
     log(created_hh, "create", "household", hnames, True,
         rows=lambda part: _household_created_rows(part, new_years, new_members, hnames))
-    if changes is not None and (src := changes.attach()) is not None:
-        cols = ", ".join(_col(Change, n) for n in (*CHANGE_ROW, *stamp))
-        with connection.cursor() as cur:
-            cur.execute(f"INSERT INTO {_table(Change)} ({cols}) SELECT {_select_staged(CHANGE_ROW, stamp)} "
-                        f"FROM {src} ORDER BY rowid", [])
     return counts
 
 
@@ -765,41 +440,6 @@ def _household_created_rows(part: pl.DataFrame, years: pl.DataFrame, members: pl
                     pl.concat_str(fields, pl.lit(',"years":'), pl.col("_years").fill_null("[]"),
                                   pl.lit(',"members":'), pl.col("_members").fill_null("[]"), pl.lit("}"))
                     .alias("after")))
-
-
-def _with_new_ids(model, since: int, created: pl.DataFrame, key: list[str],
-                  fetch: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """`created` (just inserted, in this order) with the new `id` of each row.
-
-    On SQLite we hold the write lock and both insert paths write the rows in frame order, so when the ids
-    above `since` are exactly `created.height` consecutive numbers, they are the frame's, in order (no
-    fetch). Otherwise (PostgreSQL, or gaps) the new rows are fetched and joined on their natural key."""
-    if connection.vendor == "sqlite" and created.height:
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT MIN({_col(model, 'id')}), MAX({_col(model, 'id')}), COUNT(*) "
-                        f"FROM {_table(model)} WHERE {_col(model, 'id')} > %s", [since])
-            lo, hi, n = cur.fetchone()
-        if n == created.height and hi - lo + 1 == n:
-            return created.with_columns(pl.int_range(lo, hi + 1, dtype=pl.Int64, eager=True).alias("id"))
-    return created.join(fetch(), on=key, maintain_order="left")
-
-
-def _fetch_year_ids(since: int) -> pl.DataFrame:
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {_col(HouseholdYear, 'id')}, {_col(HouseholdYear, 'household')}, "
-                    f"{_col(HouseholdYear, 'year')} FROM {_table(HouseholdYear)} "
-                    f"WHERE {_col(HouseholdYear, 'id')} > %s", [since])
-        rows = cur.fetchall()
-    return pl.DataFrame(rows, schema={"id": pl.Int64, "household_id": pl.Int64, "year": pl.Int64}, orient="row")
-
-
-def _end_memberships(member_ids: list[int], day: str) -> None:
-    m = Membership
-    sql = (f"UPDATE {_table(m)} SET {_col(m, 'end_date')} = %s, {_col(m, 'end_reason')} = %s "
-           f"WHERE {_col(m, 'member')} = %s AND {_col(m, 'end_date')} IS NULL")
-    with connection.cursor() as cur:
-        for i in range(0, len(member_ids), CHUNK):
-            cur.executemany(sql, [(day, "move", mid) for mid in member_ids[i:i + CHUNK]])
 
 
 def save_validated(validated, *, user=None, batch=None, reason: str = "", progress: Progress | None = None,

@@ -16,7 +16,7 @@ from rich.table import Table
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 MAX_LINES = 50
 STAGES = {"read": "读取 / reading", "validate": "校验 / validating", "errors": "错误工作簿 / errors workbook",
-          "save": "保存 / saving"}
+          "save": "保存 / saving", "commit": "写入数据库 / writing to the database"}
 COUNT_LABELS = [
     ("households_created", "新增户 / households created"),
     ("households_updated", "修改户 / households updated"),

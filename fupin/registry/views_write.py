@@ -431,6 +431,7 @@ STAGES = {
     "validate": ("校验", "Checking"),
     "errors": ("写错误工作簿", "Writing the errors workbook"),
     "save": ("保存", "Saving"),
+    "commit": ("写入数据库", "Writing to the database"),
 }
 
 

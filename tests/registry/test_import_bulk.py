@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from factories import id_number, region_tree
 
-from fupin.registry import bulk
+from fupin.registry import bulk, writers
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 
 TODAY = date(2025, 3, 1)
@@ -122,7 +122,8 @@ def _dump() -> dict[str, list[tuple]]:
 
 
 def _scenario(v: str) -> None:
-    """Create, then update/move/add: every statement kind of the writer, with awkward text."""
+    """Create, then update/move/add, then a save in several parts: every statement kind of the writer,
+    with awkward text."""
     a, b, c, d = id_number(seq=1), id_number(male=False, seq=2), id_number(seq=3), id_number(seq=4)
     ppl = people(("A", a, "甲'%s", "head", "1"), ("A", b, "乙", "spouse", "2"), ("B", c, "丙", "head", "1"))
     bulk.save(years(("A", v, 900.5, 0.0), ("B", v, 100.0, 20.25)),
@@ -132,6 +133,11 @@ def _scenario(v: str) -> None:
     bulk.save(both_years, people(("A", a, "甲", "head", "1"), ("B", b, "乙", "spouse", "2"),
                                  ("B", c, "丙", "head", "1"), ("A", d, "丁", "son", "1")),
               today=date(2025, 6, 1), reason="更新 / update")
+    e, f, g = id_number(seq=5), id_number(seq=6), id_number(male=False, seq=7)
+    parts = [(years(("C", v, 10.0, 0.0)), people(("C", e, "戊", "head", "1"))),
+             (None, people(("A", f, "己", "son", "1"))),  # a stored household gains a member, without a 户 row
+             (years(("D", v, 20.0, 0.0), ("B", v, 100.0, 0.0)), people(("D", g, "庚", "head", "2")))]
+    bulk.save_parts(parts, rows=7, today=date(2025, 7, 1), reason="分批 / in parts")
 
 
 def _reset_registry() -> None:
@@ -151,29 +157,33 @@ def test_sqlite_fast_path_writes_the_same_rows_as_bound_parameters(monkeypatch):
     if connection.vendor != "sqlite":
         pytest.skip("the staging fast path is SQLite's (PostgreSQL uses COPY)")
     v = region_tree().village_a.code
-    attached = []
-    real_attach = bulk._StageTable.attach
-    monkeypatch.setattr(bulk._StageTable, "attach", lambda self: attached.append(self.rows) or real_attach(self))
+    copied = []  # tables of each stage file copied into the store
+    real_copy = writers._StageFile.copy_into_store
+    monkeypatch.setattr(writers._StageFile, "copy_into_store",
+                        lambda self, schema: copied.append(len(self.tables)) or real_copy(self, schema))
 
-    monkeypatch.setattr(bulk, "_adbc_sqlite", lambda: False)  # the executemany path
+    monkeypatch.setattr(writers, "_adbc_sqlite", lambda: False)  # the bound path
     _reset_registry()  # ids start at 1 in both runs, whatever the tests before left in the sequences
     _scenario(v)
     slow = _dump()
-    assert not attached
+    assert not copied
     _reset_registry()
 
-    monkeypatch.undo()
-    monkeypatch.setattr(bulk._StageTable, "attach", lambda self: attached.append(self.rows) or real_attach(self))
-    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 0)  # stage even these few rows
+    monkeypatch.setattr(writers, "_adbc_sqlite", lambda: True)
+    monkeypatch.setattr(writers, "STAGE_MIN_ROWS", 0)  # stage even these few rows
     _scenario(v)
     fast = _dump()
-    assert len(attached) >= 8  # inserts, updates and the history of both runs went through staging
+    # every part was staged: the first save's five kinds of inserts (households, years, members,
+    # memberships, history), the second's updates too, then the three parts of the third, a file each
+    assert len(copied) == 5 and copied[0] == 5 and copied[1] >= 8
     with connection.cursor() as cur:
         cur.execute("PRAGMA database_list")
-        assert not [r[1] for r in cur.fetchall() if r[1].startswith("fupin_stage")]  # all detached
+        assert [r[1] for r in cur.fetchall() if r[1].startswith("fupin_stage")] == []  # all detached
     assert fast == slow
-    assert len(fast["Change"]) == 11 and len(fast["Membership"]) == 5
+    assert len(fast["Change"]) == 16 and len(fast["Membership"]) == 8
     assert Member.objects.get(id_number=id_number(seq=1)).name == "甲"
+    assert Member.objects.get(id_number=id_number(seq=6)).household.household_no == "A"
+    assert Household.objects.get(household_no="A").size == 3  # 甲, 丁 and 己 (乙 moved to B)
     assert Change.objects.order_by("pk").first().reason == "导入 50% 'x'"
 
 
@@ -182,9 +192,31 @@ def test_inside_a_callers_transaction_the_writer_binds_rows(monkeypatch):
     from django.db import transaction
 
     v = region_tree().village_a.code
-    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 0)
-    monkeypatch.setattr(bulk._Stage, "__init__", lambda self: pytest.fail("no stage inside an outer transaction"))
+    monkeypatch.setattr(writers, "STAGE_MIN_ROWS", 0)
+    monkeypatch.setattr(writers.StagedWriter, "__init__", lambda self: pytest.fail("no stage inside a transaction"))
     with transaction.atomic():
         counts = bulk.save(years(("A", v, 900.0, 0.0)), people(("A", id_number(seq=1), "甲", "head", "1")),
                            today=TODAY)
     assert counts["members_created"] == 1 and Household.objects.get(household_no="A").size == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_staged_save_writes_nothing_and_leaves_no_stage(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the staging fast path is SQLite's")
+    v = region_tree().village_a.code
+    monkeypatch.setattr(writers, "STAGE_MIN_ROWS", 0)
+    dirs = []
+    real_init = writers.StagedWriter.__init__
+    monkeypatch.setattr(writers.StagedWriter, "__init__", lambda self: real_init(self) or dirs.append(self.dir))
+
+    def parts():
+        yield years(("A", v, 900.0, 0.0)), people(("A", id_number(seq=1), "甲", "head", "1"))
+        raise RuntimeError("the file went away")
+
+    with pytest.raises(RuntimeError):
+        bulk.save_parts(parts(), rows=2, today=TODAY)
+    assert Household.objects.count() == Member.objects.count() == Change.objects.count() == 0
+    assert len(dirs) == 1 and not dirs[0].exists()

@@ -290,10 +290,11 @@ def test_progress_is_reported_and_recorded(tree, tmp_path, write_xlsx):
     batch = import_households(write_xlsx(tmp_path / "a.xlsx", *good_rows()),
                               progress=lambda s, d, t: seen.append((s, d, t)))
     stages = [s for s, _, _ in seen]
-    assert stages[0] == "read" and "validate" in stages and stages[-1] == "save"
-    assert seen[-1][1] == seen[-1][2] == 7  # 2 household rows + 5 member rows
+    assert stages[0] == "read" and "validate" in stages and stages[-1] == "commit"
+    assert [(d, t) for s, d, t in seen if s == "save"][-1] == (7, 7)  # 2 household rows + 5 member rows
+    assert seen[-1] == ("commit", 7, 7)
     b = ImportBatch.objects.get(pk=batch.pk)
-    assert (b.stage, b.done_rows, b.total_rows, b.status) == ("save", 7, 7, "done")
+    assert (b.stage, b.done_rows, b.total_rows, b.status) == ("commit", 7, 7, "done")
     assert b.finished_at is not None
 
 

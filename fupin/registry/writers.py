@@ -1,0 +1,428 @@
+"""How the bulk writer (`bulk.py`) reaches the store: reads in canonical form, ids, and two ways to write.
+
+`open_writer()` opens ONE transaction and yields a writer; everything a save writes goes through it:
+- `BoundWriter` writes each statement at once on Django's connection: rows bound as parameters on SQLite
+  (many rows per statement), `COPY` on PostgreSQL. Used on PostgreSQL, for small saves, and inside a
+  caller's transaction.
+- `StagedWriter` (SQLite, large saves): rows go through ADBC (Arrow → SQLite in C, no value binding in
+  Python) into scratch files, one per part; each file is then attached to Django's connection and copied
+  with one `INSERT … SELECT` / `UPDATE … FROM` per table, in the order the tables were first written,
+  inside the same transaction. The two overlap: a staging thread stages part k+1 (Polars and ADBC, no
+  store access) while the main thread copies part k in (SQLite releases the GIL), so the save uses both
+  cores; all reads of the store and every copy stay on the main thread and its one connection.
+  SQLite refuses to DETACH a database the transaction has read and attaches at most 10, so the files are
+  detached after the transaction and the parts after the first STAGE_FILES - 1 share the last file, copied
+  at the end: the staged writer needs a transaction of its own (no atomic block around it). Because
+  copies lag behind staging, the rows a part reads must not depend on rows an earlier part wrote: the
+  importer's parts hold disjoint households.
+  ADBC only ever opens the scratch files: the driver carries its own copy of SQLite, and two copies of
+  SQLite in one process must never open the same database (their POSIX locks do not see each other).
+
+Ids of new households, yearly records and members are allocated before any row is written
+(`Writer.allocate`), so that a part's rows are complete — members carry their household's id — when they
+are staged: on SQLite from the largest id ever used (the IMMEDIATE transaction holds the write lock),
+on PostgreSQL from the table's sequence.
+
+Canonical form of values (what reads return and comparisons use): text "" for blank, amounts as integer
+cents, booleans as 0/1/null, dates as ISO strings.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from itertools import chain
+from pathlib import Path
+
+import polars as pl
+from django.db import connection, transaction
+
+CHUNK = 10_000
+SQLITE_CACHE_KB = 256 * 1024
+SQLITE_ROWS_PER_INSERT = 200
+STAGE_MIN_ROWS = 2_000  # a save of fewer rows is bound: staging costs a file and an ATTACH
+STAGE_FILES = 8  # SQLite attaches at most 10 databases; leave two to others
+
+AMOUNTS = {"wage_income", "business_income", "property_income", "transfer_income", "business_cost",
+           "out_of_pocket", "net_income", "net_income_per_capita"}
+INTS = {"identified_year", "exit_year", "work_months", "size", "year"}
+BOOLS = {"water_safe", "medical_insurance", "pension_insurance", "dibao", "tekun"}
+DATES = {"birth_date"}
+
+Progress = Callable[[int], None]
+
+
+def _noop(n: int) -> None:
+    pass
+
+
+# --- SQL text -----------------------------------------------------------------------------------------
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def col(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def sql_literal(value) -> str:
+    """A constant as an SQLite literal (% doubled: the statement goes through Django's %s formatting)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).replace("'", "''").replace("%", "%%")
+    return f"'{text}'"
+
+
+def _select_sql(model, names: Sequence[str]) -> str:
+    """Select expressions giving the canonical form straight from the store."""
+    parts = []
+    for n in names:
+        c = col(model, n)
+        if n in AMOUNTS:
+            parts.append(f"CAST(ROUND({c} * 100) AS BIGINT)")
+        elif n in BOOLS:
+            parts.append(f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} THEN 1 ELSE 0 END")
+        elif n in DATES:
+            parts.append(f"CAST({c} AS TEXT)")
+        else:
+            parts.append(c)
+    return ", ".join(parts)
+
+
+def _schema(names: Sequence[str], strings: Iterable[str] = ()) -> dict[str, pl.DataType]:
+    out: dict[str, pl.DataType] = {}
+    for n in names:
+        if n in AMOUNTS or n in INTS or n == "id" or n.endswith("_id") and n != "village_id":
+            out[n] = pl.Int64
+        elif n in BOOLS:
+            out[n] = pl.Int8
+        else:
+            out[n] = pl.String
+    for n in strings:
+        out[n] = pl.String
+    return out
+
+
+def _sqlite_max_vars() -> int:
+    import sqlite3
+
+    return 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+
+def _chunks(frame: pl.DataFrame, names: Sequence[str], prepare, progress: Progress) -> Iterator[pl.DataFrame]:
+    """`frame` in CHUNK-row slices as DB-ready columns `names` (`prepare` runs per slice, so that a DB-ready
+    copy — JSON history, say — never exists for the whole frame)."""
+    for i in range(0, frame.height, CHUNK):
+        part = frame.slice(i, CHUNK)
+        yield (prepare(part) if prepare else part).select(names)
+        progress(part.height)
+
+
+# --- the writers ---------------------------------------------------------------------------------------
+
+class Writer:
+    """Reads and id allocation (shared); `insert`/`update` are each writer's own."""
+
+    def __init__(self) -> None:
+        self.vendor = connection.vendor
+        self._last_id: dict[type, int] = {}
+        self._was_empty: dict[type, bool] = {}
+
+    def fetch_in(self, model, names: Sequence[str], key: str, values: Sequence, *, where: str = "",
+                 params: Sequence = (), strings: Iterable[str] = ()) -> pl.DataFrame:
+        """Rows of `model` whose `key` is in `values` (chunked IN lists), in canonical form; `where` adds a
+        condition (with `params`)."""
+        schema = _schema(names, strings)
+        if not values or self._empty(model):
+            return pl.DataFrame(schema=schema)
+        frames = []
+        sql_cols = _select_sql(model, names)
+        with connection.cursor() as cur:
+            for i in range(0, len(values), CHUNK):
+                chunk = list(values[i:i + CHUNK])
+                marks = ", ".join(["%s"] * len(chunk))
+                cur.execute(f"SELECT {sql_cols} FROM {table(model)} WHERE {col(model, key)} IN ({marks}){where}",
+                            [*chunk, *params])
+                rows = cur.fetchall()
+                if rows:
+                    frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
+        return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+    def _empty(self, model) -> bool:
+        """Whether `model` had no row when the save began (then every look-up finds nothing: the first import
+        into an empty registry, the largest a county makes, asks nothing). Parts never read each other's rows,
+        so what the save itself writes does not change the answer for the rows it asks about."""
+        if model not in self._was_empty:
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT 1 FROM {table(model)} LIMIT 1")
+                self._was_empty[model] = cur.fetchone() is None
+        return self._was_empty[model]
+
+    def allocate(self, model, n: int) -> pl.Series:
+        """`n` new ids for `model`, ascending."""
+        if n == 0:
+            return pl.Series("id", [], dtype=pl.Int64)
+        with connection.cursor() as cur:
+            if self.vendor == "postgresql":
+                cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                            [model._meta.db_table, n])
+                return pl.Series("id", [r[0] for r in cur.fetchall()], dtype=pl.Int64).sort()
+        if model not in self._last_id:
+            self.prime(model)
+        start = self._last_id[model] + 1
+        self._last_id[model] += n
+        return pl.int_range(start, start + n, dtype=pl.Int64, eager=True).alias("id")
+
+    def prime(self, *models) -> None:
+        """SQLite: read the largest id used of each model, so that `allocate` needs the store no more."""
+        if self.vendor == "postgresql":
+            return
+        with connection.cursor() as cur:
+            for model in models:  # AUTOINCREMENT never reuses an id: look at sqlite_sequence too
+                cur.execute(f"SELECT MAX(m) FROM (SELECT MAX({col(model, 'id')}) AS m FROM {table(model)} "
+                            "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)", [model._meta.db_table])
+                self._last_id[model] = int(cur.fetchone()[0] or 0)
+
+    def submit(self, write: Callable[[], None]) -> None:
+        """Run a part's writes (`write` calls insert/update and nothing that reads the store)."""
+        write()
+
+    def drain(self) -> None:
+        """Called inside the transaction, after the last part: everything submitted is in the store."""
+
+    def insert(self, model, names: Sequence[str], frame: pl.DataFrame, *, prepare=None,
+               constants: dict | None = None, progress: Progress = _noop) -> None:
+        raise NotImplementedError
+
+    def update(self, model, names: Sequence[str], frame: pl.DataFrame, *, key: str = "id", where: str = "",
+               progress: Progress = _noop) -> None:
+        """UPDATE model SET names… WHERE key = frame[key] [AND where]."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Called after the transaction, committed or not."""
+
+
+class BoundWriter(Writer):
+    """Every statement at once on Django's connection."""
+
+    def insert(self, model, names, frame, *, prepare=None, constants=None, progress=_noop) -> None:
+        if frame.is_empty():
+            return
+        constants = constants or {}
+        if self.vendor == "postgresql":
+            # COPY in CSV written by Polars (in Rust): no Python object per row or per value.
+            cols = ", ".join(col(model, n) for n in (*names, *constants))
+            sql = f"COPY {table(model)} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
+            with connection.cursor() as cur:
+                for part in _chunks(frame, names, prepare, progress):
+                    part = part.with_columns(pl.lit(v).alias(n) for n, v in constants.items())
+                    with cur.cursor.copy(sql) as copy:
+                        copy.write(part.write_csv(include_header=False, null_value="\\N",
+                                                  datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"))
+            return
+        # SQLite: multi-row VALUES (many rows per statement) costs about half of one row per statement.
+        cols = ", ".join(col(model, n) for n in (*names, *constants))
+        per = max(1, min(SQLITE_ROWS_PER_INSERT, _sqlite_max_vars() // len(names)))
+        one = "(" + ", ".join(["%s"] * len(names) + [sql_literal(v) for v in constants.values()]) + ")"
+        head = f"INSERT INTO {table(model)} ({cols}) VALUES "
+        full_sql = head + ", ".join([one] * per)
+        with connection.cursor() as cur:
+            for part in _chunks(frame, names, prepare, progress):
+                rows = part.rows()
+                whole = len(rows) // per * per
+                if whole:
+                    cur.executemany(full_sql, (list(chain.from_iterable(rows[j:j + per]))
+                                               for j in range(0, whole, per)))
+                if whole < len(rows):
+                    rest = rows[whole:]
+                    cur.execute(head + ", ".join([one] * len(rest)), list(chain.from_iterable(rest)))
+
+    def update(self, model, names, frame, *, key="id", where="", progress=_noop) -> None:
+        if frame.is_empty():
+            return
+        sets = ", ".join(f"{col(model, n)} = %s" for n in names)
+        sql = f"UPDATE {table(model)} SET {sets} WHERE {col(model, key)} = %s{where}"
+        with connection.cursor() as cur:
+            for part in _chunks(frame, [*names, key], None, progress):
+                cur.executemany(sql, part.iter_rows())
+
+
+class _StageFile:
+    """One scratch SQLite file written through ADBC: tables appended to, then attached and copied."""
+
+    def __init__(self, path: Path) -> None:
+        import adbc_driver_manager as adbc
+        import adbc_driver_sqlite
+
+        self.adbc, self.path = adbc, path
+        self.db = adbc_driver_sqlite.connect(str(path))
+        self.conn = adbc.AdbcConnection(self.db)
+        self._run("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
+        self._run("PRAGMA synchronous = OFF")
+        self.conn.set_autocommit(False)
+        self.tables: dict[tuple, str] = {}  # what a table holds → its name, in first-write order
+
+    def _run(self, sql: str) -> None:
+        st = self.adbc.AdbcStatement(self.conn)
+        try:
+            st.set_sql_query(sql)
+            st.execute_update()
+        finally:
+            st.close()
+
+    def append(self, what: tuple, parts: Iterator[pl.DataFrame]) -> None:
+        adbc = self.adbc
+        new = what not in self.tables
+        name = self.tables.setdefault(what, f"t{len(self.tables)}")
+        for part in parts:
+            part = part.with_columns(pl.col(pl.Null).cast(pl.String))  # Arrow has no SQLite type for Null
+            st = adbc.AdbcStatement(self.conn)
+            try:
+                st.set_options(**{adbc.StatementOptions.INGEST_TARGET_TABLE.value: name,
+                                  adbc.StatementOptions.INGEST_MODE.value:
+                                      adbc.INGEST_OPTION_MODE_CREATE if new else adbc.INGEST_OPTION_MODE_APPEND})
+                st.bind_stream(part.__arrow_c_stream__())
+                st.execute_update()
+            finally:
+                st.close()
+            new = False
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.commit()
+            self.conn.close()
+            self.db.close()
+            self.conn = self.db = None
+
+    def copy_into_store(self, schema: str) -> None:
+        """Attach as `schema` and copy every table into the store (on Django's connection)."""
+        qn = connection.ops.quote_name
+        with connection.cursor() as cur:
+            cur.execute(f"ATTACH DATABASE %s AS {schema}", [str(self.path)])
+            for what, name in self.tables.items():
+                op, model, names = what[:3]
+                src = f"{schema}.{name}"
+                if op == "insert":
+                    constants = dict(what[3])
+                    cols = ", ".join(col(model, n) for n in (*names, *constants))
+                    values = ", ".join([*(qn(n) for n in names), *(sql_literal(v) for v in constants.values())])
+                    sql = f"INSERT INTO {table(model)} ({cols}) SELECT {values} FROM {src} ORDER BY rowid"
+                else:
+                    key, where = what[3], what[4]
+                    sets = ", ".join(f"{col(model, n)} = s.{qn(n)}" for n in names)
+                    sql = (f"UPDATE {table(model)} SET {sets} FROM {src} AS s "
+                           f"WHERE {table(model)}.{col(model, key)} = s.{qn(key)}{where}")
+                cur.execute(sql, [])  # params=[]: the '%%' of literals become '%'
+
+
+class StagedWriter(Writer):
+    """SQLite: parts staged in a thread into scratch files, copied into the store by the main thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="fupin-stage-"))
+        self._files: list[_StageFile] = []
+        self._copied = 0  # files copied into the store (and attached)
+        self._staging: Future | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fupin-stage")
+
+    def _file(self) -> _StageFile:
+        """The file the part being staged goes to (in the staging thread)."""
+        return self._files[-1]
+
+    def insert(self, model, names, frame, *, prepare=None, constants=None, progress=_noop) -> None:
+        if not frame.is_empty():
+            constants = tuple((constants or {}).items())
+            self._file().append(("insert", model, tuple(names), constants), _chunks(frame, names, prepare, progress))
+
+    def update(self, model, names, frame, *, key="id", where="", progress=_noop) -> None:
+        if not frame.is_empty():
+            self._file().append(("update", model, tuple(names), key, where),
+                                _chunks(frame, [*names, key], None, progress))
+
+    def submit(self, write: Callable[[], None]) -> None:
+        from fupin.registry.models import Household, HouseholdYear, Member
+
+        if not self._last_id:
+            self.prime(Household, HouseholdYear, Member)  # the staging thread never reads the store
+        self._wait()
+        if len(self._files) < STAGE_FILES:
+            self._files.append(_StageFile(self.dir / f"part-{len(self._files)}.sqlite3"))
+        self._staging = self._thread.submit(self._stage, write, last=len(self._files) == STAGE_FILES)
+        # copy in what is staged (every file but the last, shared by the parts that come after it)
+        while self._copied < len(self._files) - 1:
+            self._copy(self._files[self._copied])
+
+    def _stage(self, write: Callable[[], None], last: bool) -> None:
+        write()
+        if not last:
+            self._file().close()
+
+    def _wait(self) -> None:
+        if self._staging is not None:
+            staging, self._staging = self._staging, None
+            staging.result()  # an error of the staging thread is raised here
+
+    def _copy(self, file: _StageFile) -> None:
+        file.copy_into_store(f"fupin_stage_{self._copied}")
+        self._copied += 1
+
+    def drain(self) -> None:
+        self._wait()
+        for file in self._files[self._copied:]:
+            file.close()
+            self._copy(file)
+
+    def close(self) -> None:
+        try:
+            self._thread.shutdown(wait=True)  # a part still staging after an error ends first
+            for file in self._files:
+                if file.conn is not None:
+                    file.conn.close()
+                    file.db.close()
+                    file.conn = file.db = None
+            with connection.cursor() as cur:
+                for i in range(self._copied):
+                    cur.execute(f"DETACH DATABASE fupin_stage_{i}")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _adbc_sqlite() -> bool:
+    try:
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_sqlite  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def open_writer(rows: int) -> Iterator[Writer]:
+    """One transaction and the writer for a save of about `rows` rows (see the module doc)."""
+    sqlite = connection.vendor == "sqlite"
+    staged = (sqlite and rows >= STAGE_MIN_ROWS and connection.get_autocommit()
+              and not connection.in_atomic_block and _adbc_sqlite())
+    writer = StagedWriter() if staged else BoundWriter()
+    if sqlite:
+        with connection.cursor() as cur:  # index pages stay in memory during the big transaction
+            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+    try:
+        with transaction.atomic():
+            yield writer
+            writer.drain()
+    finally:
+        writer.close()
+        if sqlite:
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA cache_size = -2000")  # SQLite's default: give the memory back
+
