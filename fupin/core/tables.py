@@ -28,7 +28,7 @@ import codecs
 import csv
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 from pathlib import Path
 
@@ -74,11 +74,17 @@ class Table:
     (Int64); rows without any value in a recognised column are left out. A file damaged further down
     raises TableError during the iteration."""
 
-    def __init__(self, chunks: Iterator[pl.DataFrame], mapping: dict[str, str], header_row: int):
+    def __init__(self, chunks: Iterator[pl.DataFrame], mapping: dict[str, str], header_row: int,
+                 position: Callable[[], tuple[int, int]] = lambda: (1, 1)):
         self.keys = list(mapping.values())
         self.header_row = header_row
         self._chunks = chunks
         self._mapping = mapping
+        self._position = position
+
+    def position(self) -> tuple[int, int]:
+        """(bytes read, bytes in all) of the source: how far the reading has got."""
+        return self._position()
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         exprs = []
@@ -114,12 +120,13 @@ def open_table(
     if not path.is_file():
         raise FileUnreadable(f"找不到文件 {path}", f"file not found: {path}")
     suffix = path.suffix.lower()
+    position = None
     if suffix in XLSX_SUFFIXES:
-        chunks = _xlsx_chunks(path, sheet, sheet_aliases)
+        chunks, position = _xlsx_chunks(path, sheet, sheet_aliases)
     elif suffix in LEGACY_EXCEL_SUFFIXES:
         chunks = iter([_read_legacy_excel(path, sheet, sheet_aliases)])
     elif suffix in CSV_SUFFIXES:
-        chunks = _csv_chunks(path)
+        chunks, position = _csv_chunks(path)
     else:
         raise FileUnreadable(
             f"不支持的文件类型 {path.suffix}（请用 .xlsx 或 .csv）",
@@ -143,7 +150,7 @@ def open_table(
     if missing:
         names = "、".join(_label(columns, k) for k in missing)
         raise TableError(f"缺少必填列：{names}", f"missing required columns: {names}")
-    return Table(chain(head, chunks), mapping, int(top[ROW][header_index]))
+    return Table(chain(head, chunks), mapping, int(top[ROW][header_index]), *([position] if position else []))
 
 
 def read_table(
@@ -226,8 +233,9 @@ def _unreadable(path: Path, exc: Exception) -> FileUnreadable:
     return FileUnreadable(f"无法打开工作簿 {path.name}：{exc}", f"cannot open workbook {path.name}: {exc}")
 
 
-def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]) -> Iterator[pl.DataFrame]:
-    """The sheet's rows a block at a time; the sheet is chosen (and a bad choice reported) at once."""
+def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]):
+    """The sheet's rows a block at a time, and the reading position; the sheet is chosen (and a bad
+    choice reported) at once."""
     try:
         book = xlsx.Workbook(path)
     except xlsx.XlsxError as exc:
@@ -246,7 +254,8 @@ def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]) -> Ite
                 raise TableError(f"工作表“{name}”已损坏，无法读取：{exc}",
                                  f"sheet '{name}' is damaged and cannot be read: {exc}") from exc
 
-    return rows()
+    size = book.sheet_bytes(name)
+    return rows(), lambda: (book.inflated, size)
 
 
 def _read_legacy_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]) -> pl.DataFrame:
@@ -303,9 +312,16 @@ def _csv_encoding(path: Path) -> str:
     )
 
 
-def _csv_chunks(path: Path) -> Iterator[pl.DataFrame]:
-    """The CSV's records, CSV_CHUNK_ROWS at a time, as `_row` (the line a record starts on) + `c<i>`."""
+def _csv_chunks(path: Path):
+    """The CSV's records, CSV_CHUNK_ROWS at a time, as `_row` (the line a record starts on) + `c<i>`, and
+    the reading position."""
     encoding = _csv_encoding(path)
+    size = path.stat().st_size
+    done = [0]
+    return _csv_records(path, encoding, done), lambda: (done[0], size)
+
+
+def _csv_records(path: Path, encoding: str, done: list[int]) -> Iterator[pl.DataFrame]:
     with path.open(encoding=encoding, newline="") as f:
         head = "".join(f.readline() for _ in range(HEADER_SEARCH_ROWS))
         f.seek(0)
@@ -319,8 +335,10 @@ def _csv_chunks(path: Path) -> Iterator[pl.DataFrame]:
             lines.append(start)  # the line where the record starts
             start = reader.line_num + 1
             if len(records) >= CSV_CHUNK_ROWS:
+                done[0] = f.buffer.tell()
                 yield _csv_frame(records, lines)
                 records, lines = [], []
+        done[0] = f.buffer.tell()
         if records:
             yield _csv_frame(records, lines)
 

@@ -87,10 +87,15 @@ class Workbook:
         self._styles_part = by_type.get("styles")
         self._strings: pl.Series | None = None
         self._date_styles: pl.Series | None = None
+        self.inflated = 0  # bytes of sheet XML read so far by `rows` (for progress)
 
     @property
     def sheet_names(self) -> list[str]:
         return list(self._sheets)
+
+    def sheet_bytes(self, sheet: str) -> int:
+        """The size of the sheet's XML (what `rows` reads)."""
+        return self._zip.getinfo(self._member(self._sheets[sheet])).file_size
 
     def close(self) -> None:
         self._zip.close()
@@ -213,7 +218,12 @@ class Workbook:
                 data, state["started"], state["row"], final)
             return consumed, done, arrays
 
-        for arrays in self._scan(part, step):
+        def counted(data: bytes, final: bool):
+            consumed, done, arrays = step(data, final)
+            self.inflated += consumed
+            return consumed, done, arrays
+
+        for arrays in self._scan(part, counted):
             cells = _cells(*arrays)
             if cells.height:
                 yield _wide(_render(cells, strings, date_styles, self._epoch))

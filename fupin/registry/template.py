@@ -132,21 +132,34 @@ def write_template(path: str | Path) -> Path:
     return path
 
 
-def _write_frame(wb, name: str, cols: Iterable[Column], frame: pl.DataFrame, extra: list[str] = ()) -> None:
-    """One sheet: Chinese headers of the columns present in `frame`, then its rows as text."""
-    cols = [c for c in cols if c.key in frame.columns]
+def _sheet(wb, name: str, cols: Iterable[Column], present: Iterable[str], extra: Iterable[str] = ()):
+    """A sheet with the Chinese headers of the columns in `present` (text columns formatted as text);
+    returns it with the keys of its columns, in order."""
+    present = set(present)
+    cols = [c for c in cols if c.key in present]
     ws = wb.add_worksheet(name)
     text = wb.add_format({"num_format": "@"})
     for i, c in enumerate(cols):
         if c.kind in TEXT_KINDS:
             ws.set_column(i, i, 20, text)
     ws.write_row(0, 0, [c.zh for c in cols] + list(extra))
-    keys = [c.key for c in cols] + list(extra)
+    return ws, [c.key for c in cols] + list(extra)
+
+
+def _write_rows(ws, keys: list[str], frame: pl.DataFrame, first: int) -> int:
+    """The rows of `frame` as text from sheet row `first`; returns the next free row."""
     write_string = ws.write_string
-    for r, row in enumerate(frame.select(keys).iter_rows(), start=1):
+    r = first
+    for r, row in enumerate(frame.select(keys).iter_rows(), start=first):
         for i, v in enumerate(row):
             if v is not None and v != "":
                 write_string(r, i, str(v))
+    return r + 1 if frame.height else first
+
+
+def _write_frame(wb, name: str, cols: Iterable[Column], frame: pl.DataFrame) -> None:
+    ws, keys = _sheet(wb, name, cols, frame.columns)
+    _write_rows(ws, keys, frame, 1)
 
 
 def write_workbook(households: pl.DataFrame, members: pl.DataFrame, path: str | Path) -> Path:
@@ -174,29 +187,39 @@ _SHEET_NAMES = {
 }
 
 
-def write_errors_workbook(raw, problems: pl.DataFrame, path: str | Path, *,
-                          rejected: set[str] | None = None) -> Path:
+def write_errors_workbook(raw: tuple[Iterable[pl.DataFrame], Iterable[pl.DataFrame]], problems: pl.DataFrame,
+                          path: str | Path, *, rejected: set[str] | None = None) -> Path:
     """The rejected rows as given plus an 错误/errors column, and a 问题 sheet listing every problem.
 
-    `raw` is (households_raw, members_raw) — or a Validated-like object with `.households`/`.members`.
-    Rows shown: every row of a rejected household, and every other row that has a problem."""
+    `raw`: the household rows and the member rows as read (all-string frames with `_row`), each an iterable of
+    chunks in row order, so that a large file is written a chunk at a time. Rows shown: every row of a
+    rejected household, and every other row that has a problem."""
+    from fupin.registry.validation import household_no_expr
+
     path = Path(path)
-    hh, mm = raw if isinstance(raw, tuple) else (raw.households, raw.members)
-    rejected = list(rejected or ())
+    rejected = pl.Series(sorted(rejected or ()), dtype=pl.String)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    for name, key, frame, cols in (
-        (columns.HOUSEHOLD_SHEET, "households", hh, columns.HOUSEHOLD_COLUMNS),
-        (columns.MEMBER_SHEET, "members", mm, columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS),
+    for (name, key, cols), chunks in zip(
+        ((columns.HOUSEHOLD_SHEET, "households", columns.HOUSEHOLD_COLUMNS),
+         (columns.MEMBER_SHEET, "members", columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS)),
+        raw, strict=True,
     ):
         msgs = _messages(problems, key) if problems.height else pl.DataFrame(
             schema={"_row": pl.Int64, ERROR_HEADER: pl.String})
-        rows = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns if c != "_row")
-        rows = rows.join(msgs, on="_row", how="left").filter(
-            pl.col(ERROR_HEADER).is_not_null() | pl.col("household_no").is_in(rejected)
-        ).sort("_row")
-        rows = rows.with_columns(pl.col(ERROR_HEADER).fill_null(
-            "同户其他行有错误 / another row of this household has an error"))
-        _write_frame(wb, name, cols, rows, extra=[ERROR_HEADER])
+        ws = keys = None
+        row = 1
+        for frame in chunks:
+            if ws is None:
+                ws, keys = _sheet(wb, name, cols, frame.columns, extra=[ERROR_HEADER])
+            rows = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns if c != "_row")
+            rows = rows.join(msgs, on="_row", how="left").filter(
+                pl.col(ERROR_HEADER).is_not_null() | household_no_expr().is_in(rejected.implode())
+            ).sort("_row")
+            rows = rows.with_columns(pl.col(ERROR_HEADER).fill_null(
+                "同户其他行有错误 / another row of this household has an error"))
+            row = _write_rows(ws, keys, rows, row)
+        if ws is None:
+            _sheet(wb, name, cols, [c.key for c in cols], extra=[ERROR_HEADER])
     ws = wb.add_worksheet(PROBLEMS_SHEET)
     heads = ["工作表/sheet", "行/row", "户编号/household", "列/column", "值/value", "规则/rule", "级别/severity",
              "中文说明", "English"]

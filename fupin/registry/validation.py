@@ -87,13 +87,22 @@ def prepare(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     def name(k: str) -> str:
         return f"_c_{k}" if k in _TEXT_KEYS else f"_k_{k}"
 
-    df = df.with_columns(pl.col(k).cast(pl.String).str.normalize("NFKC").str.strip_chars().alias(name(k))
-                         for k in keys)
+    wide = _non_ascii(df, keys)  # NFKC leaves ASCII as it is: skip the columns that hold nothing else
+    df = df.with_columns((pl.col(k).cast(pl.String).str.normalize("NFKC") if k in wide
+                          else pl.col(k).cast(pl.String)).str.strip_chars().alias(name(k)) for k in keys)
     exprs = []
     for k in keys:  # blank → null (and the compact spelling) in a second pass over the stripped text
         c = pl.col(name(k))
         exprs.append(pl.when(c != "").then(c if k in _TEXT_KEYS else c.str.replace_all(r"\s+", "")).alias(name(k)))
     return df.with_columns(exprs)
+
+
+def _non_ascii(df: pl.DataFrame, keys: list[str]) -> set[str]:
+    """The columns of `keys` holding any character outside ASCII."""
+    if not keys or df.is_empty():
+        return set()
+    found = df.select(pl.col(k).cast(pl.String).str.contains(r"[^\x00-\x7F]").any() for k in keys).row(0)
+    return {k for k, hit in zip(keys, found, strict=True) if hit}
 
 
 def clean(key: str) -> pl.Expr:
@@ -212,7 +221,7 @@ ID_MESSAGES = {
 
 # ---------------------------------------------------------------- problems -------------------------------
 
-class _Problems:
+class Problems:
     """Collects problem frames; each check adds the rows where its condition holds."""
 
     def __init__(self) -> None:
@@ -277,7 +286,7 @@ def _typed_expr(c: Column) -> pl.Expr:
 
 
 def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str,
-                 p: _Problems) -> tuple[pl.DataFrame, list[pl.Expr]]:
+                 p: Problems) -> tuple[pl.DataFrame, list[pl.Expr]]:
     """Parse every column by its kind (once, into `_t_<key>`); report required-but-blank and unparseable
     values. Returns the frame and the expressions selecting the typed columns under their keys."""
     columns = tuple(c for c in columns if c.kind not in ("id", "region"))  # dedicated checks elsewhere
@@ -324,47 +333,78 @@ def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str,
 
 
 # ---------------------------------------------------------------- the validator --------------------------
+#
+# Two kinds of checks. Row checks need only the row and the store (`Context`): they run chunk by chunk on a
+# large import (`check_households`, `check_members`). Cross checks compare rows with each other (duplicates,
+# heads, the two sheets): they run once, over the compact key columns every chunk contributes
+# (`household_keys`, `member_keys`, `cross_checks`). `validate` is both on one input, for forms and the API.
+
+HOUSEHOLD_KEYS_SCHEMA = {"_row": pl.Int64, "household_no": pl.String, "year": pl.Int64, "region_code": pl.String,
+                         "_in_store": pl.Boolean}
+MEMBER_KEYS_SCHEMA = {"_row": pl.Int64, "household_no": pl.String, "id_number": pl.String, "relation": pl.String,
+                      "_hh_in_store": pl.Boolean, "_hh_out_of_scope": pl.Boolean}
+HEADS_SCHEMA = {"household_no": pl.String, "id_number": pl.String}
+
 
 def validate(households_raw: pl.DataFrame, members_raw: pl.DataFrame, ctx: Context, *,
              year: int | None = None) -> Validated:
-    p = _Problems()
-    hh = _ensure_columns(households_raw, HOUSEHOLD_COLUMNS)
-    mm = _ensure_columns(members_raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS)
-    if year is not None:
-        hh = hh.with_columns(pl.when(pl.col("year").str.strip_chars().str.len_chars() > 0).then(pl.col("year"))
-                             .otherwise(pl.lit(str(year))).alias("year"))
-    household_no = pl.col("household_no").str.normalize("NFKC").str.replace_all(r"\s+", "")
-    hh = hh.with_columns(pl.when(household_no != "").then(household_no).alias("household_no"))
-    mm = mm.with_columns(pl.when(household_no != "").then(household_no).alias("household_no"))
-
-    households = _validate_households(hh, ctx, p)
-    members = _validate_members(mm, ctx, p)
-    _cross_checks(households, members, ctx, p)
-
-    problems = _with_raw_values(p.frame(), {HOUSEHOLD_SHEET: hh, MEMBER_SHEET: mm})
-    errors = problems.filter(pl.col("severity") == "error")
-    rejected = set(errors["household_no"].drop_nulls().to_list())
-    return Validated(households=households, members=members, problems=problems, rejected=rejected)
+    p = Problems()
+    households_raw = _ensure_columns(households_raw, HOUSEHOLD_COLUMNS)  # a form's rows have no `_row` yet
+    members_raw = _ensure_columns(members_raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS)
+    households = check_households(households_raw, ctx, p, year=year)
+    members = check_members(members_raw, ctx, p)
+    cross_checks(household_keys(households, ctx), member_keys(members, ctx), stored_heads(ctx), p)
+    problems = with_raw_values(p.frame(), {HOUSEHOLD_SHEET: households_raw.lazy(), MEMBER_SHEET: members_raw.lazy()})
+    return Validated(households=households, members=members, problems=problems, rejected=rejected_households(problems))
 
 
-def _with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Show each problem with the value as it was typed, not as it was parsed."""
+def rejected_households(problems: pl.DataFrame) -> set[str]:
+    """The households with at least one error."""
+    return set(problems.filter(pl.col("severity") == "error")["household_no"].drop_nulls().to_list())
+
+
+def household_no_expr(column: str = "household_no") -> pl.Expr:
+    """A household number as the registry keys it: NFKC (full-width → ASCII), no spaces, blank → null."""
+    household_no = pl.col(column).str.normalize("NFKC").str.replace_all(r"\s+", "")
+    return pl.when(household_no != "").then(household_no)
+
+
+def _household_no(df: pl.DataFrame) -> pl.DataFrame:
+    if not _non_ascii(df, ["household_no"]):  # NFKC would change nothing
+        number = pl.col("household_no").str.replace_all(r"\s+", "")
+        return df.with_columns(pl.when(number != "").then(number).alias("household_no"))
+    return df.with_columns(household_no_expr().alias("household_no"))
+
+
+def with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.LazyFrame]) -> pl.DataFrame:
+    """Show each problem with the value as it was typed, not as it was parsed. `raw`: sheet → the rows as
+    read (a lazy frame, so that a spilled import reads back only the rows with a problem)."""
     if problems.is_empty():
         return problems
     frames = []
-    for sheet, df in raw.items():
+    for sheet, lf in raw.items():
         rows = problems.filter(pl.col("sheet") == sheet)["row"].unique()
-        keys = [c for c in df.columns if c in _COLUMNS]
-        frames.append(df.filter(pl.col("_row").cast(pl.Int64).is_in(rows.to_list()))
+        if rows.is_empty():
+            continue
+        keys = [c for c in lf.collect_schema().names() if c in _COLUMNS]
+        frames.append(lf.filter(pl.col("_row").cast(pl.Int64).is_in(rows.implode()))
                       .select(pl.col("_row").cast(pl.Int64).alias("row"), *[pl.col(k).cast(pl.String) for k in keys])
+                      .collect()
                       .unpivot(index="row", variable_name="field", value_name="_raw")
                       .with_columns(pl.lit(sheet).alias("sheet")))
+    if not frames:
+        return problems
     typed = pl.concat(frames).unique(["sheet", "row", "field"], keep="first")
     return (problems.join(typed, on=["sheet", "row", "field"], how="left", maintain_order="left")
             .with_columns(pl.coalesce("_raw", "value").alias("value")).drop("_raw"))
 
 
-def _validate_households(hh: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFrame:
+def check_households(raw: pl.DataFrame, ctx: Context, p: Problems, *, year: int | None = None) -> pl.DataFrame:
+    """Row checks of 户 rows; returns the typed rows (`_row`, region_code, the typed columns)."""
+    hh = _household_no(_ensure_columns(raw, HOUSEHOLD_COLUMNS))
+    if year is not None:
+        hh = hh.with_columns(pl.when(pl.col("year").str.strip_chars().str.len_chars() > 0).then(pl.col("year"))
+                             .otherwise(pl.lit(str(year))).alias("year"))
     hh = prepare(hh, [c.key for c in HOUSEHOLD_COLUMNS])
     hh, typed = _check_typed(hh, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, p)
     raw_region = compact("region_code").str.replace(r"\.0+$", "")
@@ -388,24 +428,18 @@ def _validate_households(hh: pl.DataFrame, ctx: Context, p: _Problems) -> pl.Dat
     out = out.with_columns(
         pl.col("water_safe").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean))
 
-    year = pl.col("year")
-    p.add(out, year > ctx.today.year, sheet=HOUSEHOLD_SHEET, key="year", rule="year.future",
+    p.add(out, pl.col("year") > ctx.today.year, sheet=HOUSEHOLD_SHEET, key="year", rule="year.future",
           zh="年度不能晚于今年", en="the year cannot be later than this year")
-    dup = pl.len().over("household_no", "year") > 1
-    p.add(out, pl.col("household_no").is_not_null() & year.is_not_null() & dup, sheet=HOUSEHOLD_SHEET,
-          key="year", rule="household.duplicate_year",
-          zh="同一户同一年度出现多行", en="the same household appears more than once for this year")
-    conflict = pl.col("region_code").n_unique().over("household_no") > 1
-    p.add(out, pl.col("household_no").is_not_null() & conflict, sheet=HOUSEHOLD_SHEET, key="region_code",
-          rule="household.region_conflict", zh="同一户在不同行中的行政区划代码不一致",
-          en="the same household has different village codes on different rows")
     p.add(out, pl.col("exit_year") < pl.col("identified_year"), sheet=HOUSEHOLD_SHEET, key="exit_year",
           rule="household.exit_before_identified", zh="脱贫年度早于识别年度",
           en="the year of exit is before the year identified", severity="warning")
     return out
 
 
-def _validate_members(mm: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFrame:
+def check_members(raw: pl.DataFrame, ctx: Context, p: Problems) -> pl.DataFrame:
+    """Row checks of 成员 rows (including what the store says of each person and household); returns the
+    typed rows."""
+    mm = _household_no(_ensure_columns(raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS))
     mm = prepare(mm, [c.key for c in MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS])
     mm, typed = _check_typed(mm, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS, MEMBER_SHEET, p)
     id_raw = clean("id_number")
@@ -457,6 +491,19 @@ def _validate_members(mm: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFr
     p.add(out, pl.col("name").str.len_chars() > 50, sheet=MEMBER_SHEET, key="name", rule="name.too_long",
           zh="姓名过长", en="the name is too long")
 
+    # Already a member of another household in the store: a move is a membership change, not an import.
+    existing = ctx.existing_members.select(
+        pl.col("id_number").cast(pl.String), pl.col("household_no").cast(pl.String).alias("_stored_hh"))
+    m = out.join(existing, on="id_number", how="inner")
+    p.add(m, pl.col("_stored_hh") != pl.col("household_no"), sheet=MEMBER_SHEET, key="id_number",
+          rule="member.other_household",
+          zh=pl.format("此人已是户 {} 的成员；一人同时只能属于一户，迁移请办理成员变动", pl.col("_stored_hh")),
+          en=pl.format("this person is already a member of household {}; a person belongs to one household "
+                       "at a time — record a membership change instead", pl.col("_stored_hh")))
+    p.add(out, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=MEMBER_SHEET,
+          key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
+          en="this household belongs to a region outside yours")
+
     yes_no = {"1": True, "0": False}
     return out.with_columns(
         [pl.col(k).replace_strict(yes_no, default=None, return_dtype=pl.Boolean)
@@ -464,15 +511,48 @@ def _validate_members(mm: pl.DataFrame, ctx: Context, p: _Problems) -> pl.DataFr
     ).drop("_id_birth", "_id_sex")
 
 
-def _cross_checks(households: pl.DataFrame, members: pl.DataFrame, ctx: Context, p: _Problems) -> None:
-    """Checks across rows, sheets and the store: duplicates, heads, orphans, people already registered."""
+def household_keys(households: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """What the cross checks need of typed 户 rows (and whether each household is already stored)."""
+    return households.select(
+        "_row", "household_no", "year", "region_code",
+        pl.col("household_no").is_in(list(ctx.existing_households)).alias("_in_store"),
+    ).cast(HOUSEHOLD_KEYS_SCHEMA)
+
+
+def member_keys(members: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """What the cross checks need of typed 成员 rows (and what the store says of their household)."""
+    return members.select(
+        "_row", "household_no", "id_number", "relation",
+        pl.col("household_no").is_in(list(ctx.existing_households)).alias("_hh_in_store"),
+        pl.col("household_no").is_in(list(ctx.out_of_scope_households)).alias("_hh_out_of_scope"),
+    ).cast(MEMBER_KEYS_SCHEMA)
+
+
+def stored_heads(ctx: Context) -> pl.DataFrame:
+    """The stored heads of the households the input names (household_no, id_number)."""
+    return ctx.existing_heads.select(pl.col("household_no").cast(pl.String), pl.col("id_number").cast(pl.String))
+
+
+def cross_checks(households: pl.DataFrame, members: pl.DataFrame, heads: pl.DataFrame, p: Problems) -> None:
+    """Checks across rows, sheets and the store: duplicates, heads, orphans. Inputs: `household_keys` and
+    `member_keys` of the whole input, `stored_heads` of every household it names."""
+    year, number = pl.col("year"), pl.col("household_no")
+    dup = pl.len().over("household_no", "year") > 1
+    p.add(households, number.is_not_null() & year.is_not_null() & dup, sheet=HOUSEHOLD_SHEET,
+          key="year", rule="household.duplicate_year",
+          zh="同一户同一年度出现多行", en="the same household appears more than once for this year")
+    conflict = pl.col("region_code").n_unique().over("household_no") > 1
+    p.add(households, number.is_not_null() & conflict, sheet=HOUSEHOLD_SHEET, key="region_code",
+          rule="household.region_conflict", zh="同一户在不同行中的行政区划代码不一致",
+          en="the same household has different village codes on different rows")
+
     # The same person more than once in the input (in one household or in two).
     dups = (members.filter(pl.col("id_number").is_not_null())
             .group_by("id_number").agg(pl.col("_row").alias("_rows"), pl.col("household_no").alias("_hhs"))
             .filter(pl.col("_rows").list.len() > 1))
     if not dups.is_empty():
         m = members.join(dups, on="id_number", how="inner").with_columns(
-            pl.col("_rows").list.eval(pl.element().cast(pl.String)).alias("_rows_s"),
+            pl.col("_rows").list.sort().list.eval(pl.element().cast(pl.String)).alias("_rows_s"),
             pl.col("_hhs").list.unique(maintain_order=True).alias("_hhs_s"))
         p.add(m, pl.lit(True), sheet=MEMBER_SHEET, key="id_number", rule="member.duplicate",
               zh=pl.format("同一人在表中出现多次（第{}行，户编号 {}）",
@@ -480,48 +560,31 @@ def _cross_checks(households: pl.DataFrame, members: pl.DataFrame, ctx: Context,
               en=pl.format("the same person appears more than once (rows {}, households {})",
                            pl.col("_rows_s").list.join(", "), pl.col("_hhs_s").list.join(", ")))
 
-    # Already a member of another household in the store: a move is a membership change, not an import.
-    existing = ctx.existing_members.select(
-        pl.col("id_number").cast(pl.String), pl.col("household_no").cast(pl.String).alias("_stored_hh"))
-    m = members.join(existing, on="id_number", how="inner")
-    p.add(m, pl.col("_stored_hh") != pl.col("household_no"), sheet=MEMBER_SHEET, key="id_number",
-          rule="member.other_household",
-          zh=pl.format("此人已是户 {} 的成员；一人同时只能属于一户，迁移请办理成员变动", pl.col("_stored_hh")),
-          en=pl.format("this person is already a member of household {}; a person belongs to one household "
-                       "at a time — record a membership change instead", pl.col("_stored_hh")))
-
     # Members whose household is neither in the 户 sheet nor in the store.
-    file_hh = households["household_no"].drop_nulls().unique().to_list()
-    known_hh = pl.col("household_no").is_in(file_hh) | pl.col("household_no").is_in(list(ctx.existing_households))
-    p.add(members, pl.col("household_no").is_not_null() & ~known_hh
-          & ~pl.col("household_no").is_in(list(ctx.out_of_scope_households)),
+    in_file = number.is_in(households["household_no"].drop_nulls().unique().implode())
+    p.add(members, number.is_not_null() & ~in_file & ~pl.col("_hh_in_store") & ~pl.col("_hh_out_of_scope"),
           sheet=MEMBER_SHEET, key="household_no", rule="member.no_household",
           zh="户编号在“户”表中不存在", en="the household number is not in the household sheet")
-    p.add(members, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=MEMBER_SHEET,
-          key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
-          en="this household belongs to a region outside yours")
 
     # Heads: exactly one per household, counting the stored heads the input does not touch.
-    file_people = members.filter(pl.col("household_no").is_not_null()).select("household_no", "id_number")
-    stored_heads = (ctx.existing_heads.select(pl.col("household_no").cast(pl.String), pl.col("id_number").cast(pl.String))
-                    .join(file_people, on=["household_no", "id_number"], how="anti")
-                    .group_by("household_no").agg(pl.len().alias("_stored")))
-    heads = (members.filter(pl.col("household_no").is_not_null()).group_by("household_no")
-             .agg((pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
-             .join(stored_heads, on="household_no", how="left")
-             .with_columns((pl.col("_heads") + pl.col("_stored").fill_null(0)).alias("_heads")))
-    existing = pl.col("household_no").is_in(list(ctx.existing_households))
-    new_hh = households.filter(pl.col("household_no").is_not_null() & ~existing)
-    h = new_hh.join(heads, on="household_no", how="left")
+    file_people = members.filter(number.is_not_null()).select("household_no", "id_number")
+    untouched = (heads.unique().join(file_people, on=["household_no", "id_number"], how="anti")
+                 .group_by("household_no").agg(pl.len().alias("_stored")))
+    counts = (members.filter(number.is_not_null()).group_by("household_no")
+              .agg((pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
+              .join(untouched, on="household_no", how="left")
+              .with_columns((pl.col("_heads") + pl.col("_stored").fill_null(0)).alias("_heads")))
+    new_hh = households.filter(number.is_not_null() & ~pl.col("_in_store"))
+    h = new_hh.join(counts, on="household_no", how="left")
     p.add(h, pl.col("_n").is_null(), sheet=HOUSEHOLD_SHEET, key="household_no", rule="household.no_members",
           zh="该户在“成员”表中没有成员", en="this household has no members in the member sheet")
     no_head_zh, no_head_en = "该户没有户主（与户主关系=户主）", "this household has no head (relation = head)"
     p.add(h, pl.col("_n").is_not_null() & (pl.col("_heads") == 0), sheet=HOUSEHOLD_SHEET, key="household_no",
           rule="household.no_head", zh=no_head_zh, en=no_head_en)
-    headless = members.join(heads.filter(pl.col("_heads") == 0), on="household_no", how="inner")
-    p.add(headless, existing, sheet=MEMBER_SHEET, key="relation", rule="household.no_head",
+    headless = members.join(counts.filter(pl.col("_heads") == 0), on="household_no", how="inner")
+    p.add(headless, pl.col("_hh_in_store"), sheet=MEMBER_SHEET, key="relation", rule="household.no_head",
           zh=no_head_zh, en=no_head_en)
-    many = members.join(heads.filter(pl.col("_heads") > 1), on="household_no", how="inner")
+    many = members.join(counts.filter(pl.col("_heads") > 1), on="household_no", how="inner")
     p.add(many, pl.col("relation") == "head", sheet=MEMBER_SHEET, key="relation", rule="household.many_heads",
           zh=pl.format("该户有{}位户主，只能有一位", pl.col("_heads")),
           en=pl.format("this household has {} heads; it must have exactly one", pl.col("_heads")))
