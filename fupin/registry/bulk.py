@@ -341,8 +341,7 @@ def _write(w: Writer, hh: pl.DataFrame, mm: pl.DataFrame, stored: _Stored, *, st
     created, changed, same = _compare(new_hh, all_old_hh, ["household_no"], hnames)
     counts.update(households_created=created.height, households_updated=changed.height,
                   households_unchanged=same)
-    created = created.with_columns(w.allocate(Household, created.height))
-    w.insert(Household, ["id", "household_no", *hnames], created, constants=stamps)
+    created = w.insert_new(Household, ["household_no", *hnames], created, key=["household_no"], constants=stamps)
     w.update(Household, [*hnames, "updated_at"], changed.with_columns(pl.lit(now).alias("updated_at")))
     log(changed.with_columns(pl.col("id").alias("household_id")), "update", "household", hnames, False)
     ids = pl.concat([all_old_hh.select("id", "household_no"), created.select("id", "household_no")])
@@ -359,10 +358,9 @@ def _write(w: Writer, hh: pl.DataFrame, mm: pl.DataFrame, stored: _Stored, *, st
     old_years = stored.years
     created, changed, same = _compare(years, old_years, ["household_id", "year"], ynames)
     counts.update(years_created=created.height, years_updated=changed.height, years_unchanged=same)
-    created = created.with_columns(w.allocate(HouseholdYear, created.height))
-    cols = ["id", "household_id", "year", *ynames]
-    w.insert(HouseholdYear, cols, created, prepare=lambda part: _db_values(part, cols), constants=stamps,
-             progress=step)
+    cols = ["household_id", "year", *ynames]
+    created = w.insert_new(HouseholdYear, cols, created, key=["household_id", "year"],
+                           prepare=lambda part: _db_values(part, cols), constants=stamps, progress=step)
     w.update(HouseholdYear, [*ynames, "updated_at"],
              _db_values(changed, [*ynames, "id"]).with_columns(pl.lit(now).alias("updated_at")), progress=step)
     log(created.filter(~is_new_hh), "create", "household_year", ("year", *ynames), True)
@@ -376,9 +374,9 @@ def _write(w: Writer, hh: pl.DataFrame, mm: pl.DataFrame, stored: _Stored, *, st
     mnames = ("household_id", *MEMBER_FIELDS)
     created, changed, same = _compare(members, old_mm, ["id_number"], mnames)
     counts.update(members_created=created.height, members_updated=changed.height, members_unchanged=same)
-    created = created.with_columns(w.allocate(Member, created.height))
-    cols = ["id", "id_number", *mnames]
-    w.insert(Member, cols, created, prepare=lambda part: _db_values(part, cols), constants=stamps, progress=step)
+    cols = ["id_number", *mnames]
+    created = w.insert_new(Member, cols, created, key=["id_number"], prepare=lambda part: _db_values(part, cols),
+                           constants=stamps, progress=step)
     w.update(Member, [*mnames, "updated_at"],
              _db_values(changed, [*mnames, "id"]).with_columns(pl.lit(now).alias("updated_at")), progress=step)
     log(created.filter(~is_new_hh), "create", "member", ("id_number", *mnames), True)

@@ -18,10 +18,11 @@
   ADBC only ever opens the scratch files: the driver carries its own copy of SQLite, and two copies of
   SQLite in one process must never open the same database (their POSIX locks do not see each other).
 
-Ids of new households, yearly records and members are allocated before any row is written
-(`Writer.allocate`), so that a part's rows are complete — members carry their household's id — when they
-are staged: on SQLite from the largest id ever used (the IMMEDIATE transaction holds the write lock),
-on PostgreSQL from the table's sequence.
+New households, yearly records and members get their ids from `Writer.insert_new`. On SQLite the ids are
+allocated before the rows are written, from the largest id ever used (the IMMEDIATE transaction holds the
+write lock), so that a part's rows are complete — members carry their household's id — when they are
+staged. On PostgreSQL the table's sequence numbers the rows as COPY writes them (other sessions may write
+too), and the ids are read back by the rows' natural key.
 
 Canonical form of values (what reads return and comparisons use): text "" for blank, amounts as integer
 cents, booleans as 0/1/null, dates as ISO strings.
@@ -137,20 +138,23 @@ class Writer:
         self._was_empty: dict[type, bool] = {}
 
     def fetch_in(self, model, names: Sequence[str], key: str, values: Sequence, *, where: str = "",
-                 params: Sequence = (), strings: Iterable[str] = ()) -> pl.DataFrame:
+                 params: Sequence = (), strings: Iterable[str] = (), written: bool = False) -> pl.DataFrame:
         """Rows of `model` whose `key` is in `values` (chunked IN lists), in canonical form; `where` adds a
-        condition (with `params`)."""
+        condition (with `params`). `written`: rows this save wrote are asked for (no shortcut)."""
         schema = _schema(names, strings)
-        if not values or self._empty(model):
+        if not values or (not written and self._empty(model)):
             return pl.DataFrame(schema=schema)
         frames = []
         sql_cols = _select_sql(model, names)
+        pg = self.vendor == "postgresql"
+        step = CHUNK * 10 if pg else CHUNK
         with connection.cursor() as cur:
-            for i in range(0, len(values), CHUNK):
-                chunk = list(values[i:i + CHUNK])
-                marks = ", ".join(["%s"] * len(chunk))
-                cur.execute(f"SELECT {sql_cols} FROM {table(model)} WHERE {col(model, key)} IN ({marks}){where}",
-                            [*chunk, *params])
+            for i in range(0, len(values), step):
+                chunk = list(values[i:i + step])
+                # PostgreSQL: one array parameter (a list of parameters costs more to bind and plan than to run)
+                test = "= ANY(%s)" if pg else f"IN ({', '.join(['%s'] * len(chunk))})"
+                cur.execute(f"SELECT {sql_cols} FROM {table(model)} WHERE {col(model, key)} {test}{where}",
+                            [chunk, *params] if pg else [*chunk, *params])
                 rows = cur.fetchall()
                 if rows:
                     frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
@@ -166,23 +170,27 @@ class Writer:
                 self._was_empty[model] = cur.fetchone() is None
         return self._was_empty[model]
 
-    def allocate(self, model, n: int) -> pl.Series:
-        """`n` new ids for `model`, ascending."""
-        if n == 0:
-            return pl.Series("id", [], dtype=pl.Int64)
-        with connection.cursor() as cur:
-            if self.vendor == "postgresql":
-                cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                            [model._meta.db_table, n])
-                return pl.Series("id", [r[0] for r in cur.fetchall()], dtype=pl.Int64).sort()
+    def insert_new(self, model, names: Sequence[str], frame: pl.DataFrame, *, key: Sequence[str], prepare=None,
+                   constants: dict | None = None, progress: Progress = _noop) -> pl.DataFrame:
+        """Insert new rows of `model` (`names`, without the id); returns `frame` with the `id` of each.
+        `key`: the columns that identify a row (unique in the table)."""
+        if frame.is_empty():
+            return frame.with_columns(pl.lit(None, pl.Int64).alias("id"))
+        if self.vendor == "postgresql":
+            self.insert(model, names, frame, prepare=prepare, constants=constants, progress=progress)
+            ids = self.fetch_in(model, ["id", *key], key[0], frame[key[0]].unique().to_list(), written=True)
+            return frame.join(ids, on=list(key), how="left", maintain_order="left")
         if model not in self._last_id:
             self.prime(model)
         start = self._last_id[model] + 1
-        self._last_id[model] += n
-        return pl.int_range(start, start + n, dtype=pl.Int64, eager=True).alias("id")
+        self._last_id[model] += frame.height
+        frame = frame.with_columns(pl.int_range(start, start + frame.height, dtype=pl.Int64, eager=True).alias("id"))
+        with_id = (lambda part: prepare(part).with_columns(part["id"])) if prepare else None
+        self.insert(model, ["id", *names], frame, prepare=with_id, constants=constants, progress=progress)
+        return frame
 
     def prime(self, *models) -> None:
-        """SQLite: read the largest id used of each model, so that `allocate` needs the store no more."""
+        """SQLite: read the largest id used of each model, so that `insert_new` needs the store no more."""
         if self.vendor == "postgresql":
             return
         with connection.cursor() as cur:
@@ -219,15 +227,15 @@ class BoundWriter(Writer):
             return
         constants = constants or {}
         if self.vendor == "postgresql":
-            # COPY in CSV written by Polars (in Rust): no Python object per row or per value.
+            # ONE COPY in CSV written by Polars (in Rust): no Python object per row or per value, and the
+            # server takes in a chunk while the next one is prepared.
             cols = ", ".join(col(model, n) for n in (*names, *constants))
             sql = f"COPY {table(model)} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
-            with connection.cursor() as cur:
+            with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
                 for part in _chunks(frame, names, prepare, progress):
                     part = part.with_columns(pl.lit(v).alias(n) for n, v in constants.items())
-                    with cur.cursor.copy(sql) as copy:
-                        copy.write(part.write_csv(include_header=False, null_value="\\N",
-                                                  datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"))
+                    copy.write(part.write_csv(include_header=False, null_value="\\N",
+                                              datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"))
             return
         # SQLite: multi-row VALUES (many rows per statement) costs about half of one row per statement.
         cols = ", ".join(col(model, n) for n in (*names, *constants))
@@ -410,14 +418,20 @@ def _adbc_sqlite() -> bool:
 def open_writer(rows: int) -> Iterator[Writer]:
     """One transaction and the writer for a save of about `rows` rows (see the module doc)."""
     sqlite = connection.vendor == "sqlite"
-    staged = (sqlite and rows >= STAGE_MIN_ROWS and connection.get_autocommit()
-              and not connection.in_atomic_block and _adbc_sqlite())
+    own = connection.get_autocommit() and not connection.in_atomic_block  # the transaction is ours
+    staged = sqlite and own and rows >= STAGE_MIN_ROWS and _adbc_sqlite()
     writer = StagedWriter() if staged else BoundWriter()
     if sqlite:
         with connection.cursor() as cur:  # index pages stay in memory during the big transaction
             cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
     try:
         with transaction.atomic():
+            if own and connection.vendor == "postgresql":
+                # Django's foreign keys are deferred: checked all at once at COMMIT, after the client is done.
+                # Checked as each row arrives, the server does the same work while the client prepares more
+                # (the writer inserts parents before children).
+                with connection.cursor() as cur:
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             yield writer
             writer.drain()
     finally:
