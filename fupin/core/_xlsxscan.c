@@ -656,152 +656,131 @@ static PyObject *raise_scan(Scan *sc, int rc) {
     return NULL;
 }
 
+/* Called for each complete child element of the container being walked; `t` is its start tag. Returns
+ * OK (having consumed it up to *next), MORE (it does not end in this block: undo what it wrote), or BAD. */
+typedef int (*ChildFn)(Scan *sc, const Tag *t, Py_ssize_t *next, void *ctx);
+
+/* Walk the children of the element `container` (sheetData, sst) a complete child at a time, from the
+ * start of the block (or, until *started, from where the container begins). Comments and stray end tags
+ * are skipped; the container's end tag sets *done. *consumed: where the next block must go on. */
+static int walk(Scan *sc, const char *container, int *started, int *done, Py_ssize_t *consumed, ChildFn child,
+                void *ctx) {
+    Py_ssize_t i = 0;
+    int rc = OK;
+    *consumed = 0;
+    if (!*started) {
+        rc = find_start(sc, &i, container, started, done);
+        if (rc != BAD) *consumed = i;  /* nothing we need comes before the container */
+    }
+    while (rc == OK && *started && !*done && i < sc->n) {
+        const char *p = memchr(sc->s + i, '<', (size_t)(sc->n - i));
+        if (p == NULL) {
+            *consumed = sc->n;
+            break;
+        }
+        Tag t;
+        rc = read_tag(sc, p - sc->s, &t);
+        if (rc != OK) break;
+        Py_ssize_t next = t.end;
+        if (t.closing) {
+            if (name_is_(sc, &t, container, strlen(container))) *done = 1;
+        } else if (!t.special) {
+            rc = child(sc, &t, &next, ctx);
+            if (rc != OK) break;
+        }
+        i = *consumed = next;
+    }
+    return rc;
+}
+
+typedef struct {
+    Cells cells;
+    int32_t row; /* the last row number seen */
+} RowScan;
+
+static int row_child(Scan *sc, const Tag *t, Py_ssize_t *next, void *ctx) {
+    RowScan *rs = ctx;
+    if (!name_is(sc, t, "row")) return skip_element(sc, t, next);
+    int32_t r;
+    int32_t this_row = attr_int(sc, t, "r", &r) ? r : rs->row + 1;
+    if (this_row < 1 || this_row > MAX_ROW) return bad(sc, t->start, "row number out of range");
+    Py_ssize_t n_before = rs->cells.n;
+    int rc = row_element(sc, t, this_row, &rs->cells, next);
+    if (rc == MORE) cells_truncate(&rs->cells, n_before);
+    if (rc == OK) rs->row = this_row;
+    return rc;
+}
+
+typedef struct {
+    Buf offsets, values;
+    Py_ssize_t n;
+} StringScan;
+
+static int string_child(Scan *sc, const Tag *t, Py_ssize_t *next, void *ctx) {
+    StringScan *ss = ctx;
+    if (!name_is(sc, t, "si")) return skip_element(sc, t, next);
+    Py_ssize_t mark = ss->values.len;
+    int rc = string_item(sc, t, &ss->values, next);
+    if (rc == MORE) ss->values.len = mark;
+    if (rc != OK) return rc;
+    if (ss->values.len > INT32_MAX) return bad(sc, t->start, "block too large");
+    if (buf_i32(&ss->offsets, (int32_t)ss->values.len) < 0) return NOMEM;
+    ss->n++;
+    return OK;
+}
+
 static PyObject *scan_rows(PyObject *self, PyObject *args) {
     Py_buffer view;
-    int started, final;
-    int last_row;
+    int started, final, last_row, done = 0, rc = OK;
     if (!PyArg_ParseTuple(args, "y*pip", &view, &started, &last_row, &final)) return NULL;
     Scan sc = {view.buf, view.len, NULL, 0};
-    Cells c;
-    memset(&c, 0, sizeof c);
-    Py_ssize_t i = 0, consumed = 0;
-    int done = 0, rc = OK;
-    int32_t row = last_row;
+    RowScan rs;
+    memset(&rs, 0, sizeof rs);
+    rs.row = last_row;
+    Py_ssize_t consumed = 0;
 
     Py_BEGIN_ALLOW_THREADS
-    if (buf_i32(&c.offsets, 0) < 0) rc = NOMEM;
-    if (rc == OK && !started) {
-        rc = find_start(&sc, &i, "sheetData", &started, &done);
-        consumed = rc == BAD ? 0 : i;
-        if (rc == MORE) {
-            /* keep looking from here next time (no row can start before sheetData) */
-            consumed = i;
-        }
-    }
-    while (rc == OK && started && !done && i < sc.n) {
-        const char *p = memchr(sc.s + i, '<', (size_t)(sc.n - i));
-        if (p == NULL) {
-            consumed = sc.n;
-            break;
-        }
-        Py_ssize_t at = p - sc.s;
-        Tag t;
-        rc = read_tag(&sc, at, &t);
-        if (rc != OK) break;
-        if (t.special) {
-            i = consumed = t.end;
-            continue;
-        }
-        if (t.closing) {
-            i = consumed = t.end;
-            if (name_is(&sc, &t, "sheetData")) done = 1;
-            continue;
-        }
-        if (!name_is(&sc, &t, "row")) {
-            Py_ssize_t next;
-            rc = skip_element(&sc, &t, &next);
-            if (rc != OK) break;
-            i = consumed = next;
-            continue;
-        }
-        int32_t r;
-        int32_t this_row = attr_int(&sc, &t, "r", &r) ? r : row + 1;
-        if (this_row < 1 || this_row > MAX_ROW) {
-            rc = bad(&sc, at, "row number out of range");
-            break;
-        }
-        Py_ssize_t n_before = c.n, next;
-        rc = row_element(&sc, &t, this_row, &c, &next);
-        if (rc == MORE) {
-            cells_truncate(&c, n_before);
-            break;
-        }
-        if (rc != OK) break;
-        row = this_row;
-        i = consumed = next;
-    }
+    rc = buf_i32(&rs.cells.offsets, 0) < 0 ? NOMEM : walk(&sc, "sheetData", &started, &done, &consumed, row_child, &rs);
     Py_END_ALLOW_THREADS
 
     PyBuffer_Release(&view);
     if (rc == MORE && final) rc = bad(&sc, consumed, "the sheet ends inside an element");
     if (rc == BAD || rc == NOMEM) {
-        cells_free(&c);
+        cells_free(&rs.cells);
         return raise_scan(&sc, rc);
     }
-    PyObject *out = Py_BuildValue("(niiinNNNNNN)", consumed, started, done, (int)row, c.n,
-                                  bytes_of(&c.rows), bytes_of(&c.cols), bytes_of(&c.kinds),
-                                  bytes_of(&c.styles), bytes_of(&c.offsets), bytes_of(&c.values));
-    cells_free(&c);
+    Cells *c = &rs.cells;
+    PyObject *out = Py_BuildValue("(niiinNNNNNN)", consumed, started, done, (int)rs.row, c->n,
+                                  bytes_of(&c->rows), bytes_of(&c->cols), bytes_of(&c->kinds),
+                                  bytes_of(&c->styles), bytes_of(&c->offsets), bytes_of(&c->values));
+    cells_free(c);
     return out;
 }
 
 static PyObject *scan_strings(PyObject *self, PyObject *args) {
     Py_buffer view;
-    int started, final;
+    int started, final, done = 0, rc = OK;
     if (!PyArg_ParseTuple(args, "y*pp", &view, &started, &final)) return NULL;
     Scan sc = {view.buf, view.len, NULL, 0};
-    Buf offsets = {0}, values = {0};
-    Py_ssize_t i = 0, consumed = 0, n = 0;
-    int done = 0, rc = OK;
+    StringScan ss;
+    memset(&ss, 0, sizeof ss);
+    Py_ssize_t consumed = 0;
 
     Py_BEGIN_ALLOW_THREADS
-    if (buf_i32(&offsets, 0) < 0) rc = NOMEM;
-    if (rc == OK && !started) {
-        rc = find_start(&sc, &i, "sst", &started, &done);
-        consumed = rc == BAD ? 0 : i;
-    }
-    while (rc == OK && started && !done && i < sc.n) {
-        const char *p = memchr(sc.s + i, '<', (size_t)(sc.n - i));
-        if (p == NULL) {
-            consumed = sc.n;
-            break;
-        }
-        Py_ssize_t at = p - sc.s;
-        Tag t;
-        rc = read_tag(&sc, at, &t);
-        if (rc != OK) break;
-        if (t.special) {
-            i = consumed = t.end;
-            continue;
-        }
-        if (t.closing) {
-            i = consumed = t.end;
-            if (name_is(&sc, &t, "sst")) done = 1;
-            continue;
-        }
-        Py_ssize_t mark = values.len, next;
-        if (name_is(&sc, &t, "si")) rc = string_item(&sc, &t, &values, &next);
-        else rc = skip_element(&sc, &t, &next);
-        if (rc == MORE) {
-            values.len = mark;
-            break;
-        }
-        if (rc != OK) break;
-        if (name_is(&sc, &t, "si")) {
-            if (values.len > INT32_MAX) {
-                rc = bad(&sc, at, "block too large");
-                break;
-            }
-            if (buf_i32(&offsets, (int32_t)values.len) < 0) {
-                rc = NOMEM;
-                break;
-            }
-            n++;
-        }
-        i = consumed = next;
-    }
+    rc = buf_i32(&ss.offsets, 0) < 0 ? NOMEM : walk(&sc, "sst", &started, &done, &consumed, string_child, &ss);
     Py_END_ALLOW_THREADS
 
     PyBuffer_Release(&view);
     if (rc == MORE && final) rc = bad(&sc, consumed, "the shared strings end inside an element");
     if (rc == BAD || rc == NOMEM) {
-        buf_free(&offsets);
-        buf_free(&values);
+        buf_free(&ss.offsets);
+        buf_free(&ss.values);
         return raise_scan(&sc, rc);
     }
-    PyObject *out = Py_BuildValue("(niinNN)", consumed, started, done, n, bytes_of(&offsets), bytes_of(&values));
-    buf_free(&offsets);
-    buf_free(&values);
+    PyObject *out = Py_BuildValue("(niinNN)", consumed, started, done, ss.n, bytes_of(&ss.offsets),
+                                  bytes_of(&ss.values));
+    buf_free(&ss.offsets);
+    buf_free(&ss.values);
     return out;
 }
 
