@@ -1,6 +1,6 @@
 """Benchmark of `fupin import households` end to end (read xlsx + validate + save).
 
-    python bench/import_bench.py [--households N] [--postgres URL | --no-postgres] [--cache DIR] [--engine]
+    python bench/import_bench.py [--households N[,N2,...]] [--postgres URL | --no-postgres] [--cache DIR] [--engine]
 
 Builds a synthetic county (`fupin.core.synthetic.synthetic_registry(N, one_year=2024)`), writes it to
 an xlsx with the importer's own `write_workbook`, then, for each store (a fresh SQLite file; a
@@ -9,6 +9,10 @@ create the region rows, then `fupin import households FILE` timed end to end. Pr
 child's peak RSS for each; the last line is `members_per_s=R` (SQLite). With `--engine`, each child then reads
 the engine's frames back from its store and runs identification, the quality rules and the statistics,
 printing the time spent reading and the time in the engine.
+
+Several sizes (`--households 50000,100000,200000`) show whether memory grows with the file: after the
+per-size lines comes `rss_growth_per_member=B bytes` (SQLite peak RSS, largest minus smallest file, per
+member more). The last line is then `members_per_s=R` of the largest file.
 """
 
 from __future__ import annotations
@@ -157,12 +161,35 @@ def _line(name: str, r: dict, n_members: int) -> None:
               f"identification + {r['findings']:,} quality findings + statistics in {r['engine_seconds']:.2f}s")
 
 
+def _workbook(households: int, cache: Path) -> tuple[Path, Path, int]:
+    """The benchmark workbook of that size (generated once into `cache`) and its villages."""
+    from fupin.core.synthetic import synthetic_registry
+    from fupin.registry.template import write_workbook
+
+    file, villages = cache / f"registry-{households}.xlsx", cache / f"villages-{households}.parquet"
+    if file.exists() and villages.exists():
+        import fastexcel
+
+        n_members = fastexcel.read_excel(file).load_sheet("成员", n_rows=None, use_columns=[0]).height
+        print(f"households={households} members={n_members} (cached workbook {file})")
+        return file, villages, n_members
+    t0 = time.perf_counter()
+    reg = synthetic_registry(households, one_year=2024)
+    t1 = time.perf_counter()
+    write_workbook(reg.households, reg.members, file)
+    t2 = time.perf_counter()
+    reg.villages.write_parquet(villages)
+    print(f"households={reg.households.height} members={reg.members.height} villages={reg.villages.height} "
+          f"make={t1 - t0:.1f}s write_xlsx={t2 - t1:.1f}s size={file.stat().st_size / 2**20:.0f}MB")
+    return file, villages, reg.members.height
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--households", type=int, default=100_000)
+    p.add_argument("--households", default="100000", help="households in the file; several sizes separated by commas")
     p.add_argument("--postgres", help="PostgreSQL URL (default: scripts/pg start)")
     p.add_argument("--no-postgres", action="store_true")
-    p.add_argument("--cache", type=Path, help="keep/reuse the generated workbook in this folder")
+    p.add_argument("--cache", type=Path, help="keep/reuse the generated workbooks in this folder")
     p.add_argument("--engine", action="store_true",
                    help="after the import, time reading the engine's frames from the store and the engine run")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -173,55 +200,42 @@ def main() -> None:
         return child(args)
 
     sys.path.insert(0, str(ROOT))
-    from fupin.core.synthetic import synthetic_registry
-    from fupin.registry.template import write_workbook
-
+    sizes = sorted({int(n) for n in args.households.split(",")})
     work = Path(tempfile.mkdtemp(prefix="fupin-import-bench-"))
     cache = args.cache or work
     cache.mkdir(parents=True, exist_ok=True)
-    file, villages = cache / f"registry-{args.households}.xlsx", cache / f"villages-{args.households}.parquet"
-    if file.exists() and villages.exists():
-        import fastexcel
-
-        n_members = fastexcel.read_excel(file).load_sheet("成员", n_rows=None, use_columns=[0]).height
-        print(f"households={args.households} members={n_members} (cached workbook {file})")
-    else:
-        t0 = time.perf_counter()
-        reg = synthetic_registry(args.households, one_year=2024)
-        t1 = time.perf_counter()
-        write_workbook(reg.households, reg.members, file)
-        t2 = time.perf_counter()
-        reg.villages.write_parquet(villages)
-        n_members = reg.members.height
-        print(f"households={reg.households.height} members={n_members} villages={reg.villages.height} "
-              f"make={t1 - t0:.1f}s write_xlsx={t2 - t1:.1f}s size={file.stat().st_size / 2**20:.0f}MB")
-
-    results = {}
-    home = work / "sqlite"
-    home.mkdir()
-    r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"},
-             args.engine)
-    results["sqlite"] = r
-    _line("sqlite", r, n_members)
-
-    if not args.no_postgres:
-        url, started = _postgres_url(args.postgres)
-        if url is None:
-            print("postgresql: skipped (no server: give --postgres URL or make scripts/pg start work)")
-        else:
-            try:
-                db = _fresh_pg_db(url)
-                home = work / "pg"
-                home.mkdir()
-                r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": db}, args.engine)
-                results["postgresql"] = r
-                _line("postgresql", r, n_members)
-            except Exception as e:  # report and go on: SQLite is the figure of record
-                print(f"postgresql: failed: {e}")
-            finally:
-                if started:
-                    subprocess.run([str(ROOT / "scripts" / "pg"), "stop"], capture_output=True)
-    print(f"members_per_s={n_members / results['sqlite']['seconds']:.0f}")
+    url, started = (None, False) if args.no_postgres else _postgres_url(args.postgres)
+    if not args.no_postgres and url is None:
+        print("postgresql: skipped (no server: give --postgres URL or make scripts/pg start work)")
+    sqlite_runs: list[tuple[int, dict]] = []
+    try:
+        for households in sizes:
+            file, villages, n_members = _workbook(households, cache)
+            home = work / f"sqlite-{households}"
+            home.mkdir()
+            r = _run(file, villages, {"FUPIN_HOME": str(home),
+                                      "FUPIN_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"}, args.engine)
+            sqlite_runs.append((n_members, r))
+            _line("sqlite", r, n_members)
+            if url is not None:
+                try:
+                    home = work / f"pg-{households}"
+                    home.mkdir()
+                    r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": _fresh_pg_db(url)},
+                             args.engine)
+                    _line("postgresql", r, n_members)
+                except Exception as e:  # report and go on: SQLite is the figure of record
+                    print(f"postgresql: failed: {e}")
+    finally:
+        if started:
+            subprocess.run([str(ROOT / "scripts" / "pg"), "stop"], capture_output=True)
+    if len(sqlite_runs) > 1:
+        (m0, r0), (m1, r1) = sqlite_runs[0], sqlite_runs[-1]
+        growth = (r1["peak_rss_mb"] - r0["peak_rss_mb"]) * 2**20 / (m1 - m0)
+        print(f"rss_growth_per_member={growth:.0f} bytes (SQLite peak RSS {r0['peak_rss_mb']:.0f} MB at {m0:,} "
+              f"members, {r1['peak_rss_mb']:.0f} MB at {m1:,})")
+    n_members, r = sqlite_runs[-1]
+    print(f"members_per_s={n_members / r['seconds']:.0f}")
 
 
 if __name__ == "__main__":

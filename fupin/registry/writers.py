@@ -42,7 +42,7 @@ import polars as pl
 from django.db import connection, transaction
 
 CHUNK = 10_000
-SQLITE_CACHE_KB = 256 * 1024
+SQLITE_CACHE_KB = 64 * 1024  # index pages stay in memory during the big transaction (256 MB: no faster)
 SQLITE_ROWS_PER_INSERT = 200
 STAGE_MIN_ROWS = 2_000  # a save of fewer rows is bound: staging costs a file and an ATTACH
 STAGE_FILES = 8  # SQLite attaches at most 10 databases; leave two to others

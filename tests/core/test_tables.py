@@ -183,3 +183,22 @@ def test_text_id_equal_to_a_float_value_stays_intact_and_typed_numbers_round_hal
         "10000000000000000",
         "-43010219800101100",
     ]
+
+
+def test_csv_read_in_chunks_keeps_line_numbers(tmp_path, monkeypatch):
+    """A CSV is read CSV_CHUNK_ROWS records at a time; a record's row is the line it starts on, also when
+    a quoted field spans lines and when the record falls at a chunk's edge."""
+    from fupin.core import tables
+
+    path = tmp_path / "p.csv"
+    path.write_text('行政区划代码,名称\n520526001001,"一\n村"\n\n520526001002,二村\n520526001003,"三,村"\n'
+                    "520526001004,四村\n", encoding="utf-8")
+    expected = [("520526001001", "一\n村", 2), ("520526001002", "二村", 5), ("520526001003", "三,村", 6),
+                ("520526001004", "四村", 7)]
+    columns = {"行政区划代码": "code", "名称": "name"}
+    assert read_table(path, columns=columns).rows() == expected
+    monkeypatch.setattr(tables, "CSV_CHUNK_ROWS", 2)
+    table = tables.open_table(path, columns=columns)
+    chunks = list(table)
+    assert len(chunks) == 3 and pl.concat(chunks).rows() == expected
+    assert table.position() == (path.stat().st_size, path.stat().st_size)
