@@ -226,15 +226,11 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
 
 # ----------------------------------------------------------------------------------------- the command
 
-STAGES = {"read": "读取 / reading", "validate": "校验 / validating", "errors": "错误清单 / errors",
-          "save": "保存 / saving"}
-
-
 def build_demo(n_households: int, seed: int, progress=None) -> dict:
     """Set up the store and load the synthetic county (the store must have been prepared)."""
     from fupin.core.setup import init_store
     from fupin.core.synthetic import synthetic_registry
-    from fupin.registry.importer import import_frames
+    from fupin.registry.importer import STAGES, import_frames
 
     def task(label: str, total: int | None = 1):
         return progress.add_task(label, total=total) if progress else None
@@ -256,8 +252,8 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
 
     def on_import(stage: str, n: int, total: int) -> None:
         if progress:
-            progress.update(t, description=f"导入户 / importing: {STAGES.get(stage, stage)}", completed=n,
-                            total=max(total, 1))
+            zh, en = STAGES.get(stage, (stage, stage))
+            progress.update(t, description=f"导入户 / importing: {zh} / {en}", completed=n, total=max(total, 1))
 
     batch = import_frames(with_rows(reg.households), with_rows(reg.members), user=None,
                           progress=on_import, filename=DEMO_SOURCE)

@@ -15,8 +15,6 @@ from rich.table import Table
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 MAX_LINES = 50
-STAGES = {"read": "读取 / reading", "validate": "校验 / validating", "errors": "错误工作簿 / errors workbook",
-          "save": "保存 / saving", "commit": "写入数据库 / writing to the database"}
 COUNT_LABELS = [
     ("households_created", "新增户 / households created"),
     ("households_updated", "修改户 / households updated"),
@@ -30,6 +28,13 @@ COUNT_LABELS = [
     ("rows_rejected", "拒绝行 / rows rejected"),
     ("warnings", "警告 / warnings"),
 ]
+
+
+def _stage(stage: str) -> str:
+    from fupin.registry.importer import STAGES
+
+    zh, en = STAGES.get(stage, (stage, stage))
+    return f"{zh} / {en}"
 
 
 def _problem_table(problems: list[dict], total: int, errors_path: str) -> Table:
@@ -61,10 +66,10 @@ def import_households_command(args) -> int:
     if console.is_terminal:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True) as bar:
-            task = bar.add_task(STAGES["read"], total=None)
+            task = bar.add_task(_stage("read"), total=None)
 
             def progress(stage: str, done: int, total: int) -> None:
-                bar.update(task, description=STAGES.get(stage, stage), completed=done, total=total)
+                bar.update(task, description=_stage(stage), completed=done, total=total)
 
             batch = import_households(path, progress=progress, **kwargs)
     else:

@@ -40,6 +40,15 @@ MAX_REPORTED_PROBLEMS = 200
 HOUSEHOLD_ALIASES = ("households", "household", "户信息", "家庭")
 MEMBER_ALIASES = ("members", "member", "家庭成员", "成员信息")
 CSV_NAMES = {"households": ("户.csv", "households.csv"), "members": ("成员.csv", "members.csv")}
+# What each stage of a run is called, for the progress bar, the upload page and the API's clients.
+STAGES = {
+    "queued": ("排队中", "Queued"),
+    "read": ("读取文件", "Reading the file"),
+    "validate": ("校验", "Checking"),
+    "errors": ("写错误工作簿", "Writing the errors workbook"),
+    "save": ("保存", "Saving"),
+    "commit": ("写入数据库", "Writing to the database"),
+}
 PART_HOUSEHOLDS = 20_000  # households saved together: the writer's memory is that of one part
 FRAME_CHUNK_ROWS = 50_000  # rows per chunk when frames (not a file) are imported
 

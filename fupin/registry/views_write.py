@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fupin.registry import jobs, services
+from fupin.registry import importer, jobs, services
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
 from fupin.registry.forms import (
     HOUSEHOLD_COLS,
@@ -425,14 +425,6 @@ def _progress(batch: ImportBatch) -> dict:
     }
 
 
-STAGES = {
-    "queued": ("排队中", "Queued"),
-    "read": ("读取文件", "Reading the file"),
-    "validate": ("校验", "Checking"),
-    "errors": ("写错误工作簿", "Writing the errors workbook"),
-    "save": ("保存", "Saving"),
-    "commit": ("写入数据库", "Writing to the database"),
-}
 
 
 @login_required
@@ -440,7 +432,7 @@ def import_status(request, pk: int):
     _require_writer(request)
     batch = get_object_or_404(_batches_for(request.user), pk=pk)
     progress = _progress(batch)
-    zh, en = STAGES.get(progress["stage"], (progress["stage"], progress["stage"]))
+    zh, en = importer.STAGES.get(progress["stage"], (progress["stage"], progress["stage"]))
     report = batch.report or {}
     counts = report.get("counts", {})
     problems = report.get("problems", [])
