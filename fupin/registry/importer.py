@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import queue
 import shutil
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -27,9 +26,9 @@ from itertools import chain
 from pathlib import Path
 
 import polars as pl
-from django.conf import settings
 from django.utils import timezone
 
+from fupin.core.scratch import scratch_dir
 from fupin.core.tables import Table, TableError, open_table
 from fupin.registry import bulk, columns, validation
 from fupin.registry.columns import HOUSEHOLD_SHEET, MEMBER_SHEET
@@ -154,16 +153,18 @@ def open_workbook(path: str | Path, *, year: int | None = None) -> Iterator[tupl
     if not (path.is_dir() or path.suffix.lower() == ".zip"):
         yield _open_pair(path, path, sheets=True, year=year)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = path
-        if not path.is_dir():
-            folder = Path(tmp)
+    folder = path if path.is_dir() else scratch_dir("unzip")
+    try:
+        if folder is not path:
             _extract_zip(path, folder)
         hh_csv, mm_csv = _csv_in(folder, "households"), _csv_in(folder, "members")
         if hh_csv is None or mm_csv is None:
             raise BadFile(f"{path.name} 中应有 户.csv 和 成员.csv 两个文件",
                           f"{path.name} must hold the two files 户.csv and 成员.csv")
         yield _open_pair(hh_csv, mm_csv, sheets=False, year=year)
+    finally:
+        if folder is not path:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def read_workbook(path: str | Path, *, year: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -172,9 +173,13 @@ def read_workbook(path: str | Path, *, year: int | None = None) -> tuple[pl.Data
         frames = []
         for source in sources:
             chunks = list(source)
-            frames.append(pl.concat(chunks) if chunks else
-                          pl.DataFrame(schema={**{k: pl.String for k in source.keys}, "_row": pl.Int64}))
+            frames.append(pl.concat(chunks) if chunks else _no_rows(source.keys))
         return frames[0], frames[1]
+
+
+def _no_rows(keys: tuple[str, ...]) -> pl.DataFrame:
+    """A sheet without rows, as the raw frames look."""
+    return pl.DataFrame(schema={**{k: pl.String for k in keys}, "_row": pl.Int64})
 
 
 def read_ahead(chunks: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
@@ -188,7 +193,9 @@ def read_ahead(chunks: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     def read() -> None:
         try:
             for item in chain(chunks, [end]):
-                while not stop.is_set():
+                while True:
+                    if stop.is_set():  # the consumer is gone: read no further
+                        return
                     try:
                         ready.put(item, timeout=0.1)
                         break
@@ -219,9 +226,7 @@ class Spill:
     """The scratch folder of one import: raw chunks by sheet, typed chunks by part (Arrow IPC files)."""
 
     def __init__(self) -> None:
-        root = Path(settings.FUPIN_HOME) / "tmp"
-        root.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="import-", dir=root))
+        self.dir = scratch_dir("import")
         self.raw: dict[str, list[Path]] = {HOUSEHOLD_SHEET: [], MEMBER_SHEET: []}
         self.typed: dict[int, dict[str, list[Path]]] = {}
         self._n = 0
@@ -246,9 +251,8 @@ class Spill:
 
     def raw_lazy(self, sheet: str) -> pl.LazyFrame:
         files = self.raw[sheet]
-        keys = HOUSEHOLD_KEYS if sheet == HOUSEHOLD_SHEET else MEMBER_KEYS
         if not files:
-            return pl.LazyFrame(schema={**{k: pl.String for k in keys}, "_row": pl.Int64})
+            return _no_rows(HOUSEHOLD_KEYS if sheet == HOUSEHOLD_SHEET else MEMBER_KEYS).lazy()
         return pl.scan_ipc(files)
 
     def part(self, part: int, sheet: str) -> pl.DataFrame | None:

@@ -31,7 +31,6 @@ cents, booleans as 0/1/null, dates as ISO strings.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,6 +39,8 @@ from pathlib import Path
 
 import polars as pl
 from django.db import connection, transaction
+
+from fupin.core.scratch import scratch_dir
 
 CHUNK = 10_000
 SQLITE_CACHE_KB = 64 * 1024  # index pages stay in memory during the big transaction (256 MB: no faster)
@@ -337,7 +338,7 @@ class StagedWriter(Writer):
 
     def __init__(self) -> None:
         super().__init__()
-        self.dir = Path(tempfile.mkdtemp(prefix="fupin-stage-"))
+        self.dir = scratch_dir("stage")
         self._files: list[_StageFile] = []
         self._copied = 0  # files copied into the store (and attached)
         self._staging: Future | None = None

@@ -431,3 +431,28 @@ def test_background_job_runs_a_stored_upload(tmp_path, write_xlsx):
     batch.refresh_from_db()
     assert batch.status == "done" and batch.report["counts"]["households_created"] == 2
     assert Household.objects.count() == 2
+
+
+def test_read_ahead_stops_reading_when_the_import_stops():
+    from fupin.registry.importer import read_ahead
+
+    read = []
+
+    def chunks():
+        for i in range(100):
+            read.append(i)
+            yield i
+
+    ahead = read_ahead(chunks())
+    assert [next(ahead), next(ahead)] == [0, 1]
+    ahead.close()  # the import failed or ended early
+    assert len(read) <= 4  # at most a chunk or two ahead, not the rest of the file
+
+    def broken():
+        yield 1
+        raise ValueError("damaged")
+
+    ahead = read_ahead(broken())
+    assert next(ahead) == 1
+    with pytest.raises(ValueError, match="damaged"):
+        next(ahead)
