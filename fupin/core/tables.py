@@ -75,7 +75,7 @@ class Table:
     raises TableError during the iteration."""
 
     def __init__(self, chunks: Iterator[pl.DataFrame], mapping: dict[str, str], header_row: int,
-                 position: Callable[[], tuple[int, int]] = lambda: (1, 1)):
+                 position: Callable[[], tuple[int, int]]):
         self.keys = list(mapping.values())
         self.header_row = header_row
         self._chunks = chunks
@@ -120,11 +120,10 @@ def open_table(
     if not path.is_file():
         raise FileUnreadable(f"找不到文件 {path}", f"file not found: {path}")
     suffix = path.suffix.lower()
-    position = None
     if suffix in XLSX_SUFFIXES:
         chunks, position = _xlsx_chunks(path, sheet, sheet_aliases)
     elif suffix in LEGACY_EXCEL_SUFFIXES:
-        chunks = iter([_read_legacy_excel(path, sheet, sheet_aliases)])
+        chunks, position = iter([_read_legacy_excel(path, sheet, sheet_aliases)]), _read_whole
     elif suffix in CSV_SUFFIXES:
         chunks, position = _csv_chunks(path)
     else:
@@ -150,7 +149,12 @@ def open_table(
     if missing:
         names = "、".join(_label(columns, k) for k in missing)
         raise TableError(f"缺少必填列：{names}", f"missing required columns: {names}")
-    return Table(chain(head, chunks), mapping, int(top[ROW][header_index]), *([position] if position else []))
+    return Table(chain(head, chunks), mapping, int(top[ROW][header_index]), position)
+
+
+def _read_whole() -> tuple[int, int]:
+    """The position of a source read whole before its first chunk."""
+    return (1, 1)
 
 
 def read_table(

@@ -288,14 +288,14 @@ def _number_text(text: pl.Expr) -> pl.Expr:
     exact = x.cast(pl.Decimal(38, 0), strict=False).cast(pl.String)
     small_integral = (x == x.floor()) & (x.abs() < 1e15)
     plain = ~text.str.contains("[eE]")
-    return (
-        pl.when(x.is_null()).then(text)
-        .when(x.abs() >= 1e15).then(fifteen_digits(exact))
+    shown = (
+        pl.when(x.abs() >= 1e15).then(fifteen_digits(exact))
         .when(small_integral).then(x.cast(pl.Int64).cast(pl.String))
         .when(plain).then(text)
         .otherwise(x.cast(pl.Decimal(38, 18), strict=False).cast(pl.String)
                    .str.strip_chars_end("0").str.strip_chars_end("."))
     )
+    return pl.coalesce(shown, text)  # beyond 38 digits (1E+300) or not a number: the text as stored
 
 
 def fifteen_digits(text: pl.Expr) -> pl.Expr:

@@ -363,17 +363,16 @@ def rejected_households(problems: pl.DataFrame) -> set[str]:
     return set(problems.filter(pl.col("severity") == "error")["household_no"].drop_nulls().to_list())
 
 
-def household_no_expr(column: str = "household_no") -> pl.Expr:
-    """A household number as the registry keys it: NFKC (full-width → ASCII), no spaces, blank → null."""
-    household_no = pl.col(column).str.normalize("NFKC").str.replace_all(r"\s+", "")
-    return pl.when(household_no != "").then(household_no)
+def household_no_expr(column: str = "household_no", *, nfkc: bool = True) -> pl.Expr:
+    """A household number as the registry keys it: NFKC (full-width → ASCII), no spaces, blank → null.
+    `nfkc=False` when the column is known to be ASCII (NFKC would change nothing)."""
+    number = pl.col(column).str.normalize("NFKC") if nfkc else pl.col(column)
+    number = number.str.replace_all(r"\s+", "")
+    return pl.when(number != "").then(number)
 
 
 def _household_no(df: pl.DataFrame) -> pl.DataFrame:
-    if not _non_ascii(df, ["household_no"]):  # NFKC would change nothing
-        number = pl.col("household_no").str.replace_all(r"\s+", "")
-        return df.with_columns(pl.when(number != "").then(number).alias("household_no"))
-    return df.with_columns(household_no_expr().alias("household_no"))
+    return df.with_columns(household_no_expr(nfkc=bool(_non_ascii(df, ["household_no"]))).alias("household_no"))
 
 
 def with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.LazyFrame]) -> pl.DataFrame:

@@ -138,6 +138,15 @@ def test_excel_1900_serials_before_march_1900(tmp_path):
     assert rows_of(path)["c0"].to_list() == ["1900-01-01", "1900-02-28", "1900-03-01", "2000-01-01"]
 
 
+def test_numbers_are_shown_as_excel_shows_them(tmp_path):
+    values = ["12", "12.0", "1200.5", "-0.5", "1E-07", "4.30102198001011E+17", "9999999999999999", "1E+300",
+              "not a number"]
+    sheet = "".join(f'<row r="{i}"><c r="A{i}"><v>{v}</v></c></row>' for i, v in enumerate(values, start=1))
+    path = package(tmp_path / "n.xlsx", sheet)
+    assert rows_of(path)["c0"].to_list() == ["12", "12", "1200.5", "-0.5", "0.0000001", "430102198001011000",
+                                             "10000000000000000", "1E+300", "not a number"]
+
+
 def test_xlsxwriter_shared_and_inline_strings_give_the_same_rows(tmp_path):
     def write(path, constant_memory):
         wb = xlsxwriter.Workbook(path, {"constant_memory": constant_memory})
@@ -186,7 +195,7 @@ def test_the_legacy_reader_agrees_with_the_streaming_one(tmp_path):
     streamed = read_table(path, columns=COLUMNS, sheet="户")
     legacy = tables._read_legacy_excel(path, "户", ())
     table = tables.Table(iter([legacy]), {"c0": "id_number", "c1": "name", "c2": "birth_date", "c3": "wage_income",
-                                          "c4": "region_code"}, header_row=3)
+                                          "c4": "region_code"}, header_row=3, position=tables._read_whole)
     assert pl.concat(list(table)).rows() == streamed.rows()
 
 
