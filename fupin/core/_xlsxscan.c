@@ -373,6 +373,14 @@ static Py_ssize_t read_text(Scan *sc, Py_ssize_t i, Buf *out, int *rc) {
     return -1;
 }
 
+/* The tag that follows the character data at s[i] (that text appended to `out`, unless NULL). */
+static int next_tag(Scan *sc, Py_ssize_t i, Buf *out, Tag *u) {
+    int rc;
+    i = read_text(sc, i, out, &rc);
+    if (rc != OK) return rc;
+    return read_tag(sc, i, u);
+}
+
 /* Skip the element whose start tag is `t` (already read), with everything inside it. */
 static int skip_element(Scan *sc, const Tag *t, Py_ssize_t *next) {
     if (t->empty || t->special || t->closing) {
@@ -383,10 +391,7 @@ static int skip_element(Scan *sc, const Tag *t, Py_ssize_t *next) {
     Py_ssize_t i = t->end;
     Tag u;
     while (depth > 0) {
-        int rc;
-        i = read_text(sc, i, NULL, &rc);
-        if (rc != OK) return rc;
-        rc = read_tag(sc, i, &u);
+        int rc = next_tag(sc, i, NULL, &u);
         if (rc != OK) return rc;
         if (!u.special && !u.empty) depth += u.closing ? -1 : 1;
         i = u.end;
@@ -404,10 +409,7 @@ static int element_text(Scan *sc, const Tag *t, Buf *out, Py_ssize_t *next) {
     Py_ssize_t i = t->end;
     Tag u;
     for (;;) {
-        int rc;
-        i = read_text(sc, i, out, &rc);
-        if (rc != OK) return rc;
-        rc = read_tag(sc, i, &u);
+        int rc = next_tag(sc, i, out, &u);
         if (rc != OK) return rc;
         if (u.closing) {
             *next = u.end;
@@ -429,10 +431,7 @@ static int string_item(Scan *sc, const Tag *t, Buf *out, Py_ssize_t *next) {
     Py_ssize_t i = t->end;
     Tag u;
     while (depth > 0) {
-        int rc;
-        i = read_text(sc, i, NULL, &rc);
-        if (rc != OK) return rc;
-        rc = read_tag(sc, i, &u);
+        int rc = next_tag(sc, i, NULL, &u);
         if (rc != OK) return rc;
         if (u.special) {
             i = u.end;
@@ -554,10 +553,7 @@ static int row_element(Scan *sc, const Tag *t, int32_t row, Cells *c, Py_ssize_t
     int32_t col = -1;
     Tag u;
     for (;;) {
-        int rc;
-        i = read_text(sc, i, NULL, &rc);
-        if (rc != OK) return rc;
-        rc = read_tag(sc, i, &u);
+        int rc = next_tag(sc, i, NULL, &u);
         if (rc != OK) return rc;
         if (u.special) {
             i = u.end;
@@ -584,9 +580,7 @@ static int row_element(Scan *sc, const Tag *t, int32_t row, Cells *c, Py_ssize_t
             Tag w;
             Py_ssize_t j = u.end;
             for (;;) {
-                j = read_text(sc, j, NULL, &rc);
-                if (rc != OK) return rc;
-                rc = read_tag(sc, j, &w);
+                rc = next_tag(sc, j, NULL, &w);
                 if (rc != OK) return rc;
                 if (w.special) {
                     j = w.end;
