@@ -396,6 +396,11 @@ def _import(households: Iterable[pl.DataFrame], members: Iterable[pl.DataFrame],
         spill.close()
 
 
+def _among(numbers: set[str]) -> pl.Expr:
+    """Whether a row's household number is one of `numbers`."""
+    return pl.col("household_no").is_in(pl.Series(sorted(numbers), dtype=pl.String).implode())
+
+
 @dataclass
 class _Outcome:
     problems: pl.DataFrame
@@ -466,7 +471,7 @@ class _Checked:
             HOUSEHOLD_SHEET: self.spill.raw_lazy(HOUSEHOLD_SHEET), MEMBER_SHEET: self.spill.raw_lazy(MEMBER_SHEET)})
         rejected = validation.rejected_households(problems)
         errors = problems.filter(pl.col("severity") == "error")
-        in_rejected = pl.col("household_no").is_in(pl.Series(sorted(rejected), dtype=pl.String).implode())
+        in_rejected = _among(rejected)
         kept = ~in_rejected & pl.col("household_no").is_not_null()
 
         def rows(cond: pl.Expr) -> int:
@@ -480,7 +485,7 @@ class _Checked:
 
     def accepted_parts(self, rejected: set[str]) -> Iterator[tuple[pl.DataFrame | None, pl.DataFrame | None]]:
         """The typed rows of the households without an error, a part at a time."""
-        out = pl.col("household_no").is_in(pl.Series(sorted(rejected), dtype=pl.String).implode())
+        out = _among(rejected)
         for part in range(self.n_parts):
             hh, mm = (None if f is None else f.filter(~out)
                       for f in (self.spill.part(part, HOUSEHOLD_SHEET), self.spill.part(part, MEMBER_SHEET)))
