@@ -72,3 +72,20 @@ def test_role_without_export_permission_gets_403(tree, client, households):
 def test_export_requires_sign_in(client, households):
     r = client.get("/registry/export/")
     assert r.status_code == 302 and ExportLog.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ["supervisor", "auditor", "department_officer"])
+def test_masked_export_with_empty_and_short_ids_and_phones(tree, client, households, role):
+    """Older records may hold an empty or short ID or phone: the masked export still works, all stars."""
+    Member.objects.filter(pk=households[0].members.order_by("pk")[0].pk).update(id_number="")
+    Member.objects.filter(pk=households[0].members.order_by("pk")[1].pk).update(id_number="123")
+    households[1].__class__.objects.filter(pk=households[1].pk).update(phone="12")
+    households[2].__class__.objects.filter(pk=households[2].pk).update(phone="")
+    client.force_login(user(role, tree.county))
+    for fmt in ("xlsx", "csv"):
+        r = client.get("/registry/export/", {"format": fmt})
+        assert r.status_code == 200
+    sheets = _sheets(client.get("/registry/export/"))
+    ids = sheets["成员"]["证件号码"].to_list()
+    assert "***" in ids and (None in ids or "" in ids) and ids.count(None) + ids.count("") == 1
+    assert sorted(x or "" for x in sheets["户"]["联系电话"].to_list()) == ["", "**", "138****8000"]
