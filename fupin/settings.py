@@ -145,6 +145,14 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = FUPIN_HOME / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# What an uploaded xlsx/xlsb/ods or zip of CSVs may inflate to (core/ziplimits.py): a few MB of zip can
+# hold gigabytes. A county's member sheet of 200,000 households is ≈ 600 MB of XML compressed ≈ 12:1.
+FUPIN_IMPORT_MAX_MEMBER_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_MEMBER_BYTES", 2 * 2**30))
+FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES", 4 * 2**30))
+FUPIN_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("FUPIN_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+# The shared-string table of an xlsx is held in memory whole: its text and its number of items.
+FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES", 256 * 2**20))
+FUPIN_IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS", "5000000"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 

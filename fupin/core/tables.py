@@ -9,7 +9,8 @@ not validate values: that is the job of each import's validator. `read_table` is
 frame, for the small imports (regions, population, department lists).
 
 Memory: an xlsx sheet and a CSV file are read a block at a time (`xlsx.py`), so a chunk costs the same
-whatever the length of the file. Legacy workbooks (.xls, .xlsb, .ods) are read whole by calamine.
+whatever the length of the file. Legacy workbooks (.xls, .xlsb, .ods) are read whole by calamine. Zip
+containers (xlsx, xlsb, ods) must keep within `ziplimits.Limits`, else FileTooLarge.
 
 Cell values come back stripped of surrounding whitespace (including U+3000 and no-break spaces),
 with empty cells as null; they are otherwise untouched (full-width digits etc. are left to the
@@ -34,13 +35,15 @@ from pathlib import Path
 
 import polars as pl
 
-from fupin.core import xlsx
+from fupin.core import xlsx, ziplimits
+from fupin.core.errors import InputRejected
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 LEGACY_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 20
 CSV_CHUNK_ROWS = 50_000
+CSV_HEAD_LINE_CHARS = 1 << 20  # of each of the first lines, to guess the delimiter (a file may have no newline)
 ROW = "_row"
 
 _STRIP = " \t\r\n\u3000\u00a0\ufeff"
@@ -59,6 +62,19 @@ class TableError(Exception):
 
 class FileUnreadable(TableError):
     """The file is missing, of an unknown kind, or cannot be opened (a usage error, not bad data)."""
+
+
+class FileTooLarge(TableError, InputRejected):
+    """The file would inflate beyond the limits of `ziplimits` (a zip bomb, or simply too big): refused."""
+
+    code = ziplimits.TooLarge.code
+
+    @classmethod
+    def of(cls, exc: ziplimits.TooLarge) -> FileTooLarge:
+        return cls(exc.message_zh, exc.message_en)
+
+    def api_items(self) -> list[dict]:
+        return ziplimits.TooLarge(self.message_zh, self.message_en).api_items()
 
 
 def normalise_header(text: object) -> str:
@@ -244,6 +260,8 @@ def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]):
         book = xlsx.Workbook(path)
     except xlsx.XlsxError as exc:
         raise _unreadable(path, exc) from exc
+    except ziplimits.TooLarge as exc:
+        raise FileTooLarge.of(exc) from exc
     try:
         name = _pick_sheet(book.sheet_names, sheet, aliases, path.name)
     except TableError:
@@ -257,6 +275,8 @@ def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]):
             except xlsx.XlsxError as exc:
                 raise TableError(f"工作表“{name}”已损坏，无法读取：{exc}",
                                  f"sheet '{name}' is damaged and cannot be read: {exc}") from exc
+            except ziplimits.TooLarge as exc:
+                raise FileTooLarge.of(exc) from exc
 
     size = book.sheet_bytes(name)
     return rows(), lambda: (book.inflated, size)
@@ -266,6 +286,7 @@ def _read_legacy_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]) 
     """A whole .xls/.xlsb/.ods sheet through calamine, as `_row` + `c<i>` String columns."""
     import fastexcel
 
+    _inflate_within_limits(path)
     try:
         reader = fastexcel.read_excel(path)
     except Exception as exc:  # calamine raises several kinds for a file that is not a workbook
@@ -288,6 +309,28 @@ def _read_legacy_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]) 
     raw = raw.rename({c.name: f"c{c.absolute_index}" for c in loaded.available_columns()})
     # Frame row i is Excel row i + 1 (skip_rows=0 keeps leading blank rows).
     return raw.with_columns(pl.Series(ROW, range(1, raw.height + 1), dtype=pl.Int64))
+
+
+def _inflate_within_limits(path: Path) -> None:
+    """.xlsb and .ods are zips that calamine inflates whole, out of our reach: check the directory, then
+    inflate every member once (counting, keeping nothing) so that sizes the directory understates are
+    caught too. (.xls is not compressed: its size is the upload's.)"""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as z:
+            ziplimits.check_directory(z, path.name)
+            budget = ziplimits.Budget(z, path.name)
+            for info in z.infolist():
+                with budget.open(info) as f:
+                    while f.read(1 << 20):
+                        pass
+    except ziplimits.TooLarge as exc:
+        raise FileTooLarge.of(exc) from exc
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise _unreadable(path, exc) from exc
 
 
 # --- CSV -------------------------------------------------------------------------------------------
@@ -327,14 +370,14 @@ def _csv_chunks(path: Path):
 
 def _csv_records(path: Path, encoding: str, done: list[int]) -> Iterator[pl.DataFrame]:
     with path.open(encoding=encoding, newline="") as f:
-        head = "".join(f.readline() for _ in range(HEADER_SEARCH_ROWS))
+        head = "".join(f.readline(CSV_HEAD_LINE_CHARS) for _ in range(HEADER_SEARCH_ROWS))
         f.seek(0)
         delimiter = "\t" if head.count("\t") > head.count(",") else ","
         reader = csv.reader(f, delimiter=delimiter)
         records: list[list[str]] = []
         lines: list[int] = []
         start = 1
-        for record in reader:
+        for record in _records(reader, path):
             records.append(record)
             lines.append(start)  # the line where the record starts
             start = reader.line_num + 1
@@ -345,6 +388,15 @@ def _csv_records(path: Path, encoding: str, done: list[int]) -> Iterator[pl.Data
         done[0] = f.buffer.tell()
         if records:
             yield _csv_frame(records, lines)
+
+
+def _records(reader, path: Path) -> Iterator[list[str]]:
+    """The reader's records; a damaged record (a field beyond csv's 128 KB limit, a stray NUL) → TableError."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise TableError(f"{path.name} 第 {reader.line_num} 行无法读取：{exc}",
+                         f"{path.name} line {reader.line_num} cannot be read: {exc}") from exc
 
 
 def _csv_frame(records: list[list[str]], lines: list[int]) -> pl.DataFrame:

@@ -31,8 +31,13 @@ import polars as pl
 import pyarrow as pa
 
 from fupin.core import _xlsxscan
+from fupin.core.ziplimits import Budget, Limits, check_directory, size_text
 
 BLOCK_BYTES = 16 * 2**20  # inflated XML per scan: ≈ 25k–60k rows, a few tens of MB of frames
+# Parts read whole into ElementTree (workbook, relationships, styles: a few MB in real workbooks; ElementTree
+# needs ≈ 10× the XML) and the longest element the scanner waits for the end of (a row, a shared string).
+MAX_WHOLE_PART_BYTES = 64 * 2**20
+MAX_ELEMENT_BYTES = 4 * BLOCK_BYTES
 ROW = "_row"
 # Built-in number formats that show a date or time (ECMA-376 §18.8.30, and the CJK ids 27–36, 50–58).
 DATE_FORMAT_IDS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47, *range(27, 37), *range(50, 59)})
@@ -42,6 +47,10 @@ _EXCEL_1904 = date(1904, 1, 1)
 
 class XlsxError(Exception):
     """The file is not a readable xlsx workbook, or its XML is damaged."""
+
+
+# What zipfile and ElementTree raise for a damaged, encrypted or oddly compressed package.
+_DAMAGED = (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, EOFError, RuntimeError, NotImplementedError)
 
 
 def _local(tag: str) -> str:
@@ -59,18 +68,29 @@ def is_date_format(code: str) -> bool:
 
 
 class Workbook:
-    """An open xlsx file: its sheet names, and a streamed reader for each sheet."""
+    """An open xlsx file: its sheet names, and a streamed reader for each sheet.
 
-    def __init__(self, path: str | Path):
+    Whatever the zip's directory claims, the parts are inflated within `ziplimits.Limits` (TooLarge)."""
+
+    def __init__(self, path: str | Path, limits: Limits | None = None):
         self.path = Path(path)
+        self.limits = limits or Limits.current()
         try:
             self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise XlsxError(f"not an xlsx workbook: {exc}") from exc
+        self._budget = Budget(self._zip, self.path.name, self.limits)
+        try:
+            check_directory(self._zip, self.path.name, self.limits)
             self._names = {n.lower(): n for n in self._zip.namelist()}
             main = self._main_part()
             rels = self._rels(main)
             book = ET.fromstring(self._read(main))
-        except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError) as exc:
-            raise XlsxError(f"not an xlsx workbook: {exc}") from exc
+        except BaseException as exc:
+            self._zip.close()
+            if isinstance(exc, _DAMAGED):
+                raise XlsxError(f"not an xlsx workbook: {exc}") from exc
+            raise
         self._sheets: dict[str, str] = {}
         self._epoch = _EXCEL_1900
         for el in book.iter():
@@ -115,7 +135,15 @@ class Workbook:
         return name
 
     def _read(self, part: str) -> bytes:
-        return self._zip.read(self._member(part))
+        """A small part, whole (see MAX_WHOLE_PART_BYTES)."""
+        info = self._zip.getinfo(self._member(part))
+        if info.file_size > MAX_WHOLE_PART_BYTES:
+            raise self.limits.member_too_large(self.path.name, info.filename, MAX_WHOLE_PART_BYTES)
+        with self._budget.open(info) as f:
+            data = f.read(MAX_WHOLE_PART_BYTES + 1)
+        if len(data) > MAX_WHOLE_PART_BYTES:
+            raise self.limits.member_too_large(self.path.name, info.filename, MAX_WHOLE_PART_BYTES)
+        return data
 
     def _main_part(self) -> str:
         try:
@@ -147,15 +175,22 @@ class Workbook:
         """Inflate `part` a block at a time; `step(data, final)` scans the block and returns
         (bytes consumed, done, result). Yields the results."""
         carry = b""
-        with self._zip.open(self._member(part)) as f:
+        with self._budget.open(self._member(part)) as f:
             while True:
-                block = f.read(BLOCK_BYTES)
+                try:
+                    block = f.read(BLOCK_BYTES)
+                except _DAMAGED as exc:  # a bad CRC, a truncated member …
+                    raise XlsxError(f"{part}: {exc}") from exc
                 data = carry + block if carry else block
                 try:
                     consumed, done, result = step(data, not block)
                 except ValueError as exc:  # the scanner's message names the damage
                     raise XlsxError(f"{part}: {exc}") from exc
                 carry = data[consumed:]
+                if len(carry) > MAX_ELEMENT_BYTES:  # one element without end would grow the carry unbounded
+                    raise self.limits.member_too_large(
+                        self.path.name, f"{part} ({size_text(MAX_ELEMENT_BYTES)} without a complete element)",
+                        MAX_ELEMENT_BYTES)
                 yield result
                 if done or not block:
                     return
@@ -167,11 +202,16 @@ class Workbook:
         if self._strings is None:
             parts = [pl.Series("s", [], dtype=pl.String)]
             if self._strings_part is not None:
-                state = {"started": False}
+                state = {"started": False, "n": 0, "bytes": 0}
+                limits = self.limits
 
                 def step(data: bytes, final: bool):
                     consumed, state["started"], done, n, offsets, values = _xlsxscan.scan_strings(
                         data, state["started"], final)
+                    state["n"] += n
+                    state["bytes"] += len(values)
+                    if state["n"] > limits.shared_strings or state["bytes"] > limits.shared_strings_bytes:
+                        raise limits.strings_too_large(self.path.name)
                     return consumed, done, (n, offsets, values)
 
                 try:

@@ -489,11 +489,13 @@ def create_import(request, file: File[UploadedFile], year: Form[int | None] = No
             out.write(chunk)
     batch.path, batch.errors_path = str(path), ""
     batch.save(update_fields=["path", "errors_path"])
-    if wait:
-        from fupin.registry.importer import import_households
+    from fupin.registry import importer
 
-        batch = import_households(path, user=user, year=year, skip_invalid=skip_invalid,
-                                  errors_path=folder / f"{path.stem}-errors.xlsx", batch=batch)
+    importer.refuse_too_large(batch)  # a zip bomb: 422 at once (the batch rejected), no run started
+    if wait:
+        batch = importer.import_households(path, user=user, year=year, skip_invalid=skip_invalid,
+                                           errors_path=folder / f"{path.stem}-errors.xlsx", batch=batch)
+        importer.refuse_too_large(batch)  # over a limit found while reading
         return Status(201, import_out(request, batch))
     from fupin.registry import jobs
 

@@ -1,7 +1,7 @@
 """`fupin import households FILE [--year Y] [--skip-invalid] [--errors OUT.xlsx] [--user NAME]`.
 
 Exit status: 0 saved, 1 rejected (problems printed, errors workbook written, nothing saved unless
---skip-invalid), 2 unreadable file or usage error.
+--skip-invalid; or a file over the size limits, refused unread), 2 unreadable file or usage error.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def import_households_command(args) -> int:
     report = batch.report
     if report.get("bad_file"):
         print(f"无法导入 / cannot import {path}: {report['message_zh']} / {report['message_en']}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_REJECTED if report.get("too_large") else EXIT_USAGE
     counts = report.get("counts", {})
     problems = report.get("problems", [])
     if batch.status == "rejected":

@@ -29,7 +29,8 @@ import polars as pl
 from django.utils import timezone
 
 from fupin.core.scratch import scratch_dir
-from fupin.core.tables import Table, TableError, open_table
+from fupin.core.tables import FileTooLarge, Table, TableError, open_table
+from fupin.core.ziplimits import Budget, TooLarge, check_directory
 from fupin.registry import bulk, columns, validation
 from fupin.registry.columns import HOUSEHOLD_SHEET, MEMBER_SHEET
 from fupin.registry.models import ImportBatch
@@ -86,6 +87,8 @@ class Source:
             for chunk in self.table:
                 missing = [pl.lit(None, pl.String).alias(k) for k in self.keys if k not in chunk.columns]
                 yield chunk.with_columns(missing).select(*self.keys, "_row")
+        except FileTooLarge:
+            raise
         except TableError as e:
             raise BadFile(self.where[0] + e.message_zh, self.where[1] + e.message_en) from e
 
@@ -106,6 +109,8 @@ def _open_pair(hh_path: Path, mm_path: Path, *, sheets: bool, year: int | None) 
         try:
             table = open_table(path, columns=columns.header_map(cols), required=required,
                                sheet=sheet if sheets else None, sheet_aliases=aliases if sheets else ())
+        except FileTooLarge:
+            raise
         except TableError as e:
             raise BadFile(where[0] + e.message_zh, where[1] + e.message_en) from e
         out.append(Source(table, keys, where))
@@ -121,9 +126,12 @@ def _csv_in(folder: Path, kind: str) -> Path | None:
 
 
 def _extract_zip(path: Path, into: Path) -> None:
-    """Unpack a zip, repairing names that Chinese Windows stored in GBK without the UTF-8 flag."""
+    """Unpack a zip, repairing names that Chinese Windows stored in GBK without the UTF-8 flag; within the
+    limits of `ziplimits` (FileTooLarge), checked on the directory and again while inflating."""
     try:
         with zipfile.ZipFile(path) as z:
+            check_directory(z, path.name)
+            budget = Budget(z, path.name)
             for info in z.infolist():
                 name = info.filename
                 if not info.flag_bits & 0x800:
@@ -134,10 +142,43 @@ def _extract_zip(path: Path, into: Path) -> None:
                 name = Path(name).name
                 if info.is_dir() or not name:
                     continue
-                with z.open(info) as src, (into / name).open("wb") as dst:
+                with budget.open(info) as src, (into / name).open("wb") as dst:
                     shutil.copyfileobj(src, dst)
-    except zipfile.BadZipFile as e:
+    except TooLarge as e:
+        raise FileTooLarge.of(e) from e
+    except (zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError) as e:
         raise BadFile(f"无法打开压缩包 {path.name}", f"cannot open zip file {path.name}") from e
+
+
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods", ".zip"}
+
+
+def check_container(path: str | Path) -> None:
+    """Refuse at once (FileTooLarge) a zip container whose directory declares more than the limits allow;
+    what the directory understates is caught while reading."""
+    path = Path(path)
+    if path.suffix.lower() not in ZIP_SUFFIXES or not path.is_file() or not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as z:
+            check_directory(z, path.name)
+    except TooLarge as e:
+        raise FileTooLarge.of(e) from e
+    except (zipfile.BadZipFile, OSError):
+        return  # damaged: the run reports it
+
+
+def refuse_too_large(batch: ImportBatch) -> None:
+    """Raise FileTooLarge (an InputRejected: the API answers 422) if the batch's upload is over the limits:
+    found so by its run, or now from its zip directory (the batch is then finished as rejected)."""
+    report = batch.report or {}
+    if report.get("too_large"):
+        raise FileTooLarge(report["message_zh"], report["message_en"])
+    try:
+        check_container(batch.path)
+    except FileTooLarge as e:
+        _too_large(batch, e)
+        raise
 
 
 @contextmanager
@@ -305,6 +346,11 @@ def _bad_file(batch: ImportBatch, e: BadFile) -> ImportBatch:
                                        "problems": []})
 
 
+def _too_large(batch: ImportBatch, e: FileTooLarge) -> ImportBatch:
+    return _finish(batch, "rejected", {"bad_file": True, "too_large": True, "code": FileTooLarge.code,
+                                       "message_zh": e.message_zh, "message_en": e.message_en, "problems": []})
+
+
 def import_households(path, *, user=None, year=None, skip_invalid=False, errors_path=None, progress=None,
                       batch: ImportBatch | None = None) -> ImportBatch:
     """Import a registry workbook (.xlsx, folder or .zip of CSVs) as `user` (None = unscoped)."""
@@ -325,6 +371,8 @@ def import_households(path, *, user=None, year=None, skip_invalid=False, errors_
                            errors_path=errors_path, batch=batch, filename=path.name, report=report)
     except BadFile as e:
         return _bad_file(batch, e)
+    except FileTooLarge as e:  # nothing saved; the scratch folders are gone with the `with` blocks
+        return _too_large(batch, e)
 
 
 def import_frames(households_raw: pl.DataFrame, members_raw: pl.DataFrame, *, user=None, year=None,

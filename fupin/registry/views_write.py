@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from fupin.core.tables import FileTooLarge
 from fupin.registry import importer, jobs, services
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
 from fupin.registry.forms import (
@@ -401,6 +402,10 @@ def import_upload(request):
             status="queued",
             errors_path=str(path.with_name(f"{path.stem}-errors.xlsx")),
         )
+        try:
+            importer.refuse_too_large(batch)  # a zip bomb: rejected at once, the status page says why
+        except FileTooLarge:
+            return redirect("registry:import_status", pk=batch.pk)
         jobs.start_import(batch.id)
         return redirect("registry:import_status", pk=batch.pk)
     recent = _batches_for(request.user).select_related("user")[:10]

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from fupin.core.tables import FileUnreadable, TableError, read_table
+from fupin.core.tables import FileUnreadable, TableError, open_table, read_table
 
 COLUMNS = {
     "证件号码": "id_number",
@@ -202,3 +202,11 @@ def test_csv_read_in_chunks_keeps_line_numbers(tmp_path, monkeypatch):
     chunks = list(table)
     assert len(chunks) == 3 and pl.concat(chunks).rows() == expected
     assert table.position() == (path.stat().st_size, path.stat().st_size)
+
+
+def test_a_csv_field_beyond_the_csv_limit_is_a_table_error_not_a_crash(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("code,name\n1," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(TableError) as e:
+        list(open_table(path, columns={"code": "code", "name": "name"}))
+    assert "long.csv" in e.value.message_zh and "cannot be read" in e.value.message_en
