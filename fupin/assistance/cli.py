@@ -7,6 +7,7 @@ import sys
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.exports import write_csv
 from fupin.core.output import deliver, frame_text
 
 
@@ -37,7 +38,7 @@ def assistance_command(args) -> int:
         df = pl.DataFrame(rows, schema={"code": pl.String, "name_zh": pl.String, "name_en": pl.String,
                                         "category": pl.String, "kind": pl.String, "active_from": pl.Int64,
                                         "active_to": pl.Int64, "causes": pl.String})
-        print(df.write_csv() if getattr(args, "format", None) == "csv" else _table(df))
+        print(write_csv(df) if getattr(args, "format", None) == "csv" else _table(df))
         return 0
     from fupin.assistance.coverage import OutOfScope, findings_for
 

@@ -7,7 +7,6 @@ import io
 from datetime import date
 
 import polars as pl
-import xlsxwriter
 from django.utils import timezone
 
 from fupin.accounts.models import ExportLog
@@ -23,6 +22,7 @@ from fupin.assistance.models import (
     WorkTeam,
 )
 from fupin.assistance.services import cadre_limit
+from fupin.core.exports import cell, workbook
 from fupin.core.frames import read_sql, table
 from fupin.engine import coverage
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
@@ -114,7 +114,7 @@ EXPORT_COLUMNS = [("check_id", "检查项", "Check"), ("severity", "级别", "Se
 def export_xlsx(user, df: pl.DataFrame, *, channel: str, filters: dict) -> bytes:
     """The worklist as a workbook (a summary sheet and a findings sheet), logged in ExportLog."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = workbook(buf, in_memory=True)
     bold = wb.add_format({"bold": True})
     ws = wb.add_worksheet("汇总")
     ws.write_row(0, 0, ["检查项 / Check", "问题 / Problem", "条数 / Count"], bold)
@@ -124,7 +124,7 @@ def export_xlsx(user, df: pl.DataFrame, *, channel: str, filters: dict) -> bytes
     ws = wb.add_worksheet("问题清单")
     ws.write_row(0, 0, [zh for _k, zh, _en in EXPORT_COLUMNS], bold)
     for i, row in enumerate(df.select([k for k, _zh, _en in EXPORT_COLUMNS]).iter_rows(), start=1):
-        ws.write_row(i, 0, ["" if v is None else v for v in row])
+        ws.write_row(i, 0, ["" if cell(v) is None else v for v in row])
     ws.set_column(0, len(EXPORT_COLUMNS), 16)
     wb.close()
     ExportLog.objects.create(user=user, kind="assistance.coverage.xlsx", channel=channel, filters=filters,

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.exports import write_csv
 
 
 def funds_command(args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ def anomalies_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = df.write_json()
     elif args.format == "csv":
-        text = df.write_csv()
+        text = write_csv(df)
     else:
         import polars as pl
 

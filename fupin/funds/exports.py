@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 import polars as pl
-import xlsxwriter
 from django.db.models import F
 
 from fupin.accounts.models import ExportLog
+from fupin.core.exports import cell, workbook
 from fupin.core.privacy import masked_frame
 from fupin.funds import anomalies as fund_anomalies
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_STATUS, PROJECT_TYPE
@@ -30,7 +30,7 @@ PAYMENT_COLUMNS = {
 def write_xlsx(sheets: dict[str, tuple[pl.DataFrame, dict[str, str]]]) -> bytes:
     """Frames → one workbook, one sheet each, headers from the column labels."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
+    wb = workbook(buf, in_memory=True)
     head = wb.add_format({"bold": True, "bg_color": "#EEF0F2"})
     for title, (df, labels) in sheets.items():
         ws = wb.add_worksheet(title)
@@ -40,7 +40,7 @@ def write_xlsx(sheets: dict[str, tuple[pl.DataFrame, dict[str, str]]]) -> bytes:
             ws.set_column(j, j, max(10, min(40, len(labels[k]) * 2 + 2)))
         for i, row in enumerate(df.select(cols).iter_rows(), start=1):
             for j, v in enumerate(row):
-                if v is None:
+                if cell(v) is None:  # null, NaN and inf: an empty cell
                     continue
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(i, j, v)

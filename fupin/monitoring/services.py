@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from fupin.core.errors import InputRejected
+from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import monitoring as engine
@@ -169,20 +169,24 @@ def _members_frame(prefix: str, year: int) -> pl.DataFrame:
                 "village": pl.String, "household_type": pl.String})
 
 
+UNMATCHED_SHEET = "未匹配 unmatched"
+UNMATCHED_ID_HEADER = "证件号码 ID number"
+
+
 def _unmatched_workbook(problems: pl.DataFrame, path: Path) -> None:
-    headers = [("行号 Row", "_row"), ("证件号码 ID number", "id_number_raw"), ("姓名 Name", "name_raw"),
+    headers = [("行号 Row", "_row"), (UNMATCHED_ID_HEADER, "id_number_raw"), ("姓名 Name", "name_raw"),
                ("金额 Amount", "amount"), ("状态 Status", "status"), ("说明", "message_zh"),
                ("Explanation", "message_en")]
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    ws = wb.add_worksheet("未匹配 unmatched")
+    wb = workbook(path, constant_memory=True)
+    ws = wb.add_worksheet(UNMATCHED_SHEET)
     text = wb.add_format({"num_format": "@"})
     bold = wb.add_format({"bold": True})
     for j, (h, _) in enumerate(headers):
         ws.write_string(0, j, h, bold)
     for i, row in enumerate(problems.select([k for _, k in headers]).iter_rows(), start=1):
         for j, v in enumerate(row):
-            if v is None:
+            if cell(v) is None:  # null, NaN and inf: an empty cell
                 continue
             if isinstance(v, (int, float)):
                 ws.write_number(i, j, v)
@@ -320,5 +324,18 @@ def in_scope(user, alert: Alert) -> bool:
 
 def alerts_xlsx(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    frame.write_excel(buf, worksheet="预警 alerts")
+    write_xlsx(buf, frame, "预警 alerts")
+    return buf.getvalue()
+
+
+def unmatched_download(user, batch: DepartmentImport) -> bytes:
+    """The unmatched-rows workbook of a department import, its ID numbers masked for roles without them."""
+    from fupin.core.privacy import masked_frame
+
+    if user.can("sees_id_numbers"):
+        return Path(batch.unmatched_file).read_bytes()
+    df = pl.read_excel(batch.unmatched_file, sheet_name=UNMATCHED_SHEET, infer_schema_length=0)
+    df = masked_frame(df, user, id_cols=(UNMATCHED_ID_HEADER,), phone_cols=())
+    buf = io.BytesIO()
+    write_xlsx(buf, df, UNMATCHED_SHEET, table_style=None, autofit=True)
     return buf.getvalue()

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -240,10 +240,13 @@ def department_unmatched(request, pk: int):
     batch = _batch_for(request.user, pk)
     if not batch.unmatched_file or not Path(batch.unmatched_file).exists():
         raise Http404
+    content = services.unmatched_download(request.user, batch)
     ExportLog.objects.create(user=request.user, kind="monitoring.unmatched.xlsx", channel="web",
-                             filters={"batch": batch.pk}, rows=sum(1 for _ in batch.problem_rows), masked=False)
-    return FileResponse(open(batch.unmatched_file, "rb"), as_attachment=True,
-                        filename=f"unmatched-{batch.pk}.xlsx")
+                             filters={"batch": batch.pk}, rows=sum(1 for _ in batch.problem_rows),
+                             masked=not request.user.can("sees_id_numbers"))
+    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="unmatched-{batch.pk}.xlsx"'
+    return resp
 
 
 # ------------------------------------------------------------------------------------------- self-report
@@ -527,12 +530,12 @@ def dashboard_export(request):
     }
     import io
 
-    import xlsxwriter
+    from fupin.core.exports import workbook, write_sheet
 
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf) as wb:
+    with workbook(buf) as wb:
         for name, df in sheets.items():
-            df.write_excel(wb, worksheet=name)
+            write_sheet(wb, df, name)
     ExportLog.objects.create(user=request.user, kind="monitoring.dashboard.xlsx", channel="web",
                              filters={"year": year, "region": region or ""}, rows=len(data["by_signal"]), masked=True)
     resp = HttpResponse(buf.getvalue(),

@@ -10,6 +10,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.exports import write_csv
 from fupin.core.output import deliver
 from fupin.quality import exports, selectors, services
 
@@ -63,7 +64,7 @@ def quality_command(args) -> int:
                            "created": run.created, "reopened": run.reopened, "resolved": run.resolved,
                            "rules": counts.to_dicts()}, ensure_ascii=False, indent=2)
     elif args.format == "csv":
-        text = counts.write_csv()
+        text = write_csv(counts)
     else:
         text = _table(run, counts)
     deliver(text, args.out)

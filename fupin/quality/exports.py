@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import polars as pl
-import xlsxwriter
 from django.conf import settings
 from django.db.models import F, QuerySet
 
 from fupin.accounts.models import ExportLog
+from fupin.core.exports import workbook, write_sheet
 from fupin.core.privacy import mask_id_expr, masked_frame
 from fupin.quality.models import STATUSES, Finding
 from fupin.quality.selectors import ID_VALUE_RULES, rule_counts
@@ -59,10 +59,10 @@ def counts_frame(findings: QuerySet[Finding]) -> pl.DataFrame:
 def write_workbook(counts: pl.DataFrame, findings: pl.DataFrame, target=None) -> bytes | None:
     """Sheets 错误条数 and 问题清单 with Chinese headers; to `target` (a path) or returned as bytes."""
     buf = io.BytesIO() if target is None else None
-    with xlsxwriter.Workbook(buf if target is None else str(target)) as wb:
+    with workbook(buf if target is None else str(target)) as wb:
         for name, df, headers in (("错误条数", counts, COUNT_HEADERS), ("问题清单", findings, FINDING_HEADERS)):
-            df.rename({k: v for k, v in headers.items() if k in df.columns}).write_excel(
-                wb, worksheet=name, table_style=None, autofit=True, freeze_panes=(1, 0))
+            write_sheet(wb, df.rename({k: v for k, v in headers.items() if k in df.columns}), name,
+                        table_style=None, autofit=True, freeze_panes=(1, 0))
     return buf.getvalue() if buf is not None else None
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 
 import polars as pl
-import xlsxwriter
 from django.db.models import F, QuerySet
 
 from fupin.accounts.models import ExportLog
+from fupin.core.exports import workbook, write_csv, write_sheet
 from fupin.core.privacy import masked_frame
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, MEMBER_COLUMNS, MEMBER_SHEET, Column
 from fupin.registry.models import HouseholdYear, Member
@@ -87,10 +87,9 @@ def _zh_headers(df: pl.DataFrame) -> pl.DataFrame:
 
 def write_xlsx(sheets: dict[str, pl.DataFrame]) -> bytes:
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf) as wb:
+    with workbook(buf) as wb:
         for name, df in sheets.items():
-            df.write_excel(wb, worksheet=name, table_style=None, autofit=True, freeze_panes=(1, 0),
-                           float_precision=2)
+            write_sheet(wb, df, name, table_style=None, autofit=True, freeze_panes=(1, 0), float_precision=2)
     return buf.getvalue()
 
 
@@ -103,7 +102,7 @@ def export_households(user, rows: QuerySet[HouseholdYear], *, fmt: str, filters:
         sheets[MEMBER_SHEET] = _zh_headers(masked_frame(member_frame(rows), user))
         data = write_xlsx(sheets)
     else:
-        data = "\ufeff".encode() + sheets[HOUSEHOLD_SHEET].write_csv().encode()
+        data = "\ufeff".encode() + write_csv(sheets[HOUSEHOLD_SHEET]).encode()
     masked = not (user.can("sees_id_numbers") and user.can("sees_phone_numbers"))
     ExportLog.objects.create(user=user, kind=f"households.{fmt}", channel=channel, filters=filters,
                              rows=households.height, masked=masked)

@@ -14,6 +14,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from fupin.core.exports import workbook as safe_workbook
 from fupin.registry import columns
 from fupin.registry.columns import Column
 
@@ -165,7 +166,7 @@ def _write_frame(wb, name: str, cols: Iterable[Column], frame: pl.DataFrame) -> 
 def write_workbook(households: pl.DataFrame, members: pl.DataFrame, path: str | Path) -> Path:
     """All-string frames keyed by workbook keys → an importable xlsx (constant memory)."""
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb = safe_workbook(path, constant_memory=True)  # every cell text, never a formula
     _write_frame(wb, columns.HOUSEHOLD_SHEET, columns.HOUSEHOLD_COLUMNS, households)
     _write_frame(wb, columns.MEMBER_SHEET, columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS, members)
     wb.close()
@@ -198,7 +199,7 @@ def write_errors_workbook(raw: tuple[Iterable[pl.DataFrame], Iterable[pl.DataFra
 
     path = Path(path)
     rejected = pl.Series(sorted(rejected or ()), dtype=pl.String)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb = safe_workbook(path, constant_memory=True)  # every cell text, never a formula
     for (name, key, cols), chunks in zip(
         ((columns.HOUSEHOLD_SHEET, "households", columns.HOUSEHOLD_COLUMNS),
          (columns.MEMBER_SHEET, "members", columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS)),

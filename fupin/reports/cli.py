@@ -7,6 +7,7 @@ import sys
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.exports import write_xlsx
 from fupin.core.output import deliver, frame_text
 from fupin.core.stats import OutOfScope
 from fupin.engine.exits import EXIT_REASONS
@@ -58,7 +59,7 @@ def _print(run, args) -> int:
     df = services.result(run)
     label = f"{run.get_kind_display()} {run.year} {run.region_code or '全部 / all'}: {run.summary}"
     if args.format == "xlsx":
-        _text_reasons(df).write_excel(args.out, worksheet="结果", autofit=True)
+        write_xlsx(args.out, _text_reasons(df), "结果", autofit=True)
         print(args.out)
         return 0
     if args.format == "table":

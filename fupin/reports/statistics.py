@@ -11,11 +11,12 @@ import io
 from dataclasses import dataclass
 
 import polars as pl
-import xlsxwriter
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin import codes
+from fupin.core.exports import workbook as safe_workbook
+from fupin.core.exports import write_sheet
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.stats import region_stats
 from fupin.engine import identification, schema
@@ -234,15 +235,15 @@ def statistics(user, *, year: int, region: str | None = None, year_from: int | N
 
 
 def workbook(tables: list[Table]) -> bytes:
-    """One xlsx with a sheet per table."""
+    """One xlsx with a sheet per table (a figure that cannot be computed is an empty cell)."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = safe_workbook(buf, in_memory=True)
     used: set[str] = set()
     for t in tables:
         name = "".join(ch for ch in t.title if ch not in "[]:*?/\\")[:31] or t.key
         while name in used:
             name = (name[:28] + f"_{len(used)}")[:31]
         used.add(name)
-        t.labelled().write_excel(workbook=wb, worksheet=name, autofit=True)
+        write_sheet(wb, t.labelled(), name, autofit=True)
     wb.close()
     return buf.getvalue()

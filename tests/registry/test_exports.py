@@ -89,3 +89,26 @@ def test_masked_export_with_empty_and_short_ids_and_phones(tree, client, househo
     ids = sheets["成员"]["证件号码"].to_list()
     assert "***" in ids and (None in ids or "" in ids) and ids.count(None) + ids.count("") == 1
     assert sorted(x or "" for x in sheets["户"]["联系电话"].to_list()) == ["", "**", "138****8000"]
+
+
+FORMULAS = ["=1+1", "@SUM(A1:A2)", "+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\",\"y\")", "-2+3", "\tx"]
+
+
+def test_export_writes_formula_like_names_as_text(tree, client, households):
+    import openpyxl
+
+    members = list(Member.objects.filter(household=households[0]).order_by("pk"))
+    for m, name in zip(members, FORMULAS, strict=False):
+        Member.objects.filter(pk=m.pk).update(name=name)
+    households[0].__class__.objects.filter(pk=households[0].pk).update(head_name="=1+1")
+    client.force_login(user("county_approver", tree.county))
+    r = client.get("/registry/export/", {"format": "xlsx"})
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content) if r.streaming else r.content))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    names = {c.value for c in cells}
+    assert "=1+1" in names and "@SUM(A1:A2)" in names
+    assert set(FORMULAS[:len(members)]) <= names
+    r = client.get("/registry/export/", {"format": "csv"})
+    text = (b"".join(r.streaming_content) if r.streaming else r.content).decode("utf-8-sig")
+    assert ",'=1+1," in text and "\n=" not in text and ",=" not in text
