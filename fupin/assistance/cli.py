@@ -7,7 +7,7 @@ import sys
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import write_csv
+from fupin.core.exports import log_cli_output, write_csv
 from fupin.core.output import deliver, frame_text
 
 
@@ -23,6 +23,7 @@ def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filt
         out.write_bytes(export_xlsx(user, df, channel="cli", filters=filters))
         print(out)
         return 0
+    log_cli_output(user, f"assistance.{kind}", df.height, fmt=fmt, out=out, **filters)
     deliver(frame_text(df, fmt, str_lengths=60), out)
     return 0
 

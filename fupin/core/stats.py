@@ -7,6 +7,7 @@ import sys
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.exports import log_cli_output
 from fupin.core.frames import read_sql, table
 from fupin.core.output import emit
 from fupin.engine import schema
@@ -67,5 +68,7 @@ def stats_command(args) -> int:
     except OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
+    log_cli_output(user, "reports.statistics", df.height, fmt=args.format, out=args.out, masked=True,
+                   year=args.year, region=args.region, by=args.by)
     emit(df, args.format, args.out, sheet="统计")
     return 0

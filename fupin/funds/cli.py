@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import write_csv
+from fupin.core.exports import log_cli_output, write_csv
 
 
 def funds_command(args: argparse.Namespace) -> int:
@@ -32,6 +32,7 @@ def anomalies_command(args: argparse.Namespace) -> int:
         args.out.write_bytes(exports.export_anomalies(user, "cli", df, {"region": args.region}))
         print(args.out)
         return 0
+    log_cli_output(user, "funds_anomalies", df.height, fmt=args.format, out=args.out, region=args.region)
     if args.format == "json":
         text = df.write_json()
     elif args.format == "csv":

@@ -8,7 +8,9 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 
 from fupin.core.commands import UsageError, user_from_arg
+from fupin.core.exports import log_cli_output
 from fupin.core.output import emit
+from fupin.core.privacy import id_for
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import services, sources
 
@@ -30,6 +32,8 @@ def monitor_command(args) -> int:
         print(f"{args.year} 年 监测批处理 / monitoring batch: {report.households} 户 households, "
               f"{report.signals} 条信号 signals, 新增预警 {report.new} new alerts, "
               f"已有 {report.existing} already known", file=sys.stderr)
+    log_cli_output(user, "monitoring.batch", df.height, fmt=args.format, out=args.out,
+                   masked=True, year=args.year, region=args.region)
     emit(df, args.format, args.out, sheet="监测预警")
     return 0
 
@@ -53,7 +57,8 @@ def import_department_command(args) -> int:
     if batch.problem_rows:
         print("未匹配的行 / rows not matched:")
         for r in batch.problem_rows:
-            print(f"  第{r['_row']}行 row {r['_row']}: {r['id_number_raw'] or ''} {r['name_raw'] or ''} — "
+            shown_id = r["id_number_raw"] if user is None else id_for(user, r["id_number_raw"])
+            print(f"  第{r['_row']}行 row {r['_row']}: {shown_id or ''} {r['name_raw'] or ''} — "
                   f"{r['message_zh']} / {r['message_en']}")
         shown = len(batch.problem_rows)
         total = sum(v for k, v in batch.counts.items() if k not in ("signal", "below_threshold"))

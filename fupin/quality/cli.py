@@ -10,7 +10,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 
 from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import write_csv
+from fupin.core.exports import log_cli_output, write_csv
 from fupin.core.output import deliver
 from fupin.quality import exports, selectors, services
 
@@ -59,6 +59,8 @@ def quality_command(args) -> int:
                                 channel="cli", target=args.out)
         print(args.out)
         return 0
+    log_cli_output(user, "quality.counts", counts.height, fmt=args.format, out=args.out, masked=True,
+                   year=run.year, region=run.region_code)
     if args.format == "json":
         text = json.dumps({"year": run.year, "region": run.region_code, "findings": run.findings,
                            "created": run.created, "reopened": run.reopened, "resolved": run.resolved,

@@ -7,7 +7,7 @@ import sys
 import polars as pl
 
 from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import write_xlsx
+from fupin.core.exports import log_cli_output, write_xlsx
 from fupin.core.output import deliver, frame_text
 from fupin.core.stats import OutOfScope
 from fupin.engine.exits import EXIT_REASONS
@@ -55,8 +55,10 @@ def _text_reasons(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(exprs) if exprs else df
 
 
-def _print(run, args) -> int:
+def _print(run, args, user) -> int:
     df = services.result(run)
+    log_cli_output(user, f"reports.{run.kind}", df.height, fmt=args.format, out=args.out, run=run.pk,
+                   year=run.year, region=run.region_code)
     label = f"{run.get_kind_display()} {run.year} {run.region_code or '全部 / all'}: {run.summary}"
     if args.format == "xlsx":
         write_xlsx(args.out, _text_reasons(df), "结果", autofit=True)
@@ -90,7 +92,7 @@ def _run(args, start) -> int:
             raise UsageError(str(e)) from None
         print(str(e), file=sys.stderr)
         return 1
-    return _print(run, args)
+    return _print(run, args, user)
 
 
 def identify_command(args) -> int:
