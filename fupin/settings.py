@@ -159,8 +159,13 @@ NINJA_PAGINATION_PER_PAGE = 50
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line passes MaskIdNumbers: request paths and messages may carry ID numbers.
+    "filters": {"mask_ids": {"()": "fupin.core.log_privacy.MaskIdNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")},
+    # Django's own console handler (debug only) would print unmasked lines: its records go to the root.
+    "loggers": {"django": {"handlers": [], "propagate": True,
+                           "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")}},
 }
 
 FUPIN_APP_NAME = _("fupin poverty monitoring")

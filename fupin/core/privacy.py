@@ -76,3 +76,30 @@ def masked_frame(df: pl.DataFrame, user, id_cols=("id_number",), phone_cols=("ph
     if not user.can("sees_phone_numbers"):
         exprs += [mask_phone_expr(pl.col(c).cast(pl.String)).alias(c) for c in phone_cols if c in df.columns]
     return df.with_columns(exprs) if exprs else df
+
+
+# Keys under which a stored record (a Change's before/after, an alert's evidence) holds personal numbers.
+ID_KEYS = frozenset({"id_number", "disability_cert", "payee_id_number", "id_number_raw"})
+PHONE_KEYS = frozenset({"phone", "cadre_phone"})
+
+
+def masked_record(user, data):
+    """`data` (dicts and lists nested to any depth, as stored in JSON) with every ID and phone value masked
+    for a role that may not see them: a household created with its members keeps them in a nested list."""
+    ids, phones = user.can("sees_id_numbers"), user.can("sees_phone_numbers")
+    if ids and phones:
+        return data
+
+    def walk(value, key=None):
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        if isinstance(value, str):
+            if key in ID_KEYS and not ids:
+                return mask_id(value)
+            if key in PHONE_KEYS and not phones:
+                return mask_phone(value)
+        return value
+
+    return walk(data)

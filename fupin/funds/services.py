@@ -15,7 +15,8 @@ from fupin.funds import lifecycle
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
 from fupin.funds.models import Beneficiary, BudgetLine, Payment, Project, Transition
 from fupin.regions.models import Region
-from fupin.registry.models import Household, Member
+from fupin.registry.models import Household
+from fupin.registry.selectors import members_for
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -252,7 +253,9 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
         if not valid_id_number(id_number):
             raise FundsError("id_number", "id_number", "收款人证件号码无效(应为18位且校验位正确)",
                              "the payee's ID number is not valid (18 characters with a correct check digit)")
-        member = Member.objects.filter(id_number=id_number).first()
+        # Looked up in the user's region only: a payee registered elsewhere is kept as typed (the anomaly
+        # checks report a payee outside the registry), and nothing of that person is shown here.
+        member = members_for(user).filter(id_number=id_number).first()
         name = name or (member.name if member else "")
     if not name:
         raise FundsError("payee_name", "required", "收款人不能为空", "the payee is required")

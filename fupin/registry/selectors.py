@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import CharField, Max, OuterRef, Q, QuerySet, Subquery
 
 from fupin.regions.models import Region
-from fupin.registry.models import Change, Household, HouseholdYear, Member
+from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 from fupin.registry.validation import Context, parse_ids, prepare
 
 
@@ -34,6 +34,18 @@ def members_for(user) -> QuerySet[Member]:
                                  household__is_deleted=False)
 
 
+def movable_members(user) -> QuerySet[Member]:
+    """People a user may move into a household: members of households in scope, and people who left a
+    household (no current one) whose last household was in scope. A person who left a household elsewhere
+    is not visible: a region's officials must not look up people of other regions by ID number."""
+    prefix = _prefix(user)
+    last_village = Membership.objects.filter(member=OuterRef("pk")).order_by("-start_date", "-pk").values(
+        "household__village__code")[:1]
+    return Member.objects.annotate(last_village=Subquery(last_village, output_field=CharField())).filter(
+        Q(household__village__code__startswith=prefix) | Q(household__isnull=True, last_village__startswith=prefix),
+        is_deleted=False)
+
+
 def latest_year(user) -> int | None:
     return HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user)).aggregate(
         y=Max("year"))["y"]
@@ -46,7 +58,7 @@ def household_years_for(user, *, year: int | None = None, region: str | None = N
     """The household list: one row per household for one year (default: the latest), with filters.
 
     `region` narrows within the scope (it can never widen it); `q` matches a household number, the head's
-    name, or any member's name or full ID number.
+    name, or any member's name or full ID number (the last only for roles that see ID numbers).
     """
     qs = HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user),
                                       household__is_deleted=False, is_deleted=False)
@@ -63,7 +75,12 @@ def household_years_for(user, *, year: int | None = None, region: str | None = N
         qs = qs.filter(Q(main_cause=cause) | Q(other_causes__regex=rf"(^|,){cause}(,|$)"))
     if q:
         q = q.strip()
-        member_hh = Member.objects.filter(Q(name__contains=q) | Q(id_number=q.upper())).values("household_id")
+        by_person = Q(name__contains=q)
+        if user is None or user.can("sees_id_numbers"):
+            # A role that sees only masked numbers may not search by one: the answer would confirm
+            # whose number it is.
+            by_person |= Q(id_number=q.upper())
+        member_hh = Member.objects.filter(by_person).values("household_id")
         qs = qs.filter(Q(household__household_no__startswith=q) | Q(household__head_name__contains=q)
                        | Q(household_id__in=member_hh))
     return qs.select_related("household", "household__village").order_by(order, "pk")
@@ -149,8 +166,10 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
     found = _query(f"SELECT {_q(m, 'id_number')}, {_q(m, 'household')} FROM {_q(m)} "
                    f"WHERE {_in_list(_q(m, 'id_number'))} AND {_q(m, 'household')} IS NOT NULL", ids,
                    {"id_number": pl.String, "household_id": pl.Int64})
-    owners = _query(f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')} FROM {_q(Household)} "
-                    f"WHERE {_in_list(_q(Household, 'id'))}", found["household_id"].unique().to_list(),
-                    {"household_id": pl.Int64, "household_no": pl.String})
-    ctx.existing_members = found.join(owners, on="household_id").select("id_number", "household_no")
+    owners = _query(f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')}, {_q(Household, 'village')} "
+                    f"FROM {_q(Household)} WHERE {_in_list(_q(Household, 'id'))}",
+                    found["household_id"].unique().to_list(),
+                    {"household_id": pl.Int64, "household_no": pl.String, "village_id": pl.String})
+    ctx.existing_members = found.join(owners, on="household_id").select(
+        "id_number", "household_no", pl.col("village_id").str.starts_with(prefix).alias("in_scope"))
     return ctx

@@ -13,13 +13,12 @@ from decimal import Decimal
 import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 
 from fupin.core.errors import InputRejected
 from fupin.registry import bulk
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, OPTIONAL_MEMBER_COLUMNS
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
-from fupin.registry.selectors import get_household_for, load_context, members_for
+from fupin.registry.selectors import get_household_for, load_context, members_for, movable_members
 from fupin.registry.validation import PROBLEM_SCHEMA, Validated, validate
 
 HOUSEHOLD_KEYS = [c.key for c in HOUSEHOLD_COLUMNS]
@@ -223,9 +222,7 @@ def move_member(user, id_number: str, to_household_no: str, *, relation: str, re
     """A person joins another household (marriage, split, move): the old period ends, a new one starts."""
     require(user, "writes_registry")
     target = get_household_for(user, to_household_no)
-    member = Member.objects.select_related("household").filter(
-        Q(household__isnull=True) | Q(household__village__code__startswith=user.scope_prefix if user else "")
-    ).get(id_number=id_number, is_deleted=False)
+    member = movable_members(user).select_related("household").get(id_number=id_number)
     if member.death_date:
         raise ValidationFailed.single("id_number", "member.dead", "此人已死亡", "this person has died", id_number)
     result = check(user, None, [{

@@ -44,9 +44,10 @@ class Context:
     out_of_scope_villages: set[str] = field(default_factory=set)  # known villages outside it
     existing_households: set[str] = field(default_factory=set)  # household_no in scope
     out_of_scope_households: set[str] = field(default_factory=set)  # household_no outside the scope
-    # id_number, household_no of stored members whose ID appears in the input
-    existing_members: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"id_number": pl.String, "household_no": pl.String}))
+    # id_number, household_no of stored members whose ID appears in the input; in_scope: that household is
+    # in the user's region (the number of a household elsewhere is never shown)
+    existing_members: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"id_number": pl.String, "household_no": pl.String, "in_scope": pl.Boolean}))
     # household_no, id_number of the stored heads of the households in the input
     existing_heads: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"household_no": pl.String, "id_number": pl.String}))
@@ -492,13 +493,20 @@ def check_members(raw: pl.DataFrame, ctx: Context, p: Problems) -> pl.DataFrame:
 
     # Already a member of another household in the store: a move is a membership change, not an import.
     existing = ctx.existing_members.select(
-        pl.col("id_number").cast(pl.String), pl.col("household_no").cast(pl.String).alias("_stored_hh"))
+        pl.col("id_number").cast(pl.String), pl.col("household_no").cast(pl.String).alias("_stored_hh"),
+        pl.col("in_scope").cast(pl.Boolean).alias("_stored_in_scope"))
     m = out.join(existing, on="id_number", how="inner")
-    p.add(m, pl.col("_stored_hh") != pl.col("household_no"), sheet=MEMBER_SHEET, key="id_number",
+    elsewhere = pl.col("_stored_hh") != pl.col("household_no")
+    p.add(m, elsewhere & pl.col("_stored_in_scope"), sheet=MEMBER_SHEET, key="id_number",
           rule="member.other_household",
           zh=pl.format("此人已是户 {} 的成员；一人同时只能属于一户，迁移请办理成员变动", pl.col("_stored_hh")),
           en=pl.format("this person is already a member of household {}; a person belongs to one household "
                        "at a time — record a membership change instead", pl.col("_stored_hh")))
+    p.add(m, elsewhere & ~pl.col("_stored_in_scope"), sheet=MEMBER_SHEET, key="id_number",
+          rule="member.other_household",
+          zh="此人已登记在您管辖范围以外地区的一户中；一人同时只能属于一户，请原所在地办理迁出后再登记",
+          en="this person is registered in a household outside your region; a person belongs to one household "
+             "at a time — the other region must record the move out first")
     p.add(out, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=MEMBER_SHEET,
           key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
           en="this household belongs to a region outside yours")

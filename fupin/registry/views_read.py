@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from fupin import codes
 from fupin.assistance.views import household_context
-from fupin.core.privacy import id_for, phone_for
+from fupin.core.privacy import ID_KEYS, PHONE_KEYS, id_for, phone_for
 from fupin.regions import selectors as region_selectors
 from fupin.registry import exports, selectors
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
@@ -160,9 +160,9 @@ def _age(born: date, today: date) -> int:
 def _show_value(user, field: str, value) -> str:
     if value is None or value == "":
         return "—"
-    if field == "id_number":
+    if field in ID_KEYS:
         return id_for(user, str(value))
-    if field == "phone":
+    if field in PHONE_KEYS:
         return phone_for(user, str(value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")

@@ -70,7 +70,7 @@ def test_add_member_to_other_village_is_404(setup):
 def test_patch_member_corrects_attributes_with_reason(setup):
     a = setup["a"]
     spouse = setup["hh_a"].members.get(relation="spouse")
-    url = f"{BASE}/members/{spouse.id_number}"
+    url = f"{BASE}/members/{spouse.pk}"
     r = a.patch(url, {"health": "慢性病"}, content_type="application/json")
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "reason"
     r = a.patch(url, {"health": "慢性病", "labour": "weak", "reason": "入户核实"}, content_type="application/json")
@@ -87,13 +87,13 @@ def test_patch_member_corrects_attributes_with_reason(setup):
 def test_patch_member_bad_value_and_out_of_scope(setup):
     a = setup["a"]
     spouse = setup["hh_a"].members.get(relation="spouse")
-    r = a.patch(f"{BASE}/members/{spouse.id_number}", {"relation": "之子", "reason": "x"},
+    r = a.patch(f"{BASE}/members/{spouse.pk}", {"relation": "之子", "reason": "x"},
                 content_type="application/json")
     assert r.status_code == 422
     assert r.json()["detail"][0]["code"] == "relation.sex"
     assert r.json()["detail"][0]["message"]["en"].startswith("the relation to the head is for a man")
     b_member = setup["hh_b"].members.first()
-    r = a.patch(f"{BASE}/members/{b_member.id_number}", {"health": "chronic", "reason": "x"},
+    r = a.patch(f"{BASE}/members/{b_member.pk}", {"health": "chronic", "reason": "x"},
                 content_type="application/json")
     assert r.status_code == 404
     b_member.refresh_from_db()
@@ -103,7 +103,7 @@ def test_patch_member_bad_value_and_out_of_scope(setup):
 def test_supervisor_cannot_correct_member(setup):
     sup = api_client(user("supervisor", setup["tree"].county))
     spouse = setup["hh_a"].members.get(relation="spouse")
-    r = sup.patch(f"{BASE}/members/{spouse.id_number}", {"health": "chronic", "reason": "x"},
+    r = sup.patch(f"{BASE}/members/{spouse.pk}", {"health": "chronic", "reason": "x"},
                   content_type="application/json")
     assert r.status_code == 403
     assert Member.objects.get(pk=spouse.pk).health == "healthy"
@@ -112,7 +112,7 @@ def test_supervisor_cannot_correct_member(setup):
 def test_member_leaves_household(setup):
     a = setup["a"]
     son = setup["hh_a"].members.get(relation="son")
-    r = post(a, f"{BASE}/members/{son.id_number}/leave", {"reason_code": "marriage", "date": "2024-05-01",
+    r = post(a, f"{BASE}/members/{son.pk}/leave", {"reason_code": "marriage", "date": "2024-05-01",
                                                             "note": "入赘"})
     assert r.status_code == 200, r.content
     assert r.json()["household_no"] is None
@@ -120,12 +120,12 @@ def test_member_leaves_household(setup):
     period = Membership.objects.get(member=son, household=setup["hh_a"])
     assert period.end_date == date(2024, 5, 1) and period.end_reason == "marriage"
     assert HouseholdYear.objects.get(household=setup["hh_a"], year=2024).size == 2
-    r = post(a, f"{BASE}/members/{son.id_number}/leave", {"reason_code": "marriage", "date": "2024-05-01"})
+    r = post(a, f"{BASE}/members/{son.pk}/leave", {"reason_code": "marriage", "date": "2024-05-01"})
     assert r.status_code == 404  # no longer anyone's member here
     head = setup["hh_a2"].members.get(relation="head")
-    r = post(a, f"{BASE}/members/{head.id_number}/leave", {"reason_code": "move", "date": "2024-05-01"})
+    r = post(a, f"{BASE}/members/{head.pk}/leave", {"reason_code": "move", "date": "2024-05-01"})
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "household.head_leaving"
-    r = post(a, f"{BASE}/members/{head.id_number}/leave", {"reason_code": "holiday", "date": "2024-05-01"})
+    r = post(a, f"{BASE}/members/{head.pk}/leave", {"reason_code": "holiday", "date": "2024-05-01"})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "reason_code"
 
 
@@ -133,7 +133,7 @@ def test_member_moves_between_households(setup):
     a = setup["a"]
     daughter = setup["hh_a"].members.get(relation="son")  # the factory's first child is a son
     body = {"to_household_no": "A0002", "relation": "之子", "reason_code": "split", "date": "2024-06-01"}
-    r = post(a, f"{BASE}/members/{daughter.id_number}/move", body)
+    r = post(a, f"{BASE}/members/{daughter.pk}/move", body)
     assert r.status_code == 200, r.content
     assert r.json()["household_no"] == "A0002" and r.json()["relation"] == "son"
     daughter.refresh_from_db()
@@ -142,9 +142,9 @@ def test_member_moves_between_households(setup):
     assert Change.objects.filter(action="move", household=setup["hh_a2"]).count() == 1
     assert a.get(f"{BASE}/households/A0002/history").json()["items"][0]["action"] == "move"
     # into another village's household: 404, nothing moves
-    r = post(a, f"{BASE}/members/{daughter.id_number}/move", {**body, "to_household_no": "B0001"})
+    r = post(a, f"{BASE}/members/{daughter.pk}/move", {**body, "to_household_no": "B0001"})
     assert r.status_code == 404
-    r = post(a, f"{BASE}/members/{daughter.id_number}/move", {**body, "relation": "表亲"})
+    r = post(a, f"{BASE}/members/{daughter.pk}/move", {**body, "relation": "表亲"})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "relation"
     assert Member.objects.get(pk=daughter.pk).household_id == setup["hh_a2"].pk
 

@@ -138,7 +138,7 @@ def test_supervisor_gets_403_on_create_edit_delete_member_change_and_import(clie
         reverse("registry:household_create"),
         reverse("registry:household_edit", args=[hh.household_no]),
         reverse("registry:household_delete", args=[hh.household_no]),
-        reverse("registry:member_change", args=[hh.household_no, head.id_number]),
+        reverse("registry:member_change", args=[hh.household_no, head.pk]),
         reverse("registry:import_upload"),
         reverse("registry:import_template"),
     ):
@@ -161,7 +161,7 @@ def test_village_operator_of_a_gets_404_on_households_of_b(client, tree):
     for url in (
         reverse("registry:household_edit", args=[other.household_no]),
         reverse("registry:household_delete", args=[other.household_no]),
-        reverse("registry:member_change", args=[other.household_no, head.id_number]),
+        reverse("registry:member_change", args=[other.household_no, head.pk]),
     ):
         assert client.get(url).status_code == 404, url
     assert (
@@ -344,7 +344,7 @@ def test_member_death_ends_the_membership(client, tree):
     hh = household(tree.village_a, members=3)
     child = hh.members.exclude(relation__in=["head", "spouse"]).get()
     client = signed_in(client, user("village_operator", tree.village_a))
-    url = reverse("registry:member_change", args=[hh.household_no, child.id_number])
+    url = reverse("registry:member_change", args=[hh.household_no, child.pk])
     response = client.post(
         url, {"action": "leave", "reason_code": "death", "on_date": "2024-03-01", "note": "病故"}
     )
@@ -363,7 +363,7 @@ def test_member_change_errors_are_inline(client, tree):
     hh = household(tree.village_a, members=3)
     head = hh.members.get(relation="head")
     client = signed_in(client, user("village_operator", tree.village_a))
-    url = reverse("registry:member_change", args=[hh.household_no, head.id_number])
+    url = reverse("registry:member_change", args=[hh.household_no, head.pk])
     response = client.post(url, {"action": "leave", "reason_code": "death", "on_date": "2024-03-01"})
     assert response.status_code == 200
     assert response.context["form"].errors["relation"] == ["户主离开前请先指定新的户主"]
@@ -378,7 +378,7 @@ def test_member_moves_to_another_household(client, tree):
     target = household(tree.village_a2, members=2)
     daughter = hh.members.exclude(relation__in=["head", "spouse"]).get()
     client = signed_in(client, user("township_reviewer", tree.town_a))
-    url = reverse("registry:member_change", args=[hh.household_no, daughter.id_number])
+    url = reverse("registry:member_change", args=[hh.household_no, daughter.pk])
     response = client.post(
         url,
         {

@@ -131,10 +131,14 @@ def test_person_in_two_households():
 
 
 def test_person_already_in_another_household_in_the_store():
-    existing = pl.DataFrame({"id_number": [SON], "household_no": ["H9"]})
+    existing = pl.DataFrame({"id_number": [SON], "household_no": ["H9"], "in_scope": [True]})
     v = run([good_household()], good_members(), existing_members=existing)
     assert rules(v) == [("成员", 4, "member.other_household")]
     assert "H9" in v.problems["message_zh"][0]
+    # a household outside the user's region is not named
+    v = run([good_household()], good_members(), existing_members=existing.with_columns(in_scope=False))
+    assert rules(v) == [("成员", 4, "member.other_household")]
+    assert "H9" not in v.problems["message_zh"][0] + v.problems["message_en"][0]
 
 
 def test_unknown_codes_bad_amounts_and_phone():
