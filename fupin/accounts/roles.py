@@ -12,23 +12,29 @@ class Role:
     en: str
     writes_registry: bool = False  # create, edit, delete and import registry data
     approves: bool = False  # county approval steps, policy parameters
+    runs_evaluations: bool = False  # start identification and exit runs (stored, reproducible results)
     manages_users: bool = False
     sees_id_numbers: bool = False  # unmasked ID numbers
     sees_phone_numbers: bool = False  # unmasked phone numbers
     exports: bool = True
+    imports_department_data: bool = False  # match a department's list (医保, 民政 …) to the registry
+    serves_households: bool = False  # plan measures and visits for the households assigned to this user
+    acts_for_every_role: bool = False  # any role's step of a workflow; everyone's imports
 
 
 ROLES: dict[str, Role] = {r.code: r for r in (
-    Role("system_admin", "系统管理员", "System administrator", writes_registry=True, approves=True,
-         manages_users=True, sees_id_numbers=True, sees_phone_numbers=True),
-    Role("county_approver", "县级审定", "County approver", writes_registry=True, approves=True,
-         sees_id_numbers=True, sees_phone_numbers=True),
-    Role("township_reviewer", "乡镇审核", "Township reviewer", writes_registry=True,
-         sees_id_numbers=True, sees_phone_numbers=True),
-    Role("village_operator", "村级操作员", "Village operator", writes_registry=True,
-         sees_id_numbers=True, sees_phone_numbers=True),
-    Role("assistance_cadre", "帮扶责任人", "Assistance cadre", sees_phone_numbers=True, exports=False),
-    Role("department_officer", "行业部门", "Department data officer"),
+    Role("system_admin", "系统管理员", "System administrator", writes_registry=True, runs_evaluations=True,
+         approves=True, manages_users=True, sees_id_numbers=True, sees_phone_numbers=True,
+         imports_department_data=True, acts_for_every_role=True),
+    Role("county_approver", "县级审定", "County approver", writes_registry=True, runs_evaluations=True,
+         approves=True, sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True),
+    Role("township_reviewer", "乡镇审核", "Township reviewer", writes_registry=True, runs_evaluations=True,
+         sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True),
+    Role("village_operator", "村级操作员", "Village operator", writes_registry=True, runs_evaluations=True,
+         sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True),
+    Role("assistance_cadre", "帮扶责任人", "Assistance cadre", sees_phone_numbers=True, exports=False,
+         serves_households=True),
+    Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
     Role("supervisor", "督导(只读)", "Supervisor (read-only)"),
     Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)"),
 )}

@@ -137,7 +137,7 @@ def can_write_region(user, region_code: str) -> bool:
 
 
 def cadre_of(user) -> Cadre | None:
-    if user is None or user.role != "assistance_cadre":
+    if user is None or not user.can("serves_households"):
         return None
     return Cadre.objects.filter(user=user).first()
 

@@ -71,7 +71,7 @@ def _errors(form, exc: services.AssistanceError) -> None:
 @login_required
 def home(request):
     user = request.user
-    mine = selectors.my_households(user).count() if user.role == "assistance_cadre" else None
+    mine = selectors.my_households(user).count() if user.can("serves_households") else None
     return render(request, "assistance/home.html", {"mine": mine, "year": _year(request)})
 
 

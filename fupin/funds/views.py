@@ -125,6 +125,7 @@ def project_detail(request, pk: int, *, payment_form=None, beneficiary_form=None
         "transitions": [(t, lifecycle.ACTIONS[t.action].label(lang) if t.action in lifecycle.ACTIONS else _("Created"),
                          PROJECT_STATUS.label(t.to_status, lang)) for t in p.transitions.select_related("user")],
         "actions": [(a.code, a.label(lang)) for a in lifecycle.available(user, p.status)],
+        "can_export": user.can("exports"),
         "can_edit": user.can("writes_registry") and p.status in lifecycle.EDITABLE_STATUSES,
         "can_pay": user.can("writes_registry") and p.status in lifecycle.PAYABLE_STATUSES,
         "can_add_beneficiaries": user.can("writes_registry") and p.status not in lifecycle.FINISHED_STATUSES,

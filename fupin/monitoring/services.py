@@ -46,12 +46,17 @@ class MonitoringError(InputRejected):
 
 
 # ------------------------------------------------------------------------------------ permissions, scope
+class RegionOutOfScope(PermissionDenied):
+    """A region outside the user's subtree: pages answer 404 (as for a region that does not exist), the API
+    403; a role that may not do a thing gets a plain PermissionDenied (403 everywhere)."""
+
+
 def can_run_batch(user) -> bool:
     return user is None or user.can("writes_registry")
 
 
 def can_import_department(user) -> bool:
-    return user is None or user.can("writes_registry") or (user.is_active and user.role == "department_officer")
+    return user is None or user.can("imports_department_data")
 
 
 def can_handle_alerts(user) -> bool:
@@ -68,7 +73,7 @@ def scope_prefix(user, region: str | None = None) -> str:
     except RegionCodeError:
         raise MonitoringError("region", f"行政区划代码格式错误：{region}", f"bad region code: {region}") from None
     if not prefix.startswith(base):
-        raise PermissionDenied("该地区不在您的管辖范围内 / the region is outside your scope")
+        raise RegionOutOfScope("该地区不在您的管辖范围内 / the region is outside your scope")
     return prefix
 
 

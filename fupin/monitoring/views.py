@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import ExportLog
-from fupin.core.privacy import id_for, phone_for
+from fupin.core.privacy import id_for, masked_record
 from fupin.monitoring import cases, selectors, services, sources
 from fupin.monitoring import dashboard as figures_
 from fupin.monitoring.models import (
@@ -61,11 +61,11 @@ def _region(request) -> str | None:
 
 
 def _scoped(fn):
-    """Out-of-scope regions answer 404 (leak nothing), bad codes a message."""
+    """Out-of-scope regions and records answer 404 (leak nothing); a role's denial stays a 403."""
     def wrapper(request, *args, **kwargs):
         try:
             return fn(request, *args, **kwargs)
-        except (PermissionDenied, Alert.DoesNotExist, DepartmentImport.DoesNotExist, Case.DoesNotExist):
+        except (services.RegionOutOfScope, Alert.DoesNotExist, DepartmentImport.DoesNotExist, Case.DoesNotExist):
             raise Http404 from None
     wrapper.__name__ = fn.__name__
     return wrapper
@@ -90,7 +90,7 @@ def dashboard(request):
         "type_labels": dict(MonitorType.choices), "types": MonitorType.choices, "methods": METHODS,
         "year": year, "region": region or "", "data": data, "channels": Channel.choices,
         "statuses": AlertStatus.choices, "can_run": request.user.can("writes_registry"),
-        "can_import": services.can_import_department(request.user),
+        "can_import": services.can_import_department(request.user), "can_export": request.user.can("exports"),
         "imports": DepartmentImport.objects.filter(scope__startswith=request.user.scope_prefix)[:5],
     })
 
@@ -154,11 +154,7 @@ def alert_detail(request, pk: int):
         services.set_status(request.user, alert, request.POST.get("status", ""), request.POST.get("note", ""))
         messages.success(request, _("Saved."))
         return redirect("monitoring:alert_detail", pk=alert.pk)
-    evidence = dict(alert.evidence)
-    if "id_number" in evidence:
-        evidence["id_number"] = id_for(request.user, evidence["id_number"])
-    if "phone" in evidence:
-        evidence["phone"] = phone_for(request.user, evidence["phone"])
+    evidence = masked_record(request.user, dict(alert.evidence))
     return render(request, "monitoring/alert_detail.html", {
         "alert": alert, "label": selectors.signal_label(alert.signal, _lang()), "evidence": evidence,
         "statuses": AlertStatus.choices, "can_handle": services.can_handle_alerts(request.user)})

@@ -134,6 +134,7 @@ def _household_initial(household: Household, record: HouseholdYear | None, year:
 def _member_initial(member) -> dict:
     out = {key: _text(getattr(member, key)) for key in MEMBER_FIELDS}
     out["original_id"] = member.id_number
+    out["member_pk"] = member.pk  # for the member-change link: URLs carry the id, never the ID number
     return out
 
 
@@ -316,11 +317,11 @@ MEMBER_CHANGE_FIELDS = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_change(request, household_no: str, id_number: str):
+def member_change(request, household_no: str, member_id: int):
     """A person leaves (death, marriage, move, split, removal) or joins another household."""
     _require_writer(request)
     household = _household_or_404(request.user, household_no)
-    member = members_for(request.user).filter(household=household, id_number=id_number).first()
+    member = members_for(request.user).filter(household=household, pk=member_id).first()
     if member is None:
         raise Http404(_("No such member in this household."))
     form = MemberChangeForm(request.POST or None)
@@ -371,7 +372,7 @@ def member_change(request, household_no: str, id_number: str):
 
 
 def _is_admin(user) -> bool:
-    return user.is_superuser or user.role == "system_admin"
+    return user.is_superuser or user.can("acts_for_every_role")
 
 
 def _batches_for(user):

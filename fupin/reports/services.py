@@ -313,6 +313,8 @@ def start_run(user, kind: str, year, region: str | None = None, *, background: b
               progress: Progress = _noop) -> Run:
     """Create a run of `kind` for the user's scope (or `region` inside it) and compute it — in this thread,
     or in a background thread when `background` (the row's status and stage show progress)."""
+    if user is not None and not user.can("runs_evaluations"):
+        raise PermissionDenied("您的角色不能发起识别或退出评估 / your role may not start identification or exit runs")
     if kind not in ENGINES:
         raise ReportInputError("kind", f"未知的运行类型：{kind}", f"unknown run kind: {kind}")
     year = _check_year(year)

@@ -98,6 +98,8 @@ def _start(request, form, kind_of) -> HttpResponse | None:
         field = e.field if e.field in form.fields else None
         form.add_error(field, e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh)
         return None
+    except PermissionDenied:
+        raise
     except Exception as e:  # noqa: BLE001 — the run row records the failure; show it
         messages.error(request, _("The run failed: %(error)s") % {"error": e})
         return None
@@ -112,7 +114,8 @@ def _run_page(request, form_class, template: str, kinds: list[str], kind_of, sec
         if response is not None:
             return response
     recent = services.runs_for(request.user).filter(kind__in=kinds)[:20]
-    return render(request, template, {"form": form, "runs": recent, "section": section})
+    return render(request, template, {"form": form, "runs": recent, "section": section,
+                                      "can_run": request.user.can("runs_evaluations")})
 
 
 @login_required

@@ -84,7 +84,7 @@ def test_read_only_role_cannot_change_status(setup):
 
 def test_run_batch_page_needs_a_writer(setup):
     sup = user("supervisor", setup["t"].county)
-    assert signed_in(sup).post("/monitoring/batch/", {"year": "2024"}).status_code == 404
+    assert signed_in(sup).post("/monitoring/batch/", {"year": "2024"}).status_code == 403
     r = signed_in(setup["op_a"]).post("/monitoring/batch/", {"year": "2024"}, follow=True)
     assert "1 households checked" in r.content.decode() or "1" in str(list(r.context["messages"])[0])
     assert Alert.objects.count() == 2
