@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 from django.utils import timezone
 
-from fupin.core.scratch import scratch_dir
+from fupin.core.scratch import remove, scratch_dir
 from fupin.core.tables import FileTooLarge, Table, TableError, open_table
 from fupin.core.ziplimits import Budget, TooLarge, check_directory
 from fupin.registry import bulk, columns, validation
@@ -205,7 +205,7 @@ def open_workbook(path: str | Path, *, year: int | None = None) -> Iterator[tupl
         yield _open_pair(hh_csv, mm_csv, sheets=False, year=year)
     finally:
         if folder is not path:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove(folder)
 
 
 def read_workbook(path: str | Path, *, year: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -303,7 +303,7 @@ class Spill:
         return pl.concat([pl.read_ipc(f) for f in files], how="vertical_relaxed")
 
     def close(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove(self.dir)
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -362,6 +362,18 @@ def import_households(path, *, user=None, year=None, skip_invalid=False, errors_
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(status="running")
         batch.status = "running"
+    from fupin.registry import jobs
+
+    with jobs.claimed(batch.pk):  # a batch left running by a killed process is told apart by this
+        try:
+            return _run_file(path, batch, user=user, year=year, skip_invalid=skip_invalid, errors_path=errors_path,
+                             progress=progress)
+        except Exception as exc:  # a batch must never stay "running" after its run
+            _failed(batch, exc)
+            raise
+
+
+def _run_file(path: Path, batch: ImportBatch, *, user, year, skip_invalid, errors_path, progress) -> ImportBatch:
     report = _record(batch, progress)
     report("read", 0, 1)
     try:
@@ -375,6 +387,13 @@ def import_households(path, *, user=None, year=None, skip_invalid=False, errors_
         return _too_large(batch, e)
 
 
+def _failed(batch: ImportBatch, exc: Exception) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status="failed", finished_at=timezone.now(),
+        report={"message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}", "problems": []})
+    batch.status = "failed"
+
+
 def import_frames(households_raw: pl.DataFrame, members_raw: pl.DataFrame, *, user=None, year=None,
                   skip_invalid=False, errors_path=None, progress=None, batch: ImportBatch | None = None,
                   filename: str = "", _report: Progress | None = None) -> ImportBatch:
@@ -385,9 +404,12 @@ def import_frames(households_raw: pl.DataFrame, members_raw: pl.DataFrame, *, us
     def chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
         return [frame.slice(i, FRAME_CHUNK_ROWS) for i in range(0, max(frame.height, 1), FRAME_CHUNK_ROWS)]
 
-    return _import(chunks(households_raw), chunks(members_raw), user=user, year=year, skip_invalid=skip_invalid,
-                   errors_path=errors_path, batch=batch, filename=filename,
-                   report=_report or _record(batch, progress))
+    from fupin.registry import jobs
+
+    with jobs.claimed(batch.pk):
+        return _import(chunks(households_raw), chunks(members_raw), user=user, year=year,
+                       skip_invalid=skip_invalid, errors_path=errors_path, batch=batch, filename=filename,
+                       report=_report or _record(batch, progress))
 
 
 class _Progress:

@@ -30,7 +30,6 @@ cents, booleans as 0/1/null, dates as ISO strings.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,7 +39,7 @@ from pathlib import Path
 import polars as pl
 from django.db import connection, transaction
 
-from fupin.core.scratch import scratch_dir
+from fupin.core.scratch import remove, scratch_dir
 
 CHUNK = 10_000
 SQLITE_CACHE_KB = 64 * 1024  # index pages stay in memory during the big transaction (256 MB: no faster)
@@ -403,7 +402,7 @@ class StagedWriter(Writer):
                 for i in range(self._copied):
                     cur.execute(f"DETACH DATABASE fupin_stage_{i}")
         finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            remove(self.dir)
 
 
 def _adbc_sqlite() -> bool:

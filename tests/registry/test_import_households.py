@@ -289,7 +289,7 @@ def test_the_staged_writer_imports_parts_the_same_as_one_save(tmp_path, write_xl
     cut = import_households(path, skip_invalid=True)
     assert staged == [1, 2]  # one part, then the two good households a part each
     assert _report(cut) == expected and _natural_rows() == rows
-    assert not list((settings.FUPIN_HOME / "tmp").iterdir())  # the scratch folders are gone
+    assert not list((settings.FUPIN_HOME / "tmp").iterdir()), list((settings.FUPIN_HOME / "tmp").iterdir())  # the scratch folders are gone
 
 
 def test_scratch_folder_is_removed_whatever_the_outcome(tree, tmp_path, write_xlsx, monkeypatch):
