@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 from fupin.accounts.auth import hash_key, issue_token
 from fupin.accounts.models import Token
 from fupin.accounts.roles import Role
+from fupin.core.api_types import Key
 from fupin.registry.schemas import ERRORS  # the one error shape of the API
 
 router = Router()
@@ -86,7 +87,7 @@ def list_tokens(request):
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke one of your tokens")
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: Key):
     token = Token.objects.get(pk=token_id, user=request.auth, revoked=False)  # DoesNotExist → 404
     token.revoked = True
     token.save(update_fields=["revoked"])

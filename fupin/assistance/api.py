@@ -14,6 +14,8 @@ from ninja import Router, Schema, Status
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import selectors, services
 from fupin.assistance.models import MeasureType
+from fupin.core.api_types import Key, Year
+from fupin.core.exports import log_api_page
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
@@ -22,7 +24,7 @@ router = Router()
 
 
 class MeasureIn(Schema):
-    year: int
+    year: Year
     measure_code: str
     amount: str | None = None
     start_date: date | None = None
@@ -70,7 +72,7 @@ def my_households(request):
 
 
 @router.get("/households/{household_no}/plan", summary="A household's plan measures and visits for a year")
-def plan(request, household_no: str, year: int):
+def plan(request, household_no: str, year: Year):
     h = _household(request, household_no)
     hy = h.years.filter(year=year, is_deleted=False).first()
     return {"household_no": h.household_no, "year": year,
@@ -88,7 +90,7 @@ def add_measure(request, household_no: str, body: MeasureIn):
 
 
 @router.put("/measures/{measure_id}", summary="Change a plan measure (status, result …)")
-def change_measure(request, measure_id: int, body: MeasureIn):
+def change_measure(request, measure_id: Key, body: MeasureIn):
     pm = get_object_or_404(selectors.plan_measures_for(request.auth), pk=measure_id)
     return _measure(services.save_plan_measure(request.auth, pm.household, instance=pm, **body.dict()))
 
@@ -102,7 +104,7 @@ def add_visit(request, household_no: str, body: VisitIn):
 
 
 @router.get("/coverage", summary="Coverage findings (poor households without cadre or matched measure, …)")
-def coverage(request, year: int, region: str | None = None, check: str | None = None, format: str = "json"):
+def coverage(request, year: Year, region: str | None = None, check: str | None = None, format: str = "json"):
     user = request.auth
     try:
         df = store_coverage.findings_for(user, year=year, region=region, check=check)
@@ -116,6 +118,7 @@ def coverage(request, year: int, region: str | None = None, check: str | None = 
         resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         resp["Content-Disposition"] = f'attachment; filename="coverage-{year}.xlsx"'
         return resp
+    log_api_page(request, "api.assistance.coverage", df.height, year=year, region=region, check=check)
     return {"year": year, "summary": engine_coverage.summary(df).to_dicts(), "findings": df.to_dicts()}
 
 

@@ -1,7 +1,7 @@
 """One error shape for the whole API: `{"detail": [{field, code, message: {zh, en}, row, sheet}]}`.
 
 Input refused by a rule (any `InputRejected`) answers 422 with every problem; PermissionDenied 403;
-missing and out-of-scope alike 404 (leak nothing); schema errors 422; HttpError (401, CSRF 403, …) its status.
+missing and out-of-scope alike 404 (leak nothing); a malformed body 400; schema errors 422; HttpError (401, CSRF 403, …) its status.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import BadRequest, ObjectDoesNotExist, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 
@@ -34,6 +35,7 @@ def _split(message: str, zh_default: str, en_default: str) -> tuple[str, str]:
 
 
 HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式错误（例如上传的表单不完整）", "malformed request (for example an incomplete upload form)"),
     401: ("unauthenticated", "请先登录，或提供有效的 API 令牌", "authentication required: sign in or send a valid token"),
     403: ("forbidden", "您无权执行此操作", "you may not do this"),
     404: ("not_found", *NOT_FOUND),
@@ -79,6 +81,11 @@ def register_error_handlers(api) -> None:
             zh, en = _split(message, zh, en)
         return _error(api, request, status, [_item(code, zh, en)])
 
+    def bad_request(request, exc: Exception):
+        # A malformed body (multipart without boundary, too many fields): what Django answers 400 on pages.
+        log.warning("bad request on %s %s: %s", request.method, request.path, exc)
+        return _error(api, request, 400, [_item(*HTTP_MESSAGES[400])])
+
     def server_error(request, exc: Exception):
         if settings.DEBUG:
             raise exc  # Django's debug page / ninja's traceback
@@ -88,6 +95,8 @@ def register_error_handlers(api) -> None:
 
     api.add_exception_handler(Exception, server_error)
     api.add_exception_handler(InputRejected, input_rejected)
+    for malformed in (MultiPartParserError, BadRequest, SuspiciousOperation):
+        api.add_exception_handler(malformed, bad_request)
     api.add_exception_handler(PermissionDenied, permission_denied)
     api.add_exception_handler(ObjectDoesNotExist, not_found)
     api.add_exception_handler(Http404, not_found)

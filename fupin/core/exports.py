@@ -102,3 +102,16 @@ def log_cli_output(user, kind: str, rows: int, *, fmt: str | None, out: Path | N
     if fmt in LOGGED_CLI_FORMATS or out:
         log_export(user, kind, channel="cli", rows=rows, masked=masked,
                    filters={**filters, "format": fmt, "out": out})
+
+
+def log_api_page(request, export_kind: str, rows: int, /, **filters: Any) -> None:
+    """One fetch of a bulk API listing, recorded in the export log with channel "api".
+
+    "Bulk" means a GET that returns rows of personal registry data for many people or households at once,
+    so that paging through it copies the registry: the household list (/api/registry/households) and a
+    household's members, quality findings, monitoring alerts, cases and the elimination worklist,
+    assistance coverage findings, and in funds the anomalies, a project's payments and beneficiaries.
+    Single records (one household, one alert), catalogues and counts are not logged. Each page is one
+    row: its filters (page and page size included) and the number of rows returned.
+    """
+    log_export(request.auth, export_kind, channel="api", rows=rows, filters=filters)

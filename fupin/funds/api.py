@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
+from fupin.core.api_types import Key, Limit, Offset, Year
+from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for
 from fupin.funds import anomalies as fund_anomalies
 from fupin.funds import exports, services
@@ -82,7 +84,7 @@ def _out(p: Project) -> dict:
             "budget_lines": {b.source: float(b.amount) for b in p.budget_lines.all()}}
 
 
-def _get(request, pk: int) -> Project:
+def _get(request, pk: Key) -> Project:
     return get_project_for(request.auth, pk)  # DoesNotExist → 404
 
 
@@ -92,7 +94,7 @@ def _data(body: ProjectIn) -> services.ProjectData:
 
 @router.get("/projects", response=list[ProjectOut], summary="Projects in your region")
 def list_projects(request, region: str | None = None, status: str | None = None, project_type: str | None = None,
-                  year: int | None = None, q: str | None = None, limit: int = 100, offset: int = 0):
+                  year: Year | None = None, q: str | None = None, limit: Limit = 100, offset: Offset = 0):
     qs = projects_for(request.auth, region=region, status=status, project_type=project_type, year=year, q=q)
     return [_out(p) for p in qs.order_by("-start_date", "-pk").prefetch_related("budget_lines")[offset:offset + min(limit, 1000)]]
 
@@ -104,25 +106,25 @@ def create_project(request, body: ProjectIn):
 
 
 @router.get("/projects/{pk}", response=ProjectOut)
-def get_project(request, pk: int):
+def get_project(request, pk: Key):
     return _out(_get(request, pk))
 
 
 @router.put("/projects/{pk}", response=ProjectOut, summary="Change a project before approval")
-def update_project(request, pk: int, body: ProjectIn):
+def update_project(request, pk: Key, body: ProjectIn):
     services.update_project(request.auth, _get(request, pk), _data(body))
     return _out(_get(request, pk))
 
 
 @router.post("/projects/{pk}/transitions", response=ProjectOut,
              summary="Move a project: submit, library, approve, start, accept, announce, return, close")
-def move_project(request, pk: int, body: ActionIn):
+def move_project(request, pk: Key, body: ActionIn):
     services.transition(request.auth, _get(request, pk), body.action, body.note)
     return _out(_get(request, pk))
 
 
 @router.get("/projects/{pk}/transitions", summary="The project's lifecycle history")
-def project_history(request, pk: int):
+def project_history(request, pk: Key):
     p = _get(request, pk)
     return [{"action": t.action, "from": t.from_status, "to": t.to_status, "at": t.at.isoformat(),
              "user": t.user.username if t.user else None, "note": t.note}
@@ -130,14 +132,16 @@ def project_history(request, pk: int):
 
 
 @router.get("/projects/{pk}/beneficiaries", summary="Beneficiary households")
-def list_beneficiaries(request, pk: int):
+def list_beneficiaries(request, pk: Key):
     p = _get(request, pk)
-    return [{"household_no": b.household.household_no, "head_name": b.household.head_name,
-             "village_code": b.household.village_id} for b in p.beneficiaries.select_related("household")]
+    items = [{"household_no": b.household.household_no, "head_name": b.household.head_name,
+              "village_code": b.household.village_id} for b in p.beneficiaries.select_related("household")]
+    log_api_page(request, "api.funds.beneficiaries", len(items), project=p.pk)
+    return items
 
 
 @router.post("/projects/{pk}/beneficiaries", summary="Add beneficiary households (by household number)")
-def add_beneficiaries(request, pk: int, body: BeneficiariesIn):
+def add_beneficiaries(request, pk: Key, body: BeneficiariesIn):
     return {"added": services.add_beneficiaries(request.auth, _get(request, pk), body.household_nos)}
 
 
@@ -148,19 +152,23 @@ def _payment(request, x) -> dict:
 
 
 @router.get("/projects/{pk}/payments", response=list[PaymentOut])
-def list_payments(request, pk: int):
-    return [_payment(request, x) for x in _get(request, pk).payments.all()]
+def list_payments(request, pk: Key):
+    items = [_payment(request, x) for x in _get(request, pk).payments.all()]
+    log_api_page(request, "api.funds.payments", len(items), project=pk)
+    return items
 
 
 @router.post("/projects/{pk}/payments", response={201: PaymentOut}, summary="Record a payment (approved projects)")
-def add_payment(request, pk: int, body: PaymentIn):
+def add_payment(request, pk: Key, body: PaymentIn):
     x = services.add_payment(request.auth, _get(request, pk), services.PaymentData(**body.dict()))
     return Status(201, _payment(request, x))
 
 
 @router.get("/anomalies", summary="Fund anomaly findings in your region")
 def list_anomalies(request, region: str | None = None, check: str | None = None, severity: str | None = None):
-    return fund_anomalies.anomalies_for(request.auth, region=region, check=check, severity=severity).to_dicts()
+    items = fund_anomalies.anomalies_for(request.auth, region=region, check=check, severity=severity).to_dicts()
+    log_api_page(request, "api.funds.anomalies", len(items), region=region, check=check, severity=severity)
+    return items
 
 
 @router.get("/projects.xlsx", summary="Excel export of projects and payments (logged)")

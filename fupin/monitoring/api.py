@@ -13,7 +13,9 @@ from pathlib import Path
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fupin.core.privacy import id_for, phone_for
+from fupin.core.api_types import Key, Limit, Page, Year
+from fupin.core.exports import log_api_page
+from fupin.core.privacy import masked_record
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import cases, selectors, services
 from fupin.monitoring.models import DepartmentImport
@@ -50,7 +52,7 @@ class StatusIn(Schema):
 
 
 class BatchIn(Schema):
-    year: int
+    year: Year
     region: str | None = None
 
 
@@ -77,11 +79,7 @@ class DepartmentOut(Schema):
 
 
 def _alert_out(user, a) -> dict:
-    evidence = dict(a.evidence)
-    if "id_number" in evidence:
-        evidence["id_number"] = id_for(user, evidence["id_number"])
-    if "phone" in evidence:
-        evidence["phone"] = phone_for(user, evidence["phone"])
+    evidence = masked_record(user, dict(a.evidence))
     return {"id": a.pk, "year": a.year, "channel": a.channel, "source": a.source, "signal": a.signal,
             "label": {"zh": selectors.signal_label(a.signal, "zh"), "en": selectors.signal_label(a.signal, "en")},
             "status": a.status, "household_no": a.household.household_no if a.household else None,
@@ -90,31 +88,34 @@ def _alert_out(user, a) -> dict:
 
 
 def _department_out(user, b: DepartmentImport) -> dict:
-    rows = [{**r, "id_number_raw": id_for(user, r.get("id_number_raw"))} for r in b.problem_rows]
+    rows = masked_record(user, b.problem_rows)
     return {"id": b.pk, "source": b.source, "year": b.year, "file_name": b.file_name, "rows": b.rows,
             "counts": b.counts, "alerts_new": b.alerts_new, "alerts_existing": b.alerts_existing,
             "problem_rows": rows}
 
 
 @router.get("/alerts", response=AlertPage, summary="Alerts in your region, newest first")
-def list_alerts(request, year: int | None = None, region: str | None = None, status: str | None = None,
+def list_alerts(request, year: Year | None = None, region: str | None = None, status: str | None = None,
                 channel: str | None = None, signal: str | None = None, unmatched: bool = False,
-                page: int = 1, page_size: int = 50):
+                page: Page = 1, page_size: int = 50):
     qs = selectors.alerts_for(request.auth, year=year, region=region, status=status, channel=channel,
                               signal=signal, unmatched=unmatched)
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     start = (max(page, 1) - 1) * size
-    return {"count": qs.count(), "items": [_alert_out(request.auth, a) for a in qs[start:start + size]]}
+    items = [_alert_out(request.auth, a) for a in qs[start:start + size]]
+    log_api_page(request, "api.monitoring.alerts", len(items), year=year, region=region, status=status,
+                 channel=channel, signal=signal, unmatched=unmatched or None, page=page, page_size=size)
+    return {"count": qs.count(), "items": items}
 
 
 @router.get("/alerts/{alert_id}", response=AlertOut, summary="One alert with its evidence")
-def get_alert(request, alert_id: int):
+def get_alert(request, alert_id: Key):
     return _alert_out(request.auth, selectors.get_alert_for(request.auth, alert_id))
 
 
 @router.post("/alerts/{alert_id}/status", response=AlertOut,
              summary="Set an alert's status (new, checking, dismissed, case_opened) with a note")
-def set_alert_status(request, alert_id: int, body: StatusIn):
+def set_alert_status(request, alert_id: Key, body: StatusIn):
     alert = selectors.get_alert_for(request.auth, alert_id)
     return _alert_out(request.auth, services.set_status(request.auth, alert, body.status, body.note))
 
@@ -128,7 +129,7 @@ def run_batch(request, body: BatchIn):
 
 @router.post("/departments", response={201: DepartmentOut},
              summary="Upload a department list (医保, 民政, 教育 …) and match it to the registry")
-def upload_department(request, file: File[UploadedFile], source: Form[str], year: Form[int | None] = None):
+def upload_department(request, file: File[UploadedFile], source: Form[str], year: Form[Year | None] = None):
     suffix = Path(file.name or "upload.xlsx").suffix.lower()
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / f"upload{suffix}"
@@ -144,13 +145,13 @@ def upload_department(request, file: File[UploadedFile], source: Form[str], year
 
 
 @router.get("/departments/{batch_id}", response=DepartmentOut, summary="A department list's matching report")
-def get_department(request, batch_id: int):
+def get_department(request, batch_id: Key):
     batch = DepartmentImport.objects.filter(scope__startswith=request.auth.scope_prefix).get(pk=batch_id)
     return _department_out(request.auth, batch)
 
 
 @router.get("/summary", response=dict, summary="Alert counts by signal, channel, status and region")
-def summary(request, year: int, region: str | None = None):
+def summary(request, year: Year, region: str | None = None):
     return selectors.summary(request.auth, year=year, region=region)
 
 
@@ -158,7 +159,7 @@ def summary(request, year: int, region: str | None = None):
 class CaseIn(Schema):
     household_no: str
     kind: str
-    year: int
+    year: Year
     monitor_type: str = ""
     method: str = ""
     green_channel: bool = False
@@ -166,7 +167,7 @@ class CaseIn(Schema):
     note: str = ""
 
 
-class ActionIn(Schema):
+class CaseActionIn(Schema):
     note: str = ""
 
 
@@ -202,7 +203,7 @@ def _case_out(c) -> dict:
 
 
 @router.get("/cases", response=list[CaseOut], summary="Identification and elimination cases in your region")
-def list_cases(request, state: str = "open", kind: str | None = None, region: str | None = None, limit: int = 100):
+def list_cases(request, state: str = "open", kind: str | None = None, region: str | None = None, limit: Limit = 100):
     qs = cases.cases_for(request.auth, region=region)
     if state == "open":
         qs = qs.exclude(step="")
@@ -210,7 +211,9 @@ def list_cases(request, state: str = "open", kind: str | None = None, region: st
         qs = qs.filter(step="")
     if kind:
         qs = qs.filter(kind=kind)
-    return [_case_out(c) for c in qs[:max(1, min(limit, MAX_PAGE_SIZE))]]
+    items = [_case_out(c) for c in qs[:max(1, min(limit, MAX_PAGE_SIZE))]]
+    log_api_page(request, "api.monitoring.cases", len(items), state=state, kind=kind, region=region, limit=limit)
+    return items
 
 
 @router.post("/cases", response={201: CaseOut}, summary="Open an identification or elimination case")
@@ -226,7 +229,7 @@ def open_case(request, body: CaseIn):
 
 
 @router.get("/cases/{case_id}", response=CaseOut, summary="One case with its steps and history")
-def get_case(request, case_id: int):
+def get_case(request, case_id: Key):
     return _case_out(cases.get_case_for(request.auth, case_id))
 
 
@@ -236,7 +239,7 @@ ACTIONS = {"advance": cases.advance, "reject": cases.reject, "object": cases.obj
 
 @router.post("/cases/{case_id}/{action}", response=CaseOut,
              summary="Act on a case: advance, reject, object, rollback or note")
-def act_on_case(request, case_id: int, action: str, body: ActionIn):
+def act_on_case(request, case_id: Key, action: str, body: CaseActionIn):
     from django.http import Http404
 
     if action not in ACTIONS:
@@ -247,11 +250,12 @@ def act_on_case(request, case_id: int, action: str, body: ActionIn):
 
 
 @router.get("/elimination", response=list[dict], summary="Monitored households: may the risk be marked eliminated?")
-def elimination(request, year: int, region: str | None = None):
+def elimination(request, year: Year, region: str | None = None):
     df = cases.elimination_worklist(request.auth, year, region)
+    log_api_page(request, "api.monitoring.elimination", df.height, year=year, region=region)
     return df.sort("household_id").to_dicts()
 
 
 @router.get("/cases-summary", response=dict, summary="Monitored, identified, eliminated, open and overdue cases")
-def cases_summary(request, year: int, region: str | None = None):
+def cases_summary(request, year: Year, region: str | None = None):
     return cases.case_counts(request.auth, year=year, region=region)

@@ -7,6 +7,7 @@ from datetime import date
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from fupin.core.api_types import Key, Year
 from fupin.policy import services
 from fupin.policy.definitions import DEFINITIONS
 from fupin.policy.models import Parameter
@@ -17,8 +18,8 @@ router = Router()
 class ParameterIn(Schema):
     name: str
     region_code: str = ""
-    year_from: int
-    year_to: int | None = None
+    year_from: Year
+    year_to: Year | None = None
     value: float
     source: str = ""
     reason: str
@@ -60,7 +61,7 @@ def list_parameters(request, name: str | None = None):
 
 
 @router.get("/resolve", response=ResolvedOut, summary="The value in force for a year in a region")
-def resolve(request, name: str, year: int | None = None, region: str | None = None):
+def resolve(request, name: str, year: Year | None = None, region: str | None = None):
     if name not in DEFINITIONS:
         raise services.PolicyError("name", f"未知参数：{name}", f"unknown parameter: {name}")
     code = region or request.auth.region_id or ""
@@ -77,11 +78,11 @@ def create_parameter(request, body: ParameterIn):
 
 
 @router.put("/parameters/{pk}", response=ParameterOut, summary="Change a value (approvers, own region)")
-def update_parameter(request, pk: int, body: ParameterIn):
+def update_parameter(request, pk: Key, body: ParameterIn):
     return _out(request, services.save_parameter(request.auth, pk=pk, **body.dict()))
 
 
 @router.delete("/parameters/{pk}", response={204: None}, summary="Remove a value (its history is kept)")
-def delete_parameter(request, pk: int, reason: str):
+def delete_parameter(request, pk: Key, reason: str):
     services.delete_parameter(request.auth, pk, reason=reason)
     return Status(204, None)

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from ninja import Router, Schema, Status
 
+from fupin.core.api_types import Key, Page, Year
+from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for
 from fupin.quality import selectors, services
 from fupin.quality.models import Finding, QualityRun
@@ -20,7 +22,7 @@ PER_PAGE = 50
 
 
 class RunIn(Schema):
-    year: int
+    year: Year
     region: str | None = None
 
 
@@ -121,7 +123,7 @@ def create_run(request, body: RunIn):
 
 
 @router.get("/runs", response=list[RunOut], summary="The latest runs in your region")
-def list_runs(request, year: int | None = None):
+def list_runs(request, year: Year | None = None):
     qs = selectors.runs_for(request.auth)
     if year:
         qs = qs.filter(year=year)
@@ -129,19 +131,21 @@ def list_runs(request, year: int | None = None):
 
 
 @router.get("/findings", response=FindingsPage, summary="Findings in your region, filtered, 50 a page")
-def list_findings(request, year: int | None = None, rule: str | None = None, status: str | None = None,
+def list_findings(request, year: Year | None = None, rule: str | None = None, status: str | None = None,
                   severity: str | None = None, region: str | None = None, assignee: str | None = None,
-                  page: int = 1):
+                  page: Page = 1):
     qs = selectors.findings_for(request.auth, year=year, region=region, rule=rule, status=status,
                                 severity=severity, assignee=assignee)
     paginator = Paginator(_related(qs).order_by("household__household_no", "member_id", "rule_id"), PER_PAGE)
     current = paginator.get_page(page)
-    return {"count": paginator.count, "page": current.number, "pages": paginator.num_pages,
-            "items": [_finding_out(request.auth, f) for f in current.object_list]}
+    items = [_finding_out(request.auth, f) for f in current.object_list]
+    log_api_page(request, "api.quality.findings", len(items), year=year, rule=rule, status=status, severity=severity,
+                 region=region, assignee=assignee, page=current.number)
+    return {"count": paginator.count, "page": current.number, "pages": paginator.num_pages, "items": items}
 
 
 @router.get("/summary", response=SummaryOut, summary="错误类型/错误条数: counts per rule and per status")
-def summary(request, year: int | None = None, region: str | None = None):
+def summary(request, year: Year | None = None, region: str | None = None):
     qs = selectors.findings_for(request.auth, year=year, region=region)
     by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
     rules = [{"rule_id": r["rule_id"], "severity": r["severity"], "count": r["count"], "open": r["open"],
@@ -151,12 +155,12 @@ def summary(request, year: int | None = None, region: str | None = None):
 
 
 @router.get("/findings/{pk}", response=FindingOut, summary="One finding")
-def get_finding(request, pk: int):
+def get_finding(request, pk: Key):
     return _finding_out(request.auth, _related(selectors.findings_for(request.auth)).get(pk=pk))
 
 
 @router.patch("/findings/{pk}", response=FindingOut, summary="Change a finding's status, assignee or note")
-def patch_finding(request, pk: int, body: FindingPatch):
+def patch_finding(request, pk: Key, body: FindingPatch):
     given = body.dict(exclude_unset=True)
     services.update_finding(request.auth, pk, status=given.get("status"), assignee=given.get("assignee", ""),
                             note=given.get("note"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from fupin.core.api_types import Limit
 from fupin.regions import selectors
 from fupin.regions.models import Region
 
@@ -50,7 +51,7 @@ def _user(request):
 
 
 @router.get("/", response=list[RegionOut])
-def list_regions(request, parent: str | None = None, level: int | None = None, q: str = "", limit: int = 200):
+def list_regions(request, parent: str | None = None, level: int | None = None, q: str = "", limit: Limit = 200):
     """Children of `parent` (default: the caller's own region, or the provinces when nationwide).
 
     With `q` (name contains) or `level`, searches the whole subtree below `parent` (or the caller's

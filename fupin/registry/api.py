@@ -20,7 +20,9 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from fupin import codes
-from fupin.core.privacy import id_for, mask_id, mask_phone, phone_for
+from fupin.core.api_types import Key, Limit, Page, Year
+from fupin.core.exports import log_api_page
+from fupin.core.privacy import id_for, masked_record, phone_for
 from fupin.registry import schemas as s
 from fupin.registry import selectors, services
 from fupin.registry.models import Change, Household, HouseholdYear, ImportBatch, Member
@@ -47,7 +49,6 @@ MEMBER_CODE_FIELDS = {"sex": codes.SEX, "relation": codes.RELATION, "health": co
 YEAR_KEYS = [*s.YearFields.model_fields]
 MEMBER_KEYS = [*s.MemberFields.model_fields]
 MOVE_REASONS = {"marriage", "split", "move", "correction"}
-PRIVATE_KEYS = {"id_number": mask_id, "disability_cert": mask_id, "phone": mask_phone}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -73,7 +74,7 @@ def _refuse(field: str, rule: str, zh: str, en: str, value=None) -> ValidationFa
     return ValidationFailed.single(field, rule, zh, en, None if value is None else str(value))
 
 
-def _page(page: int, page_size: int) -> tuple[int, int]:
+def _page(page: Page, page_size: int) -> tuple[int, int]:
     if page < 1:
         raise _refuse("page", "page.range", "页码从1开始", "pages are numbered from 1", page)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -115,6 +116,7 @@ def member_out(user, m: Member, household_no: str | None = None) -> dict:
         "work_months", "medical_insurance", "pension_insurance", "dibao", "tekun", "death_date")}
     for field, codelist in MEMBER_CODE_FIELDS.items():
         out[f"{field}_label"] = _label(codelist, out[field])
+    out["id"] = m.pk  # URLs name a member by this id, never by the ID number (URLs end up in logs)
     out["id_number"] = id_for(user, m.id_number)
     out["disability_cert"] = id_for(user, m.disability_cert)
     out["household_no"] = household_no
@@ -137,19 +139,6 @@ def _detail(user, household_no: str) -> Household:
         Prefetch("members", Member.objects.filter(is_deleted=False).order_by("id"), to_attr="current_members"),
         Prefetch("years", HouseholdYear.objects.filter(is_deleted=False).order_by("-year"), to_attr="live_years"),
     ).get(household_no=household_no)
-
-
-def _masked_json(user, data: dict | None) -> dict | None:
-    """Mask ID/phone values inside a Change's before/after for roles that may not see them."""
-    if not data:
-        return data
-    ids, phones = user.can("sees_id_numbers"), user.can("sees_phone_numbers")
-    out = dict(data)
-    for key, mask in PRIVATE_KEYS.items():
-        if key in out and isinstance(out[key], str):
-            if (key == "phone" and not phones) or (key != "phone" and not ids):
-                out[key] = mask(out[key])
-    return out
 
 
 def _stored_year(record: HouseholdYear | None) -> dict:
@@ -176,12 +165,12 @@ def _need_reason(reason: str | None) -> str:
 
 
 def _household_dict(h: Household, year_fields: dict, *, region_code: str | None, phone: str | None,
-                    year: int) -> dict:
+                    year: Year) -> dict:
     return {"household_no": h.household_no, "year": year, "region_code": region_code or h.village_id,
             "phone": h.phone if phone is None else phone, **year_fields}
 
 
-def _save_year(user, household_no: str, year: int | None, given: dict, *, replace: bool, reason: str,
+def _save_year(user, household_no: str, year: Year | None, given: dict, *, replace: bool, reason: str,
                region_code: str | None = None, phone: str | None = None) -> Household:
     """Write one yearly record: PUT (`replace`) takes the given fields as the whole record, PATCH merges them
     over the stored record. Goes through services.save_household (validation, scope, history)."""
@@ -205,11 +194,6 @@ def _current_head(household: Household, except_id: str | None = None) -> bool:
     return qs.exists()
 
 
-def _id(id_number: str) -> str:
-    """An ID number from a URL as stored: full-width → ASCII, no spaces, upper-case X."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", id_number)).upper()
-
-
 def _relation_code(value: str | None) -> str | None:
     if not value:
         return value
@@ -230,12 +214,12 @@ def _save_members(user, household: Household, members: list[dict], reason: str) 
 # --- households -------------------------------------------------------------------------------------
 
 @router.get("/households", response={200: s.HouseholdPage, **s.ERRORS}, summary="List households (one year)")
-def list_households(request, year: int | None = None, region: str | None = None, q: str | None = None,
+def list_households(request, year: Year | None = None, region: str | None = None, q: str | None = None,
                     status: str | None = None, household_type: str | None = None, cause: str | None = None,
-                    order: str = "household_no", page: int = 1, page_size: int = 50):
+                    order: str = "household_no", page: Page = 1, page_size: int = 50):
     """One row per household for `year` (default: the latest year in your region). `q` matches a household
-    number prefix, the head's name, any member's name or a full ID number. `order`: household_no, head_name,
-    size, village, income, updated (prefix `-` for descending)."""
+    number prefix, the head's name, any member's name or (for roles that see ID numbers) a full ID number.
+    `order`: household_no, head_name, size, village, income, updated (prefix `-` for descending)."""
     user = _user(request)
     if order not in ORDERS:
         raise _refuse("order", "order.unknown", "不支持的排序方式", "unsupported order", order)
@@ -258,6 +242,8 @@ def list_households(request, year: int | None = None, region: str | None = None,
                                                                                y.household_type),
             "main_cause": y.main_cause, "main_cause_label": _label(codes.CAUSE, y.main_cause),
             "net_income_per_capita": y.net_income_per_capita})
+    log_api_page(request, "api.registry.households", len(items), year=year, region=region, q=q, status=status,
+                 household_type=household_type, cause=cause, order=order, page=page, page_size=page_size)
     return {"items": items, "count": qs.count(), "page": page, "page_size": page_size, "year": year}
 
 
@@ -323,7 +309,7 @@ def list_years(request, household_no: str):
 
 @router.put("/households/{household_no}/years/{year}", response={200: s.YearOut, **s.ERRORS},
             summary="Create or replace the yearly record of one year")
-def put_year(request, household_no: str, year: int, body: s.YearIn):
+def put_year(request, household_no: str, year: Year, body: s.YearIn):
     user = _user(request)
     h = _save_year(user, household_no, year, body.model_dump(include=set(YEAR_KEYS)), replace=True,
                    reason=body.reason)
@@ -332,7 +318,7 @@ def put_year(request, household_no: str, year: int, body: s.YearIn):
 
 @router.delete("/households/{household_no}/years/{year}", response={200: s.YearDeletedOut, **s.ERRORS},
                summary="Mark one yearly record deleted")
-def delete_year(request, household_no: str, year: int, reason: str = ""):
+def delete_year(request, household_no: str, year: Year, reason: str = ""):
     record = services.delete_household_year(_user(request), household_no, year, reason=reason)
     return {"household_no": household_no, "year": record.year, "is_deleted": record.is_deleted}
 
@@ -344,7 +330,9 @@ def delete_year(request, household_no: str, year: int, reason: str = ""):
 def list_members(request, household_no: str):
     user = _user(request)
     h = _detail(user, household_no)
-    return [member_out(user, m, h.household_no) for m in h.current_members]
+    items = [member_out(user, m, h.household_no) for m in h.current_members]
+    log_api_page(request, "api.registry.members", len(items), household_no=h.household_no)
+    return items
 
 
 @router.post("/households/{household_no}/members", response={201: s.MemberOut, **s.ERRORS},
@@ -369,13 +357,13 @@ def add_member(request, household_no: str, body: s.MemberAddIn):
     return Status(201, member_out(user, member, household.household_no))
 
 
-@router.patch("/members/{id_number}", response={200: s.MemberOut, **s.ERRORS},
+@router.patch("/members/{member_id}", response={200: s.MemberOut, **s.ERRORS},
               summary="Correct a member's attributes")
-def patch_member(request, id_number: str, body: s.MemberPatchIn):
+def patch_member(request, member_id: Key, body: s.MemberPatchIn):
     user = _user(request)
     services.require(user, "writes_registry")
     reason = _need_reason(body.reason)
-    member = selectors.members_for(user).select_related("household").get(id_number=_id(id_number))
+    member = selectors.members_for(user).select_related("household").get(pk=member_id)
     given = body.model_dump(exclude_unset=True, exclude={"reason"})
     data = {**_stored_member(member), **given, "household_no": member.household.household_no}
     if _relation_code(given.get("relation")) == "head" and _current_head(member.household, member.id_number):
@@ -387,20 +375,23 @@ def patch_member(request, id_number: str, body: s.MemberPatchIn):
     return member_out(user, member, member.household.household_no)
 
 
-@router.post("/members/{id_number}/leave", response={200: s.MemberOut, **s.ERRORS},
+@router.post("/members/{member_id}/leave", response={200: s.MemberOut, **s.ERRORS},
              summary="A member leaves the household (death, marriage out, move, split, removal)")
-def leave(request, id_number: str, body: s.LeaveIn):
+def leave(request, member_id: Key, body: s.LeaveIn):
     user = _user(request)
-    member = services.end_membership(user, _id(id_number), reason_code=body.reason_code, on_date=body.date,
+    services.require(user, "writes_registry")
+    id_number = selectors.members_for(user).values_list("id_number", flat=True).get(pk=member_id)
+    member = services.end_membership(user, id_number, reason_code=body.reason_code, on_date=body.date,
                                      note=body.note)
     return member_out(user, member, None)
 
 
-@router.post("/members/{id_number}/move", response={200: s.MemberOut, **s.ERRORS},
+@router.post("/members/{member_id}/move", response={200: s.MemberOut, **s.ERRORS},
              summary="A member moves to another household")
-def move(request, id_number: str, body: s.MoveIn):
+def move(request, member_id: Key, body: s.MoveIn):
     user = _user(request)
     services.require(user, "writes_registry")
+    id_number = selectors.movable_members(user).values_list("id_number", flat=True).get(pk=member_id)
     relation = _relation_code(body.relation)
     if relation not in codes.RELATION:
         raise _refuse("relation", "code.unknown", "与户主关系不在代码表中",
@@ -409,7 +400,7 @@ def move(request, id_number: str, body: s.MoveIn):
         raise _refuse("reason_code", "code.unknown", "变动原因应为 婚嫁(marriage)、分户(split)、迁移(move) 或 "
                       "更正(correction)", "the reason must be marriage, split, move or correction",
                       body.reason_code)
-    member = services.move_member(user, _id(id_number), body.to_household_no, relation=relation,
+    member = services.move_member(user, id_number, body.to_household_no, relation=relation,
                                   reason_code=body.reason_code, on_date=body.date, note=body.note)
     return member_out(user, member, body.to_household_no)
 
@@ -418,7 +409,7 @@ def move(request, id_number: str, body: s.MoveIn):
 
 @router.get("/households/{household_no}/history", response={200: s.ChangePage, **s.ERRORS},
             summary="Every change to a household, newest first")
-def history(request, household_no: str, page: int = 1, page_size: int = 100):
+def history(request, household_no: str, page: Page = 1, page_size: int = 100):
     user = _user(request)
     start, end = _page(page, page_size)
     household = selectors.get_household_for(user, household_no, include_deleted=True)
@@ -426,7 +417,7 @@ def history(request, household_no: str, page: int = 1, page_size: int = 100):
     items = [{
         "id": c.id, "at": c.at, "user": c.user.username if c.user else None, "action": c.action,
         "action_label": _choice_label(Change.ACTIONS, c.action), "entity": c.entity, "entity_id": c.entity_id,
-        "before": _masked_json(user, c.before), "after": _masked_json(user, c.after), "reason": c.reason,
+        "before": masked_record(user, c.before), "after": masked_record(user, c.after), "reason": c.reason,
         "batch_id": c.batch_id} for c in qs[start:end]]
     return {"items": items, "count": qs.count(), "page": page, "page_size": page_size}
 
@@ -435,7 +426,7 @@ def history(request, household_no: str, page: int = 1, page_size: int = 100):
 
 def _batches_for(user):
     qs = ImportBatch.objects.all()
-    return qs if user.role == "system_admin" else qs.filter(user=user)
+    return qs if user.can("acts_for_every_role") else qs.filter(user=user)
 
 
 def _problem(p: dict) -> dict:
@@ -471,7 +462,7 @@ def _safe_name(name: str) -> str:
 
 @router.post("/imports", response={201: s.ImportOut, 202: s.ImportOut, **s.ERRORS},
              summary="Import a registry workbook (.xlsx, or .zip of 户.csv and 成员.csv)")
-def create_import(request, file: File[UploadedFile], year: Form[int | None] = None,
+def create_import(request, file: File[UploadedFile], year: Form[Year | None] = None,
                   skip_invalid: Form[bool] = False, wait: bool = False):
     """Stores the upload and runs the import in the background (202; poll GET /imports/{id}).
     `?wait=true` runs it before answering (201), for scripts. A rejected file saves nothing unless
@@ -505,20 +496,20 @@ def create_import(request, file: File[UploadedFile], year: Form[int | None] = No
 
 
 @router.get("/imports", response={200: list[s.ImportOut], **s.ERRORS}, summary="Your recent imports")
-def list_imports(request, limit: int = 20):
+def list_imports(request, limit: Limit = 20):
     batches = _batches_for(_user(request))[:max(1, min(limit, 200))]
     return [import_out(request, b) for b in batches]
 
 
 @router.get("/imports/{batch_id}", response={200: s.ImportOut, **s.ERRORS},
             summary="An import's status, stage, progress, report and problems")
-def get_import(request, batch_id: int):
+def get_import(request, batch_id: Key):
     return import_out(request, _batches_for(_user(request)).get(pk=batch_id))
 
 
 @router.get("/imports/{batch_id}/errors.xlsx", response={200: None, **s.ERRORS},
             summary="The errors workbook of an import (rejected rows with their reasons)")
-def import_errors(request, batch_id: int):
+def import_errors(request, batch_id: Key):
     batch = _batches_for(_user(request)).get(pk=batch_id)
     path = Path(batch.errors_path) if batch.errors_path else None
     if path is None or not path.exists():

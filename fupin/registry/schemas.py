@@ -13,6 +13,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from fupin.core.api_types import Year
+
 
 class Label(Schema):
     zh: str
@@ -44,7 +46,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 # --- reads ------------------------------------------------------------------------------------------
 
-class RegionRef(Schema):
+class VillageRef(Schema):
     code: str
     name: str
 
@@ -82,7 +84,7 @@ class YearOut(Schema):
 
 class HouseholdListItem(Schema):
     household_no: str
-    village: RegionRef
+    village: VillageRef
     head_name: str
     size: int
     phone: str = Field(description="masked for roles that may not see phone numbers")
@@ -105,6 +107,7 @@ class HouseholdPage(Schema):
 
 
 class MemberOut(Schema):
+    id: int = Field(description="the member's id, which names the member in URLs (/members/{member_id})")
     id_number: str = Field(description="masked for roles that may not see ID numbers")
     disability_cert: str
     name: str
@@ -134,7 +137,7 @@ class MemberOut(Schema):
 
 class HouseholdOut(Schema):
     household_no: str
-    village: RegionRef
+    village: VillageRef
     phone: str
     head_name: str
     size: int
@@ -235,7 +238,7 @@ class MemberPatchIn(MemberFields):
 
 class HouseholdCreateIn(YearFields):
     household_no: str
-    year: int
+    year: Year
     region_code: str = Field(description="12-digit village code")
     phone: str | None = None
     members: list[MemberIn]
@@ -246,7 +249,7 @@ class HouseholdUpdateIn(YearFields):
     """PUT replaces the yearly record of `year` (omitted year fields become blank); PATCH changes only the
     fields given. `region_code` and `phone` keep their stored values unless given."""
 
-    year: int | None = Field(None, description="default: the household's latest year")
+    year: Year | None = Field(None, description="default: the household's latest year")
     region_code: str | None = None
     phone: str | None = None
     reason: str

@@ -10,6 +10,7 @@ from datetime import datetime
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.core.stats import LEVELS, OutOfScope, region_stats
 from fupin.reports import services
 from fupin.reports.models import Run
@@ -18,16 +19,16 @@ router = Router()
 MAX_PAGE_SIZE = 1000
 
 
-class RunIn(Schema):
-    year: int
+class ReportRunIn(Schema):
+    year: Year
     region: str | None = None
 
 
-class ExitRunIn(RunIn):
+class ExitRunIn(ReportRunIn):
     level: str = "household"
 
 
-class RunOut(Schema):
+class ReportRunOut(Schema):
     id: int
     kind: str
     year: int
@@ -42,7 +43,7 @@ class RunOut(Schema):
     reproduces: int | None
 
 
-class RunPage(RunOut):
+class RunPage(ReportRunOut):
     items: list[dict]
     page: int
     page_size: int
@@ -51,7 +52,7 @@ class RunPage(RunOut):
 
 class CountyInputIn(Schema):
     county: str
-    year: int
+    year: Year
     exit_sample: int | None = None
     wrong_exit_found: int | None = None
     missed_sample_population: int | None = None
@@ -88,7 +89,7 @@ def input_out(user, obj) -> dict:
 
 
 @router.get("/stats", response=list[dict], summary="Counts and incidence by region (fupin stats)")
-def stats(request, year: int, region: str | None = None, by: str | None = None):
+def stats(request, year: Year, region: str | None = None, by: str | None = None):
     """The same table as `fupin stats --format json`: one object per region (`by`: province, city, county,
     township or village; default the region itself)."""
     if by and by not in LEVELS:
@@ -102,8 +103,8 @@ def stats(request, year: int, region: str | None = None, by: str | None = None):
         raise _not_found() from None
 
 
-@router.post("/identify", response={201: RunOut}, summary="Run identification and store the result")
-def identify(request, body: RunIn):
+@router.post("/identify", response={201: ReportRunOut}, summary="Run identification and store the result")
+def identify(request, body: ReportRunIn):
     try:
         run = services.run_identification(request.auth, body.year, body.region)
     except OutOfScope:
@@ -111,7 +112,7 @@ def identify(request, body: RunIn):
     return Status(201, run_out(run))
 
 
-@router.post("/exits", response={201: RunOut}, summary="Run exit evaluation (household, village or county)")
+@router.post("/exits", response={201: ReportRunOut}, summary="Run exit evaluation (household, village or county)")
 def exits(request, body: ExitRunIn):
     try:
         run = services.run_exits(request.auth, body.year, body.region, body.level)
@@ -120,8 +121,8 @@ def exits(request, body: ExitRunIn):
     return Status(201, run_out(run))
 
 
-@router.get("/runs", response=list[RunOut], summary="Stored runs in your region")
-def list_runs(request, kind: str | None = None, year: int | None = None, limit: int = 100):
+@router.get("/runs", response=list[ReportRunOut], summary="Stored runs in your region")
+def list_runs(request, kind: str | None = None, year: Year | None = None, limit: Limit = 100):
     qs = services.runs_for(request.auth)
     if kind:
         qs = qs.filter(kind=kind)
@@ -131,7 +132,7 @@ def list_runs(request, kind: str | None = None, year: int | None = None, limit: 
 
 
 @router.get("/runs/{run_id}", response=RunPage, summary="One stored run with its result rows (paginated)")
-def get_run(request, run_id: int, page: int = 1, page_size: int = 100):
+def get_run(request, run_id: Key, page: Page = 1, page_size: int = 100):
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise services.ReportInputError("page_size", f"页码从1开始，每页条数应在1到{MAX_PAGE_SIZE}之间",
                                         f"pages start at 1 and page_size is 1 to {MAX_PAGE_SIZE}", code="reports.page")
@@ -143,7 +144,7 @@ def get_run(request, run_id: int, page: int = 1, page_size: int = 100):
 
 
 @router.get("/county-inputs", response=list[CountyInputOut], summary="County exit evaluation samples")
-def list_inputs(request, year: int | None = None):
+def list_inputs(request, year: Year | None = None):
     qs = services.county_inputs_for(request.auth)
     if year:
         qs = qs.filter(year=year)
@@ -156,17 +157,17 @@ def create_input(request, body: CountyInputIn):
 
 
 @router.put("/county-inputs/{pk}", response=CountyInputOut, summary="Change a county's figures (approvers)")
-def update_input(request, pk: int, body: CountyInputIn):
+def update_input(request, pk: Key, body: CountyInputIn):
     return _save(request, body, pk)
 
 
 @router.delete("/county-inputs/{pk}", response={204: None}, summary="Delete a county's figures (approvers)")
-def delete_input(request, pk: int):
+def delete_input(request, pk: Key):
     services.delete_county_input(request.auth, pk)
     return Status(204, None)
 
 
-def _save(request, body: CountyInputIn, pk: int | None) -> dict:
+def _save(request, body: CountyInputIn, pk: Key | None) -> dict:
     data = body.dict()
     try:
         obj = services.save_county_input(request.auth, county=data.pop("county"), year=data.pop("year"),
