@@ -111,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument("--out", type=Path)
     an.add_argument("--user")
 
+    b = sub.add_parser("backup", help="the whole store into one file (SQLite online backup, or pg_dump)")
+    b.add_argument("out", type=Path)
+    b.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    b.add_argument("--user", help="act as this account (a role that may back up the store: system_admin)")
+    rs = sub.add_parser("restore", help="replace the store with a backup file, then migrate forward")
+    rs.add_argument("file", type=Path)
+    rs.add_argument("--replace", action="store_true",
+                    help="replace a store that holds data (it is backed up first into FUPIN_HOME/backups/)")
+    rs.add_argument("--user", help="act as this account (a role that may restore the store: system_admin)")
+
     c = sub.add_parser("createuser", help="an account scoped to a region")
     c.add_argument("username")
     c.add_argument("--role", required=True)

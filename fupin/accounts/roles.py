@@ -20,12 +20,13 @@ class Role:
     imports_department_data: bool = False  # match a department's list (医保, 民政 …) to the registry
     serves_households: bool = False  # plan measures and visits for the households assigned to this user
     acts_for_every_role: bool = False  # any role's step of a workflow; everyone's imports
+    backs_up_store: bool = False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
 
 
 ROLES: dict[str, Role] = {r.code: r for r in (
     Role("system_admin", "系统管理员", "System administrator", writes_registry=True, runs_evaluations=True,
          approves=True, manages_users=True, sees_id_numbers=True, sees_phone_numbers=True,
-         imports_department_data=True, acts_for_every_role=True),
+         imports_department_data=True, acts_for_every_role=True, backs_up_store=True),
     Role("county_approver", "县级审定", "County approver", writes_registry=True, runs_evaluations=True,
          approves=True, sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True),
     Role("township_reviewer", "乡镇审核", "Township reviewer", writes_registry=True, runs_evaluations=True,

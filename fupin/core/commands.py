@@ -102,6 +102,18 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return createuser_command(args)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from fupin.core.backup import backup_command
+
+    return backup_command(args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from fupin.core.backup import restore_command
+
+    return restore_command(args)
+
+
 def user_from_arg(username: str | None):
     """The account a CLI command acts as: its region scope applies (None = the operator, unscoped)."""
     if not username:
