@@ -143,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     except commands.UsageError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:  # a path that cannot be read or written: say which, without a traceback
+        print(f"无法读写文件 / cannot read or write the file: {e.filename or ''} ({e.strerror or e})",
+              file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -65,3 +65,11 @@ def test_stats_by_all_levels_rolls_the_tree_up(county, capsys):
     assert by_code["520526000000"]["households"] == 4 and by_code["520526000000"]["incidence_pct"] == 1.0
     assert by_code["520526001000"]["poor_persons"] == (by_code["520526001201"]["poor_persons"]
                                                        + by_code["520526001202"]["poor_persons"])
+
+
+def test_an_out_file_that_cannot_be_written_is_a_usage_error_without_a_traceback(county, capsys, tmp_path):
+    missing = tmp_path / "no-such-folder" / "stats.csv"
+    assert main(["stats", "--year", "2024", "--format", "csv", "--out", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "无法读写文件" in err and "cannot read or write" in err and str(missing) in err
+    assert "Traceback" not in err
