@@ -7,8 +7,21 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
+
+# Nothing fupin writes (the SQLite store, uploads, scratch folders, errors workbooks, exports, the secret
+# key, the cache) may be read by other accounts of the machine: the mask is set here, before the first
+# file is made, because every way in (`fupin`, fupin.wsgi under any server, the tests) loads the settings
+# first. Default 027: files 0640, folders 0750 (a backup group may read; others nothing).
+FUPIN_UMASK = int(os.environ.get("FUPIN_UMASK", "027"), 8)
+os.umask(FUPIN_UMASK)
+
 FUPIN_HOME = Path(os.environ.get("FUPIN_HOME", "var")).resolve()
 FUPIN_HOME.mkdir(parents=True, exist_ok=True)
+if FUPIN_HOME.stat().st_mode & FUPIN_UMASK & 0o777:  # a data folder made before (or by hand) open to others
+    try:
+        FUPIN_HOME.chmod(FUPIN_HOME.stat().st_mode & 0o777 & ~FUPIN_UMASK)
+    except PermissionError:  # not ours: its owner decides
+        pass
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -23,15 +36,64 @@ def _secret_key() -> str:
     if not path.exists():
         from django.core.management.utils import get_random_secret_key
 
-        path.write_text(get_random_secret_key())
-        path.chmod(0o600)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:  # 0600 at once
+            f.write(get_random_secret_key())
     return path.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("FUPIN_DEBUG")
-ALLOWED_HOSTS = [h for h in os.environ.get("FUPIN_ALLOWED_HOSTS", "*").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("FUPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+
+def _env_list(name: str) -> list[str]:
+    return [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
+
+
+# Host names a request may carry. Default: this machine only. `fupin serve --host H` adds a concrete H
+# itself (fupin/core/server.py); names reached through a proxy or DNS go in FUPIN_ALLOWED_HOSTS.
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = _env_list("FUPIN_ALLOWED_HOSTS") or list(LOCAL_HOSTS)
+CSRF_TRUSTED_ORIGINS = _env_list("FUPIN_CSRF_TRUSTED_ORIGINS")
+
+# HTTPS (docs/deployment.md). waitress speaks plain HTTP: HTTPS is a reverse proxy's job in front of it.
+# FUPIN_HTTPS=1 says the site is reached over HTTPS only: cookies are sent over HTTPS only, and browsers
+# are told (HSTS) to use nothing else for FUPIN_HSTS_SECONDS. Subdomains are left out by default: other
+# hosts of an office's domain may not serve HTTPS.
+FUPIN_HTTPS = _env_bool("FUPIN_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = FUPIN_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("FUPIN_HSTS_SECONDS", 365 * 24 * 3600 if FUPIN_HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("FUPIN_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = _env_bool("FUPIN_SSL_REDIRECT")  # usually the proxy redirects http:// itself
+# The address of the reverse proxy in front (one address, or * for any): its X-Forwarded-For and
+# X-Forwarded-Proto are believed (waitress: fupin/core/server.py), so the client's own address is what
+# sign-in throttling and the self-report limits count, and https:// requests are seen as such. The same
+# header from anyone else is removed by waitress before Django sees it.
+FUPIN_TRUSTED_PROXY = os.environ.get("FUPIN_TRUSTED_PROXY", "").strip()
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if FUPIN_TRUSTED_PROXY else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# `check --deploy` on purpose: HSTS without subdomains unless asked; never on the browsers' preload list.
+SILENCED_SYSTEM_CHECKS = ["security.W021", *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"])]
+
+# Content-Security-Policy of every page and API answer (fupin/core/middleware.py): scripts, images, fonts
+# and requests from this server only — never a CDN — and no inline script (every script is a static file).
+# Inline styles stay allowed: several pages carry a <style> block and htmx adds its indicator style; with
+# every source limited to 'self', an injected style has nowhere to send anything.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -57,7 +119,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ answers here: what follows is Django's
+    "fupin.core.middleware.ContentSecurityPolicyMiddleware",
+    "fupin.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fupin.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +208,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = FUPIN_HOME / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # What an uploaded xlsx/xlsb/ods or zip of CSVs may inflate to (core/ziplimits.py): a few MB of zip can
 # hold gigabytes. A county's member sheet of 200,000 households is ≈ 600 MB of XML compressed ≈ 12:1.
@@ -155,6 +221,30 @@ FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_SHA
 FUPIN_IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS", "5000000"))
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+
+def _cache(url: str) -> dict:
+    """CACHES["default"] from FUPIN_CACHE_URL: file:///folder, redis://host:6379/0,
+    memcached://host:11211 or locmem:// (one process only: each process would count on its own)."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": url2pathname(parts.path), "OPTIONS": {"MAX_ENTRIES": 5000}}
+    if parts.scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parts.scheme == "memcached":
+        return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": parts.netloc}
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ValueError(f"FUPIN_CACHE_URL: unknown kind of cache {url!r} (file://, redis://, memcached://, locmem://)")
+
+
+# What must be counted across processes (the public self-report form's rate limits): by default a folder
+# of FUPIN_HOME, which every `fupin serve` process of the machine shares. Several machines: redis://.
+CACHES = {"default": _cache(os.environ.get("FUPIN_CACHE_URL") or (FUPIN_HOME / "cache").as_uri())}
 
 LOGGING = {
     "version": 1,

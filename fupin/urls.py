@@ -16,3 +16,6 @@ urlpatterns = [
     path("funds/", include("fupin.funds.urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
 ]
+
+# The 500 page in the app's layout (404 and 403 are the templates 404.html and 403.html).
+handler500 = "fupin.core.views.server_error"

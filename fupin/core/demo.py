@@ -375,4 +375,4 @@ def run_demo(args: argparse.Namespace) -> int:
 
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
     console.print("用上表中的账户登录 / sign in with an account from the table above")
-    return serve(args.host, args.port)
+    return serve(args.host, args.port, demo=True)  # on all interfaces, the demo answers any host name

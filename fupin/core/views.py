@@ -1,6 +1,17 @@
-"""Pages that belong to no domain app: the home page only sends people where they work."""
+"""Pages that belong to no domain app: the home page only sends people where they work; the 500 page."""
 
+import logging
+
+from django.http import HttpResponseServerError
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
+from django.template import loader
+
+log = logging.getLogger(__name__)
+
+# What is left when even the layout cannot be drawn.
+BARE_500 = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>服务器出错 / Server error</title>'
+            "<h1>服务器出错 / Server error</h1><p>请稍后重试。/ Please try again in a moment.</p></html>")
 
 
 def home(request):
@@ -8,3 +19,18 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("registry:household_list")
     return redirect("accounts:login")
+
+
+def server_error(request):
+    """The 500 page (handler500) in the app's layout and the person's language.
+
+    Drawn from the template and the request alone — no signed-in user, session, messages or any other
+    database query — because the error may be the database itself. The CSRF token comes from its cookie,
+    so the language switch of the layout still works.
+    """
+    try:
+        body = loader.get_template("500.html").render({"request": request, "csrf_token": get_token(request)})
+    except Exception:
+        log.exception("the 500 page could not be drawn")
+        body = BARE_500
+    return HttpResponseServerError(body)

@@ -9,3 +9,8 @@ document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+document.addEventListener("click", function (e) {
+  // Buttons marked data-print print the page (no inline handlers: the Content-Security-Policy forbids them).
+  var button = e.target.closest && e.target.closest("[data-print]");
+  if (button) window.print();
+});
