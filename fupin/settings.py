@@ -164,6 +164,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests run on a file like production, not on a shared-cache memory database: there, a writer waiting
+    # for another fails at once ("database table is locked") instead of waiting its busy timeout.
+    DATABASES["default"]["TEST"] = {"NAME": str(FUPIN_HOME / "test.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
 """One error shape for the whole API: `{"detail": [{field, code, message: {zh, en}, row, sheet}]}`.
 
-Input refused by a rule (any `InputRejected`) answers 422 with every problem; PermissionDenied 403;
+Input refused by a rule (any `InputRejected`) answers 422 with every problem (an edit over a newer
+version 409); PermissionDenied 403;
 missing and out-of-scope alike 404 (leak nothing); a malformed body 400; schema errors 422; HttpError (401, CSRF 403, …) its status.
 """
 
@@ -48,7 +49,7 @@ def register_error_handlers(api) -> None:
     """Register the handlers of every error the API answers, in the one error shape."""
 
     def input_rejected(request, exc: InputRejected):
-        return _error(api, request, 422, exc.api_items())
+        return _error(api, request, exc.status, exc.api_items())
 
     def permission_denied(request, exc: PermissionDenied):
         zh, en = _split(str(exc), *HTTP_MESSAGES[403][1:])

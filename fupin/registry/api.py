@@ -15,11 +15,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from fupin import codes
+from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for, masked_record, phone_for
@@ -72,6 +73,22 @@ def _choice_label(choices, value: str) -> dict:
 
 def _refuse(field: str, rule: str, zh: str, en: str, value=None) -> ValidationFailed:
     return ValidationFailed.single(field, rule, zh, en, None if value is None else str(value))
+
+
+def _if_match(request) -> int | None:
+    """The household version an edit is based on, from its If-Match header (the ETag of a read, `"v42"`)."""
+    token = versions.if_match(request)
+    if token is None:
+        return None
+    if not re.fullmatch(r"v\d{1,18}", token):
+        raise versions.BadIfMatch(token)
+    return int(token[1:])
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of a household read or write (its version) on the response; returns `out`."""
+    versions.set_etag(response, f"v{out['version']}")
+    return out
 
 
 def _page(page: Page, page_size: int) -> tuple[int, int]:
@@ -128,7 +145,7 @@ def household_out(user, h: Household) -> dict:
     return {
         "household_no": h.household_no, "village": _region(h.village), "phone": phone_for(user, h.phone),
         "head_name": h.head_name, "size": h.size, "is_deleted": h.is_deleted, "created_at": h.created_at,
-        "updated_at": h.updated_at,
+        "updated_at": h.updated_at, "version": services.household_version(h),
         "members": [member_out(user, m, h.household_no) for m in h.current_members],
         "years": [year_out(y) for y in h.live_years],
     }
@@ -171,19 +188,20 @@ def _household_dict(h: Household, year_fields: dict, *, region_code: str | None,
 
 
 def _save_year(user, household_no: str, year: Year | None, given: dict, *, replace: bool, reason: str,
-               region_code: str | None = None, phone: str | None = None) -> Household:
+               version: int | None, region_code: str | None = None, phone: str | None = None) -> Household:
     """Write one yearly record: PUT (`replace`) takes the given fields as the whole record, PATCH merges them
-    over the stored record. Goes through services.save_household (validation, scope, history)."""
+    over the stored record, read inside the edit's lock (services.editing) so that concurrent PATCHes of other
+    fields are kept. Goes through services.save_household (validation, scope, history)."""
     reason = _need_reason(reason)
-    household = selectors.get_household_for(user, household_no)
-    records = {r.year: r for r in household.years.filter(is_deleted=False)}
-    if year is None:
-        if not records:
-            raise _refuse("year", "required", "年度不能为空", "the year is required")
-        year = max(records)
-    fields = dict(given) if replace else {**_stored_year(records.get(year)), **given}
-    services.save_household(user, _household_dict(household, fields, region_code=region_code, phone=phone,
-                                                  year=year), [], reason=reason, create=False)
+    with services.editing(user, household_no, version) as household:
+        records = {r.year: r for r in household.years.filter(is_deleted=False)}
+        if year is None:
+            if not records:
+                raise _refuse("year", "required", "年度不能为空", "the year is required")
+            year = max(records)
+        fields = dict(given) if replace else {**_stored_year(records.get(year)), **given}
+        services.save_household(user, _household_dict(household, fields, region_code=region_code, phone=phone,
+                                                      year=year), [], reason=reason, create=False)
     return _detail(user, household_no)
 
 
@@ -249,9 +267,11 @@ def list_households(request, year: Year | None = None, region: str | None = None
 
 @router.get("/households/{household_no}", response={200: s.HouseholdOut, **s.ERRORS},
             summary="One household with its members and yearly records")
-def get_household(request, household_no: str):
+def get_household(request, household_no: str, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the household: send it back as If-Match with
+    an edit, which is refused (409) if the household changed meanwhile."""
     user = _user(request)
-    return household_out(user, _detail(user, household_no))
+    return _tagged(response, household_out(user, _detail(user, household_no)))
 
 
 @router.post("/households", response={201: s.HouseholdOut, **s.ERRORS}, summary="Create a household")
@@ -269,33 +289,36 @@ def create_household(request, body: s.HouseholdCreateIn):
 
 @router.put("/households/{household_no}", response={200: s.HouseholdOut, **s.ERRORS},
             summary="Replace a yearly record (and village/phone) of a household")
-def put_household(request, household_no: str, body: s.HouseholdUpdateIn):
+def put_household(request, household_no: str, body: s.HouseholdUpdateIn, response: HttpResponse):
     user = _user(request)
     given = body.model_dump(include=set(YEAR_KEYS))
-    return household_out(user, _save_year(user, household_no, body.year, given, replace=True, reason=body.reason,
-                                          region_code=body.region_code, phone=body.phone))
+    h = _save_year(user, household_no, body.year, given, replace=True, reason=body.reason,
+                   version=_if_match(request), region_code=body.region_code, phone=body.phone)
+    return _tagged(response, household_out(user, h))
 
 
 @router.patch("/households/{household_no}", response={200: s.HouseholdOut, **s.ERRORS},
               summary="Change some fields of a household's yearly record")
-def patch_household(request, household_no: str, body: s.HouseholdUpdateIn):
+def patch_household(request, household_no: str, body: s.HouseholdUpdateIn, response: HttpResponse):
     user = _user(request)
     given = body.model_dump(include=set(YEAR_KEYS), exclude_unset=True)
-    return household_out(user, _save_year(user, household_no, body.year, given, replace=False,
-                                          reason=body.reason, region_code=body.region_code, phone=body.phone))
+    h = _save_year(user, household_no, body.year, given, replace=False, reason=body.reason,
+                   version=_if_match(request), region_code=body.region_code, phone=body.phone)
+    return _tagged(response, household_out(user, h))
 
 
 @router.delete("/households/{household_no}", response={200: s.DeletedOut, **s.ERRORS},
                summary="Mark a household deleted (kept, hidden from lists)")
 def delete_household(request, household_no: str, reason: str = ""):
-    h = services.delete_household(_user(request), household_no, reason=reason)
+    h = services.delete_household(_user(request), household_no, reason=reason, version=_if_match(request))
     return {"household_no": h.household_no, "is_deleted": h.is_deleted}
 
 
 @router.post("/households/{household_no}/restore", response={200: s.DeletedOut, **s.ERRORS},
              summary="Restore a deleted household")
 def restore_household(request, household_no: str, body: s.ReasonIn):
-    h = services.restore_household(_user(request), household_no, reason=body.reason)
+    h = services.restore_household(_user(request), household_no, reason=body.reason,
+                                   version=_if_match(request))
     return {"household_no": h.household_no, "is_deleted": h.is_deleted}
 
 
@@ -312,14 +335,15 @@ def list_years(request, household_no: str):
 def put_year(request, household_no: str, year: Year, body: s.YearIn):
     user = _user(request)
     h = _save_year(user, household_no, year, body.model_dump(include=set(YEAR_KEYS)), replace=True,
-                   reason=body.reason)
+                   reason=body.reason, version=_if_match(request))
     return year_out(next(y for y in h.live_years if y.year == year))
 
 
 @router.delete("/households/{household_no}/years/{year}", response={200: s.YearDeletedOut, **s.ERRORS},
                summary="Mark one yearly record deleted")
 def delete_year(request, household_no: str, year: Year, reason: str = ""):
-    record = services.delete_household_year(_user(request), household_no, year, reason=reason)
+    record = services.delete_household_year(_user(request), household_no, year, reason=reason,
+                                            version=_if_match(request))
     return {"household_no": household_no, "year": record.year, "is_deleted": record.is_deleted}
 
 
@@ -327,11 +351,13 @@ def delete_year(request, household_no: str, year: Year, reason: str = ""):
 
 @router.get("/households/{household_no}/members", response={200: list[s.MemberOut], **s.ERRORS},
             summary="The current members of a household")
-def list_members(request, household_no: str):
+def list_members(request, household_no: str, response: HttpResponse):
+    """The ETag header names the household's version, for If-Match on member edits."""
     user = _user(request)
     h = _detail(user, household_no)
     items = [member_out(user, m, h.household_no) for m in h.current_members]
     log_api_page(request, "api.registry.members", len(items), household_no=h.household_no)
+    _tagged(response, {"version": services.household_version(h)})
     return items
 
 
@@ -339,20 +365,19 @@ def list_members(request, household_no: str):
              summary="Add a member (birth, marriage in, registration)")
 def add_member(request, household_no: str, body: s.MemberAddIn):
     user = _user(request)
-    services.require(user, "writes_registry")
-    household = selectors.get_household_for(user, household_no)
     data = body.model_dump()
     reason = data.pop("reason") or "新增成员 / member added"
-    data["household_no"] = household.household_no
-    if _relation_code(data.get("relation")) == "head" and _current_head(household):
-        raise _refuse("relation", "household.many_heads", "该户已有户主", "this household already has a head",
-                      data["relation"])
-    known = services.check(user, None, [data]).members["id_number"].drop_nulls().to_list()
-    if known and household.members.filter(id_number__in=known, is_deleted=False).exists():
-        raise _refuse("id_number", "member.exists", "此人已是该户成员，请修改成员信息",
-                      "this person is already a member of this household; correct the member instead",
-                      body.id_number)
-    _save_members(user, household, [data], reason)  # an invalid ID number stops here (422)
+    with services.editing(user, household_no, _if_match(request)) as household:
+        data["household_no"] = household.household_no
+        if _relation_code(data.get("relation")) == "head" and _current_head(household):
+            raise _refuse("relation", "household.many_heads", "该户已有户主", "this household already has a head",
+                          data["relation"])
+        known = services.check(user, None, [data]).members["id_number"].drop_nulls().to_list()
+        if known and household.members.filter(id_number__in=known, is_deleted=False).exists():
+            raise _refuse("id_number", "member.exists", "此人已是该户成员，请修改成员信息",
+                          "this person is already a member of this household; correct the member instead",
+                          body.id_number)
+        _save_members(user, household, [data], reason)  # an invalid ID number stops here (422)
     member = selectors.members_for(user).get(id_number=known[0])
     return Status(201, member_out(user, member, household.household_no))
 
@@ -363,14 +388,16 @@ def patch_member(request, member_id: Key, body: s.MemberPatchIn):
     user = _user(request)
     services.require(user, "writes_registry")
     reason = _need_reason(body.reason)
-    member = selectors.members_for(user).select_related("household").get(pk=member_id)
+    household_no = selectors.members_for(user).values_list("household__household_no", flat=True).get(pk=member_id)
     given = body.model_dump(exclude_unset=True, exclude={"reason"})
-    data = {**_stored_member(member), **given, "household_no": member.household.household_no}
-    if _relation_code(given.get("relation")) == "head" and _current_head(member.household, member.id_number):
-        raise _refuse("relation", "household.many_heads", "该户已有户主，请先更改原户主的关系",
-                      "this household already has a head; change the current head's relation first",
-                      given["relation"])
-    _save_members(user, member.household, [data], reason)
+    with services.editing(user, household_no, _if_match(request)) as household:
+        member = selectors.members_for(user).get(pk=member_id, household=household)  # as stored now
+        data = {**_stored_member(member), **given, "household_no": household.household_no}
+        if _relation_code(given.get("relation")) == "head" and _current_head(household, member.id_number):
+            raise _refuse("relation", "household.many_heads", "该户已有户主，请先更改原户主的关系",
+                          "this household already has a head; change the current head's relation first",
+                          given["relation"])
+        _save_members(user, household, [data], reason)
     member.refresh_from_db()
     return member_out(user, member, member.household.household_no)
 
@@ -382,7 +409,7 @@ def leave(request, member_id: Key, body: s.LeaveIn):
     services.require(user, "writes_registry")
     id_number = selectors.members_for(user).values_list("id_number", flat=True).get(pk=member_id)
     member = services.end_membership(user, id_number, reason_code=body.reason_code, on_date=body.date,
-                                     note=body.note)
+                                     note=body.note, version=_if_match(request))
     return member_out(user, member, None)
 
 
@@ -401,7 +428,8 @@ def move(request, member_id: Key, body: s.MoveIn):
                       "更正(correction)", "the reason must be marriage, split, move or correction",
                       body.reason_code)
     member = services.move_member(user, id_number, body.to_household_no, relation=relation,
-                                  reason_code=body.reason_code, on_date=body.date, note=body.note)
+                                  reason_code=body.reason_code, on_date=body.date, note=body.note,
+                                  version=_if_match(request))
     return member_out(user, member, body.to_household_no)
 
 

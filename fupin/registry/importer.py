@@ -33,6 +33,7 @@ from fupin.core.tables import FileTooLarge, Table, TableError, open_table
 from fupin.core.ziplimits import Budget, TooLarge, check_directory
 from fupin.registry import bulk, columns, validation
 from fupin.registry.columns import HOUSEHOLD_SHEET, MEMBER_SHEET
+from fupin.registry.locks import registry_write
 from fupin.registry.models import ImportBatch
 
 Progress = Callable[[str, int, int], None]
@@ -43,6 +44,7 @@ CSV_NAMES = {"households": ("户.csv", "households.csv"), "members": ("成员.cs
 # What each stage of a run is called, for the progress bar, the upload page and the API's clients.
 STAGES = {
     "queued": ("排队中", "Queued"),
+    "wait": ("等待其他导入或修改保存完成", "Waiting for another import or edit to be saved"),
     "read": ("读取文件", "Reading the file"),
     "validate": ("校验", "Checking"),
     "errors": ("写错误工作簿", "Writing the errors workbook"),
@@ -431,7 +433,15 @@ class _Progress:
 
 def _import(households: Iterable[pl.DataFrame], members: Iterable[pl.DataFrame], *, user, year, skip_invalid,
             errors_path, batch: ImportBatch, filename: str, report: Progress) -> ImportBatch:
-    """Check both sheets chunk by chunk, then across rows; write the errors workbook; save unless rejected."""
+    """Check both sheets chunk by chunk, then across rows; write the errors workbook; save unless rejected.
+    The registry's write lock is held from the first check to the commit: the checks hold for what is saved."""
+    with registry_write(forever=True, on_wait=lambda: report("wait", 0, 1)):
+        return _check_and_save(households, members, user=user, year=year, skip_invalid=skip_invalid,
+                               errors_path=errors_path, batch=batch, filename=filename, report=report)
+
+
+def _check_and_save(households: Iterable[pl.DataFrame], members: Iterable[pl.DataFrame], *, user, year,
+                    skip_invalid, errors_path, batch: ImportBatch, filename: str, report: Progress) -> ImportBatch:
     spill = Spill()
     try:
         checked = _Checked(spill, user)

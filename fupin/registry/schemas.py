@@ -41,7 +41,7 @@ class ErrorOut(Schema):
     detail: list[ErrorItem]
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 # --- reads ------------------------------------------------------------------------------------------
@@ -144,6 +144,9 @@ class HouseholdOut(Schema):
     is_deleted: bool
     created_at: datetime
     updated_at: datetime
+    version: int = Field(description="this version of the household (also the ETag header, \"v<version>\"): "
+                                     "send it as If-Match with an edit to have it refused (409) if the household "
+                                     "changed meanwhile")
     members: list[MemberOut]
     years: list[YearOut]
 

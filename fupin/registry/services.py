@@ -3,20 +3,30 @@ checks the user's role and region, saves, and records who changed what and why, 
 
 Single-household saves go through the same validator and the same writer (`bulk.save_validated`) as
 the workbook import: a form is a one-household import.
+
+Every write holds the registry's write lock (locks.py) from its checks to its commit, so rules across
+households hold under concurrency, and an edit reads what it merges inside that lock, so two edits of one
+household never lose each other's fields. An edit may name the household's `version` it was based on
+(`household_version`: the id of the household's latest Change); if the household changed since, it is
+refused with EditConflict (the API answers 409) and nothing is saved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 
-from fupin.core.errors import InputRejected
+from fupin.core.errors import EditConflict, InputRejected
 from fupin.registry import bulk
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, OPTIONAL_MEMBER_COLUMNS
+from fupin.registry.locks import registry_write
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 from fupin.registry.selectors import get_household_for, load_context, members_for, movable_members
 from fupin.registry.validation import PROBLEM_SCHEMA, Validated, validate
@@ -83,14 +93,20 @@ def check(user, household: dict | None, members: list[dict]) -> Validated:
 
 
 def save_household(user, household: dict | None, members: list[dict] = (), *, reason: str = "",
-                   create: bool | None = None) -> Household:
+                   create: bool | None = None, version: int | None = None) -> Household:
     """Create or update one household (its yearly record for `household['year']`) and the given members.
 
     `household` may be None to save members of an existing household only (then each member dict carries
     `household_no`). `create=True` refuses an existing household number, `create=False` a new one.
+    `version`: the household's version the edit is based on (None: not checked).
     """
     require(user, "writes_registry")
-    members = list(members)
+    with registry_write(), transaction.atomic():
+        return _save_household(user, household, list(members), reason=reason, create=create, version=version)
+
+
+def _save_household(user, household: dict | None, members: list[dict], *, reason: str, create: bool | None,
+                    version: int | None) -> Household:
     household_no = (household or {}).get("household_no") or (members[0].get("household_no") if members else None)
     if not household_no:
         raise ValidationFailed.single("household_no", "required", "户编号不能为空", "the household number is required")
@@ -102,12 +118,37 @@ def save_household(user, household: dict | None, members: list[dict] = (), *, re
         raise ValidationFailed.single("household_no", "household.exists", "该户编号已存在",
                                       "this household number already exists", household_no)
     if create is False or household is None:
-        get_household_for(user, household_no)  # Household.DoesNotExist when missing or out of scope
+        stored = get_household_for(user, household_no)  # Household.DoesNotExist when missing or out of scope
+        check_version(stored, version)
     result = check(user, household, members)
     if not result.ok:
         raise ValidationFailed(result.errors)
     bulk.save_validated(result, user=user, reason=reason or ("新增 / created" if not exists else "修改 / edited"))
     return Household.objects.get(household_no=household_no)
+
+
+def household_version(household: Household) -> int:
+    """The household's version: the id of its latest Change (0 before any). Every write to a household, its
+    yearly records or its members records a Change, in the same transaction, imports included."""
+    return Change.objects.filter(household=household).aggregate(v=Max("id"))["v"] or 0
+
+
+def check_version(household: Household, version: int | None) -> None:
+    """Refuse an edit based on an older version of the household (None: the editor named none)."""
+    if version is not None and (current := household_version(household)) != version:
+        raise EditConflict(version, current)
+
+
+@contextmanager
+def editing(user, household_no: str, version: int | None = None, *,
+            include_deleted: bool = False) -> Iterator[Household]:
+    """One edit of a household: the registry's write lock and a transaction, the household read (in the
+    user's scope: Household.DoesNotExist otherwise) and its version checked inside them."""
+    require(user, "writes_registry")
+    with registry_write(), transaction.atomic():
+        household = get_household_for(user, household_no, include_deleted=include_deleted)
+        check_version(household, version)
+        yield household
 
 
 def _snapshot(obj) -> dict:
@@ -131,41 +172,36 @@ def _need_reason(reason: str) -> str:
     return reason
 
 
-@transaction.atomic
-def delete_household(user, household_no: str, *, reason: str) -> Household:
+def _mark_deleted(user, household_no: str, deleted: bool, *, reason: str, version: int | None) -> Household:
+    require(user, "writes_registry")
+    reason = _need_reason(reason)
+    with editing(user, household_no, version, include_deleted=not deleted) as household:
+        before = _snapshot(household)
+        household.is_deleted = deleted
+        household.save(update_fields=["is_deleted", "updated_at"])
+        _log(user, "delete" if deleted else "restore", household, household, before, reason)
+    return household
+
+
+def delete_household(user, household_no: str, *, reason: str, version: int | None = None) -> Household:
     """Mark a household deleted (never erased); its members and records stay, hidden from lists."""
+    return _mark_deleted(user, household_no, True, reason=reason, version=version)
+
+
+def restore_household(user, household_no: str, *, reason: str, version: int | None = None) -> Household:
+    return _mark_deleted(user, household_no, False, reason=reason, version=version)
+
+
+def delete_household_year(user, household_no: str, year: int, *, reason: str,
+                          version: int | None = None) -> HouseholdYear:
     require(user, "writes_registry")
     reason = _need_reason(reason)
-    household = get_household_for(user, household_no)
-    before = _snapshot(household)
-    household.is_deleted = True
-    household.save(update_fields=["is_deleted", "updated_at"])
-    _log(user, "delete", household, household, before, reason)
-    return household
-
-
-@transaction.atomic
-def restore_household(user, household_no: str, *, reason: str) -> Household:
-    require(user, "writes_registry")
-    reason = _need_reason(reason)
-    household = get_household_for(user, household_no, include_deleted=True)
-    before = _snapshot(household)
-    household.is_deleted = False
-    household.save(update_fields=["is_deleted", "updated_at"])
-    _log(user, "restore", household, household, before, reason)
-    return household
-
-
-@transaction.atomic
-def delete_household_year(user, household_no: str, year: int, *, reason: str) -> HouseholdYear:
-    require(user, "writes_registry")
-    reason = _need_reason(reason)
-    household = get_household_for(user, household_no)
-    record = household.years.get(year=year, is_deleted=False)
-    before = _snapshot(record)
-    record.is_deleted = True
-    record.save(update_fields=["is_deleted", "updated_at"])
-    _log(user, "delete", record, household, before, reason)
+    with editing(user, household_no, version) as household:
+        record = household.years.get(year=year, is_deleted=False)
+        before = _snapshot(record)
+        record.is_deleted = True
+        record.save(update_fields=["is_deleted", "updated_at"])
+        _log(user, "delete", record, household, before, reason)
     return record
 
 
@@ -188,14 +224,21 @@ def refresh_household(household: Household, from_year: int | None = None) -> Non
         record.save(update_fields=["size", "net_income", "net_income_per_capita", "updated_at"])
 
 
-@transaction.atomic
-def end_membership(user, id_number: str, *, reason_code: str, on_date: date, note: str = "") -> Member:
-    """A person leaves their household (death, marriage out, move, split, removal); history is kept."""
+def end_membership(user, id_number: str, *, reason_code: str, on_date: date, note: str = "",
+                   version: int | None = None) -> Member:
+    """A person leaves their household (death, marriage out, move, split, removal); history is kept.
+    `version`: that of the person's household the change is based on."""
     require(user, "writes_registry")
     if reason_code not in END_REASONS:
         raise ValidationFailed.single("reason_code", "code.unknown", "变动原因不在代码表中",
                                       "the reason is not in the code list", reason_code)
-    member = members_for(user).select_related("household").get(id_number=id_number)
+    with registry_write(), transaction.atomic():
+        member = members_for(user).select_related("household").get(id_number=id_number)
+        check_version(member.household, version)
+        return _end_membership(user, member, reason_code=reason_code, on_date=on_date, note=note)
+
+
+def _end_membership(user, member: Member, *, reason_code: str, on_date: date, note: str) -> Member:
     household = member.household
     if member.relation == "head" and household.members.filter(is_deleted=False).count() > 1:
         raise ValidationFailed.single(
@@ -216,17 +259,27 @@ def end_membership(user, id_number: str, *, reason_code: str, on_date: date, not
     return member
 
 
-@transaction.atomic
 def move_member(user, id_number: str, to_household_no: str, *, relation: str, reason_code: str, on_date: date,
-                note: str = "") -> Member:
-    """A person joins another household (marriage, split, move): the old period ends, a new one starts."""
+                note: str = "", version: int | None = None) -> Member:
+    """A person joins another household (marriage, split, move): the old period ends, a new one starts.
+    `version`: that of the person's current household the change is based on."""
     require(user, "writes_registry")
-    target = get_household_for(user, to_household_no)
-    member = movable_members(user).select_related("household").get(id_number=id_number)
+    with registry_write(), transaction.atomic():
+        target = get_household_for(user, to_household_no)
+        member = movable_members(user).select_related("household").get(id_number=id_number)
+        if member.household is not None:
+            check_version(member.household, version)
+        return _move_member(user, member, target, relation=relation, reason_code=reason_code, on_date=on_date,
+                            note=note)
+
+
+def _move_member(user, member: Member, target: Household, *, relation: str, reason_code: str, on_date: date,
+                 note: str) -> Member:
+    id_number = member.id_number
     if member.death_date:
         raise ValidationFailed.single("id_number", "member.dead", "此人已死亡", "this person has died", id_number)
     result = check(user, None, [{
-        "household_no": to_household_no, "name": member.name, "id_number": member.id_number,
+        "household_no": target.household_no, "name": member.name, "id_number": member.id_number,
         "sex": member.sex, "relation": relation}])
     errors = result.errors.filter(pl.col("rule") != "member.other_household")
     if not errors.is_empty():

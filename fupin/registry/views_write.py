@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from fupin.core import versions
+from fupin.core.errors import EditConflict
 from fupin.core.tables import FileTooLarge
 from fupin.registry import importer, jobs, services
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
@@ -39,6 +41,7 @@ from fupin.registry.forms import (
     column_label,
     english,
 )
+from fupin.registry.locks import RegistryBusy
 from fupin.registry.models import Household, HouseholdYear, ImportBatch
 from fupin.registry.selectors import get_household_for, members_for
 from fupin.registry.services import ValidationFailed
@@ -60,6 +63,24 @@ def _household_or_404(user, household_no: str, *, include_deleted: bool = False)
         return get_household_for(user, household_no, include_deleted=include_deleted)
     except Household.DoesNotExist:
         raise Http404(_("No such household in your region.")) from None
+
+
+def _posted_version(request) -> int | None:
+    """The household version the page was opened at (its hidden `version` field), None if absent."""
+    raw = versions.posted(request) or ""
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+def _version_field(request, household: Household) -> int:
+    """What the form's hidden `version` field carries: as posted (so a stale page stays stale until it is
+    opened again), else the household's version now."""
+    posted = _posted_version(request) if request.method == "POST" else None
+    return services.household_version(household) if posted is None else posted
+
+
+def _refusal(exc: EditConflict | RegistryBusy) -> str:
+    """The message of an edit refused as a whole (stale version, registry busy), in the page's language."""
+    return exc.en if english() else exc.zh
 
 
 def _text(value) -> str:
@@ -176,6 +197,7 @@ def _household_page(request, household: Household | None):
     else:
         initial, member_initial = {}, []
     summary: list[str] = []
+    status = 200
 
     if request.method == "POST":
         data = request.POST.copy()
@@ -197,7 +219,10 @@ def _household_page(request, household: Household | None):
                     [f.values() for f in sent],
                     reason=form.cleaned_data.get("reason", ""),
                     create=not editing,
+                    version=_posted_version(request) if editing else None,
                 )
+            except (EditConflict, RegistryBusy) as exc:
+                summary, status = [_refusal(exc)], 409
             except ValidationFailed as exc:
                 summary = attach_problems(exc.as_list(), form, sent)
             except Household.DoesNotExist:
@@ -223,7 +248,9 @@ def _household_page(request, household: Household | None):
             "summary": summary,
             "member_columns": [c for c in MEMBER_COLUMNS if c.key != "household_no"],
             "year_fields": YEAR_FIELDS,
+            "version": _version_field(request, household) if editing else None,
         },
+        status=status,
     )
 
 
@@ -252,6 +279,8 @@ def household_delete(request, household_no: str):
     form = DeleteForm()
     year_form = None
     action = request.POST.get("action", "")
+    status = 200
+    version = _posted_version(request)
     if request.method == "POST":
         if action == "delete_year":
             year_form = DeleteYearForm(request.POST)
@@ -264,19 +293,22 @@ def household_delete(request, household_no: str):
             try:
                 if action == "delete_year":
                     year = bound.cleaned_data["year"]
-                    services.delete_household_year(request.user, household.household_no, year, reason=reason)
+                    services.delete_household_year(request.user, household.household_no, year, reason=reason,
+                                                   version=version)
                     messages.success(
                         request,
                         _("The %(year)s record of household %(no)s was deleted.")
                         % {"year": year, "no": household.household_no},
                     )
                 elif action == "restore":
-                    services.restore_household(request.user, household.household_no, reason=reason)
+                    services.restore_household(request.user, household.household_no, reason=reason,
+                                               version=version)
                     messages.success(
                         request, _("Household %(no)s was restored.") % {"no": household.household_no}
                     )
                 else:
-                    services.delete_household(request.user, household.household_no, reason=reason)
+                    services.delete_household(request.user, household.household_no, reason=reason,
+                                              version=version)
                     messages.success(
                         request,
                         _("Household %(no)s was deleted. It is kept and can be restored.")
@@ -284,6 +316,9 @@ def household_delete(request, household_no: str):
                     )
                     return redirect("registry:household_list")
                 return redirect(reverse("registry:household_detail", args=[household.household_no]))
+            except (EditConflict, RegistryBusy) as exc:
+                bound.add_error(None, _refusal(exc))
+                status = 409
             except ValidationFailed as exc:
                 for p in exc.as_list():
                     bound.add_error("reason" if p.get("field") == "reason" else None, _message(p))
@@ -299,7 +334,9 @@ def household_delete(request, household_no: str):
             "year_form": year_form,
             "years": years,
             "year_form_year": year_form.data.get("year") if year_form is not None else None,
+            "version": _version_field(request, household),
         },
+        status=status,
     )
 
 
@@ -325,6 +362,7 @@ def member_change(request, household_no: str, member_id: int):
     if member is None:
         raise Http404(_("No such member in this household."))
     form = MemberChangeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -337,6 +375,7 @@ def member_change(request, household_no: str, member_id: int):
                     reason_code=d["reason_code"] or "move",
                     on_date=d["on_date"],
                     note=d["note"],
+                    version=_posted_version(request),
                 )
                 messages.success(
                     request,
@@ -350,6 +389,7 @@ def member_change(request, household_no: str, member_id: int):
                     reason_code=d["reason_code"],
                     on_date=d["on_date"],
                     note=d["note"],
+                    version=_posted_version(request),
                 )
                 messages.success(
                     request,
@@ -357,6 +397,9 @@ def member_change(request, household_no: str, member_id: int):
                     % {"name": member.name, "no": household.household_no},
                 )
             return redirect(reverse("registry:household_detail", args=[household.household_no]))
+        except (EditConflict, RegistryBusy) as exc:
+            form.add_error(None, _refusal(exc))
+            status = 409
         except ValidationFailed as exc:
             for p in exc.as_list():
                 field = MEMBER_CHANGE_FIELDS.get(p.get("field"), None)
@@ -364,7 +407,9 @@ def member_change(request, household_no: str, member_id: int):
         except Household.DoesNotExist:
             form.add_error("to_household_no", _("No household with this number in your region."))
     return render(
-        request, "registry/member_change.html", {"household": household, "member": member, "form": form}
+        request, "registry/member_change.html",
+        {"household": household, "member": member, "form": form, "version": _version_field(request, household)},
+        status=status,
     )
 
 

@@ -14,7 +14,21 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture
-def token(db, monkeypatch):
+def keep_connection():
+    """What Django's test client does: the request signals must not close the test's connection (and with
+    it the test's transaction) when a request ends."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, monkeypatch, keep_connection):
     monkeypatch.setattr("fupin.registry.jobs.start_import", lambda batch_id: None)
     tree = region_tree()
     for v in (tree.village_a, tree.village_a2, tree.village_b):
