@@ -1,6 +1,9 @@
 """Assistance API (/api/assistance): catalogue, my households, plans, visits, coverage and the
 responsibility lists. Same selectors, services and permissions as the pages; out of scope answers 404,
-a role that may not write 403, refused input 422 (one error shape, fupin/core/api_errors.py)."""
+a role that may not write 403, refused input 422 (one error shape, fupin/core/api_errors.py).
+
+A plan measure's read names its version (the ETag header and `version`); a change sent with it as If-Match
+is refused (409) if the measure changed meanwhile."""
 
 from __future__ import annotations
 
@@ -9,16 +12,18 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import selectors, services
 from fupin.assistance.models import MeasureType
+from fupin.core import versions
 from fupin.core.api_types import Key, Year
 from fupin.core.exports import log_api_page
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
+from fupin.registry.schemas import ERRORS, Label  # the one error shape of the API
 
 router = Router()
 
@@ -35,6 +40,25 @@ class MeasureIn(Schema):
     result: str = ""
 
 
+class MeasureOut(Schema):
+    id: int
+    household_no: str
+    year: int
+    measure_code: str
+    measure: Label
+    category: str
+    amount: str | None
+    start_date: date | None
+    end_date: date | None
+    responsible_unit: str
+    responsible_person: str
+    status: str
+    result: str
+    version: str = Field(description="this version of the measure (also the ETag header of its read): send it "
+                                     "as If-Match with a change to have it refused (409) if the measure changed "
+                                     "meanwhile")
+
+
 class VisitIn(Schema):
     date: date
     found: str
@@ -47,7 +71,14 @@ def _measure(pm) -> dict:
             "measure_code": pm.measure_type.code, "measure": {"zh": pm.measure_type.name_zh, "en": pm.measure_type.name_en},
             "category": pm.measure_type.category, "amount": None if pm.amount is None else str(pm.amount),
             "start_date": pm.start_date, "end_date": pm.end_date, "responsible_unit": pm.responsible_unit,
-            "responsible_person": pm.responsible_person, "status": pm.status, "result": pm.result}
+            "responsible_person": pm.responsible_person, "status": pm.status, "result": pm.result,
+            "version": services.measure_version(pm)}
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of a measure read or write (its version) on the response; returns `out`."""
+    versions.set_etag(response, out["version"])
+    return out
 
 
 def _visit(v) -> dict:
@@ -89,10 +120,24 @@ def add_measure(request, household_no: str, body: MeasureIn):
     return Status(201, _measure(services.save_plan_measure(request.auth, h, **body.dict())))
 
 
-@router.put("/measures/{measure_id}", summary="Change a plan measure (status, result …)")
-def change_measure(request, measure_id: Key, body: MeasureIn):
-    pm = get_object_or_404(selectors.plan_measures_for(request.auth), pk=measure_id)
-    return _measure(services.save_plan_measure(request.auth, pm.household, instance=pm, **body.dict()))
+def _plan_measure(request, measure_id: Key):
+    return get_object_or_404(selectors.plan_measures_for(request.auth), pk=measure_id)
+
+
+@router.get("/measures/{measure_id}", response={200: MeasureOut, **ERRORS}, summary="One plan measure")
+def get_measure(request, measure_id: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the measure: send it back as If-Match with a
+    change, which is refused (409) if the measure changed meanwhile."""
+    return _tagged(response, _measure(_plan_measure(request, measure_id)))
+
+
+@router.put("/measures/{measure_id}", response={200: MeasureOut, **ERRORS},
+            summary="Change a plan measure (status, result …)")
+def change_measure(request, measure_id: Key, body: MeasureIn, response: HttpResponse):
+    pm = _plan_measure(request, measure_id)
+    pm = services.save_plan_measure(request.auth, pm.household, instance=pm, version=versions.if_match(request),
+                                    **body.dict())
+    return _tagged(response, _measure(pm))
 
 
 @router.post("/households/{household_no}/visits", response={201: dict}, summary="Record a visit")

@@ -7,6 +7,10 @@ Who may write (domain.md §9):
 - an approver (county approver, administrator): the measure catalogue;
 - read-only roles: nothing.
 Refusals raise PermissionDenied with a Chinese / English message; bad input raises AssistanceError (422).
+
+A change of a plan measure may name the measure's version it was based on (`measure_version`, the API's
+ETag and the form's hidden field): the measure is read locked in the transaction that writes it, and a
+change based on an older version is refused with EditConflict (409).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from fupin.assistance.models import (
     PlanMeasure,
     Visit,
 )
+from fupin.core import versions
 from fupin.core.errors import InputRejected
 
 NO_WRITE = "您无权修改此处的帮扶信息 / you may not change assistance records here"
@@ -201,10 +206,17 @@ def _amount(value, problems: list) -> Decimal | None:
 STATUS_CODES = {code for code, _label in PlanMeasure.STATUSES}
 
 
+def measure_version(pm: PlanMeasure) -> str:
+    """The version of a plan measure: changes with every save of it."""
+    return versions.stamp(pm)
+
+
 def save_plan_measure(user, household, *, year: int, measure_code: str, amount=None, start_date=None,
                       end_date=None, responsible_unit: str = "", responsible_person: str = "",
-                      status: str = "planned", result: str = "", instance: PlanMeasure | None = None) -> PlanMeasure:
-    """Create (or, with `instance`, change) one measure of the household's plan for `year`."""
+                      status: str = "planned", result: str = "", instance: PlanMeasure | None = None,
+                      version: str | None = None) -> PlanMeasure:
+    """Create (or, with `instance`, change) one measure of the household's plan for `year`. `version`: the
+    measure's version a change is based on (None: not checked)."""
     _require(can_write_plan(user, household))
     problems: list[tuple[str, str, str]] = []
     mt = MeasureType.objects.filter(code=(measure_code or "").strip().upper()).first()
@@ -221,13 +233,17 @@ def save_plan_measure(user, household, *, year: int, measure_code: str, amount=N
     start, end = _date(start_date, "start_date", problems), _date(end_date, "end_date", problems)
     if start and end and end < start:
         problems.append(("end_date", "结束日期早于开始日期", "the end is before the start"))
-    if problems:
-        raise AssistanceError(problems)
-    pm = instance or PlanMeasure(household=household)
-    pm.year, pm.measure_type, pm.amount, pm.start_date, pm.end_date = int(year), mt, value, start, end
-    pm.responsible_unit, pm.responsible_person = responsible_unit.strip(), responsible_person.strip()
-    pm.status, pm.result, pm.updated_by = status, (result or "").strip(), user
-    pm.save()
+    with transaction.atomic():
+        if instance is not None:  # read locked and checked before anything is refused or written
+            instance = PlanMeasure.objects.select_for_update().get(pk=instance.pk)
+            versions.check(measure_version(instance), version)
+        if problems:
+            raise AssistanceError(problems)
+        pm = instance or PlanMeasure(household=household)
+        pm.year, pm.measure_type, pm.amount, pm.start_date, pm.end_date = int(year), mt, value, start, end
+        pm.responsible_unit, pm.responsible_person = responsible_unit.strip(), responsible_person.strip()
+        pm.status, pm.result, pm.updated_by = status, (result or "").strip(), user
+        pm.save()
     return pm
 
 

@@ -1,6 +1,8 @@
 """Assistance pages: my households, one household's plan and visits, the handbook, responsibility lists,
 the measure catalogue and the coverage worklist. Thin: reads via selectors, writes via services.
-A household outside the scope answers 404; a role that may not write gets 403."""
+A household outside the scope answers 404; a role that may not write gets 403. The measure edit form carries
+the measure's version (a hidden `version` field): a change from a form opened before someone else's change
+is refused (409) and nothing is saved."""
 
 from __future__ import annotations
 
@@ -28,9 +30,12 @@ from fupin.assistance.models import (
     TeamMember,
     WorkTeam,
 )
+from fupin.core import versions
+from fupin.core.errors import EditConflict
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
+from fupin.registry.forms import english
 from fupin.registry.models import Household
 
 
@@ -178,14 +183,22 @@ def measure_edit(request, pk: int):
                "start_date": pm.start_date, "end_date": pm.end_date, "responsible_unit": pm.responsible_unit,
                "responsible_person": pm.responsible_person, "status": pm.status, "result": pm.result}
     form = f.PlanMeasureForm(request.POST or None, initial=initial, lang=_lang())
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_plan_measure(user, pm.household, instance=pm, **form.cleaned_data)
+            services.save_plan_measure(user, pm.household, instance=pm, version=versions.posted(request),
+                                       **form.cleaned_data)
             messages.success(request, _("Measure saved."))
             return redirect(f"{_plan_url(pm.household)}?year={pm.year}")
+        except EditConflict as e:
+            form.add_error(None, e.en if english() else e.zh)
+            status = 409
         except services.AssistanceError as e:
             _errors(form, e)
-    return render(request, "assistance/measure_edit.html", {"form": form, "pm": pm})
+    # the version of the values shown: as posted (a stale form stays stale until it is opened again), else now
+    version = (versions.posted(request) if request.method == "POST" else None) or services.measure_version(pm)
+    return render(request, "assistance/measure_edit.html", {"form": form, "pm": pm, "version": version},
+                  status=status)
 
 
 def _plan_url(household) -> str:

@@ -1,4 +1,7 @@
-"""Funds API (/api/funds): projects, lifecycle steps, beneficiaries, payments, anomalies — scoped by region."""
+"""Funds API (/api/funds): projects, lifecycle steps, beneficiaries, payments, anomalies — scoped by region.
+
+A project's read names its version (the ETag header and `version`); a change or a lifecycle step sent with
+it as If-Match is refused (409) if the project changed meanwhile."""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Offset, Year
 from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for
@@ -15,6 +19,7 @@ from fupin.funds import anomalies as fund_anomalies
 from fupin.funds import exports, services
 from fupin.funds.models import Project
 from fupin.funds.selectors import get_project_for, projects_for
+from fupin.registry.schemas import ERRORS  # the one error shape of the API
 
 router = Router()
 
@@ -45,6 +50,9 @@ class ProjectOut(Schema):
     budget: float
     paid: float
     budget_lines: dict[str, float]
+    version: str = Field(description="this version of the project (also the ETag header): send it as If-Match "
+                                     "with a change or a lifecycle step to have it refused (409) if the project "
+                                     "changed meanwhile")
 
 
 class ActionIn(Schema):
@@ -81,7 +89,14 @@ def _out(p: Project) -> dict:
             "region_name": p.region.name, "implementing_unit": p.implementing_unit, "start_date": p.start_date,
             "deadline": p.deadline, "status": p.status, "budget": float(getattr(p, "budget", 0) or 0),
             "paid": float(getattr(p, "paid", 0) or 0),
-            "budget_lines": {b.source: float(b.amount) for b in p.budget_lines.all()}}
+            "budget_lines": {b.source: float(b.amount) for b in p.budget_lines.all()},
+            "version": services.project_version(p)}
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of a project read or write (its version) on the response; returns `out`."""
+    versions.set_etag(response, out["version"])
+    return out
 
 
 def _get(request, pk: Key) -> Project:
@@ -105,22 +120,24 @@ def create_project(request, body: ProjectIn):
     return Status(201, _out(_get(request, p.pk)))
 
 
-@router.get("/projects/{pk}", response=ProjectOut)
-def get_project(request, pk: Key):
-    return _out(_get(request, pk))
+@router.get("/projects/{pk}", response={200: ProjectOut, **ERRORS}, summary="One project")
+def get_project(request, pk: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the project: send it back as If-Match with a
+    change or a lifecycle step, which is refused (409) if the project changed meanwhile."""
+    return _tagged(response, _out(_get(request, pk)))
 
 
-@router.put("/projects/{pk}", response=ProjectOut, summary="Change a project before approval")
-def update_project(request, pk: Key, body: ProjectIn):
-    services.update_project(request.auth, _get(request, pk), _data(body))
-    return _out(_get(request, pk))
+@router.put("/projects/{pk}", response={200: ProjectOut, **ERRORS}, summary="Change a project before approval")
+def update_project(request, pk: Key, body: ProjectIn, response: HttpResponse):
+    services.update_project(request.auth, _get(request, pk), _data(body), version=versions.if_match(request))
+    return _tagged(response, _out(_get(request, pk)))
 
 
-@router.post("/projects/{pk}/transitions", response=ProjectOut,
+@router.post("/projects/{pk}/transitions", response={200: ProjectOut, **ERRORS},
              summary="Move a project: submit, library, approve, start, accept, announce, return, close")
-def move_project(request, pk: Key, body: ActionIn):
-    services.transition(request.auth, _get(request, pk), body.action, body.note)
-    return _out(_get(request, pk))
+def move_project(request, pk: Key, body: ActionIn, response: HttpResponse):
+    services.transition(request.auth, _get(request, pk), body.action, body.note, version=versions.if_match(request))
+    return _tagged(response, _out(_get(request, pk)))
 
 
 @router.get("/projects/{pk}/transitions", summary="The project's lifecycle history")

@@ -1,5 +1,9 @@
 """Writes to the project library: each validates, checks scope and permission, saves and records, in one
-transaction. Pages, the API and the CLI call these; every refusal says why in Chinese and English."""
+transaction. Pages, the API and the CLI call these; every refusal says why in Chinese and English.
+
+A change of a project (`update_project`, `transition`) may name the project's version it was based on
+(`project_version`, the API's ETag and the forms' hidden field): the project is read locked, inside the
+transaction that writes, and an edit based on an older version is refused with EditConflict (409)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.funds import lifecycle
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
@@ -127,10 +132,26 @@ def create_project(user, d: ProjectData) -> Project:
     return p
 
 
+def project_version(project: Project) -> str:
+    """The version of a project: changes with every save of it (details, budget, lifecycle step)."""
+    return versions.stamp(project)
+
+
+def _locked(project: Project, version: str | None) -> Project:
+    """The project as stored now, its row locked until the transaction ends; EditConflict if it is no longer
+    at `version` (None: not checked)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    versions.check(project_version(project), version)
+    return project
+
+
 @transaction.atomic
-def update_project(user, project: Project, d: ProjectData) -> Project:
+def update_project(user, project: Project, d: ProjectData, *, version: str | None = None) -> Project:
+    """Change a project's details and budget (before approval). `version`: the project's version the change
+    is based on (None: not checked)."""
     _require(user, "writes_registry")
     _check_scope(user, project)
+    project = _locked(project, version)
     if project.status not in lifecycle.EDITABLE_STATUSES:
         raise FundsError(None, "locked", f"项目已{lifecycle.status_label(project.status)}，不能再修改",
                          f"the project is {lifecycle.status_label(project.status, 'en').lower()}; "
@@ -148,15 +169,16 @@ def update_project(user, project: Project, d: ProjectData) -> Project:
 
 
 @transaction.atomic
-def transition(user, project: Project, action: str, note: str = "") -> Project:
-    """Move a project one step of its lifecycle and record who, when and why."""
+def transition(user, project: Project, action: str, note: str = "", *, version: str | None = None) -> Project:
+    """Move a project one step of its lifecycle and record who, when and why. `version`: the project's
+    version the step is based on (None: not checked)."""
     _check_scope(user, project)
     a = lifecycle.ACTIONS.get(action)
     if a is None:
         raise FundsError("action", "action", f"未知操作：{action}", f"unknown action: {action}")
     if not user.can(a.permission):
         _deny(f"您的角色不能执行“{a.zh}”", f"your role may not {a.en.lower()} a project")
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = _locked(project, version)
     if project.status not in a.sources:
         raise FundsError("action", "state", f"项目当前状态为“{lifecycle.status_label(project.status)}”，不能“{a.zh}”",
                          f"the project is {lifecycle.status_label(project.status, 'en').lower()}: "

@@ -1,5 +1,8 @@
 """Project library pages: list, detail with lifecycle, budget, beneficiaries and payments, the public
-announcement sheet (page and PDF), anomalies. Thin: selectors read, services write."""
+announcement sheet (page and PDF), anomalies. Thin: selectors read, services write.
+
+The edit form and the lifecycle buttons carry the project's version (a hidden `version` field): a change
+sent from a page opened before someone else's change is refused (409) and nothing is saved."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.core import versions
+from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
 from fupin.engine.funds import CHECKS
 from fupin.funds import announcement, exports, lifecycle, services
@@ -24,6 +29,7 @@ from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_STATUS, PROJECT
 from fupin.funds.forms import ActionForm, BeneficiaryForm, PaymentForm, ProjectForm
 from fupin.funds.models import Project
 from fupin.funds.selectors import get_project_for, projects_for
+from fupin.registry.forms import english
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,6 +49,17 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
     r = HttpResponse(content, content_type=XLSX)
     r["Content-Disposition"] = f'attachment; filename="{filename}"'
     return r
+
+
+def _shown_version(request, project: Project) -> str:
+    """The edit form's hidden `version`: that of the values it shows — as posted (a stale form stays stale
+    until it is opened again), else the project's version now."""
+    posted = versions.posted(request) if request.method == "POST" else None
+    return posted or services.project_version(project)
+
+
+def _conflict_message(exc: EditConflict) -> str:
+    return exc.en if english() else exc.zh
 
 
 def _int(value) -> int | None:
@@ -94,19 +111,24 @@ def project_edit(request, pk: int | None = None):
         initial["region_code"] = project.region_id
         initial |= {f"budget_{b.source}": b.amount for b in project.budget_lines.all()}
     form = ProjectForm(request.POST or None, initial=initial)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             if project:
-                project = services.update_project(user, project, _data(form))
+                project = services.update_project(user, project, _data(form), version=versions.posted(request))
             else:
                 project = services.create_project(user, _data(form))
+        except EditConflict as e:
+            form.add_error(None, _conflict_message(e))
+            conflict = True
         except services.FundsError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message(_lang()))
         else:
             messages.success(request, _("Project saved."))
             return redirect("funds:project_detail", project.pk)
-    return render(request, "funds/project_form.html", {"form": form, "project": project},
-                  status=400 if form.errors else 200)
+    version = _shown_version(request, project) if project else None
+    return render(request, "funds/project_form.html", {"form": form, "project": project, "version": version},
+                  status=409 if conflict else 400 if form.errors else 200)
 
 
 @login_required
@@ -132,7 +154,7 @@ def project_detail(request, pk: int, *, payment_form=None, beneficiary_form=None
         "payments": payments, "beneficiaries": beneficiaries,
         "payment_form": payment_form or PaymentForm(initial={"paid_on": date.today()}),
         "beneficiary_form": beneficiary_form or BeneficiaryForm(), "action_form": ActionForm(),
-        "action_error": action_error,
+        "action_error": action_error, "version": services.project_version(p),
         "anomalies": [(r["check_id"], r["message_en"] if lang.startswith("en") else r["message_zh"], r["value"])
                       for r in found.iter_rows(named=True)],
     }, status=status)
@@ -146,7 +168,10 @@ def project_action(request, pk: int):
     if not form.is_valid():
         return project_detail(request, pk, action_error=_("Choose an action."), status=400)
     try:
-        services.transition(request.user, p, form.cleaned_data["action"], form.cleaned_data["note"])
+        services.transition(request.user, p, form.cleaned_data["action"], form.cleaned_data["note"],
+                            version=versions.posted(request))
+    except EditConflict as e:  # the page shows the project as it is now, with its version
+        return project_detail(request, pk, action_error=_conflict_message(e), status=409)
     except services.FundsError as e:
         return project_detail(request, pk, action_error=e.message(_lang()), status=400)
     messages.success(request, _("Project status changed."))

@@ -2,6 +2,9 @@
 
 Thin handlers over `selectors` (reads, scoped) and `services` (writes). Out-of-scope alerts and lists answer
 404 like missing ones; a role that may not act 403; refused input 422 (fupin/core/api_errors.py).
+
+An alert's and a case's read name its version (the ETag header and `version`); a status change or a case
+action sent with it as If-Match is refused (409) if the alert or case changed meanwhile.
 """
 
 from __future__ import annotations
@@ -10,15 +13,18 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
-from ninja import File, Form, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.core.exports import log_api_page
 from fupin.core.privacy import masked_record
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import cases, selectors, services
 from fupin.monitoring.models import DepartmentImport
+from fupin.registry.schemas import ERRORS  # the one error shape of the API
 
 router = Router()
 MAX_PAGE_SIZE = 500
@@ -39,6 +45,9 @@ class AlertOut(Schema):
     note: str
     created_at: datetime
     updated_at: datetime
+    version: str = Field(description="this version of the alert (also the ETag header of its read): send it as "
+                                     "If-Match with a status change to have it refused (409) if the alert "
+                                     "changed meanwhile")
 
 
 class AlertPage(Schema):
@@ -84,7 +93,13 @@ def _alert_out(user, a) -> dict:
             "label": {"zh": selectors.signal_label(a.signal, "zh"), "en": selectors.signal_label(a.signal, "en")},
             "status": a.status, "household_no": a.household.household_no if a.household else None,
             "member_id": a.member_id, "region_code": a.region_id, "evidence": evidence, "note": a.note,
-            "created_at": a.created_at, "updated_at": a.updated_at}
+            "created_at": a.created_at, "updated_at": a.updated_at, "version": services.alert_version(a)}
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of an alert's or a case's read or write (its version) on the response; returns `out`."""
+    versions.set_etag(response, out["version"])
+    return out
 
 
 def _department_out(user, b: DepartmentImport) -> dict:
@@ -108,16 +123,19 @@ def list_alerts(request, year: Year | None = None, region: str | None = None, st
     return {"count": qs.count(), "items": items}
 
 
-@router.get("/alerts/{alert_id}", response=AlertOut, summary="One alert with its evidence")
-def get_alert(request, alert_id: Key):
-    return _alert_out(request.auth, selectors.get_alert_for(request.auth, alert_id))
+@router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, summary="One alert with its evidence")
+def get_alert(request, alert_id: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the alert: send it back as If-Match with a status
+    change, which is refused (409) if the alert changed meanwhile."""
+    return _tagged(response, _alert_out(request.auth, selectors.get_alert_for(request.auth, alert_id)))
 
 
-@router.post("/alerts/{alert_id}/status", response=AlertOut,
+@router.post("/alerts/{alert_id}/status", response={200: AlertOut, **ERRORS},
              summary="Set an alert's status (new, checking, dismissed, case_opened) with a note")
-def set_alert_status(request, alert_id: Key, body: StatusIn):
+def set_alert_status(request, alert_id: Key, body: StatusIn, response: HttpResponse):
     alert = selectors.get_alert_for(request.auth, alert_id)
-    return _alert_out(request.auth, services.set_status(request.auth, alert, body.status, body.note))
+    alert = services.set_status(request.auth, alert, body.status, body.note, version=versions.if_match(request))
+    return _tagged(response, _alert_out(request.auth, alert))
 
 
 @router.post("/batch", response=BatchOut, summary="Run the registry batch over your region for a year")
@@ -188,6 +206,9 @@ class CaseOut(Schema):
     closed_on: date | None
     outcome: str
     events: list[dict]
+    version: str = Field(description="this version of the case (also the ETag header of its read): send it as "
+                                     "If-Match with an action to have it refused (409) if the case changed "
+                                     "meanwhile")
 
 
 def _case_out(c) -> dict:
@@ -199,7 +220,8 @@ def _case_out(c) -> dict:
             "step": c.step or None, "opened_on": c.opened_on, "deadline": c.deadline,
             "overdue": cases.is_overdue(c), "closed_on": c.closed_on, "outcome": c.outcome,
             "events": [{"action": e.action, "step": e.step, "user": e.user.username if e.user else None,
-                        "at": e.at.isoformat(), "note": e.note} for e in c.events.select_related("user")]}
+                        "at": e.at.isoformat(), "note": e.note} for e in c.events.select_related("user")],
+            "version": cases.case_version(c)}
 
 
 @router.get("/cases", response=list[CaseOut], summary="Identification and elimination cases in your region")
@@ -228,25 +250,27 @@ def open_case(request, body: CaseIn):
     return Status(201, _case_out(c))
 
 
-@router.get("/cases/{case_id}", response=CaseOut, summary="One case with its steps and history")
-def get_case(request, case_id: Key):
-    return _case_out(cases.get_case_for(request.auth, case_id))
+@router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS}, summary="One case with its steps and history")
+def get_case(request, case_id: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the case: send it back as If-Match with an
+    action, which is refused (409) if the case changed meanwhile."""
+    return _tagged(response, _case_out(cases.get_case_for(request.auth, case_id)))
 
 
 ACTIONS = {"advance": cases.advance, "reject": cases.reject, "object": cases.object_, "rollback": cases.rollback,
            "note": cases.add_note}
 
 
-@router.post("/cases/{case_id}/{action}", response=CaseOut,
+@router.post("/cases/{case_id}/{action}", response={200: CaseOut, **ERRORS},
              summary="Act on a case: advance, reject, object, rollback or note")
-def act_on_case(request, case_id: Key, action: str, body: CaseActionIn):
+def act_on_case(request, case_id: Key, action: str, body: CaseActionIn, response: HttpResponse):
     from django.http import Http404
 
     if action not in ACTIONS:
         raise Http404
     c = cases.get_case_for(request.auth, case_id)
-    ACTIONS[action](request.auth, c, body.note)
-    return _case_out(c)
+    ACTIONS[action](request.auth, c, body.note, version=versions.if_match(request))
+    return _tagged(response, _case_out(c))
 
 
 @router.get("/elimination", response=list[dict], summary="Monitored households: may the risk be marked eliminated?")

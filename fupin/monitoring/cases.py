@@ -7,6 +7,10 @@ during publicity sends the case back to the village review; `rollback` steps an 
 or — for an approved elimination — rolls the elimination back (风险消除回退): the household is monitored
 again. The deadline is `case_deadline_days` working days (Mon–Fri) after opening; an open case past it
 is overdue. The green channel (先落实帮扶再履行程序) makes the household monitored from the day it opens.
+
+Every action on a case reads it again with its row locked (into the caller's instance) and may name the
+case's version it was based on (`case_version`, the API's ETag and the page's hidden field): an action based
+on an older version is refused with EditConflict (409). A note moves the version on too (it is history).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 
+from fupin.core import versions
 from fupin.core.frames import registry_frames
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
@@ -80,6 +85,17 @@ def can_act(user, case: Case, step: str | None = None) -> bool:
 def _need(user, case: Case, step: str | None = None) -> None:
     if not can_act(user, case, step):
         raise PermissionDenied(DENIED)
+
+
+def case_version(case: Case) -> str:
+    """The version of a case: changes with every action on it."""
+    return versions.stamp(case)
+
+
+def _lock(case: Case) -> None:
+    """Read the case again into `case` (which the caller goes on using), its row locked until the transaction
+    ends. The permission checks then see the step as it is now."""
+    case.refresh_from_db(from_queryset=Case.objects.select_for_update())
 
 
 def _need_note(note: str) -> str:
@@ -230,9 +246,11 @@ def open_case(user, household, kind: str, *, year: int, alert: Alert | None = No
 
 
 @transaction.atomic
-def advance(user, case: Case, note: str = "", today: date | None = None) -> Case:
+def advance(user, case: Case, note: str = "", today: date | None = None, *, version: str | None = None) -> Case:
     """Record the waiting step as done; after the last step the case closes, approved."""
+    _lock(case)
     _need(user, case)
+    versions.check(case_version(case), version)
     done = case.step
     i = case.steps.index(done)
     _event(case, "advance", user, note.strip())
@@ -245,9 +263,11 @@ def advance(user, case: Case, note: str = "", today: date | None = None) -> Case
 
 
 @transaction.atomic
-def reject(user, case: Case, note: str, today: date | None = None) -> Case:
+def reject(user, case: Case, note: str, today: date | None = None, *, version: str | None = None) -> Case:
     """Reject at a review step (民主评议, 乡镇审核, 县级审定): the case closes, rejected."""
+    _lock(case)
     _need(user, case)
+    versions.check(case_version(case), version)
     if case.step not in REVIEW_STEPS:
         raise MonitoringError("step", "只有评议或审核环节可以不予通过", "only a review step can reject")
     _event(case, "reject", user, _need_note(note))
@@ -257,9 +277,11 @@ def reject(user, case: Case, note: str, today: date | None = None) -> Case:
 
 
 @transaction.atomic
-def object_(user, case: Case, note: str) -> Case:
+def object_(user, case: Case, note: str, *, version: str | None = None) -> Case:
     """An objection during publicity (公示有异议): back to the village review."""
+    _lock(case)
     _need(user, case)
+    versions.check(case_version(case), version)
     if case.step != "publicized":
         raise MonitoringError("step", "只有公示期间可以提出异议", "objections are raised during publicity")
     _event(case, "object", user, _need_note(note))
@@ -269,30 +291,38 @@ def object_(user, case: Case, note: str) -> Case:
 
 
 @transaction.atomic
-def rollback(user, case: Case, note: str) -> Case:
+def rollback(user, case: Case, note: str, *, version: str | None = None) -> Case:
     """An open case: back one step. An approved elimination: 风险消除回退 (county approvers)."""
     note = _need_note(note)
+    _lock(case)
     if case.is_open:
         i = case.steps.index(case.step)
         if i == 0:
             raise MonitoringError("step", "已是第一步", "already at the first step")
         _need(user, case, case.steps[i - 1])
+        versions.check(case_version(case), version)
         _event(case, "rollback", user, note)
         case.step = case.steps[i - 1]
     else:
         if case.kind != CaseKind.ELIMINATION or case.outcome != Outcome.APPROVED:
             raise MonitoringError("step", "只有已批准的风险消除可以回退", "only an approved elimination can be rolled back")
         _need(user, case, "county_approved")
+        versions.check(case_version(case), version)
         _event(case, "rollback", user, note, step="")
         case.outcome = Outcome.ROLLED_BACK
     case.save()
     return case
 
 
-def add_note(user, case: Case, note: str) -> Case:
+@transaction.atomic
+def add_note(user, case: Case, note: str, *, version: str | None = None) -> Case:
     if user is None or not user.can("writes_registry") or not _in_scope(user, case):
         raise PermissionDenied(DENIED)
-    _event(case, "note", user, _need_note(note), step="")
+    note = _need_note(note)
+    _lock(case)
+    versions.check(case_version(case), version)
+    _event(case, "note", user, note, step="")
+    case.save(update_fields=["updated_at"])  # the note is part of the case's history: its version moves on
     return case
 
 

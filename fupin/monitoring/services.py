@@ -3,6 +3,10 @@
 The engine (`fupin.engine.monitoring`) finds the signals over whole frames; this module stores them as
 `Alert` rows keyed by `Alert.key`, so running the batch again or uploading the same list again updates the
 evidence of the alerts already there and never adds a second one.
+
+An alert's `updated_at` is its version (`alert_version`, the API's ETag and the page's hidden field): a status
+change based on an older version is refused with EditConflict (409); the batch's refresh of the evidence
+moves it on too, for the alerts whose evidence changed.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import polars as pl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
+from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.frames import read_sql, registry_frames, table
@@ -95,23 +101,29 @@ def _clean(value):
 
 
 def _upsert(alerts: list[Alert]) -> tuple[int, int]:
-    """Insert the alerts whose key is new; refresh the evidence of those already stored. (new, existing)"""
+    """Insert the alerts whose key is new; refresh the evidence of those already stored (only where it changed,
+    so that an alert's version moves on only then). (new, existing)"""
     by_key = {a.key: a for a in alerts}
     keys = list(by_key)
-    existing: dict[str, int] = {}
+    existing: dict[str, tuple[int, dict, int | None]] = {}
     for i in range(0, len(keys), 500):
-        existing.update(Alert.objects.filter(key__in=keys[i:i + 500]).values_list("key", "id"))
+        existing.update((k, (pk, ev, imp)) for k, pk, ev, imp in Alert.objects.filter(key__in=keys[i:i + 500])
+                        .values_list("key", "id", "evidence", "department_import_id"))
     new = [a for k, a in by_key.items() if k not in existing]
-    update = []
-    for k, pk in existing.items():
+    update, now = [], timezone.now()
+    for k, (pk, evidence, import_id) in existing.items():
         a = by_key[k]
-        a.pk = pk
+        if a.evidence == evidence and (a.department_import_id is None or a.department_import_id == import_id):
+            continue
+        a.pk, a.updated_at = pk, now  # bulk_update bypasses auto_now
         update.append(a)
     with transaction.atomic():
         Alert.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        fields = ["evidence"] + (["department_import"] if any(a.department_import_id for a in update) else [])
+        fields = ["evidence", "updated_at"]
+        if any(a.department_import_id for a in update):
+            fields.append("department_import")
         Alert.objects.bulk_update(update, fields, batch_size=1000)
-    return len(new), len(update)
+    return len(new), len(existing)
 
 
 # ----------------------------------------------------------------------------------------- registry batch
@@ -310,15 +322,25 @@ def _county_inbox(county: str | None, id_number: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ alert status
-def set_status(user, alert: Alert, status: str, note: str = "") -> Alert:
+def alert_version(alert: Alert) -> str:
+    """The version of an alert: changes with every save of it (status, note, the batch's evidence)."""
+    return versions.stamp(alert)
+
+
+def set_status(user, alert: Alert, status: str, note: str = "", *, version: str | None = None) -> Alert:
+    """Set the alert's status and add the note to its notes. `version`: the alert's version the change is
+    based on (None: not checked). `alert` is read again, locked, and updated in place."""
     if not can_handle_alerts(user) or not in_scope(user, alert):
         raise PermissionDenied(DENIED)
     if status not in AlertStatus.values:
         raise MonitoringError("status", f"未知状态：{status}", f"unknown status: {status}")
-    alert.status, alert.updated_by = status, user
-    if note.strip():
-        alert.note = (alert.note + "\n" if alert.note else "") + note.strip()
-    alert.save(update_fields=["status", "note", "updated_by", "updated_at"])
+    with transaction.atomic():
+        alert.refresh_from_db(from_queryset=Alert.objects.select_for_update())
+        versions.check(alert_version(alert), version)
+        alert.status, alert.updated_by = status, user
+        if note.strip():
+            alert.note = (alert.note + "\n" if alert.note else "") + note.strip()
+        alert.save(update_fields=["status", "note", "updated_by", "updated_at"])
     return alert
 
 

@@ -1,4 +1,8 @@
-"""Monitoring pages: dashboard, alert inbox, department lists, and the public self-report page."""
+"""Monitoring pages: dashboard, alert inbox, department lists, and the public self-report page.
+
+The alert's status form and the case's action form carry the version of what the page shows (a hidden
+`version` field): a change sent from a page opened before someone else's change is refused (409) and nothing
+is saved; the page then shows the alert or case as it is now, with the note that was typed kept."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import ExportLog
+from fupin.core import versions
+from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for, masked_record
 from fupin.monitoring import cases, selectors, services, sources
 from fupin.monitoring import dashboard as figures_
@@ -35,6 +41,7 @@ from fupin.monitoring.models import (
     MonitorType,
     Source,
 )
+from fupin.registry.forms import english
 from fupin.registry.models import HouseholdYear
 
 TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
@@ -58,6 +65,10 @@ def _year(request) -> int:
 
 def _region(request) -> str | None:
     return (request.GET.get("region") or "").strip() or None
+
+
+def _conflict_message(exc: EditConflict) -> str:
+    return exc.en if english() else exc.zh
 
 
 def _scoped(fn):
@@ -150,14 +161,23 @@ def alert_list(request):
 @_scoped
 def alert_detail(request, pk: int):
     alert = selectors.get_alert_for(request.user, pk)
+    conflict = None
     if request.method == "POST":
-        services.set_status(request.user, alert, request.POST.get("status", ""), request.POST.get("note", ""))
-        messages.success(request, _("Saved."))
-        return redirect("monitoring:alert_detail", pk=alert.pk)
+        try:
+            services.set_status(request.user, alert, request.POST.get("status", ""), request.POST.get("note", ""),
+                                version=versions.posted(request))
+        except EditConflict as e:  # shown with the alert as it is now
+            conflict = _conflict_message(e)
+            alert = selectors.get_alert_for(request.user, pk)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("monitoring:alert_detail", pk=alert.pk)
     evidence = masked_record(request.user, dict(alert.evidence))
     return render(request, "monitoring/alert_detail.html", {
         "alert": alert, "label": selectors.signal_label(alert.signal, _lang()), "evidence": evidence,
-        "statuses": AlertStatus.choices, "can_handle": services.can_handle_alerts(request.user)})
+        "statuses": AlertStatus.choices, "can_handle": services.can_handle_alerts(request.user),
+        "version": services.alert_version(alert), "conflict": conflict,
+        "note": request.POST.get("note", "") if conflict else ""}, status=409 if conflict else 200)
 
 
 @login_required
@@ -397,6 +417,7 @@ def case_open(request):
 def case_detail(request, pk: int):
     case = cases.get_case_for(request.user, pk)
     lang = _lang()
+    conflict = None
     if request.method == "POST":
         action, note = request.POST.get("action", ""), request.POST.get("note", "")
         fn = {"advance": cases.advance, "reject": cases.reject, "object": cases.object_,
@@ -404,12 +425,16 @@ def case_detail(request, pk: int):
         if fn is None:
             raise Http404
         try:
-            fn(request.user, case, note)
+            fn(request.user, case, note, version=versions.posted(request))
+        except EditConflict as e:  # shown with the case as it is now
+            conflict = _conflict_message(e)
+            case = cases.get_case_for(request.user, pk)
         except services.MonitoringError as e:
             messages.error(request, f"{e.message_zh} / {e.message_en}")
         else:
             messages.success(request, _("Saved."))
-        return redirect("monitoring:case_detail", pk=case.pk)
+        if conflict is None:
+            return redirect("monitoring:case_detail", pk=case.pk)
     steps = []
     reached = case.steps.index(case.step) if case.step else len(case.steps)
     for i, code in enumerate(case.steps):
@@ -427,7 +452,9 @@ def case_detail(request, pk: int):
                          and cases.can_act(request.user, case, case.steps[case.steps.index(case.step) - 1]))
         or (not case.is_open and case.kind == "elimination" and case.outcome == "approved"
             and cases.can_act(request.user, case, "county_approved")),
-        "can_note": services.can_handle_alerts(request.user)})
+        "can_note": services.can_handle_alerts(request.user), "version": cases.case_version(case),
+        "conflict": conflict, "note": request.POST.get("note", "") if conflict else ""},
+        status=409 if conflict else 200)
 
 
 @login_required

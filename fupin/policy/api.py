@@ -1,16 +1,22 @@
-"""Policy API (/api/policy): read parameters and the value in force; approvers change them."""
+"""Policy API (/api/policy): read parameters and the value in force; approvers change them.
+
+A parameter's read names its version (the ETag header and `version`); a change or removal sent with it as
+If-Match is refused (409) if the row changed meanwhile."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from ninja import Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from fupin.core import versions
 from fupin.core.api_types import Key, Year
 from fupin.policy import services
 from fupin.policy.definitions import DEFINITIONS
 from fupin.policy.models import Parameter
+from fupin.registry.schemas import ERRORS  # the one error shape of the API
 
 router = Router()
 
@@ -36,6 +42,9 @@ class ParameterOut(Schema):
     value: float
     source: str
     editable: bool
+    version: str = Field(description="this version of the row (also the ETag header of its read): send it as "
+                                     "If-Match with a change or removal to have it refused (409) if the row "
+                                     "changed meanwhile")
 
 
 class ResolvedOut(Schema):
@@ -49,7 +58,13 @@ def _out(request, p: Parameter) -> dict:
     zh, en, unit = DEFINITIONS.get(p.name, (p.name, p.name, ""))
     return {"id": p.pk, "name": p.name, "label": {"zh": zh, "en": en}, "unit": unit, "region_code": p.region_code,
             "year_from": p.year_from, "year_to": p.year_to, "value": float(p.value), "source": p.source,
-            "editable": services.can_edit(request.auth, p.region_code)}
+            "editable": services.can_edit(request.auth, p.region_code), "version": services.parameter_version(p)}
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of a parameter read or write (its version) on the response; returns `out`."""
+    versions.set_etag(response, out["version"])
+    return out
 
 
 @router.get("/parameters", response=list[ParameterOut], summary="Parameters that apply to your region")
@@ -77,12 +92,21 @@ def create_parameter(request, body: ParameterIn):
     return Status(201, _out(request, p))
 
 
-@router.put("/parameters/{pk}", response=ParameterOut, summary="Change a value (approvers, own region)")
-def update_parameter(request, pk: Key, body: ParameterIn):
-    return _out(request, services.save_parameter(request.auth, pk=pk, **body.dict()))
+@router.get("/parameters/{pk}", response={200: ParameterOut, **ERRORS}, summary="One value")
+def get_parameter(request, pk: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the row: send it back as If-Match with a change
+    or removal, which is refused (409) if the row changed meanwhile."""
+    return _tagged(response, _out(request, services.visible_to(request.auth).get(pk=pk)))
 
 
-@router.delete("/parameters/{pk}", response={204: None}, summary="Remove a value (its history is kept)")
+@router.put("/parameters/{pk}", response={200: ParameterOut, **ERRORS},
+            summary="Change a value (approvers, own region)")
+def update_parameter(request, pk: Key, body: ParameterIn, response: HttpResponse):
+    p = services.save_parameter(request.auth, pk=pk, version=versions.if_match(request), **body.dict())
+    return _tagged(response, _out(request, p))
+
+
+@router.delete("/parameters/{pk}", response={204: None, **ERRORS}, summary="Remove a value (its history is kept)")
 def delete_parameter(request, pk: Key, reason: str):
-    services.delete_parameter(request.auth, pk, reason=reason)
+    services.delete_parameter(request.auth, pk, reason=reason, version=versions.if_match(request))
     return Status(204, None)

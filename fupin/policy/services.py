@@ -2,6 +2,10 @@
 
 Who may change what: a role with the `approves` flag, for its own region's subtree; the national rows only
 a nationwide administrator. Everyone signed in may read every parameter that applies to their region.
+
+A change or removal of a value may name the version it was based on (`parameter_version`, the API's ETag
+and the forms' hidden field): the row is read locked in the transaction that writes it, and a change based
+on an older version is refused with EditConflict (409).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.engine import params as engine_params
 from fupin.engine.defaults import default_params
@@ -55,6 +60,11 @@ def resolve(name: str, year: int, region_code: str = "") -> float | None:
     """The value of one parameter in one region and year (the most specific row wins)."""
     code = normalise(region_code) if region_code else "000000000000"
     return engine_params.resolve(params_frame(), name, year, pl.Series([code]))[0]
+
+
+def parameter_version(p: Parameter) -> str:
+    """The version of a parameter row: changes with every save of it."""
+    return versions.stamp(p)
 
 
 def can_edit(user, region_code: str) -> bool:
@@ -104,7 +114,9 @@ def _clean(name: str, region_code: str, year_from, year_to, value) -> tuple[str,
 
 @transaction.atomic
 def save_parameter(user, *, name: str, region_code: str, year_from, year_to, value, source: str = "",
-                   reason: str, pk: int | None = None) -> Parameter:
+                   reason: str, pk: int | None = None, version: str | None = None) -> Parameter:
+    """Add a value, or with `pk` change one. `version`: the row's version the change is based on (None: not
+    checked)."""
     code, year_from, year_to, number = _clean(name, region_code, year_from, year_to, value)
     if not (reason or "").strip():
         raise PolicyError("reason", "请填写修改原因", "a reason is required")
@@ -112,6 +124,8 @@ def save_parameter(user, *, name: str, region_code: str, year_from, year_to, val
     for code_ in {code, existing.region_code if existing else code}:
         if not can_edit(user, code_):
             raise PermissionDenied("您无权修改该地区的参数 / you may not change parameters of this region")
+    if existing is not None:
+        versions.check(parameter_version(existing), version)
     overlapping = Parameter.objects.filter(name=name, region_code=code, is_deleted=False).exclude(pk=pk)
     overlapping = overlapping.filter(year_from__lte=year_to) if year_to is not None else overlapping
     overlapping = overlapping.exclude(year_to__lt=year_from)
@@ -131,10 +145,13 @@ def save_parameter(user, *, name: str, region_code: str, year_from, year_to, val
 
 
 @transaction.atomic
-def delete_parameter(user, pk: int, *, reason: str) -> Parameter:
+def delete_parameter(user, pk: int, *, reason: str, version: str | None = None) -> Parameter:
+    """Remove a value (kept, with its history). `version`: the row's version the removal is based on (None:
+    not checked)."""
     p = Parameter.objects.select_for_update().get(pk=pk, is_deleted=False)
     if not can_edit(user, p.region_code):
         raise PermissionDenied("您无权修改该地区的参数 / you may not change parameters of this region")
+    versions.check(parameter_version(p), version)
     if not (reason or "").strip():
         raise PolicyError("reason", "请填写修改原因", "a reason is required")
     p.is_deleted, p.updated_by = True, user

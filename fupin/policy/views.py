@@ -1,4 +1,7 @@
-"""Policy parameter pages: everyone reads the values that apply to their region; approvers change them."""
+"""Policy parameter pages: everyone reads the values that apply to their region; approvers change them.
+
+The change and removal forms carry the row's version (a hidden `version` field): a change from a form opened
+before someone else's change is refused (409) and nothing is saved."""
 
 from __future__ import annotations
 
@@ -11,12 +14,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fupin.core import versions
+from fupin.core.errors import EditConflict
 from fupin.engine import params as engine_params
 from fupin.policy import services
 from fupin.policy.definitions import DEFINITIONS, label, unit
 from fupin.policy.forms import DeleteForm, ParameterForm
 from fupin.policy.models import Parameter
 from fupin.regions.models import Region
+from fupin.registry.forms import english
 
 
 def _lang() -> str:
@@ -50,6 +56,17 @@ def parameter_list(request):
         "region": user.region})
 
 
+def _shown_version(request, p: Parameter) -> str:
+    """A form's hidden `version`: that of the values it shows — as posted (a stale form stays stale until it is
+    opened again), else the row's version now."""
+    posted = versions.posted(request) if request.method == "POST" else None
+    return posted or services.parameter_version(p)
+
+
+def _conflict_message(exc: EditConflict) -> str:
+    return exc.en if english() else exc.zh
+
+
 def _frame(code: str, year: int):
     import polars as pl
 
@@ -71,12 +88,17 @@ def parameter_edit(request, pk: int | None = None):
     elif request.GET.get("name") in DEFINITIONS:
         initial["name"] = request.GET["name"]
     form = ParameterForm(request.POST or None, initial=initial, lang=_lang())
+    conflict = False
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.save_parameter(user, pk=pk, name=d["name"], region_code=d["region_code"],
                                     year_from=d["year_from"], year_to=d["year_to"], value=d["value"],
-                                    source=d["source"], reason=d["reason"])
+                                    source=d["source"], reason=d["reason"],
+                                    version=versions.posted(request) if p else None)
+        except EditConflict as e:
+            form.add_error(None, _conflict_message(e))
+            conflict = True
         except services.PolicyError as e:
             form.add_error(e.field if e.field in form.fields else None,
                            e.message_en if _lang().startswith("en") else e.message_zh)
@@ -86,8 +108,9 @@ def parameter_edit(request, pk: int | None = None):
             messages.success(request, _("Parameter saved."))
             return redirect("policy:parameter_list")
     history = p.changes.select_related("user") if p else []
-    return render(request, "policy/parameter_form.html", {"form": form, "parameter": p, "history": history},
-                  status=400 if form.errors else 200)
+    return render(request, "policy/parameter_form.html", {
+        "form": form, "parameter": p, "history": history, "version": _shown_version(request, p) if p else None,
+    }, status=409 if conflict else 400 if form.errors else 200)
 
 
 @login_required
@@ -97,9 +120,16 @@ def parameter_delete(request, pk: int):
     if not services.can_edit(user, p.region_code):
         raise PermissionDenied
     form = DeleteForm(request.POST or None)
+    conflict = False
     if request.method == "POST" and form.is_valid():
-        services.delete_parameter(user, pk, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Parameter removed; its history is kept."))
-        return redirect("policy:parameter_list")
-    return render(request, "policy/parameter_delete.html", {"form": form, "parameter": p,
-                                                            "label": label(p.name, _lang())})
+        try:
+            services.delete_parameter(user, pk, reason=form.cleaned_data["reason"], version=versions.posted(request))
+        except EditConflict as e:
+            form.add_error(None, _conflict_message(e))
+            conflict = True
+        else:
+            messages.success(request, _("Parameter removed; its history is kept."))
+            return redirect("policy:parameter_list")
+    return render(request, "policy/parameter_delete.html", {
+        "form": form, "parameter": p, "label": label(p.name, _lang()), "version": _shown_version(request, p),
+    }, status=409 if conflict else 200)

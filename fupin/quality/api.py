@@ -1,7 +1,10 @@
 """Data-quality API (/api/quality): run the rules, read the findings and their counts, work a finding.
 
 Scope: everything is limited to the caller's region subtree; a finding or region outside it answers 404
-exactly like a missing one. Read-only roles may read; acting answers 403. Refused input: 422."""
+exactly like a missing one. Read-only roles may read; acting answers 403. Refused input: 422.
+
+A finding's read names its version (the ETag header and `version`); a change sent with it as If-Match is
+refused (409) if the finding changed meanwhile (someone's work, a run of the rules)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,16 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from ninja import Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Router, Schema, Status
 
+from fupin.core import versions
 from fupin.core.api_types import Key, Page, Year
 from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for
 from fupin.quality import selectors, services
 from fupin.quality.models import Finding, QualityRun
+from fupin.registry.schemas import ERRORS  # the one error shape of the API
 
 router = Router()
 PER_PAGE = 50
@@ -60,6 +66,9 @@ class FindingOut(Schema):
     first_seen_at: datetime
     last_seen_at: datetime
     closed_at: datetime | None
+    version: str = Field(description="this version of the finding (also the ETag header of its read): send it "
+                                     "as If-Match with a change to have it refused (409) if the finding changed "
+                                     "meanwhile")
 
 
 class FindingsPage(Schema):
@@ -109,7 +118,14 @@ def _finding_out(user, f: Finding) -> dict:
             "id_number": id_for(user, f.member.id_number) if f.member else None, "value": value,
             "status": f.status, "assignee_id": f.assignee_id,
             "assignee": f.assignee.username if f.assignee else None, "note": f.note,
-            "first_seen_at": f.first_seen_at, "last_seen_at": f.last_seen_at, "closed_at": f.closed_at}
+            "first_seen_at": f.first_seen_at, "last_seen_at": f.last_seen_at, "closed_at": f.closed_at,
+            "version": services.finding_version(f)}
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of a finding read or write (its version) on the response; returns `out`."""
+    versions.set_etag(response, out["version"])
+    return out
 
 
 def _related(qs):
@@ -154,14 +170,17 @@ def summary(request, year: Year | None = None, region: str | None = None):
             "rules": rules}
 
 
-@router.get("/findings/{pk}", response=FindingOut, summary="One finding")
-def get_finding(request, pk: Key):
-    return _finding_out(request.auth, _related(selectors.findings_for(request.auth)).get(pk=pk))
+@router.get("/findings/{pk}", response={200: FindingOut, **ERRORS}, summary="One finding")
+def get_finding(request, pk: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the finding: send it back as If-Match with a
+    change, which is refused (409) if the finding changed meanwhile."""
+    return _tagged(response, _finding_out(request.auth, _related(selectors.findings_for(request.auth)).get(pk=pk)))
 
 
-@router.patch("/findings/{pk}", response=FindingOut, summary="Change a finding's status, assignee or note")
-def patch_finding(request, pk: Key, body: FindingPatch):
+@router.patch("/findings/{pk}", response={200: FindingOut, **ERRORS},
+              summary="Change a finding's status, assignee or note")
+def patch_finding(request, pk: Key, body: FindingPatch, response: HttpResponse):
     given = body.dict(exclude_unset=True)
     services.update_finding(request.auth, pk, status=given.get("status"), assignee=given.get("assignee", ""),
-                            note=given.get("note"))
-    return _finding_out(request.auth, _related(Finding.objects).get(pk=pk))
+                            note=given.get("note"), version=versions.if_match(request))
+    return _tagged(response, _finding_out(request.auth, _related(Finding.objects).get(pk=pk)))

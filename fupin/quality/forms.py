@@ -78,6 +78,11 @@ class ActionForm(forms.Form):
         """The ticked rows (checked against the user's scope by the service)."""
         return self.data.getlist("ids")
 
+    def versions_seen(self) -> dict[int, str]:
+        """The version each ticked row was shown at (its hidden `version_<id>` field), where one was sent."""
+        sent = {i: (self.data.get(f"version_{i}") or "").strip()[:64] for i in self.selected()}
+        return {int(i): v for i, v in sent.items() if i.isdigit() and v}
+
 
 class RunForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100)

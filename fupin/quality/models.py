@@ -41,6 +41,9 @@ class Finding(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # The finding's version (core/versions.py): every write sets it, the bulk writes of services.py included
+    # (a queryset update() bypasses auto_now).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["household_id", "member_id", "rule_id"]

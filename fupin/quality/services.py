@@ -9,6 +9,12 @@ one SELECT) and writes with bulk_create / bulk_update / update-by-id-lists: no q
     stored explained, found with the same value → stays explained (a person said the data is right)
     stored explained, found with another value  → reopened
     stored open or fixed, no longer found      → resolved (the data no longer triggers the rule)
+
+Every change of a finding sets its `updated_at` — its version (`finding_version`), which the API's ETag and
+the worklist's hidden fields carry — the bulk ones too (update() and bulk_update() bypass auto_now); a run
+that finds it again unchanged only moves `last_seen_at`. Work
+on findings may name the versions it was based on: the findings are read locked in the transaction that
+writes them, and work based on an older version of any of them is refused with EditConflict (409).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.engine import quality
@@ -140,14 +147,15 @@ def reconcile(found: pl.DataFrame, stored: pl.DataFrame, *, year: int, now: date
                 message_en=r["message_en"], value=r["value"], status=OPEN, first_seen_at=now, last_seen_at=now)
         for r in new.iter_rows(named=True)], batch_size=2000)
     Finding.objects.bulk_update([
-        Finding(id=r["id"], value=r["value"], status=OPEN, closed_at=None, closed_by=None)
+        Finding(id=r["id"], value=r["value"], status=OPEN, closed_at=None, closed_by=None, updated_at=now)
         for r in rewrite.select("id", "value").iter_rows(named=True)],
-        ["value", "status", "closed_at", "closed_by"], batch_size=2000)
+        ["value", "status", "closed_at", "closed_by", "updated_at"], batch_size=2000)
+    # Found again as it was: not a new version (a worklist opened before the run stays current).
     _update_ids(matched["id"].to_list(), last_seen_at=now)
     gone_open = gone.filter(status == OPEN)["id"].to_list()
     gone_fixed = gone.filter(status == FIXED)["id"].to_list()  # a fix the data now confirms
-    _update_ids(gone_open, status=RESOLVED, closed_at=now, closed_by=None)
-    _update_ids(gone_fixed, status=RESOLVED)
+    _update_ids(gone_open, status=RESOLVED, closed_at=now, closed_by=None, updated_at=now)
+    _update_ids(gone_fixed, status=RESOLVED, updated_at=now)
     return {"created": new.height, "reopened": n_reopened, "resolved": len(gone_open) + len(gone_fixed)}
 
 
@@ -199,13 +207,29 @@ def assignable_users(user):
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
 
+def finding_version(finding: Finding) -> str:
+    """The version of a finding: changes with every write to it (a person's work, a run of the rules)."""
+    return versions.stamp(finding)
+
+
+def _check_versions(ids: list[int], expected: dict[int, str] | None) -> None:
+    """Lock the findings' rows until the transaction ends; EditConflict if one of those named in `expected`
+    (id → version the work is based on) is no longer at that version. The caller holds a transaction."""
+    locked = Finding.objects.select_for_update().filter(id__in=ids).order_by("id").only("id", "updated_at")
+    current = {f.pk: finding_version(f) for f in locked}
+    for pk in ids:
+        versions.check(current[pk], (expected or {}).get(pk))
+
+
 @transaction.atomic
-def assign(user, ids, assignee_id) -> int:
-    """Give the findings to a person (None or '' = nobody). The assignee must see every one of them."""
+def assign(user, ids, assignee_id, *, versions_seen: dict[int, str] | None = None) -> int:
+    """Give the findings to a person (None or '' = nobody). The assignee must see every one of them.
+    `versions_seen`: finding id → the version the work is based on (findings left out are not checked)."""
     require_writer(user)
     ids = _scoped(user, ids)
+    _check_versions(ids, versions_seen)
     if assignee_id in (None, ""):
-        return Finding.objects.filter(id__in=ids).update(assignee=None)
+        return Finding.objects.filter(id__in=ids).update(assignee=None, updated_at=timezone.now())
     assignee = assignable_users(user).filter(pk=assignee_id).first() if str(assignee_id).isdigit() else None
     if assignee is None:
         raise QualityInputError("assignee", "quality.assignee", "只能分派给本辖区内可录入数据的用户",
@@ -214,12 +238,13 @@ def assign(user, ids, assignee_id) -> int:
     if assignee.scope_prefix and outside.exists():
         raise QualityInputError("assignee", "quality.assignee_scope", "所选问题有不在该用户管辖范围内的记录",
                                 "some selected findings are outside that user's region")
-    return Finding.objects.filter(id__in=ids).update(assignee=assignee)
+    return Finding.objects.filter(id__in=ids).update(assignee=assignee, updated_at=timezone.now())
 
 
 @transaction.atomic
-def set_status(user, ids, status: str, note: str = "") -> int:
-    """Mark findings fixed or explained (a note is required: why the data is right), or reopen them."""
+def set_status(user, ids, status: str, note: str = "", *, versions_seen: dict[int, str] | None = None) -> int:
+    """Mark findings fixed or explained (a note is required: why the data is right), or reopen them.
+    `versions_seen`: finding id → the version the work is based on (findings left out are not checked)."""
     require_writer(user)
     note = (note or "").strip()
     if status not in (OPEN, FIXED, EXPLAINED):
@@ -229,26 +254,30 @@ def set_status(user, ids, status: str, note: str = "") -> int:
         raise QualityInputError("note", "quality.note_required", "标记为已说明时必须填写说明",
                             "a note is required to mark a finding explained")
     ids = _scoped(user, ids)
-    values: dict = {"status": status}
+    _check_versions(ids, versions_seen)
+    now = timezone.now()
+    values: dict = {"status": status, "updated_at": now}
     if status == OPEN:
         values |= {"closed_at": None, "closed_by": None}
     else:
-        values |= {"closed_at": timezone.now(), "closed_by": user}
+        values |= {"closed_at": now, "closed_by": user}
     if note:
         values["note"] = note
     return Finding.objects.filter(id__in=ids).update(**values)
 
 
 def update_finding(user, pk: int, *, status: str | None = None, assignee: int | str | None = "",
-                   note: str | None = None) -> Finding:
-    """One finding's status, assignee and note (the API's PATCH); assignee '' = unchanged, None = nobody."""
+                   note: str | None = None, version: str | None = None) -> Finding:
+    """One finding's status, assignee and note (the API's PATCH); assignee '' = unchanged, None = nobody.
+    `version`: the finding's version the change is based on (None: not checked)."""
     require_writer(user)
     _scoped(user, [pk])
     with transaction.atomic():
+        _check_versions([pk], {pk: version} if version is not None else None)
         if assignee != "":
             assign(user, [pk], assignee)
         if status is not None:
             set_status(user, [pk], status, note or "")
         elif note is not None:
-            Finding.objects.filter(id=pk).update(note=note.strip())
+            Finding.objects.filter(id=pk).update(note=note.strip(), updated_at=timezone.now())
     return Finding.objects.get(pk=pk)

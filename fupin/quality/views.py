@@ -1,5 +1,8 @@
 """The data-quality worklist: filters, counts per rule, findings 50 a page, actions on selected rows,
-running the rules and the Excel export. Read-only roles view and export; acting answers 403."""
+running the rules and the Excel export. Read-only roles view and export; acting answers 403.
+
+Each row carries its finding's version (a hidden `version_<id>` field of the action form): an action on rows
+that changed after the page was opened (someone's work, a run of the rules) is refused (409), nothing saved."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin import codes
+from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
 from fupin.quality import exports, selectors, services
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
@@ -67,6 +71,7 @@ def worklist(request):
         if f.value and f.rule_id in selectors.VALUE_CODELIST:
             f.value_shown = codes.ALL[selectors.VALUE_CODELIST[f.rule_id]].label(f.value, lang)
         f.status_label = status_labels.get(f.status, f.status)
+        f.version = services.finding_version(f)
     counts = selectors.rule_counts(without_rule)
     for c in counts:
         c["message"] = c["message_en"] if en else c["message_zh"]
@@ -100,12 +105,15 @@ def act(request):
     if not form.is_valid():
         messages.error(request, _("Choose an action."))
         return redirect(_back(request))
-    action, ids = form.cleaned_data["action"], form.selected()
+    action, ids, seen = form.cleaned_data["action"], form.selected(), form.versions_seen()
     try:
         if action == "assign":
-            n = services.assign(user, ids, form.cleaned_data["assignee"] or None)
+            n = services.assign(user, ids, form.cleaned_data["assignee"] or None, versions_seen=seen)
         else:
-            n = services.set_status(user, ids, action, form.cleaned_data["note"])
+            n = services.set_status(user, ids, action, form.cleaned_data["note"], versions_seen=seen)
+    except EditConflict as e:
+        return render(request, "quality/conflict.html", {"message": e.en if _en() else e.zh,
+                                                         "back": _back(request)}, status=409)
     except services.QualityInputError as e:
         messages.error(request, _message(e))
     else:

@@ -1,17 +1,22 @@
 """Reports API (/api/reports): statistics, identification and exit runs (stored), county exit inputs.
 
 Out of scope answers 404, like a missing record; refused input answers 422 in the shared error shape.
+A county's figures' read names their version (the ETag header and `version`); a change or deletion sent with
+it as If-Match is refused (409) if the figures changed meanwhile.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.core.stats import LEVELS, OutOfScope, region_stats
+from fupin.registry.schemas import ERRORS  # the one error shape of the API
 from fupin.reports import services
 from fupin.reports.models import Run
 
@@ -68,6 +73,9 @@ class CountyInputOut(CountyInputIn):
     updated_by: str | None
     updated_at: datetime
     editable: bool
+    version: str = Field(description="this version of the figures (also the ETag header of their read): send it "
+                                     "as If-Match with a change or deletion to have it refused (409) if the "
+                                     "figures changed meanwhile")
 
 
 def _not_found():
@@ -85,7 +93,13 @@ def input_out(user, obj) -> dict:
     return {"id": obj.pk, "county": obj.county_id, "county_name": obj.county.name, "year": obj.year,
             **{f: getattr(obj, f) for f in services.INPUT_FIELDS}, "note": obj.note,
             "updated_by": obj.updated_by.username if obj.updated_by else None, "updated_at": obj.updated_at,
-            "editable": services.can_edit_inputs(user, obj.county_id)}
+            "editable": services.can_edit_inputs(user, obj.county_id), "version": services.county_input_version(obj)}
+
+
+def _tagged(response: HttpResponse, out: dict) -> dict:
+    """Set the ETag of a county's figures' read or write (their version) on the response; returns `out`."""
+    versions.set_etag(response, out["version"])
+    return out
 
 
 @router.get("/stats", response=list[dict], summary="Counts and incidence by region (fupin stats)")
@@ -156,22 +170,30 @@ def create_input(request, body: CountyInputIn):
     return Status(201, _save(request, body, None))
 
 
-@router.put("/county-inputs/{pk}", response=CountyInputOut, summary="Change a county's figures (approvers)")
-def update_input(request, pk: Key, body: CountyInputIn):
-    return _save(request, body, pk)
+@router.get("/county-inputs/{pk}", response={200: CountyInputOut, **ERRORS}, summary="One county's figures")
+def get_input(request, pk: Key, response: HttpResponse):
+    """The ETag header (also `version`) names this version of the figures: send it back as If-Match with a
+    change or deletion, which is refused (409) if the figures changed meanwhile."""
+    return _tagged(response, input_out(request.auth, services.county_inputs_for(request.auth).get(pk=pk)))
 
 
-@router.delete("/county-inputs/{pk}", response={204: None}, summary="Delete a county's figures (approvers)")
+@router.put("/county-inputs/{pk}", response={200: CountyInputOut, **ERRORS},
+            summary="Change a county's figures (approvers)")
+def update_input(request, pk: Key, body: CountyInputIn, response: HttpResponse):
+    return _tagged(response, _save(request, body, pk, version=versions.if_match(request)))
+
+
+@router.delete("/county-inputs/{pk}", response={204: None, **ERRORS}, summary="Delete a county's figures (approvers)")
 def delete_input(request, pk: Key):
-    services.delete_county_input(request.auth, pk)
+    services.delete_county_input(request.auth, pk, version=versions.if_match(request))
     return Status(204, None)
 
 
-def _save(request, body: CountyInputIn, pk: Key | None) -> dict:
+def _save(request, body: CountyInputIn, pk: Key | None, version: str | None = None) -> dict:
     data = body.dict()
     try:
         obj = services.save_county_input(request.auth, county=data.pop("county"), year=data.pop("year"),
-                                         note=data.pop("note"), values=data, pk=pk)
+                                         note=data.pop("note"), values=data, pk=pk, version=version)
     except OutOfScope:
         raise _not_found() from None
     return input_out(request.auth, obj)

@@ -6,6 +6,10 @@ and keeps, on the Run row, the exact parameter rows it used and a summary. `repr
 rules with those stored parameters over today's data.
 
 Scope: a user runs and sees runs only inside their region subtree (`user.scope_prefix`).
+
+A change or deletion of a county's evaluation figures may name the version it was based on
+(`county_input_version`, the API's ETag and the form's hidden field): the row is read locked in the
+transaction that writes it, and a change based on an older version is refused with EditConflict (409).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
+from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.stats import OutOfScope
@@ -378,9 +383,15 @@ def county_inputs_for(user):
     return qs.filter(county__code__startswith=prefix) if prefix else qs
 
 
+def county_input_version(obj: CountyExitInput) -> str:
+    """The version of a county's evaluation figures: changes with every save of them."""
+    return versions.stamp(obj)
+
+
 def save_county_input(user, *, county: str, year, values: dict, note: str = "",
-                      pk: int | None = None) -> CountyExitInput:
-    """Create or change the sample figures of one county and year (approvers of that county only)."""
+                      pk: int | None = None, version: str | None = None) -> CountyExitInput:
+    """Create or change the sample figures of one county and year (approvers of that county only).
+    `version`: the version of the row `pk` the change is based on (None: not checked)."""
     year = _check_year(year)
     try:
         code = normalise(county)
@@ -412,6 +423,7 @@ def save_county_input(user, *, county: str, year, values: dict, note: str = "",
     with transaction.atomic():
         if pk is not None:
             obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
+            versions.check(county_input_version(obj), version)
             if obj.county_id != code or obj.year != year:
                 clash = CountyExitInput.objects.filter(county_id=code, year=year).exclude(pk=pk).exists()
                 if clash:
@@ -426,10 +438,13 @@ def save_county_input(user, *, county: str, year, values: dict, note: str = "",
     return obj
 
 
-def delete_county_input(user, pk: int) -> None:
-    obj = county_inputs_for(user).get(pk=pk)
+@transaction.atomic
+def delete_county_input(user, pk: int, *, version: str | None = None) -> None:
+    """Delete a county's figures. `version`: the row's version the deletion is based on (None: not checked)."""
+    obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
     if not can_edit_inputs(user, obj.county_id):
         raise PermissionDenied("只有本县的审定人员可以删除评估数据 / only approvers of this county may delete "
                                "the evaluation figures")
+    versions.check(county_input_version(obj), version)
     obj.delete()
 

@@ -1,6 +1,8 @@
 """Reports pages: statistics with drill-down, identification and exit runs, stored results, county samples.
 
 Thin: every figure comes from `statistics.py` / `services.py`; out-of-scope regions and runs answer 404.
+The county figures' form carries their version (a hidden `version` field): a change from a form opened
+before someone else's change is refused (409) and nothing is saved.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import ExportLog
+from fupin.core.errors import EditConflict
 from fupin.core.stats import OutOfScope
 from fupin.regions.codes import COUNTY
 from fupin.regions.models import Region
+from fupin.registry.forms import english
 from fupin.registry.selectors import latest_year
 from fupin.reports import results, services
 from fupin.reports import statistics as stats
@@ -262,19 +266,28 @@ def county_input_edit(request, pk: int | None = None):
         initial = {"county": obj.county_id, "year": obj.year, "note": obj.note,
                    **{f: getattr(obj, f) for f in services.INPUT_FIELDS}}
     form = CountyInputForm(request.POST or None, initial=initial, counties=counties)
+    posted = (request.POST.get("version") or "").strip()[:64] or None  # the version the form was opened at
+    conflict = False
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.save_county_input(user, county=d["county"], year=d["year"], note=d["note"],
-                                       values={f: d[f] for f in services.INPUT_FIELDS}, pk=pk)
+                                       values={f: d[f] for f in services.INPUT_FIELDS}, pk=pk,
+                                       version=posted if obj else None)
         except OutOfScope:
             raise Http404 from None
+        except EditConflict as e:
+            form.add_error(None, e.en if english() else e.zh)
+            conflict = True
         except services.ReportInputError as e:
             form.add_error(e.field if e.field in form.fields else None,
                            e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh)
         else:
             messages.success(request, _("The evaluation figures were saved."))
             return redirect("reports:county_inputs")
-    return render(request, "reports/county_input_form.html", {"form": form, "obj": obj,
-                                                              "section": "county_inputs"})
+    # the version of the values shown: as posted (a stale form stays stale until it is opened again), else now
+    version = (posted or services.county_input_version(obj)) if obj else None
+    return render(request, "reports/county_input_form.html", {"form": form, "obj": obj, "version": version,
+                                                              "section": "county_inputs"},
+                  status=409 if conflict else 200)
 
