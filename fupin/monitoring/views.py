@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -315,7 +316,8 @@ def _client_ip(request) -> str:
 
 def _over_limit(kind: str, value: str) -> bool:
     limit, window = SELF_REPORT_LIMITS[kind]
-    key = f"monitoring:selfreport:{kind}:{value}"
+    # A keyed hash, never the ID number itself: a shared cache (Redis, memcached) keeps its keys in clear.
+    key = f"monitoring:selfreport:{kind}:{salted_hmac('fupin.monitoring.self_report', value).hexdigest()}"
     added = cache.add(key, 0, window)
     del added
     try:

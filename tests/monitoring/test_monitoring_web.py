@@ -222,6 +222,19 @@ def test_self_report_is_rate_limited_per_id_and_ip(setup):
     assert _report(c, other).status_code == 200
 
 
+def test_the_rate_limit_keeps_no_id_number_in_the_cache(setup, settings):
+    """A shared cache (Redis, memcached) holds its keys in clear: the limit counts a keyed hash."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "rate-limit-keys"}}
+    stranger = id_number("520526", date(1988, 8, 8))
+    assert _report(Client(), stranger).status_code == 200
+    keys = list(caches["default"]._cache)
+    assert any(":selfreport:id:" in k for k in keys)
+    assert not [k for k in keys if stranger in k or stranger[-6:] in k]
+
+
 def test_self_report_page_is_public(setup):
     r = Client().get("/monitoring/report/?county=520526")
     assert r.status_code == 200 and 'value="520526"' in r.content.decode()
