@@ -92,3 +92,11 @@ def api_client(u: User):
     from fupin.accounts.auth import issue_token
 
     return Client(headers={"Authorization": f"Bearer {issue_token(u, 't')}"})
+
+
+def assert_edit_conflict(r) -> None:
+    """The API refused an edit based on an older version of the record: 409, code edit.conflict, zh and en."""
+    assert r.status_code == 409, r.content
+    [item] = r.json()["detail"]
+    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
+    assert "changed by someone else" in item["message"]["en"]

@@ -4,7 +4,7 @@ version is refused with 409 and the bilingual message, and saves nothing — on 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from factories import api_client
+from factories import api_client, assert_edit_conflict
 
 from fupin.assistance import services
 from fupin.assistance.models import PlanMeasure
@@ -24,13 +24,6 @@ def _someone_else_finishes(pm, who) -> None:
                                result="他人填写的结果")
 
 
-def _is_conflict(r) -> None:
-    assert r.status_code == 409, r.content
-    [item] = r.json()["detail"]
-    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
-    assert "changed by someone else" in item["message"]["en"]
-
-
 def test_a_read_names_the_version_and_a_change_moves_it_on(world, pm):
     api = api_client(world["cadre_user"])
     r = api.get(f"{BASE}/measures/{pm.pk}")
@@ -48,7 +41,7 @@ def test_a_change_based_on_an_older_version_is_409_and_saves_nothing(world, pm):
     api = api_client(world["cadre_user"])
     stale = api.get(f"{BASE}/measures/{pm.pk}")["ETag"]
     _someone_else_finishes(pm, world["op_a"])
-    _is_conflict(api.put(f"{BASE}/measures/{pm.pk}", BODY, content_type="application/json",
+    assert_edit_conflict(api.put(f"{BASE}/measures/{pm.pk}", BODY, content_type="application/json",
                          headers={"If-Match": stale}))
     stored = PlanMeasure.objects.get(pk=pm.pk)
     assert (stored.status, stored.result) == ("done", "他人填写的结果")

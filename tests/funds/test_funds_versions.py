@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from factories import api_client
+from factories import api_client, assert_edit_conflict
 from funds_helpers import make_project
 
 from fupin.core.errors import EditConflict
@@ -26,13 +26,6 @@ def _someone_else_renames(project: Project, who) -> None:
                              implementing_unit="草海镇农业服务中心", start_date=date(2024, 3, 1),
                              deadline=date(2099, 12, 31), budget={"central": "80000"})
     services.update_project(who, project, d)
-
-
-def _is_conflict(r) -> None:
-    assert r.status_code == 409, r.content
-    [item] = r.json()["detail"]
-    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
-    assert "changed by someone else" in item["message"]["en"]
 
 
 def test_a_read_names_the_version_and_a_change_moves_it_on(tree, people):
@@ -57,9 +50,9 @@ def test_a_change_or_step_based_on_an_older_version_is_409_and_saves_nothing(tre
     stale = api.get(f"{BASE}/projects/{p.pk}")["ETag"]
     _someone_else_renames(p, people["village"])
     steps = Transition.objects.count()
-    _is_conflict(api.put(f"{BASE}/projects/{p.pk}", _body(tree, name="我的名称"), content_type="application/json",
+    assert_edit_conflict(api.put(f"{BASE}/projects/{p.pk}", _body(tree, name="我的名称"), content_type="application/json",
                          headers={"If-Match": stale}))
-    _is_conflict(api.post(f"{BASE}/projects/{p.pk}/transitions", {"action": "submit"},
+    assert_edit_conflict(api.post(f"{BASE}/projects/{p.pk}/transitions", {"action": "submit"},
                           content_type="application/json", headers={"If-Match": stale}))
     p = Project.objects.get(pk=p.pk)
     assert (p.name, p.status, Transition.objects.count()) == ("他人改过的名称", "draft", steps)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from factories import api_client, household, region_tree, user
+from factories import api_client, assert_edit_conflict, household, region_tree, user
 
 from fupin.core.errors import EditConflict
 from fupin.monitoring import cases, services
@@ -40,13 +40,6 @@ def web(u) -> Client:
     return c
 
 
-def _is_conflict(r) -> None:
-    assert r.status_code == 409, r.content
-    [item] = r.json()["detail"]
-    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
-    assert "changed by someone else" in item["message"]["en"]
-
-
 # --- alerts -------------------------------------------------------------------------------------------
 
 def test_an_alert_read_names_the_version_and_a_status_change_moves_it_on(s):
@@ -64,7 +57,7 @@ def test_an_alert_status_change_based_on_an_older_version_is_409_and_saves_nothi
     api, pk = s["api"], s["alert"].pk
     stale = api.get(f"{API}/alerts/{pk}")["ETag"]
     services.set_status(s["town"], s["alert"], "dismissed", "收入已核实")
-    _is_conflict(api.post(f"{API}/alerts/{pk}/status", {"status": "checking", "note": "我的说明"},
+    assert_edit_conflict(api.post(f"{API}/alerts/{pk}/status", {"status": "checking", "note": "我的说明"},
                           content_type="application/json", headers={"If-Match": stale}))
     alert = Alert.objects.get(pk=pk)
     assert (alert.status, alert.note) == ("dismissed", "收入已核实")
@@ -128,7 +121,7 @@ def test_a_case_action_based_on_an_older_version_is_409_and_saves_nothing(s, cas
     cases.add_note(s["town"], case, "乡镇提醒：先核实收入")
     events = CaseEvent.objects.count()
     for action in ("advance", "note", "reject"):
-        _is_conflict(api.post(f"{API}/cases/{case.pk}/{action}", {"note": "我的操作"},
+        assert_edit_conflict(api.post(f"{API}/cases/{case.pk}/{action}", {"note": "我的操作"},
                               content_type="application/json", headers={"If-Match": stale}))
     assert Case.objects.get(pk=case.pk).step == "home_checked" and CaseEvent.objects.count() == events
     r = api.post(f"{API}/cases/{case.pk}/advance", {}, content_type="application/json")

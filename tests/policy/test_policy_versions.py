@@ -3,7 +3,7 @@ older version is refused with 409 and the bilingual message, and saves nothing �
 
 import pytest
 from django.urls import reverse
-from factories import api_client, region, region_tree, user
+from factories import api_client, assert_edit_conflict, region, region_tree, user
 
 from fupin.core.errors import EditConflict
 from fupin.policy import services
@@ -34,13 +34,6 @@ def _someone_else_sets(row, value: str) -> None:
                             source="县政府文件", reason="他人修改")
 
 
-def _is_conflict(r) -> None:
-    assert r.status_code == 409, r.content
-    [item] = r.json()["detail"]
-    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
-    assert "changed by someone else" in item["message"]["en"]
-
-
 def test_a_read_names_the_version_and_a_change_moves_it_on(row):
     api, pk = row["api"], row["p"].pk
     r = api.get(f"{BASE}/parameters/{pk}")
@@ -60,9 +53,9 @@ def test_a_change_or_removal_based_on_an_older_version_is_409_and_saves_nothing(
     stale = api.get(f"{BASE}/parameters/{pk}")["ETag"]
     _someone_else_sets(row, "8700")
     changes = ParameterChange.objects.count()
-    _is_conflict(api.put(f"{BASE}/parameters/{pk}", _body(row, 8600), content_type="application/json",
+    assert_edit_conflict(api.put(f"{BASE}/parameters/{pk}", _body(row, 8600), content_type="application/json",
                          headers={"If-Match": stale}))
-    _is_conflict(api.delete(f"{BASE}/parameters/{pk}?reason=作废", headers={"If-Match": stale}))
+    assert_edit_conflict(api.delete(f"{BASE}/parameters/{pk}?reason=作废", headers={"If-Match": stale}))
     p = Parameter.objects.get(pk=pk)
     assert (p.value, p.is_deleted, ParameterChange.objects.count()) == (8700, False, changes)
     with pytest.raises(EditConflict):

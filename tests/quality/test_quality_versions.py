@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from factories import api_client, household, region_tree, user
+from factories import api_client, assert_edit_conflict, household, region_tree, user
 
 from fupin.core.errors import EditConflict
 from fupin.policy.services import load_defaults
@@ -31,13 +31,6 @@ def setup():
             "c4": Finding.objects.get(rule_id="DQ-C4", household=hh)}
 
 
-def _is_conflict(r) -> None:
-    assert r.status_code == 409, r.content
-    [item] = r.json()["detail"]
-    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
-    assert "changed by someone else" in item["message"]["en"]
-
-
 def _version(pk: int) -> str:
     return services.finding_version(Finding.objects.get(pk=pk))
 
@@ -58,9 +51,9 @@ def test_a_change_based_on_an_older_version_is_409_and_saves_nothing(setup):
     api, pk = setup["api"], setup["c4"].pk
     stale = api.get(f"{BASE}/findings/{pk}")["ETag"]
     services.set_status(setup["other"], [pk], "explained", "已入户核实")
-    _is_conflict(api.patch(f"{BASE}/findings/{pk}", {"status": "fixed", "note": "我的说明"},
+    assert_edit_conflict(api.patch(f"{BASE}/findings/{pk}", {"status": "fixed", "note": "我的说明"},
                            content_type="application/json", headers={"If-Match": stale}))
-    _is_conflict(api.patch(f"{BASE}/findings/{pk}", {"assignee": None}, content_type="application/json",
+    assert_edit_conflict(api.patch(f"{BASE}/findings/{pk}", {"assignee": None}, content_type="application/json",
                            headers={"If-Match": stale}))
     f = Finding.objects.get(pk=pk)
     assert (f.status, f.note) == ("explained", "已入户核实")

@@ -3,7 +3,7 @@ an older version is refused with 409 and the bilingual message, and saves nothin
 
 import pytest
 from django.urls import reverse
-from factories import api_client
+from factories import api_client, assert_edit_conflict
 
 from fupin.core.errors import EditConflict
 from fupin.reports import services
@@ -24,13 +24,6 @@ def _someone_else_changes(approver, obj) -> None:
                                values={"exit_sample": 200, "wrong_exit_found": 2}, pk=obj.pk)
 
 
-def _is_conflict(r) -> None:
-    assert r.status_code == 409, r.content
-    [item] = r.json()["detail"]
-    assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
-    assert "changed by someone else" in item["message"]["en"]
-
-
 def test_a_read_names_the_version_and_a_change_moves_it_on(approver, figures):
     api = api_client(approver)
     r = api.get(f"{BASE}/{figures.pk}")
@@ -49,9 +42,9 @@ def test_a_change_or_deletion_based_on_an_older_version_is_409_and_saves_nothing
     api = api_client(approver)
     stale = api.get(f"{BASE}/{figures.pk}")["ETag"]
     _someone_else_changes(approver, figures)
-    _is_conflict(api.put(f"{BASE}/{figures.pk}", {**BODY, "exit_sample": 150}, content_type="application/json",
+    assert_edit_conflict(api.put(f"{BASE}/{figures.pk}", {**BODY, "exit_sample": 150}, content_type="application/json",
                          headers={"If-Match": stale}))
-    _is_conflict(api.delete(f"{BASE}/{figures.pk}", headers={"If-Match": stale}))
+    assert_edit_conflict(api.delete(f"{BASE}/{figures.pk}", headers={"If-Match": stale}))
     obj = CountyExitInput.objects.get(pk=figures.pk)
     assert (obj.exit_sample, obj.note) == (200, "他人修改")
     with pytest.raises(EditConflict):
