@@ -6,7 +6,8 @@ that check at the same time both see the store before the other's rows and both 
 same new households once left thousands of households with two heads. So an import holds this lock from
 its first check to its commit, and a single-household edit holds it for its check and write.
 
-PostgreSQL: an advisory lock, held by the connection (several application servers share it). SQLite: an
+PostgreSQL: an advisory lock (several application servers share it), held by the connection's session, or
+by its transaction when taken inside one. SQLite: an
 OS lock on `FUPIN_HOME/registry.lock` (every process on the machine that holds the file), dropped by the
 OS when its process ends, however it ends. Re-entrant within a thread (an edit calls the save it wraps).
 """
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from fupin.core import scratch
 from fupin.core.errors import InputRejected
@@ -52,22 +53,33 @@ def lock_file() -> Path:
     return Path(settings.FUPIN_HOME) / "registry.lock"
 
 
-def _try_acquire() -> int | bool:
-    """Take the lock without waiting: the SQLite lock file's descriptor, True (PostgreSQL) or False."""
+def _try_acquire() -> int | str | bool:
+    """Take the lock without waiting: the SQLite lock file's descriptor; on PostgreSQL "session" or
+    "transaction" (the lock's extent); False if another writer holds it.
+
+    Inside a transaction PostgreSQL's lock belongs to that transaction and ends with it, committed or rolled
+    back: a lock of the session could not be released once an error has aborted the transaction."""
     if connection.vendor == "postgresql":
+        extent = "transaction" if connection.in_atomic_block else "session"
+        function = "pg_try_advisory_xact_lock" if extent == "transaction" else "pg_try_advisory_lock"
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_KEY])
-            return bool(cur.fetchone()[0])
+            cur.execute(f"SELECT {function}(%s)", [ADVISORY_KEY])
+            return extent if cur.fetchone()[0] else False
     fd = scratch.try_lock(lock_file())
     return False if fd is None else fd
 
 
-def _release(token: int | bool) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
-    else:
-        scratch.unlock(token)
+def _release(token: int | str) -> None:
+    if token == "transaction":
+        return  # ends with the transaction
+    if token == "session":
+        try:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
+        except DatabaseError:  # the connection failed (its error is on the way up): the lock goes with it
+            connection.close()
+        return
+    scratch.unlock(token)
 
 
 @contextmanager
