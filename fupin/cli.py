@@ -1,6 +1,7 @@
 """The `fupin` program. Thin: parses arguments, sets Django up, calls services, maps outcomes to exit codes.
 
-Exit status: 0 success, 1 input rejected (a report is printed and nothing was saved), 2 usage error.
+Exit status: 0 success, 1 input rejected (a report is printed and nothing was saved), 2 usage error (bad
+arguments, a wrong path, no store). Every message, the usage and the help read in Chinese and English.
 """
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ import os
 import sys
 from pathlib import Path
 
+from fupin.core.cli_support import Parser
+
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+FORMATS = ["table", "csv", "json", "xlsx"]
+H_FORMAT = "输出格式（表格、csv、json、xlsx） / output format"
+H_OUT = "写入该文件而不是终端 / write into this file, not the terminal"
+H_USER = "以该账户身份运行（其管辖范围适用） / act as this account (its region scope applies)"
+H_REGION = ("行政区划代码（默认：--user 的地区，否则数据所在地区） / region code "
+            "(default: the --user's region, else the region that holds the data)")
+H_YEAR = "年度 / year"
 
 
 class Rejected(Exception):
@@ -24,118 +34,149 @@ def _setup_django() -> None:
     django.setup()
 
 
+def _django_ready() -> bool:
+    """Django is set up already in this process (the tests, or a caller): the store is its business."""
+    return "django.conf" in sys.modules and sys.modules["django.conf"].settings.configured
+
+
+def _outputs(p: argparse.ArgumentParser, *, user: bool = True) -> None:
+    p.add_argument("--format", choices=FORMATS, default="table", help=H_FORMAT)
+    p.add_argument("--out", type=Path, help=H_OUT)
+    if user:
+        p.add_argument("--user", help=H_USER)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fupin", description="扶贫 / poverty alleviation and monitoring system")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = Parser(prog="fupin", description="扶贫 — 建档立卡、监测与统计 / poverty alleviation: registry, "
+                                         "monitoring and statistics")
+    sub = p.add_subparsers(dest="command", required=True, title="命令 / commands", metavar="COMMAND")
 
-    d = sub.add_parser("demo", help="fresh store + realistic synthetic county + web server")
-    d.add_argument("--households", type=int, default=20_000)
-    d.add_argument("--seed", type=int, default=2024)
-    d.add_argument("--port", type=int, default=8000)
-    d.add_argument("--host", default="127.0.0.1")
-    d.add_argument("--no-serve", action="store_true", help="build the data, do not start the server")
+    d = sub.add_parser("demo", help="新建存储、生成演示县并启动网站 / fresh store + synthetic county + web server")
+    d.add_argument("--households", type=int, default=20_000, help="户数 / number of households")
+    d.add_argument("--seed", type=int, default=2024, help="随机种子 / random seed")
+    d.add_argument("--port", type=int, default=8000, help="端口 / port")
+    d.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
+    d.add_argument("--no-serve", action="store_true", help="只生成数据，不启动网站 / build the data, no server")
 
-    s = sub.add_parser("serve", help="run the web application")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--threads", type=int, default=8)
+    s = sub.add_parser("serve", help="运行网站 / run the web application")
+    s.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
+    s.add_argument("--port", type=int, default=8000, help="端口 / port")
+    s.add_argument("--threads", type=int, default=8, help="线程数 / threads")
 
-    sub.add_parser("init", help="create or upgrade the store, load region codes")
+    sub.add_parser("init", help="新建或升级存储，载入区划代码 / create or upgrade the store, load region codes")
 
-    t = sub.add_parser("template", help="write an empty import workbook")
-    t.add_argument("kind", choices=["households"])
-    t.add_argument("out", type=Path)
+    t = sub.add_parser("template", help="写出空白导入工作簿 / write an empty import workbook")
+    t.add_argument("kind", choices=["households"], help="工作簿种类 / kind of workbook")
+    t.add_argument("out", type=Path, help="输出文件 OUT.xlsx / the file to write")
 
-    i = sub.add_parser("import", help="import regions, population or households")
-    isub = i.add_subparsers(dest="kind", required=True)
-    ir = isub.add_parser("regions")
-    ir.add_argument("file", type=Path)
-    ip = isub.add_parser("population")
-    ip.add_argument("file", type=Path)
-    ih = isub.add_parser("households")
-    ih.add_argument("file", type=Path)
-    ih.add_argument("--year", type=int)
-    ih.add_argument("--skip-invalid", action="store_true")
-    ih.add_argument("--errors", type=Path, help="errors workbook (default: FILE-errors.xlsx)")
-    ih.add_argument("--user", help="act as this account (its region scope applies)")
-    idp = isub.add_parser("department", help="a department's list (医保, 民政, 教育 …) matched to the registry")
-    idp.add_argument("file", type=Path)
-    idp.add_argument("--source", required=True, help="medical_insurance, civil_affairs, education, housing, "
-                     "emergency, disability, human_resources, public_security")
-    idp.add_argument("--year", type=int)
-    idp.add_argument("--user", help="act as this account (its region scope applies)")
+    i = sub.add_parser("import", help="导入区划、人口、户或部门数据 / import regions, population, households, "
+                                      "department data")
+    isub = i.add_subparsers(dest="kind", required=True, title="种类 / kinds", metavar="KIND")
+    h_file = "输入文件 / input file"
+    ir = isub.add_parser("regions", help="行政区划代码和名称 / region codes and names")
+    ir.add_argument("file", type=Path, help=h_file)
+    ip = isub.add_parser("population", help="农业户籍人口（分母） / rural registered population (denominators)")
+    ip.add_argument("file", type=Path, help=h_file)
+    ih = isub.add_parser("households", help="建档立卡工作簿 / the registry workbook")
+    ih.add_argument("file", type=Path, help="工作簿，或含 户.csv 和 成员.csv 的文件夹/zip / workbook, or folder/zip "
+                                            "with 户.csv and 成员.csv")
+    ih.add_argument("--year", type=int, help="文件无“年度”列时的年度 / the year when the file has no 年度 column")
+    ih.add_argument("--skip-invalid", action="store_true",
+                    help="保存有效的户，被拒绝的行写入错误工作簿 / save the valid households, rejected rows go to "
+                         "the errors workbook")
+    ih.add_argument("--errors", type=Path, help="错误工作簿（默认 FILE-errors.xlsx） / errors workbook "
+                                                "(default: FILE-errors.xlsx)")
+    ih.add_argument("--user", help=H_USER)
+    idp = isub.add_parser("department", help="部门名单（医保、民政、教育……）与建档立卡比对 / a department's list "
+                                             "(医保, 民政, 教育 …) matched to the registry")
+    idp.add_argument("file", type=Path, help=h_file)
+    idp.add_argument("--source", required=True, help="数据来源 / source: medical_insurance, civil_affairs, "
+                     "education, housing, emergency, disability, human_resources, public_security")
+    idp.add_argument("--year", type=int, help=H_YEAR)
+    idp.add_argument("--user", help=H_USER)
 
-    mo = sub.add_parser("monitor", help="return-to-poverty monitoring: the registry batch of risk signals")
-    mo.add_argument("--year", type=int, required=True)
-    mo.add_argument("--region")
-    mo.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
-    mo.add_argument("--out", type=Path)
-    mo.add_argument("--user")
+    mo = sub.add_parser("monitor", help="防返贫监测：风险信号批处理 / return-to-poverty monitoring: the batch of "
+                                        "risk signals")
+    mo.add_argument("--year", type=int, required=True, help=H_YEAR)
+    mo.add_argument("--region", help=H_REGION)
+    _outputs(mo)
 
-    st = sub.add_parser("stats", help="counts, incidence, income")
-    st.add_argument("--year", type=int, required=True)
-    st.add_argument("--region", help="region code (default: the whole store)")
+    st = sub.add_parser("stats", help="户数、贫困发生率、收入 / counts, incidence, income")
+    st.add_argument("--year", type=int, required=True, help=H_YEAR)
+    st.add_argument("--region", help=H_REGION)
     st.add_argument("--by", choices=["province", "city", "county", "township", "village", "all"],
-                    help="one row per region of that level; all = every level below, rolled up in one pass")
-    st.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
-    st.add_argument("--out", type=Path)
-    st.add_argument("--user", help="act as this account (its region scope applies)")
+                    help="按下级地区分行；all = 各级一次汇总 / one row per region of that level; all = every "
+                         "level below, rolled up in one pass")
+    _outputs(st)
 
-    for name, helptext in (("identify", "identification of every household of a year (poor or not, and why)"),
-                           ("exits", "exit evaluation: households, villages or counties"),
-                           ("quality", "run the data-quality rules and update the findings worklist")):
+    for name, helptext in (("identify", "贫困识别：各户是否贫困及原因 / identification: poor or not, and why"),
+                           ("exits", "退出评估：户、村、县 / exit evaluation: households, villages, counties"),
+                           ("quality", "数据质量规则，更新问题清单 / data-quality rules, update the findings "
+                                       "worklist")):
         r = sub.add_parser(name, help=helptext)
-        r.add_argument("--year", type=int, required=True)
-        r.add_argument("--region", help="region code (default: the acting user's region, else everything)")
+        r.add_argument("--year", type=int, required=True, help=H_YEAR)
+        r.add_argument("--region", help=H_REGION)
         if name == "exits":
-            r.add_argument("--level", choices=["household", "village", "county"], default="household")
-        r.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
-        r.add_argument("--out", type=Path)
-        r.add_argument("--user", help="act as this account (its region scope applies)")
+            r.add_argument("--level", choices=["household", "village", "county"], default="household",
+                           help="评估层级 / level of the evaluation")
+        _outputs(r)
 
-    a = sub.add_parser("assistance", help="assistance: coverage worklist, measure catalogue")
-    asub = a.add_subparsers(dest="action", required=True)
-    cov = asub.add_parser("coverage", help="households and villages missing a cadre, measure, team …")
-    cov.add_argument("--year", type=int, required=True)
-    cov.add_argument("--region")
-    cov.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
-    cov.add_argument("--out", type=Path)
-    cov.add_argument("--user")
-    asub.add_parser("measures", help="list the measure catalogue")
+    a = sub.add_parser("assistance", help="帮扶：覆盖缺口、措施目录 / assistance: coverage worklist, measure "
+                                          "catalogue")
+    asub = a.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    cov = asub.add_parser("coverage", help="缺少帮扶责任人、措施、工作队……的户和村 / households and villages "
+                                           "missing a cadre, measure, team …")
+    cov.add_argument("--year", type=int, required=True, help=H_YEAR)
+    cov.add_argument("--region", help=H_REGION)
+    _outputs(cov)
+    asub.add_parser("measures", help="列出帮扶措施目录 / list the measure catalogue")
 
-    f = sub.add_parser("funds", help="projects and funds: anomaly checks")
-    fsub = f.add_subparsers(dest="action", required=True)
-    an = fsub.add_parser("anomalies", help="payments and projects the checks flag")
-    an.add_argument("--region")
-    an.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
-    an.add_argument("--out", type=Path)
-    an.add_argument("--user")
+    f = sub.add_parser("funds", help="项目资金：疑点检查 / projects and funds: anomaly checks")
+    fsub = f.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    an = fsub.add_parser("anomalies", help="检查发现的付款和项目疑点 / payments and projects the checks flag")
+    an.add_argument("--region", help=H_REGION)
+    _outputs(an)
 
-    b = sub.add_parser("backup", help="the whole store into one file (SQLite online backup, or pg_dump)")
-    b.add_argument("out", type=Path)
-    b.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    b.add_argument("--user", help="act as this account (a role that may back up the store: system_admin)")
-    rs = sub.add_parser("restore", help="replace the store with a backup file, then migrate forward")
-    rs.add_argument("file", type=Path)
+    b = sub.add_parser("backup", help="整个存储备份为一个文件 / the whole store into one file")
+    b.add_argument("out", type=Path, help="备份文件 / the backup file")
+    b.add_argument("--force", action="store_true", help="覆盖已有文件 / overwrite OUT if it exists")
+    b.add_argument("--user", help="以该账户身份运行（须为系统管理员） / act as this account (system_admin)")
+    rs = sub.add_parser("restore", help="用备份替换存储并升级 / replace the store with a backup, then migrate")
+    rs.add_argument("file", type=Path, help="备份文件 / the backup file")
     rs.add_argument("--replace", action="store_true",
-                    help="replace a store that holds data (it is backed up first into FUPIN_HOME/backups/)")
-    rs.add_argument("--user", help="act as this account (a role that may restore the store: system_admin)")
+                    help="替换有数据的存储（先备份到 FUPIN_HOME/backups/） / replace a store that holds data "
+                         "(backed up first into FUPIN_HOME/backups/)")
+    rs.add_argument("--user", help="以该账户身份运行（须为系统管理员） / act as this account (system_admin)")
 
-    c = sub.add_parser("createuser", help="an account scoped to a region")
-    c.add_argument("username")
-    c.add_argument("--role", required=True)
-    c.add_argument("--region", help="region code; omit for nationwide")
-    c.add_argument("--password", help="default: FUPIN_PASSWORD, else asked on the terminal")
+    c = sub.add_parser("createuser", help="新建限定地区的账户 / an account scoped to a region")
+    c.add_argument("username", help="用户名 / user name")
+    c.add_argument("--role", required=True, help="角色 / role")
+    c.add_argument("--region", help="行政区划代码；不填为全国 / region code; omit for nationwide")
+    c.add_argument("--password", help="默认取 FUPIN_PASSWORD，否则在终端输入 / default: FUPIN_PASSWORD, else asked")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    from fupin.core import cli_support
+
     args = _parser().parse_args(argv)
+    if not _django_ready():  # a fresh `fupin` process: refuse before the settings create an empty store
+        message = cli_support.missing_store(args.command)
+        if message:
+            print(message, file=sys.stderr)
+            return EXIT_USAGE
     _setup_django()
+    from django.db import DatabaseError
+    from xlsxwriter.exceptions import FileCreateError
+
     from fupin.core import commands
 
     handler = getattr(commands, f"cmd_{args.command}")
     try:
+        message = cli_support.missing_tables(args.command)
+        if message:
+            print(message, file=sys.stderr)
+            return EXIT_USAGE
         return handler(args) or EXIT_OK
     except Rejected as e:
         print(str(e), file=sys.stderr)
@@ -143,9 +184,21 @@ def main(argv: list[str] | None = None) -> int:
     except commands.UsageError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader stopped early (`fupin … | head`): nothing to report
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_OK
     except OSError as e:  # a path that cannot be read or written: say which, without a traceback
-        print(f"无法读写文件 / cannot read or write the file: {e.filename or ''} ({e.strerror or e})",
-              file=sys.stderr)
+        print(cli_support.file_error_text(e), file=sys.stderr)
+        return EXIT_USAGE
+    except FileCreateError as e:  # xlsxwriter's wrapper of the OSError of an --out it cannot create
+        cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else OSError(str(e))
+        print(cli_support.file_error_text(cause), file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseError as e:  # not set up, locked by another process, unreachable: say so, no traceback
+        print(cli_support.database_error_text(e), file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -6,9 +6,10 @@ import sys
 
 import polars as pl
 
+from fupin.core.cli_support import explain_no_households, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output, write_csv
-from fupin.core.output import deliver, frame_text
+from fupin.core.output import deliver, frame_text, table_text
 
 
 def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filters: dict) -> int:
@@ -39,22 +40,21 @@ def assistance_command(args) -> int:
         df = pl.DataFrame(rows, schema={"code": pl.String, "name_zh": pl.String, "name_en": pl.String,
                                         "category": pl.String, "kind": pl.String, "active_from": pl.Int64,
                                         "active_to": pl.Int64, "causes": pl.String})
-        print(write_csv(df) if getattr(args, "format", None) == "csv" else _table(df))
+        print(write_csv(df) if getattr(args, "format", None) == "csv" else table_text(df))
         return 0
     from fupin.assistance.coverage import OutOfScope, findings_for
 
     user = user_from_arg(args.user)
+    where = resolve_region(args, user)
     try:
-        df = findings_for(user, year=args.year, region=args.region)
+        df = findings_for(user, year=args.year, region=where.region)
     except OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
+    if not explain_no_households(where.code, args.year) and df.is_empty():
+        print("没有覆盖缺口 / no coverage gaps", file=sys.stderr)
     if args.format == "table":
         df = df.select("check_id", "severity", "region_code", "subject", "value", "message_zh", "message_en")
     return _print(df, args.format, args.out, sheet="覆盖", user=user, kind="coverage",
-                  filters={"year": args.year, "region": args.region})
+                  filters={"year": args.year, "region": where.region})
 
-
-def _table(df: pl.DataFrame) -> str:
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
-        return str(df)

@@ -6,6 +6,7 @@ import sys
 
 import polars as pl
 
+from fupin.core.cli_support import explain_no_households, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output
 from fupin.core.frames import read_sql, table
@@ -61,13 +62,15 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
 
 def stats_command(args) -> int:
     user = user_from_arg(args.user)
+    where = resolve_region(args, user)
     try:
-        df = region_stats(user, year=args.year, region=args.region, by=args.by)
+        df = region_stats(user, year=args.year, region=where.region, by=args.by)
     except RegionCodeError:
         raise UsageError(f"行政区划代码格式错误 / bad region code: {args.region}") from None
     except OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
+    explain_no_households(where.code, args.year)
     log_cli_output(user, "reports.statistics", df.height, fmt=args.format, out=args.out, masked=True,
                    year=args.year, region=args.region, by=args.by)
     emit(df, args.format, args.out, sheet="统计")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fupin.core.cli_support import region_label, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output, write_csv
+from fupin.core.output import table_text
 
 
 def funds_command(args: argparse.Namespace) -> int:
@@ -18,30 +20,36 @@ def funds_command(args: argparse.Namespace) -> int:
 def anomalies_command(args: argparse.Namespace) -> int:
     from fupin.funds import exports
     from fupin.funds.anomalies import anomalies_for
-    from fupin.registry.selectors import region_prefix
+    from fupin.funds.models import Project
 
     user = user_from_arg(args.user)
     if user is not None and not user.can("exports") and args.format == "xlsx":
         raise UsageError("该用户无权导出 / this user may not export")
-    if args.region and region_prefix(args.region) == "#":
-        raise UsageError(f"区划代码无效 / not a region code: {args.region}")
-    df = anomalies_for(user, region=args.region)
+    where = resolve_region(args, user)
+    df = anomalies_for(user, region=where.region)
+    if df.is_empty():
+        from fupin.regions.codes import prefix_of
+
+        projects = Project.objects.filter(region__code__startswith=prefix_of(where.code)) if where.code else \
+            Project.objects.all()
+        label = region_label(where.code)
+        if projects.exists():
+            print(f"{label}：没有发现疑点 / {label}: no anomalies found", file=sys.stderr)
+        else:
+            print(f"{label} 没有项目资金数据 / no projects or funds in {label}", file=sys.stderr)
     if args.format == "xlsx":
         if not args.out:
             raise UsageError("xlsx 需要 --out / xlsx needs --out")
-        args.out.write_bytes(exports.export_anomalies(user, "cli", df, {"region": args.region}))
+        args.out.write_bytes(exports.export_anomalies(user, "cli", df, {"region": where.region}))
         print(args.out)
         return 0
-    log_cli_output(user, "funds_anomalies", df.height, fmt=args.format, out=args.out, region=args.region)
+    log_cli_output(user, "funds_anomalies", df.height, fmt=args.format, out=args.out, region=where.region)
     if args.format == "json":
         text = df.write_json()
     elif args.format == "csv":
         text = write_csv(df)
     else:
-        import polars as pl
-
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=60):
-            text = str(df.drop("message_en")) + f"\n{df.height} 条疑点 / findings\n"
+        text = table_text(df.drop("message_en"), str_lengths=60) + f"\n{df.height} 条疑点 / findings\n"
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(args.out)

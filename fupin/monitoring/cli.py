@@ -7,6 +7,7 @@ import sys
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
+from fupin.core.cli_support import check_input, explain_no_households, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output
 from fupin.core.output import emit
@@ -19,13 +20,15 @@ OUT_OF_SCOPE = "该地区不在您的管辖范围内，或您无权执行此操�
 
 def monitor_command(args) -> int:
     user = user_from_arg(args.user)
+    where = resolve_region(args, user)
     try:
-        report = services.run_batch(user, args.year, args.region)
+        report = services.run_batch(user, args.year, where.region)
     except PermissionDenied:
         print(OUT_OF_SCOPE, file=sys.stderr)
         return 1
     except services.MonitoringError as e:
         raise UsageError(str(e)) from None
+    explain_no_households(where.code, args.year)
     df = pl.DataFrame(report.rows(), schema={"signal_id": pl.String, "label_zh": pl.String, "label_en": pl.String,
                                              "households": pl.Int64, "new": pl.Int64})
     if args.format == "table":
@@ -42,10 +45,13 @@ def import_department_command(args) -> int:
     user = user_from_arg(args.user)
     if args.source not in sources.SOURCES:
         raise UsageError(f"未知的数据来源 / unknown source: {args.source} ({', '.join(sources.SOURCES)})")
+    check_input(args.file)
     try:
         batch = services.import_department(user, args.file, source=args.source, year=args.year)
-    except FileUnreadable as e:
-        raise UsageError(str(e)) from None
+    except FileUnreadable as e:  # there, but not a table we can read: the file is rejected
+        print(str(e), file=sys.stderr)
+        print("已拒绝，未保存任何数据 / rejected, nothing saved", file=sys.stderr)
+        return 1
     except PermissionDenied:
         print(OUT_OF_SCOPE, file=sys.stderr)
         return 1

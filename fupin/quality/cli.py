@@ -9,9 +9,10 @@ import sys
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
+from fupin.core.cli_support import explain_no_households, region_label, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output, write_csv
-from fupin.core.output import deliver
+from fupin.core.output import deliver, table_text
 from fupin.quality import exports, selectors, services
 
 
@@ -23,14 +24,11 @@ def _counts(run) -> pl.DataFrame:
 
 
 def _table(run, counts: pl.DataFrame) -> str:
-    shown = counts.filter(pl.col("count") > 0).rename(
-        {"rule_id": "规则 id", "severity": "严重程度 severity", "message_zh": "错误类型",
-         "message_en": "rule", "count": "错误条数"})
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True, fmt_str_lengths=80):
-        body = str(shown) if shown.height else "没有发现问题 / no findings"
-    where = run.region_code or "全部 / all"
-    return (f"数据质量 / data quality  {run.year}  {where}\n{body}\n"
+    shown = counts.filter(pl.col("count") > 0).rename(  # the names the 建档立卡 system's quality report uses
+        {"rule_id": "规则编号 / rule", "message_zh": "错误类型 / type of error", "message_en": "英文说明 / in English",
+         "count": "错误条数 / count"})
+    body = table_text(shown, str_lengths=80) if shown.height else "没有发现问题 / no findings"
+    return (f"数据质量 / data quality  {run.year}  {region_label(run.region_code or '')}\n{body}\n"
             f"合计 {run.findings} 条 / {run.findings} findings; 新增 {run.created} new, "
             f"重新打开 {run.reopened} reopened, 已消除 {run.resolved} resolved ({run.seconds:.2f} s)")
 
@@ -39,8 +37,9 @@ def quality_command(args) -> int:
     user = user_from_arg(args.user)
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+    where = resolve_region(args, user)
     try:
-        run = services.run_quality(user, args.year, args.region)
+        run = services.run_quality(user, args.year, where.region)
     except services.OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
@@ -49,6 +48,7 @@ def quality_command(args) -> int:
         return 1
     except services.QualityInputError as e:
         raise UsageError(str(e)) from None
+    explain_no_households(where.code, run.year)
     counts = _counts(run)
     if args.format == "xlsx":
         if user is not None and not user.can("exports"):

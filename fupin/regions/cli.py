@@ -7,18 +7,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fupin.core.tables import FileUnreadable, TableError
+from fupin.core.cli_support import check_input
+from fupin.core.tables import TableError
 from fupin.regions.services import Report, import_population, import_regions
 
 
 def _run(service: Callable[[Path], Report], path: Path) -> int:
-    """Exit status: 0 saved, 1 rejected (every problem printed, nothing saved), 2 unreadable file."""
+    """Exit status: 0 saved, 1 rejected (every problem printed, nothing saved; or a file that is not a
+    table fupin reads), 2 a wrong path (missing, a folder, not readable)."""
+    check_input(path)
     try:
         report = service(path)
-    except FileUnreadable as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except TableError as exc:
+    except TableError as exc:  # FileUnreadable too: the path is right, the file is refused
         print(str(exc), file=sys.stderr)
         print("已拒绝，未保存任何数据 / rejected, nothing saved", file=sys.stderr)
         return 1

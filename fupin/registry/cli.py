@@ -1,7 +1,8 @@
 """`fupin import households FILE [--year Y] [--skip-invalid] [--errors OUT.xlsx] [--user NAME]`.
 
 Exit status: 0 saved, 1 rejected (problems printed, errors workbook written, nothing saved unless
---skip-invalid; or a file over the size limits, refused unread), 2 unreadable file or usage error.
+--skip-invalid; a file fupin cannot read as the registry workbook; or a file over the size limits, refused
+unread), 2 a wrong path (missing, not readable) or a usage error.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def _problem_table(problems: list[dict], total: int, errors_path: str) -> Table:
 
 
 def import_households_command(args) -> int:
+    from fupin.core.cli_support import check_input
     from fupin.core.commands import user_from_arg
     from fupin.registry.importer import import_households
 
@@ -60,6 +62,7 @@ def import_households_command(args) -> int:
         print(f"该用户无权导入 / user {user.username} may not import registry data", file=sys.stderr)
         return EXIT_USAGE
     path = Path(args.file)
+    check_input(path, folder_ok=True)  # a folder holding 户.csv and 成员.csv is an input too
     errors = Path(args.errors) if getattr(args, "errors", None) else path.with_name(f"{path.stem}-errors.xlsx")
     kwargs = dict(user=user, year=getattr(args, "year", None), skip_invalid=getattr(args, "skip_invalid", False),
                   errors_path=errors)
@@ -78,7 +81,7 @@ def import_households_command(args) -> int:
     report = batch.report
     if report.get("bad_file"):
         print(f"无法导入 / cannot import {path}: {report['message_zh']} / {report['message_en']}", file=sys.stderr)
-        return EXIT_REJECTED if report.get("too_large") else EXIT_USAGE
+        return EXIT_REJECTED
     counts = report.get("counts", {})
     problems = report.get("problems", [])
     if batch.status == "rejected":

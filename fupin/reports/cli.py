@@ -6,12 +6,14 @@ import sys
 
 import polars as pl
 
+from fupin.core.cli_support import explain_no_households, region_label, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output, write_xlsx
 from fupin.core.output import deliver, frame_text
 from fupin.core.stats import OutOfScope
 from fupin.engine.exits import EXIT_REASONS
 from fupin.engine.identification import REASONS
+from fupin.regions.codes import COUNTY
 from fupin.reports import services
 
 STAGE_LABELS = {"load": "读取数据 / loading", "compute": "计算 / computing", "save": "保存 / saving",
@@ -47,6 +49,27 @@ TABLE_COLUMNS = {  # the columns a terminal table shows (csv, json and xlsx carr
 }
 
 
+KIND_LABELS = {"identify": "贫困识别 / identification", "exit_household": "贫困户退出 / household exits",
+               "exit_village": "贫困村退出 / village exits", "exit_county": "贫困县退出 / county exits"}
+SUMMARY_LABELS = {"households": "户数 / households", "poor": "贫困 / poor", "not_poor": "非贫困 / not poor",
+                  "unknown": "无法判断 / unknown", "poor_persons": "贫困人口 / poor persons",
+                  "candidates": "参评户 / candidates", "eligible": "可退出 / may exit",
+                  "not_eligible": "不可退出 / may not exit", "villages": "村数 / villages",
+                  "counties": "县数 / counties", "passed": "达标 / passed", "failed": "未达标 / failed",
+                  "no_denominator": "缺人口数 / no denominator", "reasons": "原因 / reasons"}
+
+
+def _summary_text(summary: dict) -> str:
+    """A run's summary for people: labels, not keys (reason counts by their Chinese label)."""
+    labels = {**{k: v[0] for k, v in EXIT_REASONS.items()}, **{k: v[0] for k, v in REASONS.items()}}
+    parts = []
+    for key, value in (summary or {}).items():
+        if isinstance(value, dict):
+            value = "，".join(f"{labels.get(k, k)} {n}" for k, n in value.items()) or "—"
+        parts.append(f"{SUMMARY_LABELS.get(key, key)}: {value}")
+    return "；".join(parts)
+
+
 def _text_reasons(df: pl.DataFrame) -> pl.DataFrame:
     """List columns of reason codes → '；'-joined Chinese labels (for table, csv and xlsx)."""
     labels = {**{k: v[0] for k, v in EXIT_REASONS.items()}, **{k: v[0] for k, v in REASONS.items()}}
@@ -59,7 +82,8 @@ def _print(run, args, user) -> int:
     df = services.result(run)
     log_cli_output(user, f"reports.{run.kind}", df.height, fmt=args.format, out=args.out, run=run.pk,
                    year=run.year, region=run.region_code)
-    label = f"{run.get_kind_display()} {run.year} {run.region_code or '全部 / all'}: {run.summary}"
+    label = (f"{KIND_LABELS.get(run.kind, run.kind)} {run.year} {region_label(run.region_code or '')}\n"
+             f"{_summary_text(run.summary)}")
     if args.format == "xlsx":
         write_xlsx(args.out, _text_reasons(df), "结果", autofit=True)
         print(args.out)
@@ -73,17 +97,18 @@ def _print(run, args, user) -> int:
     return 0
 
 
-def _run(args, start) -> int:
+def _run(args, start, *, max_level: int | None = None) -> int:
     user = user_from_arg(args.user)
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
+    where = resolve_region(args, user, max_level=max_level)
     bar, progress = _progress_bar()
     try:
         if bar is not None:
             with bar:
-                run = start(user, progress)
+                run = start(user, where.region, progress)
         else:
-            run = start(user, progress)
+            run = start(user, where.region, progress)
     except OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
@@ -92,14 +117,16 @@ def _run(args, start) -> int:
             raise UsageError(str(e)) from None
         print(str(e), file=sys.stderr)
         return 1
+    explain_no_households(where.code, args.year)
     return _print(run, args, user)
 
 
 def identify_command(args) -> int:
-    return _run(args, lambda user, progress: services.run_identification(user, args.year, args.region,
-                                                                         progress=progress))
+    return _run(args, lambda user, region, progress: services.run_identification(user, args.year, region,
+                                                                                 progress=progress))
 
 
 def exits_command(args) -> int:
-    return _run(args, lambda user, progress: services.run_exits(user, args.year, args.region, args.level,
-                                                                progress=progress))
+    return _run(args, lambda user, region, progress: services.run_exits(user, args.year, region, args.level,
+                                                                        progress=progress),
+                max_level=COUNTY if args.level == "county" else None)

@@ -2,6 +2,7 @@
 
 import xlsxwriter
 
+from fupin.cli import main
 from fupin.regions.cli import import_regions_command
 from fupin.regions.models import Region
 from fupin.regions.services import import_regions
@@ -123,8 +124,8 @@ def test_cli_exit_codes(tree, tmp_path, capsys):
     class Args:
         file = tmp_path / "missing.xlsx"
 
-    assert import_regions_command(Args) == 2
-    assert "file not found" in capsys.readouterr().err
+    assert main(["import", "regions", str(Args.file)]) == 2  # a wrong path is a usage error
+    assert "找不到文件 / no such file" in capsys.readouterr().err
 
     Args.file = tmp_path / "nocols.csv"
     Args.file.write_text("行政区划代码,人口\n520527100009,3\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 import datetime
 
+from fupin.cli import main
 from fupin.regions.cli import import_population_command
 from fupin.regions.models import RegionPopulation
 from fupin.regions.services import import_population
@@ -84,7 +85,7 @@ def test_population_cli_exit_codes(tree, tmp_path, capsys):
     class Args:
         file = tmp_path / "p.xlsx"
 
-    assert import_population_command(Args) == 2
+    assert main(["import", "population", str(Args.file)]) == 2  # a wrong path is a usage error
     Args.file = tmp_path / "p.csv"
     Args.file.write_text("行政区划代码,年度,农业户籍人口\n520527100001,2020,-5\n", encoding="utf-8")
     assert import_population_command(Args) == 1

@@ -37,12 +37,12 @@ def test_skip_invalid_and_errors_option(tree, tmp_path, write_xlsx):
     assert Household.objects.count() == 2 and out.exists()
 
 
-def test_unreadable_file_and_unknown_user_exit_2(tree, tmp_path, write_xlsx, capsys):
+def test_missing_path_and_unknown_user_exit_2_a_junk_file_is_rejected_1(tree, tmp_path, write_xlsx, capsys):
     assert main(["import", "households", str(tmp_path / "missing.xlsx")]) == 2
     assert "找不到文件" in capsys.readouterr().err
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a workbook")
-    assert main(["import", "households", str(junk)]) == 2
+    assert main(["import", "households", str(junk)]) == 1  # the path is right, the file is refused
     path = write_xlsx(tmp_path / "good.xlsx", *good_rows())
     assert main(["import", "households", str(path), "--user", "nobody"]) == 2
 
@@ -67,6 +67,6 @@ def test_year_flag(tree, tmp_path, write_xlsx, flag):
     households, members = good_rows()
     households = [{k: v for k, v in h.items() if k != "year"} for h in households]
     path = write_xlsx(tmp_path / "noyear.xlsx", households, members)
-    assert main(["import", "households", str(path)]) == 2  # 年度 is required without --year
+    assert main(["import", "households", str(path)]) == 1  # 年度 is required without --year: rejected
     assert main(["import", "households", str(path), flag, "2022"]) == 0
     assert set(Household.objects.values_list("years__year", flat=True)) == {2022}
