@@ -1,6 +1,7 @@
 """One settings module; everything a deployment changes comes from FUPIN_* environment variables."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -115,6 +116,7 @@ INSTALLED_APPS = [
     "fupin.assistance",
     "fupin.funds",
     "fupin.monitoring",
+    "fupin.overview",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +181,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "registry:household_list"
+LOGIN_REDIRECT_URL = "overview:overview"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sign-in throttling: five failures lock the username+address pair for 15 minutes.
@@ -209,6 +211,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# npm packages installed by scripts/setup next to the Python environment (.venv/npm, never committed): the
+# chart library ECharts, of which one file is served, as /static/echarts/echarts.min.js (fupin/overview/finders.py).
+FUPIN_NPM_DIR = Path(sys.prefix) / "npm"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "fupin.overview.finders.EchartsFinder",
+]
 MEDIA_ROOT = FUPIN_HOME / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

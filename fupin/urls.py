@@ -15,6 +15,7 @@ urlpatterns = [
     path("assistance/", include("fupin.assistance.urls")),
     path("funds/", include("fupin.funds.urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
+    path("overview/", include("fupin.overview.urls")),
 ]
 
 # The 500 page in the app's layout (404 and 403 are the templates 404.html and 403.html).

@@ -15,9 +15,9 @@ BARE_500 = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>æœå
 
 
 def home(request):
-    """Signed in: the household list. Otherwise: the sign-in page."""
+    """Signed in: the overview. Otherwise: the sign-in page."""
     if request.user.is_authenticated:
-        return redirect("registry:household_list")
+        return redirect("overview:overview")
     return redirect("accounts:login")
 
 

@@ -29,6 +29,7 @@ from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_STATUS, PROJECT
 from fupin.funds.forms import ActionForm, BeneficiaryForm, PaymentForm, ProjectForm
 from fupin.funds.models import Project
 from fupin.funds.selectors import get_project_for, projects_for
+from fupin.overview import charts
 from fupin.registry.forms import english
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,7 +79,8 @@ def project_list(request):
         if not request.user.can("exports"):
             raise PermissionDenied
         return _xlsx(exports.export_projects(request.user, "web", **filters), "projects.xlsx")
-    page = Paginator(projects_for(request.user, **filters).order_by("-start_date", "-pk"), 50).get_page(g.get("page"))
+    projects = projects_for(request.user, **filters)
+    page = Paginator(projects.order_by("-start_date", "-pk"), 50).get_page(g.get("page"))
     lang = _lang()
     for p in page:
         p.status_label = PROJECT_STATUS.label(p.status, lang)
@@ -87,6 +89,7 @@ def project_list(request):
         "page": page, "filters": g, "statuses": [(s.code, PROJECT_STATUS.label(s.code, lang)) for s in PROJECT_STATUS],
         "types": [(t.code, PROJECT_TYPE.label(t.code, lang)) for t in PROJECT_TYPE],
         "can_create": request.user.can("writes_registry"), "can_export": request.user.can("exports"),
+        "page_charts": [charts.funds_by_source(charts.fund_sources(projects))],
         "query": "&".join(f"{k}={v}" for k, v in g.items() if k not in ("page", "format") and v)})
 
 

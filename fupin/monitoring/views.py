@@ -42,6 +42,7 @@ from fupin.monitoring.models import (
     MonitorType,
     Source,
 )
+from fupin.overview import charts
 from fupin.registry.forms import english
 from fupin.registry.models import HouseholdYear
 
@@ -95,10 +96,13 @@ def dashboard(request):
     lang = _lang()
     for row in data["by_signal"]:
         row["label"] = selectors.signal_label(row["signal"], lang)
+    trend = figures_.trend(request.user, year=year, region=region)
+    funnel = charts.funnel_counts(services.scope_prefix(request.user, region), year)
     return render(request, "monitoring/dashboard.html", {
         "cases": cases.case_counts(request.user, year=year, region=region),
         "figures": figures_.figures(request.user, year=year, region=region),
-        "trend": figures_.trend(request.user, year=year, region=region),
+        "trend": trend, "page_charts": [charts.monitoring_trend(trend, year), charts.monitoring_risks(data["by_signal"]),
+                                        charts.monitoring_funnel(funnel, year)],
         "type_labels": dict(MonitorType.choices), "types": MonitorType.choices, "methods": METHODS,
         "year": year, "region": region or "", "data": data, "channels": Channel.choices,
         "statuses": AlertStatus.choices, "can_run": request.user.can("writes_registry"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from fupin import codes
 from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
+from fupin.overview import charts
 from fupin.quality import exports, selectors, services
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
 from fupin.quality.models import STATUSES
@@ -78,6 +79,7 @@ def worklist(request):
     can_act = user.can("writes_registry")
     return render(request, "quality/worklist.html", {
         "form": form, "filters": filters, "page": page, "counts": counts,
+        "page_charts": [charts.quality_by_rule(counts)] if counts else [],
         "total": sum(c["count"] for c in counts), "year": filters["year"],
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "can_act": can_act, "can_export": user.can("exports"),

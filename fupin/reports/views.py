@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.models import ExportLog
 from fupin.core.errors import EditConflict
 from fupin.core.stats import OutOfScope
+from fupin.overview import charts
 from fupin.regions.codes import COUNTY
 from fupin.regions.models import Region
 from fupin.registry.forms import english
@@ -70,8 +71,11 @@ def _statistics(request) -> dict:
 def statistics(request):
     data = _statistics(request)
     year = _year(request)
+    children = data["tables"].get("children")
+    page_charts = ([charts.statistics_by_region(children.rows, data["child_level_name"], year)]
+                   if children is not None and children.df.height else [])
     return render(request, "reports/statistics.html", {
-        **data, "year": year, "section": "statistics",
+        **data, "year": year, "section": "statistics", "page_charts": page_charts,
         "breakdowns": [data["tables"][k] for k in ("cause", "household_type", "poverty_type", "health", "labour",
                                                    "education", "age_band")],
     })

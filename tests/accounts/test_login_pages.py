@@ -12,12 +12,12 @@ def operator(db):
     return user("village_operator", region_tree().village_a, username="op")
 
 
-def test_home_redirects_to_sign_in_then_to_household_list(client, operator):
+def test_home_redirects_to_sign_in_then_to_the_overview(client, operator):
     r = client.get("/")
     assert r.status_code == 302 and r["Location"] == "/accounts/login/"
     client.force_login(operator)
     r = client.get("/")
-    assert r.status_code == 302 and r["Location"] == "/registry/"
+    assert r.status_code == 302 and r["Location"] == "/overview/"
 
 
 def test_sign_in_page_renders_in_chinese_with_fields(client, db):
@@ -29,7 +29,7 @@ def test_sign_in_page_renders_in_chinese_with_fields(client, db):
 
 def test_sign_in_and_sign_out(client, operator):
     r = client.post("/accounts/login/", {"username": "op", "password": PASSWORD})
-    assert r.status_code == 302 and r["Location"] == "/registry/"
+    assert r.status_code == 302 and r["Location"] == "/overview/"
     body = client.get("/registry/").content.decode()
     assert "op" in body and "村级操作员" in body and "石板村" in body
     r = client.post("/accounts/logout/")
