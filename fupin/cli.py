@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     ir.add_argument("file", type=Path, help=h_file)
     ip = isub.add_parser("population", help="农业户籍人口（分母） / rural registered population (denominators)")
     ip.add_argument("file", type=Path, help=h_file)
+    ib = isub.add_parser("boundaries", help="区划边界 GeoJSON（地图用） / region boundaries, GeoJSON (for the map)")
+    ib.add_argument("file", type=Path, help="GeoJSON FeatureCollection，属性含区划代码 / with the region code in "
+                                            "a property (行政区划代码, code, adcode, region_code)")
+    ib.add_argument("--skip-invalid", action="store_true",
+                    help="保存有效的要素，列出被拒绝的 / save the valid features, list the rejected ones")
+    ib.add_argument("--user", help=H_USER)
     ih = isub.add_parser("households", help="建档立卡工作簿 / the registry workbook")
     ih.add_argument("file", type=Path, help="工作簿，或含 户.csv 和 成员.csv 的文件夹/zip / workbook, or folder/zip "
                                             "with 户.csv and 成员.csv")

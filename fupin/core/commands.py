@@ -45,6 +45,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         from fupin.regions.cli import import_population_command
 
         return import_population_command(args)
+    if args.kind == "boundaries":
+        from fupin.regions.cli import import_boundaries_command
+
+        return import_boundaries_command(args)
     if args.kind == "department":
         from fupin.monitoring.cli import import_department_command
 

@@ -58,6 +58,7 @@ class Chart:
     unit2: str = ""  # of the second value axis
     note: str = ""  # a line under the chart (how a figure is defined)
     links: list[str] = field(default_factory=list)  # per category, for the table
+    extra: dict = field(default_factory=dict)  # more for the script (a map's codes, outlines address, labels)
 
     @property
     def data_id(self) -> str:
@@ -70,7 +71,7 @@ class Chart:
                 "counts": counts,
                 "unit2": self.unit2, "categories": [str(c) for c in self.categories], "palette": PALETTE,
                 "series": [{"name": s.name, "data": [_num(v) for v in s.data], "kind": s.kind or self.kind,
-                            "axis": s.axis, "stack": s.stack} for s in self.series]}
+                            "axis": s.axis, "stack": s.stack} for s in self.series], **self.extra}
 
     @property
     def rows(self) -> list[tuple[str, str, list]]:
@@ -85,10 +86,12 @@ class Chart:
     @property
     def wide(self) -> bool:
         """A long list of regions or rules takes the page's whole width."""
-        return self.horizontal and len(self.categories) > 8
+        return self.kind == "map" or (self.horizontal and len(self.categories) > 8)
 
     @property
     def empty(self) -> bool:
+        if self.kind == "map":  # outlines without figures still draw, as "no data"
+            return not self.categories
         return not self.categories or not any(v for s in self.series for v in s.data if v)
 
 
@@ -236,3 +239,62 @@ def quality_by_rule(counts: list[dict]) -> Chart:
                  [Series(label, [c["count"] if c["severity"] == key else 0 for c in rows], stack="severity")
                   for key, label in sev.items()],
                  horizontal=True)
+
+
+# --- the map of incidence -----------------------------------------------------------------------------
+
+def bilingual(zh: str, en: str) -> str:
+    """Text of the map in the page's language (kept here, with both languages, until the catalogues have it)."""
+    return en if _en() else zh
+
+
+def incidence_map(user, code: str, year: int | None, rows: list[dict] | None = None) -> dict:
+    """The map of incidence (%) by child region of `code` ('' = the user's region, or the provinces), drawn
+    from the outlines users uploaded (regions/boundaries.py). `rows` are the page's sub-region figures
+    (region_code, incidence_pct, poor_persons); None computes them (one statistics query) when outlines exist.
+
+    Returns {"chart": Chart | None, "note": text when there is no outline, "upload_url", "ask"}."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from fupin.accounts.roles import ROLES
+    from fupin.core.stats import region_stats
+    from fupin.regions.boundaries import child_boundaries, may_upload
+    from fupin.regions.codes import LEVEL_NAMES, level_of
+
+    outlines = list(child_boundaries(user, code or None).values_list("region_id", "region__name", "region__level"))
+    upload_url = reverse("regions:boundary_upload") if may_upload(user) else ""
+    if not outlines:
+        approvers = "、".join(r.zh for r in ROLES.values() if r.approves) if not _en() else \
+            ", ".join(r.en.lower() for r in ROLES.values() if r.approves)
+        return {"chart": None, "upload_url": upload_url,
+                "note": bilingual("地图未显示：尚未导入这些地区的边界（GeoJSON）。",
+                                  "No map: no boundaries (GeoJSON) are loaded for these regions."),
+                "link": bilingual("上传边界文件", "Upload a boundary file"),
+                "ask": bilingual(f"请{approvers}在“区划 › 边界”页面上传，或在服务器上运行 fupin import boundaries FILE。",
+                                 f"Ask a {approvers} to upload them on the Regions › Boundaries page, or run "
+                                 f"fupin import boundaries FILE on the server.")}
+    if rows is None:
+        from fupin.core.stats import LEVELS
+
+        by = {v: k for k, v in LEVELS.items()}[outlines[0][2]]
+        rows = region_stats(user, year=year, region=code or None, by=by).to_dicts() if year else []
+    figures = {r["region_code"]: r for r in rows}
+    level = outlines[0][2]
+    level_name = LEVEL_NAMES[level][1 if _en() else 0]
+    incidence = [(figures.get(c) or {}).get("incidence_pct") for c, _n, _l in outlines]
+    poor = [(figures.get(c) or {}).get("poor_persons") for c, _n, _l in outlines]
+    geo_url = reverse("regions:boundary_geojson") + ("?" + urlencode({"region": code}) if code else "")
+    chart = Chart("chart-map", "map", bilingual(f"各{level_name}贫困发生率（%）地图", f"Map: incidence (%) by {level_name.lower()}"),
+                  level_name,
+                  [n for _c, n, _l in outlines],
+                  [Series(_("Incidence (%)"), incidence), Series(_("Poor persons"), poor)],
+                  unit="%",
+                  note=bilingual("贫困发生率 = 贫困人口 ÷ 农业户籍人口 × 100。灰色：无分母或无数据。",
+                                 "Incidence = poor persons ÷ rural registered population × 100. Grey: no "
+                                 "denominator or no data."),
+                  extra={"codes": [c for c, _n, _l in outlines], "geo_url": geo_url,
+                         "map": f"fupin-{code or 'all'}-{level_of(outlines[0][0])}",
+                         "labels": {"no_data": bilingual("无数据", "no data"), "incidence": _("Incidence (%)"),
+                                    "poor": _("Poor persons"), "level": level_name}})
+    return {"chart": chart, "note": "", "upload_url": upload_url}

@@ -108,10 +108,13 @@ def overview(request):
     page_charts = [charts.overview_trend(data["trend"]), charts.overview_poor_by_year(data["poor_by_year"])]
     if children:
         page_charts.append(charts.overview_children(children, level_name, link))
+    region_map = charts.incidence_map(request.user, where.code, year) if where.child_level else None
+    if region_map and region_map["chart"]:
+        page_charts.append(region_map["chart"])
     return render(request, "overview/overview.html", {
         "where": where, "year": year, "today": data["today"], "crumbs": crumbs,
         "name": where.region.name if where.region else _("All regions"),
         "cards": cards(data["totals"], where.code, year), "for_you": for_you(request.user, where.prefix,
                                                                               where.code, year),
-        "children": children, "level_name": level_name, "page_charts": page_charts,
+        "children": children, "level_name": level_name, "page_charts": page_charts, "region_map": region_map,
     })

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from ninja import Field, Router, Schema
+from django.core.exceptions import PermissionDenied
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from fupin.core.api_types import Limit
-from fupin.regions import selectors
+from fupin.regions import boundaries, selectors
 from fupin.regions.models import Region
 
 router = Router()
@@ -48,6 +50,31 @@ class RegionPopulationOut(Schema):
 
 def _user(request):
     return request.auth
+
+
+class BoundaryUploadOut(Schema):
+    features: int
+    created: int
+    replaced: int
+    skipped: int
+    problems: list[dict]
+
+
+@router.post("/boundaries", response={201: BoundaryUploadOut},
+             summary="Upload region boundaries (a GeoJSON FeatureCollection) for the map")
+def upload_boundaries(request, file: File[UploadedFile], skip_invalid: Form[bool] = False):
+    """Every rejected feature answers 422 (nothing saved) unless `skip_invalid`; re-uploading replaces."""
+    user = _user(request)
+    if not boundaries.may_upload(user):
+        raise PermissionDenied
+    if file.size > boundaries.MAX_BYTES:
+        report = boundaries.too_large()
+    else:
+        report = boundaries.import_boundaries(file.read(), user, file_name=file.name or "", skip_invalid=skip_invalid)
+    if not report.saved:
+        raise boundaries.BoundariesRejected(report)
+    return Status(201, {"features": report.features, "created": report.created, "replaced": report.replaced,
+                        "skipped": report.skipped, "problems": [p.as_item() for p in report.problems]})
 
 
 @router.get("/", response=list[RegionOut])
@@ -100,3 +127,12 @@ def region_population(request, code: str):
         "name": region.name,
         "years": list(selectors.population_for(user, region.code)),
     }
+
+
+@router.get("/{code}/boundaries", response=dict, summary="The boundaries of a region's children (GeoJSON)")
+def child_boundaries(request, code: str):
+    try:
+        found = boundaries.child_boundaries(_user(request), code)
+    except Region.DoesNotExist:
+        raise HttpError(404, NOT_FOUND) from None
+    return boundaries.feature_collection(found)

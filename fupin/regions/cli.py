@@ -34,3 +34,26 @@ def import_regions_command(args: argparse.Namespace) -> int:
 
 def import_population_command(args: argparse.Namespace) -> int:
     return _run(import_population, Path(args.file))
+
+
+def import_boundaries_command(args: argparse.Namespace) -> int:
+    """`fupin import boundaries FILE [--skip-invalid] [--user NAME]`: 0 saved, 1 rejected (every rejected
+    feature printed), 2 a wrong path or a user who may not load boundaries."""
+    from fupin.core.commands import user_from_arg
+    from fupin.regions import boundaries
+
+    user = user_from_arg(getattr(args, "user", None))
+    if not boundaries.may_upload(user):
+        print(f"该用户无权导入边界 / user {user.username} may not load boundaries", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    check_input(path)
+    if path.stat().st_size > boundaries.MAX_BYTES:
+        report = boundaries.too_large()
+    else:
+        report = boundaries.import_boundaries(path.read_bytes(), user, file_name=path.name,
+                                              skip_invalid=getattr(args, "skip_invalid", False))
+    for problem in report.problems:
+        print(problem, file=sys.stderr if not report.saved else sys.stdout)
+    print(report.summary(), file=sys.stdout if report.saved else sys.stderr)
+    return 0 if report.saved else 1

@@ -56,3 +56,23 @@ class RegionPopulation(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year"], name="uniq_region_year_population")]
         ordering = ["region", "year"]
+
+
+class RegionBoundary(models.Model):
+    """行政区划边界 — one region's outline (a GeoJSON Polygon or MultiPolygon), uploaded by a user.
+
+    No boundaries ship with fupin (there is no China map in ECharts and the machine is offline): the map of
+    the statistics and overview pages draws the child regions that have one. Re-uploading replaces it."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, primary_key=True, related_name="boundary")
+    geometry = models.JSONField(_("geometry"))
+    source = models.CharField(_("source file"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now=True)
+
+    class Meta:
+        ordering = ["region"]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} ({self.source})"

@@ -5,5 +5,7 @@ from fupin.regions import views
 app_name = "regions"
 urlpatterns = [
     path("", views.region_browser, name="region_browser"),
+    path("boundaries/", views.boundary_upload, name="boundary_upload"),
+    path("boundaries/geo.json", views.boundary_geojson, name="boundary_geojson"),
     path("<str:code>/", views.region_browser, name="region_detail"),
 ]

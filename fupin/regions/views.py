@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Substr
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
 from fupin.codes import POOR_STATUSES
-from fupin.regions import codes, selectors
-from fupin.regions.models import Region
+from fupin.regions import boundaries, codes, selectors
+from fupin.regions.forms import BoundaryForm
+from fupin.regions.models import Region, RegionBoundary
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import HouseholdYear
 
@@ -65,5 +67,46 @@ def region_browser(request, code: str | None = None):
               for r in crumbs]
     return render(request, "regions/region_browser.html", {
         "region": region, "level": level_label(region.level) if region else "", "crumbs": crumbs,
-        "rows": rows, "totals": totals, "year": year,
+        "rows": rows, "totals": totals, "year": year, "may_upload": boundaries.may_upload(user),
     })
+
+
+@login_required
+def boundary_upload(request):
+    """Upload region outlines (GeoJSON): every rejected feature listed, nothing saved unless all are valid
+    (or "skip invalid" is ticked)."""
+    user = request.user
+    if not boundaries.may_upload(user):
+        raise PermissionDenied
+    form = BoundaryForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        up = form.cleaned_data["file"]
+        if up.size > boundaries.MAX_BYTES:
+            report = boundaries.too_large()
+        else:
+            report = boundaries.import_boundaries(up.read(), user, file_name=up.name,
+                                                  skip_invalid=form.cleaned_data["skip_invalid"])
+    en = (get_language() or "zh").startswith("en")
+    loaded = RegionBoundary.objects.filter(region__code__startswith=user.scope_prefix)
+    return render(request, "regions/boundary_upload.html", {
+        "form": form, "report": report, "en": en, "loaded": loaded.count(),
+        "problems": [{"index": p.index, "code": p.code, "message": p.message_en if en else p.message_zh}
+                     for p in (report.problems if report else [])],
+        "max_mb": boundaries.MAX_BYTES // (1024 * 1024), "max_features": boundaries.MAX_FEATURES,
+        "properties": ", ".join(boundaries.CODE_PROPERTIES),
+    }, status=422 if report is not None and not report.saved else 200)
+
+
+@login_required
+def boundary_geojson(request):
+    """The outlines of the children of `?region=` (default: the user's region) as GeoJSON for the map;
+    404 outside the user's scope."""
+    try:
+        found = boundaries.child_boundaries(request.user, (request.GET.get("region") or "").strip() or None)
+    except Region.DoesNotExist:
+        raise Http404 from None
+    response = JsonResponse(boundaries.feature_collection(found), json_dumps_params={"ensure_ascii": False,
+                                                                                       "separators": (",", ":")})
+    response["Cache-Control"] = "private, max-age=300"
+    return response

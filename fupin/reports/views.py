@@ -74,8 +74,12 @@ def statistics(request):
     children = data["tables"].get("children")
     page_charts = ([charts.statistics_by_region(children.rows, data["child_level_name"], year)]
                    if children is not None and children.df.height else [])
+    region_map = (charts.incidence_map(request.user, data["code"], year, children.rows)
+                  if children is not None else None)
+    if region_map and region_map["chart"]:
+        page_charts.insert(0, region_map["chart"])
     return render(request, "reports/statistics.html", {
-        **data, "year": year, "section": "statistics", "page_charts": page_charts,
+        **data, "year": year, "section": "statistics", "page_charts": page_charts, "region_map": region_map,
         "breakdowns": [data["tables"][k] for k in ("cause", "household_type", "poverty_type", "health", "labour",
                                                    "education", "age_band")],
     })

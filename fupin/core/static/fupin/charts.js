@@ -65,10 +65,51 @@
     };
   }
 
+  // A map of incidence by region: the outlines users uploaded (GeoJSON, fetched from spec.geo_url and named
+  // by region code), coloured by the first series; a region without a figure is grey ("no data").
+  function choropleth(spec) {
+    var incidence = spec.series[0].data, poor = spec.series[1].data, labels = spec.labels;
+    var names = {}, values = [];
+    var data = spec.codes.map(function (code, i) {
+      names[code] = spec.categories[i];
+      var v = incidence[i];
+      if (v !== null && v !== undefined) values.push(v);
+      return { name: code, value: v === null || v === undefined ? "-" : v, regionName: spec.categories[i], poor: poor[i] };
+    });
+    var max = values.length ? Math.max.apply(null, values) : 0;
+    var pct = withUnit("%");
+    var sep = english ? ": " : "：";
+    var html = window.echarts.format.encodeHTML;
+    function nameOf(p) { return (p.data && p.data.regionName) || names[p.name] || p.name; }
+    return {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var d = p.data || {};
+          var shown = typeof d.value === "number" ? pct(d.value) : labels.no_data;
+          return "<strong>" + html(nameOf(p)) + "</strong><br>" + html(labels.incidence) + sep + html(shown) +
+                 "<br>" + html(labels.poor) + sep + html(num(d.poor));
+        }
+      },
+      visualMap: {
+        type: "continuous", min: 0, max: max > 0 ? max : 1, calculable: true, left: 8, bottom: 8,
+        itemHeight: 110, inRange: { color: ["#fbe4e2", "#e8897f", "#b3261e"] },
+        formatter: function (v) { return pct(Math.round(v * 100) / 100); }
+      },
+      series: [{
+        name: spec.series[0].name, type: "map", map: spec.map, nameProperty: "code", roam: true, showLegendSymbol: false,
+        top: 8, bottom: 8, data: data, selectedMode: false,
+        label: { show: true, fontSize: 11, color: "#1f2328", textBorderColor: "#ffffff", textBorderWidth: 2, formatter: function (p) { return nameOf(p); } },
+        itemStyle: { areaColor: "#e3e6e8", borderColor: "#ffffff", borderWidth: 1 },
+        emphasis: { label: { show: true }, itemStyle: { areaColor: "#f2c14e" } }
+      }]
+    };
+  }
+
   function option(spec, width) {
-    var o = spec.kind === "funnel" ? funnel(spec) : cartesian(spec, width);
+    var o = spec.kind === "funnel" ? funnel(spec) : spec.kind === "map" ? choropleth(spec) : cartesian(spec, width);
     o.color = spec.palette;
-    o.legend = { top: 0, type: "scroll" };
+    if (spec.kind !== "map") o.legend = { top: 0, type: "scroll" };
     o.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
     o.animation = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     return o;
@@ -83,10 +124,32 @@
       var wanted = Math.max(spec.categories.length * spec.series.length * 7 + spec.categories.length * 8 + 70, el.clientHeight);
       el.style.height = wanted + "px";
     }
+    if (spec.kind === "map") { drawMap(el, spec); return; }
+    show(el, spec);
+  }
+
+  function show(el, spec) {
     var chart = window.echarts.init(el, null, { renderer: "canvas", locale: english ? "EN" : "ZH" });
     chart.setOption(option(spec, el.clientWidth));
     el.setAttribute("data-chart-drawn", "");
     drawn.push(chart);
+  }
+
+  function drawMap(el, spec) {
+    // the outlines can be large: fetched once from this server (cached), not put in the page
+    fetch(spec.geo_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status + " " + spec.geo_url); return r.json(); })
+      .then(function (geo) {
+        window.echarts.registerMap(spec.map, geo);
+        show(el, spec);
+      })
+      .catch(function () { tableInstead(el); });
+  }
+
+  function tableInstead(el) {
+    el.hidden = true;
+    var table = el.parentNode.querySelector("details.chart-table");
+    if (table) table.open = true;
   }
 
   function start() {
@@ -94,11 +157,7 @@
     if (!boxes.length) return;
     if (!window.echarts) {
       // the library did not load: show the tables instead of empty boxes
-      boxes.forEach(function (el) {
-        el.hidden = true;
-        var table = el.parentNode.querySelector("details.chart-table");
-        if (table) table.open = true;
-      });
+      boxes.forEach(tableInstead);
       return;
     }
     boxes.forEach(draw);
