@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.assistance.catalogue import CATEGORIES, KINDS
 from fupin.assistance.models import LeaderContact, MeasureType, PairedUnit, PlanMeasure, SocialHelper
-from fupin.codes import RISK
+from fupin.codes import RISK, one_language
 from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ScopedForm(forms.Form):
@@ -100,9 +100,9 @@ class MeasureTypeForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=16)
     name_zh = forms.CharField(label=_("Chinese name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=[(k, f"{k} {zh} / {en}") for k, (zh, en) in
-                                                                CATEGORIES.items()])
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, f"{zh} / {en}") for k, (zh, en) in KINDS.items()])
+    category = forms.ChoiceField(label=_("Category"), choices=[(k, one_language(f"{k} {zh}", f"{k} {en}"))
+                                                                for k, (zh, en) in CATEGORIES.items()])
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, one_language(zh, en)) for k, (zh, en) in KINDS.items()])
     active_from = forms.IntegerField(label=_("In force from"), min_value=2000, max_value=2100, initial=2014)
     active_to = forms.IntegerField(label=_("In force to"), min_value=2000, max_value=2100, required=False)
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)

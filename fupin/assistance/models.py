@@ -4,11 +4,13 @@ their households, visits, village work teams, paired units, leaders' contact poi
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.assistance.catalogue import CATEGORIES, KINDS
+from fupin.codes import one_language
 
 CATEGORY_CHOICES = [(code, f"{zh} / {en}") for code, (zh, en) in CATEGORIES.items()]
-KIND_CHOICES = [(code, f"{zh} / {en}") for code, (zh, en) in KINDS.items()]
+KIND_CHOICES = [(code, one_language(zh, en)) for code, (zh, en) in KINDS.items()]
 USER = settings.AUTH_USER_MODEL
 
 
@@ -140,7 +142,7 @@ class WorkTeam(models.Model):
 
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="work_teams",
                                 verbose_name=_("village"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     sending_unit = models.CharField(_("sending unit"), max_length=100, blank=True)
     start_date = models.DateField(_("term start"))
     end_date = models.DateField(_("term end"), null=True, blank=True)
@@ -167,8 +169,9 @@ class TeamMember(models.Model):
 class PairedUnit(models.Model):
     """帮扶单位 — a unit paired with a county or village: a paired unit, an east–west partner or a central unit."""
 
-    KINDS = [("paired", "结对帮扶单位 / Paired unit"), ("east_west", "东西部协作 / East–west partner"),
-             ("central", "中央定点帮扶单位 / Designated central unit")]
+    KINDS = [("paired", one_language("结对帮扶单位", "Paired unit")),
+             ("east_west", one_language("东西部协作", "East–west partner")),
+             ("central", one_language("中央定点帮扶单位", "Designated central unit"))]
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="paired_units",
                                verbose_name=_("county or village"))
@@ -184,8 +187,8 @@ class PairedUnit(models.Model):
 class LeaderContact(models.Model):
     """领导联系点 — a leader (of county, township … level) linked to a county, township or village."""
 
-    LEVELS = [("province", "省级 / Province"), ("city", "市级 / Prefecture"), ("county", "县级 / County"),
-              ("township", "乡级 / Township")]
+    LEVELS = [("province", one_language("省级", "Province")), ("city", one_language("市级", "Prefecture")),
+              ("county", one_language("县级", "County")), ("township", one_language("乡级", "Township"))]
 
     name = models.CharField(_("leader"), max_length=50)
     post = models.CharField(_("post"), max_length=100, blank=True)
@@ -202,10 +205,10 @@ class LeaderContact(models.Model):
 class SocialHelper(models.Model):
     """社会帮扶力量 — a committee member, an enterprise or a volunteer who takes on key small matters."""
 
-    KINDS = [("committee", "村两委成员 / Village committee member"), ("enterprise", "企业 / Enterprise"),
-             ("volunteer", "志愿者 / Volunteer")]
+    KINDS = [("committee", one_language("村两委成员", "Village committee member")),
+             ("enterprise", one_language("企业", "Enterprise")), ("volunteer", one_language("志愿者", "Volunteer"))]
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=KINDS)
     contact = models.CharField(_("contact"), max_length=50, blank=True)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="social_helpers",

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fupin.codes import one_language
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE, choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -8,7 +9,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ProjectForm(forms.Form):
     name = forms.CharField(label=_("Project name"), max_length=200)
-    project_type = forms.ChoiceField(label=_("Project type"), choices=choices(PROJECT_TYPE))
+    project_type = forms.ChoiceField(label=_("Project type"), choices=[(x.code, one_language(x.zh, x.en)) for x in PROJECT_TYPE])
     region_code = forms.CharField(label=_("Location (region code)"), max_length=12,
                                   help_text=_("12-digit code of a village, township or county"))
     implementing_unit = forms.CharField(label=_("Implementing unit"), max_length=200)
@@ -24,7 +25,7 @@ class ProjectForm(forms.Form):
         super().__init__(*args, **kwargs)
         for s in FUND_SOURCE:
             self.fields[f"budget_{s.code}"] = forms.DecimalField(
-                label=f"{s.zh} / {s.en}", required=False, min_value=0, max_digits=14, decimal_places=2)
+                label=one_language(s.zh, s.en), required=False, min_value=0, max_digits=14, decimal_places=2)
 
     def budget(self) -> dict:
         return {s.code: self.cleaned_data.get(f"budget_{s.code}") for s in FUND_SOURCE}

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -15,7 +16,7 @@ class Channel(models.TextChoices):
 
 
 class AlertStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("alert status", "New")
     CHECKING = "checking", _("Being checked")
     DISMISSED = "dismissed", _("Dismissed")
     CASE_OPENED = "case_opened", _("Case opened")
@@ -24,10 +25,10 @@ class AlertStatus(models.TextChoices):
 class Source(models.TextChoices):
     """Who produced the alert: the registry batch, a department (§6.5), a cadre, the person."""
 
-    REGISTRY = "registry", _("Registry")
-    MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance")
+    REGISTRY = "registry", pgettext_lazy("alert source", "Registry")
+    MEDICAL_INSURANCE = "medical_insurance", pgettext_lazy("alert source", "Medical insurance")
     CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
-    EDUCATION = "education", _("Education")
+    EDUCATION = "education", pgettext_lazy("alert source", "Education")
     HOUSING = "housing", _("Housing and construction")
     EMERGENCY = "emergency", _("Emergency management")
     DISABILITY = "disability", _("Disabled persons' federation")

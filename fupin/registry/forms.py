@@ -183,7 +183,7 @@ class MemberChangeForm(forms.Form):
     reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—")] + END_REASONS, required=False)
     on_date = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Give the date of the change."),
             "invalid": _("Enter a date as YYYY-MM-DD."),

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin import codes
 
@@ -22,7 +23,7 @@ class Household(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Kept in step with the members by the services: the list pages show and search them cheaply.
     head_name = models.CharField(_("head of household"), max_length=50, blank=True, db_index=True)
-    size = models.PositiveSmallIntegerField(_("members"), default=0)
+    size = models.PositiveSmallIntegerField(pgettext_lazy("count", "members"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_deleted = models.BooleanField(default=False, db_index=True)
@@ -44,7 +45,7 @@ class HouseholdYear(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     household_type = models.CharField(_("household type"), max_length=16, blank=True,
                                       choices=_choices(codes.HOUSEHOLD_TYPE))
-    status = models.CharField(_("status"), max_length=16, choices=_choices(codes.HOUSEHOLD_STATUS),
+    status = models.CharField(pgettext_lazy("household", "status"), max_length=16, choices=_choices(codes.HOUSEHOLD_STATUS),
                               db_index=True)
     poverty_type = models.CharField(_("poverty type"), max_length=16, blank=True,
                                     choices=_choices(codes.POVERTY_TYPE))
