@@ -42,12 +42,34 @@ FINDINGS = ["家中生活正常，两不愁三保障达标", "户主慢性病需
 MATTERS = ["帮助办理残疾证", "协调孩子转学手续", "修缮漏雨屋顶", "联系医院复诊", "安装入户自来水龙头"]
 
 
+STOPPED = "家庭情况变化，经村民代表会议同意终止"
+OVERDUE_SHARE = 0.08  # households whose cadre has not been for a long while (the visit is overdue)
+
+
+def _visits(rng: random.Random, hid: int, cadre: Cadre, begun: date, today: date) -> list[Visit]:
+    """A cadre's visits to one household from `begun` to `today`, one to four months apart; a few households
+    were last visited long ago."""
+    last = today - timedelta(days=rng.randint(100, 240)) if rng.random() < OVERDUE_SHARE else today
+    out, d = [], begun + timedelta(days=rng.randint(3, 40))
+    while d <= last or not out:
+        out.append(Visit(household_id=hid, cadre=cadre, visitor=cadre.name, date=min(d, today),
+                         found=rng.choice(FINDINGS), follow_up=rng.choice(["", "", "下月再访"])))
+        d += timedelta(days=rng.randint(30, 120))
+    return out
+
+
 def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN])
 
 
-def build_demo(county_code: str, year: int, seed: int) -> dict:
-    """Create the county's assistance data for `year`; returns counts, the cadre accounts and the gaps."""
+def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, date] | None = None,
+               gaps: int = UNASSIGNED_GAPS, today: date | None = None) -> dict:
+    """Create the county's assistance data for `year`; returns counts, the cadre accounts and the gaps.
+
+    `households`: more households to assist (the monitored ones), each with the day its assistance began;
+    `gaps`: how many poor households are left without a cadre (a planted gap). Visits run from the start of
+    each household's assistance to `today` (default: today), every one to four months; a few households
+    have not been visited for a long while (overdue)."""
     from fupin.accounts.models import User
 
     rng = random.Random(seed)
@@ -57,10 +79,13 @@ def build_demo(county_code: str, year: int, seed: int) -> dict:
     villages = list(Region.objects.filter(level=5, code__startswith=prefix).order_by("code"))
     poor_villages = [v for v in villages if v.is_poor]
     limit = cadre_limit(year, county.code)
-    rows = list(HouseholdYear.objects.filter(year=year, status__in=POOR_STATUSES, is_deleted=False,
-                                             household__is_deleted=False, household__village__code__startswith=prefix)
-                .order_by("household__household_no")
-                .values_list("household_id", "household__village_id", "main_cause", "household__household_no"))
+    extra = households or {}
+    today = today or date.today()
+    rows = [r[:4] for r in HouseholdYear.objects.filter(
+                year=year, is_deleted=False, household__is_deleted=False, household__village__code__startswith=prefix)
+            .order_by("household__household_no")
+            .values_list("household_id", "household__village_id", "main_cause", "household__household_no", "status")
+            if r[4] in POOR_STATUSES or r[0] in extra]
     suggest: dict[str, list[int]] = {}
     for cause, mt in CauseMeasure.objects.values_list("cause", "measure_type_id"):
         suggest.setdefault(cause, []).append(mt)
@@ -68,7 +93,7 @@ def build_demo(county_code: str, year: int, seed: int) -> dict:
     start = date(year, 1, 1)
 
     with transaction.atomic():
-        unassigned, assigned = rows[:UNASSIGNED_GAPS], rows[UNASSIGNED_GAPS:]
+        unassigned, assigned = rows[:gaps], rows[gaps:]
         # the first cadre carries two households more than the limit (a planted gap)
         blocks = [assigned[: limit + 2]] + [assigned[i:i + limit] for i in range(limit + 2, len(assigned), limit)]
         blocks = [b for b in blocks if b]
@@ -92,20 +117,23 @@ def build_demo(county_code: str, year: int, seed: int) -> dict:
         ended_without_result = None
         for cadre, block in zip(cadres, blocks, strict=True):
             for hid, _village, cause, _no in block:
-                assignments.append(Assignment(cadre=cadre, household_id=hid, start_date=start))
+                begun = extra.get(hid, start)
+                assignments.append(Assignment(cadre=cadre, household_id=hid, start_date=begun))
                 options = suggest.get(cause) or any_measure
-                for mt in rng.sample(options, k=min(len(options), rng.choice([1, 2]))):
-                    status = rng.choice(["planned", "in_progress", "done"])
+                for k, mt in enumerate(rng.sample(options, k=min(len(options), rng.choice([1, 2])))):
+                    # a monitored household has a measure under way (a precondition of 风险消除);
+                    # (the first measure is matched to the cause and never stopped: stopped ones do not count)
+                    status = rng.choice(["in_progress", "done"] if hid in extra and k == 0 else
+                                        ["planned", "in_progress", "done"] if k == 0 else
+                                        ["planned", "in_progress", "done", "stopped", "stopped"])
+                    ended = status in ("done", "stopped")
                     measures.append(PlanMeasure(
                         household_id=hid, year=year, measure_type_id=mt, status=status,
-                        amount=rng.choice([None, 500, 1000, 2000, 3000]), start_date=start,
-                        end_date=date(year, rng.randint(6, 12), 1) if status == "done" else None,
+                        amount=rng.choice([None, 500, 1000, 2000, 3000]), start_date=begun,
+                        end_date=max(begun, date(year, rng.randint(6, 12), 1)) if ended else None,
                         responsible_unit=cadre.unit, responsible_person=cadre.name,
-                        result=rng.choice(RESULTS) if status == "done" else ""))
-                for _ in range(rng.choice([1, 2])):
-                    visits.append(Visit(household_id=hid, cadre=cadre, visitor=cadre.name,
-                                        date=start + timedelta(days=rng.randint(10, 300)),
-                                        found=rng.choice(FINDINGS), follow_up=rng.choice(["", "下月再访"])))
+                        result=(rng.choice(RESULTS) if status == "done" else STOPPED) if ended else ""))
+                visits += _visits(rng, hid, cadre, max(begun, start), today)
         if measures:  # planted gap: a measure that ended without a result
             m = measures[0]
             m.status, m.end_date, m.result = "done", date(year, 3, 31), ""

@@ -186,6 +186,29 @@ def create_regions(reg, seed: int) -> dict[str, int]:
     return {"villages": len(villages), "poor_villages": int(poor.sum()), "population_rows": len(pops)}
 
 
+EDGE_SHARE = 0.03  # households entered as 一般农户 (ordinary), from whom the 边缘易致贫户 come
+
+
+def demo_registry(n_households: int, seed: int):
+    """The synthetic county, with a few percent of its households entered as ordinary households (一般农户, not
+    poor): the monitoring of 边缘易致贫户 needs them (domain.md §6.2). Same rows and members as the registry."""
+    from fupin import codes
+    from fupin.core.synthetic import synthetic_registry
+
+    reg = synthetic_registry(n_households, seed=seed)
+    nos = reg.households["household_no"].unique(maintain_order=True)
+    rng = np.random.default_rng(seed + 3)
+    edge = nos.filter(pl.Series(rng.random(nos.len()) < EDGE_SHARE)).implode()
+    is_edge = pl.col("household_no").is_in(edge)
+    reg.households = reg.households.with_columns(
+        pl.when(is_edge).then(pl.lit(codes.HOUSEHOLD_TYPE.get("ordinary").zh))
+        .otherwise(pl.col("household_type")).alias("household_type"),
+        pl.when(is_edge).then(pl.lit(codes.HOUSEHOLD_STATUS.get("not_poor").zh))
+        .otherwise(pl.col("status")).alias("status"),
+        pl.when(is_edge).then(pl.lit("")).otherwise(pl.col("exit_year")).alias("exit_year"))
+    return reg
+
+
 def with_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """The `_row` a workbook would give (header on row 1)."""
     return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("_row"))
@@ -229,7 +252,6 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
 def build_demo(n_households: int, seed: int, progress=None) -> dict:
     """Set up the store and load the synthetic county (the store must have been prepared)."""
     from fupin.core.setup import init_store
-    from fupin.core.synthetic import synthetic_registry
     from fupin.registry.importer import STAGES, import_frames
 
     def task(label: str, total: int | None = 1):
@@ -243,7 +265,7 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     init_store()
     done(t)
     t = task("生成合成县 / generating the synthetic county")
-    reg = synthetic_registry(n_households, seed=seed)
+    reg = demo_registry(n_households, seed)
     done(t)
     t = task("村与人口 / villages and population")
     regions = create_regions(reg, seed)
@@ -265,20 +287,30 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     done(t)
     from fupin.assistance.demo import build_demo as build_assistance
     from fupin.funds.demo import build_demo as build_funds
+    from fupin.monitoring.demo import build_demo as build_monitoring
+    from fupin.monitoring.demo import finish_demo as finish_monitoring
 
     county = reg.county_code.ljust(12, "0")
     last_year = int(reg.households["year"].cast(int).max())
-    t = task("帮扶与责任 / assistance and responsibility")
-    assistance = build_assistance(county, last_year, seed)
-    done(t)
     t = task("项目与资金 / projects and funds")
     funds = build_funds(county, last_year, seed)
     done(t)
-    t = task("识别、数据质量与监测 / identification, data quality and monitoring")
+    t = task("识别、数据质量与监测批处理 / identification, data quality and the monitoring batch")
     engine_runs = run_engines(county, last_year)
     done(t)
-    return {"engine_runs": engine_runs, "year": last_year,"registry": reg, "batch": batch, "regions": regions, "accounts": accounts,
-            "assistance": assistance, "funds": funds}
+    # monitoring, then assistance for the poor and the monitored households, then what follows from both
+    t = task("监测预警与识别认定 / monitoring alerts and identification")
+    plan = build_monitoring(county, last_year, seed)
+    done(t)
+    t = task("帮扶与责任 / assistance and responsibility")
+    assistance = build_assistance(county, last_year, seed, households=plan.identified_on, gaps=0,
+                                  today=plan.today)
+    done(t)
+    t = task("走访预警与风险消除 / visit alerts and risk elimination")
+    monitoring = finish_monitoring(plan, seed)
+    done(t)
+    return {"engine_runs": engine_runs, "year": last_year, "registry": reg, "batch": batch, "regions": regions,
+            "accounts": accounts, "assistance": assistance, "funds": funds, "monitoring": monitoring}
 
 
 def run_engines(county: str, year: int) -> dict:
@@ -325,6 +357,7 @@ def _print_summary(result: dict, seconds: float, console) -> None:
         + (f"  {result['year']} 年识别 / identification: {result['engine_runs']['poor']} 户贫困 poor households; "
            f"数据质量 / data quality: {result['engine_runs']['findings']} 条 findings; "
            f"监测预警 / monitoring alerts: {result['engine_runs']['alerts']}\n" if "engine_runs" in result else "")
+        + (_monitoring_line(result["monitoring"]) if "monitoring" in result else "")
         + f"  用时 / time: {seconds:.1f} s")
     table = Table(title="演示账户 / demo accounts")
     # Usernames and passwords must never be cut short, however narrow the terminal.
@@ -341,6 +374,14 @@ def _print_summary(result: dict, seconds: float, console) -> None:
     console.print(table)
     console.print("这些账户和密码是公开的，只用于演示。/ These accounts and passwords are public: use them "
                   "for the demo only.")
+
+
+def _monitoring_line(m: dict) -> str:
+    alerts = sum(m.get("alerts", {}).values())
+    cases = sum(m.get("identification_states", {}).values()) + sum(m.get("elimination_states", {}).values())
+    return (f"  监测 / monitoring: {m.get('monitored_bulk', 0) + m.get('identification_states', {}).get('completed', 0)}"
+            f" 户识别为监测对象 households identified, {m.get('eliminated_bulk', 0)} 户风险消除 eliminated, "
+            f"{cases} 件办理示例 workflow cases, {alerts} 条预警 alerts\n")
 
 
 def run_demo(args: argparse.Namespace) -> int:

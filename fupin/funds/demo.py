@@ -56,7 +56,8 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
         if not households.get(v.code):
             continue
         for _ in range(rng.randint(1, 3)):
-            y = rng.randint(year - 2, year)
+            # up to this year: this year's projects are still being proposed, stored and approved
+            y = rng.randint(year - 2, max(year, today.year))
             tpl = rng.choice(TEMPLATES)
             start = date(y, rng.randint(2, 6), rng.randint(1, 28))
             deadline = start + timedelta(days=rng.choice((120, 180, 240, 300)))
