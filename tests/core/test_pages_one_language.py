@@ -30,7 +30,11 @@ def admin_client(db, client):
     tree = region_tree()
     household(tree.village_a, "A001", status="returned")
     household(tree.village_a, "A002", status="exited_stable")
-    client.force_login(user("system_admin", None))
+    admin = user("system_admin", None)
+    from fupin.registry.models import ImportBatch
+
+    ImportBatch.objects.create(user=admin, filename="村.xlsx", status="rejected")  # its status on the import page
+    client.force_login(admin)
     return client
 
 
@@ -42,7 +46,7 @@ def _text(body: str) -> str:
 def test_pages_show_one_language_and_no_developer_notes(admin_client, lang):
     admin_client.cookies["django_language"] = lang
     problems = {}
-    pages = _pages() + ["/registry/h/A001/", "/registry/h/A002/"]
+    pages = _pages() + ["/registry/h/A001/", "/registry/h/A002/", "/registry/h/A001/delete/"]
     for url in pages:
         r = admin_client.get(url)
         if r.status_code != 200 or not r["Content-Type"].startswith("text/html"):

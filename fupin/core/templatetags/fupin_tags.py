@@ -51,3 +51,14 @@ def query(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return "?" + encoded if encoded else "?"
+
+
+@register.filter
+def one_language(label) -> str:
+    """A label stored as "中文 / English" (choice lists of the models) → the side of the active language;
+    any other text as it is. `{{ run.get_status_display|one_language }}`."""
+    text = "" if label is None else str(label)
+    zh, sep, en = text.partition(" / ")
+    if not sep or not zh or not en:
+        return text
+    return en if _lang().startswith("en") else zh
