@@ -1,25 +1,11 @@
 """The Content-Security-Policy blocks nothing the pages need: the key pages open in Chromium without a
 single violation, and their scripts (static files now, never inline) still work."""
 
+from browser_helpers import csp_violations, watch_csp
 from factories import PASSWORD, household, region_tree, user
 from playwright.sync_api import expect
 
 from fupin.policy.services import load_defaults
-
-# Playwright's init scripts are exempt from the page's policy: this one records every violation.
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
-
-
-def _watch(page) -> list[str]:
-    page.add_init_script(RECORD_VIOLATIONS)
-    console: list[str] = []
-    page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
-    return console
 
 
 def _open(page, url: str, console: list[str]) -> None:
@@ -27,7 +13,7 @@ def _open(page, url: str, console: list[str]) -> None:
     assert response.status == 200, url
     assert "script-src 'self'" in response.headers["content-security-policy"], url
     page.wait_for_load_state("networkidle")
-    assert page.evaluate("window.__cspViolations") == [], url
+    assert csp_violations(page) == [], url
     assert console == [], url
 
 
@@ -36,7 +22,7 @@ def test_key_pages_open_without_a_csp_violation(page, live_url, login):
     t = region_tree()
     hh = household(t.village_a, "520526001201888", members=2)
     user("village_operator", t.village_a, username="op")
-    console = _watch(page)
+    console = watch_csp(page)
     login(page, "op", PASSWORD)
     for url in ("/registry/", f"/registry/h/{hh.household_no}/", "/registry/import/", "/reports/",
                 "/monitoring/", "/quality/", "/api/docs"):
@@ -50,4 +36,4 @@ def test_key_pages_open_without_a_csp_violation(page, live_url, login):
     expect(page.locator("[data-member-row]")).to_have_count(rows + 1)
     page.fill("input[name=wage_income]", "12000")
     expect(page.locator("#net-income")).not_to_have_text("")
-    assert page.evaluate("window.__cspViolations") == [] and console == []
+    assert csp_violations(page) == [] and console == []

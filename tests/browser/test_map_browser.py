@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browser_helpers import csp_violations, watch_problems
 from factories import PASSWORD, household, region_tree, user
 from playwright.sync_api import expect
 
@@ -17,24 +18,8 @@ from fupin.regions.models import RegionPopulation
 SHOTS = Path(os.environ.get("FUPIN_SCREENSHOTS", "/tmp"))
 
 
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
 
 
-def _watch(page) -> list[str]:
-    """Console errors and warnings, page errors and failed requests (as test_overview_browser.py does)."""
-    page.add_init_script(RECORD_VIOLATIONS)
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
-            if m.type in ("error", "warning") and not m.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    return problems
 
 
 def _square(code: str, x: float, y: float) -> dict:
@@ -62,7 +47,7 @@ def _map_drawn(page, problems: list[str]) -> None:
     assert page.evaluate(
         "echarts.getInstanceByDom(document.querySelector('[data-chart=\"chart-map-data\"]'))"
         ".getOption().series[0].type") == "map"
-    assert page.evaluate("window.__cspViolations") == [], page.url
+    assert csp_violations(page) == [], page.url
     assert problems == [], page.url
 
 
@@ -71,7 +56,7 @@ def test_statistics_and_overview_draw_the_map_of_incidence(page, live_url, login
     data = {"type": "FeatureCollection", "features": [_square(t.town_a.code, 104.0, 26.8),
                                                       _square(t.town_b.code, 104.2, 26.8)]}
     assert boundaries.import_boundaries(json.dumps(data).encode()).saved
-    problems = _watch(page)
+    problems = watch_problems(page)
     login(page, "county", PASSWORD)
     page.set_viewport_size({"width": 1200, "height": 900})
     assert page.goto(f"{live_url}/reports/?year=2024&region={t.county.code}").status == 200
@@ -86,11 +71,11 @@ def test_statistics_and_overview_draw_the_map_of_incidence(page, live_url, login
 
 
 def test_without_boundaries_the_page_says_how_to_load_them(page, live_url, login, county):
-    problems = _watch(page)
+    problems = watch_problems(page)
     login(page, "county", PASSWORD)
     page.goto(f"{live_url}/reports/?year=2024&region={county.county.code}")
     page.wait_for_load_state("networkidle")
     expect(page.locator("#map-missing")).to_contain_text("尚未导入这些地区的边界")
     page.click("#map-upload")
     expect(page.locator("h1")).to_contain_text("区划边界")
-    assert page.evaluate("window.__cspViolations") == [] and problems == []
+    assert csp_violations(page) == [] and problems == []

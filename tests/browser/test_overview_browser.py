@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from browser_helpers import csp_violations, watch_problems
 from django.utils import timezone
 from factories import PASSWORD, household, region_tree, user
 from playwright.sync_api import expect
@@ -17,13 +18,6 @@ from fupin.monitoring.models import Alert, Case
 from fupin.overview.finders import echarts_available
 from fupin.policy.services import load_defaults
 from fupin.quality.models import Finding
-
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
 
 
 @pytest.fixture
@@ -56,16 +50,6 @@ def county(transactional_db):
     return t
 
 
-def _watch(page) -> list[str]:
-    page.add_init_script(RECORD_VIOLATIONS)
-    problems: list[str] = []
-    # a failed request is reported with its address below (the browser's own favicon.ico request is none of ours)
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
-            if m.type in ("error", "warning") and not m.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    return problems
 
 
 def _charts_drawn(page, url: str, problems: list[str], at_least: int = 1) -> None:
@@ -78,12 +62,12 @@ def _charts_drawn(page, url: str, problems: list[str], at_least: int = 1) -> Non
     expect(page.locator("div[data-chart] canvas").first).to_be_visible()
     for i in range(boxes.count()):
         expect(boxes.nth(i).locator("canvas")).to_have_count(1)
-    assert page.evaluate("window.__cspViolations") == [], page.url
+    assert csp_violations(page) == [], page.url
     assert problems == [], page.url
 
 
 def test_the_overview_after_sign_in_draws_its_charts_without_errors(page, live_url, login, county):
-    problems = _watch(page)
+    problems = watch_problems(page)
     login(page, "county", PASSWORD)
     assert page.url == live_url + "/overview/"
     expect(page.locator("h1")).to_contain_text("概览")
@@ -103,13 +87,13 @@ def test_the_overview_after_sign_in_draws_its_charts_without_errors(page, live_u
 
 @pytest.mark.parametrize("path", ["/reports/", f"/monitoring/?year={date.today().year}", "/funds/", "/quality/"])
 def test_the_pages_with_charts_draw_them_without_errors(page, live_url, login, county, path):
-    problems = _watch(page)
+    problems = watch_problems(page)
     login(page, "county", PASSWORD)
     _charts_drawn(page, live_url + path, problems)
 
 
 def test_the_overview_fits_a_phone(phone_page, live_url, login, county):
-    problems = _watch(phone_page)
+    problems = watch_problems(phone_page)
     login(phone_page, "county", PASSWORD)
     _charts_drawn(phone_page, "", problems, at_least=3)
     width = phone_page.evaluate("document.documentElement.scrollWidth")
