@@ -22,7 +22,7 @@ from collections.abc import Callable
 import polars as pl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections, connections, transaction
+from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from fupin.core import versions
@@ -420,22 +420,31 @@ def save_county_input(user, *, county: str, year, values: dict, note: str = "",
     for found, total, zh, en in _PAIRS:
         if clean[found] is not None and clean[total] is not None and clean[found] > clean[total]:
             raise ReportInputError(found, zh, en)
-    with transaction.atomic():
-        if pk is not None:
-            obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
-            versions.check(county_input_version(obj), version)
-            if obj.county_id != code or obj.year != year:
-                clash = CountyExitInput.objects.filter(county_id=code, year=year).exclude(pk=pk).exists()
-                if clash:
-                    raise ReportInputError("year", "该县该年度已有评估数据", "this county already has figures for that year",
-                                           code="reports.duplicate")
-        else:
-            obj = CountyExitInput.objects.filter(county_id=code, year=year).first() or CountyExitInput()
-        obj.county_id, obj.year, obj.note, obj.updated_by = code, year, note or "", user
-        for f, v in clean.items():
-            setattr(obj, f, v)
-        obj.save()
+    try:
+        with transaction.atomic():
+            if pk is not None:
+                obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
+                versions.check(county_input_version(obj), version)
+                if (obj.county_id != code or obj.year != year) and CountyExitInput.objects.filter(
+                        county_id=code, year=year).exclude(pk=pk).exists():
+                    raise _duplicate_input()
+            elif CountyExitInput.objects.filter(county_id=code, year=year).exists():
+                # New figures never overwrite stored ones: that would undo a change the person never saw.
+                raise _duplicate_input()
+            else:
+                obj = CountyExitInput()
+            obj.county_id, obj.year, obj.note, obj.updated_by = code, year, note or "", user
+            for f, v in clean.items():
+                setattr(obj, f, v)
+            obj.save()
+    except IntegrityError:  # the same county and year entered at the same moment by someone else
+        raise _duplicate_input() from None
     return obj
+
+
+def _duplicate_input() -> ReportInputError:
+    return ReportInputError("year", "该县该年度已有评估数据，请修改已有的数据", "this county already has figures for "
+                            "that year: change those instead", code="reports.duplicate")
 
 
 @transaction.atomic

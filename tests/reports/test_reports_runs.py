@@ -143,5 +143,11 @@ def test_county_inputs_only_by_approvers_of_that_county(county, op_a, approver):
     assert e.value.field == "wrong_exit_found"
     with pytest.raises(services.ReportInputError):
         services.save_county_input(approver, county="520526001", year=2024, values=values)
-    obj = services.save_county_input(approver, county="520526", year=2024, values={"survey_households": 5})
+    with pytest.raises(services.ReportInputError) as e:  # new figures never overwrite stored ones
+        services.save_county_input(approver, county="520526", year=2024, values={"survey_households": 5})
+    assert e.value.code == "reports.duplicate"
+    stored = CountyExitInput.objects.get()
+    assert (stored.exit_sample, stored.survey_households) == (10, None)
+    obj = services.save_county_input(approver, county="520526", year=2024, values={"survey_households": 5},
+                                     pk=stored.pk)
     assert CountyExitInput.objects.count() == 1 and obj.survey_households == 5 and obj.exit_sample is None

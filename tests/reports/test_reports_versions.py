@@ -75,3 +75,12 @@ def test_a_stale_form_is_409_and_saves_nothing(client, approver, figures):
     current = services.county_input_version(CountyExitInput.objects.get(pk=figures.pk))
     r = client.post(url, {**form, "version": current})
     assert r.status_code == 302 and CountyExitInput.objects.get(pk=figures.pk).exit_sample == 150
+
+
+def test_new_figures_for_a_county_and_year_that_has_some_are_refused_not_written_over(approver, figures):
+    body = {"county": figures.county_id, "year": 2024, "exit_sample": 300, "wrong_exit_found": 3}
+    r = api_client(approver).post(BASE, body, content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "reports.duplicate"
+    assert "已有评估数据" in r.json()["detail"][0]["message"]["zh"]
+    figures.refresh_from_db()
+    assert (figures.exit_sample, figures.wrong_exit_found) == (100, 1)
