@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SignInForm(AuthenticationForm):
@@ -45,3 +46,26 @@ class UserForm(forms.Form):
         if data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+class ExportLogFilterForm(forms.Form):
+    """The export-log filters: a date range, a user, a channel, a kind (choices: those the viewer may read)."""
+
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    username = forms.ChoiceField(label=_("User"), required=False)
+    channel = forms.ChoiceField(label=pgettext_lazy("export", "Channel"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+
+    def __init__(self, *args, usernames=(), kinds=(), channels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].choices = [("", "—")] + [(u, u) for u in usernames]
+        self.fields["channel"].choices = [("", "—")] + list(channels)
+        self.fields["kind"].choices = [("", "—")] + list(kinds)
+
+    def filters(self) -> dict:
+        """The valid filters; a value that does not validate is left out."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) or None for name in self.fields if name not in self.errors}

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from fupin.accounts import views
 from fupin.accounts.forms import SignInForm
@@ -18,4 +18,6 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("exports/", views.export_log, name="export_log"),
+    re_path(r"^exports/export_log\.(?P<fmt>csv|xlsx)$", views.export_log_download, name="export_log_download"),
 ]

@@ -1,17 +1,27 @@
-"""My account (who I am, my API tokens: the key is shown once) and, for managers, the accounts of their region."""
+"""My account (who I am, my API tokens: the key is shown once), for managers the accounts of their region, and
+for the roles that audit it the export log of their region (reading it is not an export; downloading it is)."""
 
+import io
+
+import polars as pl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.accounts import export_log as log_reads
 from fupin.accounts.auth import issue_token
-from fupin.accounts.forms import TokenForm, UserForm
+from fupin.accounts.forms import ExportLogFilterForm, TokenForm, UserForm
 from fupin.accounts.models import Token
 from fupin.accounts.roles import ROLES
 from fupin.accounts.services import AccountError, manage_user, users_for
+from fupin.core.exports import log_export, write_csv, write_xlsx
+
+PER_PAGE = 50
 
 
 def _page(request, form=None, new_key=None, status=200):
@@ -95,3 +105,57 @@ def user_edit(request, pk: int | None = None):
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "existing": existing},
                   status=400 if form.errors else 200)
+
+
+def _export_log_filters(request):
+    usernames, kinds = log_reads.export_log_choices(request.user)  # PermissionDenied for other roles
+    form = ExportLogFilterForm(request.GET, usernames=usernames,
+                               kinds=[(k, log_reads.kind_label(k)) for k in kinds],
+                               channels=[(c, str(label)) for c, label in log_reads.CHANNELS.items()])
+    filters = form.filters()
+    return form, filters, log_reads.export_log_for(request.user, **filters)
+
+
+@login_required
+def export_log(request):
+    form, filters, rows = _export_log_filters(request)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    for row in page.object_list:  # at most 50 rows, already fetched
+        row.kind_label = log_reads.kind_label(row.kind)
+        row.channel_label = log_reads.channel_label(row.channel)
+    return render(request, "accounts/export_log.html", {
+        "form": form, "page": page, "can_export": request.user.can("exports"),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)})
+
+
+def _export_log_frame(rows) -> pl.DataFrame:
+    schema = {"at": pl.String, "username": pl.String, "role": pl.String, "region": pl.String,
+              "channel": pl.String, "kind": pl.String, "kind_label": pl.String, "rows": pl.Int64,
+              "masked": pl.Boolean, "filters": pl.String}
+    data = [(r.at.isoformat(timespec="seconds"), r.user.username if r.user else None,
+             r.user.role_label if r.user else None, r.user.region_id if r.user else None,
+             r.channel, r.kind, log_reads.kind_label(r.kind), r.rows, r.masked,
+             ", ".join(f"{k}={v}" for k, v in sorted(r.filters.items())))
+            for r in rows]
+    return pl.DataFrame(data, schema=schema, orient="row")
+
+
+@login_required
+def export_log_download(request, fmt: str):
+    """The filtered export log as CSV or Excel, through the safe writers; the download is itself logged."""
+    form, filters, rows = _export_log_filters(request)
+    if not request.user.can("exports"):
+        raise PermissionDenied(_("Your role may not export registry data."))
+    df = _export_log_frame(rows)
+    if fmt == "csv":
+        body, content_type = write_csv(df).encode("utf-8-sig"), "text/csv; charset=utf-8"
+    else:
+        buffer = io.BytesIO()
+        write_xlsx(buffer, df, "export_log")
+        body = buffer.getvalue()
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    log_export(request.user, f"accounts.export_log.{fmt}", channel="web", rows=df.height,
+               filters={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in filters.items()})
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="export_log.{fmt}"'
+    return response
