@@ -35,7 +35,10 @@ YEAR = 2020
 
 
 def _reference_module():
-    for p in (Path("/work/shared/bench/reference_scan.py"), REPO.parent / "shared" / "bench" / "reference_scan.py"):
+    for p in (
+        Path("/work/shared/bench/reference_scan.py"),
+        REPO.parent / "shared" / "bench" / "reference_scan.py",
+    ):
         if p.exists():
             spec = importlib.util.spec_from_file_location("reference_scan", p)
             mod = importlib.util.module_from_spec(spec)
@@ -82,8 +85,13 @@ def engine_run(hy: pl.DataFrame, members: pl.DataFrame, params: pl.DataFrame, re
     measures = poverty_measures_by_region(ident, level=3)
     t["statistics"] = time.perf_counter() - t1
     t["total"] = time.perf_counter() - t0
-    return {"t": t, "poor": int(ident["poor"].sum()), "findings": findings.height, "regions": stats.height,
-            "measures": measures.height}
+    return {
+        "t": t,
+        "poor": int(ident["poor"].sum()),
+        "findings": findings.height,
+        "regions": stats.height,
+        "measures": measures.height,
+    }
 
 
 def main(argv=None) -> None:
@@ -102,8 +110,10 @@ def main(argv=None) -> None:
     params = default_params()
     regions, population = regions_and_population(hy, YEAR)
     t_make = time.perf_counter() - t
-    print(f"synthetic registry: households={hy.height} members={members.height} make={t_make:.2f}s "
-          f"in-memory={(hy.estimated_size() + members.estimated_size()) / 1e6:.0f}MB")
+    print(
+        f"synthetic registry: households={hy.height} members={members.height} make={t_make:.2f}s "
+        f"in-memory={(hy.estimated_size() + members.estimated_size()) / 1e6:.0f}MB"
+    )
     # our first run alone (its peak RSS is ours: the reference's data is not built yet) …
     best = last = engine_run(hy, members, params, regions, population)
     ours_peak = _peak_rss_mb()
@@ -128,15 +138,27 @@ def main(argv=None) -> None:
         ref_t = time.perf_counter() - t
         ref_best = min(ref_best, ref_t)
         if args.profile:
-            print("  ours " + " ".join(f"{k}={v:.3f}s" for k, v in r["t"].items()) + f"  reference scan={ref_t:.3f}s")
+            print(
+                "  ours "
+                + " ".join(f"{k}={v:.3f}s" for k, v in r["t"].items())
+                + f"  reference scan={ref_t:.3f}s"
+            )
     tb = best["t"]
-    print(f"engine best of {args.repeat + 1}: total={tb['total']:.3f}s (member summary {tb['member_summary']:.3f}s, "
-          f"identify {tb['identify']:.3f}s, quality {tb['quality']:.3f}s, statistics {tb['statistics']:.3f}s)")
-    print(f"poor households={last['poor']} findings={last['findings']} rules={len(quality.RULES)} "
-          f"county rows={last['regions']} rate={members.height / tb['total'] / 1e6:.1f}M members/s")
-    print(f"reference: households={n} people={rpeople.height} make={ref_make:.2f}s scan_best={ref_best:.3f}s "
-          f"(best of {args.repeat})")
-    print(f"peak RSS: ours={ours_peak:.0f}MB reference={ref_peak:.0f}MB memory_ratio={ours_peak / ref_peak:.2f}")
+    print(
+        f"engine best of {args.repeat + 1}: total={tb['total']:.3f}s (member summary {tb['member_summary']:.3f}s, "
+        f"identify {tb['identify']:.3f}s, quality {tb['quality']:.3f}s, statistics {tb['statistics']:.3f}s)"
+    )
+    print(
+        f"poor households={last['poor']} findings={last['findings']} rules={len(quality.RULES)} "
+        f"county rows={last['regions']} rate={members.height / tb['total'] / 1e6:.1f}M members/s"
+    )
+    print(
+        f"reference: households={n} people={rpeople.height} make={ref_make:.2f}s scan_best={ref_best:.3f}s "
+        f"(best of {args.repeat})"
+    )
+    print(
+        f"peak RSS: ours={ours_peak:.0f}MB reference={ref_peak:.0f}MB memory_ratio={ours_peak / ref_peak:.2f}"
+    )
     print(f"ratio={tb['total'] / ref_best:.2f}")
 
 

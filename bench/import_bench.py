@@ -56,10 +56,14 @@ def child(args) -> None:
     villages = pl.read_parquet(args.villages)
     county = villages["code"][0][:6].ljust(12, "0")
     regions = [Region(code=county, name="县", level=3, prefix=county[:6])]
-    regions += [Region(code=t, name="乡", level=4, parent_id=county, prefix=t[:9])
-                for t in villages["township_code"].unique().to_list()]
-    regions += [Region(code=c, name=n, level=5, parent_id=t, prefix=c)
-                for c, n, t in villages.select("code", "name", "township_code").iter_rows()]
+    regions += [
+        Region(code=t, name="乡", level=4, parent_id=county, prefix=t[:9])
+        for t in villages["township_code"].unique().to_list()
+    ]
+    regions += [
+        Region(code=c, name=n, level=5, parent_id=t, prefix=c)
+        for c, n, t in villages.select("code", "name", "township_code").iter_rows()
+    ]
     Region.objects.bulk_create(regions, batch_size=2000)
 
     from fupin.cli import main
@@ -82,9 +86,15 @@ def child(args) -> None:
     from fupin.registry.models import ImportBatch
 
     batch = ImportBatch.objects.order_by("-id").first()
-    result = {"exit": code, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": max(peak[0], _rss_mb()),
-              "base_rss_mb": base, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-              "counts": batch.report.get("counts", {}) if batch else {}}
+    result = {
+        "exit": code,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": max(peak[0], _rss_mb()),
+        "base_rss_mb": base,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "counts": batch.report.get("counts", {}) if batch else {},
+    }
     if args.engine:
         result |= engine_from_store(county)
     print(json.dumps(result))
@@ -107,20 +117,34 @@ def engine_from_store(county: str) -> dict:
     identified = identification.identify(hy, members, params, frame=frame)
     findings = quality.run(hy, members, params, year=2024, frame=frame)
     regions = read_sql("SELECT code, name, level FROM regions_region WHERE level = %s", [4])
-    counts = stats.counts_by_region(hy, regions, pl.DataFrame(schema={"region_code": pl.String, "year": pl.Int64,
-                                                                      "rural_population": pl.Int64}),
-                                    year=2024, level=4)
+    counts = stats.counts_by_region(
+        hy,
+        regions,
+        pl.DataFrame(schema={"region_code": pl.String, "year": pl.Int64, "rural_population": pl.Int64}),
+        year=2024,
+        level=4,
+    )
     t2 = time.perf_counter()
-    return {"read_seconds": t1 - t0, "engine_seconds": t2 - t1, "household_years": hy.height,
-            "members_read": members.height, "poor": int(identified["poor"].sum()), "findings": findings.height,
-            "townships": counts.height}
+    return {
+        "read_seconds": t1 - t0,
+        "engine_seconds": t2 - t1,
+        "household_years": hy.height,
+        "members_read": members.height,
+        "poor": int(identified["poor"].sum()),
+        "findings": findings.height,
+        "townships": counts.height,
+    }
 
 
 def _run(file: Path, villages: Path, env: dict, engine: bool = False) -> dict:
     extra = ["--engine"] if engine else []
-    out = subprocess.run([sys.executable, __file__, "--child", "--file", str(file), "--villages", str(villages),
-                          *extra],
-                         env={**os.environ, **env}, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--file", str(file), "--villages", str(villages), *extra],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -130,7 +154,9 @@ def _postgres_url(given: str | None) -> tuple[str | None, bool]:
     if given:
         return given, False
     try:
-        out = subprocess.run([str(ROOT / "scripts" / "pg"), "start"], capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [str(ROOT / "scripts" / "pg"), "start"], capture_output=True, text=True, timeout=120
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None, False
     url = out.stdout.strip().splitlines()[-1] if out.returncode == 0 and out.stdout.strip() else None
@@ -150,15 +176,19 @@ def _fresh_pg_db(url: str) -> str:
 
 
 def _line(name: str, r: dict, n_members: int) -> None:
-    print(f"{name}: exit={r['exit']} wall={r['seconds']:.1f}s cpu={r['cpu_seconds']:.1f}s "
-          f"members/s={n_members / r['seconds']:,.0f} (per cpu-second {n_members / r['cpu_seconds']:,.0f}) "
-          f"peak_rss={r['peak_rss_mb']:.0f}MB members_created={r['counts'].get('members_created')} "
-          f"load_avg={os.getloadavg()[0]:.1f}")
+    print(
+        f"{name}: exit={r['exit']} wall={r['seconds']:.1f}s cpu={r['cpu_seconds']:.1f}s "
+        f"members/s={n_members / r['seconds']:,.0f} (per cpu-second {n_members / r['cpu_seconds']:,.0f}) "
+        f"peak_rss={r['peak_rss_mb']:.0f}MB members_created={r['counts'].get('members_created')} "
+        f"load_avg={os.getloadavg()[0]:.1f}"
+    )
     if "read_seconds" in r:
-        print(f"{name}: engine from the store: read {r['household_years']:,} household-years + "
-              f"{r['members_read']:,} members in {r['read_seconds']:.2f}s "
-              f"({(r['household_years'] + r['members_read']) / r['read_seconds']:,.0f} rows/s), then "
-              f"identification + {r['findings']:,} quality findings + statistics in {r['engine_seconds']:.2f}s")
+        print(
+            f"{name}: engine from the store: read {r['household_years']:,} household-years + "
+            f"{r['members_read']:,} members in {r['read_seconds']:.2f}s "
+            f"({(r['household_years'] + r['members_read']) / r['read_seconds']:,.0f} rows/s), then "
+            f"identification + {r['findings']:,} quality findings + statistics in {r['engine_seconds']:.2f}s"
+        )
 
 
 def _workbook(households: int, cache: Path) -> tuple[Path, Path, int]:
@@ -179,19 +209,26 @@ def _workbook(households: int, cache: Path) -> tuple[Path, Path, int]:
     write_workbook(reg.households, reg.members, file)
     t2 = time.perf_counter()
     reg.villages.write_parquet(villages)
-    print(f"households={reg.households.height} members={reg.members.height} villages={reg.villages.height} "
-          f"make={t1 - t0:.1f}s write_xlsx={t2 - t1:.1f}s size={file.stat().st_size / 2**20:.0f}MB")
+    print(
+        f"households={reg.households.height} members={reg.members.height} villages={reg.villages.height} "
+        f"make={t1 - t0:.1f}s write_xlsx={t2 - t1:.1f}s size={file.stat().st_size / 2**20:.0f}MB"
+    )
     return file, villages, reg.members.height
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--households", default="100000", help="households in the file; several sizes separated by commas")
+    p.add_argument(
+        "--households", default="100000", help="households in the file; several sizes separated by commas"
+    )
     p.add_argument("--postgres", help="PostgreSQL URL (default: scripts/pg start)")
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--cache", type=Path, help="keep/reuse the generated workbooks in this folder")
-    p.add_argument("--engine", action="store_true",
-                   help="after the import, time reading the engine's frames from the store and the engine run")
+    p.add_argument(
+        "--engine",
+        action="store_true",
+        help="after the import, time reading the engine's frames from the store and the engine run",
+    )
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--villages", type=Path, help=argparse.SUPPRESS)
@@ -213,16 +250,24 @@ def main() -> None:
             file, villages, n_members = _workbook(households, cache)
             home = work / f"sqlite-{households}"
             home.mkdir()
-            r = _run(file, villages, {"FUPIN_HOME": str(home),
-                                      "FUPIN_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"}, args.engine)
+            r = _run(
+                file,
+                villages,
+                {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"},
+                args.engine,
+            )
             sqlite_runs.append((n_members, r))
             _line("sqlite", r, n_members)
             if url is not None:
                 try:
                     home = work / f"pg-{households}"
                     home.mkdir()
-                    r = _run(file, villages, {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": _fresh_pg_db(url)},
-                             args.engine)
+                    r = _run(
+                        file,
+                        villages,
+                        {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": _fresh_pg_db(url)},
+                        args.engine,
+                    )
                     _line("postgresql", r, n_members)
                 except Exception as e:  # report and go on: SQLite is the figure of record
                     print(f"postgresql: failed: {e}")
@@ -232,8 +277,10 @@ def main() -> None:
     if len(sqlite_runs) > 1:
         (m0, r0), (m1, r1) = sqlite_runs[0], sqlite_runs[-1]
         growth = (r1["peak_rss_mb"] - r0["peak_rss_mb"]) * 2**20 / (m1 - m0)
-        print(f"rss_growth_per_member={growth:.0f} bytes (SQLite peak RSS {r0['peak_rss_mb']:.0f} MB at {m0:,} "
-              f"members, {r1['peak_rss_mb']:.0f} MB at {m1:,})")
+        print(
+            f"rss_growth_per_member={growth:.0f} bytes (SQLite peak RSS {r0['peak_rss_mb']:.0f} MB at {m0:,} "
+            f"members, {r1['peak_rss_mb']:.0f} MB at {m1:,})"
+        )
     n_members, r = sqlite_runs[-1]
     print(f"members_per_s={n_members / r['seconds']:.0f}")
 

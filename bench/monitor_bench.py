@@ -45,56 +45,83 @@ def two_years(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     hy, members = registry(n, year=YEAR)
     rng = np.random.default_rng(3)
     factor = pl.Series(rng.uniform(0.7, 2.0, hy.height))  # last year: incomes 0.7–2× this year's
-    prev = hy.with_columns(pl.lit(YEAR - 1, pl.Int64).alias("year"),
-                           *[(pl.col(k) * factor).round(2) for k in ("wage_income", "business_income")])
+    prev = hy.with_columns(
+        pl.lit(YEAR - 1, pl.Int64).alias("year"),
+        *[(pl.col(k) * factor).round(2) for k in ("wage_income", "business_income")],
+    )
     both = pl.concat([prev, hy]).sort("household_id", "year")
     return both, members
 
 
 # ------------------------------------------------------------------------------------- plain registry batch
 def plain_batch(hy: pl.DataFrame, members: pl.DataFrame, p: dict) -> pl.DataFrame:
-    net = (pl.col("wage_income") + pl.col("business_income") + pl.col("property_income")
-           + pl.col("transfer_income") - pl.col("business_cost"))
+    net = (
+        pl.col("wage_income")
+        + pl.col("business_income")
+        + pl.col("property_income")
+        + pl.col("transfer_income")
+        - pl.col("business_cost")
+    )
 
     def counts(y: int) -> pl.LazyFrame:
         m = members.lazy().with_columns((y - pl.col("birth_date").dt.year()).alias("age"))
-        m = m.filter((pl.col("birth_date").dt.year() <= y)
-                     & (pl.col("death_date").is_null() | (pl.col("death_date").dt.year() >= y)))
+        m = m.filter(
+            (pl.col("birth_date").dt.year() <= y)
+            & (pl.col("death_date").is_null() | (pl.col("death_date").dt.year() >= y))
+        )
         grade = pl.col("disability_cert").str.slice(19, 1).cast(pl.Int64, strict=False)
         return m.group_by("household_id").agg(
             pl.len().alias("members"),
-            ((pl.col("age") >= p["age_compulsory_from"]) & (pl.col("age") <= p["age_compulsory_to"])
-             & (pl.col("school") == "not_student")
-             & ~pl.col("health").is_in(["serious", "disabled", "serious_disabled", "chronic_disabled"])).sum()
+            (
+                (pl.col("age") >= p["age_compulsory_from"])
+                & (pl.col("age") <= p["age_compulsory_to"])
+                & (pl.col("school") == "not_student")
+                & ~pl.col("health").is_in(["serious", "disabled", "serious_disabled", "chronic_disabled"])
+            )
+            .sum()
             .alias("out_of_school"),
             (~pl.col("medical_insurance")).sum().alias("uninsured"),
             pl.col("health").is_in(["serious", "serious_disabled"]).sum().alias("serious_ill"),
-            (pl.col("health").is_in(["disabled", "serious_disabled", "chronic_disabled"])
-             & (grade <= p["severe_disability_grade_max"])).sum().alias("severe_disabled"),
+            (
+                pl.col("health").is_in(["disabled", "serious_disabled", "chronic_disabled"])
+                & (grade <= p["severe_disability_grade_max"])
+            )
+            .sum()
+            .alias("severe_disabled"),
             (pl.col("age") >= p["age_elderly_from"]).sum().alias("elderly"),
             pl.col("labour").is_in(["lost", "none"]).sum().alias("no_labour"),
         )
 
     cur = hy.lazy().filter(pl.col("year") == YEAR).join(counts(YEAR), on="household_id", how="left")
-    prev = (hy.lazy().filter(pl.col("year") == YEAR - 1).join(counts(YEAR - 1).select("household_id", "members"),
-                                                              on="household_id", how="left")
-            .select("household_id", net.alias("net_prev"), (net / pl.col("members")).alias("pc_prev")))
+    prev = (
+        hy.lazy()
+        .filter(pl.col("year") == YEAR - 1)
+        .join(counts(YEAR - 1).select("household_id", "members"), on="household_id", how="left")
+        .select("household_id", net.alias("net_prev"), (net / pl.col("members")).alias("pc_prev"))
+    )
     df = cur.join(prev, on="household_id", how="left").with_columns(
-        net.alias("net"), (net / pl.col("members")).alias("pc"))
+        net.alias("net"), (net / pl.col("members")).alias("pc")
+    )
     base = pl.coalesce("net_prev", "net")
     checks = {
         "MON-INCOME": pl.col("pc") < p["monitoring_line"],
-        "MON-FALL": (pl.col("pc_prev") > 0) & (pl.col("pc") <= pl.col("pc_prev") * (1 - p["income_fall_pct"] / 100)),
+        "MON-FALL": (pl.col("pc_prev") > 0)
+        & (pl.col("pc") <= pl.col("pc_prev") * (1 - p["income_fall_pct"] / 100)),
         "MON-RIGID": (pl.col("out_of_pocket") > 0)
         & ((base <= 0) | (pl.col("out_of_pocket") >= base * p["rigid_spending_share_pct"] / 100)),
-        "MON-EDU": pl.col("out_of_school") > 0, "MON-MED": pl.col("uninsured") > 0,
-        "MON-HOUSING": pl.col("housing_grade").is_in(["C", "D"]), "MON-WATER": ~pl.col("water_safe"),
-        "MON-ILL": pl.col("serious_ill") > 0, "MON-DISABLED": pl.col("severe_disabled") > 0,
+        "MON-EDU": pl.col("out_of_school") > 0,
+        "MON-MED": pl.col("uninsured") > 0,
+        "MON-HOUSING": pl.col("housing_grade").is_in(["C", "D"]),
+        "MON-WATER": ~pl.col("water_safe"),
+        "MON-ILL": pl.col("serious_ill") > 0,
+        "MON-DISABLED": pl.col("severe_disabled") > 0,
         "MON-ELDERLY-ALONE": (pl.col("members") == 1) & (pl.col("elderly") == 1),
         "MON-NO-LABOUR": (pl.col("members") > 0) & (pl.col("no_labour") == pl.col("members")),
     }
     df = df.with_columns([e.fill_null(False).alias(k) for k, e in checks.items()]).collect()
-    return pl.concat([df.filter(pl.col(k)).select("household_id", pl.lit(k).alias("signal_id")) for k in checks])
+    return pl.concat(
+        [df.filter(pl.col(k)).select("household_id", pl.lit(k).alias("signal_id")) for k in checks]
+    )
 
 
 # ------------------------------------------------------------------------------------- department matching
@@ -117,30 +144,54 @@ def department_rows(members: pl.DataFrame, n: int) -> pl.DataFrame:
     ids[repeat] = ids[np.flatnonzero(repeat) - 1]
     names[(u >= 0.05) & (u < 0.055)] = "某某某"
     amount = np.round(rng.gamma(1.2, 6000, n), 0).astype(np.int64).astype(str)
-    return pl.DataFrame({"_row": np.arange(2, n + 2), "id_number": ids.astype(str), "name": names.astype(str),
-                         "amount": amount}, schema={"_row": pl.Int64, "id_number": pl.String, "name": pl.String,
-                                                    "amount": pl.String})
+    return pl.DataFrame(
+        {
+            "_row": np.arange(2, n + 2),
+            "id_number": ids.astype(str),
+            "name": names.astype(str),
+            "amount": amount,
+        },
+        schema={"_row": pl.Int64, "id_number": pl.String, "name": pl.String, "amount": pl.String},
+    )
 
 
 def plain_match(rows: pl.DataFrame, reg: pl.DataFrame, p: dict) -> pl.DataFrame:
     w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     s = pl.col("id").str.strip_chars().str.to_uppercase()
-    df = rows.lazy().with_columns(s.alias("id"), pl.col("amount").str.replace_all(",", "").cast(pl.Float64,
-                                                                                                strict=False))
-    total = pl.sum_horizontal([pl.col("id").str.slice(i, 1).cast(pl.Int64, strict=False) * k for i, k in enumerate(w)])
+    df = rows.lazy().with_columns(
+        s.alias("id"), pl.col("amount").str.replace_all(",", "").cast(pl.Float64, strict=False)
+    )
+    total = pl.sum_horizontal(
+        [pl.col("id").str.slice(i, 1).cast(pl.Int64, strict=False) * k for i, k in enumerate(w)]
+    )
     check = (total % 11).replace_strict(dict(enumerate("10X98765432")), default=None, return_dtype=pl.String)
-    df = df.with_columns(((pl.col("id").str.len_chars() == 18) & (pl.col("id").str.slice(17, 1) == check))
-                         .alias("ok"))
-    df = df.with_columns((pl.col("ok") & pl.col("id").is_duplicated() & ~pl.col("id").is_first_distinct())
-                         .alias("dup"))
-    df = df.join(reg.lazy().unique("id_number").rename({"id_number": "id", "name": "reg_name"}), on="id",
-                 how="left")
-    line = pl.when(pl.col("household_type").is_in(["poor", "exited"])).then(p["dept_medical_oop_registered"]) \
+    df = df.with_columns(
+        ((pl.col("id").str.len_chars() == 18) & (pl.col("id").str.slice(17, 1) == check)).alias("ok")
+    )
+    df = df.with_columns(
+        (pl.col("ok") & pl.col("id").is_duplicated() & ~pl.col("id").is_first_distinct()).alias("dup")
+    )
+    df = df.join(
+        reg.lazy().unique("id_number").rename({"id_number": "id", "name": "reg_name"}), on="id", how="left"
+    )
+    line = (
+        pl.when(pl.col("household_type").is_in(["poor", "exited"]))
+        .then(p["dept_medical_oop_registered"])
         .otherwise(p["dept_medical_oop_other"])
-    status = (pl.when(~pl.col("ok")).then(pl.lit("bad_id")).when(pl.col("dup")).then(pl.lit("duplicate"))
-              .when(pl.col("member_id").is_null()).then(pl.lit("not_in_registry"))
-              .when(pl.col("name") != pl.col("reg_name")).then(pl.lit("name_mismatch"))
-              .when(pl.col("amount") >= line).then(pl.lit("signal")).otherwise(pl.lit("below_threshold")))
+    )
+    status = (
+        pl.when(~pl.col("ok"))
+        .then(pl.lit("bad_id"))
+        .when(pl.col("dup"))
+        .then(pl.lit("duplicate"))
+        .when(pl.col("member_id").is_null())
+        .then(pl.lit("not_in_registry"))
+        .when(pl.col("name") != pl.col("reg_name"))
+        .then(pl.lit("name_mismatch"))
+        .when(pl.col("amount") >= line)
+        .then(pl.lit("signal"))
+        .otherwise(pl.lit("below_threshold"))
+    )
     return df.with_columns(status.alias("status")).sort("_row").collect()
 
 
@@ -163,13 +214,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     a = ap.parse_args()
     params = override(default_params(), mon.PARAM_DEFAULTS)
-    p = {n: mon.Resolved(params, [n], pl.DataFrame({"village": ["520000000000"], "year": [YEAR]})).value(n)
-         for n in (*mon.BATCH_PARAMS, "dept_medical_oop_registered", "dept_medical_oop_other")}
+    p = {
+        n: mon.Resolved(params, [n], pl.DataFrame({"village": ["520000000000"], "year": [YEAR]})).value(n)
+        for n in (*mon.BATCH_PARAMS, "dept_medical_oop_registered", "dept_medical_oop_other")
+    }
 
     t0 = time.perf_counter()
     hy, members = two_years(a.households)
-    print(f"registry: {a.households:,} households × 2 years, {members.height:,} members "
-          f"(built in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"registry: {a.households:,} households × 2 years, {members.height:,} members "
+        f"(built in {time.perf_counter() - t0:.1f} s)"
+    )
     ours_out, plain_out = [], []
     t_ours = t_plain = float("inf")
     ours_fn = partial(mon.registry_batch, hy, members, params, YEAR)
@@ -190,14 +245,27 @@ def main() -> None:
     if members.height < a.members:  # top up to the wanted member count with a second registry
         extra_hh = int((a.members - members.height) / 3.4) + 1000
         _, more = registry(extra_hh, year=YEAR, seed=8)
-        members = pl.concat([members, more.with_columns(pl.col("member_id") + members.height,
-                                                         pl.col("household_id") + a.households)],
-                            how="vertical_relaxed")
+        members = pl.concat(
+            [
+                members,
+                more.with_columns(
+                    pl.col("member_id") + members.height, pl.col("household_id") + a.households
+                ),
+            ],
+            how="vertical_relaxed",
+        )
     members = members.head(a.members)
-    reg = members.select("member_id", "household_id", "id_number", "name",
-                         pl.lit("520101001201").alias("village"),
-                         pl.when(pl.col("household_id") % 3 == 0).then(pl.lit("ordinary")).otherwise(pl.lit("exited"))
-                         .alias("household_type"))
+    reg = members.select(
+        "member_id",
+        "household_id",
+        "id_number",
+        "name",
+        pl.lit("520101001201").alias("village"),
+        pl.when(pl.col("household_id") % 3 == 0)
+        .then(pl.lit("ordinary"))
+        .otherwise(pl.lit("exited"))
+        .alias("household_type"),
+    )
     del members
     rows = department_rows(reg, a.rows)
     print(f"department: {rows.height:,} rows against {reg.height:,} members")
@@ -205,12 +273,22 @@ def main() -> None:
     t_ours = t_plain = float("inf")
     plain_rows = rows.rename({"id_number": "id"})
     for _ in range(a.repeat):
-        t_ours = min(t_ours, _best(lambda: mon.match_department(rows, reg, params, source="medical_insurance",
-                                                                  year=YEAR, today=TODAY), 1, ours_out))
+        t_ours = min(
+            t_ours,
+            _best(
+                lambda: mon.match_department(
+                    rows, reg, params, source="medical_insurance", year=YEAR, today=TODAY
+                ),
+                1,
+                ours_out,
+            ),
+        )
         t_plain = min(t_plain, _best(lambda: plain_match(plain_rows, reg, p), 1, plain_out))
     ours_status = dict(ours_out[-1].group_by("status").len().iter_rows())
     plain_status = dict(plain_out[-1].group_by("status").len().iter_rows())
-    print(f"match statuses: ours {dict(sorted(ours_status.items()))}; plain {dict(sorted(plain_status.items()))}")
+    print(
+        f"match statuses: ours {dict(sorted(ours_status.items()))}; plain {dict(sorted(plain_status.items()))}"
+    )
     for k in ("signal", "below_threshold", "duplicate", "name_mismatch", "not_in_registry"):
         assert ours_status.get(k) == plain_status.get(k), k
     r_match = t_ours / t_plain

@@ -33,8 +33,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ROLES = ["demo_admin", "demo_county", "demo_township", "demo_village", "demo_cadre", "demo_dept",
-         "demo_supervisor", "demo_auditor"]
+ROLES = [
+    "demo_admin",
+    "demo_county",
+    "demo_township",
+    "demo_village",
+    "demo_cadre",
+    "demo_dept",
+    "demo_supervisor",
+    "demo_auditor",
+]
 ID_RE = re.compile(rb"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 
 
@@ -47,15 +55,21 @@ def free_port() -> int:
 def django(env: dict, code: str) -> str:
     """Run `code` with Django set up on the probe's store; returns what it printed."""
     prelude = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'fupin.settings'); django.setup()\n"
-    return subprocess.run([sys.executable, "-c", prelude + code], env=env, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-c", prelude + code], env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
-def call(base: str, token: str, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+def call(
+    base: str, token: str, method: str, path: str, body: dict | None = None, headers: dict | None = None
+):
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                                          **(headers or {})})
+    req = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=120) as r:
             return r.status, r.read(), dict(r.headers)
@@ -65,16 +79,38 @@ def call(base: str, token: str, method: str, path: str, body: dict | None = None
 
 def fuzz(base: str, token: str, seconds: int, har: Path) -> dict:
     """schemathesis against the live server as one token; figures from its HAR record of every exchange."""
-    cmd = [str(BIN / "schemathesis"), "run", f"{base}/api/openapi.json", "-H", f"Authorization: Bearer {token}",
-           "--checks", "not_a_server_error,response_schema_conformance", "--max-time", str(seconds),
-           "--workers", "2", "--suppress-health-check", "all", "--continue-on-failure",
-           "--report", "har", "--report-har-path", str(har), "--max-examples", "30"]
+    cmd = [
+        str(BIN / "schemathesis"),
+        "run",
+        f"{base}/api/openapi.json",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--max-time",
+        str(seconds),
+        "--workers",
+        "2",
+        "--suppress-health-check",
+        "all",
+        "--continue-on-failure",
+        "--report",
+        "har",
+        "--report-har-path",
+        str(har),
+        "--max-examples",
+        "30",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True)
     entries = json.loads(har.read_text())["log"]["entries"] if har.exists() else []
     violations = len(re.findall(r"Response violates schema", out.stdout))
-    return {"requests": len(entries), "server_errors": sum(e["response"]["status"] >= 500 for e in entries),
-            "schema_violations": violations, "bodies": [e["response"]["content"].get("text", "") or ""
-                                                       for e in entries], "tail": out.stdout[-1500:]}
+    return {
+        "requests": len(entries),
+        "server_errors": sum(e["response"]["status"] >= 500 for e in entries),
+        "schema_violations": violations,
+        "bodies": [e["response"]["content"].get("text", "") or "" for e in entries],
+        "tail": out.stdout[-1500:],
+    }
 
 
 def leaked_ids(bodies: list[bytes], registry_ids: set[str]) -> set[str]:
@@ -87,15 +123,22 @@ def leaked_ids(bodies: list[bytes], registry_ids: set[str]) -> set[str]:
 def list_pages(base: str, token: str) -> list[bytes]:
     """Bodies of the bulk reads a role has: lists, a household, its history, exports as JSON."""
     bodies = []
-    for path in ["/api/registry/households?page_size=200", "/api/monitoring/alerts?page_size=200",
-                 "/api/quality/findings", "/api/funds/anomalies", "/api/monitoring/cases?limit=200",
-                 "/api/funds/projects"]:
+    for path in [
+        "/api/registry/households?page_size=200",
+        "/api/monitoring/alerts?page_size=200",
+        "/api/quality/findings",
+        "/api/funds/anomalies",
+        "/api/monitoring/cases?limit=200",
+        "/api/funds/projects",
+    ]:
         status, body, _ = call(base, token, "GET", path)
         bodies.append(body)
         if path.startswith("/api/registry/households") and status == 200:
             for item in json.loads(body)["items"][:20]:
                 for sub in ("", "/history", "/members"):
-                    bodies.append(call(base, token, "GET", f"/api/registry/households/{item['household_no']}{sub}")[1])
+                    bodies.append(
+                        call(base, token, "GET", f"/api/registry/households/{item['household_no']}{sub}")[1]
+                    )
     return bodies
 
 
@@ -104,10 +147,22 @@ def lost_updates(base: str, token: str, household_no: str, trials: int) -> int:
     with cf.ThreadPoolExecutor(2) as pool:
         for t in range(trials):
             wage, business = 5000 + t, 7000 + t
-            a = pool.submit(call, base, token, "PATCH", f"/api/registry/households/{household_no}",
-                            {"wage_income": str(wage), "reason": "probe a"})
-            b = pool.submit(call, base, token, "PATCH", f"/api/registry/households/{household_no}",
-                            {"business_income": str(business), "reason": "probe b"})
+            a = pool.submit(
+                call,
+                base,
+                token,
+                "PATCH",
+                f"/api/registry/households/{household_no}",
+                {"wage_income": str(wage), "reason": "probe a"},
+            )
+            b = pool.submit(
+                call,
+                base,
+                token,
+                "PATCH",
+                f"/api/registry/households/{household_no}",
+                {"business_income": str(business), "reason": "probe b"},
+            )
             a.result(), b.result()
             status, body, _ = call(base, token, "GET", f"/api/registry/households/{household_no}")
             latest = max(json.loads(body)["years"], key=lambda y: y["year"])
@@ -142,12 +197,23 @@ for name, born in (("a", date(1966, 1, 1)), ("b", date(1967, 1, 1))):
 
     def upload(name: str):
         boundary = "probe" + name
-        payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}.xlsx\"\r\n"
-                   "Content-Type: application/octet-stream\r\n\r\n").encode() + (folder / f"{name}.xlsx").read_bytes() \
-            + f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"skip_invalid\"\r\n\r\ntrue\r\n--{boundary}--\r\n".encode()
-        req = urllib.request.Request(f"{base}/api/registry/imports?wait=true", data=payload, method="POST",
-                                     headers={"Authorization": f"Bearer {token}",
-                                              "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        payload = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}.xlsx"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + (folder / f"{name}.xlsx").read_bytes()
+            + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="skip_invalid"\r\n\r\ntrue\r\n--{boundary}--\r\n'.encode()
+        )
+        req = urllib.request.Request(
+            f"{base}/api/registry/imports?wait=true",
+            data=payload,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
         try:
             with urllib.request.urlopen(req, timeout=600) as r:
                 return r.status, json.loads(r.read())
@@ -156,12 +222,15 @@ for name, born in (("a", date(1966, 1, 1)), ("b", date(1967, 1, 1))):
 
     with cf.ThreadPoolExecutor(2) as pool:
         results = list(pool.map(upload, ["a", "b"]))
-    heads = django(env, """
+    heads = django(
+        env,
+        """
 from django.db.models import Count, Q
 from fupin.registry.models import Household
 print(Household.objects.filter(household_no__startswith="PROBE").annotate(
     h=Count("members", filter=Q(members__relation="head", members__is_deleted=False))).filter(h__gt=1).count())
-""")
+""",
+    )
     return {"statuses": [(s, b.get("status")) for s, b in results], "two_heads": int(heads.strip())}
 
 
@@ -180,11 +249,19 @@ def main() -> int:
     server = None
     try:
         t0 = time.time()
-        subprocess.run([str(BIN / "fupin"), "demo", "--households", str(args.households), "--no-serve"], env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "fupin"), "demo", "--households", str(args.households), "--no-serve"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         print(f"demo store: {args.households} households in {time.time() - t0:.0f} s ({home})")
-        server = subprocess.Popen([str(BIN / "fupin"), "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [str(BIN / "fupin"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"{base}/api/openapi.json", timeout=2)
@@ -194,18 +271,27 @@ def main() -> int:
         roles = args.roles.split(",")
 
         def issue_tokens() -> dict:  # fresh ones: the fuzzer revokes the tokens it is given, too
-            return json.loads(django(env, f"""
+            return json.loads(
+                django(
+                    env,
+                    f"""
 import json
 from fupin.accounts.auth import issue_token
 from fupin.accounts.models import User
 print(json.dumps({{u.username: [issue_token(u, "probe"), u.can("sees_id_numbers")]
                   for u in User.objects.filter(username__in={roles!r})}}))
-"""))
+""",
+                )
+            )
 
         tokens = issue_tokens()
-        registry_ids = set(django(env, "from fupin.registry.models import Member\n"
-                                       "print('\\n'.join(Member.objects.values_list('id_number', flat=True)))")
-                           .split())
+        registry_ids = set(
+            django(
+                env,
+                "from fupin.registry.models import Member\n"
+                "print('\\n'.join(Member.objects.values_list('id_number', flat=True)))",
+            ).split()
+        )
         totals = {"requests": 0, "server_errors": 0, "schema_violations": 0, "leaked_ids": 0}
         print(f"{'role':<16} {'requests':>9} {'5xx':>5} {'schema':>7} {'full ID numbers':>15}")
         for username in roles:
@@ -219,8 +305,11 @@ print(json.dumps({{u.username: [issue_token(u, "probe"), u.can("sees_id_numbers"
             if not sees_ids:
                 totals["leaked_ids"] += len(full_ids)
             shown = f"({len(full_ids)} allowed)" if sees_ids else str(len(full_ids))
-            print(f"{username:<16} {figures['requests']:>9} {figures['server_errors']:>5} "
-                  f"{figures['schema_violations']:>7} {shown:>15}", flush=True)
+            print(
+                f"{username:<16} {figures['requests']:>9} {figures['server_errors']:>5} "
+                f"{figures['schema_violations']:>7} {shown:>15}",
+                flush=True,
+            )
             if figures["server_errors"] or figures["schema_violations"]:
                 print(figures["tail"])
         tokens = issue_tokens()
@@ -230,11 +319,19 @@ print(json.dumps({{u.username: [issue_token(u, "probe"), u.can("sees_id_numbers"
         first = json.loads(body)["items"][0]
         lost = lost_updates(base, admin, first["household_no"], args.trials)
         imports = concurrent_imports(base, admin, env, first["village"]["code"], home)
-        print(f"total: {totals['requests']} requests, {totals['server_errors']} 5xx, "
-              f"{totals['schema_violations']} schema violations, {totals['leaked_ids']} leaked ID numbers")
+        print(
+            f"total: {totals['requests']} requests, {totals['server_errors']} 5xx, "
+            f"{totals['schema_violations']} schema violations, {totals['leaked_ids']} leaked ID numbers"
+        )
         print(f"lost updates: {lost} of {args.trials} trials")
         print(f"concurrent imports: {imports['statuses']}, households with two heads: {imports['two_heads']}")
-        bad = totals["server_errors"] + totals["schema_violations"] + totals["leaked_ids"] + lost + imports["two_heads"]
+        bad = (
+            totals["server_errors"]
+            + totals["schema_violations"]
+            + totals["leaked_ids"]
+            + lost
+            + imports["two_heads"]
+        )
         return 1 if bad else 0
     finally:
         if server is not None:

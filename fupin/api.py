@@ -24,4 +24,6 @@ api.add_router("/quality", quality_router, tags=["quality"])
 api.add_router("/assistance", assistance_router, tags=["assistance"])
 api.add_router("/funds", funds_router, tags=["funds"])
 api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
-register_error_handlers(api)  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}
+register_error_handlers(
+    api
+)  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

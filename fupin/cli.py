@@ -18,8 +18,10 @@ FORMATS = ["table", "csv", "json", "xlsx"]
 H_FORMAT = "输出格式（表格、csv、json、xlsx） / output format"
 H_OUT = "写入该文件而不是终端 / write into this file, not the terminal"
 H_USER = "以该账户身份运行（其管辖范围适用） / act as this account (its region scope applies)"
-H_REGION = ("行政区划代码（默认：--user 的地区，否则数据所在地区） / region code "
-            "(default: the --user's region, else the region that holds the data)")
+H_REGION = (
+    "行政区划代码（默认：--user 的地区，否则数据所在地区） / region code "
+    "(default: the --user's region, else the region that holds the data)"
+)
 H_YEAR = "年度 / year"
 
 
@@ -47,62 +49,103 @@ def _outputs(p: argparse.ArgumentParser, *, user: bool = True) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = Parser(prog="fupin", description="扶贫 — 建档立卡、监测与统计 / poverty alleviation: registry, "
-                                         "monitoring and statistics")
+    p = Parser(
+        prog="fupin",
+        description="扶贫 — 建档立卡、监测与统计 / poverty alleviation: registry, monitoring and statistics",
+    )
     sub = p.add_subparsers(dest="command", required=True, title="命令 / commands", metavar="COMMAND")
 
-    d = sub.add_parser("demo", help="新建存储、生成演示县并启动网站 / fresh store + synthetic county + web server")
+    d = sub.add_parser(
+        "demo", help="新建存储、生成演示县并启动网站 / fresh store + synthetic county + web server"
+    )
     d.add_argument("--households", type=int, default=20_000, help="户数 / number of households")
     d.add_argument("--seed", type=int, default=2024, help="随机种子 / random seed")
     d.add_argument("--port", type=int, default=8000, help="端口 / port")
     d.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
-    d.add_argument("--no-serve", action="store_true", help="只生成数据，不启动网站 / build the data, no server")
+    d.add_argument(
+        "--no-serve", action="store_true", help="只生成数据，不启动网站 / build the data, no server"
+    )
 
     s = sub.add_parser("serve", help="运行网站 / run the web application")
     s.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
     s.add_argument("--port", type=int, default=8000, help="端口 / port")
     s.add_argument("--threads", type=int, default=8, help="线程数 / threads")
 
-    sub.add_parser("init", help="新建或升级存储，载入区划代码 / create or upgrade the store, load region codes")
+    sub.add_parser(
+        "init", help="新建或升级存储，载入区划代码 / create or upgrade the store, load region codes"
+    )
 
     t = sub.add_parser("template", help="写出空白导入工作簿 / write an empty import workbook")
     t.add_argument("kind", choices=["households"], help="工作簿种类 / kind of workbook")
     t.add_argument("out", type=Path, help="输出文件 OUT.xlsx / the file to write")
 
-    i = sub.add_parser("import", help="导入区划、人口、户或部门数据 / import regions, population, households, "
-                                      "department data")
+    i = sub.add_parser(
+        "import",
+        help="导入区划、人口、户或部门数据 / import regions, population, households, department data",
+    )
     isub = i.add_subparsers(dest="kind", required=True, title="种类 / kinds", metavar="KIND")
     h_file = "输入文件 / input file"
     ir = isub.add_parser("regions", help="行政区划代码和名称 / region codes and names")
     ir.add_argument("file", type=Path, help=h_file)
-    ip = isub.add_parser("population", help="农业户籍人口（分母） / rural registered population (denominators)")
+    ip = isub.add_parser(
+        "population", help="农业户籍人口（分母） / rural registered population (denominators)"
+    )
     ip.add_argument("file", type=Path, help=h_file)
-    ib = isub.add_parser("boundaries", help="区划边界 GeoJSON（地图用） / region boundaries, GeoJSON (for the map)")
-    ib.add_argument("file", type=Path, help="GeoJSON FeatureCollection，属性含区划代码 / with the region code in "
-                                            "a property (行政区划代码, code, adcode, region_code)")
-    ib.add_argument("--skip-invalid", action="store_true",
-                    help="保存有效的要素，列出被拒绝的 / save the valid features, list the rejected ones")
+    ib = isub.add_parser(
+        "boundaries", help="区划边界 GeoJSON（地图用） / region boundaries, GeoJSON (for the map)"
+    )
+    ib.add_argument(
+        "file",
+        type=Path,
+        help="GeoJSON FeatureCollection，属性含区划代码 / with the region code in "
+        "a property (行政区划代码, code, adcode, region_code)",
+    )
+    ib.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="保存有效的要素，列出被拒绝的 / save the valid features, list the rejected ones",
+    )
     ib.add_argument("--user", help=H_USER)
     ih = isub.add_parser("households", help="建档立卡工作簿 / the registry workbook")
-    ih.add_argument("file", type=Path, help="工作簿，或含 户.csv 和 成员.csv 的文件夹/zip / workbook, or folder/zip "
-                                            "with 户.csv and 成员.csv")
-    ih.add_argument("--year", type=int, help="文件无“年度”列时的年度 / the year when the file has no 年度 column")
-    ih.add_argument("--skip-invalid", action="store_true",
-                    help="保存有效的户，被拒绝的行写入错误工作簿 / save the valid households, rejected rows go to "
-                         "the errors workbook")
-    ih.add_argument("--errors", type=Path, help="错误工作簿（默认 FILE-errors.xlsx） / errors workbook "
-                                                "(default: FILE-errors.xlsx)")
+    ih.add_argument(
+        "file",
+        type=Path,
+        help="工作簿，或含 户.csv 和 成员.csv 的文件夹/zip / workbook, or folder/zip "
+        "with 户.csv and 成员.csv",
+    )
+    ih.add_argument(
+        "--year", type=int, help="文件无“年度”列时的年度 / the year when the file has no 年度 column"
+    )
+    ih.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="保存有效的户，被拒绝的行写入错误工作簿 / save the valid households, rejected rows go to "
+        "the errors workbook",
+    )
+    ih.add_argument(
+        "--errors",
+        type=Path,
+        help="错误工作簿（默认 FILE-errors.xlsx） / errors workbook (default: FILE-errors.xlsx)",
+    )
     ih.add_argument("--user", help=H_USER)
-    idp = isub.add_parser("department", help="部门名单（医保、民政、教育……）与建档立卡比对 / a department's list "
-                                             "(医保, 民政, 教育 …) matched to the registry")
+    idp = isub.add_parser(
+        "department",
+        help="部门名单（医保、民政、教育……）与建档立卡比对 / a department's list "
+        "(医保, 民政, 教育 …) matched to the registry",
+    )
     idp.add_argument("file", type=Path, help=h_file)
-    idp.add_argument("--source", required=True, help="数据来源 / source: medical_insurance, civil_affairs, "
-                     "education, housing, emergency, disability, human_resources, public_security")
+    idp.add_argument(
+        "--source",
+        required=True,
+        help="数据来源 / source: medical_insurance, civil_affairs, "
+        "education, housing, emergency, disability, human_resources, public_security",
+    )
     idp.add_argument("--year", type=int, help=H_YEAR)
     idp.add_argument("--user", help=H_USER)
 
-    mo = sub.add_parser("monitor", help="防返贫监测：风险信号批处理 / return-to-poverty monitoring: the batch of "
-                                        "risk signals")
+    mo = sub.add_parser(
+        "monitor", help="防返贫监测：风险信号批处理 / return-to-poverty monitoring: the batch of risk signals"
+    )
     mo.add_argument("--year", type=int, required=True, help=H_YEAR)
     mo.add_argument("--region", help=H_REGION)
     _outputs(mo)
@@ -110,28 +153,40 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="户数、贫困发生率、收入 / counts, incidence, income")
     st.add_argument("--year", type=int, required=True, help=H_YEAR)
     st.add_argument("--region", help=H_REGION)
-    st.add_argument("--by", choices=["province", "city", "county", "township", "village", "all"],
-                    help="按下级地区分行；all = 各级一次汇总 / one row per region of that level; all = every "
-                         "level below, rolled up in one pass")
+    st.add_argument(
+        "--by",
+        choices=["province", "city", "county", "township", "village", "all"],
+        help="按下级地区分行；all = 各级一次汇总 / one row per region of that level; all = every "
+        "level below, rolled up in one pass",
+    )
     _outputs(st)
 
-    for name, helptext in (("identify", "贫困识别：各户是否贫困及原因 / identification: poor or not, and why"),
-                           ("exits", "退出评估：户、村、县 / exit evaluation: households, villages, counties"),
-                           ("quality", "数据质量规则，更新问题清单 / data-quality rules, update the findings "
-                                       "worklist")):
+    for name, helptext in (
+        ("identify", "贫困识别：各户是否贫困及原因 / identification: poor or not, and why"),
+        ("exits", "退出评估：户、村、县 / exit evaluation: households, villages, counties"),
+        ("quality", "数据质量规则，更新问题清单 / data-quality rules, update the findings worklist"),
+    ):
         r = sub.add_parser(name, help=helptext)
         r.add_argument("--year", type=int, required=True, help=H_YEAR)
         r.add_argument("--region", help=H_REGION)
         if name == "exits":
-            r.add_argument("--level", choices=["household", "village", "county"], default="household",
-                           help="评估层级 / level of the evaluation")
+            r.add_argument(
+                "--level",
+                choices=["household", "village", "county"],
+                default="household",
+                help="评估层级 / level of the evaluation",
+            )
         _outputs(r)
 
-    a = sub.add_parser("assistance", help="帮扶：覆盖缺口、措施目录 / assistance: coverage worklist, measure "
-                                          "catalogue")
+    a = sub.add_parser(
+        "assistance", help="帮扶：覆盖缺口、措施目录 / assistance: coverage worklist, measure catalogue"
+    )
     asub = a.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
-    cov = asub.add_parser("coverage", help="缺少帮扶责任人、措施、工作队……的户和村 / households and villages "
-                                           "missing a cadre, measure, team …")
+    cov = asub.add_parser(
+        "coverage",
+        help="缺少帮扶责任人、措施、工作队……的户和村 / households and villages "
+        "missing a cadre, measure, team …",
+    )
     cov.add_argument("--year", type=int, required=True, help=H_YEAR)
     cov.add_argument("--region", help=H_REGION)
     _outputs(cov)
@@ -147,18 +202,25 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("out", type=Path, help="备份文件 / the backup file")
     b.add_argument("--force", action="store_true", help="覆盖已有文件 / overwrite OUT if it exists")
     b.add_argument("--user", help="以该账户身份运行（须为系统管理员） / act as this account (system_admin)")
-    rs = sub.add_parser("restore", help="用备份替换存储并升级 / replace the store with a backup, then migrate")
+    rs = sub.add_parser(
+        "restore", help="用备份替换存储并升级 / replace the store with a backup, then migrate"
+    )
     rs.add_argument("file", type=Path, help="备份文件 / the backup file")
-    rs.add_argument("--replace", action="store_true",
-                    help="替换有数据的存储（先备份到 FUPIN_HOME/backups/） / replace a store that holds data "
-                         "(backed up first into FUPIN_HOME/backups/)")
+    rs.add_argument(
+        "--replace",
+        action="store_true",
+        help="替换有数据的存储（先备份到 FUPIN_HOME/backups/） / replace a store that holds data "
+        "(backed up first into FUPIN_HOME/backups/)",
+    )
     rs.add_argument("--user", help="以该账户身份运行（须为系统管理员） / act as this account (system_admin)")
 
     c = sub.add_parser("createuser", help="新建限定地区的账户 / an account scoped to a region")
     c.add_argument("username", help="用户名 / user name")
     c.add_argument("--role", required=True, help="角色 / role")
     c.add_argument("--region", help="行政区划代码；不填为全国 / region code; omit for nationwide")
-    c.add_argument("--password", help="默认取 FUPIN_PASSWORD，否则在终端输入 / default: FUPIN_PASSWORD, else asked")
+    c.add_argument(
+        "--password", help="默认取 FUPIN_PASSWORD，否则在终端输入 / default: FUPIN_PASSWORD, else asked"
+    )
     return p
 
 

@@ -83,18 +83,20 @@ SILENCED_SYSTEM_CHECKS = ["security.W021", *([] if SECURE_HSTS_INCLUDE_SUBDOMAIN
 # and requests from this server only — never a CDN — and no inline script (every script is a static file).
 # Inline styles stay allowed: several pages carry a <style> block and htmx adds its indicator style; with
 # every source limited to 'self', an injected style has nowhere to send anything.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -206,8 +208,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = FUPIN_HOME / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(FUPIN_HOME / "files")}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(FUPIN_HOME / "files")},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -230,7 +234,9 @@ FUPIN_IMPORT_MAX_MEMBER_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_MEMBER_BYTE
 FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES", 4 * 2**30))
 FUPIN_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("FUPIN_IMPORT_MAX_COMPRESSION_RATIO", "100"))
 # The shared-string table of an xlsx is held in memory whole: its text and its number of items.
-FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES", 256 * 2**20))
+FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES = int(
+    os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES", 256 * 2**20)
+)
 FUPIN_IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS", "5000000"))
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -244,15 +250,20 @@ def _cache(url: str) -> dict:
 
     parts = urlsplit(url)
     if parts.scheme == "file":
-        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": url2pathname(parts.path), "OPTIONS": {"MAX_ENTRIES": 5000}}
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": url2pathname(parts.path),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
     if parts.scheme in ("redis", "rediss"):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if parts.scheme == "memcached":
         return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": parts.netloc}
     if parts.scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    raise ValueError(f"FUPIN_CACHE_URL: unknown kind of cache {url!r} (file://, redis://, memcached://, locmem://)")
+    raise ValueError(
+        f"FUPIN_CACHE_URL: unknown kind of cache {url!r} (file://, redis://, memcached://, locmem://)"
+    )
 
 
 # What must be counted across processes (the public self-report form's rate limits): by default a folder
@@ -267,8 +278,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")},
     # Django's own console handler (debug only) would print unmasked lines: its records go to the root.
-    "loggers": {"django": {"handlers": [], "propagate": True,
-                           "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True, "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")}
+    },
 }
 
 FUPIN_APP_NAME = _("fupin poverty monitoring")

@@ -18,7 +18,9 @@ PASSWORD = "Correct-Horse-77"
 _seq = itertools.count(1)
 
 
-def id_number(region6: str = "520526", born: date = date(1980, 1, 1), male: bool = True, seq: int | None = None) -> str:
+def id_number(
+    region6: str = "520526", born: date = date(1980, 1, 1), male: bool = True, seq: int | None = None
+) -> str:
     """A valid 18-digit ID (GB 11643 check digit)."""
     n = next(_seq) if seq is None else seq
     order = (n % 499) * 2 + (1 if male else 0)  # odd = male
@@ -50,10 +52,16 @@ def region_tree() -> Tree:
     k = region("520526000000", "威宁彝族回族苗族自治县", 3, c)
     ta = region("520526001000", "草海镇", 4, k)
     tb = region("520526002000", "幺站镇", 4, k)
-    return Tree(p, c, k, ta, tb,
-                region("520526001201", "石板村", 5, ta),
-                region("520526001202", "新寨村", 5, ta),
-                region("520526002201", "龙场村", 5, tb))
+    return Tree(
+        p,
+        c,
+        k,
+        ta,
+        tb,
+        region("520526001201", "石板村", 5, ta),
+        region("520526001202", "新寨村", 5, ta),
+        region("520526002201", "龙场村", 5, tb),
+    )
 
 
 def user(role: str, area: Region | None, username: str | None = None) -> User:
@@ -61,27 +69,53 @@ def user(role: str, area: Region | None, username: str | None = None) -> User:
     return User.objects.create_user(username, password=PASSWORD, role=role, region=area)
 
 
-def household(village: Region, household_no: str | None = None, *, year: int = 2024, status: str = "poor",
-              members: int = 3, wage: str = "6000", main_cause: str = "illness",
-              household_type: str = "poor") -> Household:
+def household(
+    village: Region,
+    household_no: str | None = None,
+    *,
+    year: int = 2024,
+    status: str = "poor",
+    members: int = 3,
+    wage: str = "6000",
+    main_cause: str = "illness",
+    household_type: str = "poor",
+) -> Household:
     """A household with a head, a spouse and children, and one yearly record, written directly."""
     household_no = household_no or f"{village.code}{next(_seq):04d}"
     hh = Household.objects.create(household_no=household_no, village=village, phone="13800138000")
     people = [("户主甲", "head", True, date(1970, 5, 1)), ("配偶乙", "spouse", False, date(1972, 3, 2))]
-    people += [(f"子女{i}", "son" if i % 2 else "daughter", bool(i % 2), date(2000 + i, 1, 1))
-               for i in range(1, members - 1)]
+    people += [
+        (f"子女{i}", "son" if i % 2 else "daughter", bool(i % 2), date(2000 + i, 1, 1))
+        for i in range(1, members - 1)
+    ]
     for name, relation, male, born in people[:members]:
-        m = Member.objects.create(id_number=id_number(village.code[:6], born, male), name=f"{name}{hh.pk}",
-                                  sex="1" if male else "2", birth_date=born, household=hh, relation=relation,
-                                  health="healthy", labour="ordinary")
-        Membership.objects.create(member=m, household=hh, relation=relation, start_date=date(2014, 1, 1),
-                                  start_reason="registered")
+        m = Member.objects.create(
+            id_number=id_number(village.code[:6], born, male),
+            name=f"{name}{hh.pk}",
+            sex="1" if male else "2",
+            birth_date=born,
+            household=hh,
+            relation=relation,
+            health="healthy",
+            labour="ordinary",
+        )
+        Membership.objects.create(
+            member=m, household=hh, relation=relation, start_date=date(2014, 1, 1), start_reason="registered"
+        )
     hh.size, hh.head_name = members, f"户主甲{hh.pk}"
     hh.save()
     net = Decimal(wage)
-    HouseholdYear.objects.create(household=hh, year=year, status=status, household_type=household_type,
-                                 main_cause=main_cause, wage_income=net, size=members, net_income=net,
-                                 net_income_per_capita=(net / members).quantize(Decimal("0.01")))
+    HouseholdYear.objects.create(
+        household=hh,
+        year=year,
+        status=status,
+        household_type=household_type,
+        main_cause=main_cause,
+        wage_income=net,
+        size=members,
+        net_income=net,
+        net_income_per_capita=(net / members).quantize(Decimal("0.01")),
+    )
     return hh
 
 

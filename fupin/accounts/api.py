@@ -68,22 +68,40 @@ def me(request):
     user = request.auth
     role = user.role_info
     region = user.region
-    return {"username": user.username, "role": user.role, "role_label": {"zh": role.zh, "en": role.en},
-            "region": {"code": region.code, "name": region.name, "level": region.level} if region else None,
-            "scope_prefix": user.scope_prefix, "permissions": {p: user.can(p) for p in PERMISSIONS}}
+    return {
+        "username": user.username,
+        "role": user.role,
+        "role_label": {"zh": role.zh, "en": role.en},
+        "region": {"code": region.code, "name": region.name, "level": region.level} if region else None,
+        "scope_prefix": user.scope_prefix,
+        "permissions": {p: user.can(p) for p in PERMISSIONS},
+    }
 
 
-@router.post("/tokens", response={201: NewTokenOut, **ERRORS},
-             summary="Create an API token (from a signed-in session; the key is shown once)")
+@router.post(
+    "/tokens",
+    response={201: NewTokenOut, **ERRORS},
+    summary="Create an API token (from a signed-in session; the key is shown once)",
+)
 def create_token(request, body: TokenIn):
     if getattr(request, "api_token", None) is not None:
-        raise PermissionDenied("令牌只能在登录后的网页会话中创建 / tokens can only be created from a signed-in "
-                               "browser session")
+        raise PermissionDenied(
+            "令牌只能在登录后的网页会话中创建 / tokens can only be created from a signed-in browser session"
+        )
     name = body.name.strip()[:100] or "api"
     key = issue_token(request.auth, name)
     token = Token.objects.get(key_hash=hash_key(key))
-    return Status(201, {"id": token.id, "name": token.name, "prefix": token.prefix,
-                        "created_at": token.created_at, "last_used_at": None, "key": key})
+    return Status(
+        201,
+        {
+            "id": token.id,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+            "last_used_at": None,
+            "key": key,
+        },
+    )
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Your active API tokens")
@@ -129,25 +147,46 @@ def _both(text) -> dict:
     return {"zh": zh, "en": en}
 
 
-@router.get("/export-log", response={200: ExportLogPage, **ERRORS},
-            summary="The export log of your region, newest first")
-def export_log(request, date_from: date | None = None, date_to: date | None = None, user: str | None = None,
-               channel: Literal["web", "api", "cli"] | None = None, kind: str | None = None, page: Page = 1,
-               page_size: Annotated[int, Field(ge=1, le=500)] = 50):
+@router.get(
+    "/export-log",
+    response={200: ExportLogPage, **ERRORS},
+    summary="The export log of your region, newest first",
+)
+def export_log(
+    request,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    user: str | None = None,
+    channel: Literal["web", "api", "cli"] | None = None,
+    kind: str | None = None,
+    page: Page = 1,
+    page_size: Annotated[int, Field(ge=1, le=500)] = 50,
+):
     """Who exported what, when, how many rows: the rows of the users bound inside your region (rows without a
     user, from the command line, only for nationwide accounts). Dates are inclusive. Roles that may not read
     the log get 403."""
-    qs = log_reads.export_log_for(request.auth, date_from=date_from, date_to=date_to, username=user,
-                                  channel=channel, kind=kind)
+    qs = log_reads.export_log_for(
+        request.auth, date_from=date_from, date_to=date_to, username=user, channel=channel, kind=kind
+    )
     start = (page - 1) * page_size
     items = []
-    for r in qs[start:start + page_size]:
+    for r in qs[start : start + page_size]:
         u = r.user
         role = u.role_info if u else None
-        items.append({"id": r.pk, "at": r.at, "username": u.username if u else None,
-                      "role": u.role if u else None,
-                      "role_label": {"zh": role.zh, "en": role.en} if role else None,
-                      "region_code": u.region_id if u else None, "channel": r.channel, "kind": r.kind,
-                      "kind_label": _both(log_reads.KIND_LABELS.get(r.kind, r.kind)), "filters": r.filters,
-                      "rows": r.rows, "masked": r.masked})
+        items.append(
+            {
+                "id": r.pk,
+                "at": r.at,
+                "username": u.username if u else None,
+                "role": u.role if u else None,
+                "role_label": {"zh": role.zh, "en": role.en} if role else None,
+                "region_code": u.region_id if u else None,
+                "channel": r.channel,
+                "kind": r.kind,
+                "kind_label": _both(log_reads.KIND_LABELS.get(r.kind, r.kind)),
+                "filters": r.filters,
+                "rows": r.rows,
+                "masked": r.masked,
+            }
+        )
     return {"items": items, "count": qs.count(), "page": page, "page_size": page_size}

@@ -25,8 +25,11 @@ def issue_token(user: User, name: str) -> str:
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
-        row = Token.objects.select_related("user", "user__region").filter(
-            key_hash=hash_key(token), revoked=False, user__is_active=True).first()
+        row = (
+            Token.objects.select_related("user", "user__region")
+            .filter(key_hash=hash_key(token), revoked=False, user__is_active=True)
+            .first()
+        )
         if row is None:
             return None
         Token.objects.filter(pk=row.pk).update(last_used_at=timezone.now())

@@ -13,8 +13,10 @@ def createuser_command(args) -> int:
     password = args.password or os.environ.get("FUPIN_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
-            print("请用 --password 或 FUPIN_PASSWORD 提供密码 / give the password with --password or FUPIN_PASSWORD",
-                  file=sys.stderr)
+            print(
+                "请用 --password 或 FUPIN_PASSWORD 提供密码 / give the password with --password or FUPIN_PASSWORD",
+                file=sys.stderr,
+            )
             return 2
         password = getpass.getpass("密码 / password: ")
         if password != getpass.getpass("再次输入 / again: "):

@@ -64,9 +64,15 @@ def _scoped(viewer: User) -> QuerySet[ExportLog]:
     return qs
 
 
-def export_log_for(viewer: User, *, date_from: date | None = None, date_to: date | None = None,
-                   username: str | None = None, channel: str | None = None,
-                   kind: str | None = None) -> QuerySet[ExportLog]:
+def export_log_for(
+    viewer: User,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    username: str | None = None,
+    channel: str | None = None,
+    kind: str | None = None,
+) -> QuerySet[ExportLog]:
     """The export-log rows `viewer` may read, newest first; dates are inclusive (local days)."""
     qs = _scoped(viewer).select_related("user", "user__region").order_by("-at", "-pk")
     if date_from:

@@ -14,8 +14,11 @@ class SignInForm(AuthenticationForm):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=100,
-                           help_text=_("What the token is for, e.g. the script or machine that uses it."))
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the script or machine that uses it."),
+    )
 
 
 class UserForm(forms.Form):
@@ -24,13 +27,23 @@ class UserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     full_name = forms.CharField(label=_("Name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"))
-    region_code = forms.CharField(label=_("Region code"), max_length=12, required=False,
-                                  help_text=_("Empty means nationwide (administrators and national supervisors only)."))
+    region_code = forms.CharField(
+        label=_("Region code"),
+        max_length=12,
+        required=False,
+        help_text=_("Empty means nationwide (administrators and national supervisors only)."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                required=False)
-    password2 = forms.CharField(label=_("Password again"),
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), required=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+    )
 
     def __init__(self, *args, role_choices, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,10 +64,12 @@ class UserForm(forms.Form):
 class ExportLogFilterForm(forms.Form):
     """The export-log filters: a date range, a user, a channel, a kind (choices: those the viewer may read)."""
 
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     username = forms.ChoiceField(label=_("User"), required=False)
     channel = forms.ChoiceField(label=pgettext_lazy("export", "Channel"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)

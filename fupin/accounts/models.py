@@ -13,8 +13,14 @@ class User(AbstractUser):
     """
 
     role = models.CharField(_("role"), max_length=32, choices=ROLE_CHOICES, default="supervisor")
-    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="users", verbose_name=_("region"))
+    region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("region"),
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
     @property

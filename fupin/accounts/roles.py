@@ -20,26 +20,74 @@ class Role:
     imports_department_data: bool = False  # match a department's list (医保, 民政 …) to the registry
     serves_households: bool = False  # plan measures and visits for the households assigned to this user
     acts_for_every_role: bool = False  # any role's step of a workflow; everyone's imports
-    backs_up_store: bool = False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
+    backs_up_store: bool = (
+        False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
+    )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
 
 
-ROLES: dict[str, Role] = {r.code: r for r in (
-    Role("system_admin", "系统管理员", "System administrator", writes_registry=True, runs_evaluations=True,
-         approves=True, manages_users=True, sees_id_numbers=True, sees_phone_numbers=True,
-         imports_department_data=True, acts_for_every_role=True, backs_up_store=True, reads_export_log=True),
-    Role("county_approver", "县级审定", "County approver", writes_registry=True, runs_evaluations=True,
-         approves=True, sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True,
-         reads_export_log=True),
-    Role("township_reviewer", "乡镇审核", "Township reviewer", writes_registry=True, runs_evaluations=True,
-         sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True),
-    Role("village_operator", "村级操作员", "Village operator", writes_registry=True, runs_evaluations=True,
-         sees_id_numbers=True, sees_phone_numbers=True, imports_department_data=True),
-    Role("assistance_cadre", "帮扶责任人", "Assistance cadre", sees_phone_numbers=True, exports=False,
-         serves_households=True),
-    Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
-    Role("supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True),
-    Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)", reads_export_log=True),
-)}
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in (
+        Role(
+            "system_admin",
+            "系统管理员",
+            "System administrator",
+            writes_registry=True,
+            runs_evaluations=True,
+            approves=True,
+            manages_users=True,
+            sees_id_numbers=True,
+            sees_phone_numbers=True,
+            imports_department_data=True,
+            acts_for_every_role=True,
+            backs_up_store=True,
+            reads_export_log=True,
+        ),
+        Role(
+            "county_approver",
+            "县级审定",
+            "County approver",
+            writes_registry=True,
+            runs_evaluations=True,
+            approves=True,
+            sees_id_numbers=True,
+            sees_phone_numbers=True,
+            imports_department_data=True,
+            reads_export_log=True,
+        ),
+        Role(
+            "township_reviewer",
+            "乡镇审核",
+            "Township reviewer",
+            writes_registry=True,
+            runs_evaluations=True,
+            sees_id_numbers=True,
+            sees_phone_numbers=True,
+            imports_department_data=True,
+        ),
+        Role(
+            "village_operator",
+            "村级操作员",
+            "Village operator",
+            writes_registry=True,
+            runs_evaluations=True,
+            sees_id_numbers=True,
+            sees_phone_numbers=True,
+            imports_department_data=True,
+        ),
+        Role(
+            "assistance_cadre",
+            "帮扶责任人",
+            "Assistance cadre",
+            sees_phone_numbers=True,
+            exports=False,
+            serves_households=True,
+        ),
+        Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
+        Role("supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True),
+        Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)", reads_export_log=True),
+    )
+}
 
 ROLE_CHOICES = [(r.code, f"{r.zh} / {r.en}") for r in ROLES.values()]

@@ -59,8 +59,17 @@ def users_for(manager: User):
     return qs
 
 
-def manage_user(manager: User, *, username: str, role: str, region_code: str | None, full_name: str = "",
-                is_active: bool = True, password: str | None = None, existing: User | None = None) -> User:
+def manage_user(
+    manager: User,
+    *,
+    username: str,
+    role: str,
+    region_code: str | None,
+    full_name: str = "",
+    is_active: bool = True,
+    password: str | None = None,
+    existing: User | None = None,
+) -> User:
     """Create (existing=None) or change an account on behalf of a user who manages accounts."""
     if not manager.can("manages_users"):
         from django.core.exceptions import PermissionDenied
@@ -68,14 +77,26 @@ def manage_user(manager: User, *, username: str, role: str, region_code: str | N
         raise PermissionDenied("您的角色不能管理账户 / your role may not manage accounts")
     region = _scoped_region(manager, region_code)
     if existing is None:
-        user = create_user(username, role=role, region_code=region.code if region else None,
-                           password=password or "", first_name=full_name)
+        user = create_user(
+            username,
+            role=role,
+            region_code=region.code if region else None,
+            password=password or "",
+            first_name=full_name,
+        )
         return user
     if role not in ROLES:
         raise AccountError(f"未知角色 / unknown role: {role}")
     if existing.pk == manager.pk and (not is_active or role != manager.role):
-        raise AccountError("不能停用自己或更改自己的角色 / you cannot deactivate yourself or change your own role")
-    existing.role, existing.region, existing.first_name, existing.is_active = role, region, full_name, is_active
+        raise AccountError(
+            "不能停用自己或更改自己的角色 / you cannot deactivate yourself or change your own role"
+        )
+    existing.role, existing.region, existing.first_name, existing.is_active = (
+        role,
+        region,
+        full_name,
+        is_active,
+    )
     existing.is_staff = role == "system_admin"
     if password:
         try:

@@ -26,8 +26,12 @@ PER_PAGE = 50
 
 def _page(request, form=None, new_key=None, status=200):
     tokens = Token.objects.filter(user=request.user).order_by("revoked", "-created_at")
-    return render(request, "accounts/account.html",
-                  {"tokens": tokens, "form": form or TokenForm(), "new_key": new_key}, status=status)
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "form": form or TokenForm(), "new_key": new_key},
+        status=status,
+    )
 
 
 @login_required
@@ -78,8 +82,9 @@ def user_list(request):
     role = request.GET.get("role")
     if role:
         users = users.filter(role=role)
-    return render(request, "accounts/user_list.html",
-                  {"users": users, "roles": _role_choices(), "role": role})
+    return render(
+        request, "accounts/user_list.html", {"users": users, "roles": _role_choices(), "role": role}
+    )
 
 
 @login_required
@@ -88,30 +93,50 @@ def user_edit(request, pk: int | None = None):
     existing = get_object_or_404(users_for(manager), pk=pk) if pk else None
     initial = {}
     if existing:
-        initial = {"username": existing.username, "full_name": existing.first_name, "role": existing.role,
-                   "region_code": existing.region_id or "", "is_active": existing.is_active}
-    form = UserForm(request.POST or None, initial=initial, role_choices=_role_choices(),
-                    editing=existing is not None)
+        initial = {
+            "username": existing.username,
+            "full_name": existing.first_name,
+            "role": existing.role,
+            "region_code": existing.region_id or "",
+            "is_active": existing.is_active,
+        }
+    form = UserForm(
+        request.POST or None, initial=initial, role_choices=_role_choices(), editing=existing is not None
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            user = manage_user(manager, username=existing.username if existing else d["username"],
-                               role=d["role"], region_code=d["region_code"] or None, full_name=d["full_name"],
-                               is_active=d["is_active"], password=d["password1"] or None, existing=existing)
+            user = manage_user(
+                manager,
+                username=existing.username if existing else d["username"],
+                role=d["role"],
+                region_code=d["region_code"] or None,
+                full_name=d["full_name"],
+                is_active=d["is_active"],
+                password=d["password1"] or None,
+                existing=existing,
+            )
         except AccountError as e:
             form.add_error(None, str(e))
         else:
             messages.success(request, _("Account %(name)s saved.") % {"name": user.username})
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "existing": existing},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "existing": existing},
+        status=400 if form.errors else 200,
+    )
 
 
 def _export_log_filters(request):
     usernames, kinds = log_reads.export_log_choices(request.user)  # PermissionDenied for other roles
-    form = ExportLogFilterForm(request.GET, usernames=usernames,
-                               kinds=[(k, log_reads.kind_label(k)) for k in kinds],
-                               channels=[(c, str(label)) for c, label in log_reads.CHANNELS.items()])
+    form = ExportLogFilterForm(
+        request.GET,
+        usernames=usernames,
+        kinds=[(k, log_reads.kind_label(k)) for k in kinds],
+        channels=[(c, str(label)) for c, label in log_reads.CHANNELS.items()],
+    )
     filters = form.filters()
     return form, filters, log_reads.export_log_for(request.user, **filters)
 
@@ -123,20 +148,46 @@ def export_log(request):
     for row in page.object_list:  # at most 50 rows, already fetched
         row.kind_label = log_reads.kind_label(row.kind)
         row.channel_label = log_reads.channel_label(row.channel)
-    return render(request, "accounts/export_log.html", {
-        "form": form, "page": page, "can_export": request.user.can("exports"),
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)})
+    return render(
+        request,
+        "accounts/export_log.html",
+        {
+            "form": form,
+            "page": page,
+            "can_export": request.user.can("exports"),
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        },
+    )
 
 
 def _export_log_frame(rows) -> pl.DataFrame:
-    schema = {"at": pl.String, "username": pl.String, "role": pl.String, "region": pl.String,
-              "channel": pl.String, "kind": pl.String, "kind_label": pl.String, "rows": pl.Int64,
-              "masked": pl.Boolean, "filters": pl.String}
-    data = [(r.at.isoformat(timespec="seconds"), r.user.username if r.user else None,
-             r.user.role_label if r.user else None, r.user.region_id if r.user else None,
-             r.channel, r.kind, log_reads.kind_label(r.kind), r.rows, r.masked,
-             ", ".join(f"{k}={v}" for k, v in sorted(r.filters.items())))
-            for r in rows]
+    schema = {
+        "at": pl.String,
+        "username": pl.String,
+        "role": pl.String,
+        "region": pl.String,
+        "channel": pl.String,
+        "kind": pl.String,
+        "kind_label": pl.String,
+        "rows": pl.Int64,
+        "masked": pl.Boolean,
+        "filters": pl.String,
+    }
+    data = [
+        (
+            r.at.isoformat(timespec="seconds"),
+            r.user.username if r.user else None,
+            r.user.role_label if r.user else None,
+            r.user.region_id if r.user else None,
+            r.channel,
+            r.kind,
+            log_reads.kind_label(r.kind),
+            r.rows,
+            r.masked,
+            ", ".join(f"{k}={v}" for k, v in sorted(r.filters.items())),
+        )
+        for r in rows
+    ]
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
@@ -154,8 +205,13 @@ def export_log_download(request, fmt: str):
         write_xlsx(buffer, df, "export_log")
         body = buffer.getvalue()
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    log_export(request.user, f"accounts.export_log.{fmt}", channel="web", rows=df.height,
-               filters={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in filters.items()})
+    log_export(
+        request.user,
+        f"accounts.export_log.{fmt}",
+        channel="web",
+        rows=df.height,
+        filters={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in filters.items()},
+    )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="export_log.{fmt}"'
     return response

@@ -33,13 +33,32 @@ def assistance_command(args) -> int:
     if args.action == "measures":
         from fupin.assistance.models import MeasureType
 
-        rows = [{"code": m.code, "name_zh": m.name_zh, "name_en": m.name_en, "category": m.category, "kind": m.kind,
-                 "active_from": m.active_from, "active_to": m.active_to,
-                 "causes": ",".join(c.cause for c in m.causes.all())}
-                for m in MeasureType.objects.prefetch_related("causes")]
-        df = pl.DataFrame(rows, schema={"code": pl.String, "name_zh": pl.String, "name_en": pl.String,
-                                        "category": pl.String, "kind": pl.String, "active_from": pl.Int64,
-                                        "active_to": pl.Int64, "causes": pl.String})
+        rows = [
+            {
+                "code": m.code,
+                "name_zh": m.name_zh,
+                "name_en": m.name_en,
+                "category": m.category,
+                "kind": m.kind,
+                "active_from": m.active_from,
+                "active_to": m.active_to,
+                "causes": ",".join(c.cause for c in m.causes.all()),
+            }
+            for m in MeasureType.objects.prefetch_related("causes")
+        ]
+        df = pl.DataFrame(
+            rows,
+            schema={
+                "code": pl.String,
+                "name_zh": pl.String,
+                "name_en": pl.String,
+                "category": pl.String,
+                "kind": pl.String,
+                "active_from": pl.Int64,
+                "active_to": pl.Int64,
+                "causes": pl.String,
+            },
+        )
         print(write_csv(df) if getattr(args, "format", None) == "csv" else table_text(df))
         return 0
     from fupin.assistance.coverage import OutOfScope, findings_for
@@ -55,6 +74,12 @@ def assistance_command(args) -> int:
         print("没有覆盖缺口 / no coverage gaps", file=sys.stderr)
     if args.format == "table":
         df = df.select("check_id", "severity", "region_code", "subject", "value", "message_zh", "message_en")
-    return _print(df, args.format, args.out, sheet="覆盖", user=user, kind="coverage",
-                  filters={"year": args.year, "region": where.region})
-
+    return _print(
+        df,
+        args.format,
+        args.out,
+        sheet="覆盖",
+        user=user,
+        kind="coverage",
+        filters={"year": args.year, "region": where.region},
+    )

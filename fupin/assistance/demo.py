@@ -37,8 +37,13 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 UNITS = ["县农业农村局", "县人社局", "县卫健局", "县教育局", "县住建局", "县水务局", "县民政局", "县财政局"]
 RESULTS = ["已落实，家庭收入增加", "已完成，验收合格", "已兑现补助", "已就业，月收入约3000元"]
-FINDINGS = ["家中生活正常，两不愁三保障达标", "户主慢性病需按时服药", "子女在校就读正常", "春耕生产资料已备齐",
-            "房屋安全，饮水正常"]
+FINDINGS = [
+    "家中生活正常，两不愁三保障达标",
+    "户主慢性病需按时服药",
+    "子女在校就读正常",
+    "春耕生产资料已备齐",
+    "房屋安全，饮水正常",
+]
 MATTERS = ["帮助办理残疾证", "协调孩子转学手续", "修缮漏雨屋顶", "联系医院复诊", "安装入户自来水龙头"]
 
 
@@ -52,8 +57,16 @@ def _visits(rng: random.Random, hid: int, cadre: Cadre, begun: date, today: date
     last = today - timedelta(days=rng.randint(100, 240)) if rng.random() < OVERDUE_SHARE else today
     out, d = [], begun + timedelta(days=rng.randint(3, 40))
     while d <= last or not out:
-        out.append(Visit(household_id=hid, cadre=cadre, visitor=cadre.name, date=min(d, today),
-                         found=rng.choice(FINDINGS), follow_up=rng.choice(["", "", "下月再访"])))
+        out.append(
+            Visit(
+                household_id=hid,
+                cadre=cadre,
+                visitor=cadre.name,
+                date=min(d, today),
+                found=rng.choice(FINDINGS),
+                follow_up=rng.choice(["", "", "下月再访"]),
+            )
+        )
         d += timedelta(days=rng.randint(30, 120))
     return out
 
@@ -62,8 +75,15 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN])
 
 
-def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, date] | None = None,
-               gaps: int = UNASSIGNED_GAPS, today: date | None = None) -> dict:
+def build_demo(
+    county_code: str,
+    year: int,
+    seed: int,
+    *,
+    households: dict[int, date] | None = None,
+    gaps: int = UNASSIGNED_GAPS,
+    today: date | None = None,
+) -> dict:
     """Create the county's assistance data for `year`; returns counts, the cadre accounts and the gaps.
 
     `households`: more households to assist (the monitored ones), each with the day its assistance began;
@@ -81,11 +101,20 @@ def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, 
     limit = cadre_limit(year, county.code)
     extra = households or {}
     today = today or date.today()
-    rows = [r[:4] for r in HouseholdYear.objects.filter(
-                year=year, is_deleted=False, household__is_deleted=False, household__village__code__startswith=prefix)
-            .order_by("household__household_no")
-            .values_list("household_id", "household__village_id", "main_cause", "household__household_no", "status")
-            if r[4] in POOR_STATUSES or r[0] in extra]
+    rows = [
+        r[:4]
+        for r in HouseholdYear.objects.filter(
+            year=year,
+            is_deleted=False,
+            household__is_deleted=False,
+            household__village__code__startswith=prefix,
+        )
+        .order_by("household__household_no")
+        .values_list(
+            "household_id", "household__village_id", "main_cause", "household__household_no", "status"
+        )
+        if r[4] in POOR_STATUSES or r[0] in extra
+    ]
     suggest: dict[str, list[int]] = {}
     for cause, mt in CauseMeasure.objects.values_list("cause", "measure_type_id"):
         suggest.setdefault(cause, []).append(mt)
@@ -95,7 +124,9 @@ def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, 
     with transaction.atomic():
         unassigned, assigned = rows[:gaps], rows[gaps:]
         # the first cadre carries two households more than the limit (a planted gap)
-        blocks = [assigned[: limit + 2]] + [assigned[i:i + limit] for i in range(limit + 2, len(assigned), limit)]
+        blocks = [assigned[: limit + 2]] + [
+            assigned[i : i + limit] for i in range(limit + 2, len(assigned), limit)
+        ]
         blocks = [b for b in blocks if b]
         blocks += [[] for _ in range(CADRE_ACCOUNTS - len(blocks))]  # every demo cadre account exists
         hashed = make_password(CADRE_PASSWORD)
@@ -106,12 +137,22 @@ def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, 
             region_code = block[0][1][:9] + "000" if block else county.code
             user = None
             if i < CADRE_ACCOUNTS:
-                user = User.objects.create(username=f"cadre{i + 1}", password=hashed, role="assistance_cadre",
-                                           region=county)
+                user = User.objects.create(
+                    username=f"cadre{i + 1}", password=hashed, role="assistance_cadre", region=county
+                )
                 accounts.append((user.username, CADRE_PASSWORD, county.code))
-            cadres.append(Cadre(user=user, name=_name(rng), unit=rng.choice(UNITS), phone=f"139{rng.randrange(10**8):08d}",
-                                region_id=region_code if Region.objects.filter(code=region_code).exists()
-                                else county.code, start_date=start))
+            cadres.append(
+                Cadre(
+                    user=user,
+                    name=_name(rng),
+                    unit=rng.choice(UNITS),
+                    phone=f"139{rng.randrange(10**8):08d}",
+                    region_id=region_code
+                    if Region.objects.filter(code=region_code).exists()
+                    else county.code,
+                    start_date=start,
+                )
+            )
         Cadre.objects.bulk_create(cadres)
         assignments, measures, visits = [], [], []
         ended_without_result = None
@@ -123,16 +164,28 @@ def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, 
                 for k, mt in enumerate(rng.sample(options, k=min(len(options), rng.choice([1, 2])))):
                     # a monitored household has a measure under way (a precondition of 风险消除);
                     # (the first measure is matched to the cause and never stopped: stopped ones do not count)
-                    status = rng.choice(["in_progress", "done"] if hid in extra and k == 0 else
-                                        ["planned", "in_progress", "done"] if k == 0 else
-                                        ["planned", "in_progress", "done", "stopped", "stopped"])
+                    status = rng.choice(
+                        ["in_progress", "done"]
+                        if hid in extra and k == 0
+                        else ["planned", "in_progress", "done"]
+                        if k == 0
+                        else ["planned", "in_progress", "done", "stopped", "stopped"]
+                    )
                     ended = status in ("done", "stopped")
-                    measures.append(PlanMeasure(
-                        household_id=hid, year=year, measure_type_id=mt, status=status,
-                        amount=rng.choice([None, 500, 1000, 2000, 3000]), start_date=begun,
-                        end_date=max(begun, date(year, rng.randint(6, 12), 1)) if ended else None,
-                        responsible_unit=cadre.unit, responsible_person=cadre.name,
-                        result=(rng.choice(RESULTS) if status == "done" else STOPPED) if ended else ""))
+                    measures.append(
+                        PlanMeasure(
+                            household_id=hid,
+                            year=year,
+                            measure_type_id=mt,
+                            status=status,
+                            amount=rng.choice([None, 500, 1000, 2000, 3000]),
+                            start_date=begun,
+                            end_date=max(begun, date(year, rng.randint(6, 12), 1)) if ended else None,
+                            responsible_unit=cadre.unit,
+                            responsible_person=cadre.name,
+                            result=(rng.choice(RESULTS) if status == "done" else STOPPED) if ended else "",
+                        )
+                    )
                 visits += _visits(rng, hid, cadre, max(begun, start), today)
         if measures:  # planted gap: a measure that ended without a result
             m = measures[0]
@@ -144,41 +197,92 @@ def build_demo(county_code: str, year: int, seed: int, *, households: dict[int, 
 
         # villages: a work team with a first secretary, a paired unit and a county leader for every poor
         # village — except the first, whose team has no first secretary (a planted gap)
-        teams = [WorkTeam(village=v, name=f"{v.name}驻村工作队", sending_unit=rng.choice(UNITS),
-                          start_date=date(year - 1, 6, 1)) for v in poor_villages]
+        teams = [
+            WorkTeam(
+                village=v,
+                name=f"{v.name}驻村工作队",
+                sending_unit=rng.choice(UNITS),
+                start_date=date(year - 1, 6, 1),
+            )
+            for v in poor_villages
+        ]
         WorkTeam.objects.bulk_create(teams)
         members = []
         for i, t in enumerate(teams):
-            members += [TeamMember(team=t, name=_name(rng), unit=t.sending_unit, is_first_secretary=(j == 0 and i > 0),
-                                   start_date=t.start_date) for j in range(3)]
+            members += [
+                TeamMember(
+                    team=t,
+                    name=_name(rng),
+                    unit=t.sending_unit,
+                    is_first_secretary=(j == 0 and i > 0),
+                    start_date=t.start_date,
+                )
+                for j in range(3)
+            ]
         TeamMember.objects.bulk_create(members)
         PairedUnit.objects.bulk_create(
-            [PairedUnit(region=v, name=rng.choice(UNITS), kind="paired", start_date=date(year - 1, 1, 1))
-             for v in poor_villages]
-            + [PairedUnit(region=county, name="浙江省宁波市", kind="east_west", start_date=date(2016, 1, 1)),
-               PairedUnit(region=county, name="中央某部委", kind="central", start_date=date(2015, 1, 1))])
+            [
+                PairedUnit(region=v, name=rng.choice(UNITS), kind="paired", start_date=date(year - 1, 1, 1))
+                for v in poor_villages
+            ]
+            + [
+                PairedUnit(region=county, name="浙江省宁波市", kind="east_west", start_date=date(2016, 1, 1)),
+                PairedUnit(region=county, name="中央某部委", kind="central", start_date=date(2015, 1, 1)),
+            ]
+        )
         LeaderContact.objects.bulk_create(
-            [LeaderContact(name=_name(rng), post=rng.choice(["县委常委", "副县长", "县人大副主任"]), level="county",
-                           region=v, start_date=date(year - 1, 1, 1)) for v in poor_villages]
-            + [LeaderContact(name=_name(rng), post="县委书记", level="county", region=county)])
-        helpers = [SocialHelper(name=n, kind=k, contact=f"138{rng.randrange(10**8):08d}", region=villages[0])
-                   for n, k in (("村委会委员" + _name(rng), "committee"), ("某某农业合作社", "enterprise"),
-                                ("志愿者" + _name(rng), "volunteer"))] if villages else []
+            [
+                LeaderContact(
+                    name=_name(rng),
+                    post=rng.choice(["县委常委", "副县长", "县人大副主任"]),
+                    level="county",
+                    region=v,
+                    start_date=date(year - 1, 1, 1),
+                )
+                for v in poor_villages
+            ]
+            + [LeaderContact(name=_name(rng), post="县委书记", level="county", region=county)]
+        )
+        helpers = (
+            [
+                SocialHelper(name=n, kind=k, contact=f"138{rng.randrange(10**8):08d}", region=villages[0])
+                for n, k in (
+                    ("村委会委员" + _name(rng), "committee"),
+                    ("某某农业合作社", "enterprise"),
+                    ("志愿者" + _name(rng), "volunteer"),
+                )
+            ]
+            if villages
+            else []
+        )
         SocialHelper.objects.bulk_create(helpers)
         matters = []
-        for i, (hid, _v, _c, _no) in enumerate(rows[:len(MATTERS)]):
+        for i, (hid, _v, _c, _no) in enumerate(rows[: len(MATTERS)]):
             done = i < 2
-            matters.append(KeyMatter(household_id=hid, helper=helpers[i % len(helpers)] if helpers else None,
-                                     title=MATTERS[i], due_date=date(year, 9, 30),
-                                     resolved_date=date(year, 6, 15) if done else None,
-                                     resolution="已办结" if done else ""))
+            matters.append(
+                KeyMatter(
+                    household_id=hid,
+                    helper=helpers[i % len(helpers)] if helpers else None,
+                    title=MATTERS[i],
+                    due_date=date(year, 9, 30),
+                    resolved_date=date(year, 6, 15) if done else None,
+                    resolution="已办结" if done else "",
+                )
+            )
         KeyMatter.objects.bulk_create(matters)
 
     return {
-        "cadres": len(cadres), "assignments": len(assignments), "measures": len(measures), "visits": len(visits),
-        "work_teams": len(teams), "matters": len(matters), "accounts": accounts,
-        "gaps": {"unassigned": [no for *_x, no in unassigned],
-                 "no_first_secretary": poor_villages[0].code if poor_villages else None,
-                 "over_limit_cadre": cadres[0].name if cadres and len(blocks[0]) > limit else None,
-                 "ended_without_result": ended_without_result.pk if ended_without_result else None},
+        "cadres": len(cadres),
+        "assignments": len(assignments),
+        "measures": len(measures),
+        "visits": len(visits),
+        "work_teams": len(teams),
+        "matters": len(matters),
+        "accounts": accounts,
+        "gaps": {
+            "unassigned": [no for *_x, no in unassigned],
+            "no_first_secretary": poor_villages[0].code if poor_villages else None,
+            "over_limit_cadre": cadres[0].name if cadres and len(blocks[0]) > limit else None,
+            "ended_without_result": ended_without_result.pk if ended_without_result else None,
+        },
     }

@@ -41,8 +41,11 @@ class ScopedForm(forms.Form):
 
 
 def _region_field(label=None):
-    return forms.CharField(label=label or _("Region code"), max_length=12,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "520526001201"}))
+    return forms.CharField(
+        label=label or _("Region code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "520526001201"}),
+    )
 
 
 class PlanMeasureForm(forms.Form):
@@ -62,13 +65,16 @@ class PlanMeasureForm(forms.Form):
         star = set(suggested)
         self.fields["measure_code"].choices = [("", "—")] + [
             (m.code, f"{'★ ' if m.code in star else ''}{m.code} {m.name_en if en else m.name_zh}")
-            for m in MeasureType.objects.order_by("category", "code")]
+            for m in MeasureType.objects.order_by("category", "code")
+        ]
 
 
 class VisitForm(forms.Form):
     date = forms.DateField(label=_("Date of visit"), widget=DATE)
     found = forms.CharField(label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3}))
-    follow_up = forms.CharField(label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up = forms.CharField(
+        label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     risk = forms.ChoiceField(label=_("Risk found (raises a monitoring alert)"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -91,8 +97,12 @@ class CadreForm(ScopedForm):
     unit = forms.CharField(label=_("Unit"), required=False, max_length=100)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=20)
     region_code = _region_field()
-    username = forms.CharField(label=_("Account (optional)"), required=False, max_length=150,
-                               help_text=_("An existing account with the role assistance cadre."))
+    username = forms.CharField(
+        label=_("Account (optional)"),
+        required=False,
+        max_length=150,
+        help_text=_("An existing account with the role assistance cadre."),
+    )
     start_date = forms.DateField(label=_("Start"), required=False, widget=DATE)
 
 
@@ -100,9 +110,13 @@ class MeasureTypeForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=16)
     name_zh = forms.CharField(label=_("Chinese name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=[(k, one_language(f"{k} {zh}", f"{k} {en}"))
-                                                                for k, (zh, en) in CATEGORIES.items()])
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, one_language(zh, en)) for k, (zh, en) in KINDS.items()])
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[(k, one_language(f"{k} {zh}", f"{k} {en}")) for k, (zh, en) in CATEGORIES.items()],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[(k, one_language(zh, en)) for k, (zh, en) in KINDS.items()]
+    )
     active_from = forms.IntegerField(label=_("In force from"), min_value=2000, max_value=2100, initial=2014)
     active_to = forms.IntegerField(label=_("In force to"), min_value=2000, max_value=2100, required=False)
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
@@ -126,7 +140,9 @@ class TeamMemberForm(forms.Form):
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "—")] + [(str(t.pk), f"{t.village.name} · {t.name}") for t in teams]
+        self.fields["team"].choices = [("", "—")] + [
+            (str(t.pk), f"{t.village.name} · {t.name}") for t in teams
+        ]
 
 
 class PairedUnitForm(ScopedForm):
@@ -171,6 +187,6 @@ class ResolveForm(forms.Form):
 
     def __init__(self, *args, matters=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["matter"].choices = [("", "—")] + [(str(m.pk), f"{m.household.household_no} {m.title}")
-                                                        for m in matters]
-
+        self.fields["matter"].choices = [("", "—")] + [
+            (str(m.pk), f"{m.household.household_no} {m.title}") for m in matters
+        ]

@@ -35,8 +35,15 @@ class MeasureType(models.Model):
         return f"{self.code} {self.name_zh}"
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en, "category": self.category,
-                "kind": self.kind, "active_from": self.active_from, "active_to": self.active_to}
+        return {
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "category": self.category,
+            "kind": self.kind,
+            "active_from": self.active_from,
+            "active_to": self.active_to,
+        }
 
 
 class MeasureTypeChange(models.Model):
@@ -70,8 +77,9 @@ class Cadre(models.Model):
     name = models.CharField(_("name"), max_length=50)
     unit = models.CharField(_("unit"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cadres",
-                               verbose_name=_("region"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="cadres", verbose_name=_("region")
+    )
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
 
@@ -99,13 +107,20 @@ class Assignment(models.Model):
 class PlanMeasure(models.Model):
     """One measure of a household's plan for a year (一户一策 / 帮扶措施)."""
 
-    STATUSES = [("planned", "计划 / Planned"), ("in_progress", "实施中 / In progress"), ("done", "已完成 / Done"),
-                ("stopped", "已终止 / Stopped")]
+    STATUSES = [
+        ("planned", "计划 / Planned"),
+        ("in_progress", "实施中 / In progress"),
+        ("done", "已完成 / Done"),
+        ("stopped", "已终止 / Stopped"),
+    ]
 
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="plan_measures")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="plan_measures"
+    )
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
-    measure_type = models.ForeignKey(MeasureType, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("measure"))
+    measure_type = models.ForeignKey(
+        MeasureType, on_delete=models.PROTECT, related_name="+", verbose_name=_("measure")
+    )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
@@ -140,8 +155,9 @@ class Visit(models.Model):
 class WorkTeam(models.Model):
     """驻村工作队 — a village resident work team for one term."""
 
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="work_teams",
-                                verbose_name=_("village"))
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="work_teams", verbose_name=_("village")
+    )
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     sending_unit = models.CharField(_("sending unit"), max_length=100, blank=True)
     start_date = models.DateField(_("term start"))
@@ -169,12 +185,18 @@ class TeamMember(models.Model):
 class PairedUnit(models.Model):
     """帮扶单位 — a unit paired with a county or village: a paired unit, an east–west partner or a central unit."""
 
-    KINDS = [("paired", one_language("结对帮扶单位", "Paired unit")),
-             ("east_west", one_language("东西部协作", "East–west partner")),
-             ("central", one_language("中央定点帮扶单位", "Designated central unit"))]
+    KINDS = [
+        ("paired", one_language("结对帮扶单位", "Paired unit")),
+        ("east_west", one_language("东西部协作", "East–west partner")),
+        ("central", one_language("中央定点帮扶单位", "Designated central unit")),
+    ]
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="paired_units",
-                               verbose_name=_("county or village"))
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="paired_units",
+        verbose_name=_("county or village"),
+    )
     name = models.CharField(_("unit"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default="paired")
     start_date = models.DateField(_("start"), null=True, blank=True)
@@ -187,14 +209,22 @@ class PairedUnit(models.Model):
 class LeaderContact(models.Model):
     """领导联系点 — a leader (of county, township … level) linked to a county, township or village."""
 
-    LEVELS = [("province", one_language("省级", "Province")), ("city", one_language("市级", "Prefecture")),
-              ("county", one_language("县级", "County")), ("township", one_language("乡级", "Township"))]
+    LEVELS = [
+        ("province", one_language("省级", "Province")),
+        ("city", one_language("市级", "Prefecture")),
+        ("county", one_language("县级", "County")),
+        ("township", one_language("乡级", "Township")),
+    ]
 
     name = models.CharField(_("leader"), max_length=50)
     post = models.CharField(_("post"), max_length=100, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=LEVELS, default="county")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="leader_contacts",
-                               verbose_name=_("contact point"))
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="leader_contacts",
+        verbose_name=_("contact point"),
+    )
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
 
@@ -205,14 +235,18 @@ class LeaderContact(models.Model):
 class SocialHelper(models.Model):
     """社会帮扶力量 — a committee member, an enterprise or a volunteer who takes on key small matters."""
 
-    KINDS = [("committee", one_language("村两委成员", "Village committee member")),
-             ("enterprise", one_language("企业", "Enterprise")), ("volunteer", one_language("志愿者", "Volunteer"))]
+    KINDS = [
+        ("committee", one_language("村两委成员", "Village committee member")),
+        ("enterprise", one_language("企业", "Enterprise")),
+        ("volunteer", one_language("志愿者", "Volunteer")),
+    ]
 
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=KINDS)
     contact = models.CharField(_("contact"), max_length=50, blank=True)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="social_helpers",
-                               verbose_name=_("region"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="social_helpers", verbose_name=_("region")
+    )
 
     class Meta:
         ordering = ["region_id", "name"]
@@ -225,8 +259,14 @@ class KeyMatter(models.Model):
     """关键小事 — a concrete small matter for a household, taken on by a helper and tracked to resolution."""
 
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="key_matters")
-    helper = models.ForeignKey(SocialHelper, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="matters", verbose_name=_("helper"))
+    helper = models.ForeignKey(
+        SocialHelper,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="matters",
+        verbose_name=_("helper"),
+    )
     title = models.CharField(_("matter"), max_length=200)
     due_date = models.DateField(_("due"), null=True, blank=True)
     resolved_date = models.DateField(_("resolved on"), null=True, blank=True)

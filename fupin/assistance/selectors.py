@@ -38,13 +38,17 @@ def assignable_cadres(user) -> QuerySet[Cadre]:
     """Cadres a writer may assign: those of the subtree and those of the regions above it."""
     prefix = _p(user)
     above = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
-    return Cadre.objects.filter(Q(region__code__startswith=prefix) | Q(region_id__in=above)).exclude(
-        end_date__lt=timezone.localdate()).select_related("region", "user")
+    return (
+        Cadre.objects.filter(Q(region__code__startswith=prefix) | Q(region_id__in=above))
+        .exclude(end_date__lt=timezone.localdate())
+        .select_related("region", "user")
+    )
 
 
 def assignments_for(user) -> QuerySet[Assignment]:
     return Assignment.objects.filter(household__village__code__startswith=_p(user)).select_related(
-        "cadre", "household", "household__village")
+        "cadre", "household", "household__village"
+    )
 
 
 def current_assignments(household: Household) -> QuerySet[Assignment]:
@@ -54,23 +58,30 @@ def current_assignments(household: Household) -> QuerySet[Assignment]:
 def my_households(user) -> QuerySet[Household]:
     """Households assigned now to the signed-in cadre (within their scope)."""
     mine = Assignment.objects.filter(_in_force(), cadre__user=user).values("household_id")
-    return Household.objects.filter(village__code__startswith=_p(user), is_deleted=False,
-                                    id__in=mine).select_related("village")
+    return Household.objects.filter(
+        village__code__startswith=_p(user), is_deleted=False, id__in=mine
+    ).select_related("village")
 
 
 def plan_measures_for(user, *, year: int | None = None) -> QuerySet[PlanMeasure]:
     qs = PlanMeasure.objects.filter(household__village__code__startswith=_p(user)).select_related(
-        "household", "measure_type")
+        "household", "measure_type"
+    )
     return qs.filter(year=year) if year else qs
 
 
 def visits_for(user) -> QuerySet[Visit]:
-    return Visit.objects.filter(household__village__code__startswith=_p(user)).select_related("household", "cadre")
+    return Visit.objects.filter(household__village__code__startswith=_p(user)).select_related(
+        "household", "cadre"
+    )
 
 
 def teams_for(user) -> QuerySet[WorkTeam]:
-    return WorkTeam.objects.filter(village__code__startswith=_p(user)).select_related("village").prefetch_related(
-        "members")
+    return (
+        WorkTeam.objects.filter(village__code__startswith=_p(user))
+        .select_related("village")
+        .prefetch_related("members")
+    )
 
 
 def paired_units_for(user) -> QuerySet[PairedUnit]:
@@ -87,4 +98,5 @@ def helpers_for(user) -> QuerySet[SocialHelper]:
 
 def matters_for(user) -> QuerySet[KeyMatter]:
     return KeyMatter.objects.filter(household__village__code__startswith=_p(user)).select_related(
-        "household", "helper")
+        "household", "helper"
+    )

@@ -46,8 +46,16 @@ class AssistanceError(InputRejected):
         super().__init__("; ".join(f"{zh} / {en}" for _f, zh, en in problems))
 
     def api_items(self) -> list[dict]:
-        return [{"field": f, "code": "assistance.invalid", "message": {"zh": zh, "en": en}, "row": None,
-                 "sheet": None} for f, zh, en in self.problems]
+        return [
+            {
+                "field": f,
+                "code": "assistance.invalid",
+                "message": {"zh": zh, "en": en},
+                "row": None,
+                "sheet": None,
+            }
+            for f, zh, en in self.problems
+        ]
 
     def by_field(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -58,19 +66,28 @@ class AssistanceError(InputRejected):
 
 # ---- reference data ---------------------------------------------------------------------------------
 
+
 def load_catalogue() -> int:
     """Create the shipped catalogue rows, cause suggestions and the cadre-limit parameter that are missing.
     Idempotent; never touches rows users created or changed. Returns how many measures were created."""
     have = set(MeasureType.objects.values_list("code", flat=True))
-    new = [MeasureType(code=code, name_zh=zh, name_en=en, category=cat, kind=kind, is_default=True)
-           for code, zh, en, cat, kind in catalogue.MEASURES if code not in have]
+    new = [
+        MeasureType(code=code, name_zh=zh, name_en=en, category=cat, kind=kind, is_default=True)
+        for code, zh, en, cat, kind in catalogue.MEASURES
+        if code not in have
+    ]
     MeasureType.objects.bulk_create(new)
     if new:  # suggestions only for measures created now: a user's removal of a suggestion stays removed
         ids = {m.code: m.pk for m in MeasureType.objects.filter(code__in=[m.code for m in new])}
         CauseMeasure.objects.bulk_create(
-            [CauseMeasure(cause=cause, measure_type_id=ids[code])
-             for cause, measure_codes in catalogue.CAUSE_MEASURES.items() for code in measure_codes if code in ids],
-            ignore_conflicts=True)
+            [
+                CauseMeasure(cause=cause, measure_type_id=ids[code])
+                for cause, measure_codes in catalogue.CAUSE_MEASURES.items()
+                for code in measure_codes
+                if code in ids
+            ],
+            ignore_conflicts=True,
+        )
     _ensure_limit_parameter()
     return len(new)
 
@@ -79,9 +96,14 @@ def _ensure_limit_parameter() -> None:
     from fupin.policy.models import Parameter
 
     if not Parameter.objects.filter(name=catalogue.CADRE_LIMIT_PARAMETER, is_deleted=False).exists():
-        Parameter.objects.create(name=catalogue.CADRE_LIMIT_PARAMETER, region_code="", year_from=2014,
-                                 value=Decimal(catalogue.CADRE_LIMIT_DEFAULT), source=catalogue.CADRE_LIMIT_SOURCE,
-                                 is_default=True)
+        Parameter.objects.create(
+            name=catalogue.CADRE_LIMIT_PARAMETER,
+            region_code="",
+            year_from=2014,
+            value=Decimal(catalogue.CADRE_LIMIT_DEFAULT),
+            source=catalogue.CADRE_LIMIT_SOURCE,
+            is_default=True,
+        )
 
 
 def cadre_limit(year: int, region_code: str = "") -> int:
@@ -95,10 +117,22 @@ def cadre_limit(year: int, region_code: str = "") -> int:
     return int(value) if value is not None else catalogue.CADRE_LIMIT_DEFAULT
 
 
-def save_measure_type(user, *, code: str, name_zh: str, name_en: str, category: str, kind: str,
-                      active_from: int, active_to: int | None, reason: str = "") -> MeasureType:
+def save_measure_type(
+    user,
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    category: str,
+    kind: str,
+    active_from: int,
+    active_to: int | None,
+    reason: str = "",
+) -> MeasureType:
     if user is None or not user.can("approves"):
-        raise PermissionDenied("只有审定角色可以修改措施目录 / only approvers may change the measure catalogue")
+        raise PermissionDenied(
+            "只有审定角色可以修改措施目录 / only approvers may change the measure catalogue"
+        )
     problems = []
     code = (code or "").strip().upper()
     if not code:
@@ -117,11 +151,17 @@ def save_measure_type(user, *, code: str, name_zh: str, name_en: str, category: 
         mt = MeasureType.objects.select_for_update().filter(code=code).first()
         before = mt.as_dict() if mt else None
         mt = mt or MeasureType(code=code)
-        mt.name_zh, mt.name_en, mt.category, mt.kind = name_zh.strip(), (name_en or "").strip(), category, kind
+        mt.name_zh, mt.name_en, mt.category, mt.kind = (
+            name_zh.strip(),
+            (name_en or "").strip(),
+            category,
+            kind,
+        )
         mt.active_from, mt.active_to, mt.updated_by = active_from, active_to, user
         mt.save()
-        MeasureTypeChange.objects.create(measure_type=mt, user=user, before=before, after=mt.as_dict(),
-                                         reason=reason)
+        MeasureTypeChange.objects.create(
+            measure_type=mt, user=user, before=before, after=mt.as_dict(), reason=reason
+        )
     return mt
 
 
@@ -131,11 +171,16 @@ def suggestions(household_year) -> list[MeasureType]:
         return []
     causes = [c for c in [household_year.main_cause, *household_year.other_cause_list] if c]
     year = household_year.year
-    return list(MeasureType.objects.filter(causes__cause__in=causes, active_from__lte=year)
-                .exclude(active_to__lt=year).distinct().order_by("category", "code"))
+    return list(
+        MeasureType.objects.filter(causes__cause__in=causes, active_from__lte=year)
+        .exclude(active_to__lt=year)
+        .distinct()
+        .order_by("category", "code")
+    )
 
 
 # ---- permissions ------------------------------------------------------------------------------------
+
 
 def can_write_region(user, region_code: str) -> bool:
     return user is not None and user.can("writes_registry") and user.in_scope(region_code)
@@ -152,8 +197,11 @@ def is_assigned(user, household, on: date | None = None) -> bool:
     if cadre is None:
         return False
     on = on or timezone.localdate()
-    return Assignment.objects.filter(cadre=cadre, household=household, start_date__lte=on).exclude(
-        end_date__lt=on).exists()
+    return (
+        Assignment.objects.filter(cadre=cadre, household=household, start_date__lte=on)
+        .exclude(end_date__lt=on)
+        .exists()
+    )
 
 
 def cadre_visible(user, cadre: Cadre) -> bool:
@@ -178,6 +226,7 @@ def _require(allowed: bool) -> None:
 
 # ---- plans and visits -------------------------------------------------------------------------------
 
+
 def _date(value, field: str, problems: list) -> date | None:
     if value in (None, ""):
         return None
@@ -186,7 +235,9 @@ def _date(value, field: str, problems: list) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        problems.append((field, f"日期格式错误：{value}（应为 YYYY-MM-DD）", f"bad date: {value} (use YYYY-MM-DD)"))
+        problems.append(
+            (field, f"日期格式错误：{value}（应为 YYYY-MM-DD）", f"bad date: {value} (use YYYY-MM-DD)")
+        )
         return None
 
 
@@ -211,20 +262,43 @@ def measure_version(pm: PlanMeasure) -> str:
     return versions.stamp(pm)
 
 
-def save_plan_measure(user, household, *, year: int, measure_code: str, amount=None, start_date=None,
-                      end_date=None, responsible_unit: str = "", responsible_person: str = "",
-                      status: str = "planned", result: str = "", instance: PlanMeasure | None = None,
-                      version: str | None = None) -> PlanMeasure:
+def save_plan_measure(
+    user,
+    household,
+    *,
+    year: int,
+    measure_code: str,
+    amount=None,
+    start_date=None,
+    end_date=None,
+    responsible_unit: str = "",
+    responsible_person: str = "",
+    status: str = "planned",
+    result: str = "",
+    instance: PlanMeasure | None = None,
+    version: str | None = None,
+) -> PlanMeasure:
     """Create (or, with `instance`, change) one measure of the household's plan for `year`. `version`: the
     measure's version a change is based on (None: not checked)."""
     _require(can_write_plan(user, household))
     problems: list[tuple[str, str, str]] = []
     mt = MeasureType.objects.filter(code=(measure_code or "").strip().upper()).first()
     if mt is None:
-        problems.append(("measure_code", f"措施目录中没有该措施：{measure_code}",
-                         f"no such measure in the catalogue: {measure_code}"))
+        problems.append(
+            (
+                "measure_code",
+                f"措施目录中没有该措施：{measure_code}",
+                f"no such measure in the catalogue: {measure_code}",
+            )
+        )
     elif mt.active_from > year or (mt.active_to is not None and mt.active_to < year):
-        problems.append(("measure_code", f"措施 {mt.code} 在{year}年不适用", f"measure {mt.code} is not in force in {year}"))
+        problems.append(
+            (
+                "measure_code",
+                f"措施 {mt.code} 在{year}年不适用",
+                f"measure {mt.code} is not in force in {year}",
+            )
+        )
     if not 2014 <= int(year) <= 2100:
         problems.append(("year", f"年度不合理：{year}", f"implausible year: {year}"))
     if status not in STATUS_CODES:
@@ -247,8 +321,9 @@ def save_plan_measure(user, household, *, year: int, measure_code: str, amount=N
     return pm
 
 
-def record_visit(user, household, *, date_, found: str, follow_up: str = "", visitor: str = "",
-                 risk: str = "") -> Visit:
+def record_visit(
+    user, household, *, date_, found: str, follow_up: str = "", visitor: str = "", risk: str = ""
+) -> Visit:
     """走访记录: the visitor defaults to the signed-in person (and their cadre record, if they are one).
     A `risk` (a code of `codes.RISK`) found on the visit also raises a monitoring alert for the household."""
     _require(can_write_plan(user, household))
@@ -267,8 +342,15 @@ def record_visit(user, household, *, date_, found: str, follow_up: str = "", vis
     cadre = cadre_of(user)
     name = (visitor or "").strip() or (cadre.name if cadre else (user.get_full_name() or user.username))
     with transaction.atomic():
-        visit = Visit.objects.create(household=household, cadre=cadre, visitor=name, date=when,
-                                     found=found.strip(), follow_up=(follow_up or "").strip(), created_by=user)
+        visit = Visit.objects.create(
+            household=household,
+            cadre=cadre,
+            visitor=name,
+            date=when,
+            found=found.strip(),
+            follow_up=(follow_up or "").strip(),
+            created_by=user,
+        )
         if risk:
             from fupin.monitoring.services import alert_from_visit
 
@@ -277,6 +359,7 @@ def record_visit(user, household, *, date_, found: str, follow_up: str = "", vis
 
 
 # ---- responsibility ---------------------------------------------------------------------------------
+
 
 def assign_cadre(user, household, cadre: Cadre, *, start_date=None, note: str = "") -> Assignment:
     """Make `cadre` responsible for the household from `start_date`; the current assignment, if any, ends the
@@ -293,8 +376,9 @@ def assign_cadre(user, household, cadre: Cadre, *, start_date=None, note: str = 
         for a in current:
             a.end_date = max(a.start_date, start - timezone.timedelta(days=1))
             a.save(update_fields=["end_date"])
-        return Assignment.objects.create(cadre=cadre, household=household, start_date=start, note=note,
-                                         created_by=user)
+        return Assignment.objects.create(
+            cadre=cadre, household=household, start_date=start, note=note, created_by=user
+        )
 
 
 def end_assignment(user, assignment: Assignment, *, end_date=None) -> Assignment:

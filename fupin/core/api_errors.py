@@ -27,7 +27,14 @@ def _error(api, request, status: int, items: list[dict]):
 
 
 def _item(code: str, zh: str, en: str, field: str | None = None, **extra) -> dict:
-    return {"field": field, "code": code, "message": {"zh": zh, "en": en}, "row": None, "sheet": None, **extra}
+    return {
+        "field": field,
+        "code": code,
+        "message": {"zh": zh, "en": en},
+        "row": None,
+        "sheet": None,
+        **extra,
+    }
 
 
 def _split(message: str, zh_default: str, en_default: str) -> tuple[str, str]:
@@ -36,8 +43,16 @@ def _split(message: str, zh_default: str, en_default: str) -> tuple[str, str]:
 
 
 HTTP_MESSAGES = {
-    400: ("bad_request", "请求格式错误（例如上传的表单不完整）", "malformed request (for example an incomplete upload form)"),
-    401: ("unauthenticated", "请先登录，或提供有效的 API 令牌", "authentication required: sign in or send a valid token"),
+    400: (
+        "bad_request",
+        "请求格式错误（例如上传的表单不完整）",
+        "malformed request (for example an incomplete upload form)",
+    ),
+    401: (
+        "unauthenticated",
+        "请先登录，或提供有效的 API 令牌",
+        "authentication required: sign in or send a valid token",
+    ),
     403: ("forbidden", "您无权执行此操作", "you may not do this"),
     404: ("not_found", *NOT_FOUND),
     405: ("method_not_allowed", "不支持此请求方法", "method not allowed"),
@@ -68,8 +83,14 @@ def register_error_handlers(api) -> None:
                 loc = loc[1:]
             field = ".".join(loc) or None
             msg = e.get("msg", "invalid value")
-            items.append(_item(f"schema.{e.get('type', 'invalid')}", f"{field or '请求'} 的值无效（{msg}）",
-                               f"{field or 'request'}: {msg}", field))
+            items.append(
+                _item(
+                    f"schema.{e.get('type', 'invalid')}",
+                    f"{field or '请求'} 的值无效（{msg}）",
+                    f"{field or 'request'}: {msg}",
+                    field,
+                )
+            )
         return _error(api, request, 422, items)
 
     def http_error(request, exc: HttpError):
@@ -77,7 +98,11 @@ def register_error_handlers(api) -> None:
         code, zh, en = HTTP_MESSAGES.get(status, (f"http_{status}", str(exc), str(exc)))
         message = str(exc)
         if "CSRF" in message:
-            code, zh, en = "csrf", "CSRF 校验失败：请刷新页面后重试", "CSRF check failed: reload the page and try again"
+            code, zh, en = (
+                "csrf",
+                "CSRF 校验失败：请刷新页面后重试",
+                "CSRF check failed: reload the page and try again",
+            )
         elif status not in (401, 404):
             zh, en = _split(message, zh, en)
         return _error(api, request, status, [_item(code, zh, en)])
@@ -91,8 +116,18 @@ def register_error_handlers(api) -> None:
         if settings.DEBUG:
             raise exc  # Django's debug page / ninja's traceback
         log.exception("API error on %s %s", request.method, request.path)
-        return _error(api, request, 500, [_item("server_error", "服务器内部错误，请联系管理员",
-                                                "internal server error; please contact the administrator")])
+        return _error(
+            api,
+            request,
+            500,
+            [
+                _item(
+                    "server_error",
+                    "服务器内部错误，请联系管理员",
+                    "internal server error; please contact the administrator",
+                )
+            ],
+        )
 
     api.add_exception_handler(Exception, server_error)
     api.add_exception_handler(InputRejected, input_rejected)
@@ -103,5 +138,3 @@ def register_error_handlers(api) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(SchemaError, schema_error)
     api.add_exception_handler(HttpError, http_error)
-
-

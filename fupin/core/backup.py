@@ -45,13 +45,20 @@ VENDORS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 # What a store holds before anyone entered anything: Django's bookkeeping and the reference data that
 # `fupin init` loads. A store with rows in any other table "holds data" and is only replaced on --replace.
 BOOKKEEPING_APPS = {"contenttypes", "sessions", "axes"}
-REFERENCE_MODELS = {"auth.permission", "regions.region", "policy.parameter", "assistance.measuretype",
-                    "assistance.causemeasure"}
+REFERENCE_MODELS = {
+    "auth.permission",
+    "regions.region",
+    "policy.parameter",
+    "assistance.measuretype",
+    "assistance.causemeasure",
+}
 
 
 def _damaged(path: Path, detail: str) -> Rejected:
-    return Rejected(f"备份文件已损坏或不完整，未做任何更改 / the backup file is damaged or incomplete, nothing was "
-                    f"changed: {path} ({detail})")
+    return Rejected(
+        f"备份文件已损坏或不完整，未做任何更改 / the backup file is damaged or incomplete, nothing was "
+        f"changed: {path} ({detail})"
+    )
 
 
 class _Bar:
@@ -62,8 +69,18 @@ class _Bar:
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
         console, self.task = Console(stderr=True), None
-        self.bar = (Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                             TimeElapsedColumn(), console=console, transient=True) if console.is_terminal else None)
+        self.bar = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            if console.is_terminal
+            else None
+        )
 
     def __enter__(self) -> _Bar:
         if self.bar:
@@ -87,6 +104,7 @@ class _Bar:
 
 # ------------------------------------------------------------------------------------------ the store
 
+
 def _tables() -> list[str]:
     return sorted(connection.introspection.table_names())
 
@@ -103,9 +121,13 @@ def data_rows() -> dict[str, int]:
     """Rows per table of the tables that hold entered data (not bookkeeping, not `fupin init`'s reference
     data); empty tables left out. An empty answer means the store may be replaced without --replace."""
     existing = set(_tables())
-    tables = [m._meta.db_table for m in apps.get_models(include_auto_created=True)
-              if m._meta.app_label not in BOOKKEEPING_APPS and m._meta.label_lower not in REFERENCE_MODELS
-              and m._meta.db_table in existing]
+    tables = [
+        m._meta.db_table
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.app_label not in BOOKKEEPING_APPS
+        and m._meta.label_lower not in REFERENCE_MODELS
+        and m._meta.db_table in existing
+    ]
     with connection.cursor() as c:
         return {t: n for t, n in _count(c, sorted(set(tables))).items() if n}
 
@@ -120,23 +142,37 @@ def _pg_tool(name: str) -> str:
     """A PostgreSQL client program: from PATH, else Debian's PostgreSQL 15 folder, else the newest other one."""
     if found := shutil.which(name):
         return found
-    others = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True,
-                    key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+    others = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        reverse=True,
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
     for folder in [Path("/usr/lib/postgresql/15/bin"), *others]:
         if os.access(folder / name, os.X_OK):
             return str(folder / name)
-    raise UsageError(f"找不到 PostgreSQL 客户端程序 {name}，请安装 postgresql-client（版本不低于服务器）/ "
-                     f"PostgreSQL client program {name} not found: install postgresql-client (the server's "
-                     f"version or newer) or put it on PATH")
+    raise UsageError(
+        f"找不到 PostgreSQL 客户端程序 {name}，请安装 postgresql-client（版本不低于服务器）/ "
+        f"PostgreSQL client program {name} not found: install postgresql-client (the server's "
+        f"version or newer) or put it on PATH"
+    )
 
 
 def _pg_env() -> dict[str, str]:
     """libpq's environment for the database Django is connected to (the password never on a command line)."""
     s, opts = connection.settings_dict, connection.settings_dict.get("OPTIONS") or {}
-    pairs = {"PGDATABASE": s.get("NAME"), "PGUSER": s.get("USER"), "PGPASSWORD": s.get("PASSWORD"),
-             "PGHOST": s.get("HOST"), "PGPORT": s.get("PORT"), "PGSSLMODE": opts.get("sslmode"),
-             "PGSSLROOTCERT": opts.get("sslrootcert"), "PGSSLCERT": opts.get("sslcert"),
-             "PGSSLKEY": opts.get("sslkey"), "PGPASSFILE": opts.get("passfile"), "PGSERVICE": opts.get("service")}
+    pairs = {
+        "PGDATABASE": s.get("NAME"),
+        "PGUSER": s.get("USER"),
+        "PGPASSWORD": s.get("PASSWORD"),
+        "PGHOST": s.get("HOST"),
+        "PGPORT": s.get("PORT"),
+        "PGSSLMODE": opts.get("sslmode"),
+        "PGSSLROOTCERT": opts.get("sslrootcert"),
+        "PGSSLCERT": opts.get("sslcert"),
+        "PGSSLKEY": opts.get("sslkey"),
+        "PGPASSFILE": opts.get("passfile"),
+        "PGSERVICE": opts.get("service"),
+    }
     return {**os.environ, **{k: str(v) for k, v in pairs.items() if v}}
 
 
@@ -156,6 +192,7 @@ def _failed(zh_en: str, program: str, code: int, notes: list[str]) -> Rejected:
 
 # ------------------------------------------------------------------------------------------- backing up
 
+
 def _sqlite_dump(payload: Path, bar: _Bar) -> dict[str, int]:
     bar.stage("复制数据库 / copying the database")
     connection.ensure_connection()
@@ -163,8 +200,13 @@ def _sqlite_dump(payload: Path, bar: _Bar) -> dict[str, int]:
     try:
         connection.connection.backup(target)  # one step: a consistent snapshot, never restarted by writers
         target.execute("PRAGMA journal_mode=DELETE")  # a self-contained file (no -wal beside it)
-        tables = [r[0] for r in target.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in target.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            )
+        ]
         return _count(target.cursor(), tables)
     finally:
         target.close()
@@ -179,9 +221,19 @@ def _pg_dump(payload: Path, bar: _Bar) -> dict[str, int]:
         c.execute("SELECT pg_export_snapshot()")
         snapshot = c.fetchone()[0]
         counts = _count(c, tables)
-        proc = subprocess.Popen([_pg_tool("pg_dump"), "--format=custom", "--verbose", f"--snapshot={snapshot}",
-                                 f"--file={payload}"], env=_pg_env(), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                _pg_tool("pg_dump"),
+                "--format=custom",
+                "--verbose",
+                f"--snapshot={snapshot}",
+                f"--file={payload}",
+            ],
+            env=_pg_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         notes: list[str] = []
         _read_lines(proc.stderr, "dumping contents of table", bar, notes)
         if proc.wait():
@@ -197,8 +249,10 @@ def _pack(target: Path, payload: Path, manifest: dict, bar: _Bar) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED if payload.suffix == ".sqlite3" else zipfile.ZIP_STORED
     info.file_size = size  # lets zipfile choose ZIP64 for a database over 2 GiB
     digest = hashlib.sha256()
-    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f, \
-            zipfile.ZipFile(f, "w") as zf:
+    with (
+        os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f,
+        zipfile.ZipFile(f, "w") as zf,
+    ):
         with payload.open("rb") as src, zf.open(info, "w") as dst:
             while chunk := src.read(1 << 20):
                 digest.update(chunk)
@@ -217,15 +271,24 @@ def write_backup(out: Path, bar: _Bar, *, force: bool = False) -> dict:
     if out.is_dir() or not out.parent.is_dir():
         raise UsageError(f"不是可写入的文件路径 / not a file path that can be written: {out}")
     if out.exists() and not force:
-        raise UsageError(f"文件已存在，未覆盖（加 --force 可覆盖）/ {out} exists and was not overwritten "
-                         f"(add --force to overwrite it)")
+        raise UsageError(
+            f"文件已存在，未覆盖（加 --force 可覆盖）/ {out} exists and was not overwritten "
+            f"(add --force to overwrite it)"
+        )
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".fupin-backup-") as work:
         payload = Path(work) / PAYLOADS[vendor]
         counts = _sqlite_dump(payload, bar) if vendor == "sqlite" else _pg_dump(payload, bar)
-        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "fupin_version": fupin.__version__,
-                    "vendor": vendor, "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-                    "migrations": _applied_migrations(), "tables": counts, "payload": payload.name}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "fupin_version": fupin.__version__,
+            "vendor": vendor,
+            "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "migrations": _applied_migrations(),
+            "tables": counts,
+            "payload": payload.name,
+        }
         try:
             _pack(partial, payload, manifest, bar)
             os.replace(partial, out)
@@ -236,29 +299,43 @@ def write_backup(out: Path, bar: _Bar, *, force: bool = False) -> dict:
 
 # -------------------------------------------------------------------------------------------- restoring
 
+
 def _check_manifest(path: Path, manifest, names: list[str]) -> None:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise Rejected(f"不是 fupin 备份文件 / not a fupin backup file: {path}")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise Rejected(f"备份格式版本 {manifest.get('format_version')} 不受支持，请升级 fupin / backup format "
-                       f"version {manifest.get('format_version')} is not supported: upgrade fupin")
+        raise Rejected(
+            f"备份格式版本 {manifest.get('format_version')} 不受支持，请升级 fupin / backup format "
+            f"version {manifest.get('format_version')} is not supported: upgrade fupin"
+        )
     vendor, here = manifest.get("vendor"), connection.vendor
     if vendor != here:
         theirs, ours = VENDORS.get(vendor, vendor), VENDORS.get(here, here)
-        raise Rejected(f"该备份来自 {theirs} 数据库，当前存储是 {ours}，不能恢复 / this is a backup of a {theirs} "
-                       f"store and the current store is {ours}: it cannot be restored here")
+        raise Rejected(
+            f"该备份来自 {theirs} 数据库，当前存储是 {ours}，不能恢复 / this is a backup of a {theirs} "
+            f"store and the current store is {ours}: it cannot be restored here"
+        )
     tables, applied = manifest.get("tables"), manifest.get("migrations")
-    if (manifest.get("payload") != PAYLOADS[vendor] or PAYLOADS[vendor] not in names or not isinstance(tables, dict)
-            or not all(isinstance(t, str) and type(n) is int for t, n in tables.items())
-            or not isinstance(applied, list) or not all(isinstance(m, str) for m in applied)):
+    if (
+        manifest.get("payload") != PAYLOADS[vendor]
+        or PAYLOADS[vendor] not in names
+        or not isinstance(tables, dict)
+        or not all(isinstance(t, str) and type(n) is int for t, n in tables.items())
+        or not isinstance(applied, list)
+        or not all(isinstance(m, str) for m in applied)
+    ):
         raise _damaged(path, MANIFEST)
     from django.db.migrations.loader import MigrationLoader
 
-    known = {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+    known = {
+        f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    }
     if newer := sorted(set(applied) - known):  # a newer fupin's migrations
-        raise Rejected(f"该备份来自更新版本的 fupin（{manifest.get('fupin_version')}），请先升级 / this backup "
-                       f"comes from a newer fupin ({manifest.get('fupin_version')}, unknown migrations: "
-                       f"{', '.join(newer[:5])}): upgrade fupin first")
+        raise Rejected(
+            f"该备份来自更新版本的 fupin（{manifest.get('fupin_version')}），请先升级 / this backup "
+            f"comes from a newer fupin ({manifest.get('fupin_version')}, unknown migrations: "
+            f"{', '.join(newer[:5])}): upgrade fupin first"
+        )
 
 
 def read_backup(path: Path, work: Path, bar: _Bar) -> tuple[dict, Path]:
@@ -306,17 +383,36 @@ def _pg_load(payload: Path, tables: list[str], bar: _Bar) -> None:
     pg_restore, env = _pg_tool("pg_restore"), _pg_env()
     connection.close()  # hold no lock on what is about to be dropped
     bar.stage("恢复数据库 / restoring the database", total=len(tables))
-    proc = subprocess.Popen([pg_restore, "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
-                             "--no-owner", "--no-privileges", "--verbose", f"--dbname={env.get('PGDATABASE', '')}",
-                             str(payload)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-owner",
+            "--no-privileges",
+            "--verbose",
+            f"--dbname={env.get('PGDATABASE', '')}",
+            str(payload),
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     notes: list[str] = []
     _read_lines(proc.stderr, "processing data for table", bar, notes)
     if proc.wait():
-        raise _failed("恢复失败，当前数据未改变 / restore failed, the store is unchanged" if not extra else
-                      f"恢复失败；已删除备份中没有的表（{', '.join(extra)}），其余数据未改变 / restore failed; the "
-                      f"tables the backup lacks were dropped ({', '.join(extra)}), the rest is unchanged",
-                      "pg_restore", proc.returncode, notes)
+        raise _failed(
+            "恢复失败，当前数据未改变 / restore failed, the store is unchanged"
+            if not extra
+            else f"恢复失败；已删除备份中没有的表（{', '.join(extra)}），其余数据未改变 / restore failed; the "
+            f"tables the backup lacks were dropped ({', '.join(extra)}), the rest is unchanged",
+            "pg_restore",
+            proc.returncode,
+            notes,
+        )
 
 
 def restore_backup(path: Path, bar: _Bar, *, replace: bool = False, say=print) -> dict[str, int]:
@@ -327,10 +423,12 @@ def restore_backup(path: Path, bar: _Bar, *, replace: bool = False, say=print) -
         manifest, payload = read_backup(path, Path(work), bar)
         if (held := data_rows()) and not replace:
             listed = ", ".join(f"{t} {n:,}" for t, n in sorted(held.items(), key=lambda x: -x[1])[:5])
-            raise Rejected(f"当前存储已有数据（{listed} …），恢复会替换全部数据，未做任何更改；确需替换请加 --replace"
-                           f"（会先自动备份当前数据）/ the store already holds data ({listed} …) and a restore "
-                           f"replaces all of it; nothing was changed. Add --replace to replace it (the current "
-                           f"data is backed up first)")
+            raise Rejected(
+                f"当前存储已有数据（{listed} …），恢复会替换全部数据，未做任何更改；确需替换请加 --replace"
+                f"（会先自动备份当前数据）/ the store already holds data ({listed} …) and a restore "
+                f"replaces all of it; nothing was changed. Add --replace to replace it (the current "
+                f"data is backed up first)"
+            )
         if replace and _tables():
             folder = settings.FUPIN_HOME / "backups"
             folder.mkdir(mode=0o700, exist_ok=True)
@@ -349,7 +447,9 @@ def restore_backup(path: Path, bar: _Bar, *, replace: bool = False, say=print) -
     with connection.cursor() as c:
         found = _count(c, sorted(manifest["tables"]))
     if wrong := {t: f"{n} ≠ {found[t]}" for t, n in manifest["tables"].items() if found[t] != n}:
-        raise Rejected(f"恢复后的行数与备份清单不符 / the rows after the restore differ from the manifest: {wrong}")
+        raise Rejected(
+            f"恢复后的行数与备份清单不符 / the rows after the restore differ from the manifest: {wrong}"
+        )
     bar.stage("升级数据库结构 / migrating forward")
     call_command("migrate", interactive=False, verbosity=0)
     with connection.cursor() as c:
@@ -358,13 +458,16 @@ def restore_backup(path: Path, bar: _Bar, *, replace: bool = False, say=print) -
 
 # ------------------------------------------------------------------------------------------ the commands
 
+
 def _acting_user(username: str | None):
     if username and "accounts_user" not in _tables():  # a store not set up yet has no accounts
         raise UsageError(f"没有该用户 / no such active user: {username}")
     user = user_from_arg(username)
     if user is not None and not user.can("backs_up_store"):
-        raise UsageError(f"该用户无权备份或恢复整个存储（仅系统管理员）/ user {user.username} may not back up or "
-                         f"restore the store (system administrators only)")
+        raise UsageError(
+            f"该用户无权备份或恢复整个存储（仅系统管理员）/ user {user.username} may not back up or "
+            f"restore the store (system administrators only)"
+        )
     return user
 
 
@@ -376,11 +479,18 @@ def backup_command(args) -> int:
     with _Bar() as bar:
         manifest = write_backup(out, bar, force=args.force)
     rows = sum(manifest["tables"].values())
-    log_export(user, "core.backup", channel="cli", rows=rows,
-               filters={"out": out, "vendor": manifest["vendor"], "tables": len(manifest["tables"])})
+    log_export(
+        user,
+        "core.backup",
+        channel="cli",
+        rows=rows,
+        filters={"out": out, "vendor": manifest["vendor"], "tables": len(manifest["tables"])},
+    )
     print(out)
-    print(f"已备份 / backed up: {len(manifest['tables'])} 张表 / tables, {rows:,} 行 / rows "
-          f"({VENDORS[manifest['vendor']]}, sha256 {manifest['sha256'][:16]}…)")
+    print(
+        f"已备份 / backed up: {len(manifest['tables'])} 张表 / tables, {rows:,} 行 / rows "
+        f"({VENDORS[manifest['vendor']]}, sha256 {manifest['sha256'][:16]}…)"
+    )
     return 0
 
 

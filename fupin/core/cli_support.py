@@ -62,15 +62,19 @@ class Parser(argparse.ArgumentParser):
         self._positionals.title = "参数 / arguments"
         self._optionals.title = "选项 / options"
         if add_help:
-            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
-                              help="显示帮助后退出 / show this help and exit")
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help="显示帮助后退出 / show this help and exit",
+            )
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
         zh = _zh(message)
         text = f"{zh} / {message}" if zh else message
-        self.exit(2, f"用法错误 / usage error: {text}\n"
-                     f"帮助 / help: {self.prog} -h\n")
+        self.exit(2, f"用法错误 / usage error: {text}\n帮助 / help: {self.prog} -h\n")
 
 
 # --- the store -------------------------------------------------------------------------------------------
@@ -96,12 +100,16 @@ def _sqlite_file() -> Path | None:
 def _no_store_text(where: str) -> str:
     home = os.environ.get("FUPIN_HOME")
     now_zh = f"FUPIN_HOME 现为 {home}" if home else "FUPIN_HOME 未设置，默认为当前目录下的 var"
-    now_en = f"FUPIN_HOME is {home}" if home else "FUPIN_HOME is not set, so it is ./var under the current folder"
-    return (f"未找到数据存储 / no store found at {where}\n"
-            f"{now_zh}。请把 FUPIN_HOME 设为数据文件夹（例如 export FUPIN_HOME=/srv/fupin）；"
-            "新建存储请运行 fupin init，试用请运行 fupin demo。\n"
-            f"{now_en}. Set FUPIN_HOME to the data folder (e.g. export FUPIN_HOME=/srv/fupin); "
-            "to create a store run `fupin init`, to try fupin run `fupin demo`.")
+    now_en = (
+        f"FUPIN_HOME is {home}" if home else "FUPIN_HOME is not set, so it is ./var under the current folder"
+    )
+    return (
+        f"未找到数据存储 / no store found at {where}\n"
+        f"{now_zh}。请把 FUPIN_HOME 设为数据文件夹（例如 export FUPIN_HOME=/srv/fupin）；"
+        "新建存储请运行 fupin init，试用请运行 fupin demo。\n"
+        f"{now_en}. Set FUPIN_HOME to the data folder (e.g. export FUPIN_HOME=/srv/fupin); "
+        "to create a store run `fupin init`, to try fupin run `fupin demo`."
+    )
 
 
 def missing_store(command: str) -> str | None:
@@ -129,16 +137,20 @@ def missing_tables(command: str) -> str | None:
 
     if Household._meta.db_table in connection.introspection.table_names():
         return None
-    return ("数据存储尚未初始化（没有数据表）：请先运行 fupin init / "
-            f"the store is not set up (it has no tables): run `fupin init` first ({connection.settings_dict['NAME']})")
+    return (
+        "数据存储尚未初始化（没有数据表）：请先运行 fupin init / "
+        f"the store is not set up (it has no tables): run `fupin init` first ({connection.settings_dict['NAME']})"
+    )
 
 
 def database_error_text(exc: Exception) -> str:
     text = str(exc)
     low = text.lower()
     if "locked" in low:
-        return ("数据库正被其他进程锁定（例如正在导入），请稍后重试 / the database is locked by another process "
-                f"(an import, say): try again when it has finished ({text})")
+        return (
+            "数据库正被其他进程锁定（例如正在导入），请稍后重试 / the database is locked by another process "
+            f"(an import, say): try again when it has finished ({text})"
+        )
     if "no such table" in low or ("relation" in low and "does not exist" in low):
         return f"数据存储尚未初始化或需要升级：请运行 fupin init / the store is not set up or is out of date: run `fupin init` ({text})"
     return f"无法使用数据库 / cannot use the database: {text}"
@@ -173,6 +185,7 @@ def check_input(path: Path, *, folder_ok: bool = False) -> None:
 
 # --- the region a command works on --------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Where:
     """`region`: what to hand to the service (None: its own default, the user's region or everything);
@@ -193,9 +206,15 @@ def data_region() -> str | None:
     from fupin.regions.models import Region
     from fupin.registry.models import Household
 
-    ends = [v for d in (Household.objects.filter(is_deleted=False).aggregate(lo=Min("village_id"), hi=Max("village_id")),
-                        Project.objects.aggregate(lo=Min("region_id"), hi=Max("region_id")))
-            for v in d.values() if v]
+    ends = [
+        v
+        for d in (
+            Household.objects.filter(is_deleted=False).aggregate(lo=Min("village_id"), hi=Max("village_id")),
+            Project.objects.aggregate(lo=Min("region_id"), hi=Max("region_id")),
+        )
+        for v in d.values()
+        if v
+    ]
     if not ends:
         return None
     lo, hi = min(ends), max(ends)  # the common prefix of the two ends is that of every code between them
@@ -233,8 +252,10 @@ def resolve_region(args, user, *, max_level: int | None = None) -> Where:
         except RegionCodeError:
             raise UsageError(f"行政区划代码格式错误 / bad region code: {given}") from None
         if not Region.objects.filter(code=code).exists():
-            raise UsageError(f"没有这个行政区划代码 / no such region code: {given} "
-                             f"（请先导入区划：fupin import regions / import the regions first: fupin import regions）")
+            raise UsageError(
+                f"没有这个行政区划代码 / no such region code: {given} "
+                f"（请先导入区划：fupin import regions / import the regions first: fupin import regions）"
+            )
         return Where(code, code)
     if user is not None:
         return Where(None, user.region_id or "")
@@ -244,8 +265,11 @@ def resolve_region(args, user, *, max_level: int | None = None) -> Where:
     if max_level is not None and level_of(code) > max_level:
         code = code[: LEVEL_PREFIX_LEN[max_level]].ljust(12, "0")
     label = region_label(code)
-    print(f"地区：{label}（数据所在地区；用 --region 指定其他地区） / region: {label} "
-          f"(where the store's data is; choose another with --region)", file=sys.stderr)
+    print(
+        f"地区：{label}（数据所在地区；用 --region 指定其他地区） / region: {label} "
+        f"(where the store's data is; choose another with --region)",
+        file=sys.stderr,
+    )
     return Where(code, code, defaulted=True)
 
 
@@ -264,9 +288,15 @@ def explain_no_households(code: str, year: int) -> bool:
     label = region_label(code)
     if years:
         shown = ", ".join(str(y) for y in years)
-        print(f"{label} 在 {year} 年没有户数据；有数据的年度：{shown} / "
-              f"no households in {label} in {year}; years with data: {shown}", file=sys.stderr)
+        print(
+            f"{label} 在 {year} 年没有户数据；有数据的年度：{shown} / "
+            f"no households in {label} in {year}; years with data: {shown}",
+            file=sys.stderr,
+        )
     else:
-        print(f"{label} 没有任何户数据（先导入：fupin import households） / "
-              f"no households at all in {label} (import them first: fupin import households)", file=sys.stderr)
+        print(
+            f"{label} 没有任何户数据（先导入：fupin import households） / "
+            f"no households at all in {label} (import them first: fupin import households)",
+            file=sys.stderr,
+        )
     return True

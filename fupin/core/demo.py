@@ -53,6 +53,7 @@ class StoreRefused(Exception):
 
 # ------------------------------------------------------------------------------------------ the store
 
+
 def _sqlite_tables(path: Path) -> int | None:
     """Number of tables in a SQLite file (None if it is not a readable SQLite database)."""
     try:
@@ -70,8 +71,9 @@ def _sqlite_real_imports(path: Path) -> int:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            return con.execute("SELECT count(*) FROM registry_importbatch WHERE filename != ?",
-                               [DEMO_SOURCE]).fetchone()[0]
+            return con.execute(
+                "SELECT count(*) FROM registry_importbatch WHERE filename != ?", [DEMO_SOURCE]
+            ).fetchone()[0]
         finally:
             con.close()
     except sqlite3.DatabaseError:
@@ -129,12 +131,15 @@ def prepare_store() -> str:
             hint_en = "Set another FUPIN_HOME (e.g. FUPIN_HOME=./demo fupin demo)"
         else:
             hint_zh = "请让 FUPIN_DATABASE_URL 指向一个空数据库，或取消该变量以使用 FUPIN_HOME 中的 SQLite"
-            hint_en = ("Point FUPIN_DATABASE_URL at an empty database, or unset it to use the SQLite file "
-                       "in FUPIN_HOME")
+            hint_en = (
+                "Point FUPIN_DATABASE_URL at an empty database, or unset it to use the SQLite file "
+                "in FUPIN_HOME"
+            )
         raise StoreRefused(
             f"{where} 中已有不是由演示创建的数据，演示不会覆盖真实数据。{hint_zh}。\n"
             f"{where} already holds data that was not made by `fupin demo`; the demo never overwrites real "
-            f"data. {hint_en}.")
+            f"data. {hint_en}."
+        )
     if path is not None:
         connections.close_all()
         if state == "demo":
@@ -159,6 +164,7 @@ def _database_label() -> str:
 
 # ------------------------------------------------------------------------------------------- the data
 
+
 def create_regions(reg, seed: int) -> dict[str, int]:
     """Villages under the built-in townships (about 30% poor), the county marked poor, denominators."""
     from fupin.regions import codes as rcodes
@@ -166,22 +172,42 @@ def create_regions(reg, seed: int) -> dict[str, int]:
 
     county12 = reg.county_code.ljust(12, "0")
     Region.objects.filter(code=county12).update(is_poor=True)
-    known = set(Region.objects.filter(code__startswith=reg.county_code, level__in=[rcodes.TOWNSHIP])
-                .values_list("code", flat=True))
-    missing = [Region(code=c, name=n, level=rcodes.TOWNSHIP, parent_id=county12, prefix=rcodes.prefix_of(c),
-                      source=DEMO_SOURCE)
-               for c, n in reg.townships.iter_rows() if c not in known]
+    known = set(
+        Region.objects.filter(code__startswith=reg.county_code, level__in=[rcodes.TOWNSHIP]).values_list(
+            "code", flat=True
+        )
+    )
+    missing = [
+        Region(
+            code=c,
+            name=n,
+            level=rcodes.TOWNSHIP,
+            parent_id=county12,
+            prefix=rcodes.prefix_of(c),
+            source=DEMO_SOURCE,
+        )
+        for c, n in reg.townships.iter_rows()
+        if c not in known
+    ]
     Region.objects.bulk_create(missing, batch_size=2000)
 
     rng = np.random.default_rng(seed + 1)
     poor = rng.random(reg.villages.height) < POOR_VILLAGE_SHARE
-    existing = set(Region.objects.filter(code__in=reg.villages["code"].to_list()).values_list("code", flat=True))
-    villages = [Region(code=c, name=n, level=rcodes.VILLAGE, parent_id=t, prefix=c, is_poor=bool(p),
-                       source=DEMO_SOURCE)
-                for (c, n, t), p in zip(reg.villages.iter_rows(), poor, strict=True) if c not in existing]
+    existing = set(
+        Region.objects.filter(code__in=reg.villages["code"].to_list()).values_list("code", flat=True)
+    )
+    villages = [
+        Region(
+            code=c, name=n, level=rcodes.VILLAGE, parent_id=t, prefix=c, is_poor=bool(p), source=DEMO_SOURCE
+        )
+        for (c, n, t), p in zip(reg.villages.iter_rows(), poor, strict=True)
+        if c not in existing
+    ]
     Region.objects.bulk_create(villages, batch_size=2000)
 
-    pops = [RegionPopulation(region_id=c, year=y, rural_population=n) for c, y, n in reg.population.iter_rows()]
+    pops = [
+        RegionPopulation(region_id=c, year=y, rural_population=n) for c, y, n in reg.population.iter_rows()
+    ]
     RegionPopulation.objects.bulk_create(pops, batch_size=5000, ignore_conflicts=True)
     return {"villages": len(villages), "poor_villages": int(poor.sum()), "population_rows": len(pops)}
 
@@ -201,11 +227,16 @@ def demo_registry(n_households: int, seed: int):
     edge = nos.filter(pl.Series(rng.random(nos.len()) < EDGE_SHARE)).implode()
     is_edge = pl.col("household_no").is_in(edge)
     reg.households = reg.households.with_columns(
-        pl.when(is_edge).then(pl.lit(codes.HOUSEHOLD_TYPE.get("ordinary").zh))
-        .otherwise(pl.col("household_type")).alias("household_type"),
-        pl.when(is_edge).then(pl.lit(codes.HOUSEHOLD_STATUS.get("not_poor").zh))
-        .otherwise(pl.col("status")).alias("status"),
-        pl.when(is_edge).then(pl.lit("")).otherwise(pl.col("exit_year")).alias("exit_year"))
+        pl.when(is_edge)
+        .then(pl.lit(codes.HOUSEHOLD_TYPE.get("ordinary").zh))
+        .otherwise(pl.col("household_type"))
+        .alias("household_type"),
+        pl.when(is_edge)
+        .then(pl.lit(codes.HOUSEHOLD_STATUS.get("not_poor").zh))
+        .otherwise(pl.col("status"))
+        .alias("status"),
+        pl.when(is_edge).then(pl.lit("")).otherwise(pl.col("exit_year")).alias("exit_year"),
+    )
     return reg
 
 
@@ -222,8 +253,11 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
     from fupin.accounts.models import User
     from fupin.regions.models import Region
 
-    busiest = (reg.households.group_by("region_code").agg(pl.col("household_no").n_unique().alias("n"))
-               .sort(["n", "region_code"], descending=[True, False]))
+    busiest = (
+        reg.households.group_by("region_code")
+        .agg(pl.col("household_no").n_unique().alias("n"))
+        .sort(["n", "region_code"], descending=[True, False])
+    )
     village_code = busiest["region_code"][0]
     regions = {
         "nationwide": None,
@@ -239,8 +273,9 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
         User.objects.filter(username__in=[acc.username for acc in ACCOUNTS]).delete()
         for acc, hashed in zip(ACCOUNTS, hashes, strict=True):
             region = regions[acc.scope]
-            user = User.objects.create_user(acc.username, password=None, role=acc.role, region=region,
-                                            is_staff=acc.role == "system_admin")
+            user = User.objects.create_user(
+                acc.username, password=None, role=acc.role, region=region, is_staff=acc.role == "system_admin"
+            )
             user.password = hashed
             user.save(update_fields=["password"])
             made.append((acc, "全国 / nationwide" if region is None else f"{region.name} {region.code}"))
@@ -248,6 +283,7 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
 
 
 # ----------------------------------------------------------------------------------------- the command
+
 
 def build_demo(n_households: int, seed: int, progress=None) -> dict:
     """Set up the store and load the synthetic county (the store must have been prepared)."""
@@ -275,10 +311,13 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     def on_import(stage: str, n: int, total: int) -> None:
         if progress:
             zh, en = STAGES.get(stage, (stage, stage))
-            progress.update(t, description=f"导入户 / importing: {zh} / {en}", completed=n, total=max(total, 1))
+            progress.update(
+                t, description=f"导入户 / importing: {zh} / {en}", completed=n, total=max(total, 1)
+            )
 
-    batch = import_frames(with_rows(reg.households), with_rows(reg.members), user=None,
-                          progress=on_import, filename=DEMO_SOURCE)
+    batch = import_frames(
+        with_rows(reg.households), with_rows(reg.members), user=None, progress=on_import, filename=DEMO_SOURCE
+    )
     done(t)
     if batch.status != "done":
         return {"registry": reg, "batch": batch, "regions": regions, "accounts": []}
@@ -303,14 +342,24 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     plan = build_monitoring(county, last_year, seed)
     done(t)
     t = task("帮扶与责任 / assistance and responsibility")
-    assistance = build_assistance(county, last_year, seed, households=plan.identified_on, gaps=0,
-                                  today=plan.today)
+    assistance = build_assistance(
+        county, last_year, seed, households=plan.identified_on, gaps=0, today=plan.today
+    )
     done(t)
     t = task("走访预警与风险消除 / visit alerts and risk elimination")
     monitoring = finish_monitoring(plan, seed)
     done(t)
-    return {"engine_runs": engine_runs, "year": last_year, "registry": reg, "batch": batch, "regions": regions,
-            "accounts": accounts, "assistance": assistance, "funds": funds, "monitoring": monitoring}
+    return {
+        "engine_runs": engine_runs,
+        "year": last_year,
+        "registry": reg,
+        "batch": batch,
+        "regions": regions,
+        "accounts": accounts,
+        "assistance": assistance,
+        "funds": funds,
+        "monitoring": monitoring,
+    }
 
 
 def run_engines(county: str, year: int) -> dict:
@@ -330,8 +379,10 @@ def run_engines(county: str, year: int) -> dict:
 def _print_rejection(batch, console) -> None:
     console.print("[red]演示数据未能导入 / the demo data was rejected by the import:[/red]")
     for p in batch.report.get("problems", [])[:20]:
-        console.print(f"  {p.get('sheet')} 第{p.get('row')}行 / row {p.get('row')} {p.get('column')}: "
-                      f"{p.get('message_zh')} / {p.get('message_en')}")
+        console.print(
+            f"  {p.get('sheet')} 第{p.get('row')}行 / row {p.get('row')} {p.get('column')}: "
+            f"{p.get('message_zh')} / {p.get('message_en')}"
+        )
 
 
 def _print_summary(result: dict, seconds: float, console) -> None:
@@ -350,15 +401,23 @@ def _print_summary(result: dict, seconds: float, console) -> None:
         f"  人 / members: {reg.members.height:,}\n"
         f"  村 / villages: {reg.villages.height:,}（有户 / with households {used:,}；"
         f"贫困村 / poor villages {result['regions']['poor_villages']:,}）\n"
-        + (f"  帮扶 / assistance: {result['assistance']['cadres']} 名帮扶责任人 cadres, "
-           f"{result['assistance']['measures']} 项措施 measures, {result['assistance']['visits']} 次走访 visits\n"
-           f"  项目 / projects: {result['funds']['projects']} 个 projects, {result['funds']['payments']} 笔支付 payments\n"
-           if "assistance" in result else "")
-        + (f"  {result['year']} 年识别 / identification: {result['engine_runs']['poor']} 户贫困 poor households; "
-           f"数据质量 / data quality: {result['engine_runs']['findings']} 条 findings; "
-           f"监测预警 / monitoring alerts: {result['engine_runs']['alerts']}\n" if "engine_runs" in result else "")
+        + (
+            f"  帮扶 / assistance: {result['assistance']['cadres']} 名帮扶责任人 cadres, "
+            f"{result['assistance']['measures']} 项措施 measures, {result['assistance']['visits']} 次走访 visits\n"
+            f"  项目 / projects: {result['funds']['projects']} 个 projects, {result['funds']['payments']} 笔支付 payments\n"
+            if "assistance" in result
+            else ""
+        )
+        + (
+            f"  {result['year']} 年识别 / identification: {result['engine_runs']['poor']} 户贫困 poor households; "
+            f"数据质量 / data quality: {result['engine_runs']['findings']} 条 findings; "
+            f"监测预警 / monitoring alerts: {result['engine_runs']['alerts']}\n"
+            if "engine_runs" in result
+            else ""
+        )
         + (_monitoring_line(result["monitoring"]) if "monitoring" in result else "")
-        + f"  用时 / time: {seconds:.1f} s")
+        + f"  用时 / time: {seconds:.1f} s"
+    )
     table = Table(title="演示账户 / demo accounts")
     # Usernames and passwords must never be cut short, however narrow the terminal.
     table.add_column("角色 / role", ratio=2)
@@ -372,16 +431,20 @@ def _print_summary(result: dict, seconds: float, console) -> None:
     for username, password, scope in result.get("assistance", {}).get("accounts", []):
         table.add_row(f"{cadre.zh} / {cadre.en}", username, password, scope)
     console.print(table)
-    console.print("这些账户和密码是公开的，只用于演示。/ These accounts and passwords are public: use them "
-                  "for the demo only.")
+    console.print(
+        "这些账户和密码是公开的，只用于演示。/ These accounts and passwords are public: use them "
+        "for the demo only."
+    )
 
 
 def _monitoring_line(m: dict) -> str:
     alerts = sum(m.get("alerts", {}).values())
     cases = sum(m.get("identification_states", {}).values()) + sum(m.get("elimination_states", {}).values())
-    return (f"  监测 / monitoring: {m.get('monitored_bulk', 0) + m.get('identification_states', {}).get('completed', 0)}"
-            f" 户识别为监测对象 households identified, {m.get('eliminated_bulk', 0)} 户风险消除 eliminated, "
-            f"{cases} 件办理示例 workflow cases, {alerts} 条预警 alerts\n")
+    return (
+        f"  监测 / monitoring: {m.get('monitored_bulk', 0) + m.get('identification_states', {}).get('completed', 0)}"
+        f" 户识别为监测对象 households identified, {m.get('eliminated_bulk', 0)} 户风险消除 eliminated, "
+        f"{cases} 件办理示例 workflow cases, {alerts} 条预警 alerts\n"
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -20,13 +20,23 @@ class EditConflict(InputRejected):
     status = 409
     code = "edit.conflict"
     zh = "该记录在您打开之后已被他人修改，本次修改未保存。请重新打开，查看最新内容后再修改"
-    en = ("this record was changed by someone else after you opened it; nothing was saved. Open it again, "
-          "check the latest version and make your change again")
+    en = (
+        "this record was changed by someone else after you opened it; nothing was saved. Open it again, "
+        "check the latest version and make your change again"
+    )
 
     def __init__(self, expected: int | str | None = None, current: int | str | None = None) -> None:
         self.expected, self.current = expected, current
         super().__init__(f"{self.en} (version {expected} → {current})")
 
     def api_items(self) -> list[dict]:
-        return [{"field": "version", "code": self.code, "message": {"zh": self.zh, "en": self.en}, "row": None,
-                 "sheet": None, "value": None if self.current is None else str(self.current)}]
+        return [
+            {
+                "field": "version",
+                "code": self.code,
+                "message": {"zh": self.zh, "en": self.en},
+                "row": None,
+                "sheet": None,
+                "value": None if self.current is None else str(self.current),
+            }
+        ]

@@ -39,7 +39,9 @@ def finite(df: pl.DataFrame) -> pl.DataFrame:
     floats = [c for c, t in df.schema.items() if t.is_float()]
     if not floats:
         return df
-    return df.with_columns(pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c) for c in floats)
+    return df.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c) for c in floats
+    )
 
 
 def safe_text(col: str | pl.Expr) -> pl.Expr:
@@ -78,30 +80,51 @@ def cell(value: Any) -> Any:
     return value
 
 
-
 LOGGED_CLI_FORMATS = ("csv", "json", "xlsx")
 
 
-def log_export(user, kind: str, *, channel: str, rows: int, filters: dict | None = None,
-               masked: bool | None = None) -> None:
+def log_export(
+    user, kind: str, *, channel: str, rows: int, filters: dict | None = None, masked: bool | None = None
+) -> None:
     """One row of accounts.ExportLog. `masked` defaults to whether the role sees ID or phone numbers masked
     (no user, as on the command line without --user, sees everything)."""
     from fupin.accounts.models import ExportLog
 
     if masked is None:
         masked = user is not None and not (user.can("sees_id_numbers") and user.can("sees_phone_numbers"))
-    ExportLog.objects.create(user=user, kind=kind, channel=channel, rows=rows, masked=masked,
-                             filters={k: str(v) if isinstance(v, Path) else v
-                                      for k, v in (filters or {}).items() if v not in (None, "")})
+    ExportLog.objects.create(
+        user=user,
+        kind=kind,
+        channel=channel,
+        rows=rows,
+        masked=masked,
+        filters={
+            k: str(v) if isinstance(v, Path) else v for k, v in (filters or {}).items() if v not in (None, "")
+        },
+    )
 
 
-def log_cli_output(user, kind: str, rows: int, *, fmt: str | None, out: Path | None, masked: bool | None = None,
-                   **filters: Any) -> None:
+def log_cli_output(
+    user,
+    kind: str,
+    rows: int,
+    *,
+    fmt: str | None,
+    out: Path | None,
+    masked: bool | None = None,
+    **filters: Any,
+) -> None:
     """A command's result that leaves the terminal (csv, json or xlsx, or any format into --out) is logged
     with channel "cli"; a table printed on the terminal is not."""
     if fmt in LOGGED_CLI_FORMATS or out:
-        log_export(user, kind, channel="cli", rows=rows, masked=masked,
-                   filters={**filters, "format": fmt, "out": out})
+        log_export(
+            user,
+            kind,
+            channel="cli",
+            rows=rows,
+            masked=masked,
+            filters={**filters, "format": fmt, "out": out},
+        )
 
 
 def log_api_page(request, export_kind: str, rows: int, /, **filters: Any) -> None:

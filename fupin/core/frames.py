@@ -16,8 +16,12 @@ def read_sql(sql: str, params: list | tuple = (), schema: dict | None = None) ->
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return pl.DataFrame([pl.Series(n, list(c), dtype=schema.get(n), strict=False)
-                         for n, c in zip(names, columns, strict=True)])
+    return pl.DataFrame(
+        [
+            pl.Series(n, list(c), dtype=schema.get(n), strict=False)
+            for n, c in zip(names, columns, strict=True)
+        ]
+    )
 
 
 def table(model) -> str:
@@ -45,7 +49,10 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
         f"SELECT y.household_id, h.village_id AS village, {', '.join('y.' + c for c in hy_cols)} "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
         f"WHERE y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s{year_filter} "
-        f"ORDER BY y.household_id, y.year", params, schema=schema.HOUSEHOLD_YEAR_FRAME)
+        f"ORDER BY y.household_id, y.year",
+        params,
+        schema=schema.HOUSEHOLD_YEAR_FRAME,
+    )
     m_cols = [c for c in schema.MEMBER_FRAME if c not in ("member_id", "household_id", "relation")]
     members = read_sql(
         f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join('m.' + c for c in m_cols)}, "
@@ -53,5 +60,7 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
         f"FROM {table(Membership)} p JOIN {table(Member)} m ON m.id = p.member_id "
         f"JOIN {table(Household)} h ON h.id = p.household_id "
         f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s ORDER BY p.household_id, m.id",
-        [False, False, prefix + "%"], schema={**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS})
+        [False, False, prefix + "%"],
+        schema={**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS},
+    )
     return household_years, members

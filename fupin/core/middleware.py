@@ -60,9 +60,11 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session_cookie = settings.SESSION_COOKIE_NAME
-        if (request.path_info.startswith("/api/")
-                or session_cookie in request.COOKIES
-                or session_cookie in response.cookies
-                or request.method not in ("GET", "HEAD")):
+        if (
+            request.path_info.startswith("/api/")
+            or session_cookie in request.COOKIES
+            or session_cookie in response.cookies
+            or request.method not in ("GET", "HEAD")
+        ):
             add_never_cache_headers(response)
         return response

@@ -14,28 +14,62 @@ import polars as pl
 from fupin.core.exports import write_csv, write_xlsx
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {  # key → (Chinese, English) of a table header
-    "region_code": ("区划代码", "region code"), "region_name": ("地区", "region"), "level": ("层级", "level"),
-    "year": ("年度", "year"), "households": ("户数", "households"), "persons": ("人数", "persons"),
-    "poor_households": ("贫困户数", "poor households"), "poor_persons": ("贫困人口", "poor persons"),
-    "rural_population": ("农业户籍人口", "rural population"), "incidence_pct": ("贫困发生率%", "incidence %"),
-    "household_no": ("户编号", "household no."), "head_name": ("户主", "head"), "village": ("村代码", "village code"),
-    "village_name": ("村", "village"), "status": ("户状态", "status"), "household_type": ("户类型", "type"),
-    "main_cause": ("主要致贫原因", "main cause"), "members": ("人口", "members"),
-    "net_income_pc": ("人均纯收入", "net income per head"), "poverty_line": ("贫困线", "poverty line"),
-    "poor": ("贫困", "poor"), "reasons": ("原因", "reasons"), "exit_eligible": ("可退出", "may exit"),
-    "exit_reasons": ("原因", "reasons"), "incidence_threshold": ("退出标准%", "threshold %"),
-    "exit": ("退出", "exit"), "county": ("县代码", "county code"), "county_name": ("县", "county"),
+    "region_code": ("区划代码", "region code"),
+    "region_name": ("地区", "region"),
+    "level": ("层级", "level"),
+    "year": ("年度", "year"),
+    "households": ("户数", "households"),
+    "persons": ("人数", "persons"),
+    "poor_households": ("贫困户数", "poor households"),
+    "poor_persons": ("贫困人口", "poor persons"),
+    "rural_population": ("农业户籍人口", "rural population"),
+    "incidence_pct": ("贫困发生率%", "incidence %"),
+    "household_no": ("户编号", "household no."),
+    "head_name": ("户主", "head"),
+    "village": ("村代码", "village code"),
+    "village_name": ("村", "village"),
+    "status": ("户状态", "status"),
+    "household_type": ("户类型", "type"),
+    "main_cause": ("主要致贫原因", "main cause"),
+    "members": ("人口", "members"),
+    "net_income_pc": ("人均纯收入", "net income per head"),
+    "poverty_line": ("贫困线", "poverty line"),
+    "poor": ("贫困", "poor"),
+    "reasons": ("原因", "reasons"),
+    "exit_eligible": ("可退出", "may exit"),
+    "exit_reasons": ("原因", "reasons"),
+    "incidence_threshold": ("退出标准%", "threshold %"),
+    "exit": ("退出", "exit"),
+    "county": ("县代码", "county code"),
+    "county_name": ("县", "county"),
     "comprehensive_incidence_pct": ("综合贫困发生率%", "comprehensive incidence %"),
-    "wrong_exit_pct": ("错退率%", "wrong exits %"), "missed_pct": ("漏评率%", "missed %"),
-    "approval_pct": ("群众认可度%", "approval %"), "signal_id": ("信号", "signal"),
-    "label_zh": ("说明", "description (zh)"), "label_en": ("英文说明", "description (en)"), "new": ("新增", "new"),
-    "check_id": ("检查", "check"), "rule_id": ("规则", "rule"), "severity": ("级别", "severity"),
-    "subject": ("对象", "subject"), "value": ("数值", "value"), "message_zh": ("问题", "problem (zh)"),
-    "message_en": ("英文说明", "problem (en)"), "count": ("条数", "count"), "project_id": ("项目ID", "project id"),
-    "project_name": ("项目名称", "project"), "payment_id": ("付款ID", "payment id"),
-    "household_id": ("户ID", "household id"), "code": ("代码", "code"), "name_zh": ("名称", "name (zh)"),
-    "name_en": ("英文名称", "name (en)"), "category": ("类别", "category"), "kind": ("方式", "kind"),
-    "active_from": ("起始年度", "from"), "active_to": ("截止年度", "to"), "causes": ("致贫原因", "causes"),
+    "wrong_exit_pct": ("错退率%", "wrong exits %"),
+    "missed_pct": ("漏评率%", "missed %"),
+    "approval_pct": ("群众认可度%", "approval %"),
+    "signal_id": ("信号", "signal"),
+    "label_zh": ("说明", "description (zh)"),
+    "label_en": ("英文说明", "description (en)"),
+    "new": ("新增", "new"),
+    "check_id": ("检查", "check"),
+    "rule_id": ("规则", "rule"),
+    "severity": ("级别", "severity"),
+    "subject": ("对象", "subject"),
+    "value": ("数值", "value"),
+    "message_zh": ("问题", "problem (zh)"),
+    "message_en": ("英文说明", "problem (en)"),
+    "count": ("条数", "count"),
+    "project_id": ("项目ID", "project id"),
+    "project_name": ("项目名称", "project"),
+    "payment_id": ("付款ID", "payment id"),
+    "household_id": ("户ID", "household id"),
+    "code": ("代码", "code"),
+    "name_zh": ("名称", "name (zh)"),
+    "name_en": ("英文名称", "name (en)"),
+    "category": ("类别", "category"),
+    "kind": ("方式", "kind"),
+    "active_from": ("起始年度", "from"),
+    "active_to": ("截止年度", "to"),
+    "causes": ("致贫原因", "causes"),
 }
 
 SEVERITY = {"error": ("错误", "error"), "suspect": ("疑点", "suspect"), "warning": ("提醒", "warning")}
@@ -49,9 +83,15 @@ def _value_labels() -> dict[str, dict[str, tuple[str, str]]]:
     def of(code_list) -> dict[str, tuple[str, str]]:
         return {c.code: (c.zh, c.en) for c in code_list}
 
-    return {"status": of(codes.HOUSEHOLD_STATUS), "household_type": of(codes.HOUSEHOLD_TYPE),
-            "main_cause": of(codes.CAUSE), "causes": of(codes.CAUSE), "severity": SEVERITY,
-            "category": CATEGORIES, "kind": KINDS}
+    return {
+        "status": of(codes.HOUSEHOLD_STATUS),
+        "household_type": of(codes.HOUSEHOLD_TYPE),
+        "main_cause": of(codes.CAUSE),
+        "causes": of(codes.CAUSE),
+        "severity": SEVERITY,
+        "category": CATEGORIES,
+        "kind": KINDS,
+    }
 
 
 def column_label(key: str) -> str:
@@ -68,16 +108,32 @@ def for_people(df: pl.DataFrame) -> pl.DataFrame:
     exprs = []
     for name, dtype in df.schema.items():
         if dtype == pl.Boolean:
-            exprs.append(pl.when(pl.col(name)).then(pl.lit("是 / yes")).when(~pl.col(name))
-                         .then(pl.lit("否 / no")).otherwise(None).alias(name))
+            exprs.append(
+                pl.when(pl.col(name))
+                .then(pl.lit("是 / yes"))
+                .when(~pl.col(name))
+                .then(pl.lit("否 / no"))
+                .otherwise(None)
+                .alias(name)
+            )
         elif name == "level" and dtype.is_integer():
-            exprs.append(pl.col(name).replace_strict({k: f"{zh} / {en}" for k, (zh, en) in LEVEL_NAMES.items()},
-                                                     default=pl.col(name).cast(pl.String), return_dtype=pl.String))
+            exprs.append(
+                pl.col(name).replace_strict(
+                    {k: f"{zh} / {en}" for k, (zh, en) in LEVEL_NAMES.items()},
+                    default=pl.col(name).cast(pl.String),
+                    return_dtype=pl.String,
+                )
+            )
         elif name in values and dtype == pl.String:
             labels = {k: f"{zh} / {en}" for k, (zh, en) in values[name].items()}
             if name == "causes":  # several codes in one cell
-                exprs.append(pl.col(name).str.split(",").list.eval(
-                    pl.element().replace_strict(labels, default=pl.element())).list.join("；").alias(name))
+                exprs.append(
+                    pl.col(name)
+                    .str.split(",")
+                    .list.eval(pl.element().replace_strict(labels, default=pl.element()))
+                    .list.join("；")
+                    .alias(name)
+                )
             else:
                 exprs.append(pl.col(name).replace_strict(labels, default=pl.col(name)).alias(name))
     out = df.with_columns(exprs) if exprs else df
@@ -87,8 +143,14 @@ def for_people(df: pl.DataFrame) -> pl.DataFrame:
 def table_text(df: pl.DataFrame, *, width: int = 200, str_lengths: int | None = None) -> str:
     """An aligned table of every row and column, for people (see `for_people`)."""
     options = {"fmt_str_lengths": str_lengths} if str_lengths else {}
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=width, tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True, **options):
+    with pl.Config(
+        tbl_rows=-1,
+        tbl_cols=-1,
+        tbl_width_chars=width,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        **options,
+    ):
         return str(for_people(df))
 
 

@@ -29,7 +29,7 @@ class Mask:
         n = len(value)
         if n <= self.head + self.tail:
             return "*" * n
-        return value[:self.head] + "*" * (n - self.head - self.tail) + value[n - self.tail:]
+        return value[: self.head] + "*" * (n - self.head - self.tail) + value[n - self.tail :]
 
     def expr(self, col: str | pl.Expr) -> pl.Expr:
         """The masked column; null stays null."""

@@ -31,6 +31,7 @@ def root() -> Path:
 
 # --- file locks --------------------------------------------------------------------------------------
 
+
 def try_lock(path: Path) -> int | None:
     """An exclusive lock on the file `path` (created if missing): its descriptor, or None if another
     holder (another process, or another descriptor of this one) has it. The OS drops the lock when
@@ -56,6 +57,7 @@ def unlock(fd: int) -> None:
 
 
 # --- folders -----------------------------------------------------------------------------------------
+
 
 def scratch_dir(prefix: str) -> Path:
     """A new, empty folder in FUPIN_HOME/tmp, locked while this process lives or until `remove`
@@ -92,7 +94,11 @@ def sweep(older_than: float = 0) -> list[Path]:
     removed = []
     for old in base.iterdir():
         try:
-            if not old.is_dir() or str(old) in _held or (older_than and now - old.stat().st_mtime <= older_than):
+            if (
+                not old.is_dir()
+                or str(old) in _held
+                or (older_than and now - old.stat().st_mtime <= older_than)
+            ):
                 continue
             fd = try_lock(lock_path(old))
             if fd is None:  # in use

@@ -29,8 +29,11 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, threads: int = 8):
 
     proxy = {}
     if trusted := getattr(settings, "FUPIN_TRUSTED_PROXY", ""):
-        proxy = {"trusted_proxy": trusted, "trusted_proxy_count": 1,
-                 "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}
+        proxy = {
+            "trusted_proxy": trusted,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        }
     return create_server(
         application,
         host=host,
@@ -75,8 +78,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, threads: int = 8, demo: boo
     if getattr(settings, "FUPIN_HTTPS", False) and not getattr(settings, "FUPIN_TRUSTED_PROXY", ""):
         # waitress itself speaks plain HTTP: without the proxy's word every request looks like http://,
         # and Django refuses the forms that browsers send from the https:// pages (CSRF origin check).
-        print("警告：设置了 FUPIN_HTTPS 但未设 FUPIN_TRUSTED_PROXY（HTTPS 反向代理的地址）/ warning: FUPIN_HTTPS "
-              "is set but FUPIN_TRUSTED_PROXY (the address of the HTTPS reverse proxy) is not", file=sys.stderr)
+        print(
+            "警告：设置了 FUPIN_HTTPS 但未设 FUPIN_TRUSTED_PROXY（HTTPS 反向代理的地址）/ warning: FUPIN_HTTPS "
+            "is set but FUPIN_TRUSTED_PROXY (the address of the HTTPS reverse proxy) is not",
+            file=sys.stderr,
+        )
     try:
         server = make_server(host, port, threads)
     except OSError as e:
@@ -94,9 +100,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, threads: int = 8, demo: boo
         print("（监听所有网络接口 / listening on all network interfaces）")
         if "*" not in settings.ALLOWED_HOSTS:
             hosts = ", ".join(settings.ALLOWED_HOSTS)
-            print(f"只接受这些主机名的请求 / answering requests for these host names only: {hosts}\n"
-                  "（用 FUPIN_ALLOWED_HOSTS 加上本机的地址或域名 / add this machine's address or domain name "
-                  "with FUPIN_ALLOWED_HOSTS）")
+            print(
+                f"只接受这些主机名的请求 / answering requests for these host names only: {hosts}\n"
+                "（用 FUPIN_ALLOWED_HOSTS 加上本机的地址或域名 / add this machine's address or domain name "
+                "with FUPIN_ALLOWED_HOSTS）"
+            )
     print("按 Ctrl+C 停止 / Ctrl+C to stop", flush=True)
     try:
         server.run()  # waitress turns Ctrl+C into a clean shutdown of its worker threads

@@ -44,16 +44,28 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
         f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
         f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, prefix + "%"], schema=schema.HOUSEHOLD_YEARS)
-    regions = read_sql(f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if whole_tree else '='} %s "
-                       f"AND code LIKE %s", [level, prefix + "%"], schema=schema.REGIONS)
+        [year, False, False, prefix + "%"],
+        schema=schema.HOUSEHOLD_YEARS,
+    )
+    regions = read_sql(
+        f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if whole_tree else '='} %s "
+        f"AND code LIKE %s",
+        [level, prefix + "%"],
+        schema=schema.REGIONS,
+    )
     population = read_sql(
         f"SELECT region_id AS region_code, year, rural_population FROM {table(RegionPopulation)} "
-        f"WHERE year = %s AND region_id LIKE %s", [year, prefix + "%"], schema=schema.POPULATION)
+        f"WHERE year = %s AND region_id LIKE %s",
+        [year, prefix + "%"],
+        schema=schema.POPULATION,
+    )
     if whole_tree:  # every level from the region down, in one pass over the registry
         out = counts_by_tree(hy, regions, population, year=year)
-        return out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null()
-                          | (pl.col("region_code") == (code or "")))
+        return out.filter(
+            (pl.col("households") > 0)
+            | pl.col("rural_population").is_not_null()
+            | (pl.col("region_code") == (code or ""))
+        )
     out = counts_by_region(hy, regions, population, year=year, level=level)
     if code is None or level > level_of(code):
         out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())
@@ -71,7 +83,16 @@ def stats_command(args) -> int:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
     explain_no_households(where.code, args.year)
-    log_cli_output(user, "reports.statistics", df.height, fmt=args.format, out=args.out, masked=True,
-                   year=args.year, region=args.region, by=args.by)
+    log_cli_output(
+        user,
+        "reports.statistics",
+        df.height,
+        fmt=args.format,
+        out=args.out,
+        masked=True,
+        year=args.year,
+        region=args.region,
+        by=args.by,
+    )
     emit(df, args.format, args.out, sheet="统计")
     return 0

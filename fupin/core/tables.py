@@ -43,7 +43,9 @@ LEGACY_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 20
 CSV_CHUNK_ROWS = 50_000
-CSV_HEAD_LINE_CHARS = 1 << 20  # of each of the first lines, to guess the delimiter (a file may have no newline)
+CSV_HEAD_LINE_CHARS = (
+    1 << 20
+)  # of each of the first lines, to guess the delimiter (a file may have no newline)
 ROW = "_row"
 
 _STRIP = " \t\r\n\u3000\u00a0\ufeff"
@@ -90,8 +92,13 @@ class Table:
     (Int64); rows without any value in a recognised column are left out. A file damaged further down
     raises TableError during the iteration."""
 
-    def __init__(self, chunks: Iterator[pl.DataFrame], mapping: dict[str, str], header_row: int,
-                 position: Callable[[], tuple[int, int]]):
+    def __init__(
+        self,
+        chunks: Iterator[pl.DataFrame],
+        mapping: dict[str, str],
+        header_row: int,
+        position: Callable[[], tuple[int, int]],
+    ):
         self.keys = list(mapping.values())
         self.header_row = header_row
         self._chunks = chunks
@@ -239,7 +246,9 @@ def _pick_sheet(names: list[str], sheet: str | None, aliases: tuple[str, ...], f
     if sheet is None:
         return names[0]
     by_norm = {normalise_header(n): n for n in names}
-    name = next((by_norm[normalise_header(s)] for s in (sheet, *aliases) if normalise_header(s) in by_norm), None)
+    name = next(
+        (by_norm[normalise_header(s)] for s in (sheet, *aliases) if normalise_header(s) in by_norm), None
+    )
     if name is None:
         found = "、".join(names)
         raise TableError(
@@ -273,8 +282,10 @@ def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]):
             try:
                 yield from book.rows(name)
             except xlsx.XlsxError as exc:
-                raise TableError(f"工作表“{name}”已损坏，无法读取：{exc}",
-                                 f"sheet '{name}' is damaged and cannot be read: {exc}") from exc
+                raise TableError(
+                    f"工作表“{name}”已损坏，无法读取：{exc}",
+                    f"sheet '{name}' is damaged and cannot be read: {exc}",
+                ) from exc
             except ziplimits.TooLarge as exc:
                 raise FileTooLarge.of(exc) from exc
 
@@ -300,11 +311,19 @@ def _read_legacy_excel(path: Path, sheet: str | None, aliases: tuple[str, ...]) 
     # a text cell must stay as typed. calamine tells which cells are numbers (a text cell reads as null).
     long_cols = [c for c in raw.columns if raw[c].str.contains(_LONG_NUMBER).any()]
     if long_cols:
-        typed = reader.load_sheet(name, header_row=None, skip_rows=0, use_columns=long_cols,
-                                  dtypes={c: "boolean" for c in long_cols}).to_polars()
+        typed = reader.load_sheet(
+            name,
+            header_row=None,
+            skip_rows=0,
+            use_columns=long_cols,
+            dtypes={c: "boolean" for c in long_cols},
+        ).to_polars()
         raw = raw.with_columns(
             pl.when(typed[c].is_not_null() & pl.col(c).str.contains(_LONG_NUMBER))
-            .then(xlsx.fifteen_digits(pl.col(c))).otherwise(pl.col(c)).alias(c) for c in long_cols
+            .then(xlsx.fifteen_digits(pl.col(c)))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in long_cols
         )
     raw = raw.rename({c.name: f"c{c.absolute_index}" for c in loaded.available_columns()})
     # Frame row i is Excel row i + 1 (skip_rows=0 keeps leading blank rows).
@@ -395,8 +414,10 @@ def _records(reader, path: Path) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as exc:
-        raise TableError(f"{path.name} 第 {reader.line_num} 行无法读取：{exc}",
-                         f"{path.name} line {reader.line_num} cannot be read: {exc}") from exc
+        raise TableError(
+            f"{path.name} 第 {reader.line_num} 行无法读取：{exc}",
+            f"{path.name} line {reader.line_num} cannot be read: {exc}",
+        ) from exc
 
 
 def _csv_frame(records: list[list[str]], lines: list[int]) -> pl.DataFrame:

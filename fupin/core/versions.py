@@ -25,9 +25,19 @@ class BadIfMatch(InputRejected):
         super().__init__(f"bad If-Match: {self.raw}")
 
     def api_items(self) -> list[dict]:
-        return [{"field": "If-Match", "code": self.code, "row": None, "sheet": None, "value": self.raw,
-                 "message": {"zh": 'If-Match 应为读取时得到的 ETag，例如 "v42"',
-                             "en": 'If-Match must be the ETag of a read, e.g. "v42"'}}]
+        return [
+            {
+                "field": "If-Match",
+                "code": self.code,
+                "row": None,
+                "sheet": None,
+                "value": self.raw,
+                "message": {
+                    "zh": 'If-Match 应为读取时得到的 ETag，例如 "v42"',
+                    "en": 'If-Match must be the ETag of a read, e.g. "v42"',
+                },
+            }
+        ]
 
 
 def if_match(request) -> str | None:

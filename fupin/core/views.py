@@ -10,8 +10,10 @@ from django.template import loader
 log = logging.getLogger(__name__)
 
 # What is left when even the layout cannot be drawn.
-BARE_500 = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>服务器出错 / Server error</title>'
-            "<h1>服务器出错 / Server error</h1><p>请稍后重试。/ Please try again in a moment.</p></html>")
+BARE_500 = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>服务器出错 / Server error</title>'
+    "<h1>服务器出错 / Server error</h1><p>请稍后重试。/ Please try again in a moment.</p></html>"
+)
 
 
 def home(request):

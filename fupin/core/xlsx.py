@@ -167,7 +167,11 @@ class Workbook:
             if _local(el.tag) != "Relationship" or el.get("TargetMode") == "External":
                 continue
             target = el.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
             out[el.get("Id")] = (el.get("Type", "").rsplit("/", 1)[-1], path)
         return out
 
@@ -189,8 +193,10 @@ class Workbook:
                 carry = data[consumed:]
                 if len(carry) > MAX_ELEMENT_BYTES:  # one element without end would grow the carry unbounded
                     raise self.limits.member_too_large(
-                        self.path.name, f"{part} ({size_text(MAX_ELEMENT_BYTES)} without a complete element)",
-                        MAX_ELEMENT_BYTES)
+                        self.path.name,
+                        f"{part} ({size_text(MAX_ELEMENT_BYTES)} without a complete element)",
+                        MAX_ELEMENT_BYTES,
+                    )
                 yield result
                 if done or not block:
                     return
@@ -207,7 +213,8 @@ class Workbook:
 
                 def step(data: bytes, final: bool):
                     consumed, state["started"], done, n, offsets, values = _xlsxscan.scan_strings(
-                        data, state["started"], final)
+                        data, state["started"], final
+                    )
                     state["n"] += n
                     state["bytes"] += len(values)
                     if state["n"] > limits.shared_strings or state["bytes"] > limits.shared_strings_bytes:
@@ -239,8 +246,11 @@ class Workbook:
                         if _local(el.tag) == "cellXfs":
                             for xf in el:
                                 fid = int(xf.get("numFmtId", "0")) if xf.get("numFmtId", "0").isdigit() else 0
-                                flags.append(fid in DATE_FORMAT_IDS if fid not in custom
-                                             else is_date_format(custom[fid]))
+                                flags.append(
+                                    fid in DATE_FORMAT_IDS
+                                    if fid not in custom
+                                    else is_date_format(custom[fid])
+                                )
             self._date_styles = pl.Series("date", flags or [False], dtype=pl.Boolean)
         return self._date_styles
 
@@ -255,7 +265,8 @@ class Workbook:
 
         def step(data: bytes, final: bool):
             consumed, state["started"], done, state["row"], *arrays = _xlsxscan.scan_rows(
-                data, state["started"], state["row"], final)
+                data, state["started"], state["row"], final
+            )
             return consumed, done, arrays
 
         def counted(data: bytes, final: bool):
@@ -284,30 +295,42 @@ def _strings_of(n: int, offsets: bytes, values: bytes) -> pl.Series:
 
 
 def _cells(n, rows, cols, kinds, styles, offsets, values) -> pl.DataFrame:
-    return pl.DataFrame({
-        "row": np.frombuffer(rows, dtype=np.int32),
-        "col": np.frombuffer(cols, dtype=np.int32),
-        "kind": np.frombuffer(kinds, dtype=np.uint8),
-        "style": np.frombuffer(styles, dtype=np.int32),
-        "text": pl.from_arrow(_text_array(n, offsets, values)),
-    })
+    return pl.DataFrame(
+        {
+            "row": np.frombuffer(rows, dtype=np.int32),
+            "col": np.frombuffer(cols, dtype=np.int32),
+            "kind": np.frombuffer(kinds, dtype=np.uint8),
+            "style": np.frombuffer(styles, dtype=np.int32),
+            "text": pl.from_arrow(_text_array(n, offsets, values)),
+        }
+    )
 
 
 def _render(cells: pl.DataFrame, strings: pl.Series, date_styles: pl.Series, epoch: date) -> pl.DataFrame:
     """row, col, value: every cell's value as the module doc says."""
     kind, text = pl.col("kind"), pl.col("text")
     index = text.cast(pl.Int64, strict=False)
-    shared = pl.when(index < strings.len()).then(pl.lit(strings).gather(index.clip(0, max(strings.len() - 1, 0))))
-    is_date = (kind == _xlsxscan.NUMBER) & pl.lit(date_styles).gather(
-        pl.col("style").clip(0, date_styles.len() - 1)).fill_null(False) & (pl.col("style") < date_styles.len())
+    shared = pl.when(index < strings.len()).then(
+        pl.lit(strings).gather(index.clip(0, max(strings.len() - 1, 0)))
+    )
+    is_date = (
+        (kind == _xlsxscan.NUMBER)
+        & pl.lit(date_styles).gather(pl.col("style").clip(0, date_styles.len() - 1)).fill_null(False)
+        & (pl.col("style") < date_styles.len())
+    )
     value = (
-        pl.when(kind == _xlsxscan.SHARED).then(shared)
-        .when(kind.is_in([_xlsxscan.INLINE, _xlsxscan.STR])).then(text)
-        .when(kind == _xlsxscan.BOOL).then(pl.when(text == "1").then(pl.lit("true")).when(text == "0")
-                                           .then(pl.lit("false")))
-        .when(kind == _xlsxscan.ERROR).then(None)
-        .when(kind == _xlsxscan.DATE).then(text.str.extract(r"^(\d{4}-\d{2}-\d{2})"))
-        .when(is_date).then(_serial_date(text, epoch))
+        pl.when(kind == _xlsxscan.SHARED)
+        .then(shared)
+        .when(kind.is_in([_xlsxscan.INLINE, _xlsxscan.STR]))
+        .then(text)
+        .when(kind == _xlsxscan.BOOL)
+        .then(pl.when(text == "1").then(pl.lit("true")).when(text == "0").then(pl.lit("false")))
+        .when(kind == _xlsxscan.ERROR)
+        .then(None)
+        .when(kind == _xlsxscan.DATE)
+        .then(text.str.extract(r"^(\d{4}-\d{2}-\d{2})"))
+        .when(is_date)
+        .then(_serial_date(text, epoch))
         .otherwise(_number_text(text))
     )
     return cells.select("row", "col", value.alias("value"))
@@ -329,11 +352,18 @@ def _number_text(text: pl.Expr) -> pl.Expr:
     small_integral = (x == x.floor()) & (x.abs() < 1e15)
     plain = ~text.str.contains("[eE]")
     shown = (
-        pl.when(x.abs() >= 1e15).then(fifteen_digits(exact))
-        .when(small_integral).then(x.cast(pl.Int64).cast(pl.String))
-        .when(plain).then(text)
-        .otherwise(x.cast(pl.Decimal(38, 18), strict=False).cast(pl.String)
-                   .str.strip_chars_end("0").str.strip_chars_end("."))
+        pl.when(x.abs() >= 1e15)
+        .then(fifteen_digits(exact))
+        .when(small_integral)
+        .then(x.cast(pl.Int64).cast(pl.String))
+        .when(plain)
+        .then(text)
+        .otherwise(
+            x.cast(pl.Decimal(38, 18), strict=False)
+            .cast(pl.String)
+            .str.strip_chars_end("0")
+            .str.strip_chars_end(".")
+        )
     )
     return pl.coalesce(shown, text)  # beyond 38 digits (1E+300) or not a number: the text as stored
 

@@ -44,8 +44,15 @@ class TooLarge(InputRejected):
         super().__init__(f"{message_zh} / {message_en}")
 
     def api_items(self) -> list[dict]:
-        return [{"field": "file", "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
-                 "row": None, "sheet": None}]
+        return [
+            {
+                "field": "file",
+                "code": self.code,
+                "message": {"zh": self.message_zh, "en": self.message_en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,13 @@ class Limits:
 
     @classmethod
     def current(cls) -> Limits:
-        return cls(member_bytes=settings.FUPIN_IMPORT_MAX_MEMBER_BYTES,
-                   total_bytes=settings.FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES,
-                   ratio=settings.FUPIN_IMPORT_MAX_COMPRESSION_RATIO,
-                   shared_strings_bytes=settings.FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES,
-                   shared_strings=settings.FUPIN_IMPORT_MAX_SHARED_STRINGS)
+        return cls(
+            member_bytes=settings.FUPIN_IMPORT_MAX_MEMBER_BYTES,
+            total_bytes=settings.FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES,
+            ratio=settings.FUPIN_IMPORT_MAX_COMPRESSION_RATIO,
+            shared_strings_bytes=settings.FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES,
+            shared_strings=settings.FUPIN_IMPORT_MAX_SHARED_STRINGS,
+        )
 
     # --- the refusals ------------------------------------------------------------------------------
 
@@ -70,26 +79,34 @@ class Limits:
         """`limit`: a smaller one than FUPIN_IMPORT_MAX_MEMBER_BYTES that this member must keep to."""
         text = size_text(limit or self.member_bytes)
         setting = "" if limit else " (FUPIN_IMPORT_MAX_MEMBER_BYTES)"
-        return TooLarge(f"{name} 中的 {member} 解压后超过 {text}，文件不予导入",
-                        f"{member} in {name} inflates to more than {text}{setting}; the file is refused")
+        return TooLarge(
+            f"{name} 中的 {member} 解压后超过 {text}，文件不予导入",
+            f"{member} in {name} inflates to more than {text}{setting}; the file is refused",
+        )
 
     def total_too_large(self, name: str) -> TooLarge:
         limit = size_text(self.total_bytes)
-        return TooLarge(f"{name} 解压后总计超过 {limit}，文件不予导入",
-                        f"{name} inflates to more than {limit} in all (FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES); "
-                        "the file is refused")
+        return TooLarge(
+            f"{name} 解压后总计超过 {limit}，文件不予导入",
+            f"{name} inflates to more than {limit} in all (FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES); "
+            "the file is refused",
+        )
 
     def ratio_too_high(self, name: str, member: str) -> TooLarge:
-        return TooLarge(f"{name} 中的 {member} 压缩比超过 {self.ratio}:1（疑似“压缩炸弹”），文件不予导入",
-                        f"{member} in {name} is compressed more than {self.ratio}:1, which no real workbook "
-                        "is (a zip bomb?) (FUPIN_IMPORT_MAX_COMPRESSION_RATIO); the file is refused")
+        return TooLarge(
+            f"{name} 中的 {member} 压缩比超过 {self.ratio}:1（疑似“压缩炸弹”），文件不予导入",
+            f"{member} in {name} is compressed more than {self.ratio}:1, which no real workbook "
+            "is (a zip bomb?) (FUPIN_IMPORT_MAX_COMPRESSION_RATIO); the file is refused",
+        )
 
     def strings_too_large(self, name: str) -> TooLarge:
         limit, count = size_text(self.shared_strings_bytes), f"{self.shared_strings:,}"
-        return TooLarge(f"{name} 的共享字符串表超过 {limit} 或 {count} 项，文件不予导入",
-                        f"the shared-string table of {name} holds more than {limit} or {count} items "
-                        "(FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES, FUPIN_IMPORT_MAX_SHARED_STRINGS); "
-                        "the file is refused")
+        return TooLarge(
+            f"{name} 的共享字符串表超过 {limit} 或 {count} 项，文件不予导入",
+            f"the shared-string table of {name} holds more than {limit} or {count} items "
+            "(FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES, FUPIN_IMPORT_MAX_SHARED_STRINGS); "
+            "the file is refused",
+        )
 
     # --- the checks --------------------------------------------------------------------------------
 

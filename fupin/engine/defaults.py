@@ -38,55 +38,163 @@ def _rows() -> list[tuple]:
         # the 2020 line stays in force afterwards (the 攻坚期 standard; exit checks of later years use it)
         rows.append(("poverty_line", NATIONAL, y, None if i == len(years) - 1 else y, value, src))
     rows += [
-        ("monitoring_line", NATIONAL, 2020, 2020, 6000,
-         "1.5× the national line (“1.5倍左右”), domain.md §6.3 [S4]; several counties used 5,000 (local)"),
-        ("monitoring_line", NATIONAL, 2021, None, 6000,
-         "2021 national baseline 1.5 × 4,000 (domain.md §6.3 [S7]). From 2022 each province sets its line "
-         "(e.g. Yunnan 8,050 in 2023): 6,000 is only the national fallback — provinces must add overrides"),
-        ("village_exit_incidence_pct", NATIONAL, 2014, None, 2.0, "贫困村退出 <2% (domain.md §4.2 [S11][S10])"),
-        ("county_comprehensive_incidence_pct", NATIONAL, 2014, None, 2.0,
-         "综合贫困发生率 <2% central (domain.md §4.3 [S8][S9])"),
+        (
+            "monitoring_line",
+            NATIONAL,
+            2020,
+            2020,
+            6000,
+            "1.5× the national line (“1.5倍左右”), domain.md §6.3 [S4]; several counties used 5,000 (local)",
+        ),
+        (
+            "monitoring_line",
+            NATIONAL,
+            2021,
+            None,
+            6000,
+            "2021 national baseline 1.5 × 4,000 (domain.md §6.3 [S7]). From 2022 each province sets its line "
+            "(e.g. Yunnan 8,050 in 2023): 6,000 is only the national fallback — provinces must add overrides",
+        ),
+        (
+            "village_exit_incidence_pct",
+            NATIONAL,
+            2014,
+            None,
+            2.0,
+            "贫困村退出 <2% (domain.md §4.2 [S11][S10])",
+        ),
+        (
+            "county_comprehensive_incidence_pct",
+            NATIONAL,
+            2014,
+            None,
+            2.0,
+            "综合贫困发生率 <2% central (domain.md §4.3 [S8][S9])",
+        ),
         ("county_wrong_exit_pct", NATIONAL, 2014, None, 2.0, "脱贫人口错退率 <2% (domain.md §4.3 [S8])"),
-        ("county_missed_pct", NATIONAL, 2014, None, 2.0,
-         "贫困人口漏评率 <2% (domain.md §4.3 [S8]; one source says 1% [S8b])"),
+        (
+            "county_missed_pct",
+            NATIONAL,
+            2014,
+            None,
+            2.0,
+            "贫困人口漏评率 <2% (domain.md §4.3 [S8]; one source says 1% [S8b])",
+        ),
         ("county_approval_pct", NATIONAL, 2014, None, 90.0, "群众认可度 ≥90% (domain.md §4.3 [S8])"),
         # age bands (domain.md §2.3.6, §3.2, §8.1)
         ("age_working_from", NATIONAL, 2010, None, 16, "age <16 ⇒ 无劳动力 (domain.md §2.3.6 [S47])"),
-        ("age_working_to", NATIONAL, 2010, None, 59,
-         "working age 16–59 (domain.md §8.1 [S43]); some statistics and rules use 65 (override)"),
+        (
+            "age_working_to",
+            NATIONAL,
+            2010,
+            None,
+            59,
+            "working age 16–59 (domain.md §8.1 [S43]); some statistics and rules use 65 (override)",
+        ),
         ("age_elderly_from", NATIONAL, 2010, None, 60, "age band ≥60 (domain.md §8.1 [S43])"),
-        ("age_labour_check_to", NATIONAL, 2010, None, 65, "劳动能力 required for ages 16–65 (domain.md §11 DQ-B1)"),
+        (
+            "age_labour_check_to",
+            NATIONAL,
+            2010,
+            None,
+            65,
+            "劳动能力 required for ages 16–65 (domain.md §11 DQ-B1)",
+        ),
         ("age_compulsory_from", NATIONAL, 2010, None, 6, "义务教育 ages 6–15 (domain.md §3.2 [S40])"),
         ("age_compulsory_to", NATIONAL, 2010, None, 15, "义务教育 ages 6–15 (domain.md §3.2 [S40])"),
-        ("age_school_status_to", NATIONAL, 2010, None, 23, "在校生状况 required for ages 6–23 (domain.md §11 DQ-B1)"),
+        (
+            "age_school_status_to",
+            NATIONAL,
+            2010,
+            None,
+            23,
+            "在校生状况 required for ages 6–23 (domain.md §11 DQ-B1)",
+        ),
         ("age_senior_school_max", NATIONAL, 2010, None, 14, "age ≤14 but in senior school (DQ-C3 [S44])"),
         ("age_primary_school_min", NATIONAL, 2010, None, 20, "age ≥20 but in primary school (DQ-C3 [S44])"),
         # plausibility bounds (domain.md §2.4, §11)
         ("income_pc_min", NATIONAL, 2010, None, 0, "0 < 人均纯收入 (domain.md §2.4 [S44])"),
         ("income_pc_max", NATIONAL, 2010, None, 100_000, "人均纯收入 ≤ 100,000 (domain.md §2.4 [S44])"),
         ("work_months_max", NATIONAL, 2010, None, 12, "务工时间 0–12 months (domain.md §2.4 [S44])"),
-        ("wage_income_low", NATIONAL, 2010, None, 300, "工资性收入 in (0,300) is suspect (DQ-F3 [S46], local)"),
-        ("wage_income_high", NATIONAL, 2010, None, 300_000, "工资性收入 >300,000 is suspect (DQ-F3 [S46], local)"),
+        (
+            "wage_income_low",
+            NATIONAL,
+            2010,
+            None,
+            300,
+            "工资性收入 in (0,300) is suspect (DQ-F3 [S46], local)",
+        ),
+        (
+            "wage_income_high",
+            NATIONAL,
+            2010,
+            None,
+            300_000,
+            "工资性收入 >300,000 is suspect (DQ-F3 [S46], local)",
+        ),
         ("income_tolerance", NATIONAL, 2010, None, 1, "recomputed totals agree within ±1 yuan (DQ-F5)"),
         ("land_pc_max_mu", NATIONAL, 2010, None, 50, "per-capita 耕地 >50 亩 (DQ-H1 [S44])"),
         ("forest_pc_max_mu", NATIONAL, 2010, None, 70, "per-capita 林地 >70 亩 (DQ-H1 [S44])"),
-        ("land_household_max_mu", NATIONAL, 2010, None, 100, "household 耕地 cap 100 亩 (DQ-H1 [S46], local)"),
-        ("forest_household_max_mu", NATIONAL, 2010, None, 200, "household 林地 cap 200 亩 (DQ-H1 [S46], local)"),
+        (
+            "land_household_max_mu",
+            NATIONAL,
+            2010,
+            None,
+            100,
+            "household 耕地 cap 100 亩 (DQ-H1 [S46], local)",
+        ),
+        (
+            "forest_household_max_mu",
+            NATIONAL,
+            2010,
+            None,
+            200,
+            "household 林地 cap 200 亩 (DQ-H1 [S46], local)",
+        ),
         ("road_distance_max_km", NATIONAL, 2010, None, 50, "与村主干路距离 >50 km (DQ-H2 [S44]; local 5 km)"),
         # E4 amount floors (yuan per year, local [S46]); used once the registry records the amounts
         ("dibao_amount_floor", NATIONAL, 2010, None, 200, "0 < 低保金 <200 suspect (DQ-E4 [S46], local)"),
-        ("family_planning_amount_floor", NATIONAL, 2010, None, 100, "0 < 计划生育金 <100 (DQ-E4 [S46], local)"),
-        ("pension_amount_floor", NATIONAL, 2010, None, 88,
-         "0 < 养老保险金 <88, the 2018 minimum monthly pension (DQ-E4 [S46]; [memory, med])"),
+        (
+            "family_planning_amount_floor",
+            NATIONAL,
+            2010,
+            None,
+            100,
+            "0 < 计划生育金 <100 (DQ-E4 [S46], local)",
+        ),
+        (
+            "pension_amount_floor",
+            NATIONAL,
+            2010,
+            None,
+            88,
+            "0 < 养老保险金 <88, the 2018 minimum monthly pension (DQ-E4 [S46]; [memory, med])",
+        ),
         ("tekun_amount_floor", NATIONAL, 2010, None, 200, "0 < 特困供养金 <200 (DQ-E4 [S46], local)"),
         ("min_family_name_len", NATIONAL, 2010, None, 2, "a name has at least 2 characters (DQ-B1, ours)"),
     ]
     for p in WESTERN_PROVINCES:
         code = p + "0" * 10
-        rows.append(("village_exit_incidence_pct", code, 2014, None, 3.0,
-                     "西部 provinces <3% (domain.md §4.2 [S11][S10])"))
-        rows.append(("county_comprehensive_incidence_pct", code, 2014, None, 3.0,
-                     "西部 provinces <3% (domain.md §4.3 [S8][S9])"))
+        rows.append(
+            (
+                "village_exit_incidence_pct",
+                code,
+                2014,
+                None,
+                3.0,
+                "西部 provinces <3% (domain.md §4.2 [S11][S10])",
+            )
+        )
+        rows.append(
+            (
+                "county_comprehensive_incidence_pct",
+                code,
+                2014,
+                None,
+                3.0,
+                "西部 provinces <3% (domain.md §4.3 [S8][S9])",
+            )
+        )
     return rows
 
 

@@ -35,8 +35,12 @@ EXIT_REASONS: dict[str, tuple[str, str]] = {
     "above_threshold": ("未达到退出标准", "does not meet the exit threshold"),
 }
 _REASON = pl.Enum(list(EXIT_REASONS))
-_GUARANTEES = (("education_deprived", "education"), ("medical_deprived", "medical"),
-               ("housing_deprived", "housing"), ("water_deprived", "water"))
+_GUARANTEES = (
+    ("education_deprived", "education"),
+    ("medical_deprived", "medical"),
+    ("housing_deprived", "housing"),
+    ("water_deprived", "water"),
+)
 
 
 def _lit(code: str) -> pl.Expr:
@@ -51,64 +55,113 @@ def household_exit(identified: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("income_poor").is_null()).then(_lit("income_unknown")),
     ]
     for col, name in _GUARANTEES:
-        bad = "housing_unsafe" if name == "housing" else "water_unsafe" if name == "water" else f"{name}_unmet"
-        blocks += [pl.when(pl.col(col)).then(_lit(bad)),
-                   pl.when(pl.col(col).is_null()).then(_lit(f"{name}_unknown"))]
-    return identified.with_columns(pl.concat_list(blocks).list.drop_nulls().alias("exit_reasons")).with_columns(
-        (pl.col("exit_reasons").list.len() == 0).alias("exit_eligible"))
+        bad = (
+            "housing_unsafe" if name == "housing" else "water_unsafe" if name == "water" else f"{name}_unmet"
+        )
+        blocks += [
+            pl.when(pl.col(col)).then(_lit(bad)),
+            pl.when(pl.col(col).is_null()).then(_lit(f"{name}_unknown")),
+        ]
+    return identified.with_columns(
+        pl.concat_list(blocks).list.drop_nulls().alias("exit_reasons")
+    ).with_columns((pl.col("exit_reasons").list.len() == 0).alias("exit_eligible"))
 
 
-def _indicator(prefix: str, num: pl.Expr, den: pl.Expr, threshold: pl.Expr, *, at_least: bool,
-               missing: str) -> list[pl.Expr]:
+def _indicator(
+    prefix: str, num: pl.Expr, den: pl.Expr, threshold: pl.Expr, *, at_least: bool, missing: str
+) -> list[pl.Expr]:
     value = pl.when(den > 0).then((num / den * 100).round(4))
     passed = (value >= threshold) if at_least else (value < threshold)
-    reason = (pl.when(value.is_null()).then(_lit(missing))
-              .when(~passed).then(_lit("above_threshold")))
-    return [value.alias(f"{prefix}_pct"), threshold.alias(f"{prefix}_threshold"),
-            passed.fill_null(False).alias(f"{prefix}_passed"), reason.alias(f"_r_{prefix}")]
+    reason = pl.when(value.is_null()).then(_lit(missing)).when(~passed).then(_lit("above_threshold"))
+    return [
+        value.alias(f"{prefix}_pct"),
+        threshold.alias(f"{prefix}_threshold"),
+        passed.fill_null(False).alias(f"{prefix}_passed"),
+        reason.alias(f"_r_{prefix}"),
+    ]
 
 
-def village_exit(households: pl.DataFrame, population: pl.DataFrame, params: pl.DataFrame, *,
-                 year: int) -> pl.DataFrame:
+def village_exit(
+    households: pl.DataFrame, population: pl.DataFrame, params: pl.DataFrame, *, year: int
+) -> pl.DataFrame:
     """One row per village with households or a denominator in `year`: poor persons, rural population,
     incidence, threshold, passed and reasons. `households`: village, year, status, size;
     `population`: region_code, year, rural_population (schema.POPULATION)."""
-    poor = (households.lazy().filter(pl.col("year") == year)
-            .group_by("village").agg(
-                (pl.col("size") * pl.col("status").is_in(POOR_STATUSES)).sum().cast(pl.Int64).alias("poor_persons"),
-                pl.col("size").sum().cast(pl.Int64).alias("registered_persons"))
-            .collect())
-    pop = population.filter((pl.col("year") == year) & (pl.col("region_code").str.slice(9, 3) != "000")).select(
-        pl.col("region_code").alias("village"), "rural_population")
+    poor = (
+        households.lazy()
+        .filter(pl.col("year") == year)
+        .group_by("village")
+        .agg(
+            (pl.col("size") * pl.col("status").is_in(POOR_STATUSES))
+            .sum()
+            .cast(pl.Int64)
+            .alias("poor_persons"),
+            pl.col("size").sum().cast(pl.Int64).alias("registered_persons"),
+        )
+        .collect()
+    )
+    pop = population.filter(
+        (pl.col("year") == year) & (pl.col("region_code").str.slice(9, 3) != "000")
+    ).select(pl.col("region_code").alias("village"), "rural_population")
     frame = poor.join(pop, on="village", how="full", coalesce=True).with_columns(
-        pl.col("poor_persons").fill_null(0), pl.col("registered_persons").fill_null(0),
-        pl.lit(year, pl.Int64).alias("year"))
+        pl.col("poor_persons").fill_null(0),
+        pl.col("registered_persons").fill_null(0),
+        pl.lit(year, pl.Int64).alias("year"),
+    )
     R = Resolved(params, ["village_exit_incidence_pct"], frame, region_col="village", year_col="year")
     frame = R.attach(frame)
-    ind = _indicator("incidence", pl.col("poor_persons"), pl.col("rural_population").cast(pl.Float64),
-                     R["village_exit_incidence_pct"], at_least=False, missing="no_denominator")
+    ind = _indicator(
+        "incidence",
+        pl.col("poor_persons"),
+        pl.col("rural_population").cast(pl.Float64),
+        R["village_exit_incidence_pct"],
+        at_least=False,
+        missing="no_denominator",
+    )
     out = frame.with_columns(ind).with_columns(
         pl.concat_list([pl.col("_r_incidence")]).list.drop_nulls().alias("reasons"),
-        pl.col("incidence_passed").alias("exit"))
-    return out.select("village", "year", "poor_persons", "registered_persons", "rural_population",
-                      "incidence_pct", "incidence_threshold", "incidence_passed", "exit", "reasons").sort("village")
+        pl.col("incidence_passed").alias("exit"),
+    )
+    return out.select(
+        "village",
+        "year",
+        "poor_persons",
+        "registered_persons",
+        "rural_population",
+        "incidence_pct",
+        "incidence_threshold",
+        "incidence_passed",
+        "exit",
+        "reasons",
+    ).sort("village")
 
 
 def remaining_poor_by_county(households: pl.DataFrame, year: int) -> pl.DataFrame:
     """Registered poor persons per county (status poor or returned) from a household frame."""
-    return (households.lazy().filter(pl.col("year") == year)
-            .group_by(pl.col("village").str.slice(0, 6).str.pad_end(12, "0").alias("county"))
-            .agg((pl.col("size") * pl.col("status").is_in(POOR_STATUSES)).sum().cast(pl.Int64)
-                 .alias("remaining_poor_registry"))
-            .collect())
+    return (
+        households.lazy()
+        .filter(pl.col("year") == year)
+        .group_by(pl.col("village").str.slice(0, 6).str.pad_end(12, "0").alias("county"))
+        .agg(
+            (pl.col("size") * pl.col("status").is_in(POOR_STATUSES))
+            .sum()
+            .cast(pl.Int64)
+            .alias("remaining_poor_registry")
+        )
+        .collect()
+    )
 
 
 INDICATORS = ("comprehensive_incidence", "wrong_exit", "missed", "approval")
 
 
-def county_inputs_from_samples(*, population: pl.DataFrame, exit_sample: pl.DataFrame | None = None,
-                               missed_sample: pl.DataFrame | None = None, survey: pl.DataFrame | None = None
-                               ) -> pl.DataFrame:
+def county_inputs_from_samples(
+    *,
+    population: pl.DataFrame,
+    exit_sample: pl.DataFrame | None = None,
+    missed_sample: pl.DataFrame | None = None,
+    survey: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """COUNTY_EXIT_INPUT counts from the evaluation's row-level frames (one row per sampled unit):
 
     - population: county, year, rural_population (and optionally remaining_poor);
@@ -116,8 +169,12 @@ def county_inputs_from_samples(*, population: pl.DataFrame, exit_sample: pl.Data
     - missed_sample: county, year, missed (bool) — one row per surveyed unregistered rural person;
     - survey: county, year, approves (bool) — one row per surveyed household.
     Counties without a sample get nulls (→ the indicator is null and does not pass)."""
-    out = population.select("county", "year", "rural_population",
-                            *(["remaining_poor"] if "remaining_poor" in population.columns else []))
+    out = population.select(
+        "county",
+        "year",
+        "rural_population",
+        *(["remaining_poor"] if "remaining_poor" in population.columns else []),
+    )
     samples = [
         (exit_sample, "wrongly_exited", "wrong_exit_found", "exit_sample"),
         (missed_sample, "missed", "missed_found", "missed_sample_population"),
@@ -127,41 +184,80 @@ def county_inputs_from_samples(*, population: pl.DataFrame, exit_sample: pl.Data
         if frame is None:
             continue
         counts = frame.group_by("county", "year").agg(
-            pl.col(flag).fill_null(False).sum().cast(pl.Int64).alias(found), pl.len().cast(pl.Int64).alias(total))
+            pl.col(flag).fill_null(False).sum().cast(pl.Int64).alias(found),
+            pl.len().cast(pl.Int64).alias(total),
+        )
         out = out.join(counts, on=["county", "year"], how="left", maintain_order="left")
     return ensure_columns(out, COUNTY_EXIT_INPUT).select(list(COUNTY_EXIT_INPUT))
 
 
-def county_exit(inputs: pl.DataFrame, params: pl.DataFrame, *, households: pl.DataFrame | None = None
-                ) -> pl.DataFrame:
+def county_exit(
+    inputs: pl.DataFrame, params: pl.DataFrame, *, households: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """三率一度 per county and year of `inputs` (schema.COUNTY_EXIT_INPUT). With `households`, a null
     `remaining_poor` is taken from the registry (poor and returned persons of the county that year)."""
     df = ensure_columns(inputs, COUNTY_EXIT_INPUT)
     if households is not None:
         for y in df["year"].unique().to_list():
             reg = remaining_poor_by_county(households, y).with_columns(pl.lit(y, pl.Int64).alias("year"))
-            df = df.join(reg, on=["county", "year"], how="left", maintain_order="left").with_columns(
-                pl.coalesce("remaining_poor", "remaining_poor_registry").alias("remaining_poor")
-            ).drop("remaining_poor_registry")
-    names = ["county_comprehensive_incidence_pct", "county_wrong_exit_pct", "county_missed_pct",
-             "county_approval_pct"]
+            df = (
+                df.join(reg, on=["county", "year"], how="left", maintain_order="left")
+                .with_columns(
+                    pl.coalesce("remaining_poor", "remaining_poor_registry").alias("remaining_poor")
+                )
+                .drop("remaining_poor_registry")
+            )
+    names = [
+        "county_comprehensive_incidence_pct",
+        "county_wrong_exit_pct",
+        "county_missed_pct",
+        "county_approval_pct",
+    ]
     R = Resolved(params, names, df, region_col="county", year_col="year")
     df = R.attach(df)
     f = lambda c: pl.col(c).cast(pl.Float64)  # noqa: E731
     numerator = f("remaining_poor") + f("missed_found").fill_null(0) + f("wrong_exit_found").fill_null(0)
     exprs = [
-        *_indicator("comprehensive_incidence", numerator, f("rural_population"), R[names[0]],
-                    at_least=False, missing="no_denominator"),
-        *_indicator("wrong_exit", f("wrong_exit_found"), f("exit_sample"), R[names[1]], at_least=False,
-                    missing="no_sample"),
-        *_indicator("missed", f("missed_found"), f("missed_sample_population"), R[names[2]], at_least=False,
-                    missing="no_sample"),
-        *_indicator("approval", f("survey_approving"), f("survey_households"), R[names[3]], at_least=True,
-                    missing="no_sample"),
+        *_indicator(
+            "comprehensive_incidence",
+            numerator,
+            f("rural_population"),
+            R[names[0]],
+            at_least=False,
+            missing="no_denominator",
+        ),
+        *_indicator(
+            "wrong_exit",
+            f("wrong_exit_found"),
+            f("exit_sample"),
+            R[names[1]],
+            at_least=False,
+            missing="no_sample",
+        ),
+        *_indicator(
+            "missed",
+            f("missed_found"),
+            f("missed_sample_population"),
+            R[names[2]],
+            at_least=False,
+            missing="no_sample",
+        ),
+        *_indicator(
+            "approval",
+            f("survey_approving"),
+            f("survey_households"),
+            R[names[3]],
+            at_least=True,
+            missing="no_sample",
+        ),
     ]
     out = df.with_columns(exprs)
-    reason_structs = [pl.when(pl.col(f"_r_{i}").is_not_null()).then(
-        pl.struct(pl.lit(i).alias("indicator"), pl.col(f"_r_{i}").alias("reason"))) for i in INDICATORS]
+    reason_structs = [
+        pl.when(pl.col(f"_r_{i}").is_not_null()).then(
+            pl.struct(pl.lit(i).alias("indicator"), pl.col(f"_r_{i}").alias("reason"))
+        )
+        for i in INDICATORS
+    ]
     out = out.with_columns(
         pl.all_horizontal([pl.col(f"{i}_passed") for i in INDICATORS]).alias("exit"),
         pl.concat_list(reason_structs).list.drop_nulls().alias("reasons"),

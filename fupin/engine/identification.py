@@ -45,11 +45,17 @@ from fupin.engine.schema import (
 
 # reason code → (zh, en)
 REASONS: dict[str, tuple[str, str]] = {  # in the order a reasons list shows them
-    "no_members": ("无在户成员，无法计算人均收入", "no current members: per-capita income cannot be computed"),
+    "no_members": (
+        "无在户成员，无法计算人均收入",
+        "no current members: per-capita income cannot be computed",
+    ),
     "income_below_line": ("人均纯收入低于贫困线", "per-capita net income below the poverty line"),
     "negative_income": ("家庭纯收入为负", "household net income is negative"),
     "income_above_line": ("人均纯收入不低于贫困线", "per-capita net income at or above the poverty line"),
-    "education_unmet": ("有义务教育阶段适龄儿童失学辍学", "a child of compulsory-school age is out of school"),
+    "education_unmet": (
+        "有义务教育阶段适龄儿童失学辍学",
+        "a child of compulsory-school age is out of school",
+    ),
     "medical_unmet": ("有家庭成员未参加基本医疗保险", "a member has no basic medical insurance"),
     "housing_unsafe": ("住房不安全(C/D级危房)", "the house is unsafe (grade C/D)"),
     "water_unsafe": ("饮水不安全", "drinking water is not safe"),
@@ -64,19 +70,42 @@ REASONS: dict[str, tuple[str, str]] = {  # in the order a reasons list shows the
 REASON_TYPE = pl.Enum(list(REASONS))
 _BIT = {code: i for i, code in enumerate(REASONS)}
 EXCLUSION_REASON = {
-    "has_car": "excluded_car", "has_town_house": "excluded_town_house", "public_payroll": "excluded_payroll",
-    "runs_business": "excluded_business", "large_machinery": "excluded_machinery",
+    "has_car": "excluded_car",
+    "has_town_house": "excluded_town_house",
+    "public_payroll": "excluded_payroll",
+    "runs_business": "excluded_business",
+    "large_machinery": "excluded_machinery",
     "village_cadre": "excluded_cadre",
 }
 assert set(EXCLUSION_REASON) == set(EXCLUSION_COLUMNS)
 
 GUARANTEES = ("education_deprived", "medical_deprived", "housing_deprived", "water_deprived")
-PARAM_NAMES = ("poverty_line", "age_compulsory_from", "age_compulsory_to", "age_working_from",
-               "age_working_to")
-CODE_COLUMNS_HY = ("household_type", "status", "poverty_type", "standard", "main_cause", "other_causes",
-                   "housing_grade")
-CODE_COLUMNS_MEMBER = ("sex", "relation", "health", "labour", "education", "school", "work_status",
-                       "disability_cert")
+PARAM_NAMES = (
+    "poverty_line",
+    "age_compulsory_from",
+    "age_compulsory_to",
+    "age_working_from",
+    "age_working_to",
+)
+CODE_COLUMNS_HY = (
+    "household_type",
+    "status",
+    "poverty_type",
+    "standard",
+    "main_cause",
+    "other_causes",
+    "housing_grade",
+)
+CODE_COLUMNS_MEMBER = (
+    "sex",
+    "relation",
+    "health",
+    "labour",
+    "education",
+    "school",
+    "work_status",
+    "disability_cert",
+)
 
 
 def reason_label(code: str, lang: str = "zh") -> str:
@@ -87,8 +116,11 @@ def reason_label(code: str, lang: str = "zh") -> str:
 def blank_to_null(df, columns):
     """'' → null in the String columns among `columns` (the store writes blanks; the engine uses nulls)."""
     schema = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
-    fix = [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in columns
-           if c in schema and schema[c] == pl.String]
+    fix = [
+        pl.when(pl.col(c) != "").then(pl.col(c)).alias(c)
+        for c in columns
+        if c in schema and schema[c] == pl.String
+    ]
     return df.with_columns(fix) if fix else df
 
 
@@ -124,8 +156,9 @@ def member_years(members: pl.LazyFrame, years: list[int], *, count_death_year: b
     names = members.collect_schema().names()
     if "start_date" in names and "end_date" in names:
         end = pl.col("end_date").dt.year()
-        in_hh = ((pl.col("start_date").dt.year() <= y).fill_null(True)
-                 & (end.is_null() | (end > y) | ((end == y) & (died == y)).fill_null(False)))
+        in_hh = (pl.col("start_date").dt.year() <= y).fill_null(True) & (
+            end.is_null() | (end > y) | ((end == y) & (died == y)).fill_null(False)
+        )
         current = current & in_hh
     return lf.with_columns((y - born).cast(pl.Int32).alias("age"), current.alias("current"))
 
@@ -139,8 +172,9 @@ def member_flags(R: Resolved) -> list[pl.Expr]:
     return [child & ~excused & out_of_school, ~pl.col("medical_insurance")]
 
 
-def summarise_members(members: pl.LazyFrame, keys: pl.LazyFrame, R: Resolved, *,
-                      sorted_keys: bool = False) -> pl.LazyFrame:
+def summarise_members(
+    members: pl.LazyFrame, keys: pl.LazyFrame, R: Resolved, *, sorted_keys: bool = False
+) -> pl.LazyFrame:
     """Per household of the current members in one year: the counts identification and the quality rules
     need, in one group-by. `members` are member-year rows of one year (member_years); `keys` =
     household_id, year, village (joined only when a parameter varies by region). With `sorted_keys`
@@ -155,8 +189,10 @@ def summarise_members(members: pl.LazyFrame, keys: pl.LazyFrame, R: Resolved, *,
     # Every "any member …" fact is one bit of a per-member mask, OR-ed per household in one aggregation
     # (≈3× faster than one aggregation per fact); nullable facts get a second bit for "not known".
     facts = {
-        "_edu_true": edu.fill_null(False), "_edu_null": edu.is_null(),
-        "_med_true": uninsured.fill_null(False), "_med_null": uninsured.is_null(),
+        "_edu_true": edu.fill_null(False),
+        "_edu_null": edu.is_null(),
+        "_med_true": uninsured.fill_null(False),
+        "_med_null": uninsured.is_null(),
         "_head_male": (rel == "head") & (sex == "1"),
         "_head_female": (rel == "head") & (sex == "2"),
         "_spouse_male": (rel == "spouse") & (sex == "1"),
@@ -171,15 +207,19 @@ def summarise_members(members: pl.LazyFrame, keys: pl.LazyFrame, R: Resolved, *,
         "_any_ill_uninsured": health.is_in(ILL_HEALTH) & ~pl.col("medical_insurance"),
     }
     bit = {name: pl.lit(1 << i, pl.UInt32) for i, name in enumerate(facts)}
-    mask = pl.sum_horizontal([pl.when(e.fill_null(False)).then(bit[n]).otherwise(pl.lit(0, pl.UInt32))
-                              for n, e in facts.items()])
+    mask = pl.sum_horizontal(
+        [pl.when(e.fill_null(False)).then(bit[n]).otherwise(pl.lit(0, pl.UInt32)) for n, e in facts.items()]
+    )
     has = lambda n: (pl.col("_mask") & bit[n]) != 0  # noqa: E731
     nullable = lambda t, n: pl.when(has(t)).then(True).when(has(n)).then(None).otherwise(False)  # noqa: E731
     return (
         lf.filter(pl.col("current"))
         .group_by("household_id", maintain_order=sorted_keys)
-        .agg(pl.len().cast(pl.Int64).alias("members"), (rel == "head").sum().alias("_heads"),
-             mask.bitwise_or().alias("_mask"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("members"),
+            (rel == "head").sum().alias("_heads"),
+            mask.bitwise_or().alias("_mask"),
+        )
         .with_columns(
             nullable("_edu_true", "_edu_null").cast(pl.Boolean).alias("education_deprived"),
             nullable("_med_true", "_med_null").cast(pl.Boolean).alias("medical_deprived"),
@@ -199,9 +239,11 @@ def _by_household(df: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
 
 
 def net_income_expr() -> pl.Expr:
-    parts = [pl.col(c).fill_null(0) for c in ("wage_income", "business_income", "property_income",
-                                              "transfer_income")]
-    return (parts[0] + parts[1] + parts[2] + parts[3] - pl.col("business_cost").fill_null(0))
+    parts = [
+        pl.col(c).fill_null(0)
+        for c in ("wage_income", "business_income", "property_income", "transfer_income")
+    ]
+    return parts[0] + parts[1] + parts[2] + parts[3] - pl.col("business_cost").fill_null(0)
 
 
 def resolve_for(params: pl.DataFrame, hy: pl.LazyFrame, names=PARAM_NAMES) -> Resolved:
@@ -209,8 +251,9 @@ def resolve_for(params: pl.DataFrame, hy: pl.LazyFrame, names=PARAM_NAMES) -> Re
     return Resolved(params, names, pairs, region_col="village", year_col="year")
 
 
-def household_frame(household_years, members, params: pl.DataFrame, *, count_death_year: bool = True,
-                    extra_params=()) -> tuple[pl.DataFrame, Resolved]:
+def household_frame(
+    household_years, members, params: pl.DataFrame, *, count_death_year: bool = True, extra_params=()
+) -> tuple[pl.DataFrame, Resolved]:
     """Household-years joined with their member summary and parameters (shared by identify and quality:
     compute it once, pass it to both as `frame=`). Rows keep the order of `household_years`."""
     hy = prepare_household_years(household_years).collect()
@@ -228,8 +271,9 @@ def household_frame(household_years, members, params: pl.DataFrame, *, count_dea
         hy_y = hy.filter(pl.col("year") == y) if multi else hy
         hy_y, _ = _by_household(hy_y)
         my = member_years(mem.lazy(), [y], count_death_year=count_death_year)
-        summary = summarise_members(my, hy_y.lazy().select("household_id", "year", "village"), R,
-                                    sorted_keys=True)
+        summary = summarise_members(
+            my, hy_y.lazy().select("household_id", "year", "village"), R, sorted_keys=True
+        )
         if R.varying:
             summary = summary.sort("household_id")
         summary = summary.with_columns(pl.col("household_id").set_sorted())
@@ -261,8 +305,7 @@ def identification_exprs(R: Resolved, exclusion_present: list[str]) -> list[list
         (pl.any_horizontal(excl) if excl else pl.lit(False)).alias("excluded"),
         pl.any_horizontal([pl.col(c).fill_null(False) for c in GUARANTEES]).alias("_deprived_any"),
     ]
-    poor = (pl.when(members > 0)
-            .then((pl.col("income_poor") | pl.col("_deprived_any")) & ~pl.col("excluded")))
+    poor = pl.when(members > 0).then((pl.col("income_poor") | pl.col("_deprived_any")) & ~pl.col("excluded"))
     # reasons: a bit per reason, then one small join from each distinct mask to its list (a concat_list of
     # when/then over every row is ~100× slower)
     bits = [
@@ -274,30 +317,61 @@ def identification_exprs(R: Resolved, exclusion_present: list[str]) -> list[list
         (pl.col("medical_deprived"), "medical_unmet"),
         (pl.col("housing_deprived"), "housing_unsafe"),
         (pl.col("water_deprived"), "water_unsafe"),
-        ((members > 0) & pl.all_horizontal([pl.col(c).not_() for c in GUARANTEES]).fill_null(False),
-         "guarantees_met"),  # all four known and secured
+        (
+            (members > 0) & pl.all_horizontal([pl.col(c).not_() for c in GUARANTEES]).fill_null(False),
+            "guarantees_met",
+        ),  # all four known and secured
         *[(pl.col(c), EXCLUSION_REASON[c]) for c in exclusion_present],
     ]
-    mask = pl.sum_horizontal([pl.when(cond.fill_null(False)).then(pl.lit(1 << _BIT[code], pl.UInt32))
-                              .otherwise(pl.lit(0, pl.UInt32)) for cond, code in bits])
+    mask = pl.sum_horizontal(
+        [
+            pl.when(cond.fill_null(False))
+            .then(pl.lit(1 << _BIT[code], pl.UInt32))
+            .otherwise(pl.lit(0, pl.UInt32))
+            for cond, code in bits
+        ]
+    )
     stage3 = [poor.alias("poor"), mask.alias("_reason_mask")]
     return [stage1, stage2, stage3]
 
 
-OUTPUT_COLUMNS = ("household_id", "year", "village", "members", "net_income_calc", "net_income_pc",
-                  "poverty_line", "income_poor", "education_deprived", "medical_deprived", "housing_deprived",
-                  "water_deprived", "excluded", "poor", "reasons")
+OUTPUT_COLUMNS = (
+    "household_id",
+    "year",
+    "village",
+    "members",
+    "net_income_calc",
+    "net_income_pc",
+    "poverty_line",
+    "income_poor",
+    "education_deprived",
+    "medical_deprived",
+    "housing_deprived",
+    "water_deprived",
+    "excluded",
+    "poor",
+    "reasons",
+)
 
 
-def identify(household_years, members, params: pl.DataFrame, *, count_death_year: bool = True,
-             frame: tuple[pl.DataFrame, Resolved] | None = None) -> pl.DataFrame:
+def identify(
+    household_years,
+    members,
+    params: pl.DataFrame,
+    *,
+    count_death_year: bool = True,
+    frame: tuple[pl.DataFrame, Resolved] | None = None,
+) -> pl.DataFrame:
     """Identification per household and year (one row per row of `household_years`).
 
     Output columns: OUTPUT_COLUMNS plus any exclusion-screen columns that were given. `reasons` is a list
     of codes of REASONS (labels: `reason_label`). `frame` may pass a precomputed `household_frame()`.
     """
-    hf, R = frame if frame is not None else household_frame(household_years, members, params,
-                                                             count_death_year=count_death_year)
+    hf, R = (
+        frame
+        if frame is not None
+        else household_frame(household_years, members, params, count_death_year=count_death_year)
+    )
     lf = hf.lazy()
     names = lf.collect_schema().names()
     exclusion_present = [c for c in EXCLUSION_COLUMNS if c in names]
@@ -311,8 +385,12 @@ def reasons_from_mask(masks: pl.Series) -> pl.DataFrame:
     """(mask, reasons) for each distinct mask: the list of reason codes of its set bits, in REASONS order."""
     distinct = masks.unique().drop_nulls().to_list()
     lists = [[code for code, b in _BIT.items() if m >> b & 1] for m in distinct]
-    return pl.DataFrame({"_reason_mask": pl.Series(distinct, dtype=pl.UInt32),
-                         "reasons": pl.Series(lists, dtype=pl.List(REASON_TYPE))})
+    return pl.DataFrame(
+        {
+            "_reason_mask": pl.Series(distinct, dtype=pl.UInt32),
+            "reasons": pl.Series(lists, dtype=pl.List(REASON_TYPE)),
+        }
+    )
 
 
 def with_reason_lists(df: pl.DataFrame) -> pl.DataFrame:

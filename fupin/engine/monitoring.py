@@ -52,46 +52,131 @@ NATIONAL = ""
 # Parameters: default rows (name, region_code, year_from, year_to, value, source) that the Django side
 # creates when missing (fupin/monitoring/services.py: load_parameter_defaults), and their labels.
 PARAM_DEFAULTS: list[tuple] = [
-    ("income_fall_pct", NATIONAL, 2020, None, 30.0,
-     "收入大幅缩减: per-capita net income down by this share or more on the previous year (domain.md §6.1, "
-     "§6.2 “收入大幅缩减”; the share is local practice [memory, low] — provinces override)"),
-    ("rigid_spending_share_pct", NATIONAL, 2020, None, 100.0,
-     "刚性支出明显超过上年度收入 (domain.md §6.1 v1 [S4]): out-of-pocket spending ≥ this share of the "
-     "previous year's household net income"),
-    ("severe_disability_grade_max", NATIONAL, 2020, None, 2.0,
-     "重度残疾 = 残疾等级 一级/二级 (GB/T 26341; domain.md §6.1 v2 focus on the severely disabled [S7])"),
-    ("elimination_min_months", NATIONAL, 2020, None, 6.0,
-     "风险消除: identified at least six months earlier (原则上不少于半年, domain.md §6.8 [S12])"),
-    ("elimination_min_measures", NATIONAL, 2020, None, 1.0,
-     "风险消除: at least one assistance measure applied (domain.md §6.8 [S12])"),
-    ("dept_medical_oop_registered", NATIONAL, 2020, None, 5000.0,
-     "医保 push: cumulative inpatient out-of-pocket ≥ 5,000 for registered (脱贫/建档立卡) people "
-     "(domain.md §6.5 [S52], local)"),
-    ("dept_medical_oop_other", NATIONAL, 2020, None, 20000.0,
-     "医保 push: cumulative inpatient out-of-pocket ≥ 20,000 for other farmers (domain.md §6.5 [S52], local)"),
-    ("dept_education_oop", NATIONAL, 2020, None, 10000.0,
-     "教育 push: high-school / vocational out-of-pocket > 10,000 a year (domain.md §6.5 [S52], local)"),
-    ("case_deadline_days", NATIONAL, 2020, None, 20.0,
-     "识别认定 overall time limit in working days (Hainan ≤20, domain.md §6.6 [S3][S52c])"),
-    ("publicity_enabled", NATIONAL, 2020, None, 1.0,
-     "村级公示 step on (1) or off (0); some localities ran monitoring without publicity (domain.md §6.6 [S58b])"),
+    (
+        "income_fall_pct",
+        NATIONAL,
+        2020,
+        None,
+        30.0,
+        "收入大幅缩减: per-capita net income down by this share or more on the previous year (domain.md §6.1, "
+        "§6.2 “收入大幅缩减”; the share is local practice [memory, low] — provinces override)",
+    ),
+    (
+        "rigid_spending_share_pct",
+        NATIONAL,
+        2020,
+        None,
+        100.0,
+        "刚性支出明显超过上年度收入 (domain.md §6.1 v1 [S4]): out-of-pocket spending ≥ this share of the "
+        "previous year's household net income",
+    ),
+    (
+        "severe_disability_grade_max",
+        NATIONAL,
+        2020,
+        None,
+        2.0,
+        "重度残疾 = 残疾等级 一级/二级 (GB/T 26341; domain.md §6.1 v2 focus on the severely disabled [S7])",
+    ),
+    (
+        "elimination_min_months",
+        NATIONAL,
+        2020,
+        None,
+        6.0,
+        "风险消除: identified at least six months earlier (原则上不少于半年, domain.md §6.8 [S12])",
+    ),
+    (
+        "elimination_min_measures",
+        NATIONAL,
+        2020,
+        None,
+        1.0,
+        "风险消除: at least one assistance measure applied (domain.md §6.8 [S12])",
+    ),
+    (
+        "dept_medical_oop_registered",
+        NATIONAL,
+        2020,
+        None,
+        5000.0,
+        "医保 push: cumulative inpatient out-of-pocket ≥ 5,000 for registered (脱贫/建档立卡) people "
+        "(domain.md §6.5 [S52], local)",
+    ),
+    (
+        "dept_medical_oop_other",
+        NATIONAL,
+        2020,
+        None,
+        20000.0,
+        "医保 push: cumulative inpatient out-of-pocket ≥ 20,000 for other farmers (domain.md §6.5 [S52], local)",
+    ),
+    (
+        "dept_education_oop",
+        NATIONAL,
+        2020,
+        None,
+        10000.0,
+        "教育 push: high-school / vocational out-of-pocket > 10,000 a year (domain.md §6.5 [S52], local)",
+    ),
+    (
+        "case_deadline_days",
+        NATIONAL,
+        2020,
+        None,
+        20.0,
+        "识别认定 overall time limit in working days (Hainan ≤20, domain.md §6.6 [S3][S52c])",
+    ),
+    (
+        "publicity_enabled",
+        NATIONAL,
+        2020,
+        None,
+        1.0,
+        "村级公示 step on (1) or off (0); some localities ran monitoring without publicity (domain.md §6.6 [S58b])",
+    ),
     ("publicity_days", NATIONAL, 2020, None, 5.0, "村级公示 5 working days (domain.md §6.6 [S52c], local)"),
 ]
 # name: (Chinese label, English label, unit) — the lines for fupin/policy/definitions.py
 PARAM_DEFINITIONS: dict[str, tuple[str, str, str]] = {
     "income_fall_pct": ("监测：人均纯收入同比降幅预警线", "Monitoring: per-capita income fall alert at", "%"),
-    "rigid_spending_share_pct": ("监测：刚性支出占上年纯收入比例预警线", "Monitoring: rigid spending alert at share of "
-                                 "last year's income", "%"),
-    "severe_disability_grade_max": ("监测：重度残疾等级上限", "Monitoring: severe disability up to grade", "级"),
-    "elimination_min_months": ("风险消除：识别后最少月数", "Risk elimination: months since identification at least",
-                               "月"),
-    "elimination_min_measures": ("风险消除：最少帮扶措施数", "Risk elimination: assistance measures at least", "项"),
-    "dept_medical_oop_registered": ("医保预警：脱贫人口自付费用线", "Medical-insurance alert: out-of-pocket, "
-                                    "registered people", "元"),
-    "dept_medical_oop_other": ("医保预警：一般农户自付费用线", "Medical-insurance alert: out-of-pocket, others", "元"),
+    "rigid_spending_share_pct": (
+        "监测：刚性支出占上年纯收入比例预警线",
+        "Monitoring: rigid spending alert at share of last year's income",
+        "%",
+    ),
+    "severe_disability_grade_max": (
+        "监测：重度残疾等级上限",
+        "Monitoring: severe disability up to grade",
+        "级",
+    ),
+    "elimination_min_months": (
+        "风险消除：识别后最少月数",
+        "Risk elimination: months since identification at least",
+        "月",
+    ),
+    "elimination_min_measures": (
+        "风险消除：最少帮扶措施数",
+        "Risk elimination: assistance measures at least",
+        "项",
+    ),
+    "dept_medical_oop_registered": (
+        "医保预警：脱贫人口自付费用线",
+        "Medical-insurance alert: out-of-pocket, registered people",
+        "元",
+    ),
+    "dept_medical_oop_other": (
+        "医保预警：一般农户自付费用线",
+        "Medical-insurance alert: out-of-pocket, others",
+        "元",
+    ),
     "dept_education_oop": ("教育预警：自付费用线", "Education alert: out-of-pocket above", "元"),
     "case_deadline_days": ("识别认定办理时限", "Identification case time limit", "工作日"),
-    "publicity_enabled": ("识别认定是否公示（1是0否）", "Identification: publicity step on (1) or off (0)", ""),
+    "publicity_enabled": (
+        "识别认定是否公示（1是0否）",
+        "Identification: publicity step on (1) or off (0)",
+        "",
+    ),
     "publicity_days": ("公示天数", "Publicity period", "工作日"),
 }
 assert set(PARAM_DEFINITIONS) == {r[0] for r in PARAM_DEFAULTS}
@@ -118,50 +203,142 @@ def _base_income() -> pl.Expr:
 
 
 SIGNALS: list[Signal] = [
-    Signal("MON-INCOME", "income", "人均纯收入低于监测线", "per-capita net income below the monitoring line",
-           lambda R: c("net_income_pc") < R["monitoring_line"], lambda R: c("net_income_pc"),
-           lambda R: R["monitoring_line"]),
-    Signal("MON-FALL", "income", "人均纯收入较上年大幅下降", "per-capita net income fell sharply on last year",
-           lambda R: (c("net_income_pc_prev") > 0)
-           & (c("net_income_pc") <= c("net_income_pc_prev") * (1 - R["income_fall_pct"] / 100)),
-           lambda R: ((c("net_income_pc_prev") - c("net_income_pc")) / c("net_income_pc_prev") * 100).round(1),
-           lambda R: R["income_fall_pct"]),
-    Signal("MON-RIGID", "illness", "合规自付支出超过家庭纯收入的预警比例",
-           "eligible out-of-pocket spending past the alert share of household net income",
-           lambda R: (c("out_of_pocket").fill_null(0) > 0)
-           & ((_base_income() <= 0)
-              | (c("out_of_pocket") >= _base_income() * R["rigid_spending_share_pct"] / 100)),
-           lambda R: c("out_of_pocket"), lambda R: _base_income() * R["rigid_spending_share_pct"] / 100),
-    Signal("MON-EDU", "schooling", "有义务教育阶段适龄儿童失学辍学",
-           "a child of compulsory-school age is out of school", lambda R: c("out_of_school") > 0,
-           lambda R: c("out_of_school").cast(pl.Float64)),
-    Signal("MON-MED", "uninsured", "有家庭成员未参加基本医疗保险", "a member has no basic medical insurance",
-           lambda R: c("uninsured") > 0, lambda R: c("uninsured").cast(pl.Float64)),
-    Signal("MON-HOUSING", "housing", "住房不安全(C/D级危房)", "the house is unsafe (grade C/D)",
-           lambda R: c("housing_grade").is_in(UNSAFE_HOUSING)),
+    Signal(
+        "MON-INCOME",
+        "income",
+        "人均纯收入低于监测线",
+        "per-capita net income below the monitoring line",
+        lambda R: c("net_income_pc") < R["monitoring_line"],
+        lambda R: c("net_income_pc"),
+        lambda R: R["monitoring_line"],
+    ),
+    Signal(
+        "MON-FALL",
+        "income",
+        "人均纯收入较上年大幅下降",
+        "per-capita net income fell sharply on last year",
+        lambda R: (
+            (c("net_income_pc_prev") > 0)
+            & (c("net_income_pc") <= c("net_income_pc_prev") * (1 - R["income_fall_pct"] / 100))
+        ),
+        lambda R: ((c("net_income_pc_prev") - c("net_income_pc")) / c("net_income_pc_prev") * 100).round(1),
+        lambda R: R["income_fall_pct"],
+    ),
+    Signal(
+        "MON-RIGID",
+        "illness",
+        "合规自付支出超过家庭纯收入的预警比例",
+        "eligible out-of-pocket spending past the alert share of household net income",
+        lambda R: (
+            (c("out_of_pocket").fill_null(0) > 0)
+            & (
+                (_base_income() <= 0)
+                | (c("out_of_pocket") >= _base_income() * R["rigid_spending_share_pct"] / 100)
+            )
+        ),
+        lambda R: c("out_of_pocket"),
+        lambda R: _base_income() * R["rigid_spending_share_pct"] / 100,
+    ),
+    Signal(
+        "MON-EDU",
+        "schooling",
+        "有义务教育阶段适龄儿童失学辍学",
+        "a child of compulsory-school age is out of school",
+        lambda R: c("out_of_school") > 0,
+        lambda R: c("out_of_school").cast(pl.Float64),
+    ),
+    Signal(
+        "MON-MED",
+        "uninsured",
+        "有家庭成员未参加基本医疗保险",
+        "a member has no basic medical insurance",
+        lambda R: c("uninsured") > 0,
+        lambda R: c("uninsured").cast(pl.Float64),
+    ),
+    Signal(
+        "MON-HOUSING",
+        "housing",
+        "住房不安全(C/D级危房)",
+        "the house is unsafe (grade C/D)",
+        lambda R: c("housing_grade").is_in(UNSAFE_HOUSING),
+    ),
     Signal("MON-WATER", "water", "饮水不安全", "drinking water is not safe", lambda R: ~c("water_safe")),
-    Signal("MON-ILL", "illness", "有患大病成员", "a member is seriously ill", lambda R: c("serious_ill") > 0,
-           lambda R: c("serious_ill").cast(pl.Float64)),
-    Signal("MON-DISABLED", "disability", "有重度残疾成员", "a member is severely disabled",
-           lambda R: c("severe_disabled") > 0, lambda R: c("severe_disabled").cast(pl.Float64),
-           lambda R: R["severe_disability_grade_max"]),
-    Signal("MON-ELDERLY-ALONE", "labour", "独居老人", "an elderly person living alone",
-           lambda R: (c("members") == 1) & (c("elderly") == 1), lambda R: c("members").cast(pl.Float64),
-           lambda R: R["age_elderly_from"]),
-    Signal("MON-NO-LABOUR", "labour", "整户无劳动能力", "no member of the household is able to work",
-           lambda R: (c("members") > 0) & (c("no_labour") == c("members")),
-           lambda R: c("members").cast(pl.Float64)),
+    Signal(
+        "MON-ILL",
+        "illness",
+        "有患大病成员",
+        "a member is seriously ill",
+        lambda R: c("serious_ill") > 0,
+        lambda R: c("serious_ill").cast(pl.Float64),
+    ),
+    Signal(
+        "MON-DISABLED",
+        "disability",
+        "有重度残疾成员",
+        "a member is severely disabled",
+        lambda R: c("severe_disabled") > 0,
+        lambda R: c("severe_disabled").cast(pl.Float64),
+        lambda R: R["severe_disability_grade_max"],
+    ),
+    Signal(
+        "MON-ELDERLY-ALONE",
+        "labour",
+        "独居老人",
+        "an elderly person living alone",
+        lambda R: (c("members") == 1) & (c("elderly") == 1),
+        lambda R: c("members").cast(pl.Float64),
+        lambda R: R["age_elderly_from"],
+    ),
+    Signal(
+        "MON-NO-LABOUR",
+        "labour",
+        "整户无劳动能力",
+        "no member of the household is able to work",
+        lambda R: (c("members") > 0) & (c("no_labour") == c("members")),
+        lambda R: c("members").cast(pl.Float64),
+    ),
 ]
 SIGNAL_IDS = [s.id for s in SIGNALS]
 SIGNALS_BY_ID = {s.id: s for s in SIGNALS}
-BATCH_PARAMS = ("monitoring_line", "income_fall_pct", "rigid_spending_share_pct", "severe_disability_grade_max",
-                "age_elderly_from", "age_compulsory_from", "age_compulsory_to")
-SIGNAL_OUTPUT = {"household_id": pl.Int64, "year": pl.Int64, "village": pl.String, "signal_id": pl.String,
-                 "value": pl.Float64, "threshold": pl.Float64}
-WIDE_COLUMNS = ("household_id", "year", "village", "household_type", "status", "members", "members_prev",
-                "net_income_calc", "net_income_prev", "net_income_pc", "net_income_pc_prev", "out_of_pocket",
-                "housing_grade", "water_safe", "out_of_school", "uninsured", "serious_ill", "severe_disabled",
-                "elderly", "no_labour")
+BATCH_PARAMS = (
+    "monitoring_line",
+    "income_fall_pct",
+    "rigid_spending_share_pct",
+    "severe_disability_grade_max",
+    "age_elderly_from",
+    "age_compulsory_from",
+    "age_compulsory_to",
+)
+SIGNAL_OUTPUT = {
+    "household_id": pl.Int64,
+    "year": pl.Int64,
+    "village": pl.String,
+    "signal_id": pl.String,
+    "value": pl.Float64,
+    "threshold": pl.Float64,
+}
+WIDE_COLUMNS = (
+    "household_id",
+    "year",
+    "village",
+    "household_type",
+    "status",
+    "members",
+    "members_prev",
+    "net_income_calc",
+    "net_income_prev",
+    "net_income_pc",
+    "net_income_pc_prev",
+    "out_of_pocket",
+    "housing_grade",
+    "water_safe",
+    "out_of_school",
+    "uninsured",
+    "serious_ill",
+    "severe_disabled",
+    "elderly",
+    "no_labour",
+)
 
 
 def signal_label(signal_id: str, lang: str = "zh") -> str:
@@ -173,8 +350,17 @@ def signal_label(signal_id: str, lang: str = "zh") -> str:
 
 def _member_summary(members, year: int, keys: pl.LazyFrame, R: Resolved) -> pl.LazyFrame:
     """Per household: current members in `year` and `year`−1 and the member facts of the signals."""
-    cols = ["member_id", "household_id", "birth_date", "death_date", "health", "labour", "school",
-            "medical_insurance", "disability_cert"]
+    cols = [
+        "member_id",
+        "household_id",
+        "birth_date",
+        "death_date",
+        "health",
+        "labour",
+        "school",
+        "medical_insurance",
+        "disability_cert",
+    ]
     lf = prepare_members(members)
     names = lf.collect_schema().names()
     lf = lf.select(*cols, *[n for n in ("start_date", "end_date") if n in names])
@@ -200,7 +386,9 @@ def _member_summary(members, year: int, keys: pl.LazyFrame, R: Resolved) -> pl.L
     )
 
 
-def registry_frame(household_years, members, params: pl.DataFrame, year: int) -> tuple[pl.DataFrame, Resolved]:
+def registry_frame(
+    household_years, members, params: pl.DataFrame, year: int
+) -> tuple[pl.DataFrame, Resolved]:
     """One row per household with a record in `year` (in no promised order): the facts the signals read (WIDE_COLUMNS), one boolean
     column per signal id, `monitoring_line` (and `_p_<name>` columns of parameters that vary by region).
     Also the resolved parameters (for `signals_long`). Households with no record in `year` are left out."""
@@ -208,19 +396,33 @@ def registry_frame(household_years, members, params: pl.DataFrame, year: int) ->
     hy = hy.with_columns(net_income_expr().alias("net_income_calc"))
     cur = hy.filter(c("year") == year).collect()
     R = Resolved(params, BATCH_PARAMS, cur.select("village", "year"), region_col="village", year_col="year")
-    prev = hy.filter(c("year") == year - 1).select("household_id", c("net_income_calc").alias("net_income_prev"))
+    prev = hy.filter(c("year") == year - 1).select(
+        "household_id", c("net_income_calc").alias("net_income_prev")
+    )
     summary = _member_summary(members, year, cur.lazy().select("household_id", "year", "village"), R)
     lf = cur.lazy().join(summary, on="household_id", how="left").join(prev, on="household_id", how="left")
-    counts = ("members", "members_prev", "out_of_school", "uninsured", "serious_ill", "severe_disabled",
-              "elderly", "no_labour")
+    counts = (
+        "members",
+        "members_prev",
+        "out_of_school",
+        "uninsured",
+        "serious_ill",
+        "severe_disabled",
+        "elderly",
+        "no_labour",
+    )
     lf = lf.with_columns([c(n).fill_null(0) for n in counts])
     lf = lf.with_columns(
         pl.when(c("members") > 0).then(c("net_income_calc") / c("members")).alias("net_income_pc"),
-        pl.when(c("members_prev") > 0).then(c("net_income_prev") / c("members_prev")).alias("net_income_pc_prev"),
+        pl.when(c("members_prev") > 0)
+        .then(c("net_income_prev") / c("members_prev"))
+        .alias("net_income_pc_prev"),
     )
     lf = R.attach(lf.select(*WIDE_COLUMNS))
-    lf = lf.with_columns(*[s.build(R).fill_null(False).alias(s.id) for s in SIGNALS],
-                         R["monitoring_line"].alias("monitoring_line"))
+    lf = lf.with_columns(
+        *[s.build(R).fill_null(False).alias(s.id) for s in SIGNALS],
+        R["monitoring_line"].alias("monitoring_line"),
+    )
     return lf.collect(), R
 
 
@@ -228,10 +430,19 @@ def signals_long(wide: pl.DataFrame, R: Resolved) -> pl.DataFrame:
     """The raised signals of a `registry_frame`, one row per household and signal (SIGNAL_OUTPUT), with the
     value and threshold as evidence (computed on the raised rows only). Rows come signal by signal, in
     SIGNALS order; within a signal, in no promised order."""
-    parts = [wide.lazy().filter(c(s.id)).select(
-        "household_id", "year", "village", pl.lit(s.id).alias("signal_id"),
-        s.value(R).cast(pl.Float64).alias("value"), s.threshold(R).cast(pl.Float64).alias("threshold"))
-        for s in SIGNALS]
+    parts = [
+        wide.lazy()
+        .filter(c(s.id))
+        .select(
+            "household_id",
+            "year",
+            "village",
+            pl.lit(s.id).alias("signal_id"),
+            s.value(R).cast(pl.Float64).alias("value"),
+            s.threshold(R).cast(pl.Float64).alias("threshold"),
+        )
+        for s in SIGNALS
+    ]
     out = pl.concat(pl.collect_all(parts), how="vertical_relaxed")
     return out.cast(SIGNAL_OUTPUT)
 
@@ -248,12 +459,18 @@ MATCH_MESSAGES: dict[str, tuple[str, str]] = {
     "signal": ("已匹配，达到预警条件", "matched; meets the alert condition"),
     "below_threshold": ("已匹配，未达到预警线", "matched; below the alert threshold"),
     "id.missing": ("证件号码为空", "the ID number is empty"),
-    "not_in_registry": ("系统中（您的辖区内）没有该证件号码的人员", "no person with this ID number in the registry "
-                        "(in your area)"),
-    "duplicate": ("同一人在名单中重复出现（仅第一行参与匹配）", "the same person appears again in the list (only the "
-                  "first row is matched)"),
-    "name_mismatch": ("姓名与系统中该证件号码的人员不一致", "the name differs from the registry's person with this "
-                      "ID number"),
+    "not_in_registry": (
+        "系统中（您的辖区内）没有该证件号码的人员",
+        "no person with this ID number in the registry (in your area)",
+    ),
+    "duplicate": (
+        "同一人在名单中重复出现（仅第一行参与匹配）",
+        "the same person appears again in the list (only the first row is matched)",
+    ),
+    "name_mismatch": (
+        "姓名与系统中该证件号码的人员不一致",
+        "the name differs from the registry's person with this ID number",
+    ),
     "amount_missing": ("金额为空或不是数字", "the amount is empty or not a number"),
 }
 
@@ -271,33 +488,61 @@ class DepartmentRule:
 
 
 _REGISTERED = c("household_type").is_in(["poor", "exited"]).fill_null(False)
-_MED_LINE = lambda R: pl.when(_REGISTERED).then(R["dept_medical_oop_registered"]).otherwise(  # noqa: E731
-    R["dept_medical_oop_other"])
-DEPARTMENT_RULES: dict[str, DepartmentRule] = {r.source: r for r in (
-    DepartmentRule("medical_insurance", "illness", True, lambda R: c("amount") >= _MED_LINE(R), _MED_LINE,
-                   ("dept_medical_oop_registered", "dept_medical_oop_other")),
-    DepartmentRule("education", "schooling", True, lambda R: c("amount") > R["dept_education_oop"],
-                   lambda R: R["dept_education_oop"], ("dept_education_oop",)),
-    # being on these lists is the signal (低保/特困/临时救助, housing, disaster victims, new disabilities,
-    # unemployment / return home, deaths)
-    DepartmentRule("civil_affairs", "other", False, lambda R: pl.lit(True)),
-    DepartmentRule("housing", "housing", False, lambda R: pl.lit(True)),
-    DepartmentRule("emergency", "disaster", False, lambda R: pl.lit(True)),
-    DepartmentRule("disability", "disability", False, lambda R: pl.lit(True)),
-    DepartmentRule("human_resources", "employment", False, lambda R: pl.lit(True)),
-    DepartmentRule("public_security", "other", False, lambda R: pl.lit(True)),
-)}
-MATCH_OUTPUT = {"_row": pl.Int64, "id_number_raw": pl.String, "name_raw": pl.String, "id_number": pl.String,
-                "status": pl.String, "member_id": pl.Int64, "household_id": pl.Int64, "village": pl.String,
-                "amount": pl.Float64, "threshold": pl.Float64, "message_zh": pl.String, "message_en": pl.String}
+_MED_LINE = lambda R: (  # noqa: E731
+    pl.when(_REGISTERED).then(R["dept_medical_oop_registered"]).otherwise(R["dept_medical_oop_other"])
+)
+DEPARTMENT_RULES: dict[str, DepartmentRule] = {
+    r.source: r
+    for r in (
+        DepartmentRule(
+            "medical_insurance",
+            "illness",
+            True,
+            lambda R: c("amount") >= _MED_LINE(R),
+            _MED_LINE,
+            ("dept_medical_oop_registered", "dept_medical_oop_other"),
+        ),
+        DepartmentRule(
+            "education",
+            "schooling",
+            True,
+            lambda R: c("amount") > R["dept_education_oop"],
+            lambda R: R["dept_education_oop"],
+            ("dept_education_oop",),
+        ),
+        # being on these lists is the signal (低保/特困/临时救助, housing, disaster victims, new disabilities,
+        # unemployment / return home, deaths)
+        DepartmentRule("civil_affairs", "other", False, lambda R: pl.lit(True)),
+        DepartmentRule("housing", "housing", False, lambda R: pl.lit(True)),
+        DepartmentRule("emergency", "disaster", False, lambda R: pl.lit(True)),
+        DepartmentRule("disability", "disability", False, lambda R: pl.lit(True)),
+        DepartmentRule("human_resources", "employment", False, lambda R: pl.lit(True)),
+        DepartmentRule("public_security", "other", False, lambda R: pl.lit(True)),
+    )
+}
+MATCH_OUTPUT = {
+    "_row": pl.Int64,
+    "id_number_raw": pl.String,
+    "name_raw": pl.String,
+    "id_number": pl.String,
+    "status": pl.String,
+    "member_id": pl.Int64,
+    "household_id": pl.Int64,
+    "village": pl.String,
+    "amount": pl.Float64,
+    "threshold": pl.Float64,
+    "message_zh": pl.String,
+    "message_en": pl.String,
+}
 
 
 def _name_key(e: pl.Expr) -> pl.Expr:
     return e.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s·•.]", "")
 
 
-def match_department(rows: pl.DataFrame, members: pl.DataFrame, params: pl.DataFrame, *, source: str,
-                     year: int, today: date) -> pl.DataFrame:
+def match_department(
+    rows: pl.DataFrame, members: pl.DataFrame, params: pl.DataFrame, *, source: str, year: int, today: date
+) -> pl.DataFrame:
     """Match a department list to the registry.
 
     `rows`: all-string frame with `_row`, `id_number`, optional `name`, `amount` (more columns are kept
@@ -314,42 +559,70 @@ def match_department(rows: pl.DataFrame, members: pl.DataFrame, params: pl.DataF
             rows = rows.with_columns(pl.lit(None, pl.String).alias(k))
     df = prepare(rows.select("_row", "id_number", "name", "amount"), ["id_number", "name", "amount"])
     df = parse_ids(df, "id_number", today)
-    df = df.with_columns(c("_k_amount").str.replace_all(r"[,，元¥￥]", "").cast(pl.Float64, strict=False)
-                         .alias("amount"))
+    df = df.with_columns(
+        c("_k_amount").str.replace_all(r"[,，元¥￥]", "").cast(pl.Float64, strict=False).alias("amount")
+    )
     # only the registry rows the list names (a semi-join probes the big frame once), then one per ID
     wanted = df.select(c("_id18")).drop_nulls().unique().lazy()
-    reg = (members.lazy().select(c("id_number").alias("_id18"), c("member_id").cast(pl.Int64),
-                                 c("household_id").cast(pl.Int64), c("name").alias("_reg_name"), "village",
-                                 c("household_type").cast(pl.String))
-           .join(wanted, on="_id18", how="semi").unique("_id18", keep="first", maintain_order=True).collect())
+    reg = (
+        members.lazy()
+        .select(
+            c("id_number").alias("_id18"),
+            c("member_id").cast(pl.Int64),
+            c("household_id").cast(pl.Int64),
+            c("name").alias("_reg_name"),
+            "village",
+            c("household_type").cast(pl.String),
+        )
+        .join(wanted, on="_id18", how="semi")
+        .unique("_id18", keep="first", maintain_order=True)
+        .collect()
+    )
     df = df.join(reg, on="_id18", how="left", maintain_order="left")
     id_ok = c("_id_problem").is_null() & c("_id18").is_not_null()
     df = df.with_columns((id_ok & c("_id18").is_duplicated() & ~c("_id18").is_first_distinct()).alias("_dup"))
-    df = df.with_columns(pl.coalesce(c("village"), pl.lit("000000000000")).alias("_pv"),
-                         pl.lit(year, pl.Int64).alias("year"))
-    R = Resolved(params, rule.params or ("monitoring_line",), df.select("_pv", "year"), region_col="_pv",
-                 year_col="year")
+    df = df.with_columns(
+        pl.coalesce(c("village"), pl.lit("000000000000")).alias("_pv"), pl.lit(year, pl.Int64).alias("year")
+    )
+    R = Resolved(
+        params,
+        rule.params or ("monitoring_line",),
+        df.select("_pv", "year"),
+        region_col="_pv",
+        year_col="year",
+    )
     df = R.attach(df)
     name_given = c("_c_name").is_not_null()
     status = (
-        pl.when(c("_k_id_number").is_null()).then(pl.lit("id.missing"))
-        .when(c("_id_problem").is_not_null()).then(c("_id_problem"))
-        .when(c("_dup")).then(pl.lit("duplicate"))
-        .when(c("member_id").is_null()).then(pl.lit("not_in_registry"))
-        .when(name_given & (_name_key(c("_c_name")) != _name_key(c("_reg_name")))).then(pl.lit("name_mismatch"))
-        .when(pl.lit(rule.needs_amount) & c("amount").is_null()).then(pl.lit("amount_missing"))
-        .when(rule.build(R).fill_null(False)).then(pl.lit("signal"))
+        pl.when(c("_k_id_number").is_null())
+        .then(pl.lit("id.missing"))
+        .when(c("_id_problem").is_not_null())
+        .then(c("_id_problem"))
+        .when(c("_dup"))
+        .then(pl.lit("duplicate"))
+        .when(c("member_id").is_null())
+        .then(pl.lit("not_in_registry"))
+        .when(name_given & (_name_key(c("_c_name")) != _name_key(c("_reg_name"))))
+        .then(pl.lit("name_mismatch"))
+        .when(pl.lit(rule.needs_amount) & c("amount").is_null())
+        .then(pl.lit("amount_missing"))
+        .when(rule.build(R).fill_null(False))
+        .then(pl.lit("signal"))
         .otherwise(pl.lit("below_threshold"))
     )
     messages = {**MATCH_MESSAGES, **ID_MESSAGES}
     df = df.with_columns(status.alias("status"), rule.threshold(R).cast(pl.Float64).alias("threshold"))
     matched = c("status").is_in(["signal", "below_threshold", "amount_missing"])
     return df.select(
-        "_row", c("id_number").alias("id_number_raw"), c("name").alias("name_raw"),
-        pl.when(id_ok).then(c("_id18")).alias("id_number"), "status",
+        "_row",
+        c("id_number").alias("id_number_raw"),
+        c("name").alias("name_raw"),
+        pl.when(id_ok).then(c("_id18")).alias("id_number"),
+        "status",
         pl.when(matched).then(c("member_id")).alias("member_id"),
         pl.when(matched).then(c("household_id")).alias("household_id"),
-        pl.when(matched).then(c("village")).alias("village"), "amount",
+        pl.when(matched).then(c("village")).alias("village"),
+        "amount",
         pl.when(matched).then(c("threshold")).alias("threshold"),
         c("status").replace_strict({k: v[0] for k, v in messages.items()}, default=None).alias("message_zh"),
         c("status").replace_strict({k: v[1] for k, v in messages.items()}, default=None).alias("message_en"),
@@ -362,37 +635,55 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "too_recent": ("识别认定未满规定月数", "identified less than the required months ago"),
     "no_measure": ("未落实帮扶措施", "no assistance measure applied"),
     "income_unknown": ("无当年收入记录", "no income record for the year"),
-    "income_below_line": ("人均纯收入未稳定高于当年监测线", "per-capita net income not above this year's "
-                          "monitoring line"),
+    "income_below_line": (
+        "人均纯收入未稳定高于当年监测线",
+        "per-capita net income not above this year's monitoring line",
+    ),
     "rigid_spending": ("大额刚性支出未解决", "large rigid spending not resolved"),
     "guarantees": ("三保障或饮水安全未保障", "the three guarantees or safe water are not secured"),
-    "no_labour": ("整户无劳动能力，不得标注风险消除", "the whole household cannot work: the risk may not be "
-                  "marked eliminated"),
+    "no_labour": (
+        "整户无劳动能力，不得标注风险消除",
+        "the whole household cannot work: the risk may not be marked eliminated",
+    ),
 }
 ELIMINATION_PARAMS = ("elimination_min_months", "elimination_min_measures")
 
 
-def elimination(monitored: pl.DataFrame, wide: pl.DataFrame, measures: pl.DataFrame, params: pl.DataFrame, *,
-                as_of: date) -> pl.DataFrame:
+def elimination(
+    monitored: pl.DataFrame, wide: pl.DataFrame, measures: pl.DataFrame, params: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
     """Whether each monitored household may be marked 风险消除 on `as_of`.
 
     `monitored`: household_id, identified_on (Date). `wide`: `registry_frame` of the year judged.
     `measures`: household_id, measures (count of assistance measures applied). Returns household_id,
     months (whole months since identification), measures, eligible, blockers (list of BLOCKERS codes).
     """
-    df = (monitored.lazy().select(c("household_id").cast(pl.Int64), "identified_on")
-          .join(wide.lazy(), on="household_id", how="left")
-          .join(measures.lazy().select(c("household_id").cast(pl.Int64), c("measures").cast(pl.Int64)),
-                on="household_id", how="left")
-          .with_columns(c("measures").fill_null(0), pl.lit(as_of.year, pl.Int64).alias("_y"),
-                        pl.coalesce(c("village"), pl.lit("000000000000")).alias("_region"))
-          .collect())
+    df = (
+        monitored.lazy()
+        .select(c("household_id").cast(pl.Int64), "identified_on")
+        .join(wide.lazy(), on="household_id", how="left")
+        .join(
+            measures.lazy().select(c("household_id").cast(pl.Int64), c("measures").cast(pl.Int64)),
+            on="household_id",
+            how="left",
+        )
+        .with_columns(
+            c("measures").fill_null(0),
+            pl.lit(as_of.year, pl.Int64).alias("_y"),
+            pl.coalesce(c("village"), pl.lit("000000000000")).alias("_region"),
+        )
+        .collect()
+    )
     R = Resolved(params, ELIMINATION_PARAMS, df.select("_region", "_y"), region_col="_region", year_col="_y")
     d = c("identified_on")
-    months = ((as_of.year - d.dt.year()) * 12 + (as_of.month - d.dt.month())
-              - (d.dt.day() > as_of.day).cast(pl.Int64))
-    guarantee = pl.any_horizontal([c(s).fill_null(False) for s in ("MON-EDU", "MON-MED", "MON-HOUSING",
-                                                                   "MON-WATER")])
+    months = (
+        (as_of.year - d.dt.year()) * 12
+        + (as_of.month - d.dt.month())
+        - (d.dt.day() > as_of.day).cast(pl.Int64)
+    )
+    guarantee = pl.any_horizontal(
+        [c(s).fill_null(False) for s in ("MON-EDU", "MON-MED", "MON-HOUSING", "MON-WATER")]
+    )
     checks = [
         ("too_recent", c("months").is_null() | (c("months") < R["elimination_min_months"])),
         ("no_measure", c("measures") < R["elimination_min_measures"]),
@@ -403,10 +694,14 @@ def elimination(monitored: pl.DataFrame, wide: pl.DataFrame, measures: pl.DataFr
         ("no_labour", c("MON-NO-LABOUR")),
     ]
     lf = R.attach(df.lazy()).with_columns(months.cast(pl.Int64).alias("months"))
-    lf = lf.with_columns(pl.concat_list([pl.when(e.fill_null(False)).then(pl.lit(code)) for code, e in checks])
-                         .list.drop_nulls().alias("blockers"))
-    return (lf.select("household_id", "months", "measures", (c("blockers").list.len() == 0).alias("eligible"),
-                      "blockers").collect())
+    lf = lf.with_columns(
+        pl.concat_list([pl.when(e.fill_null(False)).then(pl.lit(code)) for code, e in checks])
+        .list.drop_nulls()
+        .alias("blockers")
+    )
+    return lf.select(
+        "household_id", "months", "measures", (c("blockers").list.len() == 0).alias("eligible"), "blockers"
+    ).collect()
 
 
 def blocker_text(codes: list[str], lang: str = "zh") -> str:

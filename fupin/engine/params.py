@@ -35,21 +35,31 @@ def _key(col: str, n: int) -> pl.Expr:
     return pl.col(col).str.slice(0, n).str.pad_end(12, "0")
 
 
-def resolve_table(params: pl.DataFrame, names: list[str] | tuple[str, ...], regions_years: pl.DataFrame,
-                  *, region_col: str = "region_code", year_col: str = "year") -> pl.DataFrame:
+def resolve_table(
+    params: pl.DataFrame,
+    names: list[str] | tuple[str, ...],
+    regions_years: pl.DataFrame,
+    *,
+    region_col: str = "region_code",
+    year_col: str = "year",
+) -> pl.DataFrame:
     """For each distinct (region, year) of `regions_years`: one column per parameter name, the value in
     force there (null where none). Joins only, no per-row Python; meant for the distinct pairs (few)."""
-    keys = regions_years.select(pl.col(region_col).cast(pl.String).alias("_region"),
-                                pl.col(year_col).cast(pl.Int64).alias("_year")).unique()
+    keys = regions_years.select(
+        pl.col(region_col).cast(pl.String).alias("_region"), pl.col(year_col).cast(pl.Int64).alias("_year")
+    ).unique()
     years = keys.select("_year").unique()
     p = params.filter(pl.col("name").is_in(list(names)))
     # the row in force per (name, region_code, year): latest year_from among those covering the year
     in_force = (
         p.join(years, how="cross")
-        .filter((pl.col("year_from") <= pl.col("_year"))
-                & (pl.col("year_to").is_null() | (pl.col("year_to") >= pl.col("_year"))))
+        .filter(
+            (pl.col("year_from") <= pl.col("_year"))
+            & (pl.col("year_to").is_null() | (pl.col("year_to") >= pl.col("_year")))
+        )
         .sort("year_from")
-        .group_by("name", "region_code", "_year").agg(pl.col("value").last())
+        .group_by("name", "region_code", "_year")
+        .agg(pl.col("value").last())
     )
     wide = in_force.pivot(on="name", index=["region_code", "_year"], values="value")
     for n in names:
@@ -59,7 +69,8 @@ def resolve_table(params: pl.DataFrame, names: list[str] | tuple[str, ...], regi
     for i, n_chars in enumerate(_LEVELS):
         level = wide.rename({n: f"{n}__{i}" for n in names})
         out = out.with_columns(_key("_region", n_chars).alias("_k")).join(
-            level, left_on=["_k", "_year"], right_on=["region_code", "_year"], how="left")
+            level, left_on=["_k", "_year"], right_on=["region_code", "_year"], how="left"
+        )
         # a code shorter than the level (e.g. a province code at county level) pads to itself; harmless
     out = out.with_columns([pl.coalesce([f"{n}__{i}" for i in range(len(_LEVELS))]).alias(n) for n in names])
     return out.select(pl.col("_region").alias(region_col), pl.col("_year").alias(year_col), *names)
@@ -72,7 +83,8 @@ def resolve(params: pl.DataFrame, name: str, year: int | pl.Series, region_codes
     same length (null where no value is in force).
     """
     frame = pl.DataFrame({"region_code": region_codes.cast(pl.String)}).with_columns(
-        (year.cast(pl.Int64) if isinstance(year, pl.Series) else pl.lit(year, pl.Int64)).alias("year"))
+        (year.cast(pl.Int64) if isinstance(year, pl.Series) else pl.lit(year, pl.Int64)).alias("year")
+    )
     table = resolve_table(params, [name], frame)
     return frame.join(table, on=["region_code", "year"], how="left", maintain_order="left")[name]
 
@@ -85,11 +97,19 @@ class Resolved:
     build their expressions from it, so no threshold lives in a rule.
     """
 
-    def __init__(self, params: pl.DataFrame, names, regions_years: pl.DataFrame, *,
-                 region_col: str = "village", year_col: str = "year"):
+    def __init__(
+        self,
+        params: pl.DataFrame,
+        names,
+        regions_years: pl.DataFrame,
+        *,
+        region_col: str = "village",
+        year_col: str = "year",
+    ):
         self.region_col, self.year_col = region_col, year_col
-        self.table = resolve_table(params, list(names), regions_years, region_col=region_col,
-                                   year_col=year_col)
+        self.table = resolve_table(
+            params, list(names), regions_years, region_col=region_col, year_col=year_col
+        )
         self.constant: dict[str, float | None] = {}
         self.varying: list[str] = []
         for n in names:
@@ -116,8 +136,9 @@ class Resolved:
         """`frame` with the varying parameters joined on as `_p_<name>` columns."""
         if not self.varying:
             return frame
-        t = self.table.select(self.region_col, self.year_col,
-                              *[pl.col(n).alias(f"_p_{n}") for n in self.varying])
+        t = self.table.select(
+            self.region_col, self.year_col, *[pl.col(n).alias(f"_p_{n}") for n in self.varying]
+        )
         if isinstance(frame, pl.LazyFrame):
             t = t.lazy()
         return frame.join(t, on=[self.region_col, self.year_col], how="left", maintain_order="left")

@@ -26,14 +26,22 @@ def _as_expr(x) -> pl.Expr:
     return pl.lit(float(x), pl.Float64)
 
 
-def fgt(df: pl.DataFrame | pl.LazyFrame, income: str | pl.Expr, line: float | str | pl.Expr, *,
-        weight: str | pl.Expr | None = None, by: str | list[str] | None = None) -> pl.DataFrame:
+def fgt(
+    df: pl.DataFrame | pl.LazyFrame,
+    income: str | pl.Expr,
+    line: float | str | pl.Expr,
+    *,
+    weight: str | pl.Expr | None = None,
+    by: str | list[str] | None = None,
+) -> pl.DataFrame:
     """P0, P1, P2 (shares, 0–1) with `population` (Σ weight) and `poor` (Σ weight of the poor), per group."""
     y, z = _as_expr(income).cast(pl.Float64), _as_expr(line).cast(pl.Float64)
     w = _as_expr(weight).cast(pl.Float64) if weight is not None else pl.lit(1.0)
     lf = df.lazy().with_columns(y.alias("_y"), z.alias("_z"), w.alias("_w"))
     lf = lf.filter(pl.col("_y").is_not_null() & pl.col("_w").is_not_null() & pl.col("_z").is_not_null())
-    gap = pl.when(pl.col("_y") < pl.col("_z")).then((pl.col("_z") - pl.col("_y")) / pl.col("_z")).otherwise(0.0)
+    gap = (
+        pl.when(pl.col("_y") < pl.col("_z")).then((pl.col("_z") - pl.col("_y")) / pl.col("_z")).otherwise(0.0)
+    )
     lf = lf.with_columns(gap.alias("_g"), (pl.col("_y") < pl.col("_z")).cast(pl.Float64).alias("_p"))
     aggs = [
         pl.col("_w").sum().alias("population"),
@@ -55,9 +63,15 @@ def deprivation(column: str, cutoff: float | str | pl.Expr) -> tuple[pl.Expr, pl
     return deprived, pl.when(deprived).then((z - y) / z).otherwise(0.0)
 
 
-def alkire_foster(df: pl.DataFrame | pl.LazyFrame, indicators: dict, k: float, *,
-                  weights: dict[str, float] | None = None, weight: str | pl.Expr | None = None,
-                  by: str | list[str] | None = None) -> pl.DataFrame:
+def alkire_foster(
+    df: pl.DataFrame | pl.LazyFrame,
+    indicators: dict,
+    k: float,
+    *,
+    weights: dict[str, float] | None = None,
+    weight: str | pl.Expr | None = None,
+    by: str | list[str] | None = None,
+) -> pl.DataFrame:
     """The AF measures per group.
 
     `indicators`: name → a boolean expression (true = deprived), or (column, cutoff) meaning deprived when
@@ -86,10 +100,13 @@ def alkire_foster(df: pl.DataFrame | pl.LazyFrame, indicators: dict, k: float, *
         *[dep[n].cast(pl.Float64).alias(f"_d_{n}") for n in names],
         *[gaps[n].alias(f"_gap_{n}") for n in gaps],
     )
-    lf = lf.filter(pl.all_horizontal([pl.col(f"_d_{n}").is_not_null() for n in names])
-                   & pl.col("_w").is_not_null())
+    lf = lf.filter(
+        pl.all_horizontal([pl.col(f"_d_{n}").is_not_null() for n in names]) & pl.col("_w").is_not_null()
+    )
     score = pl.sum_horizontal([pl.col(f"_d_{n}") * wn[n] for n in names])
-    lf = lf.with_columns(score.alias("_c")).with_columns((pl.col("_c") >= k - _EPS).cast(pl.Float64).alias("_poor"))
+    lf = lf.with_columns(score.alias("_c")).with_columns(
+        (pl.col("_c") >= k - _EPS).cast(pl.Float64).alias("_poor")
+    )
     W, P = pl.col("_w"), pl.col("_poor")
     N = W.sum()
     aggs = [
@@ -114,6 +131,11 @@ def alkire_foster(df: pl.DataFrame | pl.LazyFrame, indicators: dict, k: float, *
     else:
         by_cols = [by] if isinstance(by, str) else list(by)
         out = lf.group_by(by_cols).agg(aggs).sort(by_cols).collect()
-    return out.with_columns([
-        pl.when(pl.col("M0") > 0).then(wn[n] * pl.col(f"censored_{n}") / pl.col("M0") * 100)
-        .alias(f"contribution_{n}") for n in names])
+    return out.with_columns(
+        [
+            pl.when(pl.col("M0") > 0)
+            .then(wn[n] * pl.col(f"censored_{n}") / pl.col("M0") * 100)
+            .alias(f"contribution_{n}")
+            for n in names
+        ]
+    )

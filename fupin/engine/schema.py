@@ -63,8 +63,14 @@ HOUSEHOLD_YEAR_FRAME = {
 }
 # Exclusion screens (domain.md §3.4), optional household-year columns from department cross-checks:
 # true = the screen applies, false = checked and clear, null or absent = not known.
-EXCLUSION_COLUMNS = ("has_car", "has_town_house", "public_payroll", "runs_business", "large_machinery",
-                     "village_cadre")
+EXCLUSION_COLUMNS = (
+    "has_car",
+    "has_town_house",
+    "public_payroll",
+    "runs_business",
+    "large_machinery",
+    "village_cadre",
+)
 
 MEMBER_FRAME = {
     "member_id": pl.Int64,  # Member.id
@@ -91,8 +97,12 @@ MEMBER_FRAME = {
 MEMBERSHIP_COLUMNS = {"start_date": pl.Date, "end_date": pl.Date}
 
 PARAMS = {  # policy parameters (params.py)
-    "name": pl.String, "region_code": pl.String, "year_from": pl.Int64, "year_to": pl.Int64,
-    "value": pl.Float64, "source": pl.String,
+    "name": pl.String,
+    "region_code": pl.String,
+    "year_from": pl.Int64,
+    "year_to": pl.Int64,
+    "value": pl.Float64,
+    "source": pl.String,
 }
 
 # Evaluation-sample inputs of county exit (exits.py), one row per county and year.
@@ -121,11 +131,35 @@ UNSAFE_HOUSING = ("C", "D")
 REGISTERED_POOR_STATUSES = ("poor", "returned", "exit_pending")
 EXITED_STATUSES = ("exited_policy", "exited_stable")
 WORKING_AWAY = ("in_township", "in_county", "in_province", "out_province", "other")
-STUDENT_SCHOOL = ("preschool", "primary", "grade7", "grade8", "grade9", "senior1", "senior2", "senior3",
-                  "vocational1", "vocational2", "vocational3", "higher_voc1", "higher_voc2", "higher_voc3",
-                  "college")
-SENIOR_OR_ABOVE_SCHOOL = ("senior1", "senior2", "senior3", "vocational1", "vocational2", "vocational3",
-                          "higher_voc1", "higher_voc2", "higher_voc3", "college")
+STUDENT_SCHOOL = (
+    "preschool",
+    "primary",
+    "grade7",
+    "grade8",
+    "grade9",
+    "senior1",
+    "senior2",
+    "senior3",
+    "vocational1",
+    "vocational2",
+    "vocational3",
+    "higher_voc1",
+    "higher_voc2",
+    "higher_voc3",
+    "college",
+)
+SENIOR_OR_ABOVE_SCHOOL = (
+    "senior1",
+    "senior2",
+    "senior3",
+    "vocational1",
+    "vocational2",
+    "vocational3",
+    "higher_voc1",
+    "higher_voc2",
+    "higher_voc3",
+    "college",
+)
 PRIMARY_OR_BELOW_SCHOOL = ("preschool", "primary")
 # 西部 12 provinces (3% thresholds for village and county exit): 2-digit province prefixes.
 WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65")

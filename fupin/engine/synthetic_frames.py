@@ -68,7 +68,7 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
     county = v // 200
     prov = np.where(county % 2 == 0, 52, 33)
     county6 = prov * 10000 + 100 + (county % 50)  # e.g. 520100 + k
-    village_code = (county6.astype(np.int64) * 10**6 + (v % 200) // 20 * 1000 + 201 + v % 20)
+    village_code = county6.astype(np.int64) * 10**6 + (v % 200) // 20 * 1000 + 201 + v % 20
     hh_id = np.arange(first_household, first_household + n, dtype=np.int64)
 
     # members first: the household fields are then made consistent with them (as a cleaned registry is)
@@ -86,22 +86,39 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
     rel_idx = np.where(first, -1, rel_idx)
     rel = pl.Series(["head", *rel_other], dtype=_enum(codes.RELATION)).gather(rel_idx + 1)
     head_sex = np.repeat(rng.integers(1, 3, n), size)
-    sex = np.where(np.isin(rel_idx, [1, 3, 5]), 1, np.where(np.isin(rel_idx, [2, 4, 6]), 2,
-                   np.where(rel_idx == 0, 3 - head_sex, np.where(first, head_sex, rng.integers(1, 3, n_p)))))
+    sex = np.where(
+        np.isin(rel_idx, [1, 3, 5]),
+        1,
+        np.where(
+            np.isin(rel_idx, [2, 4, 6]),
+            2,
+            np.where(rel_idx == 0, 3 - head_sex, np.where(first, head_sex, rng.integers(1, 3, n_p))),
+        ),
+    )
     sex = np.where(rng.random(n_p) < 0.0005, 3 - sex, sex)  # a few relation/sex errors (DQ-C1)
     seq = rng.integers(0, 500, n_p) * 2 + np.where(sex == 1, 1, 0)
     seq = np.where(rng.random(n_p) < 0.0005, seq + 1, seq)  # a few ID/sex mismatches (DQ-A3e)
     region6 = np.repeat(county6, size)
     ids = id_numbers(region6, by * 10000 + month * 100 + day, seq)
     health_idx = rng.choice(4, n_p, p=[0.85, 0.09, 0.03, 0.03])
-    health = pl.Series(["healthy", "chronic", "serious", "disabled"], dtype=_enum(codes.HEALTH)).gather(health_idx)
+    health = pl.Series(["healthy", "chronic", "serious", "disabled"], dtype=_enum(codes.HEALTH)).gather(
+        health_idx
+    )
     child = age < 16
     able = (~child) & (age < 65) & (health_idx == 0)
-    labour_idx = np.where(child, 4, np.where(able, rng.choice(3, n_p, p=[0.8, 0.15, 0.05]),
-                                             rng.choice([2, 3, 4], n_p, p=[0.4, 0.4, 0.2])))
+    labour_idx = np.where(
+        child,
+        4,
+        np.where(
+            able, rng.choice(3, n_p, p=[0.8, 0.15, 0.05]), rng.choice([2, 3, 4], n_p, p=[0.4, 0.4, 0.2])
+        ),
+    )
     labour_idx = np.where(rng.random(n_p) < 0.0005, 0, labour_idx)  # a few children marked as labour (DQ-C4)
-    school_idx = np.where(age < 6, 1, np.where(age < 12, 2, np.where(age < 15, 3 + (age - 12),
-                          np.where(age < 18, 6 + (age - 15), 0))))
+    school_idx = np.where(
+        age < 6,
+        1,
+        np.where(age < 12, 2, np.where(age < 15, 3 + (age - 12), np.where(age < 18, 6 + (age - 15), 0))),
+    )
     school_idx = np.where((age >= 6) & (age <= 15) & (rng.random(n_p) < 0.002), 0, school_idx)
     school = pl.Series(codes.SCHOOL.values, dtype=_enum(codes.SCHOOL)).gather(school_idx)
     tekun_hh = rng.random(n) < 0.03
@@ -109,7 +126,9 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
     labour_idx = np.where(on_tekun & (labour_idx < 2), 2, labour_idx)  # 特困: no able-bodied labour
     labour = pl.Series(codes.LABOUR.values, dtype=_enum(codes.LABOUR)).gather(labour_idx)
     away = able & ~on_tekun & (age >= 18) & (labour_idx < 2) & (rng.random(n_p) < 0.45)
-    work = pl.Series(codes.WORK.values, dtype=_enum(codes.WORK)).gather(np.where(away, rng.integers(1, 5, n_p), 0))
+    work = pl.Series(codes.WORK.values, dtype=_enum(codes.WORK)).gather(
+        np.where(away, rng.integers(1, 5, n_p), 0)
+    )
     months = np.where(away, rng.integers(1, 13, n_p), 0)
     months[rng.random(n_p) < 0.0002] = 13
     died = rng.random(n_p) < 0.004
@@ -121,8 +140,9 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
     any_disabled = per_hh(health_idx == 3) > 0
     any_student = per_hh(np.isin(school_idx, list(range(1, 16)))) > 0
     other_cause = rng.choice(np.array([3, 4, 5]), n)  # no_capital, no_skill, no_labour
-    cause_idx = np.where(any_ill, 0, np.where(any_disabled, 1, np.where(any_student & (rng.random(n) < 0.3), 2,
-                                                                        other_cause)))
+    cause_idx = np.where(
+        any_ill, 0, np.where(any_disabled, 1, np.where(any_student & (rng.random(n) < 0.3), 2, other_cause))
+    )
     status_vals = ["poor", "exited_policy", "exited_stable", "returned", "not_poor"]
     status_idx = rng.choice(5, n, p=[0.15, 0.55, 0.2, 0.02, 0.08])
     type_idx = np.array([0, 1, 1, 0, 2])[status_idx]
@@ -141,64 +161,93 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
     net = wage + business + prop + transfer - cost
     stored_size = size.copy()
     stored_size[rng.random(n) < 0.001] += 1
-    hy = pl.DataFrame({
-        "household_id": hh_id,
-        "village": pl.Series(village_code).cast(pl.String),
-        "year": np.full(n, year, dtype=np.int64),
-        "household_type": pl.Series(["poor", "exited", "ordinary"], dtype=_enum(codes.HOUSEHOLD_TYPE)).gather(type_idx),
-        "status": pl.Series(status_vals, dtype=_enum(codes.HOUSEHOLD_STATUS)).gather(status_idx),
-        "poverty_type": pl.Series(["general", "dibao", "tekun"], dtype=_enum(codes.POVERTY_TYPE)).gather(ptype_idx),
-        "standard": _codes(rng, codes.STANDARD, ["national", "provincial"], [0.9, 0.1], n),
-        "main_cause": pl.Series(["illness", "disability", "schooling", "no_capital", "no_skill", "no_labour"],
-                                dtype=_enum(codes.CAUSE)).gather(cause_idx),
-        "other_causes": pl.Series([None, "no_water", "transport,disaster"], dtype=pl.String).gather(
-            rng.choice(3, n, p=[0.9, 0.07, 0.03])),
-        "identified_year": rng.integers(2014, 2017, n).astype(np.int64),
-        "exit_year": pl.Series(rng.integers(2016, year + 1, n)).scatter(
-            np.flatnonzero(~np.isin(status_idx, [1, 2])), None),
-        "housing_grade": _codes(rng, codes.HOUSING_GRADE, ["A", "B", "C", "D"], [0.7, 0.298, 0.0015, 0.0005], n),
-        "water_safe": rng.random(n) > 0.002,
-        "wage_income": wage, "business_income": business, "property_income": prop,
-        "transfer_income": transfer, "business_cost": cost,
-        "out_of_pocket": np.round(rng.gamma(0.6, 2500, n), 2),
-        "size": stored_size.astype(np.int64),
-        "net_income": np.round(net, 2),
-        "net_income_per_capita": np.round(net / stored_size, 2),
-    })
-    members = pl.DataFrame({
-        "member_id": np.arange(first_member, first_member + n_p, dtype=np.int64),
-        "household_id": hh_of,
-        "id_number": ids,
-        "name": pl.Series(["张三", "李四", "王小明", "赵"], dtype=pl.String).gather(
-            rng.choice(4, n_p, p=[0.4, 0.4, 0.1999, 0.0001])),
-        "sex": pl.Series(["1", "2", "9"], dtype=pl.Enum(["1", "2", "9"])).gather(sex - 1),
-        "relation": rel,
-        "health": health,
-        "labour": labour,
-        "education": _codes(rng, codes.EDUCATION, ["illiterate", "primary", "junior", "senior"], [0.1, 0.4, 0.4, 0.1],
-                            n_p),
-        "school": school,
-        "work_status": work,
-        "work_months": months.astype(np.int64),
-        "medical_insurance": rng.random(n_p) > 0.002,
-        "pension_insurance": rng.random(n_p) > 0.05,
-        "dibao": on_dibao,
-        "tekun": on_tekun,
-    }).with_columns(
+    hy = pl.DataFrame(
+        {
+            "household_id": hh_id,
+            "village": pl.Series(village_code).cast(pl.String),
+            "year": np.full(n, year, dtype=np.int64),
+            "household_type": pl.Series(
+                ["poor", "exited", "ordinary"], dtype=_enum(codes.HOUSEHOLD_TYPE)
+            ).gather(type_idx),
+            "status": pl.Series(status_vals, dtype=_enum(codes.HOUSEHOLD_STATUS)).gather(status_idx),
+            "poverty_type": pl.Series(["general", "dibao", "tekun"], dtype=_enum(codes.POVERTY_TYPE)).gather(
+                ptype_idx
+            ),
+            "standard": _codes(rng, codes.STANDARD, ["national", "provincial"], [0.9, 0.1], n),
+            "main_cause": pl.Series(
+                ["illness", "disability", "schooling", "no_capital", "no_skill", "no_labour"],
+                dtype=_enum(codes.CAUSE),
+            ).gather(cause_idx),
+            "other_causes": pl.Series([None, "no_water", "transport,disaster"], dtype=pl.String).gather(
+                rng.choice(3, n, p=[0.9, 0.07, 0.03])
+            ),
+            "identified_year": rng.integers(2014, 2017, n).astype(np.int64),
+            "exit_year": pl.Series(rng.integers(2016, year + 1, n)).scatter(
+                np.flatnonzero(~np.isin(status_idx, [1, 2])), None
+            ),
+            "housing_grade": _codes(
+                rng, codes.HOUSING_GRADE, ["A", "B", "C", "D"], [0.7, 0.298, 0.0015, 0.0005], n
+            ),
+            "water_safe": rng.random(n) > 0.002,
+            "wage_income": wage,
+            "business_income": business,
+            "property_income": prop,
+            "transfer_income": transfer,
+            "business_cost": cost,
+            "out_of_pocket": np.round(rng.gamma(0.6, 2500, n), 2),
+            "size": stored_size.astype(np.int64),
+            "net_income": np.round(net, 2),
+            "net_income_per_capita": np.round(net / stored_size, 2),
+        }
+    )
+    members = pl.DataFrame(
+        {
+            "member_id": np.arange(first_member, first_member + n_p, dtype=np.int64),
+            "household_id": hh_of,
+            "id_number": ids,
+            "name": pl.Series(["张三", "李四", "王小明", "赵"], dtype=pl.String).gather(
+                rng.choice(4, n_p, p=[0.4, 0.4, 0.1999, 0.0001])
+            ),
+            "sex": pl.Series(["1", "2", "9"], dtype=pl.Enum(["1", "2", "9"])).gather(sex - 1),
+            "relation": rel,
+            "health": health,
+            "labour": labour,
+            "education": _codes(
+                rng, codes.EDUCATION, ["illiterate", "primary", "junior", "senior"], [0.1, 0.4, 0.4, 0.1], n_p
+            ),
+            "school": school,
+            "work_status": work,
+            "work_months": months.astype(np.int64),
+            "medical_insurance": rng.random(n_p) > 0.002,
+            "pension_insurance": rng.random(n_p) > 0.05,
+            "dibao": on_dibao,
+            "tekun": on_tekun,
+        }
+    ).with_columns(
         pl.date(pl.Series(by), pl.Series(month), pl.Series(day)).alias("birth_date"),
-        pl.when(pl.Series(died)).then(pl.date(year, 1, 1) + pl.duration(days=pl.Series(death_day)))
+        pl.when(pl.Series(died))
+        .then(pl.date(year, 1, 1) + pl.duration(days=pl.Series(death_day)))
         .alias("death_date"),
-        pl.when(pl.col("health") == "disabled").then(pl.col("id_number") + pl.lit("42")).alias("disability_cert"),
+        pl.when(pl.col("health") == "disabled")
+        .then(pl.col("id_number") + pl.lit("42"))
+        .alias("disability_cert"),
     )
     return hy, members
 
 
 def regions_and_population(hy: pl.DataFrame, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """County regions and their rural populations (registered persons × 4) for `counts_by_region`."""
-    counties = (hy.group_by(pl.col("village").str.slice(0, 6).str.pad_end(12, "0").alias("code"))
-                .agg(pl.col("size").sum().alias("persons")).sort("code"))
-    regions = counties.select("code", pl.concat_str(pl.lit("县"), pl.col("code")).alias("name"),
-                              pl.lit(3, pl.Int64).alias("level"))
-    population = counties.select(pl.col("code").alias("region_code"), pl.lit(year, pl.Int64).alias("year"),
-                                 (pl.col("persons") * 4).cast(pl.Int64).alias("rural_population"))
+    counties = (
+        hy.group_by(pl.col("village").str.slice(0, 6).str.pad_end(12, "0").alias("code"))
+        .agg(pl.col("size").sum().alias("persons"))
+        .sort("code")
+    )
+    regions = counties.select(
+        "code", pl.concat_str(pl.lit("县"), pl.col("code")).alias("name"), pl.lit(3, pl.Int64).alias("level")
+    )
+    population = counties.select(
+        pl.col("code").alias("region_code"),
+        pl.lit(year, pl.Int64).alias("year"),
+        (pl.col("persons") * 4).cast(pl.Int64).alias("rural_population"),
+    )
     return regions, population

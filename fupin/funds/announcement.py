@@ -24,17 +24,30 @@ def mask_name(name: str | None) -> str:
 
 def context(project: Project) -> dict:
     lines = [{"source": FUND_SOURCE.label(b.source), "amount": b.amount} for b in project.budget_lines.all()]
-    households = (project.beneficiaries.select_related("household", "household__village")
-                  .annotate(n=Count("household__members")).order_by("household__household_no"))
+    households = (
+        project.beneficiaries.select_related("household", "household__village")
+        .annotate(n=Count("household__members"))
+        .order_by("household__household_no")
+    )
     accepted = Transition.objects.filter(project=project, action="accept").select_related("user").last()
     return {
-        "p": project, "type_label": PROJECT_TYPE.label(project.project_type), "lines": lines,
-        "total": sum((x["amount"] for x in lines), 0), "paid": getattr(project, "paid", None),
-        "beneficiaries": [{"name": mask_name(b.household.head_name), "village": b.household.village.name,
-                           "size": b.household.size} for b in households],
+        "p": project,
+        "type_label": PROJECT_TYPE.label(project.project_type),
+        "lines": lines,
+        "total": sum((x["amount"] for x in lines), 0),
+        "paid": getattr(project, "paid", None),
+        "beneficiaries": [
+            {
+                "name": mask_name(b.household.head_name),
+                "village": b.household.village.name,
+                "size": b.household.size,
+            }
+            for b in households
+        ],
         "beneficiary_count": len(households),
         "beneficiary_persons": sum(b.household.size for b in households),
-        "accepted": accepted, "place": " ".join(r.name for r in project.region.ancestors()[2:]) + " " + project.region.name,
+        "accepted": accepted,
+        "place": " ".join(r.name for r in project.region.ancestors()[2:]) + " " + project.region.name,
     }
 
 

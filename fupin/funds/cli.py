@@ -30,8 +30,11 @@ def anomalies_command(args: argparse.Namespace) -> int:
     if df.is_empty():
         from fupin.regions.codes import prefix_of
 
-        projects = Project.objects.filter(region__code__startswith=prefix_of(where.code)) if where.code else \
-            Project.objects.all()
+        projects = (
+            Project.objects.filter(region__code__startswith=prefix_of(where.code))
+            if where.code
+            else Project.objects.all()
+        )
         label = region_label(where.code)
         if projects.exists():
             print(f"{label}：没有发现疑点 / {label}: no anomalies found", file=sys.stderr)

@@ -17,23 +17,77 @@ from fupin.regions.models import Region
 from fupin.registry.models import Household, Member
 
 TEMPLATES = [  # (type, name, unit, content, link, targets, per-household item, contractor item)
-    ("industry", "{v}特色种养殖产业项目", "{t}农业服务中心", "发展肉牛、中药材种植，建设圈舍和种植基地",
-     "入股分红、务工带动、产业奖补到户", "带动脱贫户户均增收1000元以上", "产业奖补", "圈舍建设"),
-    ("infrastructure", "{v}通组硬化路建设项目", "{c}交通运输局", "硬化通组道路3.2公里，宽4.5米",
-     "改善出行条件，优先吸纳脱贫劳动力务工", "受益群众满意度≥95%", "务工报酬", "道路施工"),
-    ("water", "{v}农村饮水安全巩固提升工程", "{c}水务局", "新建蓄水池1座，铺设管网5公里",
-     "解决群众安全饮水问题", "农村自来水普及率达到95%", "管护补助", "管网铺设"),
-    ("employment", "{v}公益性岗位开发项目", "{t}人民政府", "开发护林、保洁等公益性岗位",
-     "安置弱劳动力、半劳动力脱贫人口就业", "安置脱贫人口就业20人以上", "岗位补贴", ""),
-    ("housing", "{v}农村危房改造项目", "{c}住房和城乡建设局", "C、D级危房改造加固",
-     "保障脱贫户和监测对象住房安全", "改造危房全部达到安全标准", "危房改造补助", "房屋加固"),
-    ("education", "{v}雨露计划助学项目", "{c}乡村振兴局", "资助脱贫家庭子女接受职业教育",
-     "阻断贫困代际传递", "资助学生全部按时足额发放", "雨露计划补助", ""),
+    (
+        "industry",
+        "{v}特色种养殖产业项目",
+        "{t}农业服务中心",
+        "发展肉牛、中药材种植，建设圈舍和种植基地",
+        "入股分红、务工带动、产业奖补到户",
+        "带动脱贫户户均增收1000元以上",
+        "产业奖补",
+        "圈舍建设",
+    ),
+    (
+        "infrastructure",
+        "{v}通组硬化路建设项目",
+        "{c}交通运输局",
+        "硬化通组道路3.2公里，宽4.5米",
+        "改善出行条件，优先吸纳脱贫劳动力务工",
+        "受益群众满意度≥95%",
+        "务工报酬",
+        "道路施工",
+    ),
+    (
+        "water",
+        "{v}农村饮水安全巩固提升工程",
+        "{c}水务局",
+        "新建蓄水池1座，铺设管网5公里",
+        "解决群众安全饮水问题",
+        "农村自来水普及率达到95%",
+        "管护补助",
+        "管网铺设",
+    ),
+    (
+        "employment",
+        "{v}公益性岗位开发项目",
+        "{t}人民政府",
+        "开发护林、保洁等公益性岗位",
+        "安置弱劳动力、半劳动力脱贫人口就业",
+        "安置脱贫人口就业20人以上",
+        "岗位补贴",
+        "",
+    ),
+    (
+        "housing",
+        "{v}农村危房改造项目",
+        "{c}住房和城乡建设局",
+        "C、D级危房改造加固",
+        "保障脱贫户和监测对象住房安全",
+        "改造危房全部达到安全标准",
+        "危房改造补助",
+        "房屋加固",
+    ),
+    (
+        "education",
+        "{v}雨露计划助学项目",
+        "{c}乡村振兴局",
+        "资助脱贫家庭子女接受职业教育",
+        "阻断贫困代际传递",
+        "资助学生全部按时足额发放",
+        "雨露计划补助",
+        "",
+    ),
 ]
 SOURCES = [("central", 0.55), ("provincial", 0.2), ("county", 0.15), ("east_west", 0.07), ("social", 0.03)]
 LIFE = ["draft", "proposed", "in_library", "approved", "implementing", "accepted", "announced"]
-ACTION_TO = {"proposed": "submit", "in_library": "library", "approved": "approve", "implementing": "start",
-             "accepted": "accept", "announced": "announce"}
+ACTION_TO = {
+    "proposed": "submit",
+    "in_library": "library",
+    "approved": "approve",
+    "implementing": "start",
+    "accepted": "accept",
+    "announced": "announce",
+}
 
 
 @transaction.atomic
@@ -44,11 +98,14 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
     villages = list(Region.objects.filter(code__startswith=county.prefix, level=5).order_by("code"))
     regions = {r.code: r for r in Region.objects.filter(code__startswith=county.prefix, level__in=(3, 4))}
     households = {}
-    for h in Household.objects.filter(village__code__startswith=county.prefix, is_deleted=False).order_by("pk"):
+    for h in Household.objects.filter(village__code__startswith=county.prefix, is_deleted=False).order_by(
+        "pk"
+    ):
         households.setdefault(h.village_id, []).append(h)
     members = {}
-    for m in (Member.objects.filter(household__village__code__startswith=county.prefix, is_deleted=False,
-                                    death_date__isnull=True).order_by("household_id", "id")):
+    for m in Member.objects.filter(
+        household__village__code__startswith=county.prefix, is_deleted=False, death_date__isnull=True
+    ).order_by("household_id", "id"):
         members.setdefault(m.household_id, m)  # the first member (usually the head) receives the money
     today = date.today()
     plans = []
@@ -62,21 +119,38 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
             start = date(y, rng.randint(2, 6), rng.randint(1, 28))
             deadline = start + timedelta(days=rng.choice((120, 180, 240, 300)))
             # older projects are further along; this year's may still be in the library
-            stage = min(len(LIFE) - 1, max(0, rng.randint(3, 6) - (y - (year - 2)) + 2)) if deadline < today \
+            stage = (
+                min(len(LIFE) - 1, max(0, rng.randint(3, 6) - (y - (year - 2)) + 2))
+                if deadline < today
                 else rng.randint(0, 4)
+            )
             plans.append((v, tpl, start, deadline, LIFE[stage]))
     projects = []
     for v, tpl, start, deadline, status in plans:
         town = regions.get(v.code[:9] + "000")
         kind, name, unit, content, link, targets = tpl[:6]
-        projects.append(Project(
-            name=name.format(v=v.name), project_type=kind, region=v,
-            implementing_unit=unit.format(t=town.name if town else "", c=county.name), start_date=start,
-            deadline=deadline, content=content, poverty_link=link, performance_targets=targets, status=status,
-            acceptance_date=deadline - timedelta(days=10) if status in ("accepted", "announced") else None,
-            acceptance_note="验收合格" if status in ("accepted", "announced") else ""))
+        projects.append(
+            Project(
+                name=name.format(v=v.name),
+                project_type=kind,
+                region=v,
+                implementing_unit=unit.format(t=town.name if town else "", c=county.name),
+                start_date=start,
+                deadline=deadline,
+                content=content,
+                poverty_link=link,
+                performance_targets=targets,
+                status=status,
+                acceptance_date=deadline - timedelta(days=10)
+                if status in ("accepted", "announced")
+                else None,
+                acceptance_note="验收合格" if status in ("accepted", "announced") else "",
+            )
+        )
     Project.objects.bulk_create(projects)
-    projects = list(Project.objects.filter(region__code__startswith=county.prefix).order_by("pk"))[-len(projects):]
+    projects = list(Project.objects.filter(region__code__startswith=county.prefix).order_by("pk"))[
+        -len(projects) :
+    ]
     lines, bens, pays, steps = [], [], [], []
     for p, (v, tpl, start, _deadline, status) in zip(projects, plans, strict=True):
         chosen = rng.sample(households[v.code], min(len(households[v.code]), rng.randint(3, 12)))
@@ -86,21 +160,48 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
         budget = (total * Decimal("1.05")).quantize(Decimal("1"))
         for source, share in SOURCES:
             if share >= 0.07 or rng.random() < 0.5:
-                lines.append(BudgetLine(project=p, source=source, amount=(budget * Decimal(str(share))).quantize(Decimal("0.01"))))
+                lines.append(
+                    BudgetLine(
+                        project=p,
+                        source=source,
+                        amount=(budget * Decimal(str(share))).quantize(Decimal("0.01")),
+                    )
+                )
         bens += [Beneficiary(project=p, household=h) for h in chosen]
-        for i, s in enumerate(LIFE[1:LIFE.index(status) + 1]):
-            steps.append(Transition(project=p, action=ACTION_TO[s], from_status=LIFE[i], to_status=s,
-                                    note="演示数据 / demo"))
+        for i, s in enumerate(LIFE[1 : LIFE.index(status) + 1]):
+            steps.append(
+                Transition(
+                    project=p, action=ACTION_TO[s], from_status=LIFE[i], to_status=s, note="演示数据 / demo"
+                )
+            )
         if status in ("implementing", "accepted", "announced"):
             paid_on = min(start + timedelta(days=60), today)
             for h in chosen:
                 m = members.get(h.pk)
                 if m:
-                    pays.append(Payment(project=p, kind="household", id_number=m.id_number, member=m,
-                                        payee_name=m.name, item=tpl[6], amount=per_household, paid_on=paid_on))
+                    pays.append(
+                        Payment(
+                            project=p,
+                            kind="household",
+                            id_number=m.id_number,
+                            member=m,
+                            payee_name=m.name,
+                            item=tpl[6],
+                            amount=per_household,
+                            paid_on=paid_on,
+                        )
+                    )
             if tpl[7]:
-                pays.append(Payment(project=p, kind="contractor", payee_name=f"{county.name}建设工程有限公司",
-                                    item=tpl[7], amount=contract, paid_on=paid_on))
+                pays.append(
+                    Payment(
+                        project=p,
+                        kind="contractor",
+                        payee_name=f"{county.name}建设工程有限公司",
+                        item=tpl[7],
+                        amount=contract,
+                        paid_on=paid_on,
+                    )
+                )
     BudgetLine.objects.bulk_create(lines)
     Beneficiary.objects.bulk_create(bens)
     Transition.objects.bulk_create(steps)
@@ -118,13 +219,30 @@ def _plant(rng, projects, pays, households, members, villages, today) -> dict[st
         Member.objects.filter(pk=x.member.pk).update(death_date=x.paid_on - timedelta(days=30))
         planted["dead_payee"] = 1
         y = rng.choice([p for p in household_pays if p is not x])  # paid twice for the same item
-        pays.append(Payment(project=y.project, kind="household", id_number=y.id_number, member=y.member,
-                            payee_name=y.payee_name, item=y.item, amount=y.amount,
-                            paid_on=y.paid_on + timedelta(days=15)))
+        pays.append(
+            Payment(
+                project=y.project,
+                kind="household",
+                id_number=y.id_number,
+                member=y.member,
+                payee_name=y.payee_name,
+                item=y.item,
+                amount=y.amount,
+                paid_on=y.paid_on + timedelta(days=15),
+            )
+        )
         planted["duplicate"] = 1
         z = rng.choice(household_pays)  # a contractor payment far above the budget
-        pays.append(Payment(project=z.project, kind="contractor", payee_name="某某劳务服务有限公司", item="追加工程款",
-                            amount=Decimal(5_000_000), paid_on=z.paid_on))
+        pays.append(
+            Payment(
+                project=z.project,
+                kind="contractor",
+                payee_name="某某劳务服务有限公司",
+                item="追加工程款",
+                amount=Decimal(5_000_000),
+                paid_on=z.paid_on,
+            )
+        )
         planted["over_budget"] = 1
     if len(villages) > 1 and projects:
         p = projects[0]

@@ -9,23 +9,31 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ProjectForm(forms.Form):
     name = forms.CharField(label=_("Project name"), max_length=200)
-    project_type = forms.ChoiceField(label=_("Project type"), choices=[(x.code, one_language(x.zh, x.en)) for x in PROJECT_TYPE])
-    region_code = forms.CharField(label=_("Location (region code)"), max_length=12,
-                                  help_text=_("12-digit code of a village, township or county"))
+    project_type = forms.ChoiceField(
+        label=_("Project type"), choices=[(x.code, one_language(x.zh, x.en)) for x in PROJECT_TYPE]
+    )
+    region_code = forms.CharField(
+        label=_("Location (region code)"),
+        max_length=12,
+        help_text=_("12-digit code of a village, township or county"),
+    )
     implementing_unit = forms.CharField(label=_("Implementing unit"), max_length=200)
     start_date = forms.DateField(label=_("Start date"), widget=DATE)
     deadline = forms.DateField(label=_("Deadline"), widget=DATE)
     content = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    poverty_link = forms.CharField(label=_("Link to poor households"), widget=forms.Textarea(attrs={"rows": 3}),
-                                   required=False)
-    performance_targets = forms.CharField(label=_("Performance targets"), required=False,
-                                          widget=forms.Textarea(attrs={"rows": 3}))
+    poverty_link = forms.CharField(
+        label=_("Link to poor households"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    performance_targets = forms.CharField(
+        label=_("Performance targets"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for s in FUND_SOURCE:
             self.fields[f"budget_{s.code}"] = forms.DecimalField(
-                label=one_language(s.zh, s.en), required=False, min_value=0, max_digits=14, decimal_places=2)
+                label=one_language(s.zh, s.en), required=False, min_value=0, max_digits=14, decimal_places=2
+            )
 
     def budget(self) -> dict:
         return {s.code: self.cleaned_data.get(f"budget_{s.code}") for s in FUND_SOURCE}
@@ -41,8 +49,11 @@ class PaymentForm(forms.Form):
 
 
 class BeneficiaryForm(forms.Form):
-    household_nos = forms.CharField(label=_("Household numbers"), widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text=_("one or more, separated by spaces, commas or new lines"))
+    household_nos = forms.CharField(
+        label=_("Household numbers"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("one or more, separated by spaces, commas or new lines"),
+    )
 
 
 class ActionForm(forms.Form):

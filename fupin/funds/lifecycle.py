@@ -26,17 +26,35 @@ class Action:
         return self.en if lang.startswith("en") else self.zh
 
 
-ACTIONS: dict[str, Action] = {a.code: a for a in (
-    Action("submit", "提交申报", "Submit", ("draft", "returned"), "proposed", "writes_registry"),
-    Action("library", "审核入库", "Put in the library", ("proposed",), "in_library", "approves"),
-    Action("approve", "审批通过", "Approve", ("in_library",), "approved", "approves"),
-    Action("start", "开始实施", "Start work", ("approved",), "implementing", "writes_registry"),
-    Action("accept", "验收", "Accept", ("implementing",), "accepted", "approves"),
-    Action("announce", "公告公示", "Announce", ("accepted",), "announced", "approves"),
-    Action("return", "退回", "Return", ("proposed", "in_library"), "returned", "approves"),
-    Action("close", "关闭", "Close", ("draft", "proposed", "in_library", "approved", "implementing", "accepted",
-                                      "announced", "returned"), "closed", "approves"),
-)}
+ACTIONS: dict[str, Action] = {
+    a.code: a
+    for a in (
+        Action("submit", "提交申报", "Submit", ("draft", "returned"), "proposed", "writes_registry"),
+        Action("library", "审核入库", "Put in the library", ("proposed",), "in_library", "approves"),
+        Action("approve", "审批通过", "Approve", ("in_library",), "approved", "approves"),
+        Action("start", "开始实施", "Start work", ("approved",), "implementing", "writes_registry"),
+        Action("accept", "验收", "Accept", ("implementing",), "accepted", "approves"),
+        Action("announce", "公告公示", "Announce", ("accepted",), "announced", "approves"),
+        Action("return", "退回", "Return", ("proposed", "in_library"), "returned", "approves"),
+        Action(
+            "close",
+            "关闭",
+            "Close",
+            (
+                "draft",
+                "proposed",
+                "in_library",
+                "approved",
+                "implementing",
+                "accepted",
+                "announced",
+                "returned",
+            ),
+            "closed",
+            "approves",
+        ),
+    )
+}
 
 # Details, budget and beneficiaries change only before approval; payments only while the work runs.
 EDITABLE_STATUSES = ("draft", "returned", "proposed", "in_library")

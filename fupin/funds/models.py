@@ -14,20 +14,23 @@ class Project(models.Model):
 
     name = models.CharField(_("project name"), max_length=200)
     project_type = models.CharField(_("project type"), max_length=20, choices=choices(PROJECT_TYPE))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="projects",
-                               verbose_name=_("location"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="projects", verbose_name=_("location")
+    )
     implementing_unit = models.CharField(_("implementing unit"), max_length=200)
     start_date = models.DateField(_("start date"))
     deadline = models.DateField(_("deadline"))
     content = models.TextField(_("content"), blank=True)
     poverty_link = models.TextField(_("link to poor households"), blank=True)  # 带贫机制
     performance_targets = models.TextField(_("performance targets"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=choices(PROJECT_STATUS), default="draft",
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=choices(PROJECT_STATUS), default="draft", db_index=True
+    )
     acceptance_date = models.DateField(_("acceptance date"), null=True, blank=True)
     acceptance_note = models.TextField(_("acceptance"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,7 +66,9 @@ class Beneficiary(models.Model):
 
     class Meta:
         ordering = ["project_id", "household_id"]
-        constraints = [models.UniqueConstraint(fields=["project", "household"], name="uniq_project_household")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "household"], name="uniq_project_household")
+        ]
 
 
 class Payment(models.Model):
@@ -73,14 +78,16 @@ class Payment(models.Model):
     kind = models.CharField(_("payee kind"), max_length=12, choices=choices(PAYMENT_KIND))
     # Household payments: the payee as typed (ID number, name) and the registry member when one matches.
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, db_index=True)
-    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="payments")
+    member = models.ForeignKey(
+        "registry.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
     payee_name = models.CharField(_("payee"), max_length=200)
     item = models.CharField(_("item"), max_length=200)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     paid_on = models.DateField(_("payment date"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,8 +101,9 @@ class Transition(models.Model):
     action = models.CharField(max_length=16)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=500, blank=True)
 

@@ -14,13 +14,25 @@ def _prefix(user) -> str:
 
 def _sum(model, field: str = "amount"):
     money = DecimalField(max_digits=16, decimal_places=2)
-    sub = (model.objects.filter(project=OuterRef("pk")).order_by().values("project")
-           .annotate(t=Sum(field)).values("t"))
+    sub = (
+        model.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(t=Sum(field))
+        .values("t")
+    )
     return Coalesce(Subquery(sub, output_field=money), Value(0, output_field=money))
 
 
-def projects_for(user, *, region: str | None = None, status: str | None = None, project_type: str | None = None,
-                 year: int | None = None, q: str | None = None) -> QuerySet[Project]:
+def projects_for(
+    user,
+    *,
+    region: str | None = None,
+    status: str | None = None,
+    project_type: str | None = None,
+    year: int | None = None,
+    q: str | None = None,
+) -> QuerySet[Project]:
     """The projects in the user's region subtree (a project belongs where it is located), with totals.
 
     `region` narrows within the scope; it can never widen it."""

@@ -37,8 +37,15 @@ class FundsError(InputRejected):
         return self.message_en if lang.startswith("en") else self.message_zh
 
     def api_items(self) -> list[dict]:
-        return [{"field": self.field, "code": f"funds.{self.code}",
-                 "message": {"zh": self.message_zh, "en": self.message_en}, "row": None, "sheet": None}]
+        return [
+            {
+                "field": self.field,
+                "code": f"funds.{self.code}",
+                "message": {"zh": self.message_zh, "en": self.message_en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
 def _deny(zh: str, en: str):
@@ -71,10 +78,14 @@ def valid_id_number(value: str) -> bool:
     """18 characters, digits, the GB 11643 check digit (the registry's rule, for one value)."""
     if len(value) != 18 or not value[:17].isdigit():
         return False
-    return "10X98765432"[sum(int(ch) * w for ch, w in zip(value[:17], ID_WEIGHTS, strict=True)) % 11] == value[17]
+    return (
+        "10X98765432"[sum(int(ch) * w for ch, w in zip(value[:17], ID_WEIGHTS, strict=True)) % 11]
+        == value[17]
+    )
 
 
 # ------------------------------------------------------------------------------------------ projects
+
 
 @dataclass
 class ProjectData:
@@ -94,19 +105,33 @@ def _validate(user, d: ProjectData) -> Region:
     if not d.name.strip():
         raise FundsError("name", "required", "项目名称不能为空", "the project name is required")
     if d.project_type not in PROJECT_TYPE:
-        raise FundsError("project_type", "code", f"未知项目类型：{d.project_type}",
-                         f"unknown project type: {d.project_type}")
+        raise FundsError(
+            "project_type",
+            "code",
+            f"未知项目类型：{d.project_type}",
+            f"unknown project type: {d.project_type}",
+        )
     if not d.implementing_unit.strip():
-        raise FundsError("implementing_unit", "required", "实施单位不能为空", "the implementing unit is required")
+        raise FundsError(
+            "implementing_unit", "required", "实施单位不能为空", "the implementing unit is required"
+        )
     if d.deadline < d.start_date:
-        raise FundsError("deadline", "period", "完成期限早于开工日期", "the deadline is before the start date")
+        raise FundsError(
+            "deadline", "period", "完成期限早于开工日期", "the deadline is before the start date"
+        )
     region = Region.objects.filter(code=(d.region_code or "").strip()).first()
     if region is None or region.level not in (3, 4, 5):
-        raise FundsError("region_code", "region", f"项目地点须为县、乡镇或村：{d.region_code}",
-                         f"the location must be a county, township or village: {d.region_code}")
+        raise FundsError(
+            "region_code",
+            "region",
+            f"项目地点须为县、乡镇或村：{d.region_code}",
+            f"the location must be a county, township or village: {d.region_code}",
+        )
     if not user.in_scope(region.code):
-        raise FundsError("region_code", "scope", "项目地点不在您的管辖范围内", "the location is outside your region")
-    for source in (d.budget or {}):
+        raise FundsError(
+            "region_code", "scope", "项目地点不在您的管辖范围内", "the location is outside your region"
+        )
+    for source in d.budget or {}:
         if source not in FUND_SOURCE:
             raise FundsError("budget", "code", f"未知资金来源：{source}", f"unknown fund source: {source}")
     return region
@@ -123,10 +148,18 @@ def _save_budget(project: Project, budget: dict[str, object]) -> None:
 def create_project(user, d: ProjectData) -> Project:
     _require(user, "writes_registry")
     region = _validate(user, d)
-    p = Project.objects.create(name=d.name.strip(), project_type=d.project_type, region=region,
-                               implementing_unit=d.implementing_unit.strip(), start_date=d.start_date,
-                               deadline=d.deadline, content=d.content, poverty_link=d.poverty_link,
-                               performance_targets=d.performance_targets, created_by=user)
+    p = Project.objects.create(
+        name=d.name.strip(),
+        project_type=d.project_type,
+        region=region,
+        implementing_unit=d.implementing_unit.strip(),
+        start_date=d.start_date,
+        deadline=d.deadline,
+        content=d.content,
+        poverty_link=d.poverty_link,
+        performance_targets=d.performance_targets,
+        created_by=user,
+    )
     _save_budget(p, d.budget or {})
     Transition.objects.create(project=p, action="create", from_status="", to_status="draft", user=user)
     return p
@@ -153,12 +186,24 @@ def update_project(user, project: Project, d: ProjectData, *, version: str | Non
     _check_scope(user, project)
     project = _locked(project, version)
     if project.status not in lifecycle.EDITABLE_STATUSES:
-        raise FundsError(None, "locked", f"项目已{lifecycle.status_label(project.status)}，不能再修改",
-                         f"the project is {lifecycle.status_label(project.status, 'en').lower()}; "
-                         "it can no longer be changed")
+        raise FundsError(
+            None,
+            "locked",
+            f"项目已{lifecycle.status_label(project.status)}，不能再修改",
+            f"the project is {lifecycle.status_label(project.status, 'en').lower()}; "
+            "it can no longer be changed",
+        )
     region = _validate(user, d)
-    for field in ("name", "project_type", "implementing_unit", "start_date", "deadline", "content",
-                  "poverty_link", "performance_targets"):
+    for field in (
+        "name",
+        "project_type",
+        "implementing_unit",
+        "start_date",
+        "deadline",
+        "content",
+        "poverty_link",
+        "performance_targets",
+    ):
         value = getattr(d, field)
         setattr(project, field, value.strip() if field in ("name", "implementing_unit") else value)
     project.region = region
@@ -180,23 +225,31 @@ def transition(user, project: Project, action: str, note: str = "", *, version: 
         _deny(f"您的角色不能执行“{a.zh}”", f"your role may not {a.en.lower()} a project")
     project = _locked(project, version)
     if project.status not in a.sources:
-        raise FundsError("action", "state", f"项目当前状态为“{lifecycle.status_label(project.status)}”，不能“{a.zh}”",
-                         f"the project is {lifecycle.status_label(project.status, 'en').lower()}: "
-                         f"the step “{a.en}” is not possible")
+        raise FundsError(
+            "action",
+            "state",
+            f"项目当前状态为“{lifecycle.status_label(project.status)}”，不能“{a.zh}”",
+            f"the project is {lifecycle.status_label(project.status, 'en').lower()}: "
+            f"the step “{a.en}” is not possible",
+        )
     if action == "submit" and not project.budget_lines.exists():
-        raise FundsError("budget", "budget", "提交前请填写资金来源和金额", "add the budget by source before submitting")
+        raise FundsError(
+            "budget", "budget", "提交前请填写资金来源和金额", "add the budget by source before submitting"
+        )
     if action == "accept":
         project.acceptance_date = project.acceptance_date or date.today()
         project.acceptance_note = note or project.acceptance_note
     before = project.status
     project.status = a.target
     project.save()
-    Transition.objects.create(project=project, action=action, from_status=before, to_status=a.target,
-                              user=user, note=note[:500])
+    Transition.objects.create(
+        project=project, action=action, from_status=before, to_status=a.target, user=user, note=note[:500]
+    )
     return project
 
 
 # ------------------------------------------------------------------------------------------ beneficiaries
+
 
 @transaction.atomic
 def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
@@ -204,24 +257,40 @@ def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
     _require(user, "writes_registry")
     _check_scope(user, project)
     if project.status in lifecycle.FINISHED_STATUSES:
-        raise FundsError("household_no", "locked", "项目已结束，不能再增加受益户",
-                         "the project is finished; no beneficiaries can be added")
+        raise FundsError(
+            "household_no",
+            "locked",
+            "项目已结束，不能再增加受益户",
+            "the project is finished; no beneficiaries can be added",
+        )
     wanted = sorted({n.strip() for n in household_nos if n and n.strip()})
     if not wanted:
         raise FundsError("household_no", "required", "请填写户编号", "enter household numbers")
-    found = {h.household_no: h for h in Household.objects.filter(
-        household_no__in=wanted, is_deleted=False, village__code__startswith=user.scope_prefix)}
+    found = {
+        h.household_no: h
+        for h in Household.objects.filter(
+            household_no__in=wanted, is_deleted=False, village__code__startswith=user.scope_prefix
+        )
+    }
     missing = [n for n in wanted if n not in found]
     if missing:
-        raise FundsError("household_no", "not_found", f"未找到户编号：{'、'.join(missing[:10])}",
-                         f"household numbers not found: {', '.join(missing[:10])}")
+        raise FundsError(
+            "household_no",
+            "not_found",
+            f"未找到户编号：{'、'.join(missing[:10])}",
+            f"household numbers not found: {', '.join(missing[:10])}",
+        )
     from fupin.regions.codes import prefix_of
 
     prefix = prefix_of(project.region_id)
     outside = [n for n, h in found.items() if not h.village_id.startswith(prefix)]
     if outside:
-        raise FundsError("household_no", "region", f"以下农户不在项目所在区域内：{'、'.join(outside[:10])}",
-                         f"these households are outside the project's region: {', '.join(outside[:10])}")
+        raise FundsError(
+            "household_no",
+            "region",
+            f"以下农户不在项目所在区域内：{'、'.join(outside[:10])}",
+            f"these households are outside the project's region: {', '.join(outside[:10])}",
+        )
     have = set(project.beneficiaries.values_list("household_id", flat=True))
     new = [Beneficiary(project=project, household=h) for h in found.values() if h.pk not in have]
     Beneficiary.objects.bulk_create(new)
@@ -233,12 +302,17 @@ def remove_beneficiary(user, project: Project, household_id: int) -> None:
     _require(user, "writes_registry")
     _check_scope(user, project)
     if project.status in lifecycle.FINISHED_STATUSES:
-        raise FundsError("household_no", "locked", "项目已结束，不能再修改受益户",
-                         "the project is finished; beneficiaries can no longer change")
+        raise FundsError(
+            "household_no",
+            "locked",
+            "项目已结束，不能再修改受益户",
+            "the project is finished; beneficiaries can no longer change",
+        )
     project.beneficiaries.filter(household_id=household_id).delete()
 
 
 # ------------------------------------------------------------------------------------------ payments
+
 
 @dataclass
 class PaymentData:
@@ -257,11 +331,19 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
     _require(user, "writes_registry")
     _check_scope(user, project)
     if project.status in lifecycle.FINISHED_STATUSES:
-        raise FundsError(None, "closed", "项目已验收、公告或关闭，不能再付款",
-                         "the project is accepted, announced or closed: it cannot take payments")
+        raise FundsError(
+            None,
+            "closed",
+            "项目已验收、公告或关闭，不能再付款",
+            "the project is accepted, announced or closed: it cannot take payments",
+        )
     if project.status not in lifecycle.PAYABLE_STATUSES:
-        raise FundsError(None, "not_approved", "项目尚未审批，不能付款",
-                         "the project is not approved yet: it cannot take payments")
+        raise FundsError(
+            None,
+            "not_approved",
+            "项目尚未审批，不能付款",
+            "the project is not approved yet: it cannot take payments",
+        )
     if d.kind not in PAYMENT_KIND:
         raise FundsError("kind", "code", f"未知付款对象：{d.kind}", f"unknown payee kind: {d.kind}")
     if not d.item.strip():
@@ -273,14 +355,26 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
     if d.kind == "household":
         id_number = (d.id_number or "").strip().upper()
         if not valid_id_number(id_number):
-            raise FundsError("id_number", "id_number", "收款人证件号码无效(应为18位且校验位正确)",
-                             "the payee's ID number is not valid (18 characters with a correct check digit)")
+            raise FundsError(
+                "id_number",
+                "id_number",
+                "收款人证件号码无效(应为18位且校验位正确)",
+                "the payee's ID number is not valid (18 characters with a correct check digit)",
+            )
         # Looked up in the user's region only: a payee registered elsewhere is kept as typed (the anomaly
         # checks report a payee outside the registry), and nothing of that person is shown here.
         member = members_for(user).filter(id_number=id_number).first()
         name = name or (member.name if member else "")
     if not name:
         raise FundsError("payee_name", "required", "收款人不能为空", "the payee is required")
-    return Payment.objects.create(project=project, kind=d.kind, id_number=id_number, member=member,
-                                  payee_name=name, item=d.item.strip(), amount=amount, paid_on=d.paid_on,
-                                  created_by=user)
+    return Payment.objects.create(
+        project=project,
+        kind=d.kind,
+        id_number=id_number,
+        member=member,
+        payee_name=name,
+        item=d.item.strip(),
+        amount=amount,
+        paid_on=d.paid_on,
+        created_by=user,
+    )

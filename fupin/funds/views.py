@@ -73,8 +73,13 @@ def _int(value) -> int | None:
 @login_required
 def project_list(request):
     g = request.GET
-    filters = {"region": g.get("region", "").strip() or None, "status": g.get("status") or None,
-               "project_type": g.get("type") or None, "year": _int(g.get("year")), "q": g.get("q") or None}
+    filters = {
+        "region": g.get("region", "").strip() or None,
+        "status": g.get("status") or None,
+        "project_type": g.get("type") or None,
+        "year": _int(g.get("year")),
+        "q": g.get("q") or None,
+    }
     if g.get("format") == "xlsx":
         if not request.user.can("exports"):
             raise PermissionDenied
@@ -85,20 +90,36 @@ def project_list(request):
     for p in page:
         p.status_label = PROJECT_STATUS.label(p.status, lang)
         p.type_label = PROJECT_TYPE.label(p.project_type, lang)
-    return render(request, "funds/project_list.html", {
-        "page": page, "filters": g, "statuses": [(s.code, PROJECT_STATUS.label(s.code, lang)) for s in PROJECT_STATUS],
-        "types": [(t.code, PROJECT_TYPE.label(t.code, lang)) for t in PROJECT_TYPE],
-        "can_create": request.user.can("writes_registry"), "can_export": request.user.can("exports"),
-        "page_charts": [charts.funds_by_source(charts.fund_sources(projects))],
-        "query": "&".join(f"{k}={v}" for k, v in g.items() if k not in ("page", "format") and v)})
+    return render(
+        request,
+        "funds/project_list.html",
+        {
+            "page": page,
+            "filters": g,
+            "statuses": [(s.code, PROJECT_STATUS.label(s.code, lang)) for s in PROJECT_STATUS],
+            "types": [(t.code, PROJECT_TYPE.label(t.code, lang)) for t in PROJECT_TYPE],
+            "can_create": request.user.can("writes_registry"),
+            "can_export": request.user.can("exports"),
+            "page_charts": [charts.funds_by_source(charts.fund_sources(projects))],
+            "query": "&".join(f"{k}={v}" for k, v in g.items() if k not in ("page", "format") and v),
+        },
+    )
 
 
 def _data(form: ProjectForm) -> services.ProjectData:
     d = form.cleaned_data
-    return services.ProjectData(name=d["name"], project_type=d["project_type"], region_code=d["region_code"],
-                                implementing_unit=d["implementing_unit"], start_date=d["start_date"],
-                                deadline=d["deadline"], content=d["content"], poverty_link=d["poverty_link"],
-                                performance_targets=d["performance_targets"], budget=form.budget())
+    return services.ProjectData(
+        name=d["name"],
+        project_type=d["project_type"],
+        region_code=d["region_code"],
+        implementing_unit=d["implementing_unit"],
+        start_date=d["start_date"],
+        deadline=d["deadline"],
+        content=d["content"],
+        poverty_link=d["poverty_link"],
+        performance_targets=d["performance_targets"],
+        budget=form.budget(),
+    )
 
 
 @login_required
@@ -109,8 +130,19 @@ def project_edit(request, pk: int | None = None):
     project = _project(request, pk) if pk else None
     initial = {"region_code": user.region_id or "", "start_date": date.today()}
     if project:
-        initial = {f: getattr(project, f) for f in ("name", "project_type", "implementing_unit", "start_date",
-                                                     "deadline", "content", "poverty_link", "performance_targets")}
+        initial = {
+            f: getattr(project, f)
+            for f in (
+                "name",
+                "project_type",
+                "implementing_unit",
+                "start_date",
+                "deadline",
+                "content",
+                "poverty_link",
+                "performance_targets",
+            )
+        }
         initial["region_code"] = project.region_id
         initial |= {f"budget_{b.source}": b.amount for b in project.budget_lines.all()}
     form = ProjectForm(request.POST or None, initial=initial)
@@ -118,7 +150,9 @@ def project_edit(request, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if project:
-                project = services.update_project(user, project, _data(form), version=versions.posted(request))
+                project = services.update_project(
+                    user, project, _data(form), version=versions.posted(request)
+                )
             else:
                 project = services.create_project(user, _data(form))
         except EditConflict as e:
@@ -130,12 +164,18 @@ def project_edit(request, pk: int | None = None):
             messages.success(request, _("Project saved."))
             return redirect("funds:project_detail", project.pk)
     version = _shown_version(request, project) if project else None
-    return render(request, "funds/project_form.html", {"form": form, "project": project, "version": version},
-                  status=409 if conflict else 400 if form.errors else 200)
+    return render(
+        request,
+        "funds/project_form.html",
+        {"form": form, "project": project, "version": version},
+        status=409 if conflict else 400 if form.errors else 200,
+    )
 
 
 @login_required
-def project_detail(request, pk: int, *, payment_form=None, beneficiary_form=None, action_error=None, status=200):
+def project_detail(
+    request, pk: int, *, payment_form=None, beneficiary_form=None, action_error=None, status=200
+):
     user, lang = request.user, _lang()
     p = _project(request, pk)
     payments = list(p.payments.all())
@@ -144,23 +184,44 @@ def project_detail(request, pk: int, *, payment_form=None, beneficiary_form=None
         x.kind_label = PAYMENT_KIND.label(x.kind, lang)
     beneficiaries = p.beneficiaries.select_related("household", "household__village")
     found = fund_anomalies.anomalies_for(user, project=p)
-    return render(request, "funds/project_detail.html", {
-        "p": p, "status_label": PROJECT_STATUS.label(p.status, lang), "type_label": PROJECT_TYPE.label(p.project_type, lang),
-        "lines": [(FUND_SOURCE.label(b.source, lang), b.amount) for b in p.budget_lines.all()],
-        "transitions": [(t, lifecycle.ACTIONS[t.action].label(lang) if t.action in lifecycle.ACTIONS else _("Created"),
-                         PROJECT_STATUS.label(t.to_status, lang)) for t in p.transitions.select_related("user")],
-        "actions": [(a.code, a.label(lang)) for a in lifecycle.available(user, p.status)],
-        "can_export": user.can("exports"),
-        "can_edit": user.can("writes_registry") and p.status in lifecycle.EDITABLE_STATUSES,
-        "can_pay": user.can("writes_registry") and p.status in lifecycle.PAYABLE_STATUSES,
-        "can_add_beneficiaries": user.can("writes_registry") and p.status not in lifecycle.FINISHED_STATUSES,
-        "payments": payments, "beneficiaries": beneficiaries,
-        "payment_form": payment_form or PaymentForm(initial={"paid_on": date.today()}),
-        "beneficiary_form": beneficiary_form or BeneficiaryForm(), "action_form": ActionForm(),
-        "action_error": action_error, "version": services.project_version(p),
-        "anomalies": [(r["check_id"], r["message_en"] if lang.startswith("en") else r["message_zh"], r["value"])
-                      for r in found.iter_rows(named=True)],
-    }, status=status)
+    return render(
+        request,
+        "funds/project_detail.html",
+        {
+            "p": p,
+            "status_label": PROJECT_STATUS.label(p.status, lang),
+            "type_label": PROJECT_TYPE.label(p.project_type, lang),
+            "lines": [(FUND_SOURCE.label(b.source, lang), b.amount) for b in p.budget_lines.all()],
+            "transitions": [
+                (
+                    t,
+                    lifecycle.ACTIONS[t.action].label(lang)
+                    if t.action in lifecycle.ACTIONS
+                    else _("Created"),
+                    PROJECT_STATUS.label(t.to_status, lang),
+                )
+                for t in p.transitions.select_related("user")
+            ],
+            "actions": [(a.code, a.label(lang)) for a in lifecycle.available(user, p.status)],
+            "can_export": user.can("exports"),
+            "can_edit": user.can("writes_registry") and p.status in lifecycle.EDITABLE_STATUSES,
+            "can_pay": user.can("writes_registry") and p.status in lifecycle.PAYABLE_STATUSES,
+            "can_add_beneficiaries": user.can("writes_registry")
+            and p.status not in lifecycle.FINISHED_STATUSES,
+            "payments": payments,
+            "beneficiaries": beneficiaries,
+            "payment_form": payment_form or PaymentForm(initial={"paid_on": date.today()}),
+            "beneficiary_form": beneficiary_form or BeneficiaryForm(),
+            "action_form": ActionForm(),
+            "action_error": action_error,
+            "version": services.project_version(p),
+            "anomalies": [
+                (r["check_id"], r["message_en"] if lang.startswith("en") else r["message_zh"], r["value"])
+                for r in found.iter_rows(named=True)
+            ],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -171,8 +232,13 @@ def project_action(request, pk: int):
     if not form.is_valid():
         return project_detail(request, pk, action_error=_("Choose an action."), status=400)
     try:
-        services.transition(request.user, p, form.cleaned_data["action"], form.cleaned_data["note"],
-                            version=versions.posted(request))
+        services.transition(
+            request.user,
+            p,
+            form.cleaned_data["action"],
+            form.cleaned_data["note"],
+            version=versions.posted(request),
+        )
     except EditConflict as e:  # the page shows the project as it is now, with its version
         return project_detail(request, pk, action_error=_conflict_message(e), status=409)
     except services.FundsError as e:
@@ -190,7 +256,9 @@ def beneficiary_add(request, pk: int):
     form = BeneficiaryForm(request.POST)
     if form.is_valid():
         try:
-            n = services.add_beneficiaries(request.user, p, re.split(r"[\s,，、;；]+", form.cleaned_data["household_nos"]))
+            n = services.add_beneficiaries(
+                request.user, p, re.split(r"[\s,，、;；]+", form.cleaned_data["household_nos"])
+            )
         except services.FundsError as e:
             form.add_error("household_nos", e.message(_lang()))
         else:
@@ -220,12 +288,23 @@ def payment_add(request, pk: int):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.add_payment(request.user, p, services.PaymentData(
-                kind=d["kind"], id_number=d["id_number"], payee_name=d["payee_name"], item=d["item"],
-                amount=d["amount"], paid_on=d["paid_on"]))
+            services.add_payment(
+                request.user,
+                p,
+                services.PaymentData(
+                    kind=d["kind"],
+                    id_number=d["id_number"],
+                    payee_name=d["payee_name"],
+                    item=d["item"],
+                    amount=d["amount"],
+                    paid_on=d["paid_on"],
+                ),
+            )
         except services.FundsError as e:
             if e.field not in form.fields:  # about the project, not the form: shown above the actions
-                return project_detail(request, pk, payment_form=form, action_error=e.message(_lang()), status=400)
+                return project_detail(
+                    request, pk, payment_form=form, action_error=e.message(_lang()), status=400
+                )
             form.add_error(e.field, e.message(_lang()))
         else:
             messages.success(request, _("Payment recorded."))
@@ -252,9 +331,12 @@ def announcement_pdf(request, pk: int):
     try:
         pdf = announcement.render_pdf(p, base_url=request.build_absolute_uri("/"))
     except OSError:  # WeasyPrint could not load Pango: the machine lacks libpango (scripts/setup installs it)
-        return HttpResponse("无法生成 PDF：服务器缺少 Pango 库，请使用打印页面 / cannot make the PDF: the server "
-                            "lacks the Pango library; use the printable page instead",
-                            status=503, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "无法生成 PDF：服务器缺少 Pango 库，请使用打印页面 / cannot make the PDF: the server "
+            "lacks the Pango library; use the printable page instead",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     r = HttpResponse(pdf, content_type="application/pdf")
     r["Content-Disposition"] = f'inline; filename="announcement-{p.pk}.pdf"'
     return r
@@ -263,8 +345,11 @@ def announcement_pdf(request, pk: int):
 @login_required
 def anomaly_list(request):
     g, lang = request.GET, _lang()
-    filters = {"region": g.get("region", "").strip() or None, "check": g.get("check") or None,
-               "severity": g.get("severity") or None}
+    filters = {
+        "region": g.get("region", "").strip() or None,
+        "check": g.get("check") or None,
+        "severity": g.get("severity") or None,
+    }
     df = fund_anomalies.anomalies_for(request.user, **filters)
     if g.get("format") == "xlsx":
         if not request.user.can("exports"):
@@ -275,8 +360,16 @@ def anomaly_list(request):
     for r in rows:
         r["message"] = r["message_en"] if lang.startswith("en") else r["message_zh"]
         r["severity_label"] = fund_anomalies.SEVERITY[r["severity"]][1 if lang.startswith("en") else 0]
-    return render(request, "funds/anomaly_list.html", {
-        "rows": rows, "total": df.height, "by_region": list(by_region), "filters": g,
-        "checks": [(k.id, k.message_en if lang.startswith("en") else k.message_zh) for k in CHECKS],
-        "can_export": request.user.can("exports"),
-        "query": "&".join(f"{k}={v}" for k, v in g.items() if k != "format" and v)})
+    return render(
+        request,
+        "funds/anomaly_list.html",
+        {
+            "rows": rows,
+            "total": df.height,
+            "by_region": list(by_region),
+            "filters": g,
+            "checks": [(k.id, k.message_en if lang.startswith("en") else k.message_zh) for k in CHECKS],
+            "can_export": request.user.can("exports"),
+            "query": "&".join(f"{k}={v}" for k, v in g.items() if k != "format" and v),
+        },
+    )

@@ -47,10 +47,25 @@ STEP_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "recorded": ("系统标注", "Recorded in the system", COUNTY + TOWN),
 }
 STEPS = {
-    CaseKind.IDENTIFICATION: ["home_checked", "authorized", "data_compared", "village_reviewed", "publicized",
-                              "town_approved", "county_approved", "recorded"],
-    CaseKind.ELIMINATION: ["home_checked", "village_reviewed", "publicized", "town_approved", "county_approved",
-                           "announced", "recorded"],
+    CaseKind.IDENTIFICATION: [
+        "home_checked",
+        "authorized",
+        "data_compared",
+        "village_reviewed",
+        "publicized",
+        "town_approved",
+        "county_approved",
+        "recorded",
+    ],
+    CaseKind.ELIMINATION: [
+        "home_checked",
+        "village_reviewed",
+        "publicized",
+        "town_approved",
+        "county_approved",
+        "announced",
+        "recorded",
+    ],
 }
 REVIEW_STEPS = {"village_reviewed", "town_approved", "county_approved"}
 CASE_PARAMS = ("publicity_enabled", "case_deadline_days")
@@ -108,21 +123,52 @@ def _need_note(note: str) -> str:
 def monitored_frame(prefix: str) -> pl.DataFrame:
     """Households in `prefix` monitored now: household_id, identified_on — those with an approved (or green
     channel) identification and no approved elimination after it that still stands."""
-    rows = list(Case.objects.filter(region__code__startswith=prefix)
-                .values_list("household_id", "kind", "outcome", "green_channel", "opened_on", "closed_on", "id"))
-    df = pl.DataFrame(rows, orient="row", schema={"household_id": pl.Int64, "kind": pl.String, "outcome": pl.String,
-                                                  "green": pl.Boolean, "opened_on": pl.Date, "closed_on": pl.Date,
-                                                  "id": pl.Int64})
-    ident = (df.filter((pl.col("kind") == CaseKind.IDENTIFICATION)
-                       & ((pl.col("outcome") == Outcome.APPROVED) | (pl.col("green") & (pl.col("outcome") == ""))))
-             .select("household_id", pl.when(pl.col("green")).then(pl.col("opened_on")).otherwise(pl.col("closed_on"))
-                     .alias("identified_on"), "id")
-             .sort("id").group_by("household_id").agg(pl.col("identified_on").last(), pl.col("id").last()))
-    elim = (df.filter((pl.col("kind") == CaseKind.ELIMINATION) & (pl.col("outcome") == Outcome.APPROVED))
-            .group_by("household_id").agg(pl.col("id").max().alias("elim_id")))
-    return (ident.join(elim, on="household_id", how="left")
-            .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
-            .select("household_id", "identified_on").sort("household_id"))
+    rows = list(
+        Case.objects.filter(region__code__startswith=prefix).values_list(
+            "household_id", "kind", "outcome", "green_channel", "opened_on", "closed_on", "id"
+        )
+    )
+    df = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "household_id": pl.Int64,
+            "kind": pl.String,
+            "outcome": pl.String,
+            "green": pl.Boolean,
+            "opened_on": pl.Date,
+            "closed_on": pl.Date,
+            "id": pl.Int64,
+        },
+    )
+    ident = (
+        df.filter(
+            (pl.col("kind") == CaseKind.IDENTIFICATION)
+            & ((pl.col("outcome") == Outcome.APPROVED) | (pl.col("green") & (pl.col("outcome") == "")))
+        )
+        .select(
+            "household_id",
+            pl.when(pl.col("green"))
+            .then(pl.col("opened_on"))
+            .otherwise(pl.col("closed_on"))
+            .alias("identified_on"),
+            "id",
+        )
+        .sort("id")
+        .group_by("household_id")
+        .agg(pl.col("identified_on").last(), pl.col("id").last())
+    )
+    elim = (
+        df.filter((pl.col("kind") == CaseKind.ELIMINATION) & (pl.col("outcome") == Outcome.APPROVED))
+        .group_by("household_id")
+        .agg(pl.col("id").max().alias("elim_id"))
+    )
+    return (
+        ident.join(elim, on="household_id", how="left")
+        .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
+        .select("household_id", "identified_on")
+        .sort("household_id")
+    )
 
 
 def measure_counts(household_ids: list[int], year: int) -> pl.DataFrame:
@@ -131,19 +177,31 @@ def measure_counts(household_ids: list[int], year: int) -> pl.DataFrame:
         model = apps.get_model("assistance", "PlanMeasure")
     except LookupError:
         return pl.DataFrame(schema={"household_id": pl.Int64, "measures": pl.Int64})
-    rows = (model.objects.filter(household_id__in=household_ids, year__lte=year,
-                                 status__in=["in_progress", "done"])
-            .values("household_id").annotate(n=Count("id")).values_list("household_id", "n"))
+    rows = (
+        model.objects.filter(
+            household_id__in=household_ids, year__lte=year, status__in=["in_progress", "done"]
+        )
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
     return pl.DataFrame(list(rows), orient="row", schema={"household_id": pl.Int64, "measures": pl.Int64})
 
 
-def elimination_worklist(user, year: int, region: str | None = None, *, today: date | None = None) -> pl.DataFrame:
+def elimination_worklist(
+    user, year: int, region: str | None = None, *, today: date | None = None
+) -> pl.DataFrame:
     """Every monitored household of the scope with whether it may be marked 风险消除 now, and why not."""
     prefix = scope_prefix(user, region)
     ensure_parameters()
     monitored = monitored_frame(prefix)
-    out_schema = {"household_id": pl.Int64, "months": pl.Int64, "measures": pl.Int64, "eligible": pl.Boolean,
-                  "blockers": pl.List(pl.String)}
+    out_schema = {
+        "household_id": pl.Int64,
+        "months": pl.Int64,
+        "measures": pl.Int64,
+        "eligible": pl.Boolean,
+        "blockers": pl.List(pl.String),
+    }
     if monitored.is_empty():
         return pl.DataFrame(schema=out_schema)
     hy, members = registry_frames(prefix, [year - 1, year])
@@ -155,8 +213,9 @@ def elimination_worklist(user, year: int, region: str | None = None, *, today: d
 
 # -------------------------------------------------------------------------------------------- actions
 def _event(case, action, user, note="", step=None):
-    CaseEvent.objects.create(case=case, action=action, step=case.step if step is None else step, user=user,
-                             note=note)
+    CaseEvent.objects.create(
+        case=case, action=action, step=case.step if step is None else step, user=user, note=note
+    )
 
 
 MAX_RISKS = 5  # 致贫/返贫风险1..5 (domain.md §2.2, code table 100A27)
@@ -172,11 +231,15 @@ def _check_risks(risks: list[str]) -> None:
     # self-report), which the alert pages carry over
     unknown = [r for r in risks if r not in RISK and not r.startswith(SIGNAL_PREFIXES)]
     if unknown:
-        raise MonitoringError("risks", f"风险类型不在代码表中：{'、'.join(unknown)}",
-                              f"risks not in the code list: {', '.join(unknown)}")
+        raise MonitoringError(
+            "risks",
+            f"风险类型不在代码表中：{'、'.join(unknown)}",
+            f"risks not in the code list: {', '.join(unknown)}",
+        )
     if len(set(risks)) != len(risks) or len(risks) > MAX_RISKS:
-        raise MonitoringError("risks", f"风险类型最多{MAX_RISKS}项且不能重复",
-                              f"at most {MAX_RISKS} different risks")
+        raise MonitoringError(
+            "risks", f"风险类型最多{MAX_RISKS}项且不能重复", f"at most {MAX_RISKS} different risks"
+        )
 
 
 def _check_type_invariant(household, year: int, monitor_type: str) -> None:
@@ -193,20 +256,34 @@ def _check_type_invariant(household, year: int, monitor_type: str) -> None:
             f"监测对象类别与户类型不符：{MonitorType(monitor_type).label}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
             f"该户为{HOUSEHOLD_TYPE.label(actual, 'zh')}",
             f"the monitoring type does not fit the household type: it needs a "
-            f"{HOUSEHOLD_TYPE.label(wanted, 'en')}, this is a {HOUSEHOLD_TYPE.label(actual, 'en')}")
+            f"{HOUSEHOLD_TYPE.label(wanted, 'en')}, this is a {HOUSEHOLD_TYPE.label(actual, 'en')}",
+        )
 
 
 @transaction.atomic
-def open_case(user, household, kind: str, *, year: int, alert: Alert | None = None, monitor_type: str = "",
-              risks: list[str] | None = None, green_channel: bool = False, method: str = "", note: str = "",
-              today: date | None = None) -> Case:
+def open_case(
+    user,
+    household,
+    kind: str,
+    *,
+    year: int,
+    alert: Alert | None = None,
+    monitor_type: str = "",
+    risks: list[str] | None = None,
+    green_channel: bool = False,
+    method: str = "",
+    note: str = "",
+    today: date | None = None,
+) -> Case:
     today = today or date.today()
     if user is None or not user.can("writes_registry") or not _in_scope(user, household.village_id):
         raise PermissionDenied(DENIED)
     if kind not in CaseKind.values:
         raise MonitoringError("kind", f"未知的类型：{kind}", f"unknown kind: {kind}")
     if Case.objects.filter(household=household, kind=kind).exclude(step="").exists():
-        raise MonitoringError("kind", "该户已有办理中的同类事项", "the household already has an open case of this kind")
+        raise MonitoringError(
+            "kind", "该户已有办理中的同类事项", "the household already has an open case of this kind"
+        )
     monitored = set(monitored_frame(household.village_id)["household_id"].to_list())
     if kind == CaseKind.IDENTIFICATION:
         if household.pk in monitored:
@@ -221,23 +298,39 @@ def open_case(user, household, kind: str, *, year: int, alert: Alert | None = No
         if method not in ("assisted", "natural"):
             raise MonitoringError("method", "请选择风险消除方式", "choose how the risk was removed")
         check = elimination_worklist(user, year, household.village_id, today=today).filter(
-            pl.col("household_id") == household.pk)
+            pl.col("household_id") == household.pk
+        )
         blockers = check["blockers"][0].to_list() if check.height else ["income_unknown"]
         if blockers:
-            raise MonitoringError("kind", "不符合风险消除条件：" + engine.blocker_text(blockers, "zh"),
-                                  "the criteria for risk elimination are not met: "
-                                  + engine.blocker_text(blockers, "en"), code="monitoring.elimination_blocked")
+            raise MonitoringError(
+                "kind",
+                "不符合风险消除条件：" + engine.blocker_text(blockers, "zh"),
+                "the criteria for risk elimination are not met: " + engine.blocker_text(blockers, "en"),
+                code="monitoring.elimination_blocked",
+            )
     ensure_parameters()
-    R = Resolved(params_frame(), CASE_PARAMS, pl.DataFrame({"village": [household.village_id], "year": [year]}))
+    R = Resolved(
+        params_frame(), CASE_PARAMS, pl.DataFrame({"village": [household.village_id], "year": [year]})
+    )
     steps = list(STEPS[kind])
     if not R.value("publicity_enabled"):
         steps.remove("publicized")
     case = Case.objects.create(
-        household=household, region_id=household.village_id, kind=kind, year=year, alert=alert,
-        monitor_type=monitor_type if kind == CaseKind.IDENTIFICATION else "", risks=risks or [],
-        elimination_method=method if kind == CaseKind.ELIMINATION else "", green_channel=green_channel,
-        steps=steps, step=steps[0], opened_on=today,
-        deadline=add_working_days(today, int(R.value("case_deadline_days") or 20)), opened_by=user)
+        household=household,
+        region_id=household.village_id,
+        kind=kind,
+        year=year,
+        alert=alert,
+        monitor_type=monitor_type if kind == CaseKind.IDENTIFICATION else "",
+        risks=risks or [],
+        elimination_method=method if kind == CaseKind.ELIMINATION else "",
+        green_channel=green_channel,
+        steps=steps,
+        step=steps[0],
+        opened_on=today,
+        deadline=add_working_days(today, int(R.value("case_deadline_days") or 20)),
+        opened_by=user,
+    )
     _event(case, "open", user, note, step="")
     if alert is not None:
         alert.status, alert.updated_by = AlertStatus.CASE_OPENED, user
@@ -246,7 +339,9 @@ def open_case(user, household, kind: str, *, year: int, alert: Alert | None = No
 
 
 @transaction.atomic
-def advance(user, case: Case, note: str = "", today: date | None = None, *, version: str | None = None) -> Case:
+def advance(
+    user, case: Case, note: str = "", today: date | None = None, *, version: str | None = None
+) -> Case:
     """Record the waiting step as done; after the last step the case closes, approved."""
     _lock(case)
     _need(user, case)
@@ -305,7 +400,9 @@ def rollback(user, case: Case, note: str, *, version: str | None = None) -> Case
         case.step = case.steps[i - 1]
     else:
         if case.kind != CaseKind.ELIMINATION or case.outcome != Outcome.APPROVED:
-            raise MonitoringError("step", "只有已批准的风险消除可以回退", "only an approved elimination can be rolled back")
+            raise MonitoringError(
+                "step", "只有已批准的风险消除可以回退", "only an approved elimination can be rolled back"
+            )
         _need(user, case, "county_approved")
         versions.check(case_version(case), version)
         _event(case, "rollback", user, note, step="")
@@ -350,10 +447,18 @@ def case_counts(user, *, year: int, region: str | None = None, today: date | Non
         "monitored": len(monitored),
         "ever_monitored": len(approved),
         "new_identified": identified(prefix).filter(identified_on__year=year).count(),
-        "eliminated": qs.filter(kind=CaseKind.ELIMINATION, outcome=Outcome.APPROVED, closed_on__year=year).count(),
+        "eliminated": qs.filter(
+            kind=CaseKind.ELIMINATION, outcome=Outcome.APPROVED, closed_on__year=year
+        ).count(),
         "open": open_.count(),
         "overdue": open_.filter(deadline__lt=today).count(),
-        "elimination_rate_pct": round(100 * len(approved - monitored) / len(approved), 1) if approved else None,
-        "by_type": dict(ident.filter(outcome=Outcome.APPROVED).values_list("monitor_type")
-                        .annotate(n=Count("id")).order_by()),
+        "elimination_rate_pct": round(100 * len(approved - monitored) / len(approved), 1)
+        if approved
+        else None,
+        "by_type": dict(
+            ident.filter(outcome=Outcome.APPROVED)
+            .values_list("monitor_type")
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
     }

@@ -29,14 +29,33 @@ def monitor_command(args) -> int:
     except services.MonitoringError as e:
         raise UsageError(str(e)) from None
     explain_no_households(where.code, args.year)
-    df = pl.DataFrame(report.rows(), schema={"signal_id": pl.String, "label_zh": pl.String, "label_en": pl.String,
-                                             "households": pl.Int64, "new": pl.Int64})
+    df = pl.DataFrame(
+        report.rows(),
+        schema={
+            "signal_id": pl.String,
+            "label_zh": pl.String,
+            "label_en": pl.String,
+            "households": pl.Int64,
+            "new": pl.Int64,
+        },
+    )
     if args.format == "table":
-        print(f"{args.year} 年 监测批处理 / monitoring batch: {report.households} 户 households, "
-              f"{report.signals} 条信号 signals, 新增预警 {report.new} new alerts, "
-              f"已有 {report.existing} already known", file=sys.stderr)
-    log_cli_output(user, "monitoring.batch", df.height, fmt=args.format, out=args.out,
-                   masked=True, year=args.year, region=args.region)
+        print(
+            f"{args.year} 年 监测批处理 / monitoring batch: {report.households} 户 households, "
+            f"{report.signals} 条信号 signals, 新增预警 {report.new} new alerts, "
+            f"已有 {report.existing} already known",
+            file=sys.stderr,
+        )
+    log_cli_output(
+        user,
+        "monitoring.batch",
+        df.height,
+        fmt=args.format,
+        out=args.out,
+        masked=True,
+        year=args.year,
+        region=args.region,
+    )
     emit(df, args.format, args.out, sheet="监测预警")
     return 0
 
@@ -58,14 +77,18 @@ def import_department_command(args) -> int:
     except services.MonitoringError as e:
         print(str(e), file=sys.stderr)
         return 1
-    print(f"{batch.file_name}: {batch.rows} 行 rows; " + ", ".join(f"{k} {v}" for k, v in batch.counts.items()))
+    print(
+        f"{batch.file_name}: {batch.rows} 行 rows; " + ", ".join(f"{k} {v}" for k, v in batch.counts.items())
+    )
     print(f"新增预警 new alerts: {batch.alerts_new}; 已有 already known: {batch.alerts_existing}")
     if batch.problem_rows:
         print("未匹配的行 / rows not matched:")
         for r in batch.problem_rows:
             shown_id = r["id_number_raw"] if user is None else id_for(user, r["id_number_raw"])
-            print(f"  第{r['_row']}行 row {r['_row']}: {shown_id or ''} {r['name_raw'] or ''} — "
-                  f"{r['message_zh']} / {r['message_en']}")
+            print(
+                f"  第{r['_row']}行 row {r['_row']}: {shown_id or ''} {r['name_raw'] or ''} — "
+                f"{r['message_zh']} / {r['message_en']}"
+            )
         shown = len(batch.problem_rows)
         total = sum(v for k, v in batch.counts.items() if k not in ("signal", "below_threshold"))
         if total > shown:

@@ -24,9 +24,12 @@ def _cases(prefix: str) -> QuerySet[Case]:
 def identified(prefix: str) -> QuerySet[Case]:
     """Identifications that made the household monitored, with `identified_on`: approved ones from the day they
     closed, green-channel ones still open from the day they opened (as cases.monitored_frame)."""
-    return (_cases(prefix).filter(kind=CaseKind.IDENTIFICATION)
-            .filter(Q(outcome=Outcome.APPROVED) | Q(green_channel=True, outcome=""))
-            .annotate(identified_on=When_(When(green_channel=True, then=F("opened_on")), default=F("closed_on"))))
+    return (
+        _cases(prefix)
+        .filter(kind=CaseKind.IDENTIFICATION)
+        .filter(Q(outcome=Outcome.APPROVED) | Q(green_channel=True, outcome=""))
+        .annotate(identified_on=When_(When(green_channel=True, then=F("opened_on")), default=F("closed_on")))
+    )
 
 
 def eliminated(prefix: str) -> QuerySet[Case]:
@@ -40,8 +43,12 @@ def alerts(prefix: str, year: int) -> QuerySet[Alert]:
 
 
 def remaining_poor(prefix: str, year: int) -> QuerySet[HouseholdYear]:
-    return HouseholdYear.objects.filter(household__village__code__startswith=prefix, household__is_deleted=False,
-                                        year=year, status__in=POOR_STATUSES)
+    return HouseholdYear.objects.filter(
+        household__village__code__startswith=prefix,
+        household__is_deleted=False,
+        year=year,
+        status__in=POOR_STATUSES,
+    )
 
 
 def _monthly(qs, date_field: str, key: str | None, keys) -> list[dict]:
@@ -62,16 +69,27 @@ def trend(user, *, year: int, region: str | None = None) -> list[dict]:
     prefix = scope_prefix(user, region)
     a = _monthly(alerts(prefix, year), "created_at", "channel", Channel.values)
     o = _monthly(_cases(prefix).filter(opened_on__year=year), "opened_on", None, ["n"])
-    i = _monthly(identified(prefix).filter(identified_on__year=year), "identified_on", "monitor_type",
-                 MonitorType.values)
+    i = _monthly(
+        identified(prefix).filter(identified_on__year=year),
+        "identified_on",
+        "monitor_type",
+        MonitorType.values,
+    )
     e = _monthly(eliminated(prefix).filter(closed_on__year=year), "closed_on", "elimination_method", METHODS)
     rows = []
     for m in range(1, 13):
-        rows.append({"month": m,
-                     **{f"alerts_{c}": a[m][c] for c in Channel.values}, "alerts": sum(a[m].values()),
-                     "opened": o[m]["n"],
-                     **{f"identified_{t}": i[m][t] for t in MonitorType.values}, "identified": sum(i[m].values()),
-                     **{f"eliminated_{k}": e[m][k] for k in METHODS}, "eliminated": sum(e[m].values())})
+        rows.append(
+            {
+                "month": m,
+                **{f"alerts_{c}": a[m][c] for c in Channel.values},
+                "alerts": sum(a[m].values()),
+                "opened": o[m]["n"],
+                **{f"identified_{t}": i[m][t] for t in MonitorType.values},
+                "identified": sum(i[m].values()),
+                **{f"eliminated_{k}": e[m][k] for k in METHODS},
+                "eliminated": sum(e[m].values()),
+            }
+        )
     return rows
 
 
@@ -82,23 +100,40 @@ def figures(user, *, year: int, region: str | None = None) -> dict:
     prefix = scope_prefix(user, region)
     monitored_ids = monitored_frame(prefix)["household_id"].to_list()
     # the type of the identification that made each monitored household monitored (the latest)
-    latest = dict(identified(prefix).filter(household_id__in=monitored_ids).order_by("id")
-                  .values_list("household_id", "monitor_type"))
+    latest = dict(
+        identified(prefix)
+        .filter(household_id__in=monitored_ids)
+        .order_by("id")
+        .values_list("household_id", "monitor_type")
+    )
     by_type = {t: 0 for t in MonitorType.values}
     for t in latest.values():
         by_type[t] = by_type.get(t, 0) + 1
-    new_by_type = dict(identified(prefix).filter(identified_on__year=year).values_list("monitor_type")
-                       .annotate(n=Count("id")).order_by())
-    by_method = dict(eliminated(prefix).filter(closed_on__year=year).values_list("elimination_method")
-                     .annotate(n=Count("id")).order_by())
-    return {"remaining_poor": remaining_poor(prefix, year).count(),
-            "monitored_by_type": by_type,
-            "new_by_type": {t: new_by_type.get(t, 0) for t in MonitorType.values},
-            "eliminated_by_method": {k: by_method.get(k, 0) for k in METHODS}}
+    new_by_type = dict(
+        identified(prefix)
+        .filter(identified_on__year=year)
+        .values_list("monitor_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_method = dict(
+        eliminated(prefix)
+        .filter(closed_on__year=year)
+        .values_list("elimination_method")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "remaining_poor": remaining_poor(prefix, year).count(),
+        "monitored_by_type": by_type,
+        "new_by_type": {t: new_by_type.get(t, 0) for t in MonitorType.values},
+        "eliminated_by_method": {k: by_method.get(k, 0) for k in METHODS},
+    }
 
 
-def drill(user, *, year: int, measure: str, region: str | None = None, key: str = "",
-          month: int | None = None) -> QuerySet[Household]:
+def drill(
+    user, *, year: int, measure: str, region: str | None = None, key: str = "", month: int | None = None
+) -> QuerySet[Household]:
     """The households behind one dashboard figure (same filters as the figure), in the user's scope."""
     from fupin.monitoring.cases import monitored_frame
 
@@ -114,14 +149,25 @@ def drill(user, *, year: int, measure: str, region: str | None = None, key: str 
         ids = hids
     else:
         if measure == "identified":
-            qs, field, key_field = identified(prefix).filter(identified_on__year=year), "identified_on", "monitor_type"
+            qs, field, key_field = (
+                identified(prefix).filter(identified_on__year=year),
+                "identified_on",
+                "monitor_type",
+            )
         elif measure == "eliminated":
-            qs, field, key_field = (eliminated(prefix).filter(closed_on__year=year), "closed_on",
-                                    "elimination_method")
+            qs, field, key_field = (
+                eliminated(prefix).filter(closed_on__year=year),
+                "closed_on",
+                "elimination_method",
+            )
         elif measure == "opened":
             qs, field, key_field = _cases(prefix).filter(opened_on__year=year), "opened_on", "kind"
         elif measure == "alerts":
-            qs, field, key_field = alerts(prefix, year).exclude(household__isnull=True), "created_at", "channel"
+            qs, field, key_field = (
+                alerts(prefix, year).exclude(household__isnull=True),
+                "created_at",
+                "channel",
+            )
         else:
             return Household.objects.none()
         if key:
@@ -129,5 +175,8 @@ def drill(user, *, year: int, measure: str, region: str | None = None, key: str 
         if month:
             qs = qs.filter(**{f"{field}__month": month})
         ids = qs.values("household_id")
-    return (Household.objects.filter(pk__in=ids, village__code__startswith=prefix, is_deleted=False)
-            .select_related("village").order_by("household_no"))
+    return (
+        Household.objects.filter(pk__in=ids, village__code__startswith=prefix, is_deleted=False)
+        .select_related("village")
+        .order_by("household_no")
+    )

@@ -46,12 +46,21 @@ from fupin.monitoring.models import (
 MIN_MONITORED = 40  # a small demo still gets enough monitored households for every case state
 MONITORED_SHARE = 0.04  # about 4% of the households (domain.md §6.1: about 5% of the registered population)
 SELF_REPORT_TEXT = {
-    "illness": "家中老人住院，医疗费用较高，申请纳入监测", "disaster": "暴雨冲毁房屋后墙和承包地，生产生活困难",
-    "accident": "户主务工时意外受伤，暂时无法工作", "schooling": "两个孩子同时上高中，学费生活费负担重",
-    "housing": "房屋墙体开裂，担心住房安全", "employment": "外出务工的工厂停工，返乡后没有收入",
-    "other": "家庭收入明显下降，申请帮扶"}
-VISIT_RISKS = {"illness": "户主确诊慢性病，长期服药，自付费用高", "unstable_work": "家中劳动力返乡，务工收入中断",
-               "housing": "房屋出现裂缝，需鉴定", "disaster": "冰雹致农作物绝收", "schooling": "子女就读职校，开支增加"}
+    "illness": "家中老人住院，医疗费用较高，申请纳入监测",
+    "disaster": "暴雨冲毁房屋后墙和承包地，生产生活困难",
+    "accident": "户主务工时意外受伤，暂时无法工作",
+    "schooling": "两个孩子同时上高中，学费生活费负担重",
+    "housing": "房屋墙体开裂，担心住房安全",
+    "employment": "外出务工的工厂停工，返乡后没有收入",
+    "other": "家庭收入明显下降，申请帮扶",
+}
+VISIT_RISKS = {
+    "illness": "户主确诊慢性病，长期服药，自付费用高",
+    "unstable_work": "家中劳动力返乡，务工收入中断",
+    "housing": "房屋出现裂缝，需鉴定",
+    "disaster": "冰雹致农作物绝收",
+    "schooling": "子女就读职校，开支增加",
+}
 DEPARTMENT_LISTS = [  # source, the column its amount or event goes in, the value range or the events
     ("medical_insurance", "累计自付费用", (21000, 68000)),
     ("civil_affairs", "救助类型", ["临时救助", "新纳入低保", "特困供养"]),
@@ -60,10 +69,17 @@ DEPARTMENT_LISTS = [  # source, the column its amount or event goes in, the valu
     ("emergency", "灾害类型", ["洪涝", "冰雹", "山体滑坡"]),
     ("housing", "鉴定等级", ["C级", "D级"]),
 ]
-DISMISS_NOTES = ["入户核实，收入稳定，无返贫风险", "已享受医保报销和临时救助，风险可控", "核实为重复信息", "家庭刚性支出可承受"]
-TYPE_RISKS = {MonitorType.UNSTABLE: ["unstable_work", "illness", "business_failure", "no_labour"],
-              MonitorType.EDGE: ["illness", "business_failure", "schooling", "unstable_work"],
-              MonitorType.SUDDEN: ["illness", "disaster", "accident", "housing"]}
+DISMISS_NOTES = [
+    "入户核实，收入稳定，无返贫风险",
+    "已享受医保报销和临时救助，风险可控",
+    "核实为重复信息",
+    "家庭刚性支出可承受",
+]
+TYPE_RISKS = {
+    MonitorType.UNSTABLE: ["unstable_work", "illness", "business_failure", "no_labour"],
+    MonitorType.EDGE: ["illness", "business_failure", "schooling", "unstable_work"],
+    MonitorType.SUDDEN: ["illness", "disaster", "accident", "housing"],
+}
 
 
 @dataclass
@@ -139,9 +155,15 @@ def _set_times(model, fields: list[str], rows: list[tuple]) -> None:
         return
     sets = ", ".join(f"{connection.ops.quote_name(f)} = %s" for f in fields)
     with connection.cursor() as cur:
-        cur.executemany(f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s",
-                        [tuple(connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v
-                               for v in r) for r in rows])
+        cur.executemany(
+            f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s",
+            [
+                tuple(
+                    connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in r
+                )
+                for r in rows
+            ],
+        )
 
 
 def _department_imports(rng, plan: Plan, members: pl.DataFrame, user) -> int:
@@ -159,16 +181,28 @@ def _department_imports(rng, plan: Plan, members: pl.DataFrame, user) -> int:
             picked = members[rng.choice(members.height, size=min(n, members.height), replace=False).tolist()]
             rows = []
             for idn, name in picked.select("id_number", "name").iter_rows():
-                v = (int(rng.integers(*values)) if isinstance(values, tuple) else values[int(rng.integers(len(values)))])
+                v = (
+                    int(rng.integers(*values))
+                    if isinstance(values, tuple)
+                    else values[int(rng.integers(len(values)))]
+                )
                 rows.append([idn, name, v, d.isoformat()])
-            rows.append([f"52052619{int(rng.integers(50, 99))}0101123X", "查无此人", rows[0][2], d.isoformat()])
+            rows.append(
+                [f"52052619{int(rng.integers(50, 99))}0101123X", "查无此人", rows[0][2], d.isoformat()]
+            )
             path = Path(tmp) / f"{source}-{d:%Y%m}.csv"
             with path.open("w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f)
                 w.writerow(["证件号码", "姓名", column, "日期"])
                 w.writerows(rows)
-            batch = services.import_department(user, path, source=source, year=min(d.year, plan.year),
-                                               file_name=f"{source}-{d:%Y年%m月}.csv", today=d)
+            batch = services.import_department(
+                user,
+                path,
+                source=source,
+                year=min(d.year, plan.year),
+                file_name=f"{source}-{d:%Y年%m月}.csv",
+                today=d,
+            )
             # the list arrived on `d` (timestamp fields only)
             Alert.objects.filter(department_import=batch).update(created_at=at(d), updated_at=at(d))
             type(batch).objects.filter(pk=batch.pk).update(created_at=at(d))
@@ -188,8 +222,15 @@ def _self_reports(rng, plan: Plan, members: pl.DataFrame, county: str) -> int:
         else:
             r = members.row(int(rng.integers(members.height)), named=True)
             name, idn, phone = r["name"], r["id_number"], f"13{int(rng.integers(10**9)):09d}"
-        alert = services.self_report(name=name, id_number=idn, phone=phone, kind=kind,
-                                     description=SELF_REPORT_TEXT[kind], county=county, today=d)
+        alert = services.self_report(
+            name=name,
+            id_number=idn,
+            phone=phone,
+            kind=kind,
+            description=SELF_REPORT_TEXT[kind],
+            county=county,
+            today=d,
+        )
         pairs.append((alert.pk, d))
     _stamp_alerts(pairs, rng)
     return n
@@ -197,19 +238,37 @@ def _self_reports(rng, plan: Plan, members: pl.DataFrame, county: str) -> int:
 
 # ---------------------------------------------------------------------------------------- bulk cases
 def _actor(users: dict, step: str):
-    return users["demo_county"] if step in ("data_compared", "county_approved", "announced", "recorded") \
+    return (
+        users["demo_county"]
+        if step in ("data_compared", "county_approved", "announced", "recorded")
         else users["demo_admin"]
+    )
 
 
 def _bulk_cases(rng, rows: list[dict], users: dict, kind: str) -> None:
     """Closed, approved cases with their full history (open, then every step done), for many households at once.
     Each row: household_id, village, opened_on, closed_on, monitor_type, risks, alert_id, method."""
     steps = cases.STEPS[kind]
-    objs = [Case(household_id=r["household_id"], region_id=r["village"], kind=kind, year=r["year"],
-                 alert_id=r.get("alert_id"), monitor_type=r.get("monitor_type", ""), risks=r.get("risks", []),
-                 elimination_method=r.get("method", ""), steps=list(steps), step="", opened_on=r["opened_on"],
-                 deadline=cases.add_working_days(r["opened_on"], 20), closed_on=r["closed_on"],
-                 outcome=Outcome.APPROVED, opened_by=users["demo_admin"]) for r in rows]
+    objs = [
+        Case(
+            household_id=r["household_id"],
+            region_id=r["village"],
+            kind=kind,
+            year=r["year"],
+            alert_id=r.get("alert_id"),
+            monitor_type=r.get("monitor_type", ""),
+            risks=r.get("risks", []),
+            elimination_method=r.get("method", ""),
+            steps=list(steps),
+            step="",
+            opened_on=r["opened_on"],
+            deadline=cases.add_working_days(r["opened_on"], 20),
+            closed_on=r["closed_on"],
+            outcome=Outcome.APPROVED,
+            opened_by=users["demo_admin"],
+        )
+        for r in rows
+    ]
     Case.objects.bulk_create(objs, batch_size=1000)
     events, stamps = [], []
     for c in objs:
@@ -223,7 +282,9 @@ def _bulk_cases(rng, rows: list[dict], users: dict, kind: str) -> None:
         stamps[-1] = c.closed_on
     CaseEvent.objects.bulk_create(events, batch_size=2000)
     # bulk_create stamped them now (auto_now_add): the history happened on the case's dates
-    _set_times(CaseEvent, ["at"], [(at(d, 9 + e.case_id % 8), e.pk) for e, d in zip(events, stamps, strict=True)])
+    _set_times(
+        CaseEvent, ["at"], [(at(d, 9 + e.case_id % 8), e.pk) for e, d in zip(events, stamps, strict=True)]
+    )
 
 
 def _pick_type(household_type: str, u: float) -> str:
@@ -235,13 +296,35 @@ def _pick_type(household_type: str, u: float) -> str:
 
 
 # ----------------------------------------------------------------------------------- service cases
-def _run(users, household, kind, opened: date, script: list[tuple[str, int]], *, plan: Plan, monitor_type="",
-         risks=None, green=False, method="", alert=None) -> Case | None:
+def _run(
+    users,
+    household,
+    kind,
+    opened: date,
+    script: list[tuple[str, int]],
+    *,
+    plan: Plan,
+    monitor_type="",
+    risks=None,
+    green=False,
+    method="",
+    alert=None,
+) -> Case | None:
     """Open a case on `opened` and play `script` (action, days after opening) through the services."""
     try:
-        case = cases.open_case(users["demo_admin"], household, kind, year=plan.year, alert=alert,
-                               monitor_type=monitor_type, risks=risks or [], green_channel=green, method=method,
-                               note="演示 / demo", today=opened)
+        case = cases.open_case(
+            users["demo_admin"],
+            household,
+            kind,
+            year=plan.year,
+            alert=alert,
+            monitor_type=monitor_type,
+            risks=risks or [],
+            green_channel=green,
+            method=method,
+            note="演示 / demo",
+            today=opened,
+        )
     except services.MonitoringError:
         return None
     _stamp_last_event(case, opened)
@@ -255,8 +338,14 @@ def _run(users, household, kind, opened: date, script: list[tuple[str, int]], *,
         elif action == "object":
             cases.object_(user, case, "公示期间有村民反映家庭经营收入未如实申报")
         elif action == "rollback":
-            who = users["demo_county"] if not case.is_open else _actor(users, case.steps[case.steps.index(case.step) - 1])
-            cases.rollback(who, case, "材料不全，退回补充" if case.is_open else "复核发现收入不稳定，风险消除回退")
+            who = (
+                users["demo_county"]
+                if not case.is_open
+                else _actor(users, case.steps[case.steps.index(case.step) - 1])
+            )
+            cases.rollback(
+                who, case, "材料不全，退回补充" if case.is_open else "复核发现收入不稳定，风险消除回退"
+            )
         _stamp_last_event(case, d)
     return case
 
@@ -268,11 +357,19 @@ def _scripts(kind: str) -> list[tuple[str, int, list[tuple[str, int]], dict]]:
     for k in range(n):  # open at every step, on time
         out.append((f"open:{cases.STEPS[kind][k]}", 2 + k, [("advance", 1 + j) for j in range(k)], {}))
     for k in (0, 3, 5):  # open and past the deadline (20 working days)
-        out.append((f"overdue:{cases.STEPS[kind][k]}", 45 + 6 * k, [("advance", 3 + 4 * j) for j in range(k)], {}))
+        out.append(
+            (f"overdue:{cases.STEPS[kind][k]}", 45 + 6 * k, [("advance", 3 + 4 * j) for j in range(k)], {})
+        )
     review = [i for i, s in enumerate(cases.STEPS[kind]) if s in cases.REVIEW_STEPS]
     for k in review[::2]:
-        out.append((f"rejected:{cases.STEPS[kind][k]}", 60, [("advance", 2 + 3 * j) for j in range(k)]
-                    + [("reject", 3 * k + 3)], {}))
+        out.append(
+            (
+                f"rejected:{cases.STEPS[kind][k]}",
+                60,
+                [("advance", 2 + 3 * j) for j in range(k)] + [("reject", 3 * k + 3)],
+                {},
+            )
+        )
     pub = cases.STEPS[kind].index("publicized")
     out.append(("objected", 30, [("advance", 2 + 2 * j) for j in range(pub)] + [("object", 2 * pub + 4)], {}))
     out.append(("rolled_back", 20, [("advance", 2 + 2 * j) for j in range(3)] + [("rollback", 9)], {}))
@@ -282,8 +379,14 @@ def _scripts(kind: str) -> list[tuple[str, int, list[tuple[str, int]], dict]]:
         out.append(("green_channel", 6, [("advance", 1)], {"green": True}))
         out.append(("green_channel", 40, [("advance", 1 + 2 * j) for j in range(n)], {"green": True}))
     else:
-        out.append(("eliminated_then_rolled_back", 200, [("advance", 2 + 3 * j) for j in range(n)]
-                    + [("rollback", 150)], {}))
+        out.append(
+            (
+                "eliminated_then_rolled_back",
+                200,
+                [("advance", 2 + 3 * j) for j in range(n)] + [("rollback", 150)],
+                {},
+            )
+        )
     return out
 
 
@@ -291,21 +394,37 @@ def _scripts(kind: str) -> list[tuple[str, int, list[tuple[str, int]], dict]]:
 def _households_frame(prefix: str, year: int) -> pl.DataFrame:
     from fupin.registry.models import HouseholdYear
 
-    rows = (HouseholdYear.objects.filter(year=year, is_deleted=False, household__is_deleted=False,
-                                         household__village__code__startswith=prefix)
-            .values_list("household_id", "household__village_id", "household_type", "status"))
-    return pl.DataFrame(list(rows), orient="row", schema={"household_id": pl.Int64, "village": pl.String,
-                                                          "household_type": pl.String, "status": pl.String})
+    rows = HouseholdYear.objects.filter(
+        year=year, is_deleted=False, household__is_deleted=False, household__village__code__startswith=prefix
+    ).values_list("household_id", "household__village_id", "household_type", "status")
+    return pl.DataFrame(
+        list(rows),
+        orient="row",
+        schema={
+            "household_id": pl.Int64,
+            "village": pl.String,
+            "household_type": pl.String,
+            "status": pl.String,
+        },
+    )
 
 
 def _members_frame(prefix: str) -> pl.DataFrame:
     from fupin.registry.models import Member
 
-    rows = (Member.objects.filter(is_deleted=False, household__is_deleted=False, death_date__isnull=True,
-                                  household__village__code__startswith=prefix)
-            .order_by("id").values_list("household_id", "id_number", "name"))
-    return pl.DataFrame(list(rows), orient="row", schema={"household_id": pl.Int64, "id_number": pl.String,
-                                                          "name": pl.String})
+    rows = (
+        Member.objects.filter(
+            is_deleted=False,
+            household__is_deleted=False,
+            death_date__isnull=True,
+            household__village__code__startswith=prefix,
+        )
+        .order_by("id")
+        .values_list("household_id", "id_number", "name")
+    )
+    return pl.DataFrame(
+        list(rows), orient="row", schema={"household_id": pl.Int64, "id_number": pl.String, "name": pl.String}
+    )
 
 
 def build_demo(county_code: str, year: int, seed: int, *, today: date | None = None) -> Plan:
@@ -317,30 +436,42 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
     rng = np.random.default_rng(seed + 11)
     prefix = county_code[:6]
     plan = Plan(year=year, today=today, months=months_from(year, today), prefix=prefix)
-    users = {u.username: u for u in User.objects.filter(username__in=["demo_admin", "demo_county", "demo_dept"])}
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["demo_admin", "demo_county", "demo_dept"])
+    }
     members = _members_frame(prefix)
 
     # the registry batch ran over the months (it is run monthly): its alerts arrived then
-    reg = list(Alert.objects.filter(channel=Channel.REGISTRY, region__code__startswith=prefix).order_by("id")
-               .values_list("id", flat=True))
+    reg = list(
+        Alert.objects.filter(channel=Channel.REGISTRY, region__code__startswith=prefix)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     _stamp_alerts(list(zip(reg, draw_dates(rng, plan.months, len(reg), today), strict=True)), rng)
     plan.counts["department_alerts"] = _department_imports(rng, plan, members, users.get("demo_dept"))
     plan.counts["self_reports"] = _self_reports(rng, plan, members, county_code)
 
     # monitored households: those with an alert first, of a type their household type allows
     hh = _households_frame(prefix, year).filter(~pl.col("status").is_in(["poor", "returned", "removed"]))
-    first = pl.DataFrame(list(Alert.objects.filter(region__code__startswith=prefix, household__isnull=False)
-                              .order_by("created_at", "id").values_list("household_id", "id", "created_at")),
-                         orient="row", schema={"household_id": pl.Int64, "alert_id": pl.Int64,
-                                               "created": pl.Datetime("us", "UTC")})
+    first = pl.DataFrame(
+        list(
+            Alert.objects.filter(region__code__startswith=prefix, household__isnull=False)
+            .order_by("created_at", "id")
+            .values_list("household_id", "id", "created_at")
+        ),
+        orient="row",
+        schema={"household_id": pl.Int64, "alert_id": pl.Int64, "created": pl.Datetime("us", "UTC")},
+    )
     first = first.group_by("household_id", maintain_order=True).first()
     hh = hh.join(first, on="household_id", how="left").with_columns(
-        pl.Series("u", rng.random(hh.height)), pl.Series("order", rng.permutation(hh.height)))
+        pl.Series("u", rng.random(hh.height)), pl.Series("order", rng.permutation(hh.height))
+    )
     target = min(hh.height // 2, max(MIN_MONITORED, round(MONITORED_SHARE * hh.height)))
     # edge households are ordinary ones (a quarter of the monitored at most), the rest from the alerts
     edge = hh.filter(pl.col("household_type") == "ordinary").sort("order").head(target // 4)
-    rest = (hh.filter(~pl.col("household_id").is_in(edge["household_id"].implode()))
-            .sort(pl.col("alert_id").is_null(), "order"))
+    rest = hh.filter(~pl.col("household_id").is_in(edge["household_id"].implode())).sort(
+        pl.col("alert_id").is_null(), "order"
+    )
     chosen = pl.concat([edge, rest.head(target - edge.height)])
     spare = rest.slice(target - edge.height)  # households for the cases taken through the services
     cutoff = today - timedelta(days=40)
@@ -351,16 +482,27 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
         closed = min(cases.add_working_days(opened, int(rng.integers(8, 26))), today - timedelta(days=2))
         mtype = _pick_type(r["household_type"], r["u"])
         options = TYPE_RISKS[mtype]
-        risks = [options[i] for i in sorted(rng.choice(len(options), size=int(rng.integers(1, 3)), replace=False))]
-        bulk.append({"household_id": r["household_id"], "village": r["village"], "year": min(opened.year, year),
-                     "opened_on": opened, "closed_on": closed, "monitor_type": mtype, "risks": risks,
-                     "alert_id": r["alert_id"]})
+        risks = [
+            options[i] for i in sorted(rng.choice(len(options), size=int(rng.integers(1, 3)), replace=False))
+        ]
+        bulk.append(
+            {
+                "household_id": r["household_id"],
+                "village": r["village"],
+                "year": min(opened.year, year),
+                "opened_on": opened,
+                "closed_on": closed,
+                "monitor_type": mtype,
+                "risks": risks,
+                "alert_id": r["alert_id"],
+            }
+        )
         plan.identified_on[r["household_id"]] = closed
     with transaction.atomic():
         _bulk_cases(rng, bulk, users, CaseKind.IDENTIFICATION)
         linked = [r["alert_id"] for r in bulk if r["alert_id"]]
         for i in range(0, len(linked), 500):
-            Alert.objects.filter(pk__in=linked[i:i + 500]).update(status=AlertStatus.CASE_OPENED)
+            Alert.objects.filter(pk__in=linked[i : i + 500]).update(status=AlertStatus.CASE_OPENED)
 
     # identification cases in every state, through the services
     from fupin.registry.models import Household
@@ -372,10 +514,18 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
         while pool:
             r = pool.pop(0)
             mtype = want or _pick_type(r["household_type"], r["u"])
-            case = _run(users, Household.objects.get(pk=r["household_id"]), CaseKind.IDENTIFICATION,
-                        today - timedelta(days=back), script, plan=plan, monitor_type=mtype,
-                        risks=TYPE_RISKS[mtype][:1], green=opts.get("green", False),
-                        alert=Alert.objects.filter(pk=r["alert_id"]).first() if r["alert_id"] else None)
+            case = _run(
+                users,
+                Household.objects.get(pk=r["household_id"]),
+                CaseKind.IDENTIFICATION,
+                today - timedelta(days=back),
+                script,
+                plan=plan,
+                monitor_type=mtype,
+                risks=TYPE_RISKS[mtype][:1],
+                green=opts.get("green", False),
+                alert=Alert.objects.filter(pk=r["alert_id"]).first() if r["alert_id"] else None,
+            )
             if case is not None:
                 states[label] = states.get(label, 0) + 1
                 if case.outcome == Outcome.APPROVED or (case.green_channel and case.is_open):
@@ -390,8 +540,11 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
 def _visit_alerts(rng, plan: Plan) -> int:
     from fupin.assistance.models import Visit
 
-    visits = list(Visit.objects.filter(household__village__code__startswith=plan.prefix,
-                                       date__gte=plan.months[0]).order_by("id").values_list("id", flat=True))
+    visits = list(
+        Visit.objects.filter(household__village__code__startswith=plan.prefix, date__gte=plan.months[0])
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     if not visits:
         return 0
     n = int(np.clip(len(visits) // 40, 12, 150))
@@ -410,26 +563,40 @@ def _visit_alerts(rng, plan: Plan) -> int:
 
 def _alert_statuses(rng, plan: Plan, users: dict) -> dict[str, int]:
     """Older alerts mostly checked and dismissed, recent ones new or being checked; a few through the service."""
-    rows = list(Alert.objects.filter(region__code__startswith=plan.prefix).exclude(status=AlertStatus.CASE_OPENED)
-                .order_by("id").values_list("id", "created_at"))
+    rows = list(
+        Alert.objects.filter(region__code__startswith=plan.prefix)
+        .exclude(status=AlertStatus.CASE_OPENED)
+        .order_by("id")
+        .values_list("id", "created_at")
+    )
     old_before = at(plan.today - timedelta(days=90))
     groups: dict[tuple[str, str], list[int]] = {}
     for pk, created in rows:
         u = rng.random()
         if created < old_before:
-            status = AlertStatus.DISMISSED if u < 0.8 else AlertStatus.CHECKING if u < 0.92 else AlertStatus.NEW
+            status = (
+                AlertStatus.DISMISSED if u < 0.8 else AlertStatus.CHECKING if u < 0.92 else AlertStatus.NEW
+            )
         else:
-            status = AlertStatus.NEW if u < 0.5 else AlertStatus.CHECKING if u < 0.85 else AlertStatus.DISMISSED
+            status = (
+                AlertStatus.NEW if u < 0.5 else AlertStatus.CHECKING if u < 0.85 else AlertStatus.DISMISSED
+            )
         note = DISMISS_NOTES[int(rng.integers(len(DISMISS_NOTES)))] if status == AlertStatus.DISMISSED else ""
         groups.setdefault((status, note), []).append(pk)
     handled = groups.pop((AlertStatus.NEW, ""), [])
     for (status, note), pks in groups.items():
         for i in range(0, len(pks), 500):
-            Alert.objects.filter(pk__in=pks[i:i + 500]).update(status=status, note=note)
+            Alert.objects.filter(pk__in=pks[i : i + 500]).update(status=status, note=note)
     for pk in handled[-3:]:  # a few through the service, with its version check and note
-        services.set_status(users["demo_admin"], Alert.objects.get(pk=pk), AlertStatus.CHECKING, "已安排入户核实")
-    return dict(Alert.objects.filter(region__code__startswith=plan.prefix).values_list("status")
-                .annotate(n=Count("id")).order_by())
+        services.set_status(
+            users["demo_admin"], Alert.objects.get(pk=pk), AlertStatus.CHECKING, "已安排入户核实"
+        )
+    return dict(
+        Alert.objects.filter(region__code__startswith=plan.prefix)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
 
 
 def finish_demo(plan: Plan, seed: int) -> dict:
@@ -443,10 +610,17 @@ def finish_demo(plan: Plan, seed: int) -> dict:
     plan.counts["visit_alerts"] = _visit_alerts(rng, plan)
 
     work = cases.elimination_worklist(users["demo_admin"], plan.year, today=plan.today)
-    open_ids = set(Case.objects.filter(region__code__startswith=plan.prefix).exclude(step="")
-                   .values_list("household_id", flat=True))
-    work = work.filter(pl.col("eligible") & (pl.col("months") >= 7) & ~pl.col("household_id").is_in(list(open_ids))
-                       & pl.col("household_id").is_in(list(plan.identified_on)))
+    open_ids = set(
+        Case.objects.filter(region__code__startswith=plan.prefix)
+        .exclude(step="")
+        .values_list("household_id", flat=True)
+    )
+    work = work.filter(
+        pl.col("eligible")
+        & (pl.col("months") >= 7)
+        & ~pl.col("household_id").is_in(list(open_ids))
+        & pl.col("household_id").is_in(list(plan.identified_on))
+    )
     work = work.with_columns(pl.Series("order", rng.permutation(work.height))).sort("order")
     # the cases that opened longest ago need the households monitored longest: scripts by age, households by months
     scripts = sorted(_scripts(CaseKind.ELIMINATION), key=lambda s: -s[1])
@@ -462,18 +636,31 @@ def finish_demo(plan: Plan, seed: int) -> dict:
         span = (plan.today - timedelta(days=20) - earliest).days
         opened = earliest + timedelta(days=int(rng.integers(0, span + 1)))
         h = Household.objects.filter(pk=hid).values_list("village_id", flat=True).first()
-        bulk.append({"household_id": hid, "village": h, "year": min(opened.year, plan.year), "opened_on": opened,
-                     "closed_on": min(cases.add_working_days(opened, int(rng.integers(10, 22))), plan.today),
-                     "method": "assisted" if rng.random() < 0.85 else "natural"})
+        bulk.append(
+            {
+                "household_id": hid,
+                "village": h,
+                "year": min(opened.year, plan.year),
+                "opened_on": opened,
+                "closed_on": min(cases.add_working_days(opened, int(rng.integers(10, 22))), plan.today),
+                "method": "assisted" if rng.random() < 0.85 else "natural",
+            }
+        )
     with transaction.atomic():
         _bulk_cases(rng, bulk, users, CaseKind.ELIMINATION)
     states: dict[str, int] = {}
     for label, back, script, opts in scripts:
         while reserved:
             hid = reserved.pop(0)
-            case = _run(users, Household.objects.get(pk=hid), CaseKind.ELIMINATION,
-                        plan.today - timedelta(days=back), script, plan=plan,
-                        method="natural" if opts.get("natural") else "assisted")
+            case = _run(
+                users,
+                Household.objects.get(pk=hid),
+                CaseKind.ELIMINATION,
+                plan.today - timedelta(days=back),
+                script,
+                plan=plan,
+                method="natural" if opts.get("natural") else "assisted",
+            )
             if case is not None:
                 states[label] = states.get(label, 0) + 1
                 break

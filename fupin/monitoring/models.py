@@ -70,26 +70,47 @@ class Alert(models.Model):
     """
 
     key = models.CharField(max_length=200, unique=True)
-    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="alerts", verbose_name=_("household"))
-    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="alerts", verbose_name=_("member"))
-    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("region"))
+    household = models.ForeignKey(
+        "registry.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        verbose_name=_("household"),
+    )
+    member = models.ForeignKey(
+        "registry.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        verbose_name=_("member"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("region"),
+    )
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     signal = models.CharField(_("signal"), max_length=40, db_index=True)
     evidence = models.JSONField(_("evidence"), default=dict)
-    status = models.CharField(_("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.NEW,
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.NEW, db_index=True
+    )
     note = models.TextField(_("note"), blank=True)
-    department_import = models.ForeignKey(DepartmentImport, null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="alerts")
+    department_import = models.ForeignKey(
+        DepartmentImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -128,18 +149,28 @@ class Case(models.Model):
     the green channel); an approved elimination marks its risk eliminated.
     """
 
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="monitoring_cases",
-                                  verbose_name=_("household"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("region"))
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="monitoring_cases",
+        verbose_name=_("household"),
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
-    monitor_type = models.CharField(_("monitoring type"), max_length=10, choices=MonitorType.choices, blank=True)
+    monitor_type = models.CharField(
+        _("monitoring type"), max_length=10, choices=MonitorType.choices, blank=True
+    )
     risks = models.JSONField(_("risks"), default=list)
-    elimination_method = models.CharField(_("elimination method"), max_length=10, blank=True,
-                                          choices=[("assisted", _("Removed by assistance")),
-                                                   ("natural", _("Disappeared naturally"))])
+    elimination_method = models.CharField(
+        _("elimination method"),
+        max_length=10,
+        blank=True,
+        choices=[("assisted", _("Removed by assistance")), ("natural", _("Disappeared naturally"))],
+    )
     green_channel = models.BooleanField(_("green channel"), default=False)
     steps = models.JSONField(default=list)
     step = models.CharField(_("step"), max_length=20, blank=True)  # '' once closed
@@ -147,13 +178,20 @@ class Case(models.Model):
     deadline = models.DateField(_("deadline"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-opened_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["household", "kind"], condition=models.Q(step__gt=""),
-                                               name="one_open_case_per_household_and_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "kind"],
+                condition=models.Q(step__gt=""),
+                name="one_open_case_per_household_and_kind",
+            )
+        ]
 
     @property
     def is_open(self) -> bool:

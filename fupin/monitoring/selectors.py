@@ -9,8 +9,16 @@ from fupin.monitoring.models import Alert, AlertStatus, Channel
 from fupin.monitoring.services import scope_prefix
 
 
-def alerts_for(user, *, year: int | None = None, region: str | None = None, status: str | None = None,
-               channel: str | None = None, signal: str | None = None, unmatched: bool = False) -> QuerySet[Alert]:
+def alerts_for(
+    user,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    status: str | None = None,
+    channel: str | None = None,
+    signal: str | None = None,
+    unmatched: bool = False,
+) -> QuerySet[Alert]:
     """Alerts in the user's scope (narrowed by `region`); `unmatched` = self-reports of people not in the
     registry (the county's unmatched inbox)."""
     prefix = scope_prefix(user, region)
@@ -48,16 +56,27 @@ def signal_label(signal: str, lang: str = "zh") -> str:
 def summary(user, *, year: int, region: str | None = None) -> dict:
     """Counts for the dashboard: by signal, by channel, by status, and by child region of the scope."""
     qs = alerts_for(user, year=year, region=region)
-    total = qs.aggregate(total=Count("id"), households=Count("household", distinct=True),
-                         new=Count("id", filter=Q(status=AlertStatus.NEW)),
-                         unmatched=Count("id", filter=Q(household__isnull=True)))
-    by_signal = list(qs.values("signal").annotate(n=Count("id"), new=Count("id", filter=Q(status=AlertStatus.NEW)))
-                     .order_by("signal"))
+    total = qs.aggregate(
+        total=Count("id"),
+        households=Count("household", distinct=True),
+        new=Count("id", filter=Q(status=AlertStatus.NEW)),
+        unmatched=Count("id", filter=Q(household__isnull=True)),
+    )
+    by_signal = list(
+        qs.values("signal")
+        .annotate(n=Count("id"), new=Count("id", filter=Q(status=AlertStatus.NEW)))
+        .order_by("signal")
+    )
     by_channel = dict(qs.values_list("channel").annotate(n=Count("id")).order_by())
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
-    return {"year": year, **total, "by_region": _by_region(user, qs, region), "by_signal": by_signal,
-            "by_channel": {c: by_channel.get(c, 0) for c in Channel.values},
-            "by_status": {s: by_status.get(s, 0) for s in AlertStatus.values}}
+    return {
+        "year": year,
+        **total,
+        "by_region": _by_region(user, qs, region),
+        "by_signal": by_signal,
+        "by_channel": {c: by_channel.get(c, 0) for c in Channel.values},
+        "by_status": {s: by_status.get(s, 0) for s in AlertStatus.values},
+    }
 
 
 def _by_region(user, qs, region: str | None) -> list[dict]:
@@ -72,9 +91,16 @@ def _by_region(user, qs, region: str | None) -> list[dict]:
         return []
     plen = LEVEL_PREFIX_LEN[level_of(children[0][0])]
     rows = {c: {"code": c, "name": n, "alerts": 0, "households": 0, "new": 0} for c, n, _ in children}
-    per_inbox = (qs.exclude(region__isnull=True).values("region_id")
-                 .annotate(n=Count("id"), hh=Count("household", distinct=True),
-                           new=Count("id", filter=Q(status=AlertStatus.NEW))).order_by())
+    per_inbox = (
+        qs.exclude(region__isnull=True)
+        .values("region_id")
+        .annotate(
+            n=Count("id"),
+            hh=Count("household", distinct=True),
+            new=Count("id", filter=Q(status=AlertStatus.NEW)),
+        )
+        .order_by()
+    )
     for r in per_inbox:
         key = r["region_id"][:plen].ljust(12, "0")
         if key in rows:

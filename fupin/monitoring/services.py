@@ -47,8 +47,15 @@ class MonitoringError(InputRejected):
         super().__init__(f"{zh} / {en}")
 
     def api_items(self) -> list[dict]:
-        return [{"field": self.field, "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
-                 "row": None, "sheet": None}]
+        return [
+            {
+                "field": self.field,
+                "code": self.code,
+                "message": {"zh": self.message_zh, "en": self.message_en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
 # ------------------------------------------------------------------------------------ permissions, scope
@@ -77,7 +84,9 @@ def scope_prefix(user, region: str | None = None) -> str:
     try:
         prefix = prefix_of(normalise(region))
     except RegionCodeError:
-        raise MonitoringError("region", f"行政区划代码格式错误：{region}", f"bad region code: {region}") from None
+        raise MonitoringError(
+            "region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
+        ) from None
     if not prefix.startswith(base):
         raise RegionOutOfScope("该地区不在您的管辖范围内 / the region is outside your scope")
     return prefix
@@ -85,11 +94,18 @@ def scope_prefix(user, region: str | None = None) -> str:
 
 def ensure_parameters() -> int:
     """Create the monitoring parameters' default rows that are missing (never touches rows users changed)."""
-    have = set(Parameter.objects.filter(name__in=engine.PARAM_DEFINITIONS)
-               .values_list("name", "region_code", "year_from"))
-    new = [Parameter(name=n, region_code=r, year_from=yf, year_to=yt, value=Decimal(str(v)), source=s,
-                     is_default=True)
-           for n, r, yf, yt, v, s in engine.PARAM_DEFAULTS if (n, r, yf) not in have]
+    have = set(
+        Parameter.objects.filter(name__in=engine.PARAM_DEFINITIONS).values_list(
+            "name", "region_code", "year_from"
+        )
+    )
+    new = [
+        Parameter(
+            name=n, region_code=r, year_from=yf, year_to=yt, value=Decimal(str(v)), source=s, is_default=True
+        )
+        for n, r, yf, yt, v, s in engine.PARAM_DEFAULTS
+        if (n, r, yf) not in have
+    ]
     Parameter.objects.bulk_create(new)
     return len(new)
 
@@ -107,8 +123,12 @@ def _upsert(alerts: list[Alert]) -> tuple[int, int]:
     keys = list(by_key)
     existing: dict[str, tuple[int, dict, int | None]] = {}
     for i in range(0, len(keys), 500):
-        existing.update((k, (pk, ev, imp)) for k, pk, ev, imp in Alert.objects.filter(key__in=keys[i:i + 500])
-                        .values_list("key", "id", "evidence", "department_import_id"))
+        existing.update(
+            (k, (pk, ev, imp))
+            for k, pk, ev, imp in Alert.objects.filter(key__in=keys[i : i + 500]).values_list(
+                "key", "id", "evidence", "department_import_id"
+            )
+        )
     new = [a for k, a in by_key.items() if k not in existing]
     update, now = [], timezone.now()
     for k, (pk, evidence, import_id) in existing.items():
@@ -138,8 +158,16 @@ class BatchReport:
     by_signal: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def rows(self) -> list[dict]:
-        return [{"signal_id": s, "label_zh": engine.signal_label(s, "zh"), "label_en": engine.signal_label(s, "en"),
-                 "households": v["households"], "new": v["new"]} for s, v in self.by_signal.items()]
+        return [
+            {
+                "signal_id": s,
+                "label_zh": engine.signal_label(s, "zh"),
+                "label_en": engine.signal_label(s, "en"),
+                "households": v["households"],
+                "new": v["new"],
+            }
+            for s, v in self.by_signal.items()
+        ]
 
 
 def run_batch(user, year: int, region: str | None = None) -> BatchReport:
@@ -155,17 +183,29 @@ def run_batch(user, year: int, region: str | None = None) -> BatchReport:
     wide, R = engine.registry_frame(hy, members, params_frame(), year)
     signals = engine.signals_long(wide, R)
     report.households, report.signals = wide.height, signals.height
-    known = set(Alert.objects.filter(channel=Channel.REGISTRY, year=year, region__code__startswith=prefix)
-                .values_list("key", flat=True))
+    known = set(
+        Alert.objects.filter(
+            channel=Channel.REGISTRY, year=year, region__code__startswith=prefix
+        ).values_list("key", flat=True)
+    )
     alerts = []
     new_by_signal: dict[str, int] = {}
     for r in signals.iter_rows(named=True):
         key = Alert.make_key(Channel.REGISTRY, "registry", r["signal_id"], r["household_id"], None, year)
         if key not in known:
             new_by_signal[r["signal_id"]] = new_by_signal.get(r["signal_id"], 0) + 1
-        alerts.append(Alert(key=key, household_id=r["household_id"], region_id=r["village"], year=year,
-                            channel=Channel.REGISTRY, source="registry", signal=r["signal_id"],
-                            evidence={"value": _clean(r["value"]), "threshold": _clean(r["threshold"])}))
+        alerts.append(
+            Alert(
+                key=key,
+                household_id=r["household_id"],
+                region_id=r["village"],
+                year=year,
+                channel=Channel.REGISTRY,
+                source="registry",
+                signal=r["signal_id"],
+                evidence={"value": _clean(r["value"]), "threshold": _clean(r["threshold"])},
+            )
+        )
     report.new, report.existing = _upsert(alerts)
     counts = signals.group_by("signal_id").len().sort("signal_id")
     report.by_signal = {s: {"households": n, "new": new_by_signal.get(s, 0)} for s, n in counts.iter_rows()}
@@ -182,8 +222,15 @@ def _members_frame(prefix: str, year: int) -> pl.DataFrame:
         f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
         f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
         [year, False, False, False, prefix + "%"],
-        schema={"member_id": pl.Int64, "household_id": pl.Int64, "id_number": pl.String, "name": pl.String,
-                "village": pl.String, "household_type": pl.String})
+        schema={
+            "member_id": pl.Int64,
+            "household_id": pl.Int64,
+            "id_number": pl.String,
+            "name": pl.String,
+            "village": pl.String,
+            "household_type": pl.String,
+        },
+    )
 
 
 UNMATCHED_SHEET = "未匹配 unmatched"
@@ -191,9 +238,15 @@ UNMATCHED_ID_HEADER = "证件号码 ID number"
 
 
 def _unmatched_workbook(problems: pl.DataFrame, path: Path) -> None:
-    headers = [("行号 Row", "_row"), (UNMATCHED_ID_HEADER, "id_number_raw"), ("姓名 Name", "name_raw"),
-               ("金额 Amount", "amount"), ("状态 Status", "status"), ("说明", "message_zh"),
-               ("Explanation", "message_en")]
+    headers = [
+        ("行号 Row", "_row"),
+        (UNMATCHED_ID_HEADER, "id_number_raw"),
+        ("姓名 Name", "name_raw"),
+        ("金额 Amount", "amount"),
+        ("状态 Status", "status"),
+        ("说明", "message_zh"),
+        ("Explanation", "message_en"),
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = workbook(path, constant_memory=True)
     ws = wb.add_worksheet(UNMATCHED_SHEET)
@@ -214,8 +267,15 @@ def _unmatched_workbook(problems: pl.DataFrame, path: Path) -> None:
     wb.close()
 
 
-def import_department(user, path: Path, *, source: str, year: int | None = None,
-                      file_name: str | None = None, today: date | None = None) -> DepartmentImport:
+def import_department(
+    user,
+    path: Path,
+    *,
+    source: str,
+    year: int | None = None,
+    file_name: str | None = None,
+    today: date | None = None,
+) -> DepartmentImport:
     """Match a department's list to the registry in the user's scope; store alerts for the rows that meet
     the source's threshold; keep every other row in the report and the unmatched-rows workbook."""
     if not can_import_department(user):
@@ -227,38 +287,66 @@ def import_department(user, path: Path, *, source: str, year: int | None = None,
     prefix = scope_prefix(user)
     ensure_parameters()
     try:
-        rows = read_table(Path(path), columns=sources.columns_for(source), required=sources.required_for(source))
+        rows = read_table(
+            Path(path), columns=sources.columns_for(source), required=sources.required_for(source)
+        )
     except FileUnreadable:
         raise
     except TableError as e:
         raise MonitoringError("file", e.message_zh, e.message_en, code="monitoring.file") from None
-    result = engine.match_department(rows, _members_frame(prefix, year), params_frame(), source=source,
-                                     year=year, today=today)
+    result = engine.match_department(
+        rows, _members_frame(prefix, year), params_frame(), source=source, year=year, today=today
+    )
     extra = [k for k in ("event", "date", "detail") if k in rows.columns]
     result = pl.concat([result, rows.select(extra)], how="horizontal") if extra else result
     counts = dict(result.group_by("status").len().sort("status").iter_rows())
     problems = result.filter(~pl.col("status").is_in(["signal", "below_threshold"]))
     batch = DepartmentImport.objects.create(
-        source=source, year=year, file_name=file_name or Path(path).name, scope=prefix, user=user,
-        rows=result.height, counts=counts,
-        problem_rows=[{k: _clean(v) for k, v in r.items()} for r in problems.head(PROBLEM_ROWS_KEPT)
-                      .select("_row", "id_number_raw", "name_raw", "amount", "status", "message_zh", "message_en")
-                      .iter_rows(named=True)])
+        source=source,
+        year=year,
+        file_name=file_name or Path(path).name,
+        scope=prefix,
+        user=user,
+        rows=result.height,
+        counts=counts,
+        problem_rows=[
+            {k: _clean(v) for k, v in r.items()}
+            for r in problems.head(PROBLEM_ROWS_KEPT)
+            .select("_row", "id_number_raw", "name_raw", "amount", "status", "message_zh", "message_en")
+            .iter_rows(named=True)
+        ],
+    )
     if problems.height:
         out = Path(settings.FUPIN_HOME) / "monitoring" / f"department-{batch.pk}-unmatched.xlsx"
         _unmatched_workbook(problems, out)
         batch.unmatched_file = str(out)
     alerts = []
     for r in result.filter(pl.col("status") == "signal").iter_rows(named=True):
-        evidence = {"row": r["_row"], "name": r["name_raw"], "amount": _clean(r["amount"]),
-                    "threshold": _clean(r["threshold"]), "file": batch.file_name,
-                    **{k: r[k] for k in extra if r.get(k) is not None}}
+        evidence = {
+            "row": r["_row"],
+            "name": r["name_raw"],
+            "amount": _clean(r["amount"]),
+            "threshold": _clean(r["threshold"]),
+            "file": batch.file_name,
+            **{k: r[k] for k in extra if r.get(k) is not None},
+        }
         signal = f"DEPT-{source}"
-        alerts.append(Alert(key=Alert.make_key(Channel.DEPARTMENT, source, signal, r["household_id"],
-                                               r["member_id"], year),
-                            household_id=r["household_id"], member_id=r["member_id"], region_id=r["village"],
-                            year=year, channel=Channel.DEPARTMENT, source=source, signal=signal,
-                            evidence=evidence, department_import=batch))
+        alerts.append(
+            Alert(
+                key=Alert.make_key(
+                    Channel.DEPARTMENT, source, signal, r["household_id"], r["member_id"], year
+                ),
+                household_id=r["household_id"],
+                member_id=r["member_id"],
+                region_id=r["village"],
+                year=year,
+                channel=Channel.DEPARTMENT,
+                source=source,
+                signal=signal,
+                evidence=evidence,
+                department_import=batch,
+            )
+        )
     batch.alerts_new, batch.alerts_existing = _upsert(alerts)
     batch.save()
     return batch
@@ -268,28 +356,62 @@ def import_department(user, path: Path, *, source: str, year: int | None = None,
 SELF_REPORT_KINDS = ("illness", "disaster", "accident", "schooling", "housing", "employment", "other")
 
 
-def self_report(*, name: str, id_number: str, phone: str, kind: str, description: str,
-                county: str | None = None, today: date | None = None) -> Alert:
+def self_report(
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    kind: str,
+    description: str,
+    county: str | None = None,
+    today: date | None = None,
+) -> Alert:
     """A person's own report (农户自主申报): lands in the household's village inbox, or — when the person is
     not in the registry — in the unmatched inbox of the county (given, or read from the ID number)."""
     from fupin.registry.models import Member
 
     today = today or date.today()
-    member = (Member.objects.filter(id_number=id_number, is_deleted=False, household__is_deleted=False)
-              .select_related("household").first())
-    evidence = {"name": name, "id_number": id_number, "phone": phone, "kind": kind, "description": description,
-                "name_matches": bool(member and member.name.replace(" ", "") == name.replace(" ", ""))}
+    member = (
+        Member.objects.filter(id_number=id_number, is_deleted=False, household__is_deleted=False)
+        .select_related("household")
+        .first()
+    )
+    evidence = {
+        "name": name,
+        "id_number": id_number,
+        "phone": phone,
+        "kind": kind,
+        "description": description,
+        "name_matches": bool(member and member.name.replace(" ", "") == name.replace(" ", "")),
+    }
     if member:
         region_id, household = member.household.village_id, member.household
     else:
         region_id, household = _county_inbox(county, id_number), None
-    n = Alert.objects.filter(channel=Channel.SELF_REPORT, key__startswith=f"self_report:self_report:{kind}:"
-                             f"{household.pk if household else ''}:{member.pk if member else id_number}:").count()
-    key = Alert.make_key(Channel.SELF_REPORT, "self_report", kind, household.pk if household else "",
-                         member.pk if member else id_number, f"{today.isoformat()}#{n + 1}")
-    return Alert.objects.create(key=key, household=household, member=member, region_id=region_id, year=today.year,
-                                channel=Channel.SELF_REPORT, source="self_report", signal=f"SELF-{kind}",
-                                evidence=evidence)
+    n = Alert.objects.filter(
+        channel=Channel.SELF_REPORT,
+        key__startswith=f"self_report:self_report:{kind}:"
+        f"{household.pk if household else ''}:{member.pk if member else id_number}:",
+    ).count()
+    key = Alert.make_key(
+        Channel.SELF_REPORT,
+        "self_report",
+        kind,
+        household.pk if household else "",
+        member.pk if member else id_number,
+        f"{today.isoformat()}#{n + 1}",
+    )
+    return Alert.objects.create(
+        key=key,
+        household=household,
+        member=member,
+        region_id=region_id,
+        year=today.year,
+        channel=Channel.SELF_REPORT,
+        source="self_report",
+        signal=f"SELF-{kind}",
+        evidence=evidence,
+    )
 
 
 def alert_from_visit(visit, risk: str) -> Alert:
@@ -302,11 +424,24 @@ def alert_from_visit(visit, risk: str) -> Alert:
     household = visit.household
     key = Alert.make_key(Channel.VISIT, "cadre", risk, household.pk, "", f"{visit.date.year}#visit{visit.pk}")
     return Alert.objects.create(
-        key=key, household=household, region_id=household.village_id, year=visit.date.year,
-        channel=Channel.VISIT, source="cadre", signal=f"VISIT-{risk}",
-        evidence={"visit": visit.pk, "visitor": visit.visitor, "date": visit.date.isoformat(),
-                  "risk": risk, "risk_zh": RISK.label(risk, "zh"), "risk_en": RISK.label(risk, "en"),
-                  "found": visit.found, "follow_up": visit.follow_up})
+        key=key,
+        household=household,
+        region_id=household.village_id,
+        year=visit.date.year,
+        channel=Channel.VISIT,
+        source="cadre",
+        signal=f"VISIT-{risk}",
+        evidence={
+            "visit": visit.pk,
+            "visitor": visit.visitor,
+            "date": visit.date.isoformat(),
+            "risk": risk,
+            "risk_zh": RISK.label(risk, "zh"),
+            "risk_en": RISK.label(risk, "en"),
+            "found": visit.found,
+            "follow_up": visit.follow_up,
+        },
+    )
 
 
 def _county_inbox(county: str | None, id_number: str) -> str | None:

@@ -7,16 +7,39 @@ Other columns (event, date, detail) are kept as the alert's evidence. Pure Pytho
 from __future__ import annotations
 
 COMMON: dict[str, str] = {
-    "证件号码": "id_number", "身份证号": "id_number", "身份证号码": "id_number", "公民身份号码": "id_number",
-    "身份证": "id_number", "id_number": "id_number", "id": "id_number",
-    "姓名": "name", "name": "name", "参保人姓名": "name", "学生姓名": "name",
-    "日期": "date", "发生日期": "date", "date": "date",
-    "事由": "event", "类别": "event", "事件": "event", "原因": "event", "event": "event",
-    "备注": "detail", "说明": "detail", "detail": "detail",
+    "证件号码": "id_number",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "身份证": "id_number",
+    "id_number": "id_number",
+    "id": "id_number",
+    "姓名": "name",
+    "name": "name",
+    "参保人姓名": "name",
+    "学生姓名": "name",
+    "日期": "date",
+    "发生日期": "date",
+    "date": "date",
+    "事由": "event",
+    "类别": "event",
+    "事件": "event",
+    "原因": "event",
+    "event": "event",
+    "备注": "detail",
+    "说明": "detail",
+    "detail": "detail",
 }
 AMOUNT: dict[str, dict[str, str]] = {
-    "medical_insurance": {"累计自付费用": "amount", "个人自付": "amount", "自付金额": "amount", "自付费用": "amount",
-                          "住院自付费用": "amount", "合规自付费用": "amount", "amount": "amount"},
+    "medical_insurance": {
+        "累计自付费用": "amount",
+        "个人自付": "amount",
+        "自付金额": "amount",
+        "自付费用": "amount",
+        "住院自付费用": "amount",
+        "合规自付费用": "amount",
+        "amount": "amount",
+    },
     "education": {"自付费用": "amount", "学费": "amount", "教育支出": "amount", "amount": "amount"},
 }
 EVENT: dict[str, dict[str, str]] = {
@@ -28,8 +51,16 @@ EVENT: dict[str, dict[str, str]] = {
     "public_security": {"死亡日期": "date", "户籍变动": "event"},
     "education": {"学段": "event", "辍学": "event"},
 }
-SOURCES = ("medical_insurance", "civil_affairs", "education", "housing", "emergency", "disability",
-           "human_resources", "public_security")
+SOURCES = (
+    "medical_insurance",
+    "civil_affairs",
+    "education",
+    "housing",
+    "emergency",
+    "disability",
+    "human_resources",
+    "public_security",
+)
 
 
 def columns_for(source: str) -> dict[str, str]:

@@ -47,7 +47,10 @@ from fupin.registry.forms import english
 from fupin.registry.models import HouseholdYear
 
 TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
-METHODS = [("assisted", gettext_lazy("Removed by assistance")), ("natural", gettext_lazy("Disappeared naturally"))]
+METHODS = [
+    ("assisted", gettext_lazy("Removed by assistance")),
+    ("natural", gettext_lazy("Disappeared naturally")),
+]
 SELF_REPORT_LIMITS = {"ip": (5, 3600), "id": (3, 86400)}  # reports per window (seconds)
 
 
@@ -61,7 +64,9 @@ def _year(request) -> int:
     except ValueError:
         pass
     prefix = request.user.scope_prefix
-    y = HouseholdYear.objects.filter(household__village__code__startswith=prefix).aggregate(y=Max("year"))["y"]
+    y = HouseholdYear.objects.filter(household__village__code__startswith=prefix).aggregate(y=Max("year"))[
+        "y"
+    ]
     return y or date.today().year
 
 
@@ -75,11 +80,18 @@ def _conflict_message(exc: EditConflict) -> str:
 
 def _scoped(fn):
     """Out-of-scope regions and records answer 404 (leak nothing); a role's denial stays a 403."""
+
     def wrapper(request, *args, **kwargs):
         try:
             return fn(request, *args, **kwargs)
-        except (services.RegionOutOfScope, Alert.DoesNotExist, DepartmentImport.DoesNotExist, Case.DoesNotExist):
+        except (
+            services.RegionOutOfScope,
+            Alert.DoesNotExist,
+            DepartmentImport.DoesNotExist,
+            Case.DoesNotExist,
+        ):
             raise Http404 from None
+
     wrapper.__name__ = fn.__name__
     return wrapper
 
@@ -98,17 +110,32 @@ def dashboard(request):
         row["label"] = selectors.signal_label(row["signal"], lang)
     trend = figures_.trend(request.user, year=year, region=region)
     funnel = charts.funnel_counts(services.scope_prefix(request.user, region), year)
-    return render(request, "monitoring/dashboard.html", {
-        "cases": cases.case_counts(request.user, year=year, region=region),
-        "figures": figures_.figures(request.user, year=year, region=region),
-        "trend": trend, "page_charts": [charts.monitoring_trend(trend, year), charts.monitoring_risks(data["by_signal"]),
-                                        charts.monitoring_funnel(funnel, year)],
-        "type_labels": dict(MonitorType.choices), "types": MonitorType.choices, "methods": METHODS,
-        "year": year, "region": region or "", "data": data, "channels": Channel.choices,
-        "statuses": AlertStatus.choices, "can_run": request.user.can("writes_registry"),
-        "can_import": services.can_import_department(request.user), "can_export": request.user.can("exports"),
-        "imports": DepartmentImport.objects.filter(scope__startswith=request.user.scope_prefix)[:5],
-    })
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "cases": cases.case_counts(request.user, year=year, region=region),
+            "figures": figures_.figures(request.user, year=year, region=region),
+            "trend": trend,
+            "page_charts": [
+                charts.monitoring_trend(trend, year),
+                charts.monitoring_risks(data["by_signal"]),
+                charts.monitoring_funnel(funnel, year),
+            ],
+            "type_labels": dict(MonitorType.choices),
+            "types": MonitorType.choices,
+            "methods": METHODS,
+            "year": year,
+            "region": region or "",
+            "data": data,
+            "channels": Channel.choices,
+            "statuses": AlertStatus.choices,
+            "can_run": request.user.can("writes_registry"),
+            "can_import": services.can_import_department(request.user),
+            "can_export": request.user.can("exports"),
+            "imports": DepartmentImport.objects.filter(scope__startswith=request.user.scope_prefix)[:5],
+        },
+    )
 
 
 @login_required
@@ -121,18 +148,23 @@ def run_batch(request):
         messages.error(request, _("Give the year."))
         return redirect("monitoring:dashboard")
     report = services.run_batch(request.user, year, (request.POST.get("region") or "").strip() or None)
-    messages.success(request, _("Batch for %(year)s: %(households)s households checked, %(signals)s signals, "
-                                "%(new)s new alerts.") % {"year": year, "households": report.households,
-                                                          "signals": report.signals, "new": report.new})
+    messages.success(
+        request,
+        _("Batch for %(year)s: %(households)s households checked, %(signals)s signals, %(new)s new alerts.")
+        % {"year": year, "households": report.households, "signals": report.signals, "new": report.new},
+    )
     return redirect(f"{reverse('monitoring:dashboard')}?year={year}")
 
 
 class AlertFilter(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False)
     region = forms.CharField(label=gettext_lazy("Region code"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
-                               choices=[("", "—"), *AlertStatus.choices])
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False, choices=[("", "—"), *Channel.choices])
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", "—"), *AlertStatus.choices]
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), required=False, choices=[("", "—"), *Channel.choices]
+    )
     signal = forms.CharField(label=gettext_lazy("Signal"), required=False)
     unmatched = forms.BooleanField(label=gettext_lazy("Not in the registry"), required=False)
 
@@ -140,9 +172,15 @@ class AlertFilter(forms.Form):
 def _filtered(request):
     form = AlertFilter(request.GET)
     f = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.alerts_for(request.user, year=f.get("year"), region=f.get("region") or None,
-                              status=f.get("status") or None, channel=f.get("channel") or None,
-                              signal=f.get("signal") or None, unmatched=bool(f.get("unmatched")))
+    qs = selectors.alerts_for(
+        request.user,
+        year=f.get("year"),
+        region=f.get("region") or None,
+        status=f.get("status") or None,
+        channel=f.get("channel") or None,
+        signal=f.get("signal") or None,
+        unmatched=bool(f.get("unmatched")),
+    )
     return form, qs
 
 
@@ -158,8 +196,11 @@ def alert_list(request):
     lang = _lang()
     for a in page:
         a.label = selectors.signal_label(a.signal, lang)
-    return render(request, "monitoring/alert_list.html", {"form": form, "page": page,
-                                                           "can_export": request.user.can("exports")})
+    return render(
+        request,
+        "monitoring/alert_list.html",
+        {"form": form, "page": page, "can_export": request.user.can("exports")},
+    )
 
 
 @login_required
@@ -169,8 +210,13 @@ def alert_detail(request, pk: int):
     conflict = None
     if request.method == "POST":
         try:
-            services.set_status(request.user, alert, request.POST.get("status", ""), request.POST.get("note", ""),
-                                version=versions.posted(request))
+            services.set_status(
+                request.user,
+                alert,
+                request.POST.get("status", ""),
+                request.POST.get("note", ""),
+                version=versions.posted(request),
+            )
         except EditConflict as e:  # shown with the alert as it is now
             conflict = _conflict_message(e)
             alert = selectors.get_alert_for(request.user, pk)
@@ -178,11 +224,21 @@ def alert_detail(request, pk: int):
             messages.success(request, _("Saved."))
             return redirect("monitoring:alert_detail", pk=alert.pk)
     evidence = masked_record(request.user, dict(alert.evidence))
-    return render(request, "monitoring/alert_detail.html", {
-        "alert": alert, "label": selectors.signal_label(alert.signal, _lang()), "evidence": evidence,
-        "statuses": AlertStatus.choices, "can_handle": services.can_handle_alerts(request.user),
-        "version": services.alert_version(alert), "conflict": conflict,
-        "note": request.POST.get("note", "") if conflict else ""}, status=409 if conflict else 200)
+    return render(
+        request,
+        "monitoring/alert_detail.html",
+        {
+            "alert": alert,
+            "label": selectors.signal_label(alert.signal, _lang()),
+            "evidence": evidence,
+            "statuses": AlertStatus.choices,
+            "can_handle": services.can_handle_alerts(request.user),
+            "version": services.alert_version(alert),
+            "conflict": conflict,
+            "note": request.POST.get("note", "") if conflict else "",
+        },
+        status=409 if conflict else 200,
+    )
 
 
 @login_required
@@ -191,28 +247,65 @@ def alert_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
     _form, qs = _filtered(request)
-    rows = list(qs.values_list("id", "year", "region_id", "household__household_no", "channel", "source", "signal",
-                               "status", "created_at"))
+    rows = list(
+        qs.values_list(
+            "id",
+            "year",
+            "region_id",
+            "household__household_no",
+            "channel",
+            "source",
+            "signal",
+            "status",
+            "created_at",
+        )
+    )
     lang = _lang()
-    df = pl.DataFrame(rows, orient="row", schema={
-        "编号 id": pl.Int64, "年度 year": pl.Int64, "区划 region": pl.String, "户编号 household": pl.String,
-        "渠道 channel": pl.String, "来源 source": pl.String, "信号 signal": pl.String, "状态 status": pl.String,
-        "时间 created": pl.Datetime})
-    df = df.with_columns(pl.col("信号 signal").map_elements(lambda s: selectors.signal_label(s, lang),
-                                                           return_dtype=pl.String).alias("说明 label"))
-    ExportLog.objects.create(user=request.user, kind="monitoring.alerts.xlsx", channel="web",
-                             filters=dict(request.GET.items()), rows=df.height, masked=True)
-    resp = HttpResponse(services.alerts_xlsx(df),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    df = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "编号 id": pl.Int64,
+            "年度 year": pl.Int64,
+            "区划 region": pl.String,
+            "户编号 household": pl.String,
+            "渠道 channel": pl.String,
+            "来源 source": pl.String,
+            "信号 signal": pl.String,
+            "状态 status": pl.String,
+            "时间 created": pl.Datetime,
+        },
+    )
+    df = df.with_columns(
+        pl.col("信号 signal")
+        .map_elements(lambda s: selectors.signal_label(s, lang), return_dtype=pl.String)
+        .alias("说明 label")
+    )
+    ExportLog.objects.create(
+        user=request.user,
+        kind="monitoring.alerts.xlsx",
+        channel="web",
+        filters=dict(request.GET.items()),
+        rows=df.height,
+        masked=True,
+    )
+    resp = HttpResponse(
+        services.alerts_xlsx(df),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     resp["Content-Disposition"] = 'attachment; filename="alerts.xlsx"'
     return resp
 
 
 # ------------------------------------------------------------------------------------------- departments
 class DepartmentForm(forms.Form):
-    source = forms.ChoiceField(label=gettext_lazy("Source"),
-                               choices=[(s, label) for s, label in Source.choices if s in sources.SOURCES])
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year)
+    source = forms.ChoiceField(
+        label=gettext_lazy("Source"),
+        choices=[(s, label) for s, label in Source.choices if s in sources.SOURCES],
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year
+    )
     file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"))
 
 
@@ -231,8 +324,13 @@ def department_upload(request):
                 for chunk in up.chunks():
                     fh.write(chunk)
             try:
-                batch = services.import_department(request.user, path, source=form.cleaned_data["source"],
-                                                   year=form.cleaned_data["year"], file_name=up.name)
+                batch = services.import_department(
+                    request.user,
+                    path,
+                    source=form.cleaned_data["source"],
+                    year=form.cleaned_data["year"],
+                    file_name=up.name,
+                )
             except (services.MonitoringError, services.FileUnreadable) as e:
                 form.add_error("file", f"{e.message_zh} / {e.message_en}")
             else:
@@ -249,10 +347,20 @@ def _batch_for(user, pk: int) -> DepartmentImport:
 def department_report(request, pk: int):
     batch = _batch_for(request.user, pk)
     en = _lang().startswith("en")
-    problems = [{"row": r["_row"], "id_number": id_for(request.user, r["id_number_raw"]), "name": r["name_raw"],
-                 "message": r["message_en"] if en else r["message_zh"]} for r in batch.problem_rows]
-    return render(request, "monitoring/department_report.html", {
-        "batch": batch, "counts": list(batch.counts.items()), "problems": problems})
+    problems = [
+        {
+            "row": r["_row"],
+            "id_number": id_for(request.user, r["id_number_raw"]),
+            "name": r["name_raw"],
+            "message": r["message_en"] if en else r["message_zh"],
+        }
+        for r in batch.problem_rows
+    ]
+    return render(
+        request,
+        "monitoring/department_report.html",
+        {"batch": batch, "counts": list(batch.counts.items()), "problems": problems},
+    )
 
 
 @login_required
@@ -262,10 +370,17 @@ def department_unmatched(request, pk: int):
     if not batch.unmatched_file or not Path(batch.unmatched_file).exists():
         raise Http404
     content = services.unmatched_download(request.user, batch)
-    ExportLog.objects.create(user=request.user, kind="monitoring.unmatched.xlsx", channel="web",
-                             filters={"batch": batch.pk}, rows=sum(1 for _ in batch.problem_rows),
-                             masked=not request.user.can("sees_id_numbers"))
-    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ExportLog.objects.create(
+        user=request.user,
+        kind="monitoring.unmatched.xlsx",
+        channel="web",
+        filters={"batch": batch.pk},
+        rows=sum(1 for _ in batch.problem_rows),
+        masked=not request.user.can("sees_id_numbers"),
+    )
+    resp = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     resp["Content-Disposition"] = f'attachment; filename="unmatched-{batch.pk}.xlsx"'
     return resp
 
@@ -275,12 +390,23 @@ class SelfReportForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
     id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=30)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
-    kind = forms.ChoiceField(label=gettext_lazy("What happened"), choices=[
-        ("illness", gettext_lazy("Illness or injury")), ("disaster", gettext_lazy("Natural disaster")), ("accident", gettext_lazy("Accident")),
-        ("schooling", gettext_lazy("Schooling costs")), ("housing", gettext_lazy("Housing unsafe")),
-        ("employment", gettext_lazy("Lost work or income")), ("other", gettext_lazy("Other"))])
-    description = forms.CharField(label=gettext_lazy("Describe what happened"), widget=forms.Textarea(attrs={"rows": 4}),
-                                  max_length=2000)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What happened"),
+        choices=[
+            ("illness", gettext_lazy("Illness or injury")),
+            ("disaster", gettext_lazy("Natural disaster")),
+            ("accident", gettext_lazy("Accident")),
+            ("schooling", gettext_lazy("Schooling costs")),
+            ("housing", gettext_lazy("Housing unsafe")),
+            ("employment", gettext_lazy("Lost work or income")),
+            ("other", gettext_lazy("Other")),
+        ],
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Describe what happened"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
     county = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_id_number(self):
@@ -303,8 +429,10 @@ class SelfReportForm(forms.Form):
         phone = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", self.cleaned_data["phone"]))
         phone = re.sub(r"^\+?86(1\d{10})$", r"\1", phone)
         if not re.fullmatch(r"1\d{10}|0\d{9,11}", phone):
-            raise forms.ValidationError("请填写11位手机号码或带区号的固定电话 / give an 11-digit mobile number or a "
-                                        "landline with its area code")
+            raise forms.ValidationError(
+                "请填写11位手机号码或带区号的固定电话 / give an 11-digit mobile number or a "
+                "landline with its area code"
+            )
         return phone
 
     def clean_name(self):
@@ -337,14 +465,23 @@ def self_report(request):
     form = SelfReportForm(request.POST or None, initial={"county": request.GET.get("county", "")})
     if request.method == "POST":
         if _over_limit("ip", _client_ip(request)):
-            return render(request, "monitoring/self_report.html", {"form": form, "throttled": True}, status=429)
+            return render(
+                request, "monitoring/self_report.html", {"form": form, "throttled": True}, status=429
+            )
         if form.is_valid():
             d = form.cleaned_data
             if _over_limit("id", d["id_number"]):
-                return render(request, "monitoring/self_report.html", {"form": form, "throttled": True},
-                              status=429)
-            services.self_report(name=d["name"], id_number=d["id_number"], phone=d["phone"], kind=d["kind"],
-                                 description=d["description"], county=d.get("county") or None)
+                return render(
+                    request, "monitoring/self_report.html", {"form": form, "throttled": True}, status=429
+                )
+            services.self_report(
+                name=d["name"],
+                id_number=d["id_number"],
+                phone=d["phone"],
+                kind=d["kind"],
+                description=d["description"],
+                county=d.get("county") or None,
+            )
             return render(request, "monitoring/self_report_done.html", {})
     return render(request, "monitoring/self_report.html", {"form": form})
 
@@ -374,20 +511,36 @@ def case_list(request):
         qs = qs.filter(kind=request.GET["kind"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     page.object_list = _case_rows(page.object_list, _lang(), date.today())
-    return render(request, "monitoring/case_list.html", {"page": page, "state": state, "kinds": CaseKind.choices,
-                                                          "kind": request.GET.get("kind", "")})
+    return render(
+        request,
+        "monitoring/case_list.html",
+        {"page": page, "state": state, "kinds": CaseKind.choices, "kind": request.GET.get("kind", "")},
+    )
 
 
 class CaseForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=CaseKind.choices)
-    monitor_type = forms.ChoiceField(label=gettext_lazy("Monitoring type"), required=False,
-                                     choices=[("", "—"), *MonitorType.choices])
-    method = forms.ChoiceField(label=gettext_lazy("Elimination method"), required=False,
-                               choices=[("", "—"), ("assisted", gettext_lazy("Removed by assistance")),
-                                        ("natural", gettext_lazy("Disappeared naturally"))])
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year)
-    green_channel = forms.BooleanField(label=gettext_lazy("Green channel (assist first, procedure after)"), required=False)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    monitor_type = forms.ChoiceField(
+        label=gettext_lazy("Monitoring type"), required=False, choices=[("", "—"), *MonitorType.choices]
+    )
+    method = forms.ChoiceField(
+        label=gettext_lazy("Elimination method"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("assisted", gettext_lazy("Removed by assistance")),
+            ("natural", gettext_lazy("Disappeared naturally")),
+        ],
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year
+    )
+    green_channel = forms.BooleanField(
+        label=gettext_lazy("Green channel (assist first, procedure after)"), required=False
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 @login_required
@@ -402,20 +555,35 @@ def case_open(request):
     alert = None
     if request.GET.get("alert"):
         alert = selectors.get_alert_for(request.user, int(request.GET["alert"]))
-    form = CaseForm(request.POST or None, initial={"kind": request.GET.get("kind", "identification"),
-                                                   "year": alert.year if alert else date.today().year})
+    form = CaseForm(
+        request.POST or None,
+        initial={
+            "kind": request.GET.get("kind", "identification"),
+            "year": alert.year if alert else date.today().year,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            case = cases.open_case(request.user, household, d["kind"], year=d["year"], alert=alert,
-                                   monitor_type=d["monitor_type"], method=d["method"],
-                                   green_channel=d["green_channel"], note=d["note"],
-                                   risks=[alert.signal] if alert else [])
+            case = cases.open_case(
+                request.user,
+                household,
+                d["kind"],
+                year=d["year"],
+                alert=alert,
+                monitor_type=d["monitor_type"],
+                method=d["method"],
+                green_channel=d["green_channel"],
+                note=d["note"],
+                risks=[alert.signal] if alert else [],
+            )
         except services.MonitoringError as e:
             form.add_error(None, f"{e.message_zh} / {e.message_en}")
         else:
             return redirect("monitoring:case_detail", pk=case.pk)
-    return render(request, "monitoring/case_open.html", {"form": form, "household": household, "alert": alert})
+    return render(
+        request, "monitoring/case_open.html", {"form": form, "household": household, "alert": alert}
+    )
 
 
 @login_required
@@ -426,8 +594,13 @@ def case_detail(request, pk: int):
     conflict = None
     if request.method == "POST":
         action, note = request.POST.get("action", ""), request.POST.get("note", "")
-        fn = {"advance": cases.advance, "reject": cases.reject, "object": cases.object_,
-              "rollback": cases.rollback, "note": cases.add_note}.get(action)
+        fn = {
+            "advance": cases.advance,
+            "reject": cases.reject,
+            "object": cases.object_,
+            "rollback": cases.rollback,
+            "note": cases.add_note,
+        }.get(action)
         if fn is None:
             raise Http404
         try:
@@ -444,23 +617,47 @@ def case_detail(request, pk: int):
     steps = []
     reached = case.steps.index(case.step) if case.step else len(case.steps)
     for i, code in enumerate(case.steps):
-        steps.append({"code": code, "label": cases.step_label(code, lang), "done": i < reached,
-                      "current": code == case.step})
+        steps.append(
+            {
+                "code": code,
+                "label": cases.step_label(code, lang),
+                "done": i < reached,
+                "current": code == case.step,
+            }
+        )
     events = list(case.events.select_related("user"))
     for e in events:
         e.step_label = cases.step_label(e.step, lang) if e.step else ""
     can_now = cases.can_act(request.user, case)
-    return render(request, "monitoring/case_detail.html", {
-        "case": case, "steps": steps, "events": events, "overdue": cases.is_overdue(case),
-        "can_advance": can_now, "can_reject": can_now and case.step in cases.REVIEW_STEPS,
-        "can_object": can_now and case.step == "publicized",
-        "can_rollback": (case.is_open and case.steps.index(case.step) > 0
-                         and cases.can_act(request.user, case, case.steps[case.steps.index(case.step) - 1]))
-        or (not case.is_open and case.kind == "elimination" and case.outcome == "approved"
-            and cases.can_act(request.user, case, "county_approved")),
-        "can_note": services.can_handle_alerts(request.user), "version": cases.case_version(case),
-        "conflict": conflict, "note": request.POST.get("note", "") if conflict else ""},
-        status=409 if conflict else 200)
+    return render(
+        request,
+        "monitoring/case_detail.html",
+        {
+            "case": case,
+            "steps": steps,
+            "events": events,
+            "overdue": cases.is_overdue(case),
+            "can_advance": can_now,
+            "can_reject": can_now and case.step in cases.REVIEW_STEPS,
+            "can_object": can_now and case.step == "publicized",
+            "can_rollback": (
+                case.is_open
+                and case.steps.index(case.step) > 0
+                and cases.can_act(request.user, case, case.steps[case.steps.index(case.step) - 1])
+            )
+            or (
+                not case.is_open
+                and case.kind == "elimination"
+                and case.outcome == "approved"
+                and cases.can_act(request.user, case, "county_approved")
+            ),
+            "can_note": services.can_handle_alerts(request.user),
+            "version": cases.case_version(case),
+            "conflict": conflict,
+            "note": request.POST.get("note", "") if conflict else "",
+        },
+        status=409 if conflict else 200,
+    )
 
 
 @login_required
@@ -472,15 +669,24 @@ def elimination_list(request):
     from fupin.engine.monitoring import blocker_text
     from fupin.registry.models import Household
 
-    numbers = dict(Household.objects.filter(pk__in=df["household_id"].to_list()).values_list("pk", "household_no"))
-    rows = [{**r, "household_no": numbers.get(r["household_id"], ""), "why": blocker_text(r["blockers"], lang)}
-            for r in df.sort("household_id").iter_rows(named=True)]
+    numbers = dict(
+        Household.objects.filter(pk__in=df["household_id"].to_list()).values_list("pk", "household_no")
+    )
+    rows = [
+        {**r, "household_no": numbers.get(r["household_id"], ""), "why": blocker_text(r["blockers"], lang)}
+        for r in df.sort("household_id").iter_rows(named=True)
+    ]
     return render(request, "monitoring/elimination_list.html", {"rows": rows, "year": year})
 
 
-MEASURE_LABELS = {"poor": gettext_lazy("Remaining poor households"), "monitored": gettext_lazy("Monitored households"),
-                  "identified": gettext_lazy("Newly identified monitored households"), "eliminated": gettext_lazy("Risk eliminated"),
-                  "opened": gettext_lazy("Cases opened"), "alerts": gettext_lazy("Households with new alerts")}
+MEASURE_LABELS = {
+    "poor": gettext_lazy("Remaining poor households"),
+    "monitored": gettext_lazy("Monitored households"),
+    "identified": gettext_lazy("Newly identified monitored households"),
+    "eliminated": gettext_lazy("Risk eliminated"),
+    "opened": gettext_lazy("Cases opened"),
+    "alerts": gettext_lazy("Households with new alerts"),
+}
 
 
 @login_required
@@ -505,20 +711,35 @@ def household_drill(request):
         return redirect("monitoring:dashboard")
     key_label = dict([*Channel.choices, *MonitorType.choices, *METHODS, *CaseKind.choices]).get(key, key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "monitoring/household_drill.html", {
-        "page": page, "year": year, "region": region or "", "month": month, "key_label": key_label,
-        "title": MEASURE_LABELS[measure]})
+    return render(
+        request,
+        "monitoring/household_drill.html",
+        {
+            "page": page,
+            "year": year,
+            "region": region or "",
+            "month": month,
+            "key_label": key_label,
+            "title": MEASURE_LABELS[measure],
+        },
+    )
 
 
 def _trend_sheet(trend: list[dict]) -> pl.DataFrame:
-    cols = {"month": "月份 month", **{f"alerts_{c}": f"预警 alerts: {c}" for c in Channel.values},
-            "alerts": "预警合计 alerts", "opened": "新开事项 cases opened",
-            **{f"identified_{t}": f"新识别 identified: {t}" for t in MonitorType.values},
-            "identified": "新识别合计 identified",
-            "eliminated_assisted": "帮扶消除 eliminated: assisted", "eliminated_natural": "自然消除 eliminated: natural",
-            "eliminated": "风险消除合计 eliminated"}
-    return pl.DataFrame([{v: r[k] for k, v in cols.items()} for r in trend],
-                        schema={v: pl.Int64 for v in cols.values()})
+    cols = {
+        "month": "月份 month",
+        **{f"alerts_{c}": f"预警 alerts: {c}" for c in Channel.values},
+        "alerts": "预警合计 alerts",
+        "opened": "新开事项 cases opened",
+        **{f"identified_{t}": f"新识别 identified: {t}" for t in MonitorType.values},
+        "identified": "新识别合计 identified",
+        "eliminated_assisted": "帮扶消除 eliminated: assisted",
+        "eliminated_natural": "自然消除 eliminated: natural",
+        "eliminated": "风险消除合计 eliminated",
+    }
+    return pl.DataFrame(
+        [{v: r[k] for k, v in cols.items()} for r in trend], schema={v: pl.Int64 for v in cols.values()}
+    )
 
 
 @login_required
@@ -533,29 +754,74 @@ def dashboard_export(request):
     trend = figures_.trend(request.user, year=year, region=region)
     lang = _lang()
     sheets = {
-        "总体 totals": pl.DataFrame([{"指标 figure": k, "值 value": None if v is None else float(v)} for k, v in (
-            ("alerts", data["total"]), ("households with alerts", data["households"]), ("new alerts", data["new"]),
-            ("monitored households", counts["monitored"]), ("newly identified", counts["new_identified"]),
-            ("eliminated", counts["eliminated"]), ("open cases", counts["open"]), ("overdue cases", counts["overdue"]),
-            ("风险消除率 elimination rate %", counts["elimination_rate_pct"]),
-            ("remaining poor households", figs["remaining_poor"]))]),
+        "总体 totals": pl.DataFrame(
+            [
+                {"指标 figure": k, "值 value": None if v is None else float(v)}
+                for k, v in (
+                    ("alerts", data["total"]),
+                    ("households with alerts", data["households"]),
+                    ("new alerts", data["new"]),
+                    ("monitored households", counts["monitored"]),
+                    ("newly identified", counts["new_identified"]),
+                    ("eliminated", counts["eliminated"]),
+                    ("open cases", counts["open"]),
+                    ("overdue cases", counts["overdue"]),
+                    ("风险消除率 elimination rate %", counts["elimination_rate_pct"]),
+                    ("remaining poor households", figs["remaining_poor"]),
+                )
+            ]
+        ),
         "按类型 by type": pl.DataFrame(
-            [{"类型 type": t, "名称 label": zh, "监测中 monitored": figs["monitored_by_type"].get(t, 0),
-              "当年新识别 identified": figs["new_by_type"].get(t, 0)} for t, zh in TYPE_ZH.items()],
-            schema={"类型 type": pl.String, "名称 label": pl.String, "监测中 monitored": pl.Int64,
-                    "当年新识别 identified": pl.Int64}),
+            [
+                {
+                    "类型 type": t,
+                    "名称 label": zh,
+                    "监测中 monitored": figs["monitored_by_type"].get(t, 0),
+                    "当年新识别 identified": figs["new_by_type"].get(t, 0),
+                }
+                for t, zh in TYPE_ZH.items()
+            ],
+            schema={
+                "类型 type": pl.String,
+                "名称 label": pl.String,
+                "监测中 monitored": pl.Int64,
+                "当年新识别 identified": pl.Int64,
+            },
+        ),
         "按消除方式 by method": pl.DataFrame(
-            [{"方式 method": k, "名称 label": zh, "户数 households": figs["eliminated_by_method"].get(k, 0)}
-             for k, zh in (("assisted", "帮扶消除"), ("natural", "自然消除"))],
-            schema={"方式 method": pl.String, "名称 label": pl.String, "户数 households": pl.Int64}),
+            [
+                {
+                    "方式 method": k,
+                    "名称 label": zh,
+                    "户数 households": figs["eliminated_by_method"].get(k, 0),
+                }
+                for k, zh in (("assisted", "帮扶消除"), ("natural", "自然消除"))
+            ],
+            schema={"方式 method": pl.String, "名称 label": pl.String, "户数 households": pl.Int64},
+        ),
         "按月 trend": _trend_sheet(trend),
-        "按信号 by signal": pl.DataFrame([{"signal": r["signal"], "label": selectors.signal_label(r["signal"], lang),
-                                         "alerts": r["n"], "new": r["new"]} for r in data["by_signal"]],
-                                       schema={"signal": pl.String, "label": pl.String, "alerts": pl.Int64,
-                                               "new": pl.Int64}),
-        "按地区 by region": pl.DataFrame(data["by_region"], schema={"code": pl.String, "name": pl.String,
-                                                                  "alerts": pl.Int64, "households": pl.Int64,
-                                                                  "new": pl.Int64}),
+        "按信号 by signal": pl.DataFrame(
+            [
+                {
+                    "signal": r["signal"],
+                    "label": selectors.signal_label(r["signal"], lang),
+                    "alerts": r["n"],
+                    "new": r["new"],
+                }
+                for r in data["by_signal"]
+            ],
+            schema={"signal": pl.String, "label": pl.String, "alerts": pl.Int64, "new": pl.Int64},
+        ),
+        "按地区 by region": pl.DataFrame(
+            data["by_region"],
+            schema={
+                "code": pl.String,
+                "name": pl.String,
+                "alerts": pl.Int64,
+                "households": pl.Int64,
+                "new": pl.Int64,
+            },
+        ),
     }
     import io
 
@@ -565,9 +831,16 @@ def dashboard_export(request):
     with workbook(buf) as wb:
         for name, df in sheets.items():
             write_sheet(wb, df, name)
-    ExportLog.objects.create(user=request.user, kind="monitoring.dashboard.xlsx", channel="web",
-                             filters={"year": year, "region": region or ""}, rows=len(data["by_signal"]), masked=True)
-    resp = HttpResponse(buf.getvalue(),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ExportLog.objects.create(
+        user=request.user,
+        kind="monitoring.dashboard.xlsx",
+        channel="web",
+        filters={"year": year, "region": region or ""},
+        rows=len(data["by_signal"]),
+        masked=True,
+    )
+    resp = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     resp["Content-Disposition"] = f'attachment; filename="monitoring-{year}.xlsx"'
     return resp

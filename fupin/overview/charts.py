@@ -67,11 +67,27 @@ class Chart:
     @property
     def data(self) -> dict:
         counts = all(isinstance(v, int) for s in self.series if s.axis == 0 for v in s.data if v is not None)
-        return {"kind": self.kind, "title": self.title, "horizontal": self.horizontal, "unit": self.unit,
-                "counts": counts,
-                "unit2": self.unit2, "categories": [str(c) for c in self.categories], "palette": PALETTE,
-                "series": [{"name": s.name, "data": [_num(v) for v in s.data], "kind": s.kind or self.kind,
-                            "axis": s.axis, "stack": s.stack} for s in self.series], **self.extra}
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "horizontal": self.horizontal,
+            "unit": self.unit,
+            "counts": counts,
+            "unit2": self.unit2,
+            "categories": [str(c) for c in self.categories],
+            "palette": PALETTE,
+            "series": [
+                {
+                    "name": s.name,
+                    "data": [_num(v) for v in s.data],
+                    "kind": s.kind or self.kind,
+                    "axis": s.axis,
+                    "stack": s.stack,
+                }
+                for s in self.series
+            ],
+            **self.extra,
+        }
 
     @property
     def rows(self) -> list[tuple[str, str, list]]:
@@ -105,60 +121,105 @@ def month_label(m: date) -> str:
 
 # --- the overview -------------------------------------------------------------------------------------
 
+
 def overview_trend(trend: list[dict]) -> Chart:
-    return Chart("chart-trend", "line", _("Monthly trend: alerts and cases"), _("Month"),
-                 [month_label(r["month"]) for r in trend],
-                 [Series(_("Alerts raised"), [r["alerts"] for r in trend]),
-                  Series(_("Cases opened"), [r["opened"] for r in trend]),
-                  Series(_("Cases closed"), [r["closed"] for r in trend])])
+    return Chart(
+        "chart-trend",
+        "line",
+        _("Monthly trend: alerts and cases"),
+        _("Month"),
+        [month_label(r["month"]) for r in trend],
+        [
+            Series(_("Alerts raised"), [r["alerts"] for r in trend]),
+            Series(_("Cases opened"), [r["opened"] for r in trend]),
+            Series(_("Cases closed"), [r["closed"] for r in trend]),
+        ],
+    )
 
 
 def overview_poor_by_year(rows: list[dict]) -> Chart:
-    return Chart("chart-poor-years", "bar", _("Poor households and persons by year"), _("Year"),
-                 [str(r["year"]) for r in rows],
-                 [Series(_("Poor households"), [r["poor_households"] for r in rows]),
-                  Series(_("Poor persons"), [r["poor_persons"] for r in rows], kind="line")])
+    return Chart(
+        "chart-poor-years",
+        "bar",
+        _("Poor households and persons by year"),
+        _("Year"),
+        [str(r["year"]) for r in rows],
+        [
+            Series(_("Poor households"), [r["poor_households"] for r in rows]),
+            Series(_("Poor persons"), [r["poor_persons"] for r in rows], kind="line"),
+        ],
+    )
 
 
 def overview_children(children: list[dict], level_name: str, link) -> Chart:
-    return Chart("chart-children", "bar", _("By %(level)s") % {"level": level_name}, level_name,
-                 [r["name"] for r in children],
-                 [Series(_("Poor households"), [r["poor_households"] for r in children]),
-                  Series(_("Monitored households"), [r["monitored"] for r in children]),
-                  Series(_("Open cases"), [r["open_cases"] for r in children]),
-                  Series(_("Open quality findings"), [r["open_findings"] for r in children])],
-                 horizontal=True, links=[link(r["code"]) for r in children])
+    return Chart(
+        "chart-children",
+        "bar",
+        _("By %(level)s") % {"level": level_name},
+        level_name,
+        [r["name"] for r in children],
+        [
+            Series(_("Poor households"), [r["poor_households"] for r in children]),
+            Series(_("Monitored households"), [r["monitored"] for r in children]),
+            Series(_("Open cases"), [r["open_cases"] for r in children]),
+            Series(_("Open quality findings"), [r["open_findings"] for r in children]),
+        ],
+        horizontal=True,
+        links=[link(r["code"]) for r in children],
+    )
 
 
 # --- statistics ---------------------------------------------------------------------------------------
 
+
 def statistics_by_region(rows: list[dict], level_name: str, year: int) -> Chart:
     """Poor persons (bars) and incidence (line, second axis) of each sub-region of the statistics page."""
-    return Chart("chart-stat-regions", "bar", _("Poor persons and incidence by %(level)s") % {"level": level_name},
-                 level_name, [r["region_name"] for r in rows],
-                 [Series(_("Poor persons"), [r["poor_persons"] for r in rows]),
-                  Series(_("Incidence (%)"), [r["incidence_pct"] for r in rows], kind="line", axis=1)],
-                 unit2="%", links=[f"?year={year}&region={r['region_code']}" for r in rows])
+    return Chart(
+        "chart-stat-regions",
+        "bar",
+        _("Poor persons and incidence by %(level)s") % {"level": level_name},
+        level_name,
+        [r["region_name"] for r in rows],
+        [
+            Series(_("Poor persons"), [r["poor_persons"] for r in rows]),
+            Series(_("Incidence (%)"), [r["incidence_pct"] for r in rows], kind="line", axis=1),
+        ],
+        unit2="%",
+        links=[f"?year={year}&region={r['region_code']}" for r in rows],
+    )
 
 
 # --- monitoring ---------------------------------------------------------------------------------------
 
+
 def monitoring_trend(trend: list[dict], year: int) -> Chart:
-    return Chart("chart-monitoring-trend", "line", _("Trend by month, %(year)s") % {"year": year}, _("Month"),
-                 [month_label(date(year, r["month"], 1)) for r in trend],
-                 [Series(_("Alerts raised"), [r["alerts"] for r in trend]),
-                  Series(_("Cases opened"), [r["opened"] for r in trend]),
-                  Series(_("Newly identified"), [r["identified"] for r in trend]),
-                  Series(_("Risk eliminated"), [r["eliminated"] for r in trend])])
+    return Chart(
+        "chart-monitoring-trend",
+        "line",
+        _("Trend by month, %(year)s") % {"year": year},
+        _("Month"),
+        [month_label(date(year, r["month"], 1)) for r in trend],
+        [
+            Series(_("Alerts raised"), [r["alerts"] for r in trend]),
+            Series(_("Cases opened"), [r["opened"] for r in trend]),
+            Series(_("Newly identified"), [r["identified"] for r in trend]),
+            Series(_("Risk eliminated"), [r["eliminated"] for r in trend]),
+        ],
+    )
 
 
 def monitoring_risks(by_signal: list[dict]) -> Chart:
     """Alerts of the year by risk signal (the page's `by signal` rows, labelled)."""
     rows = sorted(by_signal, key=lambda r: -r["n"])
-    return Chart("chart-monitoring-risks", "bar", _("Risk types: alerts by signal"), _("Signal"),
-                 [r["label"] for r in rows],
-                 [Series(_("Alerts"), [r["n"] for r in rows]), Series(_("New"), [r["new"] for r in rows])],
-                 horizontal=True)
+    return Chart(
+        "chart-monitoring-risks",
+        "bar",
+        _("Risk types: alerts by signal"),
+        _("Signal"),
+        [r["label"] for r in rows],
+        [Series(_("Alerts"), [r["n"] for r in rows]), Series(_("New"), [r["new"] for r in rows])],
+        horizontal=True,
+    )
 
 
 def funnel_counts(prefix: str, year: int) -> dict[str, int]:
@@ -169,26 +230,42 @@ def funnel_counts(prefix: str, year: int) -> dict[str, int]:
 
     ids = identified(prefix).filter(identified_on__year__lte=year).values("household_id")
     return {
-        "identified": identified(prefix).filter(identified_on__year__lte=year).values("household_id")
-        .distinct().count(),
-        "assisted": PlanMeasure.objects.filter(household_id__in=ids, year__lte=year,
-                                               status__in=["in_progress", "done"])
-        .values("household_id").distinct().count(),
-        "eliminated": eliminated(prefix).filter(closed_on__year__lte=year, household_id__in=ids)
-        .values("household_id").distinct().count(),
+        "identified": identified(prefix)
+        .filter(identified_on__year__lte=year)
+        .values("household_id")
+        .distinct()
+        .count(),
+        "assisted": PlanMeasure.objects.filter(
+            household_id__in=ids, year__lte=year, status__in=["in_progress", "done"]
+        )
+        .values("household_id")
+        .distinct()
+        .count(),
+        "eliminated": eliminated(prefix)
+        .filter(closed_on__year__lte=year, household_id__in=ids)
+        .values("household_id")
+        .distinct()
+        .count(),
     }
 
 
 def monitoring_funnel(counts: dict[str, int], year: int) -> Chart:
-    return Chart("chart-monitoring-funnel", "funnel", _("Identified → assisted → eliminated (households, to %(year)s)")
-                 % {"year": year}, _("Stage"),
-                 [_("Identified as monitored"), _("Assisted"), _("Risk eliminated")],
-                 [Series(_("Households"), [counts["identified"], counts["assisted"], counts["eliminated"]])],
-                 note=_("Assisted: with an assistance measure under way or done. Risk eliminated: an approved "
-                        "elimination that stands."))
+    return Chart(
+        "chart-monitoring-funnel",
+        "funnel",
+        _("Identified → assisted → eliminated (households, to %(year)s)") % {"year": year},
+        _("Stage"),
+        [_("Identified as monitored"), _("Assisted"), _("Risk eliminated")],
+        [Series(_("Households"), [counts["identified"], counts["assisted"], counts["eliminated"]])],
+        note=_(
+            "Assisted: with an assistance measure under way or done. Risk eliminated: an approved "
+            "elimination that stands."
+        ),
+    )
 
 
 # --- funds --------------------------------------------------------------------------------------------
+
 
 def fund_sources(projects) -> pl.DataFrame:
     """Budget and spent per fund source of the given projects (a queryset, already scoped and filtered).
@@ -199,49 +276,86 @@ def fund_sources(projects) -> pl.DataFrame:
     from fupin.funds.models import BudgetLine, Payment
 
     ids = projects.order_by().values("pk")
-    lines = pl.DataFrame(list(BudgetLine.objects.filter(project_id__in=ids).values_list("project_id", "source")
-                              .annotate(a=Sum("amount")).order_by()),
-                         schema={"project_id": pl.Int64, "source": pl.String, "budget": pl.Float64}, orient="row")
-    paid = pl.DataFrame(list(Payment.objects.filter(project_id__in=ids).values_list("project_id")
-                             .annotate(p=Sum("amount")).order_by()),
-                        schema={"project_id": pl.Int64, "paid": pl.Float64}, orient="row")
+    lines = pl.DataFrame(
+        list(
+            BudgetLine.objects.filter(project_id__in=ids)
+            .values_list("project_id", "source")
+            .annotate(a=Sum("amount"))
+            .order_by()
+        ),
+        schema={"project_id": pl.Int64, "source": pl.String, "budget": pl.Float64},
+        orient="row",
+    )
+    paid = pl.DataFrame(
+        list(
+            Payment.objects.filter(project_id__in=ids)
+            .values_list("project_id")
+            .annotate(p=Sum("amount"))
+            .order_by()
+        ),
+        schema={"project_id": pl.Int64, "paid": pl.Float64},
+        orient="row",
+    )
     share = pl.col("budget") / pl.col("budget").sum().over("project_id")
-    per = (lines.join(paid, on="project_id", how="left")
-           .with_columns(spent=pl.when(pl.col("budget").sum().over("project_id") > 0)
-                         .then(pl.col("paid").fill_null(0) * share).otherwise(0.0))
-           .group_by("source").agg(pl.col("budget").sum(), pl.col("spent").sum()))
+    per = (
+        lines.join(paid, on="project_id", how="left")
+        .with_columns(
+            spent=pl.when(pl.col("budget").sum().over("project_id") > 0)
+            .then(pl.col("paid").fill_null(0) * share)
+            .otherwise(0.0)
+        )
+        .group_by("source")
+        .agg(pl.col("budget").sum(), pl.col("spent").sum())
+    )
     order = pl.DataFrame({"source": [c.code for c in FUND_SOURCE]})
-    return (order.join(per, on="source", how="left")
-            .with_columns(pl.col("budget").fill_null(0).round(2), pl.col("spent").fill_null(0).round(2)))
+    return order.join(per, on="source", how="left").with_columns(
+        pl.col("budget").fill_null(0).round(2), pl.col("spent").fill_null(0).round(2)
+    )
 
 
 def funds_by_source(df: pl.DataFrame) -> Chart:
     from fupin.funds.codes import FUND_SOURCE
 
     lang = "en" if _en() else "zh"
-    return Chart("chart-funds-sources", "bar", _("Budget and spent by fund source (yuan)"), _("Fund source"),
-                 [FUND_SOURCE.label(s, lang) for s in df["source"]],
-                 [Series(_("Budget"), df["budget"].to_list()), Series(_("Spent"), df["spent"].to_list())],
-                 unit=_("yuan"),
-                 note=_("Payments do not name a fund source: each project's payments are shared among its "
-                        "sources in proportion to their part of its budget."))
+    return Chart(
+        "chart-funds-sources",
+        "bar",
+        _("Budget and spent by fund source (yuan)"),
+        _("Fund source"),
+        [FUND_SOURCE.label(s, lang) for s in df["source"]],
+        [Series(_("Budget"), df["budget"].to_list()), Series(_("Spent"), df["spent"].to_list())],
+        unit=_("yuan"),
+        note=_(
+            "Payments do not name a fund source: each project's payments are shared among its "
+            "sources in proportion to their part of its budget."
+        ),
+    )
 
 
 # --- quality ------------------------------------------------------------------------------------------
+
 
 def quality_by_rule(counts: list[dict]) -> Chart:
     """Findings per rule (the worklist's counts), one series per severity so the colour tells it."""
     en = _en()
     rows = [c for c in counts if c["count"]]
     sev = {"error": _("Error"), "suspect": _("Suspect")}
-    return Chart("chart-quality-rules", "bar", _("Findings by rule and severity"), _("Rule"),
-                 [f"{c['rule_id']} {c['message_en'] if en else c['message_zh']}" for c in rows],
-                 [Series(label, [c["count"] if c["severity"] == key else 0 for c in rows], stack="severity")
-                  for key, label in sev.items()],
-                 horizontal=True)
+    return Chart(
+        "chart-quality-rules",
+        "bar",
+        _("Findings by rule and severity"),
+        _("Rule"),
+        [f"{c['rule_id']} {c['message_en'] if en else c['message_zh']}" for c in rows],
+        [
+            Series(label, [c["count"] if c["severity"] == key else 0 for c in rows], stack="severity")
+            for key, label in sev.items()
+        ],
+        horizontal=True,
+    )
 
 
 # --- the map of incidence -----------------------------------------------------------------------------
+
 
 def bilingual(zh: str, en: str) -> str:
     """Text of the map in the page's language (kept here, with both languages, until the catalogues have it)."""
@@ -262,18 +376,30 @@ def incidence_map(user, code: str, year: int | None, rows: list[dict] | None = N
     from fupin.regions.boundaries import child_boundaries, may_upload
     from fupin.regions.codes import LEVEL_NAMES, level_of
 
-    outlines = list(child_boundaries(user, code or None).values_list("region_id", "region__name", "region__level"))
+    outlines = list(
+        child_boundaries(user, code or None).values_list("region_id", "region__name", "region__level")
+    )
     upload_url = reverse("regions:boundary_upload") if may_upload(user) else ""
     if not outlines:
-        approvers = "、".join(r.zh for r in ROLES.values() if r.approves) if not _en() else \
-            ", ".join(r.en.lower() for r in ROLES.values() if r.approves)
-        return {"chart": None, "upload_url": upload_url,
-                "note": bilingual("地图未显示：尚未导入这些地区的边界（GeoJSON）。",
-                                  "No map: no boundaries (GeoJSON) are loaded for these regions."),
-                "link": bilingual("上传边界文件", "Upload a boundary file"),
-                "ask": bilingual(f"请{approvers}在“区划 › 边界”页面上传，或在服务器上运行 fupin import boundaries FILE。",
-                                 f"Ask a {approvers} to upload them on the Regions › Boundaries page, or run "
-                                 f"fupin import boundaries FILE on the server.")}
+        approvers = (
+            "、".join(r.zh for r in ROLES.values() if r.approves)
+            if not _en()
+            else ", ".join(r.en.lower() for r in ROLES.values() if r.approves)
+        )
+        return {
+            "chart": None,
+            "upload_url": upload_url,
+            "note": bilingual(
+                "地图未显示：尚未导入这些地区的边界（GeoJSON）。",
+                "No map: no boundaries (GeoJSON) are loaded for these regions.",
+            ),
+            "link": bilingual("上传边界文件", "Upload a boundary file"),
+            "ask": bilingual(
+                f"请{approvers}在“区划 › 边界”页面上传，或在服务器上运行 fupin import boundaries FILE。",
+                f"Ask a {approvers} to upload them on the Regions › Boundaries page, or run "
+                f"fupin import boundaries FILE on the server.",
+            ),
+        }
     if rows is None:
         from fupin.core.stats import LEVELS
 
@@ -285,16 +411,28 @@ def incidence_map(user, code: str, year: int | None, rows: list[dict] | None = N
     incidence = [(figures.get(c) or {}).get("incidence_pct") for c, _n, _l in outlines]
     poor = [(figures.get(c) or {}).get("poor_persons") for c, _n, _l in outlines]
     geo_url = reverse("regions:boundary_geojson") + ("?" + urlencode({"region": code}) if code else "")
-    chart = Chart("chart-map", "map", bilingual(f"各{level_name}贫困发生率（%）地图", f"Map: incidence (%) by {level_name.lower()}"),
-                  level_name,
-                  [n for _c, n, _l in outlines],
-                  [Series(_("Incidence (%)"), incidence), Series(_("Poor persons"), poor)],
-                  unit="%",
-                  note=bilingual("贫困发生率 = 贫困人口 ÷ 农业户籍人口 × 100。灰色：无分母或无数据。",
-                                 "Incidence = poor persons ÷ rural registered population × 100. Grey: no "
-                                 "denominator or no data."),
-                  extra={"codes": [c for c, _n, _l in outlines], "geo_url": geo_url,
-                         "map": f"fupin-{code or 'all'}-{level_of(outlines[0][0])}",
-                         "labels": {"no_data": bilingual("无数据", "no data"), "incidence": _("Incidence (%)"),
-                                    "poor": _("Poor persons"), "level": level_name}})
+    chart = Chart(
+        "chart-map",
+        "map",
+        bilingual(f"各{level_name}贫困发生率（%）地图", f"Map: incidence (%) by {level_name.lower()}"),
+        level_name,
+        [n for _c, n, _l in outlines],
+        [Series(_("Incidence (%)"), incidence), Series(_("Poor persons"), poor)],
+        unit="%",
+        note=bilingual(
+            "贫困发生率 = 贫困人口 ÷ 农业户籍人口 × 100。灰色：无分母或无数据。",
+            "Incidence = poor persons ÷ rural registered population × 100. Grey: no denominator or no data.",
+        ),
+        extra={
+            "codes": [c for c, _n, _l in outlines],
+            "geo_url": geo_url,
+            "map": f"fupin-{code or 'all'}-{level_of(outlines[0][0])}",
+            "labels": {
+                "no_data": bilingual("无数据", "no data"),
+                "incidence": _("Incidence (%)"),
+                "poor": _("Poor persons"),
+                "level": level_name,
+            },
+        },
+    )
     return {"chart": chart, "note": "", "upload_url": upload_url}

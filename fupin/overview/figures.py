@@ -32,8 +32,15 @@ from fupin.regions.models import Region
 from fupin.registry.models import HouseholdYear
 from fupin.reports.services import code_prefix, scope_code
 
-MEASURES = ("poor_households", "poor_persons", "monitored", "open_cases", "overdue_cases", "open_findings",
-            "fund_anomalies")
+MEASURES = (
+    "poor_households",
+    "poor_persons",
+    "monitored",
+    "open_cases",
+    "overdue_cases",
+    "open_findings",
+    "fund_anomalies",
+)
 _CODE = {"code": pl.String}
 
 
@@ -61,8 +68,9 @@ def place(user, region: str | None) -> Place:
 def latest_year(prefix: str) -> int | None:
     from django.db.models import Max
 
-    return HouseholdYear.objects.filter(household__village__code__startswith=prefix, is_deleted=False).aggregate(
-        y=Max("year"))["y"]
+    return HouseholdYear.objects.filter(
+        household__village__code__startswith=prefix, is_deleted=False
+    ).aggregate(y=Max("year"))["y"]
 
 
 def _frame(rows, schema: dict) -> pl.DataFrame:
@@ -71,10 +79,20 @@ def _frame(rows, schema: dict) -> pl.DataFrame:
 
 # --- one frame per measure: code (a village or other region code) and counts ---------------------------
 
+
 def poor(prefix: str, year: int) -> pl.DataFrame:
-    rows = (HouseholdYear.objects.filter(year=year, is_deleted=False, household__is_deleted=False,
-                                         status__in=POOR_STATUSES, household__village__code__startswith=prefix)
-            .values_list("household__village_id").annotate(h=Count("id"), p=Sum("size")).order_by())
+    rows = (
+        HouseholdYear.objects.filter(
+            year=year,
+            is_deleted=False,
+            household__is_deleted=False,
+            status__in=POOR_STATUSES,
+            household__village__code__startswith=prefix,
+        )
+        .values_list("household__village_id")
+        .annotate(h=Count("id"), p=Sum("size"))
+        .order_by()
+    )
     return _frame(rows, {**_CODE, "poor_households": pl.Int64, "poor_persons": pl.Int64})
 
 
@@ -83,24 +101,38 @@ def monitored(prefix: str) -> pl.DataFrame:
     from fupin.monitoring.cases import monitored_frame
 
     ids = monitored_frame(prefix).select("household_id")
-    where = _frame(Case.objects.filter(region__code__startswith=prefix).values_list("household_id", "region_id", "id"),
-                   {"household_id": pl.Int64, "code": pl.String, "id": pl.Int64})
+    where = _frame(
+        Case.objects.filter(region__code__startswith=prefix).values_list("household_id", "region_id", "id"),
+        {"household_id": pl.Int64, "code": pl.String, "id": pl.Int64},
+    )
     latest = where.sort("id").group_by("household_id").agg(pl.col("code").last())
-    return (ids.join(latest, on="household_id", how="inner").group_by("code")
-            .agg(pl.len().cast(pl.Int64).alias("monitored")))
+    return (
+        ids.join(latest, on="household_id", how="inner")
+        .group_by("code")
+        .agg(pl.len().cast(pl.Int64).alias("monitored"))
+    )
 
 
 def cases(prefix: str, today: date) -> pl.DataFrame:
-    rows = (Case.objects.filter(region__code__startswith=prefix).exclude(step="").values_list("region_id")
-            .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))).order_by())
+    rows = (
+        Case.objects.filter(region__code__startswith=prefix)
+        .exclude(step="")
+        .values_list("region_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today)))
+        .order_by()
+    )
     return _frame(rows, {**_CODE, "open_cases": pl.Int64, "overdue_cases": pl.Int64})
 
 
 def findings(prefix: str, year: int) -> pl.DataFrame:
     from fupin.quality.models import OPEN, Finding
 
-    rows = (Finding.objects.filter(household__village__code__startswith=prefix, year=year, status=OPEN)
-            .values_list("household__village_id").annotate(n=Count("id")).order_by())
+    rows = (
+        Finding.objects.filter(household__village__code__startswith=prefix, year=year, status=OPEN)
+        .values_list("household__village_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return _frame(rows, {**_CODE, "open_findings": pl.Int64})
 
 
@@ -108,8 +140,11 @@ def anomalies(user, code: str, today: date) -> pl.DataFrame:
     from fupin.funds.anomalies import anomalies_for
 
     df = anomalies_for(user, region=code or None, today=today)
-    return (df.group_by(pl.col("region_code").alias("code")).agg(pl.len().cast(pl.Int64).alias("fund_anomalies"))
-            .with_columns(pl.col("code").cast(pl.String)))
+    return (
+        df.group_by(pl.col("region_code").alias("code"))
+        .agg(pl.len().cast(pl.Int64).alias("fund_anomalies"))
+        .with_columns(pl.col("code").cast(pl.String))
+    )
 
 
 def by_code(user, where: Place, year: int | None, today: date) -> pl.DataFrame:
@@ -121,8 +156,11 @@ def by_code(user, where: Place, year: int | None, today: date) -> pl.DataFrame:
     for f in frames:
         out = out.join(f, on="code", how="full", coalesce=True)
     missing = [pl.lit(0, pl.Int64).alias(m) for m in MEASURES if m not in out.columns]
-    return out.with_columns(*missing).with_columns(pl.col(m).fill_null(0) for m in MEASURES).select("code",
-                                                                                                      *MEASURES)
+    return (
+        out.with_columns(*missing)
+        .with_columns(pl.col(m).fill_null(0) for m in MEASURES)
+        .select("code", *MEASURES)
+    )
 
 
 def totals(per_code: pl.DataFrame) -> dict[str, int]:
@@ -137,13 +175,20 @@ def by_child(per_code: pl.DataFrame, where: Place) -> pl.DataFrame:
     qs = Region.objects.filter(parent_id=where.code) if where.code else Region.objects.filter(level=1)
     children = _frame(qs.order_by("code").values_list("code", "name"), {**_CODE, "name": pl.String})
     plen = LEVEL_PREFIX_LEN[where.child_level]
-    folded = (per_code.with_columns(pl.col("code").str.slice(0, plen).str.pad_end(12, "0"))
-              .group_by("code").agg(pl.col(m).sum() for m in MEASURES))
-    return (children.join(folded, on="code", how="left")
-            .with_columns(pl.col(m).fill_null(0).cast(pl.Int64) for m in MEASURES).sort("code"))
+    folded = (
+        per_code.with_columns(pl.col("code").str.slice(0, plen).str.pad_end(12, "0"))
+        .group_by("code")
+        .agg(pl.col(m).sum() for m in MEASURES)
+    )
+    return (
+        children.join(folded, on="code", how="left")
+        .with_columns(pl.col(m).fill_null(0).cast(pl.Int64) for m in MEASURES)
+        .sort("code")
+    )
 
 
 # --- trends ------------------------------------------------------------------------------------------
+
 
 def months_back(today: date, n: int = 12) -> list[date]:
     """The first days of the last `n` months, oldest first, ending with today's month."""
@@ -155,8 +200,13 @@ def months_back(today: date, n: int = 12) -> list[date]:
 
 
 def _per_month(qs, field: str, start: date | datetime) -> dict[tuple[int, int], int]:
-    rows = (qs.filter(**{f"{field}__gte": start}).annotate(m=TruncMonth(field)).values_list("m")
-            .annotate(n=Count("id")).order_by())
+    rows = (
+        qs.filter(**{f"{field}__gte": start})
+        .annotate(m=TruncMonth(field))
+        .values_list("m")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {(m.year, m.month): n for m, n in rows if m is not None}
 
 
@@ -164,20 +214,38 @@ def monthly_trend(prefix: str, today: date) -> list[dict]:
     """Alerts raised, cases opened and cases closed per month of the last twelve (three GROUP BY queries)."""
     months = months_back(today)
     start = months[0]
-    alerts = _per_month(Alert.objects.filter(region__code__startswith=prefix), "created_at",
-                        timezone.make_aware(datetime.combine(start, time.min)))
+    alerts = _per_month(
+        Alert.objects.filter(region__code__startswith=prefix),
+        "created_at",
+        timezone.make_aware(datetime.combine(start, time.min)),
+    )
     in_scope = Case.objects.filter(region__code__startswith=prefix)
     opened = _per_month(in_scope, "opened_on", start)
     closed = _per_month(in_scope.exclude(closed_on=None), "closed_on", start)
-    return [{"month": m, "alerts": alerts.get((m.year, m.month), 0), "opened": opened.get((m.year, m.month), 0),
-             "closed": closed.get((m.year, m.month), 0)} for m in months]
+    return [
+        {
+            "month": m,
+            "alerts": alerts.get((m.year, m.month), 0),
+            "opened": opened.get((m.year, m.month), 0),
+            "closed": closed.get((m.year, m.month), 0),
+        }
+        for m in months
+    ]
 
 
 def poor_by_year(prefix: str) -> list[dict]:
     """Poor households and persons in every year of the registry (one GROUP BY query)."""
-    rows = (HouseholdYear.objects.filter(is_deleted=False, household__is_deleted=False, status__in=POOR_STATUSES,
-                                         household__village__code__startswith=prefix)
-            .values_list("year").annotate(h=Count("id"), p=Sum("size")).order_by("year"))
+    rows = (
+        HouseholdYear.objects.filter(
+            is_deleted=False,
+            household__is_deleted=False,
+            status__in=POOR_STATUSES,
+            household__village__code__startswith=prefix,
+        )
+        .values_list("year")
+        .annotate(h=Count("id"), p=Sum("size"))
+        .order_by("year")
+    )
     return [{"year": y, "poor_households": h, "poor_persons": int(p or 0)} for y, h, p in rows]
 
 
@@ -187,6 +255,12 @@ def overview(user, *, region: str | None = None, year: int | None = None, today:
     where = place(user, region)
     year = year or latest_year(where.prefix) or latest_year(user.scope_prefix if user else "")
     per_code = by_code(user, where, year, today)
-    return {"place": where, "year": year, "today": today, "totals": totals(per_code),
-            "children": by_child(per_code, where).to_dicts(),
-            "trend": monthly_trend(where.prefix, today), "poor_by_year": poor_by_year(where.prefix)}
+    return {
+        "place": where,
+        "year": year,
+        "today": today,
+        "totals": totals(per_code),
+        "children": by_child(per_code, where).to_dicts(),
+        "trend": monthly_trend(where.prefix, today),
+        "poor_by_year": poor_by_year(where.prefix),
+    }

@@ -42,9 +42,11 @@ class ParameterOut(Schema):
     value: float
     source: str
     editable: bool
-    version: str = Field(description="this version of the row (also the ETag header of its read): send it as "
-                                     "If-Match with a change or removal to have it refused (409) if the row "
-                                     "changed meanwhile")
+    version: str = Field(
+        description="this version of the row (also the ETag header of its read): send it as "
+        "If-Match with a change or removal to have it refused (409) if the row "
+        "changed meanwhile"
+    )
 
 
 class ResolvedOut(Schema):
@@ -56,9 +58,19 @@ class ResolvedOut(Schema):
 
 def _out(request, p: Parameter) -> dict:
     zh, en, unit = DEFINITIONS.get(p.name, (p.name, p.name, ""))
-    return {"id": p.pk, "name": p.name, "label": {"zh": zh, "en": en}, "unit": unit, "region_code": p.region_code,
-            "year_from": p.year_from, "year_to": p.year_to, "value": float(p.value), "source": p.source,
-            "editable": services.can_edit(request.auth, p.region_code), "version": services.parameter_version(p)}
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "label": {"zh": zh, "en": en},
+        "unit": unit,
+        "region_code": p.region_code,
+        "year_from": p.year_from,
+        "year_to": p.year_to,
+        "value": float(p.value),
+        "source": p.source,
+        "editable": services.can_edit(request.auth, p.region_code),
+        "version": services.parameter_version(p),
+    }
 
 
 def _tagged(response: HttpResponse, out: dict) -> dict:
@@ -99,14 +111,19 @@ def get_parameter(request, pk: Key, response: HttpResponse):
     return _tagged(response, _out(request, services.visible_to(request.auth).get(pk=pk)))
 
 
-@router.put("/parameters/{pk}", response={200: ParameterOut, **ERRORS},
-            summary="Change a value (approvers, own region)")
+@router.put(
+    "/parameters/{pk}",
+    response={200: ParameterOut, **ERRORS},
+    summary="Change a value (approvers, own region)",
+)
 def update_parameter(request, pk: Key, body: ParameterIn, response: HttpResponse):
     p = services.save_parameter(request.auth, pk=pk, version=versions.if_match(request), **body.dict())
     return _tagged(response, _out(request, p))
 
 
-@router.delete("/parameters/{pk}", response={204: None, **ERRORS}, summary="Remove a value (its history is kept)")
+@router.delete(
+    "/parameters/{pk}", response={204: None, **ERRORS}, summary="Remove a value (its history is kept)"
+)
 def delete_parameter(request, pk: Key, reason: str):
     services.delete_parameter(request.auth, pk, reason=reason, version=versions.if_match(request))
     return Status(204, None)

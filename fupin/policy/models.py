@@ -24,12 +24,23 @@ class Parameter(models.Model):
 
     class Meta:
         ordering = ["name", "region_code", "year_from"]
-        constraints = [models.UniqueConstraint(fields=["name", "region_code", "year_from"], name="uniq_parameter_row",
-                                               condition=models.Q(is_deleted=False))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "region_code", "year_from"],
+                name="uniq_parameter_row",
+                condition=models.Q(is_deleted=False),
+            )
+        ]
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "region_code": self.region_code, "year_from": self.year_from,
-                "year_to": self.year_to, "value": str(self.value), "source": self.source}
+        return {
+            "name": self.name,
+            "region_code": self.region_code,
+            "year_from": self.year_from,
+            "year_to": self.year_to,
+            "value": str(self.value),
+            "source": self.source,
+        }
 
 
 class ParameterChange(models.Model):

@@ -34,17 +34,34 @@ class PolicyError(InputRejected):
         super().__init__(f"{zh} / {en}")
 
     def api_items(self) -> list[dict]:
-        return [{"field": self.field, "code": "policy.invalid", "message": {"zh": self.message_zh,
-                 "en": self.message_en}, "row": None, "sheet": None}]
+        return [
+            {
+                "field": self.field,
+                "code": "policy.invalid",
+                "message": {"zh": self.message_zh, "en": self.message_en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
 def load_defaults() -> int:
     """Create the shipped default rows that are missing; never touches rows users created or changed."""
     defaults = default_params()
     have = set(Parameter.objects.values_list("name", "region_code", "year_from"))
-    new = [Parameter(name=r["name"], region_code=r["region_code"], year_from=r["year_from"], year_to=r["year_to"],
-                     value=Decimal(str(r["value"])), source=r["source"] or "", is_default=True)
-           for r in defaults.iter_rows(named=True) if (r["name"], r["region_code"], r["year_from"]) not in have]
+    new = [
+        Parameter(
+            name=r["name"],
+            region_code=r["region_code"],
+            year_from=r["year_from"],
+            year_to=r["year_to"],
+            value=Decimal(str(r["value"])),
+            source=r["source"] or "",
+            is_default=True,
+        )
+        for r in defaults.iter_rows(named=True)
+        if (r["name"], r["region_code"], r["year_from"]) not in have
+    ]
     Parameter.objects.bulk_create(new)
     return len(new)
 
@@ -52,8 +69,11 @@ def load_defaults() -> int:
 def params_frame() -> pl.DataFrame:
     """Every parameter row in force, as the engine's parameter table (`schema.PARAMS`)."""
     rows = Parameter.objects.filter(is_deleted=False).values_list(
-        "name", "region_code", "year_from", "year_to", "value", "source")
-    return pl.DataFrame([(n, r, yf, yt, float(v), s) for n, r, yf, yt, v, s in rows], schema=PARAMS, orient="row")
+        "name", "region_code", "year_from", "year_to", "value", "source"
+    )
+    return pl.DataFrame(
+        [(n, r, yf, yt, float(v), s) for n, r, yf, yt, v, s in rows], schema=PARAMS, orient="row"
+    )
 
 
 def resolve(name: str, year: int, region_code: str = "") -> float | None:
@@ -101,8 +121,11 @@ def _clean(name: str, region_code: str, year_from, year_to, value) -> tuple[str,
     except (TypeError, ValueError):
         raise PolicyError("year_from", "年度应为整数", "years must be whole numbers") from None
     if not 1949 <= year_from <= 2100 or (year_to is not None and year_to < year_from):
-        raise PolicyError("year_to", "年度范围不正确（截止年度不能早于起始年度）",
-                          "the year range is wrong (the last year cannot be before the first)")
+        raise PolicyError(
+            "year_to",
+            "年度范围不正确（截止年度不能早于起始年度）",
+            "the year range is wrong (the last year cannot be before the first)",
+        )
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
@@ -113,8 +136,19 @@ def _clean(name: str, region_code: str, year_from, year_to, value) -> tuple[str,
 
 
 @transaction.atomic
-def save_parameter(user, *, name: str, region_code: str, year_from, year_to, value, source: str = "",
-                   reason: str, pk: int | None = None, version: str | None = None) -> Parameter:
+def save_parameter(
+    user,
+    *,
+    name: str,
+    region_code: str,
+    year_from,
+    year_to,
+    value,
+    source: str = "",
+    reason: str,
+    pk: int | None = None,
+    version: str | None = None,
+) -> Parameter:
     """Add a value, or with `pk` change one. `version`: the row's version the change is based on (None: not
     checked)."""
     code, year_from, year_to, number = _clean(name, region_code, year_from, year_to, value)
@@ -132,15 +166,24 @@ def save_parameter(user, *, name: str, region_code: str, year_from, year_to, val
     if overlapping.exists():
         o = overlapping.first()
         span = f"{o.year_from}–{o.year_to or ''}"
-        raise PolicyError("year_from", f"与已有的 {span} 年度取值重叠，请先调整那一行",
-                          f"overlaps the existing {span} row; change that row first")
+        raise PolicyError(
+            "year_from",
+            f"与已有的 {span} 年度取值重叠，请先调整那一行",
+            f"overlaps the existing {span} row; change that row first",
+        )
     before = existing.as_dict() if existing else None
     p = existing or Parameter()
     p.name, p.region_code, p.year_from, p.year_to, p.value = name, code, year_from, year_to, number
     p.source, p.updated_by, p.is_default = source.strip(), user, False
     p.save()
-    ParameterChange.objects.create(parameter=p, user=user, action="update" if existing else "create",
-                                   before=before, after=p.as_dict(), reason=reason.strip())
+    ParameterChange.objects.create(
+        parameter=p,
+        user=user,
+        action="update" if existing else "create",
+        before=before,
+        after=p.as_dict(),
+        reason=reason.strip(),
+    )
     return p
 
 
@@ -156,5 +199,7 @@ def delete_parameter(user, pk: int, *, reason: str, version: str | None = None) 
         raise PolicyError("reason", "请填写修改原因", "a reason is required")
     p.is_deleted, p.updated_by = True, user
     p.save(update_fields=["is_deleted", "updated_by", "updated_at"])
-    ParameterChange.objects.create(parameter=p, user=user, action="delete", before=p.as_dict(), reason=reason.strip())
+    ParameterChange.objects.create(
+        parameter=p, user=user, action="delete", before=p.as_dict(), reason=reason.strip()
+    )
     return p

@@ -40,8 +40,9 @@ def parameter_list(request):
     names = {r.region_code: "" for r in rows if r.region_code}
     names.update(dict(Region.objects.filter(code__in=list(names)).values_list("code", "name")))
     here = user.region_id or "000000000000"
-    table = engine_params.resolve_table(services.params_frame(), list(DEFINITIONS),
-                                        _frame(here, year), region_col="region_code")
+    table = engine_params.resolve_table(
+        services.params_frame(), list(DEFINITIONS), _frame(here, year), region_col="region_code"
+    )
     effective = table.row(0, named=True)
     groups = []
     for name in DEFINITIONS:
@@ -49,11 +50,20 @@ def parameter_list(request):
         for r in items:
             r.region_name = names.get(r.region_code, "") if r.region_code else ""
             r.editable = services.can_edit(user, r.region_code)
-        groups.append({"name": name, "label": label(name, _lang()), "unit": unit(name), "rows": items,
-                       "effective": effective.get(name)})
-    return render(request, "policy/parameter_list.html", {
-        "groups": groups, "year": year, "can_add": user.can("approves"),
-        "region": user.region})
+        groups.append(
+            {
+                "name": name,
+                "label": label(name, _lang()),
+                "unit": unit(name),
+                "rows": items,
+                "effective": effective.get(name),
+            }
+        )
+    return render(
+        request,
+        "policy/parameter_list.html",
+        {"groups": groups, "year": year, "can_add": user.can("approves"), "region": user.region},
+    )
 
 
 def _shown_version(request, p: Parameter) -> str:
@@ -83,8 +93,14 @@ def parameter_edit(request, pk: int | None = None):
         raise PermissionDenied
     initial = {"region_code": user.region_id or ""}
     if p:
-        initial = {"name": p.name, "region_code": p.region_code, "year_from": p.year_from, "year_to": p.year_to,
-                   "value": p.value.normalize(), "source": p.source}
+        initial = {
+            "name": p.name,
+            "region_code": p.region_code,
+            "year_from": p.year_from,
+            "year_to": p.year_to,
+            "value": p.value.normalize(),
+            "source": p.source,
+        }
     elif request.GET.get("name") in DEFINITIONS:
         initial["name"] = request.GET["name"]
     form = ParameterForm(request.POST or None, initial=initial, lang=_lang())
@@ -92,25 +108,43 @@ def parameter_edit(request, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.save_parameter(user, pk=pk, name=d["name"], region_code=d["region_code"],
-                                    year_from=d["year_from"], year_to=d["year_to"], value=d["value"],
-                                    source=d["source"], reason=d["reason"],
-                                    version=versions.posted(request) if p else None)
+            services.save_parameter(
+                user,
+                pk=pk,
+                name=d["name"],
+                region_code=d["region_code"],
+                year_from=d["year_from"],
+                year_to=d["year_to"],
+                value=d["value"],
+                source=d["source"],
+                reason=d["reason"],
+                version=versions.posted(request) if p else None,
+            )
         except EditConflict as e:
             form.add_error(None, _conflict_message(e))
             conflict = True
         except services.PolicyError as e:
-            form.add_error(e.field if e.field in form.fields else None,
-                           e.message_en if _lang().startswith("en") else e.message_zh)
+            form.add_error(
+                e.field if e.field in form.fields else None,
+                e.message_en if _lang().startswith("en") else e.message_zh,
+            )
         except PermissionDenied:
             form.add_error("region_code", _("You may not change parameters of this region."))
         else:
             messages.success(request, _("Parameter saved."))
             return redirect("policy:parameter_list")
     history = p.changes.select_related("user") if p else []
-    return render(request, "policy/parameter_form.html", {
-        "form": form, "parameter": p, "history": history, "version": _shown_version(request, p) if p else None,
-    }, status=409 if conflict else 400 if form.errors else 200)
+    return render(
+        request,
+        "policy/parameter_form.html",
+        {
+            "form": form,
+            "parameter": p,
+            "history": history,
+            "version": _shown_version(request, p) if p else None,
+        },
+        status=409 if conflict else 400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -123,13 +157,23 @@ def parameter_delete(request, pk: int):
     conflict = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.delete_parameter(user, pk, reason=form.cleaned_data["reason"], version=versions.posted(request))
+            services.delete_parameter(
+                user, pk, reason=form.cleaned_data["reason"], version=versions.posted(request)
+            )
         except EditConflict as e:
             form.add_error(None, _conflict_message(e))
             conflict = True
         else:
             messages.success(request, _("Parameter removed; its history is kept."))
             return redirect("policy:parameter_list")
-    return render(request, "policy/parameter_delete.html", {
-        "form": form, "parameter": p, "label": label(p.name, _lang()), "version": _shown_version(request, p),
-    }, status=409 if conflict else 200)
+    return render(
+        request,
+        "policy/parameter_delete.html",
+        {
+            "form": form,
+            "parameter": p,
+            "label": label(p.name, _lang()),
+            "version": _shown_version(request, p),
+        },
+        status=409 if conflict else 200,
+    )

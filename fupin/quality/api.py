@@ -66,9 +66,11 @@ class FindingOut(Schema):
     first_seen_at: datetime
     last_seen_at: datetime
     closed_at: datetime | None
-    version: str = Field(description="this version of the finding (also the ETag header of its read): send it "
-                                     "as If-Match with a change to have it refused (409) if the finding changed "
-                                     "meanwhile")
+    version: str = Field(
+        description="this version of the finding (also the ETag header of its read): send it "
+        "as If-Match with a change to have it refused (409) if the finding changed "
+        "meanwhile"
+    )
 
 
 class FindingsPage(Schema):
@@ -101,25 +103,47 @@ class FindingPatch(Schema):
 
 
 def _run_out(run: QualityRun) -> dict:
-    return {"id": run.pk, "year": run.year, "region_code": run.region_code,
-            "user": run.user.username if run.user else None, "started_at": run.started_at,
-            "seconds": run.seconds, "findings": run.findings, "created": run.created, "reopened": run.reopened,
-            "resolved": run.resolved, "counts": run.counts}
+    return {
+        "id": run.pk,
+        "year": run.year,
+        "region_code": run.region_code,
+        "user": run.user.username if run.user else None,
+        "started_at": run.started_at,
+        "seconds": run.seconds,
+        "findings": run.findings,
+        "created": run.created,
+        "reopened": run.reopened,
+        "resolved": run.resolved,
+        "counts": run.counts,
+    }
 
 
 def _finding_out(user, f: Finding) -> dict:
     value = f.value
     if f.rule_id in selectors.ID_VALUE_RULES:
         value = id_for(user, value)
-    return {"id": f.pk, "rule_id": f.rule_id, "scope": f.scope, "severity": f.severity,
-            "message": {"zh": f.message_zh, "en": f.message_en}, "year": f.year,
-            "household_no": f.household.household_no, "village_code": f.household.village_id,
-            "member_id": f.member_id, "member_name": f.member.name if f.member else None,
-            "id_number": id_for(user, f.member.id_number) if f.member else None, "value": value,
-            "status": f.status, "assignee_id": f.assignee_id,
-            "assignee": f.assignee.username if f.assignee else None, "note": f.note,
-            "first_seen_at": f.first_seen_at, "last_seen_at": f.last_seen_at, "closed_at": f.closed_at,
-            "version": services.finding_version(f)}
+    return {
+        "id": f.pk,
+        "rule_id": f.rule_id,
+        "scope": f.scope,
+        "severity": f.severity,
+        "message": {"zh": f.message_zh, "en": f.message_en},
+        "year": f.year,
+        "household_no": f.household.household_no,
+        "village_code": f.household.village_id,
+        "member_id": f.member_id,
+        "member_name": f.member.name if f.member else None,
+        "id_number": id_for(user, f.member.id_number) if f.member else None,
+        "value": value,
+        "status": f.status,
+        "assignee_id": f.assignee_id,
+        "assignee": f.assignee.username if f.assignee else None,
+        "note": f.note,
+        "first_seen_at": f.first_seen_at,
+        "last_seen_at": f.last_seen_at,
+        "closed_at": f.closed_at,
+        "version": services.finding_version(f),
+    }
 
 
 def _tagged(response: HttpResponse, out: dict) -> dict:
@@ -132,7 +156,9 @@ def _related(qs):
     return qs.select_related("household", "member", "assignee")
 
 
-@router.post("/runs", response={201: RunOut}, summary="Run the rules for a year (roles that write the registry)")
+@router.post(
+    "/runs", response={201: RunOut}, summary="Run the rules for a year (roles that write the registry)"
+)
 def create_run(request, body: RunIn):
     run = services.run_quality(request.auth, body.year, body.region)
     return Status(201, _run_out(run))
@@ -147,16 +173,34 @@ def list_runs(request, year: Year | None = None):
 
 
 @router.get("/findings", response=FindingsPage, summary="Findings in your region, filtered, 50 a page")
-def list_findings(request, year: Year | None = None, rule: str | None = None, status: str | None = None,
-                  severity: str | None = None, region: str | None = None, assignee: str | None = None,
-                  page: Page = 1):
-    qs = selectors.findings_for(request.auth, year=year, region=region, rule=rule, status=status,
-                                severity=severity, assignee=assignee)
+def list_findings(
+    request,
+    year: Year | None = None,
+    rule: str | None = None,
+    status: str | None = None,
+    severity: str | None = None,
+    region: str | None = None,
+    assignee: str | None = None,
+    page: Page = 1,
+):
+    qs = selectors.findings_for(
+        request.auth, year=year, region=region, rule=rule, status=status, severity=severity, assignee=assignee
+    )
     paginator = Paginator(_related(qs).order_by("household__household_no", "member_id", "rule_id"), PER_PAGE)
     current = paginator.get_page(page)
     items = [_finding_out(request.auth, f) for f in current.object_list]
-    log_api_page(request, "api.quality.findings", len(items), year=year, rule=rule, status=status, severity=severity,
-                 region=region, assignee=assignee, page=current.number)
+    log_api_page(
+        request,
+        "api.quality.findings",
+        len(items),
+        year=year,
+        rule=rule,
+        status=status,
+        severity=severity,
+        region=region,
+        assignee=assignee,
+        page=current.number,
+    )
     return {"count": paginator.count, "page": current.number, "pages": paginator.num_pages, "items": items}
 
 
@@ -164,23 +208,47 @@ def list_findings(request, year: Year | None = None, rule: str | None = None, st
 def summary(request, year: Year | None = None, region: str | None = None):
     qs = selectors.findings_for(request.auth, year=year, region=region)
     by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
-    rules = [{"rule_id": r["rule_id"], "severity": r["severity"], "count": r["count"], "open": r["open"],
-              "message": {"zh": r["message_zh"], "en": r["message_en"]}} for r in selectors.rule_counts(qs)]
-    return {"year": year, "region": region, "total": sum(by_status.values()), "by_status": by_status,
-            "rules": rules}
+    rules = [
+        {
+            "rule_id": r["rule_id"],
+            "severity": r["severity"],
+            "count": r["count"],
+            "open": r["open"],
+            "message": {"zh": r["message_zh"], "en": r["message_en"]},
+        }
+        for r in selectors.rule_counts(qs)
+    ]
+    return {
+        "year": year,
+        "region": region,
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "rules": rules,
+    }
 
 
 @router.get("/findings/{pk}", response={200: FindingOut, **ERRORS}, summary="One finding")
 def get_finding(request, pk: Key, response: HttpResponse):
     """The ETag header (also `version`) names this version of the finding: send it back as If-Match with a
     change, which is refused (409) if the finding changed meanwhile."""
-    return _tagged(response, _finding_out(request.auth, _related(selectors.findings_for(request.auth)).get(pk=pk)))
+    return _tagged(
+        response, _finding_out(request.auth, _related(selectors.findings_for(request.auth)).get(pk=pk))
+    )
 
 
-@router.patch("/findings/{pk}", response={200: FindingOut, **ERRORS},
-              summary="Change a finding's status, assignee or note")
+@router.patch(
+    "/findings/{pk}",
+    response={200: FindingOut, **ERRORS},
+    summary="Change a finding's status, assignee or note",
+)
 def patch_finding(request, pk: Key, body: FindingPatch, response: HttpResponse):
     given = body.dict(exclude_unset=True)
-    services.update_finding(request.auth, pk, status=given.get("status"), assignee=given.get("assignee", ""),
-                            note=given.get("note"), version=versions.if_match(request))
+    services.update_finding(
+        request.auth,
+        pk,
+        status=given.get("status"),
+        assignee=given.get("assignee", ""),
+        note=given.get("note"),
+        version=versions.if_match(request),
+    )
     return _tagged(response, _finding_out(request.auth, _related(Finding.objects).get(pk=pk)))

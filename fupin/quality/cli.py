@@ -18,19 +18,35 @@ from fupin.quality import exports, selectors, services
 
 def _counts(run) -> pl.DataFrame:
     """Every rule of the catalogue with its count in this run (catalogue order)."""
-    return pl.DataFrame([{"rule_id": r.id, "severity": r.severity, "message_zh": r.message_zh,
-                          "message_en": r.message_en, "count": int(run.counts.get(r.id, 0))}
-                         for r in selectors.RULES])
+    return pl.DataFrame(
+        [
+            {
+                "rule_id": r.id,
+                "severity": r.severity,
+                "message_zh": r.message_zh,
+                "message_en": r.message_en,
+                "count": int(run.counts.get(r.id, 0)),
+            }
+            for r in selectors.RULES
+        ]
+    )
 
 
 def _table(run, counts: pl.DataFrame) -> str:
     shown = counts.filter(pl.col("count") > 0).rename(  # the names the 建档立卡 system's quality report uses
-        {"rule_id": "规则编号 / rule", "message_zh": "错误类型 / type of error", "message_en": "英文说明 / in English",
-         "count": "错误条数 / count"})
+        {
+            "rule_id": "规则编号 / rule",
+            "message_zh": "错误类型 / type of error",
+            "message_en": "英文说明 / in English",
+            "count": "错误条数 / count",
+        }
+    )
     body = table_text(shown, str_lengths=80) if shown.height else "没有发现问题 / no findings"
-    return (f"数据质量 / data quality  {run.year}  {region_label(run.region_code or '')}\n{body}\n"
-            f"合计 {run.findings} 条 / {run.findings} findings; 新增 {run.created} new, "
-            f"重新打开 {run.reopened} reopened, 已消除 {run.resolved} resolved ({run.seconds:.2f} s)")
+    return (
+        f"数据质量 / data quality  {run.year}  {region_label(run.region_code or '')}\n{body}\n"
+        f"合计 {run.findings} 条 / {run.findings} findings; 新增 {run.created} new, "
+        f"重新打开 {run.reopened} reopened, 已消除 {run.resolved} resolved ({run.seconds:.2f} s)"
+    )
 
 
 def quality_command(args) -> int:
@@ -55,16 +71,39 @@ def quality_command(args) -> int:
             print("您的角色不能导出数据 / your role may not export data", file=sys.stderr)
             return 1
         findings = selectors.findings_for(user, year=run.year, region=run.region_code or None)
-        exports.export_findings(user, findings, filters={"year": run.year, "region": run.region_code},
-                                channel="cli", target=args.out)
+        exports.export_findings(
+            user,
+            findings,
+            filters={"year": run.year, "region": run.region_code},
+            channel="cli",
+            target=args.out,
+        )
         print(args.out)
         return 0
-    log_cli_output(user, "quality.counts", counts.height, fmt=args.format, out=args.out, masked=True,
-                   year=run.year, region=run.region_code)
+    log_cli_output(
+        user,
+        "quality.counts",
+        counts.height,
+        fmt=args.format,
+        out=args.out,
+        masked=True,
+        year=run.year,
+        region=run.region_code,
+    )
     if args.format == "json":
-        text = json.dumps({"year": run.year, "region": run.region_code, "findings": run.findings,
-                           "created": run.created, "reopened": run.reopened, "resolved": run.resolved,
-                           "rules": counts.to_dicts()}, ensure_ascii=False, indent=2)
+        text = json.dumps(
+            {
+                "year": run.year,
+                "region": run.region_code,
+                "findings": run.findings,
+                "created": run.created,
+                "reopened": run.reopened,
+                "resolved": run.resolved,
+                "rules": counts.to_dicts(),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
     elif args.format == "csv":
         text = write_csv(counts)
     else:

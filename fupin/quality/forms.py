@@ -21,13 +21,13 @@ def _label(bilingual: str) -> str:
     return en if _en() and en else zh
 
 
-
-
 class FindingFilterForm(forms.Form):
     """The worklist's GET filters. Invalid values are dropped, never an error page."""
 
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
-    region = forms.CharField(label=_("Township / village"), required=False, max_length=12, widget=forms.Select)
+    region = forms.CharField(
+        label=_("Township / village"), required=False, max_length=12, widget=forms.Select
+    )
     rule = forms.ChoiceField(label=_("Rule"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -43,7 +43,8 @@ class FindingFilterForm(forms.Form):
             del self.fields["region"]
         en = _en()
         self.fields["rule"].choices = [("", "—")] + [
-            (r.id, f"{r.id} {r.message_en if en else r.message_zh}") for r in RULES]
+            (r.id, f"{r.id} {r.message_en if en else r.message_zh}") for r in RULES
+        ]
         self.fields["severity"].choices = [("", "—"), ("error", _("Error")), ("suspect", _("Suspect"))]
         self.fields["status"].choices = [("", "—")] + [(code, _label(label)) for code, label in STATUSES]
         self.fields["assignee"].choices = [("", "—"), ("mine", _("Mine")), ("none", _("Nobody"))]
@@ -60,19 +61,31 @@ class FindingFilterForm(forms.Form):
 class ActionForm(forms.Form):
     """One action on the selected findings."""
 
-    ACTIONS = [("assign", _("Assign to")), (FIXED, _("Mark fixed")), (EXPLAINED, _("Mark explained")),
-               (OPEN, _("Reopen"))]
+    ACTIONS = [
+        ("assign", _("Assign to")),
+        (FIXED, _("Mark fixed")),
+        (EXPLAINED, _("Mark explained")),
+        (OPEN, _("Reopen")),
+    ]
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = forms.ChoiceField(label=_("Person"), required=False)
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
-                           widget=forms.TextInput(attrs={"placeholder": _("Why the data is right (required to explain)")}))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"placeholder": _("Why the data is right (required to explain)")}),
+    )
 
     def __init__(self, *args, assignees=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", _("Nobody"))] + [
-            (u.pk, f"{u.get_full_name() or u.username} · {u.role_label}{' · ' + u.region.name if u.region else ''}")
-            for u in assignees]
+            (
+                u.pk,
+                f"{u.get_full_name() or u.username} · {u.role_label}{' · ' + u.region.name if u.region else ''}",
+            )
+            for u in assignees
+        ]
 
     def selected(self) -> list[str]:
         """The ticked rows (checked against the user's scope by the service)."""

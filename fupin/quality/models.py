@@ -25,22 +25,29 @@ class Finding(models.Model):
     rule_id = models.CharField(_("rule"), max_length=16, db_index=True)
     scope = models.CharField(max_length=16)  # member | household | household_year
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="findings")
-    member = models.ForeignKey("registry.Member", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="findings")
+    member = models.ForeignKey(
+        "registry.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
+    )
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     severity = models.CharField(_("severity"), max_length=8, choices=SEVERITIES)
     message_zh = models.CharField(max_length=200)
     message_en = models.CharField(max_length=200)
     value = models.CharField(_("value"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=STATUSES, default=OPEN, db_index=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="quality_findings")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quality_findings",
+    )
     note = models.TextField(_("note"), blank=True)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The finding's version (core/versions.py): every write sets it, the bulk writes of services.py included
     # (a queryset update() bypasses auto_now).
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,10 +57,16 @@ class Finding(models.Model):
         constraints = [
             # NULL member ids are distinct in a plain unique index (SQLite and PostgreSQL alike): one
             # partial index per scope keeps a household finding unique too.
-            models.UniqueConstraint(fields=["rule_id", "household", "member", "year"],
-                                    condition=Q(member__isnull=False), name="uniq_finding_member"),
-            models.UniqueConstraint(fields=["rule_id", "household", "year"],
-                                    condition=Q(member__isnull=True), name="uniq_finding_household"),
+            models.UniqueConstraint(
+                fields=["rule_id", "household", "member", "year"],
+                condition=Q(member__isnull=False),
+                name="uniq_finding_member",
+            ),
+            models.UniqueConstraint(
+                fields=["rule_id", "household", "year"],
+                condition=Q(member__isnull=True),
+                name="uniq_finding_household",
+            ),
         ]
         indexes = [models.Index(fields=["year", "status"])]
 

@@ -11,19 +11,43 @@ from fupin.quality.services import resolve_scope
 RULE_INDEX = {r.id: i for i, r in enumerate(RULES)}
 RULE_BY_ID = {r.id: r for r in RULES}
 # Rules whose reported value is an ID or disability-certificate number: masked like the ID column.
-ID_VALUE_RULES = frozenset(r.id for r in RULES if r.value is not None
-                           and set(r.value().meta.root_names()) & {"id_number", "disability_cert"})
+ID_VALUE_RULES = frozenset(
+    r.id
+    for r in RULES
+    if r.value is not None and set(r.value().meta.root_names()) & {"id_number", "disability_cert"}
+)
 
 # Rules whose value is a code: the pages show its label (column of the engine frame → code list).
-_CODELIST_OF = {"sex": "sex", "relation": "relation", "health": "health", "labour": "labour", "school": "school",
-                "education": "education", "work_status": "work", "status": "household_status",
-                "housing_grade": "housing_grade"}
-VALUE_CODELIST = {r.id: _CODELIST_OF[root] for r in RULES if r.value is not None
-                  for root in r.value().meta.root_names() if root in _CODELIST_OF}
+_CODELIST_OF = {
+    "sex": "sex",
+    "relation": "relation",
+    "health": "health",
+    "labour": "labour",
+    "school": "school",
+    "education": "education",
+    "work_status": "work",
+    "status": "household_status",
+    "housing_grade": "housing_grade",
+}
+VALUE_CODELIST = {
+    r.id: _CODELIST_OF[root]
+    for r in RULES
+    if r.value is not None
+    for root in r.value().meta.root_names()
+    if root in _CODELIST_OF
+}
 
 
-def findings_for(user, *, year: int | None = None, region: str | None = None, rule: str | None = None,
-                 severity: str | None = None, status: str | None = None, assignee=None) -> QuerySet[Finding]:
+def findings_for(
+    user,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    rule: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    assignee=None,
+) -> QuerySet[Finding]:
     """Findings in the user's subtree (None = the unscoped operator), narrowed by the given filters.
 
     `assignee`: "mine" (the user's), "none" (nobody's) or a user id."""
@@ -52,14 +76,22 @@ def findings_for(user, *, year: int | None = None, region: str | None = None, ru
 
 def rule_counts(findings: QuerySet[Finding]) -> list[dict]:
     """错误类型/错误条数 of a filtered list: per rule, all and still open, in catalogue order."""
-    rows = (findings.order_by().values("rule_id")
-            .annotate(count=Count("id"), open=Count("id", filter=Q(status="open"))))
+    rows = (
+        findings.order_by()
+        .values("rule_id")
+        .annotate(count=Count("id"), open=Count("id", filter=Q(status="open")))
+    )
     out = []
     for r in sorted(rows, key=lambda r: RULE_INDEX.get(r["rule_id"], len(RULES))):
         rule = RULE_BY_ID.get(r["rule_id"])
-        out.append({**r, "severity": rule.severity if rule else "",
-                    "message_zh": rule.message_zh if rule else r["rule_id"],
-                    "message_en": rule.message_en if rule else r["rule_id"]})
+        out.append(
+            {
+                **r,
+                "severity": rule.severity if rule else "",
+                "message_zh": rule.message_zh if rule else r["rule_id"],
+                "message_en": rule.message_en if rule else r["rule_id"],
+            }
+        )
     return out
 
 

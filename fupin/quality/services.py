@@ -51,11 +51,20 @@ class QualityInputError(InputRejected):
         super().__init__(f"{zh} / {en}")
 
     def api_items(self) -> list[dict]:
-        return [{"field": self.field, "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
-                 "row": None, "sheet": None}]
+        return [
+            {
+                "field": self.field,
+                "code": self.code,
+                "message": {"zh": self.message_zh, "en": self.message_en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
-READ_ONLY = ("您的角色只能查看数据质量问题，不能处理 / your role may view data-quality findings but not act on them")
+READ_ONLY = (
+    "您的角色只能查看数据质量问题，不能处理 / your role may view data-quality findings but not act on them"
+)
 
 
 def require_writer(user) -> None:
@@ -73,8 +82,9 @@ def resolve_scope(user, region: str | None) -> tuple[str, str]:
         try:
             code = normalise(region)
         except RegionCodeError:
-            raise QualityInputError("region", "quality.region", f"行政区划代码格式错误：{region}",
-                                    f"bad region code: {region}") from None
+            raise QualityInputError(
+                "region", "quality.region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
+            ) from None
         if not code.startswith(scope):
             raise OutOfScope(code)
         return code, prefix_of(code)
@@ -89,8 +99,12 @@ def check_year(year) -> int:
     except (TypeError, ValueError):
         year = 0
     if not 1949 <= year <= 2100:
-        raise QualityInputError("year", "quality.year", "年度应为1949至2100之间的整数",
-                                "the year must be a whole number between 1949 and 2100")
+        raise QualityInputError(
+            "year",
+            "quality.year",
+            "年度应为1949至2100之间的整数",
+            "the year must be a whole number between 1949 and 2100",
+        )
     return year
 
 
@@ -99,40 +113,55 @@ def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
     names = [*quality.RULE_PARAMS, "poverty_line"]
     ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
     rc = pl.col("region_code")
-    used = params.filter(pl.col("name").is_in(names) & (pl.col("year_from") <= year)
-                         & (pl.col("year_to").is_null() | (pl.col("year_to") >= year))
-                         & (rc.is_in(ancestors) | rc.str.starts_with(prefix)))
+    used = params.filter(
+        pl.col("name").is_in(names)
+        & (pl.col("year_from") <= year)
+        & (pl.col("year_to").is_null() | (pl.col("year_to") >= year))
+        & (rc.is_in(ancestors) | rc.str.starts_with(prefix))
+    )
     return used.sort("name", "region_code", "year_from").to_dicts()
 
 
 def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFrame:
     household_years, members = registry_frames(prefix, [year])
     found = quality.run(household_years, members, params, year=year)
-    return (found.filter(pl.col("household_id").is_not_null())
-            .with_columns(pl.col("value").fill_null("").str.slice(0, VALUE_LEN),
-                          pl.col("member_id").fill_null(0).alias("_member"))
-            .unique(KEY, keep="first", maintain_order=True))
+    return (
+        found.filter(pl.col("household_id").is_not_null())
+        .with_columns(
+            pl.col("value").fill_null("").str.slice(0, VALUE_LEN),
+            pl.col("member_id").fill_null(0).alias("_member"),
+        )
+        .unique(KEY, keep="first", maintain_order=True)
+    )
 
 
 def _stored(prefix: str, year: int) -> pl.DataFrame:
     return read_sql(
         f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
         f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
-        f"WHERE f.year = %s AND h.village_id LIKE %s", [year, prefix + "%"],
-        schema={"id": pl.Int64, "rule_id": pl.String, "household_id": pl.Int64, "member_id": pl.Int64,
-                "status": pl.String, "value": pl.String},
+        f"WHERE f.year = %s AND h.village_id LIKE %s",
+        [year, prefix + "%"],
+        schema={
+            "id": pl.Int64,
+            "rule_id": pl.String,
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "status": pl.String,
+            "value": pl.String,
+        },
     ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
 
 
 def _update_ids(ids: list[int], **values) -> None:
     for i in range(0, len(ids), CHUNK):
-        Finding.objects.filter(id__in=ids[i:i + CHUNK]).update(**values)
+        Finding.objects.filter(id__in=ids[i : i + CHUNK]).update(**values)
 
 
 def reconcile(found: pl.DataFrame, stored: pl.DataFrame, *, year: int, now: datetime) -> dict[str, int]:
     """Bring the stored findings of one scope and year in line with the engine's (see the module note)."""
-    matched = found.join(stored.select("id", *KEY, pl.col("status"), pl.col("value").alias("_old")),
-                         on=KEY, how="inner")
+    matched = found.join(
+        stored.select("id", *KEY, pl.col("status"), pl.col("value").alias("_old")), on=KEY, how="inner"
+    )
     new = found.join(stored.select(KEY), on=KEY, how="anti")
     gone = stored.join(found.select(KEY), on=KEY, how="anti")
 
@@ -141,15 +170,34 @@ def reconcile(found: pl.DataFrame, stored: pl.DataFrame, *, year: int, now: date
     rewrite = matched.filter(reopen | ((status == OPEN) & changed_value))
     n_reopened = matched.filter(reopen).height
 
-    Finding.objects.bulk_create([
-        Finding(rule_id=r["rule_id"], scope=r["scope"], household_id=r["household_id"],
-                member_id=r["member_id"], year=year, severity=r["severity"], message_zh=r["message_zh"],
-                message_en=r["message_en"], value=r["value"], status=OPEN, first_seen_at=now, last_seen_at=now)
-        for r in new.iter_rows(named=True)], batch_size=2000)
-    Finding.objects.bulk_update([
-        Finding(id=r["id"], value=r["value"], status=OPEN, closed_at=None, closed_by=None, updated_at=now)
-        for r in rewrite.select("id", "value").iter_rows(named=True)],
-        ["value", "status", "closed_at", "closed_by", "updated_at"], batch_size=2000)
+    Finding.objects.bulk_create(
+        [
+            Finding(
+                rule_id=r["rule_id"],
+                scope=r["scope"],
+                household_id=r["household_id"],
+                member_id=r["member_id"],
+                year=year,
+                severity=r["severity"],
+                message_zh=r["message_zh"],
+                message_en=r["message_en"],
+                value=r["value"],
+                status=OPEN,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            for r in new.iter_rows(named=True)
+        ],
+        batch_size=2000,
+    )
+    Finding.objects.bulk_update(
+        [
+            Finding(id=r["id"], value=r["value"], status=OPEN, closed_at=None, closed_by=None, updated_at=now)
+            for r in rewrite.select("id", "value").iter_rows(named=True)
+        ],
+        ["value", "status", "closed_at", "closed_by", "updated_at"],
+        batch_size=2000,
+    )
     # Found again as it was: not a new version (a worklist opened before the run stays current).
     _update_ids(matched["id"].to_list(), last_seen_at=now)
     gone_open = gone.filter(status == OPEN)["id"].to_list()
@@ -173,12 +221,20 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
     with transaction.atomic():
         outcome = reconcile(found, _stored(prefix, year), year=year, now=timezone.now())
         return QualityRun.objects.create(
-            user=user, year=year, region_code=code, region_prefix=prefix, params=_params_used(params, year, prefix),
-            counts=dict(zip(counts["rule_id"], counts["count"], strict=True)), findings=found.height,
-            seconds=round(time.perf_counter() - started, 3), **outcome)
+            user=user,
+            year=year,
+            region_code=code,
+            region_prefix=prefix,
+            params=_params_used(params, year, prefix),
+            counts=dict(zip(counts["rule_id"], counts["count"], strict=True)),
+            findings=found.height,
+            seconds=round(time.perf_counter() - started, 3),
+            **outcome,
+        )
 
 
 # ---- working the findings -------------------------------------------------------------------------
+
 
 def _scoped(user, ids) -> list[int]:
     """The ids, all of them in the user's scope (else 404, identical to a missing finding)."""
@@ -187,7 +243,9 @@ def _scoped(user, ids) -> list[int]:
     try:
         ids = sorted({int(i) for i in ids})
     except (TypeError, ValueError):
-        raise QualityInputError("ids", "quality.ids", "所选记录无效", "the selected rows are not valid") from None
+        raise QualityInputError(
+            "ids", "quality.ids", "所选记录无效", "the selected rows are not valid"
+        ) from None
     if not ids:
         raise QualityInputError("ids", "quality.none_selected", "请先选择记录", "select at least one finding")
     found = list(findings_for(user).filter(id__in=ids).values_list("id", flat=True))
@@ -232,12 +290,22 @@ def assign(user, ids, assignee_id, *, versions_seen: dict[int, str] | None = Non
         return Finding.objects.filter(id__in=ids).update(assignee=None, updated_at=timezone.now())
     assignee = assignable_users(user).filter(pk=assignee_id).first() if str(assignee_id).isdigit() else None
     if assignee is None:
-        raise QualityInputError("assignee", "quality.assignee", "只能分派给本辖区内可录入数据的用户",
-                                "findings can only be assigned to a user of your region who writes the registry")
-    outside = Finding.objects.filter(id__in=ids).exclude(household__village__code__startswith=assignee.scope_prefix)
+        raise QualityInputError(
+            "assignee",
+            "quality.assignee",
+            "只能分派给本辖区内可录入数据的用户",
+            "findings can only be assigned to a user of your region who writes the registry",
+        )
+    outside = Finding.objects.filter(id__in=ids).exclude(
+        household__village__code__startswith=assignee.scope_prefix
+    )
     if assignee.scope_prefix and outside.exists():
-        raise QualityInputError("assignee", "quality.assignee_scope", "所选问题有不在该用户管辖范围内的记录",
-                                "some selected findings are outside that user's region")
+        raise QualityInputError(
+            "assignee",
+            "quality.assignee_scope",
+            "所选问题有不在该用户管辖范围内的记录",
+            "some selected findings are outside that user's region",
+        )
     return Finding.objects.filter(id__in=ids).update(assignee=assignee, updated_at=timezone.now())
 
 
@@ -248,11 +316,19 @@ def set_status(user, ids, status: str, note: str = "", *, versions_seen: dict[in
     require_writer(user)
     note = (note or "").strip()
     if status not in (OPEN, FIXED, EXPLAINED):
-        raise QualityInputError("status", "quality.status", "状态只能改为待处理、已修正或已说明",
-                                "the status can only be set to open, fixed or explained")
+        raise QualityInputError(
+            "status",
+            "quality.status",
+            "状态只能改为待处理、已修正或已说明",
+            "the status can only be set to open, fixed or explained",
+        )
     if status == EXPLAINED and not note:
-        raise QualityInputError("note", "quality.note_required", "标记为已说明时必须填写说明",
-                            "a note is required to mark a finding explained")
+        raise QualityInputError(
+            "note",
+            "quality.note_required",
+            "标记为已说明时必须填写说明",
+            "a note is required to mark a finding explained",
+        )
     ids = _scoped(user, ids)
     _check_versions(ids, versions_seen)
     now = timezone.now()
@@ -266,8 +342,15 @@ def set_status(user, ids, status: str, note: str = "", *, versions_seen: dict[in
     return Finding.objects.filter(id__in=ids).update(**values)
 
 
-def update_finding(user, pk: int, *, status: str | None = None, assignee: int | str | None = "",
-                   note: str | None = None, version: str | None = None) -> Finding:
+def update_finding(
+    user,
+    pk: int,
+    *,
+    status: str | None = None,
+    assignee: int | str | None = "",
+    note: str | None = None,
+    version: str | None = None,
+) -> Finding:
     """One finding's status, assignee and note (the API's PATCH); assignee '' = unchanged, None = nobody.
     `version`: the finding's version the change is based on (None: not checked)."""
     require_writer(user)

@@ -41,8 +41,12 @@ def _message(e: services.QualityInputError) -> str:
 
 def _years(user) -> list[int]:
     """Years with findings or with registry records in the user's subtree, newest first."""
-    registry = (HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix,
-                                             is_deleted=False).order_by().values_list("year", flat=True).distinct())
+    registry = (
+        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
     return sorted(set(selectors.years_for(user)) | set(registry), reverse=True)
 
 
@@ -61,14 +65,17 @@ def _filtered(request):
 def worklist(request):
     user = request.user
     form, filters, years, without_rule, findings = _filtered(request)
-    rows = (findings.select_related("household", "household__village", "member", "assignee")
-            .order_by("household__household_no", "member_id", "rule_id"))
+    rows = findings.select_related("household", "household__village", "member", "assignee").order_by(
+        "household__household_no", "member_id", "rule_id"
+    )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     en, sees_ids, lang = _en(), user.can("sees_id_numbers"), get_language() or "zh-hans"
     status_labels = {code: label.split(" / ")[1 if en else 0] for code, label in STATUSES}
     for f in page.object_list:  # at most 50 rows, already fetched
         f.message = f.message_en if en else f.message_zh
-        f.value_shown = f.value if sees_ids or f.rule_id not in selectors.ID_VALUE_RULES else id_for(user, f.value)
+        f.value_shown = (
+            f.value if sees_ids or f.rule_id not in selectors.ID_VALUE_RULES else id_for(user, f.value)
+        )
         if f.value and f.rule_id in selectors.VALUE_CODELIST:
             f.value_shown = codes.ALL[selectors.VALUE_CODELIST[f.rule_id]].label(f.value, lang)
         f.status_label = status_labels.get(f.status, f.status)
@@ -77,17 +84,36 @@ def worklist(request):
     for c in counts:
         c["message"] = c["message_en"] if en else c["message_zh"]
     can_act = user.can("writes_registry")
-    return render(request, "quality/worklist.html", {
-        "form": form, "filters": filters, "page": page, "counts": counts,
-        "page_charts": [charts.quality_by_rule(counts)] if counts else [],
-        "total": sum(c["count"] for c in counts), "year": filters["year"],
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "can_act": can_act, "can_export": user.can("exports"),
-        "action_form": ActionForm(assignees=services.assignable_users(user).order_by("username")) if can_act else None,
-        "run_form": RunForm(initial={"year": filters["year"] or timezone.localdate().year,
-                                     "region": filters["region"] or ""}) if can_act else None,
-        "last_run": selectors.runs_for(user).filter(year=filters["year"]).first() if filters["year"] else None,
-    })
+    return render(
+        request,
+        "quality/worklist.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "counts": counts,
+            "page_charts": [charts.quality_by_rule(counts)] if counts else [],
+            "total": sum(c["count"] for c in counts),
+            "year": filters["year"],
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "can_act": can_act,
+            "can_export": user.can("exports"),
+            "action_form": ActionForm(assignees=services.assignable_users(user).order_by("username"))
+            if can_act
+            else None,
+            "run_form": RunForm(
+                initial={
+                    "year": filters["year"] or timezone.localdate().year,
+                    "region": filters["region"] or "",
+                }
+            )
+            if can_act
+            else None,
+            "last_run": selectors.runs_for(user).filter(year=filters["year"]).first()
+            if filters["year"]
+            else None,
+        },
+    )
 
 
 def _back(request) -> str:
@@ -114,8 +140,12 @@ def act(request):
         else:
             n = services.set_status(user, ids, action, form.cleaned_data["note"], versions_seen=seen)
     except EditConflict as e:
-        return render(request, "quality/conflict.html", {"message": e.en if _en() else e.zh,
-                                                         "back": _back(request)}, status=409)
+        return render(
+            request,
+            "quality/conflict.html",
+            {"message": e.en if _en() else e.zh, "back": _back(request)},
+            status=409,
+        )
     except services.QualityInputError as e:
         messages.error(request, _message(e))
     else:
@@ -139,11 +169,21 @@ def run(request):
     except services.QualityInputError as e:
         messages.error(request, _message(e))
         return redirect("quality:worklist")
-    messages.success(request, _(
-        "Rules run for %(year)d: %(n)d findings, %(new)d new, %(reopened)d reopened, %(resolved)d resolved "
-        "(%(seconds).1f s).") % {"year": year, "n": result.findings, "new": result.created,
-                                  "reopened": result.reopened, "resolved": result.resolved,
-                                  "seconds": result.seconds})
+    messages.success(
+        request,
+        _(
+            "Rules run for %(year)d: %(n)d findings, %(new)d new, %(reopened)d reopened, %(resolved)d resolved "
+            "(%(seconds).1f s)."
+        )
+        % {
+            "year": year,
+            "n": result.findings,
+            "new": result.created,
+            "reopened": result.reopened,
+            "resolved": result.resolved,
+            "seconds": result.seconds,
+        },
+    )
     query = f"?year={year}" + (f"&region={region}" if region else "")
     return redirect(reverse("quality:worklist") + query)
 
@@ -156,6 +196,10 @@ def export(request):
     _form, filters, _years_, _all, findings = _filtered(request)
     data, _n = exports.export_findings(user, findings, filters=filters, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="quality-{filters["year"] or "all"}-{stamp}.xlsx"'
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="quality-{filters["year"] or "all"}-{stamp}.xlsx"'
+    )
     return response

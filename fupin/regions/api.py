@@ -60,8 +60,11 @@ class BoundaryUploadOut(Schema):
     problems: list[dict]
 
 
-@router.post("/boundaries", response={201: BoundaryUploadOut},
-             summary="Upload region boundaries (a GeoJSON FeatureCollection) for the map")
+@router.post(
+    "/boundaries",
+    response={201: BoundaryUploadOut},
+    summary="Upload region boundaries (a GeoJSON FeatureCollection) for the map",
+)
 def upload_boundaries(request, file: File[UploadedFile], skip_invalid: Form[bool] = False):
     """Every rejected feature answers 422 (nothing saved) unless `skip_invalid`; re-uploading replaces."""
     user = _user(request)
@@ -70,15 +73,27 @@ def upload_boundaries(request, file: File[UploadedFile], skip_invalid: Form[bool
     if file.size > boundaries.MAX_BYTES:
         report = boundaries.too_large()
     else:
-        report = boundaries.import_boundaries(file.read(), user, file_name=file.name or "", skip_invalid=skip_invalid)
+        report = boundaries.import_boundaries(
+            file.read(), user, file_name=file.name or "", skip_invalid=skip_invalid
+        )
     if not report.saved:
         raise boundaries.BoundariesRejected(report)
-    return Status(201, {"features": report.features, "created": report.created, "replaced": report.replaced,
-                        "skipped": report.skipped, "problems": [p.as_item() for p in report.problems]})
+    return Status(
+        201,
+        {
+            "features": report.features,
+            "created": report.created,
+            "replaced": report.replaced,
+            "skipped": report.skipped,
+            "problems": [p.as_item() for p in report.problems],
+        },
+    )
 
 
 @router.get("/", response=list[RegionOut])
-def list_regions(request, parent: str | None = None, level: int | None = None, q: str = "", limit: Limit = 200):
+def list_regions(
+    request, parent: str | None = None, level: int | None = None, q: str = "", limit: Limit = 200
+):
     """Children of `parent` (default: the caller's own region, or the provinces when nationwide).
 
     With `q` (name contains) or `level`, searches the whole subtree below `parent` (or the caller's

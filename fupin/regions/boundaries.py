@@ -45,13 +45,20 @@ class BoundaryProblem:
     def __str__(self) -> str:
         if self.index is None:
             return f"文件：{self.message_zh} / file: {self.message_en}"
-        return (f"第{self.index}个要素 代码“{self.code}”：{self.message_zh} / "
-                f"feature {self.index} code '{self.code}': {self.message_en}")
+        return (
+            f"第{self.index}个要素 代码“{self.code}”：{self.message_zh} / "
+            f"feature {self.index} code '{self.code}': {self.message_en}"
+        )
 
     def as_item(self) -> dict:
-        return {"field": "file" if self.index is None else f"features[{self.index}]", "code": "boundaries.rejected",
-                "message": {"zh": self.message_zh, "en": self.message_en}, "row": self.index, "sheet": None,
-                "value": self.code}
+        return {
+            "field": "file" if self.index is None else f"features[{self.index}]",
+            "code": "boundaries.rejected",
+            "message": {"zh": self.message_zh, "en": self.message_en},
+            "row": self.index,
+            "sheet": None,
+            "value": self.code,
+        }
 
 
 @dataclass
@@ -71,10 +78,14 @@ class BoundaryReport:
 
     def summary(self) -> str:
         if not self.saved:
-            return (f"已拒绝，未保存任何边界：{len(self.problems)} 个问题 / "
-                    f"rejected, no boundary saved: {len(self.problems)} problem(s)")
-        text = (f"{self.features} 个要素：新增 {self.created}，替换 {self.replaced} / "
-                f"{self.features} features: {self.created} created, {self.replaced} replaced")
+            return (
+                f"已拒绝，未保存任何边界：{len(self.problems)} 个问题 / "
+                f"rejected, no boundary saved: {len(self.problems)} problem(s)"
+            )
+        text = (
+            f"{self.features} 个要素：新增 {self.created}，替换 {self.replaced} / "
+            f"{self.features} features: {self.created} created, {self.replaced} replaced"
+        )
         if self.skipped:
             text += f"；跳过 {self.skipped} 个无效要素 / {self.skipped} invalid feature(s) skipped"
         return text
@@ -92,6 +103,7 @@ class BoundariesRejected(InputRejected):
 
 
 # --- validation -------------------------------------------------------------------------------------------
+
 
 def _file_problem(zh: str, en: str) -> BoundaryReport:
     return BoundaryReport(problems=[BoundaryProblem(None, "", zh, en)])
@@ -111,8 +123,12 @@ def _position(p) -> list[float] | None:
     if not isinstance(p, list) or len(p) < 2:
         return None
     lon, lat = p[0], p[1]
-    if isinstance(lon, bool) or isinstance(lat, bool) or not isinstance(lon, int | float) \
-            or not isinstance(lat, int | float):
+    if (
+        isinstance(lon, bool)
+        or isinstance(lat, bool)
+        or not isinstance(lon, int | float)
+        or not isinstance(lat, int | float)
+    ):
         return None
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         return None
@@ -138,8 +154,10 @@ def clean_geometry(geometry) -> tuple[dict | None, tuple[str, str] | None]:
     """(the geometry with rounded coordinates, None) or (None, (why zh, why en))."""
     if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
         kind = geometry.get("type") if isinstance(geometry, dict) else None
-        return None, (f"几何类型应为 Polygon 或 MultiPolygon（实为 {kind or '空'}）",
-                      f"geometry must be a Polygon or MultiPolygon (got {kind or 'none'})")
+        return None, (
+            f"几何类型应为 Polygon 或 MultiPolygon（实为 {kind or '空'}）",
+            f"geometry must be a Polygon or MultiPolygon (got {kind or 'none'})",
+        )
     coords = geometry.get("coordinates")
     if geometry["type"] == "Polygon":
         cleaned = _polygon(coords)
@@ -147,8 +165,10 @@ def clean_geometry(geometry) -> tuple[dict | None, tuple[str, str] | None]:
         parts = [_polygon(p) for p in coords] if isinstance(coords, list) and coords else [None]
         cleaned = None if any(p is None for p in parts) else parts
     if cleaned is None:
-        return None, ("坐标无效（每个环至少 4 个点，经度 −180…180，纬度 −90…90）",
-                      "invalid coordinates (each ring needs 4 or more positions, longitude −180…180, latitude −90…90)")
+        return None, (
+            "坐标无效（每个环至少 4 个点，经度 −180…180，纬度 −90…90）",
+            "invalid coordinates (each ring needs 4 or more positions, longitude −180…180, latitude −90…90)",
+        )
     return {"type": geometry["type"], "coordinates": cleaned}, None
 
 
@@ -176,13 +196,21 @@ def validate(data: bytes, user=None) -> tuple[BoundaryReport, dict[str, dict]]:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as e:
         return _file_problem(f"不是有效的 JSON（{e}）", f"not well-formed JSON ({e})"), {}
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        return _file_problem("应为 GeoJSON FeatureCollection（含 features 列表）",
-                             "expected a GeoJSON FeatureCollection (with a features list)"), {}
+    if (
+        not isinstance(doc, dict)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
+        return _file_problem(
+            "应为 GeoJSON FeatureCollection（含 features 列表）",
+            "expected a GeoJSON FeatureCollection (with a features list)",
+        ), {}
     features = doc["features"]
     if len(features) > MAX_FEATURES:
-        return _file_problem(f"要素过多（{len(features)} 个，上限 {MAX_FEATURES}）",
-                             f"too many features ({len(features)}, limit {MAX_FEATURES})"), {}
+        return _file_problem(
+            f"要素过多（{len(features)} 个，上限 {MAX_FEATURES}）",
+            f"too many features ({len(features)}, limit {MAX_FEATURES})",
+        ), {}
     report = BoundaryReport(features=len(features))
     if not features:
         report.problems.append(BoundaryProblem(None, "", "没有要素", "no features"))
@@ -195,18 +223,32 @@ def validate(data: bytes, user=None) -> tuple[BoundaryReport, dict[str, dict]]:
             continue
         raw = _code_of(feature.get("properties"))
         if not raw:
-            report.problems.append(BoundaryProblem(
-                i, "", f"缺少区划代码（属性 {'、'.join(CODE_PROPERTIES)} 之一）",
-                f"no region code (one of the properties {', '.join(CODE_PROPERTIES)})"))
+            report.problems.append(
+                BoundaryProblem(
+                    i,
+                    "",
+                    f"缺少区划代码（属性 {'、'.join(CODE_PROPERTIES)} 之一）",
+                    f"no region code (one of the properties {', '.join(CODE_PROPERTIES)})",
+                )
+            )
             continue
         code12 = _code12(raw)
         if code12 is None:
-            report.problems.append(BoundaryProblem(i, raw, "区划代码格式错误（应为 2、4、6、9 或 12 位数字）",
-                                                   "wrong region code format (2, 4, 6, 9 or 12 digits expected)"))
+            report.problems.append(
+                BoundaryProblem(
+                    i,
+                    raw,
+                    "区划代码格式错误（应为 2、4、6、9 或 12 位数字）",
+                    "wrong region code format (2, 4, 6, 9 or 12 digits expected)",
+                )
+            )
             continue
         if code12 in seen:
-            report.problems.append(BoundaryProblem(i, raw, f"代码与第{seen[code12]}个要素重复",
-                                                   f"same code as feature {seen[code12]}"))
+            report.problems.append(
+                BoundaryProblem(
+                    i, raw, f"代码与第{seen[code12]}个要素重复", f"same code as feature {seen[code12]}"
+                )
+            )
             continue
         seen[code12] = i
         geometry, why = clean_geometry(feature.get("geometry"))
@@ -221,8 +263,11 @@ def validate(data: bytes, user=None) -> tuple[BoundaryReport, dict[str, dict]]:
     for i, (code12, geometry) in found.items():
         raw = _code_of(features[i].get("properties"))
         if code12 not in known:
-            report.problems.append(BoundaryProblem(i, raw, "没有该行政区划（请先导入区划）",
-                                                   "no such region (import the regions first)"))
+            report.problems.append(
+                BoundaryProblem(
+                    i, raw, "没有该行政区划（请先导入区划）", "no such region (import the regions first)"
+                )
+            )
         elif not code12.startswith(scope):
             report.problems.append(BoundaryProblem(i, raw, "不在您的管辖范围内", "outside your region"))
         else:
@@ -231,7 +276,9 @@ def validate(data: bytes, user=None) -> tuple[BoundaryReport, dict[str, dict]]:
     return report, valid
 
 
-def import_boundaries(data: bytes, user=None, *, file_name: str = "", skip_invalid: bool = False) -> BoundaryReport:
+def import_boundaries(
+    data: bytes, user=None, *, file_name: str = "", skip_invalid: bool = False
+) -> BoundaryReport:
     """Validate and save the outlines of `data` (GeoJSON bytes) for `user` (None: the CLI operator, unscoped).
 
     All or nothing unless `skip_invalid`; a problem with the file itself always saves nothing."""
@@ -239,13 +286,19 @@ def import_boundaries(data: bytes, user=None, *, file_name: str = "", skip_inval
     file_level = any(p.index is None for p in report.problems)
     if file_level or (report.problems and not skip_invalid) or not valid:
         return report
-    existing = set(RegionBoundary.objects.filter(region_id__in=list(valid)).values_list("region_id", flat=True))
+    existing = set(
+        RegionBoundary.objects.filter(region_id__in=list(valid)).values_list("region_id", flat=True)
+    )
     uploaded_by = user if user is not None and user.pk else None
     with transaction.atomic():
         RegionBoundary.objects.filter(region_id__in=existing).delete()
         RegionBoundary.objects.bulk_create(
-            [RegionBoundary(region_id=code, geometry=g, source=file_name[:255], uploaded_by=uploaded_by)
-             for code, g in valid.items()], batch_size=500)
+            [
+                RegionBoundary(region_id=code, geometry=g, source=file_name[:255], uploaded_by=uploaded_by)
+                for code, g in valid.items()
+            ],
+            batch_size=500,
+        )
     report.created, report.replaced = len(valid) - len(existing), len(existing)
     report.skipped = len({p.index for p in report.problems})
     report.saved = True
@@ -253,6 +306,7 @@ def import_boundaries(data: bytes, user=None, *, file_name: str = "", skip_inval
 
 
 # --- reads ------------------------------------------------------------------------------------------------
+
 
 def child_boundaries(user, code: str | None):
     """The outlines of the children of `code` (default: the user's region, or the provinces) within the
@@ -273,6 +327,14 @@ def child_boundaries(user, code: str | None):
 
 def feature_collection(boundaries) -> dict:
     """GeoJSON for ECharts' registerMap: each feature named by its code (the map series' nameProperty)."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": b.region_id, "name": b.region.name}, "geometry": b.geometry}
-        for b in boundaries]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": b.region_id, "name": b.region.name},
+                "geometry": b.geometry,
+            }
+            for b in boundaries
+        ],
+    }

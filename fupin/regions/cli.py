@@ -51,8 +51,9 @@ def import_boundaries_command(args: argparse.Namespace) -> int:
     if path.stat().st_size > boundaries.MAX_BYTES:
         report = boundaries.too_large()
     else:
-        report = boundaries.import_boundaries(path.read_bytes(), user, file_name=path.name,
-                                              skip_invalid=getattr(args, "skip_invalid", False))
+        report = boundaries.import_boundaries(
+            path.read_bytes(), user, file_name=path.name, skip_invalid=getattr(args, "skip_invalid", False)
+        )
     for problem in report.problems:
         print(problem, file=sys.stderr if not report.saved else sys.stdout)
     print(report.summary(), file=sys.stdout if report.saved else sys.stderr)

@@ -15,7 +15,11 @@ bilingual = lazy(_pick, str)
 
 
 class BoundaryForm(forms.Form):
-    file = forms.FileField(label=bilingual("边界文件（GeoJSON）", "Boundary file (GeoJSON)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".json,.geojson,application/geo+json"}))
+    file = forms.FileField(
+        label=bilingual("边界文件（GeoJSON）", "Boundary file (GeoJSON)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.geojson,application/geo+json"}),
+    )
     skip_invalid = forms.BooleanField(
-        label=bilingual("跳过无效要素，保存其余的", "Skip invalid features and save the others"), required=False)
+        label=bilingual("跳过无效要素，保存其余的", "Skip invalid features and save the others"),
+        required=False,
+    )

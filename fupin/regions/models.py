@@ -12,7 +12,9 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES, db_index=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     # Prefix of the code that every descendant shares (2/4/6/9/12 digits); scoping filters on it.
     prefix = models.CharField(max_length=12, db_index=True)
     is_poor = models.BooleanField(_("poor village/county"), default=False)
@@ -67,8 +69,9 @@ class RegionBoundary(models.Model):
     region = models.OneToOneField(Region, on_delete=models.CASCADE, primary_key=True, related_name="boundary")
     geometry = models.JSONField(_("geometry"))
     source = models.CharField(_("source file"), max_length=255, blank=True)
-    uploaded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now=True)
 
     class Meta:

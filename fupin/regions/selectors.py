@@ -73,8 +73,12 @@ def filter_choices(user, chosen: str = "", limit: int = 3000) -> list[tuple[str,
     """The choices of a page's region filter: the two levels below the user's region (townships and their
     villages, indented, for a county account), plus `chosen` when it was typed and is in scope."""
     level = user.region.level if user.region_id else 0
-    rows = (regions_for(user).filter(level__in=(level + 1, level + 2)).order_by("code")
-            .values_list("code", "name", "level")[:limit])
+    rows = (
+        regions_for(user)
+        .filter(level__in=(level + 1, level + 2))
+        .order_by("code")
+        .values_list("code", "name", "level")[:limit]
+    )
     choices = [(code, ("\u3000" if lvl == level + 2 else "") + name) for code, name, lvl in rows]
     if chosen and chosen not in {code for code, _name in choices}:
         try:

@@ -26,13 +26,17 @@ def level_label(level: int) -> str:
 def subtree_counts(user, prefix: str, key_length: int, year: int | None) -> dict[str, dict]:
     """Households, members and poor households below `prefix`, grouped by the first `key_length` digits
     of the village code — one aggregate query for every child at once. Limited to the user's scope."""
-    poor = HouseholdYear.objects.filter(household=OuterRef("pk"), year=year, status__in=POOR_STATUSES,
-                                        is_deleted=False)
-    rows = (registry_selectors.households_for(user).filter(village__code__startswith=prefix)
-            .annotate(key=Substr("village_id", 1, key_length), is_poor=Exists(poor))
-            .values("key")
-            .annotate(households=Count("pk"), members=Sum("size"), poor=Count("pk", filter=Q(is_poor=True)))
-            .order_by())
+    poor = HouseholdYear.objects.filter(
+        household=OuterRef("pk"), year=year, status__in=POOR_STATUSES, is_deleted=False
+    )
+    rows = (
+        registry_selectors.households_for(user)
+        .filter(village__code__startswith=prefix)
+        .annotate(key=Substr("village_id", 1, key_length), is_poor=Exists(poor))
+        .values("key")
+        .annotate(households=Count("pk"), members=Sum("size"), poor=Count("pk", filter=Q(is_poor=True)))
+        .order_by()
+    )
     return {r["key"]: r for r in rows}
 
 
@@ -58,17 +62,32 @@ def region_browser(request, code: str | None = None):
         key_length, within = len(region.prefix), region.prefix
     counts = subtree_counts(user, within, key_length, year)
     empty = {"households": 0, "members": 0, "poor": 0}
-    rows = [{"region": c, "level": level_label(c.level), **{k: (counts.get(c.prefix) or empty)[k] or 0
-                                                               for k in empty}}
-            for c in children]
+    rows = [
+        {
+            "region": c,
+            "level": level_label(c.level),
+            **{k: (counts.get(c.prefix) or empty)[k] or 0 for k in empty},
+        }
+        for c in children
+    ]
     totals = {k: sum((r[k] or 0) for r in counts.values()) for k in empty}
     scope = user.scope_prefix
-    crumbs = [{"region": r, "in_scope": r.code.startswith(scope) and len(r.prefix) >= len(scope)}
-              for r in crumbs]
-    return render(request, "regions/region_browser.html", {
-        "region": region, "level": level_label(region.level) if region else "", "crumbs": crumbs,
-        "rows": rows, "totals": totals, "year": year, "may_upload": boundaries.may_upload(user),
-    })
+    crumbs = [
+        {"region": r, "in_scope": r.code.startswith(scope) and len(r.prefix) >= len(scope)} for r in crumbs
+    ]
+    return render(
+        request,
+        "regions/region_browser.html",
+        {
+            "region": region,
+            "level": level_label(region.level) if region else "",
+            "crumbs": crumbs,
+            "rows": rows,
+            "totals": totals,
+            "year": year,
+            "may_upload": boundaries.may_upload(user),
+        },
+    )
 
 
 @login_required
@@ -85,17 +104,29 @@ def boundary_upload(request):
         if up.size > boundaries.MAX_BYTES:
             report = boundaries.too_large()
         else:
-            report = boundaries.import_boundaries(up.read(), user, file_name=up.name,
-                                                  skip_invalid=form.cleaned_data["skip_invalid"])
+            report = boundaries.import_boundaries(
+                up.read(), user, file_name=up.name, skip_invalid=form.cleaned_data["skip_invalid"]
+            )
     en = (get_language() or "zh").startswith("en")
     loaded = RegionBoundary.objects.filter(region__code__startswith=user.scope_prefix)
-    return render(request, "regions/boundary_upload.html", {
-        "form": form, "report": report, "en": en, "loaded": loaded.count(),
-        "problems": [{"index": p.index, "code": p.code, "message": p.message_en if en else p.message_zh}
-                     for p in (report.problems if report else [])],
-        "max_mb": boundaries.MAX_BYTES // (1024 * 1024), "max_features": boundaries.MAX_FEATURES,
-        "properties": ", ".join(boundaries.CODE_PROPERTIES),
-    }, status=422 if report is not None and not report.saved else 200)
+    return render(
+        request,
+        "regions/boundary_upload.html",
+        {
+            "form": form,
+            "report": report,
+            "en": en,
+            "loaded": loaded.count(),
+            "problems": [
+                {"index": p.index, "code": p.code, "message": p.message_en if en else p.message_zh}
+                for p in (report.problems if report else [])
+            ],
+            "max_mb": boundaries.MAX_BYTES // (1024 * 1024),
+            "max_features": boundaries.MAX_FEATURES,
+            "properties": ", ".join(boundaries.CODE_PROPERTIES),
+        },
+        status=422 if report is not None and not report.saved else 200,
+    )
 
 
 @login_required
@@ -106,7 +137,9 @@ def boundary_geojson(request):
         found = boundaries.child_boundaries(request.user, (request.GET.get("region") or "").strip() or None)
     except Region.DoesNotExist:
         raise Http404 from None
-    response = JsonResponse(boundaries.feature_collection(found), json_dumps_params={"ensure_ascii": False,
-                                                                                       "separators": (",", ":")})
+    response = JsonResponse(
+        boundaries.feature_collection(found),
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
     response["Cache-Control"] = "private, max-age=300"
     return response

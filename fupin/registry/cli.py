@@ -43,11 +43,21 @@ def _problem_table(problems: list[dict], total: int, errors_path: str) -> Table:
     for h in ("表/sheet", "行/row", "列/column", "值/value", "说明 / message"):
         t.add_column(h, overflow="fold")
     for p in problems[:MAX_LINES]:
-        t.add_row(str(p.get("sheet") or ""), str(p.get("row") or ""), str(p.get("column") or ""),
-                  str(p.get("value") or ""), f"{p.get('message_zh')} / {p.get('message_en')}")
+        t.add_row(
+            str(p.get("sheet") or ""),
+            str(p.get("row") or ""),
+            str(p.get("column") or ""),
+            str(p.get("value") or ""),
+            f"{p.get('message_zh')} / {p.get('message_en')}",
+        )
     if total > MAX_LINES:
-        t.add_row("…", "", "", "", f"… 另有 {total - MAX_LINES} 条，见 / {total - MAX_LINES} more, see "
-                                   f"{errors_path}")
+        t.add_row(
+            "…",
+            "",
+            "",
+            "",
+            f"… 另有 {total - MAX_LINES} 条，见 / {total - MAX_LINES} more, see {errors_path}",
+        )
     return t
 
 
@@ -63,12 +73,24 @@ def import_households_command(args) -> int:
         return EXIT_USAGE
     path = Path(args.file)
     check_input(path, folder_ok=True)  # a folder holding 户.csv and 成员.csv is an input too
-    errors = Path(args.errors) if getattr(args, "errors", None) else path.with_name(f"{path.stem}-errors.xlsx")
-    kwargs = dict(user=user, year=getattr(args, "year", None), skip_invalid=getattr(args, "skip_invalid", False),
-                  errors_path=errors)
+    errors = (
+        Path(args.errors) if getattr(args, "errors", None) else path.with_name(f"{path.stem}-errors.xlsx")
+    )
+    kwargs = dict(
+        user=user,
+        year=getattr(args, "year", None),
+        skip_invalid=getattr(args, "skip_invalid", False),
+        errors_path=errors,
+    )
     if console.is_terminal:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task(_stage("read"), total=None)
 
             def progress(stage: str, done: int, total: int) -> None:
@@ -80,15 +102,26 @@ def import_households_command(args) -> int:
 
     report = batch.report
     if report.get("bad_file"):
-        print(f"无法导入 / cannot import {path}: {report['message_zh']} / {report['message_en']}", file=sys.stderr)
+        print(
+            f"无法导入 / cannot import {path}: {report['message_zh']} / {report['message_en']}",
+            file=sys.stderr,
+        )
         return EXIT_REJECTED
     counts = report.get("counts", {})
     problems = report.get("problems", [])
     if batch.status == "rejected":
-        console.print(_problem_table([p for p in problems if p.get("severity") == "error"] or problems,
-                                     counts.get("errors", len(problems)), batch.errors_path))
-        print(f"已拒绝，未保存任何数据 / rejected, nothing was saved: {counts.get('households_rejected', 0)} "
-              f"户有错误 / households with errors", file=sys.stderr)
+        console.print(
+            _problem_table(
+                [p for p in problems if p.get("severity") == "error"] or problems,
+                counts.get("errors", len(problems)),
+                batch.errors_path,
+            )
+        )
+        print(
+            f"已拒绝，未保存任何数据 / rejected, nothing was saved: {counts.get('households_rejected', 0)} "
+            f"户有错误 / households with errors",
+            file=sys.stderr,
+        )
         print(f"错误工作簿 / errors workbook: {batch.errors_path}", file=sys.stderr)
         return EXIT_REJECTED
     t = Table(title=f"导入完成 / import done: {path.name}")

@@ -69,9 +69,7 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
     Column("tekun", "特困供养", "code", codes.YES_NO, en="Extreme-poverty support (tekun)"),
 )
 # Accepted when present, never required: checked against what the ID number says.
-OPTIONAL_MEMBER_COLUMNS: tuple[Column, ...] = (
-    Column("birth_date", "出生日期", "date", en="Date of birth"),
-)
+OPTIONAL_MEMBER_COLUMNS: tuple[Column, ...] = (Column("birth_date", "出生日期", "date", en="Date of birth"),)
 
 INCOME_FIELDS = ("wage_income", "business_income", "property_income", "transfer_income")
 COST_FIELDS = ("business_cost",)

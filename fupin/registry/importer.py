@@ -55,8 +55,18 @@ PART_HOUSEHOLDS = 20_000  # households saved together: the writer's memory is th
 FRAME_CHUNK_ROWS = 50_000  # rows per chunk when frames (not a file) are imported
 
 NO_ROWS = pl.DataFrame(schema={"_row": pl.Int64})  # the other sheet, when a context is loaded for one
-PROBLEM_COLUMNS = ("sheet", "row", "household_no", "field", "column", "value", "rule", "severity",
-                   "message_zh", "message_en")
+PROBLEM_COLUMNS = (
+    "sheet",
+    "row",
+    "household_no",
+    "field",
+    "column",
+    "value",
+    "rule",
+    "severity",
+    "message_zh",
+    "message_en",
+)
 MEMBER_KEYS = tuple(c.key for c in columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS)
 HOUSEHOLD_KEYS = tuple(c.key for c in columns.HOUSEHOLD_COLUMNS)
 
@@ -70,6 +80,7 @@ class BadFile(Exception):
 
 
 # --- reading ---------------------------------------------------------------------------------------
+
 
 def _where(path: Path, sheet: str, sheets: bool, en: bool = False) -> str:
     if sheets:
@@ -103,14 +114,26 @@ def _open_pair(hh_path: Path, mm_path: Path, *, sheets: bool, year: int | None) 
     mm_cols = columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS
     out = []
     for path, cols, required, sheet, aliases, en, keys in (
-        (hh_path, columns.HOUSEHOLD_COLUMNS, required_hh, HOUSEHOLD_SHEET, HOUSEHOLD_ALIASES, "households",
-         HOUSEHOLD_KEYS),
+        (
+            hh_path,
+            columns.HOUSEHOLD_COLUMNS,
+            required_hh,
+            HOUSEHOLD_SHEET,
+            HOUSEHOLD_ALIASES,
+            "households",
+            HOUSEHOLD_KEYS,
+        ),
         (mm_path, mm_cols, required_mm, MEMBER_SHEET, MEMBER_ALIASES, "members", MEMBER_KEYS),
     ):
         where = (_where(path, sheet, sheets), _where(path, en, sheets, en=True))
         try:
-            table = open_table(path, columns=columns.header_map(cols), required=required,
-                               sheet=sheet if sheets else None, sheet_aliases=aliases if sheets else ())
+            table = open_table(
+                path,
+                columns=columns.header_map(cols),
+                required=required,
+                sheet=sheet if sheets else None,
+                sheet_aliases=aliases if sheets else (),
+            )
         except FileTooLarge:
             raise
         except TableError as e:
@@ -190,9 +213,11 @@ def open_workbook(path: str | Path, *, year: int | None = None) -> Iterator[tupl
     if not path.exists():
         raise BadFile(f"找不到文件 {path}", f"file not found: {path}")
     if path.suffix.lower() == ".csv":
-        raise BadFile("户和成员需两张表：请用含“户”“成员”两个工作表的 .xlsx，或含 户.csv 和 成员.csv 的文件夹/zip",
-                      "households and members need two tables: use an .xlsx with sheets 户 and 成员, "
-                      "or a folder/zip holding 户.csv and 成员.csv")
+        raise BadFile(
+            "户和成员需两张表：请用含“户”“成员”两个工作表的 .xlsx，或含 户.csv 和 成员.csv 的文件夹/zip",
+            "households and members need two tables: use an .xlsx with sheets 户 and 成员, "
+            "or a folder/zip holding 户.csv and 成员.csv",
+        )
     if not (path.is_dir() or path.suffix.lower() == ".zip"):
         yield _open_pair(path, path, sheets=True, year=year)
         return
@@ -202,8 +227,10 @@ def open_workbook(path: str | Path, *, year: int | None = None) -> Iterator[tupl
             _extract_zip(path, folder)
         hh_csv, mm_csv = _csv_in(folder, "households"), _csv_in(folder, "members")
         if hh_csv is None or mm_csv is None:
-            raise BadFile(f"{path.name} 中应有 户.csv 和 成员.csv 两个文件",
-                          f"{path.name} must hold the two files 户.csv and 成员.csv")
+            raise BadFile(
+                f"{path.name} 中应有 户.csv 和 成员.csv 两个文件",
+                f"{path.name} must hold the two files 户.csv and 成员.csv",
+            )
         yield _open_pair(hh_csv, mm_csv, sheets=False, year=year)
     finally:
         if folder is not path:
@@ -265,6 +292,7 @@ def read_ahead(chunks: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
 
 # --- the scratch folder -----------------------------------------------------------------------------
 
+
 class Spill:
     """The scratch folder of one import: raw chunks by sheet, typed chunks by part (Arrow IPC files)."""
 
@@ -286,7 +314,9 @@ class Spill:
     def add_typed(self, sheet: str, frame: pl.DataFrame) -> None:
         """Typed rows with a `_part` column: one file per part they fall in."""
         for (part,), rows in frame.partition_by("_part", as_dict=True, include_key=False).items():
-            self.typed.setdefault(part, {HOUSEHOLD_SHEET: [], MEMBER_SHEET: []})[sheet].append(self._write(rows))
+            self.typed.setdefault(part, {HOUSEHOLD_SHEET: [], MEMBER_SHEET: []})[sheet].append(
+                self._write(rows)
+            )
 
     def raw_chunks(self, sheet: str) -> Iterator[pl.DataFrame]:
         for path in self.raw[sheet]:
@@ -310,6 +340,7 @@ class Spill:
 
 # --- the run ---------------------------------------------------------------------------------------
 
+
 def _record(batch: ImportBatch, progress: Progress | None) -> Progress:
     """A progress callback that also records stage/done/total on the batch row (throttled)."""
     last = {"stage": None, "done": -1}
@@ -317,7 +348,9 @@ def _record(batch: ImportBatch, progress: Progress | None) -> Progress:
     def report(stage: str, done: int, total: int) -> None:
         if progress:
             progress(stage, done, total)
-        if batch.pk and (stage != last["stage"] or done == total or done - last["done"] >= max(total // 20, 1)):
+        if batch.pk and (
+            stage != last["stage"] or done == total or done - last["done"] >= max(total // 20, 1)
+        ):
             last.update(stage=stage, done=done)
             ImportBatch.objects.filter(pk=batch.pk).update(stage=stage, done_rows=done, total_rows=total)
         batch.stage, batch.done_rows, batch.total_rows = stage, done, total
@@ -333,28 +366,63 @@ def _problems_report(problems: pl.DataFrame) -> list[dict]:
 def _finish(batch: ImportBatch, status: str, report: dict) -> ImportBatch:
     batch.status, batch.report, batch.finished_at = status, report, timezone.now()
     if batch.pk:
-        batch.save(update_fields=["status", "report", "finished_at", "stage", "done_rows", "total_rows",
-                                  "errors_path"])
+        batch.save(
+            update_fields=[
+                "status",
+                "report",
+                "finished_at",
+                "stage",
+                "done_rows",
+                "total_rows",
+                "errors_path",
+            ]
+        )
     return batch
 
 
 def _new_batch(filename: str, user, year, skip_invalid) -> ImportBatch:
-    return ImportBatch.objects.create(user=user if getattr(user, "pk", None) else None, filename=filename,
-                                      year=year, skip_invalid=skip_invalid, status="running")
+    return ImportBatch.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        filename=filename,
+        year=year,
+        skip_invalid=skip_invalid,
+        status="running",
+    )
 
 
 def _bad_file(batch: ImportBatch, e: BadFile) -> ImportBatch:
-    return _finish(batch, "rejected", {"bad_file": True, "message_zh": e.message_zh, "message_en": e.message_en,
-                                       "problems": []})
+    return _finish(
+        batch,
+        "rejected",
+        {"bad_file": True, "message_zh": e.message_zh, "message_en": e.message_en, "problems": []},
+    )
 
 
 def _too_large(batch: ImportBatch, e: FileTooLarge) -> ImportBatch:
-    return _finish(batch, "rejected", {"bad_file": True, "too_large": True, "code": FileTooLarge.code,
-                                       "message_zh": e.message_zh, "message_en": e.message_en, "problems": []})
+    return _finish(
+        batch,
+        "rejected",
+        {
+            "bad_file": True,
+            "too_large": True,
+            "code": FileTooLarge.code,
+            "message_zh": e.message_zh,
+            "message_en": e.message_en,
+            "problems": [],
+        },
+    )
 
 
-def import_households(path, *, user=None, year=None, skip_invalid=False, errors_path=None, progress=None,
-                      batch: ImportBatch | None = None) -> ImportBatch:
+def import_households(
+    path,
+    *,
+    user=None,
+    year=None,
+    skip_invalid=False,
+    errors_path=None,
+    progress=None,
+    batch: ImportBatch | None = None,
+) -> ImportBatch:
     """Import a registry workbook (.xlsx, folder or .zip of CSVs) as `user` (None = unscoped)."""
     path = Path(path)
     if errors_path is None:
@@ -368,21 +436,39 @@ def import_households(path, *, user=None, year=None, skip_invalid=False, errors_
 
     with jobs.claimed(batch.pk):  # a batch left running by a killed process is told apart by this
         try:
-            return _run_file(path, batch, user=user, year=year, skip_invalid=skip_invalid, errors_path=errors_path,
-                             progress=progress)
+            return _run_file(
+                path,
+                batch,
+                user=user,
+                year=year,
+                skip_invalid=skip_invalid,
+                errors_path=errors_path,
+                progress=progress,
+            )
         except Exception as exc:  # a batch must never stay "running" after its run
             _failed(batch, exc)
             raise
 
 
-def _run_file(path: Path, batch: ImportBatch, *, user, year, skip_invalid, errors_path, progress) -> ImportBatch:
+def _run_file(
+    path: Path, batch: ImportBatch, *, user, year, skip_invalid, errors_path, progress
+) -> ImportBatch:
     report = _record(batch, progress)
     report("read", 0, 1)
     try:
         with open_workbook(path, year=year) as (households, members):
             report("read", 1, 1)
-            return _import(households, members, user=user, year=year, skip_invalid=skip_invalid,
-                           errors_path=errors_path, batch=batch, filename=path.name, report=report)
+            return _import(
+                households,
+                members,
+                user=user,
+                year=year,
+                skip_invalid=skip_invalid,
+                errors_path=errors_path,
+                batch=batch,
+                filename=path.name,
+                report=report,
+            )
     except BadFile as e:
         return _bad_file(batch, e)
     except FileTooLarge as e:  # nothing saved; the scratch folders are gone with the `with` blocks
@@ -391,14 +477,26 @@ def _run_file(path: Path, batch: ImportBatch, *, user, year, skip_invalid, error
 
 def _failed(batch: ImportBatch, exc: Exception) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status="failed", finished_at=timezone.now(),
-        report={"message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}", "problems": []})
+        status="failed",
+        finished_at=timezone.now(),
+        report={"message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}", "problems": []},
+    )
     batch.status = "failed"
 
 
-def import_frames(households_raw: pl.DataFrame, members_raw: pl.DataFrame, *, user=None, year=None,
-                  skip_invalid=False, errors_path=None, progress=None, batch: ImportBatch | None = None,
-                  filename: str = "", _report: Progress | None = None) -> ImportBatch:
+def import_frames(
+    households_raw: pl.DataFrame,
+    members_raw: pl.DataFrame,
+    *,
+    user=None,
+    year=None,
+    skip_invalid=False,
+    errors_path=None,
+    progress=None,
+    batch: ImportBatch | None = None,
+    filename: str = "",
+    _report: Progress | None = None,
+) -> ImportBatch:
     """Validate and save already-read raw frames (all strings, workbook keys + `_row`)."""
     if batch is None:
         batch = _new_batch(filename, user, year, skip_invalid)
@@ -409,9 +507,17 @@ def import_frames(households_raw: pl.DataFrame, members_raw: pl.DataFrame, *, us
     from fupin.registry import jobs
 
     with jobs.claimed(batch.pk):
-        return _import(chunks(households_raw), chunks(members_raw), user=user, year=year,
-                       skip_invalid=skip_invalid, errors_path=errors_path, batch=batch, filename=filename,
-                       report=_report or _record(batch, progress))
+        return _import(
+            chunks(households_raw),
+            chunks(members_raw),
+            user=user,
+            year=year,
+            skip_invalid=skip_invalid,
+            errors_path=errors_path,
+            batch=batch,
+            filename=filename,
+            report=_report or _record(batch, progress),
+        )
 
 
 class _Progress:
@@ -431,17 +537,46 @@ class _Progress:
         self.report("validate", self.done, self.done)
 
 
-def _import(households: Iterable[pl.DataFrame], members: Iterable[pl.DataFrame], *, user, year, skip_invalid,
-            errors_path, batch: ImportBatch, filename: str, report: Progress) -> ImportBatch:
+def _import(
+    households: Iterable[pl.DataFrame],
+    members: Iterable[pl.DataFrame],
+    *,
+    user,
+    year,
+    skip_invalid,
+    errors_path,
+    batch: ImportBatch,
+    filename: str,
+    report: Progress,
+) -> ImportBatch:
     """Check both sheets chunk by chunk, then across rows; write the errors workbook; save unless rejected.
     The registry's write lock is held from the first check to the commit: the checks hold for what is saved."""
     with registry_write(forever=True, on_wait=lambda: report("wait", 0, 1)):
-        return _check_and_save(households, members, user=user, year=year, skip_invalid=skip_invalid,
-                               errors_path=errors_path, batch=batch, filename=filename, report=report)
+        return _check_and_save(
+            households,
+            members,
+            user=user,
+            year=year,
+            skip_invalid=skip_invalid,
+            errors_path=errors_path,
+            batch=batch,
+            filename=filename,
+            report=report,
+        )
 
 
-def _check_and_save(households: Iterable[pl.DataFrame], members: Iterable[pl.DataFrame], *, user, year,
-                    skip_invalid, errors_path, batch: ImportBatch, filename: str, report: Progress) -> ImportBatch:
+def _check_and_save(
+    households: Iterable[pl.DataFrame],
+    members: Iterable[pl.DataFrame],
+    *,
+    user,
+    year,
+    skip_invalid,
+    errors_path,
+    batch: ImportBatch,
+    filename: str,
+    report: Progress,
+) -> ImportBatch:
     spill = Spill()
     try:
         checked = _Checked(spill, user)
@@ -458,19 +593,35 @@ def _check_and_save(households: Iterable[pl.DataFrame], members: Iterable[pl.Dat
             from fupin.registry.template import write_errors_workbook
 
             report("errors", 0, 1)
-            write_errors_workbook((spill.raw_chunks(HOUSEHOLD_SHEET), spill.raw_chunks(MEMBER_SHEET)),
-                                  outcome.problems, errors_path, rejected=outcome.rejected)
+            write_errors_workbook(
+                (spill.raw_chunks(HOUSEHOLD_SHEET), spill.raw_chunks(MEMBER_SHEET)),
+                outcome.problems,
+                errors_path,
+                rejected=outcome.rejected,
+            )
             batch.errors_path = str(errors_path)
             report("errors", 1, 1)
-        report_base = {"counts": outcome.counts, "problems": _problems_report(outcome.problems),
-                       "problems_total": outcome.problems.height, "errors_path": batch.errors_path}
+        report_base = {
+            "counts": outcome.counts,
+            "problems": _problems_report(outcome.problems),
+            "problems_total": outcome.problems.height,
+            "errors_path": batch.errors_path,
+        }
         if outcome.errors.height and not skip_invalid:
             return _finish(batch, "rejected", report_base)
 
         reason = f"导入 / import {filename or batch.filename}"[:500]
         report("save", 0, outcome.rows_to_save)
-        outcome.counts.update(bulk.save_parts(checked.accepted_parts(outcome.rejected), rows=outcome.rows_to_save,
-                                              user=user, batch=batch, reason=reason, progress=report))
+        outcome.counts.update(
+            bulk.save_parts(
+                checked.accepted_parts(outcome.rejected),
+                rows=outcome.rows_to_save,
+                user=user,
+                batch=batch,
+                reason=reason,
+                progress=report,
+            )
+        )
         return _finish(batch, "done", report_base)
     finally:
         spill.close()
@@ -508,18 +659,34 @@ class _Checked:
         from fupin.registry.selectors import load_context
 
         for raw in read_ahead(chunks):
-            if year is not None:  # the year given for the file fills the blank cells (the errors workbook shows it)
+            if (
+                year is not None
+            ):  # the year given for the file fills the blank cells (the errors workbook shows it)
                 raw = raw.with_columns(pl.col("year").fill_null(str(year)))
             ctx = load_context(self.user, raw, NO_ROWS)
             typed = validation.check_households(raw, ctx, self.problems, year=year)
             self.spill.add_raw(HOUSEHOLD_SHEET, raw)
             self.hh_keys.append(validation.household_keys(typed, ctx))
             self.heads.append(validation.stored_heads(ctx))
-            new = (typed.select("household_no").drop_nulls().unique(maintain_order=True)
-                   .join(self.parts, on="household_no", how="anti"))
-            self.parts = pl.concat([self.parts, new.with_columns(
-                ((pl.int_range(pl.len(), dtype=pl.Int64) + self.parts.height) // PART_HOUSEHOLDS).alias("_part"))])
-            self.spill.add_typed(HOUSEHOLD_SHEET, typed.join(self.parts, on="household_no", maintain_order="left"))
+            new = (
+                typed.select("household_no")
+                .drop_nulls()
+                .unique(maintain_order=True)
+                .join(self.parts, on="household_no", how="anti")
+            )
+            self.parts = pl.concat(
+                [
+                    self.parts,
+                    new.with_columns(
+                        (
+                            (pl.int_range(pl.len(), dtype=pl.Int64) + self.parts.height) // PART_HOUSEHOLDS
+                        ).alias("_part")
+                    ),
+                ]
+            )
+            self.spill.add_typed(
+                HOUSEHOLD_SHEET, typed.join(self.parts, on="household_no", maintain_order="left")
+            )
             progress.add(raw.height)
         self.n_parts = max(self.parts.height - 1, 0) // PART_HOUSEHOLDS + 1
 
@@ -535,20 +702,30 @@ class _Checked:
             self.mm_keys.append(validation.member_keys(typed, ctx))
             self.heads.append(validation.stored_heads(ctx))
             part = pl.col("_part").fill_null((pl.col("household_no").hash() % self.n_parts).cast(pl.Int64))
-            self.spill.add_typed(MEMBER_SHEET, typed.filter(pl.col("household_no").is_not_null())
-                                 .join(self.parts, on="household_no", how="left", maintain_order="left")
-                                 .with_columns(part))
+            self.spill.add_typed(
+                MEMBER_SHEET,
+                typed.filter(pl.col("household_no").is_not_null())
+                .join(self.parts, on="household_no", how="left", maintain_order="left")
+                .with_columns(part),
+            )
             progress.add(raw.height)
 
     def outcome(self) -> _Outcome:
         """The checks across rows and sheets, once; every problem with its value as typed; the counts."""
-        hh = pl.concat(self.hh_keys) if self.hh_keys else pl.DataFrame(schema=validation.HOUSEHOLD_KEYS_SCHEMA)
+        hh = (
+            pl.concat(self.hh_keys) if self.hh_keys else pl.DataFrame(schema=validation.HOUSEHOLD_KEYS_SCHEMA)
+        )
         mm = pl.concat(self.mm_keys) if self.mm_keys else pl.DataFrame(schema=validation.MEMBER_KEYS_SCHEMA)
         heads = pl.concat(self.heads) if self.heads else pl.DataFrame(schema=validation.HEADS_SCHEMA)
         self.hh_keys, self.mm_keys, self.heads = [], [], []
         validation.cross_checks(hh, mm, heads, self.problems)
-        problems = validation.with_raw_values(self.problems.frame(), {
-            HOUSEHOLD_SHEET: self.spill.raw_lazy(HOUSEHOLD_SHEET), MEMBER_SHEET: self.spill.raw_lazy(MEMBER_SHEET)})
+        problems = validation.with_raw_values(
+            self.problems.frame(),
+            {
+                HOUSEHOLD_SHEET: self.spill.raw_lazy(HOUSEHOLD_SHEET),
+                MEMBER_SHEET: self.spill.raw_lazy(MEMBER_SHEET),
+            },
+        )
         rejected = validation.rejected_households(problems)
         errors = problems.filter(pl.col("severity") == "error")
         in_rejected = _among(rejected)
@@ -557,23 +734,37 @@ class _Checked:
         def rows(cond: pl.Expr) -> int:
             return int(hh.select(cond.sum()).item() + mm.select(cond.sum()).item())
 
-        counts = {"households_in_file": hh["household_no"].n_unique() if hh.height else 0,
-                  "household_rows": hh.height, "member_rows": mm.height, "households_rejected": len(rejected),
-                  "errors": errors.height, "warnings": problems.height - errors.height,
-                  "rows_rejected": rows(in_rejected)}
+        counts = {
+            "households_in_file": hh["household_no"].n_unique() if hh.height else 0,
+            "household_rows": hh.height,
+            "member_rows": mm.height,
+            "households_rejected": len(rejected),
+            "errors": errors.height,
+            "warnings": problems.height - errors.height,
+            "rows_rejected": rows(in_rejected),
+        }
         return _Outcome(problems, errors, rejected, counts, rows(kept))
 
     def accepted_parts(self, rejected: set[str]) -> Iterator[tuple[pl.DataFrame | None, pl.DataFrame | None]]:
         """The typed rows of the households without an error, a part at a time."""
         out = _among(rejected)
         for part in range(self.n_parts):
-            hh, mm = (None if f is None else f.filter(~out)
-                      for f in (self.spill.part(part, HOUSEHOLD_SHEET), self.spill.part(part, MEMBER_SHEET)))
+            hh, mm = (
+                None if f is None else f.filter(~out)
+                for f in (self.spill.part(part, HOUSEHOLD_SHEET), self.spill.part(part, MEMBER_SHEET))
+            )
             if (hh is not None and hh.height) or (mm is not None and mm.height):
                 yield hh, mm
 
 
 def run_batch(batch: ImportBatch, progress: Progress | None = None) -> ImportBatch:
     """Run a queued batch whose upload is stored at `batch.path` (the background job)."""
-    return import_households(batch.path, user=batch.user, year=batch.year, skip_invalid=batch.skip_invalid,
-                             errors_path=batch.errors_path or None, progress=progress, batch=batch)
+    return import_households(
+        batch.path,
+        user=batch.user,
+        year=batch.year,
+        skip_invalid=batch.skip_invalid,
+        errors_path=batch.errors_path or None,
+        progress=progress,
+        batch=batch,
+    )

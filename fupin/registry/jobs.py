@@ -27,9 +27,10 @@ log = logging.getLogger(__name__)
 _live: dict[int, dict] = {}
 _lock = threading.Lock()
 _claims: dict[int, list[int]] = {}  # batch id → [lock descriptor, claims held in this process]
-INTERRUPTED = ("导入被中断（服务器在导入期间停止），未保存任何数据，请重新导入",
-               "the import was interrupted (the server stopped while it ran); nothing was saved, import the "
-               "file again")
+INTERRUPTED = (
+    "导入被中断（服务器在导入期间停止），未保存任何数据，请重新导入",
+    "the import was interrupted (the server stopped while it ran); nothing was saved, import the file again",
+)
 
 
 def _lock_path(batch_id: int):
@@ -85,9 +86,15 @@ def recover_interrupted() -> list[int]:
             continue  # a live process runs it
         try:
             n = ImportBatch.objects.filter(pk=batch_id, status__in=("queued", "running")).update(
-                status="failed", finished_at=timezone.now(),
-                report={"interrupted": True, "message_zh": INTERRUPTED[0], "message_en": INTERRUPTED[1],
-                        "problems": []})
+                status="failed",
+                finished_at=timezone.now(),
+                report={
+                    "interrupted": True,
+                    "message_zh": INTERRUPTED[0],
+                    "message_en": INTERRUPTED[1],
+                    "problems": [],
+                },
+            )
             if n:
                 failed.append(batch_id)
                 log.warning("import batch %s was interrupted: marked failed", batch_id)
@@ -127,8 +134,10 @@ def run(batch_id: int) -> ImportBatch:
     except Exception as exc:  # the page must show an end state, whatever happened
         log.exception("import batch %s failed", batch_id)
         ImportBatch.objects.filter(pk=batch_id).update(
-            status="failed", finished_at=timezone.now(),
-            report={"message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}", "problems": []})
+            status="failed",
+            finished_at=timezone.now(),
+            report={"message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}", "problems": []},
+        )
         return ImportBatch.objects.get(pk=batch_id)
     finally:
         with _lock:

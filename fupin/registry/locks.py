@@ -45,8 +45,15 @@ class RegistryBusy(InputRejected):
         super().__init__(self.en)
 
     def api_items(self) -> list[dict]:
-        return [{"field": None, "code": self.code, "message": {"zh": self.zh, "en": self.en}, "row": None,
-                 "sheet": None}]
+        return [
+            {
+                "field": None,
+                "code": self.code,
+                "message": {"zh": self.zh, "en": self.en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
 def lock_file() -> Path:

@@ -18,8 +18,9 @@ class Household(models.Model):
     """户 — the unit of identification, assistance and exit, keyed by its 户编号."""
 
     household_no = models.CharField(_("household number"), max_length=32, unique=True)
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="households",
-                                verbose_name=_("village"))
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Kept in step with the members by the services: the list pages show and search them cheaply.
     head_name = models.CharField(_("head of household"), max_length=50, blank=True, db_index=True)
@@ -43,36 +44,52 @@ class HouseholdYear(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="years")
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
-    household_type = models.CharField(_("household type"), max_length=16, blank=True,
-                                      choices=_choices(codes.HOUSEHOLD_TYPE))
-    status = models.CharField(pgettext_lazy("household", "status"), max_length=16, choices=_choices(codes.HOUSEHOLD_STATUS),
-                              db_index=True)
-    poverty_type = models.CharField(_("poverty type"), max_length=16, blank=True,
-                                    choices=_choices(codes.POVERTY_TYPE))
-    standard = models.CharField(_("identification standard"), max_length=16, blank=True,
-                                choices=_choices(codes.STANDARD))
+    household_type = models.CharField(
+        _("household type"), max_length=16, blank=True, choices=_choices(codes.HOUSEHOLD_TYPE)
+    )
+    status = models.CharField(
+        pgettext_lazy("household", "status"),
+        max_length=16,
+        choices=_choices(codes.HOUSEHOLD_STATUS),
+        db_index=True,
+    )
+    poverty_type = models.CharField(
+        _("poverty type"), max_length=16, blank=True, choices=_choices(codes.POVERTY_TYPE)
+    )
+    standard = models.CharField(
+        _("identification standard"), max_length=16, blank=True, choices=_choices(codes.STANDARD)
+    )
     main_cause = models.CharField(_("main cause"), max_length=16, blank=True, choices=_choices(codes.CAUSE))
-    other_causes = models.CharField(_("other causes"), max_length=200, blank=True,
-                                    help_text="comma-separated cause codes")
+    other_causes = models.CharField(
+        _("other causes"), max_length=200, blank=True, help_text="comma-separated cause codes"
+    )
     identified_year = models.PositiveSmallIntegerField(_("year identified"), null=True, blank=True)
     exit_year = models.PositiveSmallIntegerField(_("year of exit"), null=True, blank=True)
-    housing_grade = models.CharField(_("housing grade"), max_length=1, blank=True,
-                                     choices=_choices(codes.HOUSING_GRADE))
+    housing_grade = models.CharField(
+        _("housing grade"), max_length=1, blank=True, choices=_choices(codes.HOUSING_GRADE)
+    )
     water_safe = models.BooleanField(_("safe drinking water"), null=True, blank=True)
     wage_income = models.DecimalField(_("wage income"), max_digits=12, decimal_places=2, default=Decimal(0))
-    business_income = models.DecimalField(_("business income"), max_digits=12, decimal_places=2,
-                                          default=Decimal(0))
-    property_income = models.DecimalField(_("property income"), max_digits=12, decimal_places=2,
-                                          default=Decimal(0))
-    transfer_income = models.DecimalField(_("transfer income"), max_digits=12, decimal_places=2,
-                                          default=Decimal(0))
-    business_cost = models.DecimalField(_("business costs"), max_digits=12, decimal_places=2, default=Decimal(0))
-    out_of_pocket = models.DecimalField(_("eligible out-of-pocket spending"), max_digits=12, decimal_places=2,
-                                        default=Decimal(0))
+    business_income = models.DecimalField(
+        _("business income"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    property_income = models.DecimalField(
+        _("property income"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    transfer_income = models.DecimalField(
+        _("transfer income"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    business_cost = models.DecimalField(
+        _("business costs"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    out_of_pocket = models.DecimalField(
+        _("eligible out-of-pocket spending"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
     size = models.PositiveSmallIntegerField(_("household size"), default=0)
     net_income = models.DecimalField(_("net income"), max_digits=12, decimal_places=2, default=Decimal(0))
-    net_income_per_capita = models.DecimalField(_("per-capita net income"), max_digits=12, decimal_places=2,
-                                                null=True, blank=True)
+    net_income_per_capita = models.DecimalField(
+        _("per-capita net income"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_deleted = models.BooleanField(default=False)
@@ -94,8 +111,9 @@ class Member(models.Model):
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=_choices(codes.SEX))
     birth_date = models.DateField(_("date of birth"))
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="members")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
     relation = models.CharField(_("relation to head"), max_length=20, choices=_choices(codes.RELATION))
     health = models.CharField(_("health"), max_length=20, blank=True, choices=_choices(codes.HEALTH))
     labour = models.CharField(_("labour ability"), max_length=10, blank=True, choices=_choices(codes.LABOUR))
@@ -148,8 +166,13 @@ class Membership(models.Model):
 class ImportBatch(models.Model):
     """One import of a registry workbook: its options, progress and report."""
 
-    STATUSES = [("queued", "排队中 / Queued"), ("running", "进行中 / Running"), ("done", "完成 / Done"),
-                ("rejected", "已拒绝 / Rejected"), ("failed", "失败 / Failed")]
+    STATUSES = [
+        ("queued", "排队中 / Queued"),
+        ("running", "进行中 / Running"),
+        ("done", "完成 / Done"),
+        ("rejected", "已拒绝 / Rejected"),
+        ("failed", "失败 / Failed"),
+    ]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -172,8 +195,13 @@ class ImportBatch(models.Model):
 class Change(models.Model):
     """Every create, update and delete of registry data: who, when, before, after and why."""
 
-    ACTIONS = [("create", "新增 / Created"), ("update", "修改 / Updated"), ("delete", "删除 / Deleted"),
-               ("restore", "恢复 / Restored"), ("move", "成员变动 / Membership change")]
+    ACTIONS = [
+        ("create", "新增 / Created"),
+        ("update", "修改 / Updated"),
+        ("delete", "删除 / Deleted"),
+        ("restore", "恢复 / Restored"),
+        ("move", "成员变动 / Membership change"),
+    ]
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

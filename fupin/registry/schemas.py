@@ -46,6 +46,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 
 # --- reads ------------------------------------------------------------------------------------------
 
+
 class VillageRef(Schema):
     code: str
     name: str
@@ -144,9 +145,11 @@ class HouseholdOut(Schema):
     is_deleted: bool
     created_at: datetime
     updated_at: datetime
-    version: int = Field(description="this version of the household (also the ETag header, \"v<version>\"): "
-                                     "send it as If-Match with an edit to have it refused (409) if the household "
-                                     "changed meanwhile")
+    version: int = Field(
+        description='this version of the household (also the ETag header, "v<version>"): '
+        "send it as If-Match with an edit to have it refused (409) if the household "
+        "changed meanwhile"
+    )
     members: list[MemberOut]
     years: list[YearOut]
 
@@ -184,6 +187,7 @@ class YearDeletedOut(Schema):
 
 
 # --- writes -----------------------------------------------------------------------------------------
+
 
 class YearFields(Schema):
     """The fields of one yearly record (年度记录). Codes, Chinese or English labels are accepted."""
@@ -224,8 +228,10 @@ class MemberFields(Schema):
 
 class MemberIn(MemberFields):
     name: str
-    id_number: str = Field(description="18-digit ID number (15-digit and 20/22-digit disability "
-                                       "certificate numbers are accepted)")
+    id_number: str = Field(
+        description="18-digit ID number (15-digit and 20/22-digit disability "
+        "certificate numbers are accepted)"
+    )
 
 
 class MemberAddIn(MemberIn):
@@ -281,6 +287,7 @@ class MoveIn(Schema):
 
 
 # --- imports ----------------------------------------------------------------------------------------
+
 
 class ProblemOut(ErrorItem):
     household_no: str | None = None

@@ -25,13 +25,17 @@ def households_for(user, *, include_deleted: bool = False) -> QuerySet[Household
 
 def get_household_for(user, household_no: str, *, include_deleted: bool = False) -> Household:
     """The household, or Household.DoesNotExist when it is outside the user's scope (callers answer 404)."""
-    return households_for(user, include_deleted=include_deleted).select_related("village").get(
-        household_no=household_no)
+    return (
+        households_for(user, include_deleted=include_deleted)
+        .select_related("village")
+        .get(household_no=household_no)
+    )
 
 
 def members_for(user) -> QuerySet[Member]:
-    return Member.objects.filter(household__village__code__startswith=_prefix(user), is_deleted=False,
-                                 household__is_deleted=False)
+    return Member.objects.filter(
+        household__village__code__startswith=_prefix(user), is_deleted=False, household__is_deleted=False
+    )
 
 
 def movable_members(user) -> QuerySet[Member]:
@@ -39,29 +43,43 @@ def movable_members(user) -> QuerySet[Member]:
     household (no current one) whose last household was in scope. A person who left a household elsewhere
     is not visible: a region's officials must not look up people of other regions by ID number."""
     prefix = _prefix(user)
-    last_village = Membership.objects.filter(member=OuterRef("pk")).order_by("-start_date", "-pk").values(
-        "household__village__code")[:1]
+    last_village = (
+        Membership.objects.filter(member=OuterRef("pk"))
+        .order_by("-start_date", "-pk")
+        .values("household__village__code")[:1]
+    )
     return Member.objects.annotate(last_village=Subquery(last_village, output_field=CharField())).filter(
-        Q(household__village__code__startswith=prefix) | Q(household__isnull=True, last_village__startswith=prefix),
-        is_deleted=False)
+        Q(household__village__code__startswith=prefix)
+        | Q(household__isnull=True, last_village__startswith=prefix),
+        is_deleted=False,
+    )
 
 
 def latest_year(user) -> int | None:
     return HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user)).aggregate(
-        y=Max("year"))["y"]
+        y=Max("year")
+    )["y"]
 
 
-def household_years_for(user, *, year: int | None = None, region: str | None = None, q: str | None = None,
-                        status: str | None = None, household_type: str | None = None,
-                        cause: str | None = None, order: str = "household__household_no",
-                        ) -> QuerySet[HouseholdYear]:
+def household_years_for(
+    user,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    q: str | None = None,
+    status: str | None = None,
+    household_type: str | None = None,
+    cause: str | None = None,
+    order: str = "household__household_no",
+) -> QuerySet[HouseholdYear]:
     """The household list: one row per household for one year (default: the latest), with filters.
 
     `region` narrows within the scope (it can never widen it); `q` matches a household number, the head's
     name, or any member's name or full ID number (the last only for roles that see ID numbers).
     """
-    qs = HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user),
-                                      household__is_deleted=False, is_deleted=False)
+    qs = HouseholdYear.objects.filter(
+        household__village__code__startswith=_prefix(user), household__is_deleted=False, is_deleted=False
+    )
     if year is None:
         year = latest_year(user)
     qs = qs.filter(year=year)
@@ -81,8 +99,11 @@ def household_years_for(user, *, year: int | None = None, region: str | None = N
             # whose number it is.
             by_person |= Q(id_number=q.upper())
         member_hh = Member.objects.filter(by_person).values("household_id")
-        qs = qs.filter(Q(household__household_no__startswith=q) | Q(household__head_name__contains=q)
-                       | Q(household_id__in=member_hh))
+        qs = qs.filter(
+            Q(household__household_no__startswith=q)
+            | Q(household__head_name__contains=q)
+            | Q(household_id__in=member_hh)
+        )
     return qs.select_related("household", "household__village").order_by(order, "pk")
 
 
@@ -134,42 +155,82 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
     prefix = _prefix(user)
     codes: list[str] = []
     if "region_code" in households_raw.columns:
-        codes = (households_raw["region_code"].cast(pl.String).str.strip_chars().drop_nulls().unique()
-                 .str.replace(r"\.0+$", "").to_list())
-    found = _query(f"SELECT {_q(Region, 'code')} FROM {_q(Region)} WHERE {_in_list(_q(Region, 'code'))} "
-                   f"AND {_q(Region, 'level')} = %s", codes, {"code": pl.String}, [5])["code"].to_list()
+        codes = (
+            households_raw["region_code"]
+            .cast(pl.String)
+            .str.strip_chars()
+            .drop_nulls()
+            .unique()
+            .str.replace(r"\.0+$", "")
+            .to_list()
+        )
+    found = _query(
+        f"SELECT {_q(Region, 'code')} FROM {_q(Region)} WHERE {_in_list(_q(Region, 'code'))} "
+        f"AND {_q(Region, 'level')} = %s",
+        codes,
+        {"code": pl.String},
+        [5],
+    )["code"].to_list()
     for code in found:
         (ctx.villages if code.startswith(prefix) else ctx.out_of_scope_villages).add(code)
 
-    numbers = pl.concat([df["household_no"].cast(pl.String) for df in (households_raw, members_raw)
-                         if "household_no" in df.columns] or [pl.Series([], dtype=pl.String)])
+    numbers = pl.concat(
+        [
+            df["household_no"].cast(pl.String)
+            for df in (households_raw, members_raw)
+            if "household_no" in df.columns
+        ]
+        or [pl.Series([], dtype=pl.String)]
+    )
     numbers = numbers.str.normalize("NFKC").str.replace_all(r"\s+", "").drop_nulls().unique().to_list()
-    hh = _query(f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')}, {_q(Household, 'village')} "
-                f"FROM {_q(Household)} WHERE {_in_list(_q(Household, 'household_no'))}", numbers,
-                {"id": pl.Int64, "household_no": pl.String, "village_id": pl.String})
+    hh = _query(
+        f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')}, {_q(Household, 'village')} "
+        f"FROM {_q(Household)} WHERE {_in_list(_q(Household, 'household_no'))}",
+        numbers,
+        {"id": pl.Int64, "household_no": pl.String, "village_id": pl.String},
+    )
     inside = hh.filter(pl.col("village_id").str.starts_with(prefix))
     ctx.existing_households = set(inside["household_no"].to_list())
-    ctx.out_of_scope_households = set(hh.filter(~pl.col("village_id").str.starts_with(prefix))["household_no"]
-                                      .to_list())
+    ctx.out_of_scope_households = set(
+        hh.filter(~pl.col("village_id").str.starts_with(prefix))["household_no"].to_list()
+    )
     m = Member
-    heads = _query(f"SELECT {_q(m, 'household')}, {_q(m, 'id_number')} FROM {_q(m)} "
-                   f"WHERE {_in_list(_q(m, 'household'))} AND {_q(m, 'relation')} = %s "
-                   f"AND {_q(m, 'is_deleted')} = %s", inside["id"].to_list(),
-                   {"id": pl.Int64, "id_number": pl.String}, ["head", False])
-    ctx.existing_heads = heads.join(inside.select("id", "household_no"), on="id").select("household_no",
-                                                                                         "id_number")
+    heads = _query(
+        f"SELECT {_q(m, 'household')}, {_q(m, 'id_number')} FROM {_q(m)} "
+        f"WHERE {_in_list(_q(m, 'household'))} AND {_q(m, 'relation')} = %s "
+        f"AND {_q(m, 'is_deleted')} = %s",
+        inside["id"].to_list(),
+        {"id": pl.Int64, "id_number": pl.String},
+        ["head", False],
+    )
+    ctx.existing_heads = heads.join(inside.select("id", "household_no"), on="id").select(
+        "household_no", "id_number"
+    )
     ids: list[str] = []
     # The first load into an empty registry (the largest import a county makes) needs no look-up of people.
     people_stored = Member.objects.filter(household__isnull=False).exists()
     if people_stored and "id_number" in members_raw.columns and members_raw.height:
-        ids = parse_ids(prepare(members_raw.select("id_number"), ["id_number"]), "id_number", ctx.today)["_id18"].drop_nulls().unique().to_list()
-    found = _query(f"SELECT {_q(m, 'id_number')}, {_q(m, 'household')} FROM {_q(m)} "
-                   f"WHERE {_in_list(_q(m, 'id_number'))} AND {_q(m, 'household')} IS NOT NULL", ids,
-                   {"id_number": pl.String, "household_id": pl.Int64})
-    owners = _query(f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')}, {_q(Household, 'village')} "
-                    f"FROM {_q(Household)} WHERE {_in_list(_q(Household, 'id'))}",
-                    found["household_id"].unique().to_list(),
-                    {"household_id": pl.Int64, "household_no": pl.String, "village_id": pl.String})
+        ids = (
+            parse_ids(prepare(members_raw.select("id_number"), ["id_number"]), "id_number", ctx.today)[
+                "_id18"
+            ]
+            .drop_nulls()
+            .unique()
+            .to_list()
+        )
+    found = _query(
+        f"SELECT {_q(m, 'id_number')}, {_q(m, 'household')} FROM {_q(m)} "
+        f"WHERE {_in_list(_q(m, 'id_number'))} AND {_q(m, 'household')} IS NOT NULL",
+        ids,
+        {"id_number": pl.String, "household_id": pl.Int64},
+    )
+    owners = _query(
+        f"SELECT {_q(Household, 'id')}, {_q(Household, 'household_no')}, {_q(Household, 'village')} "
+        f"FROM {_q(Household)} WHERE {_in_list(_q(Household, 'id'))}",
+        found["household_id"].unique().to_list(),
+        {"household_id": pl.Int64, "household_no": pl.String, "village_id": pl.String},
+    )
     ctx.existing_members = found.join(owners, on="household_id").select(
-        "id_number", "household_no", pl.col("village_id").str.starts_with(prefix).alias("in_scope"))
+        "id_number", "household_no", pl.col("village_id").str.starts_with(prefix).alias("in_scope")
+    )
     return ctx

@@ -47,15 +47,40 @@ class ValidationFailed(InputRejected):
         return self.problems.to_dicts()
 
     def api_items(self) -> list[dict]:
-        return [{"field": p["field"], "code": p["rule"], "message": {"zh": p["message_zh"], "en": p["message_en"]},
-                 "row": p["row"], "sheet": p["sheet"] or None, "value": p["value"]}
-                for p in self.as_list() if p.get("severity", "error") == "error"]
+        return [
+            {
+                "field": p["field"],
+                "code": p["rule"],
+                "message": {"zh": p["message_zh"], "en": p["message_en"]},
+                "row": p["row"],
+                "sheet": p["sheet"] or None,
+                "value": p["value"],
+            }
+            for p in self.as_list()
+            if p.get("severity", "error") == "error"
+        ]
 
     @classmethod
     def single(cls, field: str, rule: str, zh: str, en: str, value: str | None = None) -> ValidationFailed:
-        return cls(pl.DataFrame([{"sheet": "", "row": 1, "household_no": None, "field": field, "column": field,
-                                  "value": value, "rule": rule, "severity": "error", "message_zh": zh,
-                                  "message_en": en}], schema=PROBLEM_SCHEMA))
+        return cls(
+            pl.DataFrame(
+                [
+                    {
+                        "sheet": "",
+                        "row": 1,
+                        "household_no": None,
+                        "field": field,
+                        "column": field,
+                        "value": value,
+                        "rule": rule,
+                        "severity": "error",
+                        "message_zh": zh,
+                        "message_en": en,
+                    }
+                ],
+                schema=PROBLEM_SCHEMA,
+            )
+        )
 
 
 def require(user, permission: str) -> None:
@@ -80,9 +105,13 @@ def _as_text(value) -> str | None:
 def raw_frames(household: dict | None, members: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A form or API body as the all-string frames the validator reads (row 1 = the household, members
     numbered from 1 in the order given)."""
-    hh_rows = [] if household is None else [{k: _as_text(household.get(k)) for k in HOUSEHOLD_KEYS} | {"_row": 1}]
+    hh_rows = (
+        [] if household is None else [{k: _as_text(household.get(k)) for k in HOUSEHOLD_KEYS} | {"_row": 1}]
+    )
     mm_rows = [{k: _as_text(m.get(k)) for k in MEMBER_KEYS} | {"_row": i} for i, m in enumerate(members, 1)]
-    hh = pl.DataFrame(hh_rows, schema={**{k: pl.String for k in HOUSEHOLD_KEYS}, "_row": pl.Int64}, orient="row")
+    hh = pl.DataFrame(
+        hh_rows, schema={**{k: pl.String for k in HOUSEHOLD_KEYS}, "_row": pl.Int64}, orient="row"
+    )
     mm = pl.DataFrame(mm_rows, schema={**{k: pl.String for k in MEMBER_KEYS}, "_row": pl.Int64}, orient="row")
     return hh, mm
 
@@ -92,8 +121,15 @@ def check(user, household: dict | None, members: list[dict]) -> Validated:
     return validate(hh, mm, load_context(user, hh, mm))
 
 
-def save_household(user, household: dict | None, members: list[dict] = (), *, reason: str = "",
-                   create: bool | None = None, version: int | None = None) -> Household:
+def save_household(
+    user,
+    household: dict | None,
+    members: list[dict] = (),
+    *,
+    reason: str = "",
+    create: bool | None = None,
+    version: int | None = None,
+) -> Household:
     """Create or update one household (its yearly record for `household['year']`) and the given members.
 
     `household` may be None to save members of an existing household only (then each member dict carries
@@ -105,25 +141,43 @@ def save_household(user, household: dict | None, members: list[dict] = (), *, re
         return _save_household(user, household, list(members), reason=reason, create=create, version=version)
 
 
-def _save_household(user, household: dict | None, members: list[dict], *, reason: str, create: bool | None,
-                    version: int | None) -> Household:
-    household_no = (household or {}).get("household_no") or (members[0].get("household_no") if members else None)
+def _save_household(
+    user,
+    household: dict | None,
+    members: list[dict],
+    *,
+    reason: str,
+    create: bool | None,
+    version: int | None,
+) -> Household:
+    household_no = (household or {}).get("household_no") or (
+        members[0].get("household_no") if members else None
+    )
     if not household_no:
-        raise ValidationFailed.single("household_no", "required", "户编号不能为空", "the household number is required")
+        raise ValidationFailed.single(
+            "household_no", "required", "户编号不能为空", "the household number is required"
+        )
     household_no = str(household_no).strip()
     for m in members:
         m.setdefault("household_no", household_no)
     exists = Household.objects.filter(household_no=household_no).exists()
     if create is True and exists:
-        raise ValidationFailed.single("household_no", "household.exists", "该户编号已存在",
-                                      "this household number already exists", household_no)
+        raise ValidationFailed.single(
+            "household_no",
+            "household.exists",
+            "该户编号已存在",
+            "this household number already exists",
+            household_no,
+        )
     if create is False or household is None:
         stored = get_household_for(user, household_no)  # Household.DoesNotExist when missing or out of scope
         check_version(stored, version)
     result = check(user, household, members)
     if not result.ok:
         raise ValidationFailed(result.errors)
-    bulk.save_validated(result, user=user, reason=reason or ("新增 / created" if not exists else "修改 / edited"))
+    bulk.save_validated(
+        result, user=user, reason=reason or ("新增 / created" if not exists else "修改 / edited")
+    )
     return Household.objects.get(household_no=household_no)
 
 
@@ -140,8 +194,9 @@ def check_version(household: Household, version: int | None) -> None:
 
 
 @contextmanager
-def editing(user, household_no: str, version: int | None = None, *,
-            include_deleted: bool = False) -> Iterator[Household]:
+def editing(
+    user, household_no: str, version: int | None = None, *, include_deleted: bool = False
+) -> Iterator[Household]:
     """One edit of a household: the registry's write lock and a transaction, the household read (in the
     user's scope: Household.DoesNotExist otherwise) and its version checked inside them."""
     require(user, "writes_registry")
@@ -154,15 +209,24 @@ def editing(user, household_no: str, version: int | None = None, *,
 def _snapshot(obj) -> dict:
     from fupin.registry.bulk import json_safe
 
-    return {f.attname: json_safe(getattr(obj, f.attname)) for f in obj._meta.concrete_fields
-            if f.attname not in ("created_at", "updated_at")}
+    return {
+        f.attname: json_safe(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if f.attname not in ("created_at", "updated_at")
+    }
 
 
 def _log(user, action: str, obj, household: Household, before: dict | None, reason: str) -> None:
-    Change.objects.create(user=user, action=action, entity=obj._meta.model_name.replace("householdyear",
-                                                                                         "household_year"),
-                          entity_id=str(obj.pk), household=household, before=before,
-                          after=_snapshot(obj), reason=reason)
+    Change.objects.create(
+        user=user,
+        action=action,
+        entity=obj._meta.model_name.replace("householdyear", "household_year"),
+        entity_id=str(obj.pk),
+        household=household,
+        before=before,
+        after=_snapshot(obj),
+        reason=reason,
+    )
 
 
 def _need_reason(reason: str) -> str:
@@ -192,8 +256,9 @@ def restore_household(user, household_no: str, *, reason: str, version: int | No
     return _mark_deleted(user, household_no, False, reason=reason, version=version)
 
 
-def delete_household_year(user, household_no: str, year: int, *, reason: str,
-                          version: int | None = None) -> HouseholdYear:
+def delete_household_year(
+    user, household_no: str, year: int, *, reason: str, version: int | None = None
+) -> HouseholdYear:
     require(user, "writes_registry")
     reason = _need_reason(reason)
     with editing(user, household_no, version) as household:
@@ -217,21 +282,33 @@ def refresh_household(household: Household, from_year: int | None = None) -> Non
         records = records.filter(year__gte=from_year)
     for record in records:  # one household's few yearly records
         record.size = household.size
-        record.net_income = (record.wage_income + record.business_income + record.property_income
-                             + record.transfer_income - record.business_cost)
-        record.net_income_per_capita = (record.net_income / record.size).quantize(Decimal("0.01")) \
-            if record.size else None
+        record.net_income = (
+            record.wage_income
+            + record.business_income
+            + record.property_income
+            + record.transfer_income
+            - record.business_cost
+        )
+        record.net_income_per_capita = (
+            (record.net_income / record.size).quantize(Decimal("0.01")) if record.size else None
+        )
         record.save(update_fields=["size", "net_income", "net_income_per_capita", "updated_at"])
 
 
-def end_membership(user, id_number: str, *, reason_code: str, on_date: date, note: str = "",
-                   version: int | None = None) -> Member:
+def end_membership(
+    user, id_number: str, *, reason_code: str, on_date: date, note: str = "", version: int | None = None
+) -> Member:
     """A person leaves their household (death, marriage out, move, split, removal); history is kept.
     `version`: that of the person's household the change is based on."""
     require(user, "writes_registry")
     if reason_code not in END_REASONS:
-        raise ValidationFailed.single("reason_code", "code.unknown", "变动原因不在代码表中",
-                                      "the reason is not in the code list", reason_code)
+        raise ValidationFailed.single(
+            "reason_code",
+            "code.unknown",
+            "变动原因不在代码表中",
+            "the reason is not in the code list",
+            reason_code,
+        )
     with registry_write(), transaction.atomic():
         member = members_for(user).select_related("household").get(id_number=id_number)
         check_version(member.household, version)
@@ -242,14 +319,23 @@ def _end_membership(user, member: Member, *, reason_code: str, on_date: date, no
     household = member.household
     if member.relation == "head" and household.members.filter(is_deleted=False).count() > 1:
         raise ValidationFailed.single(
-            "relation", "household.head_leaving", "户主离开前请先指定新的户主",
-            "name a new head of household before the head leaves")
+            "relation",
+            "household.head_leaving",
+            "户主离开前请先指定新的户主",
+            "name a new head of household before the head leaves",
+        )
     if on_date > date.today():
-        raise ValidationFailed.single("on_date", "date.future", "变动日期不能晚于今天",
-                                      "the date cannot be in the future", on_date.isoformat())
+        raise ValidationFailed.single(
+            "on_date",
+            "date.future",
+            "变动日期不能晚于今天",
+            "the date cannot be in the future",
+            on_date.isoformat(),
+        )
     before = _snapshot(member)
     Membership.objects.filter(member=member, household=household, end_date__isnull=True).update(
-        end_date=on_date, end_reason=reason_code)
+        end_date=on_date, end_reason=reason_code
+    )
     member.household = None
     if reason_code == "death":
         member.death_date = on_date
@@ -259,8 +345,17 @@ def _end_membership(user, member: Member, *, reason_code: str, on_date: date, no
     return member
 
 
-def move_member(user, id_number: str, to_household_no: str, *, relation: str, reason_code: str, on_date: date,
-                note: str = "", version: int | None = None) -> Member:
+def move_member(
+    user,
+    id_number: str,
+    to_household_no: str,
+    *,
+    relation: str,
+    reason_code: str,
+    on_date: date,
+    note: str = "",
+    version: int | None = None,
+) -> Member:
     """A person joins another household (marriage, split, move): the old period ends, a new one starts.
     `version`: that of the person's current household the change is based on."""
     require(user, "writes_registry")
@@ -269,31 +364,48 @@ def move_member(user, id_number: str, to_household_no: str, *, relation: str, re
         member = movable_members(user).select_related("household").get(id_number=id_number)
         if member.household is not None:
             check_version(member.household, version)
-        return _move_member(user, member, target, relation=relation, reason_code=reason_code, on_date=on_date,
-                            note=note)
+        return _move_member(
+            user, member, target, relation=relation, reason_code=reason_code, on_date=on_date, note=note
+        )
 
 
-def _move_member(user, member: Member, target: Household, *, relation: str, reason_code: str, on_date: date,
-                 note: str) -> Member:
+def _move_member(
+    user, member: Member, target: Household, *, relation: str, reason_code: str, on_date: date, note: str
+) -> Member:
     id_number = member.id_number
     if member.death_date:
-        raise ValidationFailed.single("id_number", "member.dead", "此人已死亡", "this person has died", id_number)
-    result = check(user, None, [{
-        "household_no": target.household_no, "name": member.name, "id_number": member.id_number,
-        "sex": member.sex, "relation": relation}])
+        raise ValidationFailed.single(
+            "id_number", "member.dead", "此人已死亡", "this person has died", id_number
+        )
+    result = check(
+        user,
+        None,
+        [
+            {
+                "household_no": target.household_no,
+                "name": member.name,
+                "id_number": member.id_number,
+                "sex": member.sex,
+                "relation": relation,
+            }
+        ],
+    )
     errors = result.errors.filter(pl.col("rule") != "member.other_household")
     if not errors.is_empty():
         raise ValidationFailed(errors)
     if relation == "head" and target.members.filter(is_deleted=False, relation="head").exists():
-        raise ValidationFailed.single("relation", "household.many_heads", "该户已有户主",
-                                      "this household already has a head", relation)
+        raise ValidationFailed.single(
+            "relation", "household.many_heads", "该户已有户主", "this household already has a head", relation
+        )
     old = member.household
     before = _snapshot(member)
     if old is not None:
         Membership.objects.filter(member=member, household=old, end_date__isnull=True).update(
-            end_date=on_date, end_reason=reason_code)
-    Membership.objects.create(member=member, household=target, relation=relation, start_date=on_date,
-                              start_reason=reason_code)
+            end_date=on_date, end_reason=reason_code
+        )
+    Membership.objects.create(
+        member=member, household=target, relation=relation, start_date=on_date, start_reason=reason_code
+    )
     member.household, member.relation = target, relation
     member.save()
     _log(user, "move", member, target, before, note or reason_code)

@@ -26,30 +26,47 @@ ERROR_HEADER = "错误/errors"
 TEMPLATE_ROWS = 5000  # rows formatted as text and given drop-downs in the empty template
 
 RULES_ZH_EN = [
-    ("每户每年度一行（户）；每人一行（成员），用 户编号 连接。",
-     "One row per household and year (户); one row per person (成员), linked by 户编号."),
-    ("第1行是表头，请勿修改；可在表头上方加标题行。", "Row 1 holds the headers: do not change them; "
-     "title rows above the header are allowed."),
-    ("证件号码、户编号、行政区划代码、联系电话 请按文本输入（本模板已设为文本格式）；按数字输入的18位证件号码会丢失末几位，将被拒绝。",
-     "Type ID numbers, household numbers, village codes and phone numbers as text (this template "
-     "already formats them as text); an 18-digit ID typed as a number loses its last digits and is rejected."),
-    ("代码列可填中文名称（见下拉列表和“代码表”）、代码或英文名称。",
-     "Code columns accept the Chinese label (see the drop-downs and sheet 代码表), the code or the English label."),
-    ("金额单位为元，可带千分位逗号（如 1,200.50）；空白按0计。",
-     "Amounts are in yuan and may carry thousands separators (e.g. 1,200.50); blank counts as 0."),
-    ("每户必须有且只有一位户主；一个人只能属于一户。", "Every household needs exactly one head; "
-     "a person belongs to one household only."),
-    ("有错误的户整户不导入，错误逐行说明（行、列、值、规则）；勾选“跳过错误”时导入其余各户，错误行写入错误工作簿。",
-     "A household with an error is not imported; each error names row, column, value and rule. With "
-     "'skip invalid' the other households are saved and rejected rows go to the errors workbook."),
+    (
+        "每户每年度一行（户）；每人一行（成员），用 户编号 连接。",
+        "One row per household and year (户); one row per person (成员), linked by 户编号.",
+    ),
+    (
+        "第1行是表头，请勿修改；可在表头上方加标题行。",
+        "Row 1 holds the headers: do not change them; title rows above the header are allowed.",
+    ),
+    (
+        "证件号码、户编号、行政区划代码、联系电话 请按文本输入（本模板已设为文本格式）；按数字输入的18位证件号码会丢失末几位，将被拒绝。",
+        "Type ID numbers, household numbers, village codes and phone numbers as text (this template "
+        "already formats them as text); an 18-digit ID typed as a number loses its last digits and is rejected.",
+    ),
+    (
+        "代码列可填中文名称（见下拉列表和“代码表”）、代码或英文名称。",
+        "Code columns accept the Chinese label (see the drop-downs and sheet 代码表), the code or the English label.",
+    ),
+    (
+        "金额单位为元，可带千分位逗号（如 1,200.50）；空白按0计。",
+        "Amounts are in yuan and may carry thousands separators (e.g. 1,200.50); blank counts as 0.",
+    ),
+    (
+        "每户必须有且只有一位户主；一个人只能属于一户。",
+        "Every household needs exactly one head; a person belongs to one household only.",
+    ),
+    (
+        "有错误的户整户不导入，错误逐行说明（行、列、值、规则）；勾选“跳过错误”时导入其余各户，错误行写入错误工作簿。",
+        "A household with an error is not imported; each error names row, column, value and rule. With "
+        "'skip invalid' the other households are saved and rejected rows go to the errors workbook.",
+    ),
     ("同一文件重复导入不会产生任何变化。", "Importing the same file twice changes nothing the second time."),
 ]
 
 KIND_HELP = {
-    "text": ("文本", "text"), "id": ("18位居民身份证号码（文本）", "18-character resident ID number (text)"),
+    "text": ("文本", "text"),
+    "id": ("18位居民身份证号码（文本）", "18-character resident ID number (text)"),
     "region": ("12位村级行政区划代码（文本）", "12-digit village code (text)"),
-    "phone": ("电话号码（文本）", "phone number (text)"), "year": ("四位年份，如 2024", "four-digit year, e.g. 2024"),
-    "amount": ("金额（元）", "amount (yuan)"), "int": ("整数", "whole number"),
+    "phone": ("电话号码（文本）", "phone number (text)"),
+    "year": ("四位年份，如 2024", "four-digit year, e.g. 2024"),
+    "amount": ("金额（元）", "amount (yuan)"),
+    "int": ("整数", "whole number"),
     "code": ("从下拉列表选择", "pick from the drop-down"),
     "codes": ("可多选，用逗号或顿号分隔", "several allowed, separated by commas or 、"),
     "date": ("日期 YYYY-MM-DD", "date YYYY-MM-DD"),
@@ -67,7 +84,10 @@ def write_template(path: str | Path) -> Path:
     header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     required = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
     text = wb.add_format({"num_format": "@"})
-    sheets = {columns.HOUSEHOLD_SHEET: columns.HOUSEHOLD_COLUMNS, columns.MEMBER_SHEET: columns.MEMBER_COLUMNS}
+    sheets = {
+        columns.HOUSEHOLD_SHEET: columns.HOUSEHOLD_COLUMNS,
+        columns.MEMBER_SHEET: columns.MEMBER_COLUMNS,
+    }
     ws_map = {name: wb.add_worksheet(name) for name in sheets}
     help_ws = wb.add_worksheet(HELP_SHEET)
     codes_ws = wb.add_worksheet(CODES_SHEET)
@@ -95,12 +115,19 @@ def write_template(path: str | Path) -> Path:
             ws.write_comment(0, i, f"{c.key} — {c.label_en}" + (" (必填 / required)" if c.required else ""))
             ws.set_column(i, i, max(10, len(c.zh) * 2 + 4), text if c.kind in TEXT_KINDS else None)
             if c.kind == "code" and c.codelist is not None:
-                ws.data_validation(1, i, TEMPLATE_ROWS, i, {
-                    "validate": "list", "source": lists[c.codelist.key],
-                    "error_title": "代码错误 / invalid code",
-                    "error_message": f"请从列表中选择{c.zh} / pick a {c.label_en.lower()} from the list",
-                    "error_type": "warning",
-                })
+                ws.data_validation(
+                    1,
+                    i,
+                    TEMPLATE_ROWS,
+                    i,
+                    {
+                        "validate": "list",
+                        "source": lists[c.codelist.key],
+                        "error_title": "代码错误 / invalid code",
+                        "error_message": f"请从列表中选择{c.zh} / pick a {c.label_en.lower()} from the list",
+                        "error_type": "warning",
+                    },
+                )
 
     # 说明
     bold = wb.add_format({"bold": True})
@@ -176,10 +203,16 @@ def write_workbook(households: pl.DataFrame, members: pl.DataFrame, path: str | 
 def _messages(problems: pl.DataFrame, sheet_key: str) -> pl.DataFrame:
     """row → '列 值: 说明 / English' joined, for the problems of one sheet."""
     p = problems.filter(pl.col("sheet").is_in(_SHEET_NAMES[sheet_key]))
-    return p.group_by("row").agg(
-        pl.concat_str([pl.col("message_zh"), pl.lit(" / "), pl.col("message_en")]).str.join("；")
-        .alias(ERROR_HEADER)
-    ).rename({"row": "_row"}).with_columns(pl.col("_row").cast(pl.Int64))
+    return (
+        p.group_by("row")
+        .agg(
+            pl.concat_str([pl.col("message_zh"), pl.lit(" / "), pl.col("message_en")])
+            .str.join("；")
+            .alias(ERROR_HEADER)
+        )
+        .rename({"row": "_row"})
+        .with_columns(pl.col("_row").cast(pl.Int64))
+    )
 
 
 _SHEET_NAMES = {
@@ -188,8 +221,13 @@ _SHEET_NAMES = {
 }
 
 
-def write_errors_workbook(raw: tuple[Iterable[pl.DataFrame], Iterable[pl.DataFrame]], problems: pl.DataFrame,
-                          path: str | Path, *, rejected: set[str] | None = None) -> Path:
+def write_errors_workbook(
+    raw: tuple[Iterable[pl.DataFrame], Iterable[pl.DataFrame]],
+    problems: pl.DataFrame,
+    path: str | Path,
+    *,
+    rejected: set[str] | None = None,
+) -> Path:
     """The rejected rows as given plus an 错误/errors column, and a 问题 sheet listing every problem.
 
     `raw`: the household rows and the member rows as read (all-string frames with `_row`), each an iterable of
@@ -201,34 +239,58 @@ def write_errors_workbook(raw: tuple[Iterable[pl.DataFrame], Iterable[pl.DataFra
     rejected = pl.Series(sorted(rejected or ()), dtype=pl.String)
     wb = safe_workbook(path, constant_memory=True)  # every cell text, never a formula
     for (name, key, cols), chunks in zip(
-        ((columns.HOUSEHOLD_SHEET, "households", columns.HOUSEHOLD_COLUMNS),
-         (columns.MEMBER_SHEET, "members", columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS)),
-        raw, strict=True,
+        (
+            (columns.HOUSEHOLD_SHEET, "households", columns.HOUSEHOLD_COLUMNS),
+            (columns.MEMBER_SHEET, "members", columns.MEMBER_COLUMNS + columns.OPTIONAL_MEMBER_COLUMNS),
+        ),
+        raw,
+        strict=True,
     ):
-        msgs = _messages(problems, key) if problems.height else pl.DataFrame(
-            schema={"_row": pl.Int64, ERROR_HEADER: pl.String})
+        msgs = (
+            _messages(problems, key)
+            if problems.height
+            else pl.DataFrame(schema={"_row": pl.Int64, ERROR_HEADER: pl.String})
+        )
         ws = keys = None
         row = 1
         for frame in chunks:
             if ws is None:
                 ws, keys = _sheet(wb, name, cols, frame.columns, extra=[ERROR_HEADER])
             rows = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns if c != "_row")
-            rows = rows.join(msgs, on="_row", how="left").filter(
-                pl.col(ERROR_HEADER).is_not_null() | household_no_expr().is_in(rejected.implode())
-            ).sort("_row")
-            rows = rows.with_columns(pl.col(ERROR_HEADER).fill_null(
-                "同户其他行有错误 / another row of this household has an error"))
+            rows = (
+                rows.join(msgs, on="_row", how="left")
+                .filter(pl.col(ERROR_HEADER).is_not_null() | household_no_expr().is_in(rejected.implode()))
+                .sort("_row")
+            )
+            rows = rows.with_columns(
+                pl.col(ERROR_HEADER).fill_null(
+                    "同户其他行有错误 / another row of this household has an error"
+                )
+            )
             row = _write_rows(ws, keys, rows, row)
         if ws is None:
             _sheet(wb, name, cols, [c.key for c in cols], extra=[ERROR_HEADER])
     ws = wb.add_worksheet(PROBLEMS_SHEET)
-    heads = ["工作表/sheet", "行/row", "户编号/household", "列/column", "值/value", "规则/rule", "级别/severity",
-             "中文说明", "English"]
+    heads = [
+        "工作表/sheet",
+        "行/row",
+        "户编号/household",
+        "列/column",
+        "值/value",
+        "规则/rule",
+        "级别/severity",
+        "中文说明",
+        "English",
+    ]
     keys = ["sheet", "row", "household_no", "column", "value", "rule", "severity", "message_zh", "message_en"]
     ws.write_row(0, 0, heads)
     present = [k if k in problems.columns else None for k in keys]
-    sel = problems.select([pl.col(k).cast(pl.String) if k else pl.lit(None, pl.String).alias(f"_{i}")
-                           for i, k in enumerate(present)])
+    sel = problems.select(
+        [
+            pl.col(k).cast(pl.String) if k else pl.lit(None, pl.String).alias(f"_{i}")
+            for i, k in enumerate(present)
+        ]
+    )
     for r, row in enumerate(sel.iter_rows(), start=1):
         for i, v in enumerate(row):
             if v is not None:

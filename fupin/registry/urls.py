@@ -33,7 +33,11 @@ urlpatterns = [
     path("h/<str:household_no>/", views_read.household_detail, name="household_detail"),
     path("h/<str:household_no>/edit/", _write("household_edit"), name="household_edit"),
     path("h/<str:household_no>/delete/", _write("household_delete"), name="household_delete"),
-    path("h/<str:household_no>/members/<int:member_id>/change/", _write("member_change"),
-         name="member_change"),
+    path(
+        "h/<str:household_no>/members/<int:member_id>/change/", _write("member_change"), name="member_change"
+    ),
 ]
-urlpatterns += [path("import/template/", _write("import_template"), name="import_template"), path("import/<int:pk>/errors/", _write("import_errors"), name="import_errors")]  # noqa: E501
+urlpatterns += [
+    path("import/template/", _write("import_template"), name="import_template"),
+    path("import/<int:pk>/errors/", _write("import_errors"), name="import_errors"),
+]

@@ -29,9 +29,16 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 EXCEL_EPOCH = date(1899, 12, 30)
 PROBLEM_SCHEMA = {
-    "sheet": pl.String, "row": pl.Int64, "household_no": pl.String, "field": pl.String,
-    "column": pl.String, "value": pl.String, "rule": pl.String, "severity": pl.String,
-    "message_zh": pl.String, "message_en": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "household_no": pl.String,
+    "field": pl.String,
+    "column": pl.String,
+    "value": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "message_zh": pl.String,
+    "message_en": pl.String,
 }
 _COLUMNS = {c.key: c for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS, *OPTIONAL_MEMBER_COLUMNS)}
 
@@ -46,11 +53,15 @@ class Context:
     out_of_scope_households: set[str] = field(default_factory=set)  # household_no outside the scope
     # id_number, household_no of stored members whose ID appears in the input; in_scope: that household is
     # in the user's region (the number of a household elsewhere is never shown)
-    existing_members: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
-        schema={"id_number": pl.String, "household_no": pl.String, "in_scope": pl.Boolean}))
+    existing_members: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"id_number": pl.String, "household_no": pl.String, "in_scope": pl.Boolean}
+        )
+    )
     # household_no, id_number of the stored heads of the households in the input
     existing_heads: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"household_no": pl.String, "id_number": pl.String}))
+        default_factory=lambda: pl.DataFrame(schema={"household_no": pl.String, "id_number": pl.String})
+    )
     today: date = field(default_factory=date.today)
 
 
@@ -72,12 +83,14 @@ class Validated:
 
 # ---------------------------------------------------------------- cleaning -------------------------------
 
+
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "")
 
 
-_TEXT_KEYS = frozenset(c.key for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS, *OPTIONAL_MEMBER_COLUMNS)
-                       if c.kind == "text")
+_TEXT_KEYS = frozenset(
+    c.key for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS, *OPTIONAL_MEMBER_COLUMNS) if c.kind == "text"
+)
 
 
 def prepare(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -85,16 +98,23 @@ def prepare(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     (NFKC), ideographic and stray spaces trimmed, blank → null; free text as `_c_<key>`, every other column
     (codes, numbers, IDs, dates) as `_k_<key>` with its inner spaces removed too. One copy per column keeps
     the memory of a large import down."""
+
     def name(k: str) -> str:
         return f"_c_{k}" if k in _TEXT_KEYS else f"_k_{k}"
 
     wide = _non_ascii(df, keys)  # NFKC leaves ASCII as it is: skip the columns that hold nothing else
-    df = df.with_columns((pl.col(k).cast(pl.String).str.normalize("NFKC") if k in wide
-                          else pl.col(k).cast(pl.String)).str.strip_chars().alias(name(k)) for k in keys)
+    df = df.with_columns(
+        (pl.col(k).cast(pl.String).str.normalize("NFKC") if k in wide else pl.col(k).cast(pl.String))
+        .str.strip_chars()
+        .alias(name(k))
+        for k in keys
+    )
     exprs = []
     for k in keys:  # blank → null (and the compact spelling) in a second pass over the stripped text
         c = pl.col(name(k))
-        exprs.append(pl.when(c != "").then(c if k in _TEXT_KEYS else c.str.replace_all(r"\s+", "")).alias(name(k)))
+        exprs.append(
+            pl.when(c != "").then(c if k in _TEXT_KEYS else c.str.replace_all(r"\s+", "")).alias(name(k))
+        )
     return df.with_columns(exprs)
 
 
@@ -123,8 +143,10 @@ def _code_lookup(codelist: codes.CodeList) -> dict[str, str]:
 def code_expr(key: str, codelist: codes.CodeList) -> pl.Expr:
     m = _code_lookup(codelist)
     raw = compact(key)
-    return pl.coalesce(raw.replace_strict(m, default=None, return_dtype=pl.String),
-                       raw.str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String))
+    return pl.coalesce(
+        raw.replace_strict(m, default=None, return_dtype=pl.String),
+        raw.str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String),
+    )
 
 
 def number_expr(key: str) -> pl.Expr:
@@ -141,7 +163,7 @@ def date_expr(key: str) -> pl.Expr:
     """ISO and Chinese dates, YYYYMMDD, and Excel serial day numbers."""
     raw = compact(key).str.replace(r"\.0+$", "")
     serial = pl.when(raw.str.contains(r"^\d{1,5}$")).then(raw.cast(pl.Int64, strict=False))
-    text = (raw.str.replace_all(r"[年月/.]", "-").str.replace_all("日", "").str.replace(r"[ T].*$", ""))
+    text = raw.str.replace_all(r"[年月/.]", "-").str.replace_all("日", "").str.replace(r"[ T].*$", "")
     return pl.coalesce(
         pl.when(serial >= 61).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)),
         text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
@@ -155,9 +177,11 @@ def phone_expr(key: str) -> pl.Expr:
 
 # ---------------------------------------------------------------- ID numbers (GB 11643) ------------------
 
+
 def _check_digit(first17: pl.Expr) -> pl.Expr:
     total = pl.sum_horizontal(
-        [first17.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(ID_WEIGHTS)])
+        [first17.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
+    )
     return (total % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), default=None, return_dtype=pl.String)
 
 
@@ -173,54 +197,83 @@ def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
     n = pl.col("_id_n")
     first17 = pl.col("_id_17")
     df = df.with_columns(compact(key).str.to_uppercase().alias("_id_s"))
-    df = df.with_columns(s.str.contains(r"^\d+(\.\d+)?E\+?\d+$").alias("_id_sci"),
-                         s.str.replace(r"\.0+$", "").alias("_id_s"))
+    df = df.with_columns(
+        s.str.contains(r"^\d+(\.\d+)?E\+?\d+$").alias("_id_sci"), s.str.replace(r"\.0+$", "").alias("_id_s")
+    )
     df = df.with_columns(s.str.len_chars().alias("_id_n"))
     df = df.with_columns(
-        pl.when(n == 15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).otherwise(s.str.slice(0, 17))
-        .alias("_id_17"))
-    df = df.with_columns(_check_digit(first17).alias("_id_expected"),
-                         first17.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("_id_birth"))
-    shape_ok = (s.str.contains(r"^\d{15}$") | s.str.contains(r"^\d{17}[\dX]$")
-                | s.str.contains(r"^\d{17}[\dX]\d{2}(\d{2})?$"))
+        pl.when(n == 15)
+        .then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9))
+        .otherwise(s.str.slice(0, 17))
+        .alias("_id_17")
+    )
+    df = df.with_columns(
+        _check_digit(first17).alias("_id_expected"),
+        first17.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("_id_birth"),
+    )
+    shape_ok = (
+        s.str.contains(r"^\d{15}$")
+        | s.str.contains(r"^\d{17}[\dX]$")
+        | s.str.contains(r"^\d{17}[\dX]\d{2}(\d{2})?$")
+    )
     birth, expected = pl.col("_id_birth"), pl.col("_id_expected")
     cert_ok = (n < 20) | (s.str.slice(18, 1).is_in(list("1234567")) & s.str.slice(19, 1).is_in(list("1234")))
     wrong = (n >= 18) & (s.str.slice(17, 1) != expected)
     problem = (
-        pl.when(s.is_null()).then(None)
-        .when(pl.col("_id_sci")).then(pl.lit("id.as_number"))
-        .when(~shape_ok).then(pl.lit("id.shape"))
-        .when(birth.is_null() | (birth < date(1900, 1, 1))).then(pl.lit("id.birth_date"))
-        .when(birth > pl.lit(today)).then(pl.lit("id.future"))
-        .when(wrong & (n == 18) & s.str.ends_with("000")).then(pl.lit("id.as_number"))
-        .when(wrong).then(pl.lit("id.checksum"))
-        .when(~cert_ok).then(pl.lit("id.disability_suffix"))
+        pl.when(s.is_null())
+        .then(None)
+        .when(pl.col("_id_sci"))
+        .then(pl.lit("id.as_number"))
+        .when(~shape_ok)
+        .then(pl.lit("id.shape"))
+        .when(birth.is_null() | (birth < date(1900, 1, 1)))
+        .then(pl.lit("id.birth_date"))
+        .when(birth > pl.lit(today))
+        .then(pl.lit("id.future"))
+        .when(wrong & (n == 18) & s.str.ends_with("000"))
+        .then(pl.lit("id.as_number"))
+        .when(wrong)
+        .then(pl.lit("id.checksum"))
+        .when(~cert_ok)
+        .then(pl.lit("id.disability_suffix"))
     )
     return df.with_columns(
         pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18)).alias("_id18"),
         pl.when(n >= 20).then(s).alias("_cert"),
-        pl.when(first17.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1).then(pl.lit("1"))
-        .otherwise(pl.lit("2")).alias("_id_sex"),
+        pl.when(first17.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1)
+        .then(pl.lit("1"))
+        .otherwise(pl.lit("2"))
+        .alias("_id_sex"),
         problem.alias("_id_problem"),
     ).drop("_id_s", "_id_sci", "_id_n", "_id_17")
 
 
 ID_MESSAGES = {
-    "id.as_number": ("证件号码被 Excel 当作数字保存，末几位已丢失；请把该列设为文本格式后重新录入",
-                     "the ID number was stored as a number by Excel and its last digits are lost; format the "
-                     "column as text and type the number again"),
-    "id.shape": ("证件号码应为18位（最后一位可为X）或15位；残疾人证号为20或22位",
-                 "an ID number has 18 characters (the last may be X) or 15 digits; a disability certificate "
-                 "number has 20 or 22"),
-    "id.birth_date": ("证件号码中的出生日期不是有效日期", "the birth date inside the ID number is not a real date"),
+    "id.as_number": (
+        "证件号码被 Excel 当作数字保存，末几位已丢失；请把该列设为文本格式后重新录入",
+        "the ID number was stored as a number by Excel and its last digits are lost; format the "
+        "column as text and type the number again",
+    ),
+    "id.shape": (
+        "证件号码应为18位（最后一位可为X）或15位；残疾人证号为20或22位",
+        "an ID number has 18 characters (the last may be X) or 15 digits; a disability certificate "
+        "number has 20 or 22",
+    ),
+    "id.birth_date": (
+        "证件号码中的出生日期不是有效日期",
+        "the birth date inside the ID number is not a real date",
+    ),
     "id.future": ("证件号码中的出生日期晚于今天", "the birth date inside the ID number is in the future"),
     "id.checksum": ("证件号码校验位错误", "the ID number's check digit is wrong"),
-    "id.disability_suffix": ("残疾人证号末位应为残疾类别(1-7)和等级(1-4)",
-                             "a disability certificate number ends with the category (1-7) and grade (1-4)"),
+    "id.disability_suffix": (
+        "残疾人证号末位应为残疾类别(1-7)和等级(1-4)",
+        "a disability certificate number ends with the category (1-7) and grade (1-4)",
+    ),
 }
 
 
 # ---------------------------------------------------------------- problems -------------------------------
+
 
 class Problems:
     """Collects problem frames; each check adds the rows where its condition holds."""
@@ -228,32 +281,53 @@ class Problems:
     def __init__(self) -> None:
         self.frames: list[pl.DataFrame] = []
 
-    def add(self, df: pl.DataFrame, cond: pl.Expr, *, sheet: str, key: str, rule: str,
-            zh: pl.Expr | str, en: pl.Expr | str, severity: str = "error", value: pl.Expr | None = None) -> None:
+    def add(
+        self,
+        df: pl.DataFrame,
+        cond: pl.Expr,
+        *,
+        sheet: str,
+        key: str,
+        rule: str,
+        zh: pl.Expr | str,
+        en: pl.Expr | str,
+        severity: str = "error",
+        value: pl.Expr | None = None,
+    ) -> None:
         col = _COLUMNS.get(key)
         hit = df.filter(cond.fill_null(False))
         if hit.is_empty():
             return
-        value_expr = value if value is not None else (
-            pl.col(key).cast(pl.String) if key in df.columns else pl.lit(None, pl.String))
-        self.frames.append(hit.select(
-            pl.lit(sheet).alias("sheet"),
-            pl.col("_row").cast(pl.Int64).alias("row"),
-            pl.col("household_no").cast(pl.String).alias("household_no") if "household_no" in hit.columns
-            else pl.lit(None, pl.String).alias("household_no"),
-            pl.lit(key).alias("field"),
-            pl.lit(col.zh if col else key).alias("column"),
-            value_expr.alias("value"),
-            pl.lit(rule).alias("rule"),
-            pl.lit(severity).alias("severity"),
-            (pl.lit(zh) if isinstance(zh, str) else zh).alias("message_zh"),
-            (pl.lit(en) if isinstance(en, str) else en).alias("message_en"),
-        ))
+        value_expr = (
+            value
+            if value is not None
+            else (pl.col(key).cast(pl.String) if key in df.columns else pl.lit(None, pl.String))
+        )
+        self.frames.append(
+            hit.select(
+                pl.lit(sheet).alias("sheet"),
+                pl.col("_row").cast(pl.Int64).alias("row"),
+                pl.col("household_no").cast(pl.String).alias("household_no")
+                if "household_no" in hit.columns
+                else pl.lit(None, pl.String).alias("household_no"),
+                pl.lit(key).alias("field"),
+                pl.lit(col.zh if col else key).alias("column"),
+                value_expr.alias("value"),
+                pl.lit(rule).alias("rule"),
+                pl.lit(severity).alias("severity"),
+                (pl.lit(zh) if isinstance(zh, str) else zh).alias("message_zh"),
+                (pl.lit(en) if isinstance(en, str) else en).alias("message_en"),
+            )
+        )
 
     def frame(self) -> pl.DataFrame:
         if not self.frames:
             return pl.DataFrame(schema=PROBLEM_SCHEMA)
-        return pl.concat(self.frames).cast(PROBLEM_SCHEMA).sort("sheet", "row", "field", descending=[True, False, False])
+        return (
+            pl.concat(self.frames)
+            .cast(PROBLEM_SCHEMA)
+            .sort("sheet", "row", "field", descending=[True, False, False])
+        )
 
 
 def _ensure_columns(df: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
@@ -272,9 +346,12 @@ def _typed_expr(c: Column) -> pl.Expr:
     if c.kind == "codes":
         m = _code_lookup(c.codelist)
         parts = compact(c.key).str.replace_all(r"[,;/、，；|]+", ",").str.strip_chars(",").str.split(",")
-        return parts.list.eval(pl.coalesce(
-            pl.element().replace_strict(m, default=None, return_dtype=pl.String),
-            pl.element().str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String)))
+        return parts.list.eval(
+            pl.coalesce(
+                pl.element().replace_strict(m, default=None, return_dtype=pl.String),
+                pl.element().str.to_lowercase().replace_strict(m, default=None, return_dtype=pl.String),
+            )
+        )
     if c.kind == "amount":
         return number_expr(c.key).round(2)
     if c.kind in ("int", "year"):
@@ -286,8 +363,9 @@ def _typed_expr(c: Column) -> pl.Expr:
     raise ValueError(c.kind)
 
 
-def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str,
-                 p: Problems) -> tuple[pl.DataFrame, list[pl.Expr]]:
+def _check_typed(
+    df: pl.DataFrame, columns: tuple[Column, ...], sheet: str, p: Problems
+) -> tuple[pl.DataFrame, list[pl.Expr]]:
     """Parse every column by its kind (once, into `_t_<key>`); report required-but-blank and unparseable
     values. Returns the frame and the expressions selecting the typed columns under their keys."""
     columns = tuple(c for c in columns if c.kind not in ("id", "region"))  # dedicated checks elsewhere
@@ -296,38 +374,105 @@ def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str,
     for c in columns:
         raw, e = clean(c.key), pl.col(f"_t_{c.key}")
         if c.required:
-            p.add(df, raw.is_null(), sheet=sheet, key=c.key, rule="required",
-                  zh=f"{c.zh}不能为空", en=f"{c.label_en} is required")
+            p.add(
+                df,
+                raw.is_null(),
+                sheet=sheet,
+                key=c.key,
+                rule="required",
+                zh=f"{c.zh}不能为空",
+                en=f"{c.label_en} is required",
+            )
         if c.kind == "code":
-            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="code.unknown",
-                  zh=f"{c.zh}不在代码表中（可选：{'、'.join(x.zh for x in c.codelist)}）",
-                  en=f"{c.label_en} is not in the code list ({', '.join(x.en for x in c.codelist)})")
+            p.add(
+                df,
+                raw.is_not_null() & e.is_null(),
+                sheet=sheet,
+                key=c.key,
+                rule="code.unknown",
+                zh=f"{c.zh}不在代码表中（可选：{'、'.join(x.zh for x in c.codelist)}）",
+                en=f"{c.label_en} is not in the code list ({', '.join(x.en for x in c.codelist)})",
+            )
         elif c.kind == "codes":
-            p.add(df, raw.is_not_null() & e.list.eval(pl.element().is_null()).list.any(), sheet=sheet,
-                  key=c.key, rule="code.unknown",
-                  zh=f"{c.zh}含有不在代码表中的值", en=f"{c.label_en} has a value that is not in the code list")
+            p.add(
+                df,
+                raw.is_not_null() & e.list.eval(pl.element().is_null()).list.any(),
+                sheet=sheet,
+                key=c.key,
+                rule="code.unknown",
+                zh=f"{c.zh}含有不在代码表中的值",
+                en=f"{c.label_en} has a value that is not in the code list",
+            )
             e = e.list.drop_nulls().list.unique(maintain_order=True).list.join(",")
         elif c.kind == "amount":
-            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="number.invalid",
-                  zh=f"{c.zh}不是有效金额", en=f"{c.label_en} is not a valid amount")
-            p.add(df, e < 0, sheet=sheet, key=c.key, rule="number.negative",
-                  zh=f"{c.zh}不能为负数", en=f"{c.label_en} cannot be negative")
-            p.add(df, e >= 1e9, sheet=sheet, key=c.key, rule="number.too_large",
-                  zh=f"{c.zh}超出合理范围", en=f"{c.label_en} is implausibly large")
+            p.add(
+                df,
+                raw.is_not_null() & e.is_null(),
+                sheet=sheet,
+                key=c.key,
+                rule="number.invalid",
+                zh=f"{c.zh}不是有效金额",
+                en=f"{c.label_en} is not a valid amount",
+            )
+            p.add(
+                df,
+                e < 0,
+                sheet=sheet,
+                key=c.key,
+                rule="number.negative",
+                zh=f"{c.zh}不能为负数",
+                en=f"{c.label_en} cannot be negative",
+            )
+            p.add(
+                df,
+                e >= 1e9,
+                sheet=sheet,
+                key=c.key,
+                rule="number.too_large",
+                zh=f"{c.zh}超出合理范围",
+                en=f"{c.label_en} is implausibly large",
+            )
         elif c.kind in ("int", "year"):
-            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="number.invalid",
-                  zh=f"{c.zh}应为整数", en=f"{c.label_en} must be a whole number")
+            p.add(
+                df,
+                raw.is_not_null() & e.is_null(),
+                sheet=sheet,
+                key=c.key,
+                rule="number.invalid",
+                zh=f"{c.zh}应为整数",
+                en=f"{c.label_en} must be a whole number",
+            )
             if c.kind == "year":
-                p.add(df, (e < 1949) | (e > date.today().year + 1), sheet=sheet, key=c.key, rule="year.range",
-                      zh=f"{c.zh}应在1949年至今之间", en=f"{c.label_en} must be between 1949 and now")
+                p.add(
+                    df,
+                    (e < 1949) | (e > date.today().year + 1),
+                    sheet=sheet,
+                    key=c.key,
+                    rule="year.range",
+                    zh=f"{c.zh}应在1949年至今之间",
+                    en=f"{c.label_en} must be between 1949 and now",
+                )
         elif c.kind == "date":
-            p.add(df, raw.is_not_null() & e.is_null(), sheet=sheet, key=c.key, rule="date.invalid",
-                  zh=f"{c.zh}不是有效日期", en=f"{c.label_en} is not a valid date")
+            p.add(
+                df,
+                raw.is_not_null() & e.is_null(),
+                sheet=sheet,
+                key=c.key,
+                rule="date.invalid",
+                zh=f"{c.zh}不是有效日期",
+                en=f"{c.label_en} is not a valid date",
+            )
         elif c.kind == "phone":
             valid = e.str.contains(r"^(1[3-9]\d{9}|0\d{9,11}|\d{7,8})$")
-            p.add(df, raw.is_not_null() & ~valid, sheet=sheet, key=c.key, rule="phone.invalid",
-                  zh="联系电话应为11位手机号或带区号的固定电话",
-                  en="the phone number must be an 11-digit mobile number or a landline with its area code")
+            p.add(
+                df,
+                raw.is_not_null() & ~valid,
+                sheet=sheet,
+                key=c.key,
+                rule="phone.invalid",
+                zh="联系电话应为11位手机号或带区号的固定电话",
+                en="the phone number must be an 11-digit mobile number or a landline with its area code",
+            )
             e = pl.when(valid).then(e)
         typed.append(e.alias(c.key))
     return df, typed
@@ -340,23 +485,39 @@ def _check_typed(df: pl.DataFrame, columns: tuple[Column, ...], sheet: str,
 # heads, the two sheets): they run once, over the compact key columns every chunk contributes
 # (`household_keys`, `member_keys`, `cross_checks`). `validate` is both on one input, for forms and the API.
 
-HOUSEHOLD_KEYS_SCHEMA = {"_row": pl.Int64, "household_no": pl.String, "year": pl.Int64, "region_code": pl.String,
-                         "_in_store": pl.Boolean}
-MEMBER_KEYS_SCHEMA = {"_row": pl.Int64, "household_no": pl.String, "id_number": pl.String, "relation": pl.String,
-                      "_hh_in_store": pl.Boolean, "_hh_out_of_scope": pl.Boolean}
+HOUSEHOLD_KEYS_SCHEMA = {
+    "_row": pl.Int64,
+    "household_no": pl.String,
+    "year": pl.Int64,
+    "region_code": pl.String,
+    "_in_store": pl.Boolean,
+}
+MEMBER_KEYS_SCHEMA = {
+    "_row": pl.Int64,
+    "household_no": pl.String,
+    "id_number": pl.String,
+    "relation": pl.String,
+    "_hh_in_store": pl.Boolean,
+    "_hh_out_of_scope": pl.Boolean,
+}
 HEADS_SCHEMA = {"household_no": pl.String, "id_number": pl.String}
 
 
-def validate(households_raw: pl.DataFrame, members_raw: pl.DataFrame, ctx: Context, *,
-             year: int | None = None) -> Validated:
+def validate(
+    households_raw: pl.DataFrame, members_raw: pl.DataFrame, ctx: Context, *, year: int | None = None
+) -> Validated:
     p = Problems()
     households_raw = _ensure_columns(households_raw, HOUSEHOLD_COLUMNS)  # a form's rows have no `_row` yet
     members_raw = _ensure_columns(members_raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS)
     households = check_households(households_raw, ctx, p, year=year)
     members = check_members(members_raw, ctx, p)
     cross_checks(household_keys(households, ctx), member_keys(members, ctx), stored_heads(ctx), p)
-    problems = with_raw_values(p.frame(), {HOUSEHOLD_SHEET: households_raw.lazy(), MEMBER_SHEET: members_raw.lazy()})
-    return Validated(households=households, members=members, problems=problems, rejected=rejected_households(problems))
+    problems = with_raw_values(
+        p.frame(), {HOUSEHOLD_SHEET: households_raw.lazy(), MEMBER_SHEET: members_raw.lazy()}
+    )
+    return Validated(
+        households=households, members=members, problems=problems, rejected=rejected_households(problems)
+    )
 
 
 def rejected_households(problems: pl.DataFrame) -> set[str]:
@@ -373,7 +534,9 @@ def household_no_expr(column: str = "household_no", *, nfkc: bool = True) -> pl.
 
 
 def _household_no(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(household_no_expr(nfkc=bool(_non_ascii(df, ["household_no"]))).alias("household_no"))
+    return df.with_columns(
+        household_no_expr(nfkc=bool(_non_ascii(df, ["household_no"]))).alias("household_no")
+    )
 
 
 def with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.LazyFrame]) -> pl.DataFrame:
@@ -387,52 +550,110 @@ def with_raw_values(problems: pl.DataFrame, raw: dict[str, pl.LazyFrame]) -> pl.
         if rows.is_empty():
             continue
         keys = [c for c in lf.collect_schema().names() if c in _COLUMNS]
-        frames.append(lf.filter(pl.col("_row").cast(pl.Int64).is_in(rows.implode()))
-                      .select(pl.col("_row").cast(pl.Int64).alias("row"), *[pl.col(k).cast(pl.String) for k in keys])
-                      .collect()
-                      .unpivot(index="row", variable_name="field", value_name="_raw")
-                      .with_columns(pl.lit(sheet).alias("sheet")))
+        frames.append(
+            lf.filter(pl.col("_row").cast(pl.Int64).is_in(rows.implode()))
+            .select(pl.col("_row").cast(pl.Int64).alias("row"), *[pl.col(k).cast(pl.String) for k in keys])
+            .collect()
+            .unpivot(index="row", variable_name="field", value_name="_raw")
+            .with_columns(pl.lit(sheet).alias("sheet"))
+        )
     if not frames:
         return problems
     typed = pl.concat(frames).unique(["sheet", "row", "field"], keep="first")
-    return (problems.join(typed, on=["sheet", "row", "field"], how="left", maintain_order="left")
-            .with_columns(pl.coalesce("_raw", "value").alias("value")).drop("_raw"))
+    return (
+        problems.join(typed, on=["sheet", "row", "field"], how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_raw", "value").alias("value"))
+        .drop("_raw")
+    )
 
 
-def check_households(raw: pl.DataFrame, ctx: Context, p: Problems, *, year: int | None = None) -> pl.DataFrame:
+def check_households(
+    raw: pl.DataFrame, ctx: Context, p: Problems, *, year: int | None = None
+) -> pl.DataFrame:
     """Row checks of 户 rows; returns the typed rows (`_row`, region_code, the typed columns)."""
     hh = _household_no(_ensure_columns(raw, HOUSEHOLD_COLUMNS))
     if year is not None:
-        hh = hh.with_columns(pl.when(pl.col("year").str.strip_chars().str.len_chars() > 0).then(pl.col("year"))
-                             .otherwise(pl.lit(str(year))).alias("year"))
+        hh = hh.with_columns(
+            pl.when(pl.col("year").str.strip_chars().str.len_chars() > 0)
+            .then(pl.col("year"))
+            .otherwise(pl.lit(str(year)))
+            .alias("year")
+        )
     hh = prepare(hh, [c.key for c in HOUSEHOLD_COLUMNS])
     hh, typed = _check_typed(hh, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, p)
     raw_region = compact("region_code").str.replace(r"\.0+$", "")
     region = pl.when(raw_region.str.contains(r"^\d{12}$")).then(raw_region)
-    p.add(hh, raw_region.is_null(), sheet=HOUSEHOLD_SHEET, key="region_code", rule="required",
-          zh="行政区划代码不能为空", en="the village code is required")
-    p.add(hh, raw_region.is_not_null() & region.is_null(), sheet=HOUSEHOLD_SHEET, key="region_code",
-          rule="region.shape", zh="行政区划代码应为12位村级统计用区划代码",
-          en="the region code must be a 12-digit village code")
+    p.add(
+        hh,
+        raw_region.is_null(),
+        sheet=HOUSEHOLD_SHEET,
+        key="region_code",
+        rule="required",
+        zh="行政区划代码不能为空",
+        en="the village code is required",
+    )
+    p.add(
+        hh,
+        raw_region.is_not_null() & region.is_null(),
+        sheet=HOUSEHOLD_SHEET,
+        key="region_code",
+        rule="region.shape",
+        zh="行政区划代码应为12位村级统计用区划代码",
+        en="the region code must be a 12-digit village code",
+    )
     known = region.is_in(list(ctx.villages))
     outside = region.is_in(list(ctx.out_of_scope_villages))
-    p.add(hh, region.is_not_null() & outside, sheet=HOUSEHOLD_SHEET, key="region_code", rule="scope.region",
-          zh="该村不在您的管辖范围内", en="this village is outside your region")
-    p.add(hh, region.is_not_null() & ~known & ~outside, sheet=HOUSEHOLD_SHEET, key="region_code",
-          rule="region.unknown", zh="未知的村级区划代码，请先导入区划（fupin import regions）",
-          en="unknown village code; import the region list first (fupin import regions)")
-    p.add(hh, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=HOUSEHOLD_SHEET,
-          key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
-          en="this household belongs to a region outside yours")
+    p.add(
+        hh,
+        region.is_not_null() & outside,
+        sheet=HOUSEHOLD_SHEET,
+        key="region_code",
+        rule="scope.region",
+        zh="该村不在您的管辖范围内",
+        en="this village is outside your region",
+    )
+    p.add(
+        hh,
+        region.is_not_null() & ~known & ~outside,
+        sheet=HOUSEHOLD_SHEET,
+        key="region_code",
+        rule="region.unknown",
+        zh="未知的村级区划代码，请先导入区划（fupin import regions）",
+        en="unknown village code; import the region list first (fupin import regions)",
+    )
+    p.add(
+        hh,
+        pl.col("household_no").is_in(list(ctx.out_of_scope_households)),
+        sheet=HOUSEHOLD_SHEET,
+        key="household_no",
+        rule="scope.household",
+        zh="该户属于您管辖范围以外的地区",
+        en="this household belongs to a region outside yours",
+    )
     out = hh.select(pl.col("_row"), region.alias("region_code"), *typed)
     out = out.with_columns(
-        pl.col("water_safe").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean))
+        pl.col("water_safe").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean)
+    )
 
-    p.add(out, pl.col("year") > ctx.today.year, sheet=HOUSEHOLD_SHEET, key="year", rule="year.future",
-          zh="年度不能晚于今年", en="the year cannot be later than this year")
-    p.add(out, pl.col("exit_year") < pl.col("identified_year"), sheet=HOUSEHOLD_SHEET, key="exit_year",
-          rule="household.exit_before_identified", zh="脱贫年度早于识别年度",
-          en="the year of exit is before the year identified", severity="warning")
+    p.add(
+        out,
+        pl.col("year") > ctx.today.year,
+        sheet=HOUSEHOLD_SHEET,
+        key="year",
+        rule="year.future",
+        zh="年度不能晚于今年",
+        en="the year cannot be later than this year",
+    )
+    p.add(
+        out,
+        pl.col("exit_year") < pl.col("identified_year"),
+        sheet=HOUSEHOLD_SHEET,
+        key="exit_year",
+        rule="household.exit_before_identified",
+        zh="脱贫年度早于识别年度",
+        en="the year of exit is before the year identified",
+        severity="warning",
+    )
     return out
 
 
@@ -443,8 +664,15 @@ def check_members(raw: pl.DataFrame, ctx: Context, p: Problems) -> pl.DataFrame:
     mm = prepare(mm, [c.key for c in MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS])
     mm, typed = _check_typed(mm, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS, MEMBER_SHEET, p)
     id_raw = clean("id_number")
-    p.add(mm, id_raw.is_null(), sheet=MEMBER_SHEET, key="id_number", rule="required",
-          zh="证件号码不能为空", en="the ID number is required")
+    p.add(
+        mm,
+        id_raw.is_null(),
+        sheet=MEMBER_SHEET,
+        key="id_number",
+        rule="required",
+        zh="证件号码不能为空",
+        en="the ID number is required",
+    )
     mm = parse_ids(mm, "id_number", ctx.today)
     for rule, (zh, en) in ID_MESSAGES.items():
         if rule == "id.checksum":
@@ -452,76 +680,150 @@ def check_members(raw: pl.DataFrame, ctx: Context, p: Problems) -> pl.DataFrame:
             en_e = pl.format(en + " (expected {})", pl.col("_id_expected"))
         else:
             zh_e, en_e = zh, en
-        p.add(mm, pl.col("_id_problem") == rule, sheet=MEMBER_SHEET, key="id_number", rule=rule, zh=zh_e, en=en_e)
+        p.add(
+            mm,
+            pl.col("_id_problem") == rule,
+            sheet=MEMBER_SHEET,
+            key="id_number",
+            rule=rule,
+            zh=zh_e,
+            en=en_e,
+        )
 
     out = mm.select(
         pl.col("_row"),
         pl.when(pl.col("_id_problem").is_null()).then(pl.col("_id18")).alias("id_number"),
         pl.when(pl.col("_id_problem").is_null()).then(pl.col("_cert")).alias("disability_cert"),
-        pl.col("_id_birth").alias("_id_birth"), pl.col("_id_sex"),
+        pl.col("_id_birth").alias("_id_birth"),
+        pl.col("_id_sex"),
         *typed,
     )
     valid_id = pl.col("id_number").is_not_null()
     sex_name = pl.col("_id_sex").replace_strict({"1": "男", "2": "女"}, default="")
     sex_en = pl.col("_id_sex").replace_strict({"1": "male", "2": "female"}, default="")
-    p.add(out, valid_id & pl.col("sex").is_in(["1", "2"]) & (pl.col("sex") != pl.col("_id_sex")),
-          sheet=MEMBER_SHEET, key="sex", rule="sex.id_mismatch",
-          zh=pl.format("性别与证件号码不符（证件号码表明为{}）", sex_name),
-          en=pl.format("the sex contradicts the ID number (which says {})", sex_en))
-    p.add(out, valid_id & pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("_id_birth")),
-          sheet=MEMBER_SHEET, key="birth_date", rule="birth.id_mismatch",
-          zh=pl.format("出生日期与证件号码不符（证件号码为{}）", pl.col("_id_birth").cast(pl.String)),
-          en=pl.format("the date of birth contradicts the ID number (which says {})",
-                       pl.col("_id_birth").cast(pl.String)))
+    p.add(
+        out,
+        valid_id & pl.col("sex").is_in(["1", "2"]) & (pl.col("sex") != pl.col("_id_sex")),
+        sheet=MEMBER_SHEET,
+        key="sex",
+        rule="sex.id_mismatch",
+        zh=pl.format("性别与证件号码不符（证件号码表明为{}）", sex_name),
+        en=pl.format("the sex contradicts the ID number (which says {})", sex_en),
+    )
+    p.add(
+        out,
+        valid_id & pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("_id_birth")),
+        sheet=MEMBER_SHEET,
+        key="birth_date",
+        rule="birth.id_mismatch",
+        zh=pl.format("出生日期与证件号码不符（证件号码为{}）", pl.col("_id_birth").cast(pl.String)),
+        en=pl.format(
+            "the date of birth contradicts the ID number (which says {})", pl.col("_id_birth").cast(pl.String)
+        ),
+    )
     out = out.with_columns(
-        pl.when(pl.col("sex").is_in(["1", "2", "9"])).then(pl.col("sex"))
-        .when(valid_id).then(pl.col("_id_sex")).alias("sex"),
+        pl.when(pl.col("sex").is_in(["1", "2", "9"]))
+        .then(pl.col("sex"))
+        .when(valid_id)
+        .then(pl.col("_id_sex"))
+        .alias("sex"),
         pl.when(valid_id).then(pl.col("_id_birth")).otherwise(pl.col("birth_date")).alias("birth_date"),
     )
     rel = pl.col("relation")
-    p.add(out, rel.is_in(list(codes.MALE_ONLY_RELATIONS)) & (pl.col("sex") == "2"), sheet=MEMBER_SHEET,
-          key="relation", rule="relation.sex", zh="与户主关系要求男性，但此人为女性",
-          en="the relation to the head is for a man, but this person is a woman")
-    p.add(out, rel.is_in(list(codes.FEMALE_ONLY_RELATIONS)) & (pl.col("sex") == "1"), sheet=MEMBER_SHEET,
-          key="relation", rule="relation.sex", zh="与户主关系要求女性，但此人为男性",
-          en="the relation to the head is for a woman, but this person is a man")
-    p.add(out, (pl.col("work_months") < 0) | (pl.col("work_months") > 12), sheet=MEMBER_SHEET,
-          key="work_months", rule="work_months.range", zh="务工时间应在0到12个月之间",
-          en="months worked away must be between 0 and 12")
-    p.add(out, pl.col("name").str.len_chars() > 50, sheet=MEMBER_SHEET, key="name", rule="name.too_long",
-          zh="姓名过长", en="the name is too long")
+    p.add(
+        out,
+        rel.is_in(list(codes.MALE_ONLY_RELATIONS)) & (pl.col("sex") == "2"),
+        sheet=MEMBER_SHEET,
+        key="relation",
+        rule="relation.sex",
+        zh="与户主关系要求男性，但此人为女性",
+        en="the relation to the head is for a man, but this person is a woman",
+    )
+    p.add(
+        out,
+        rel.is_in(list(codes.FEMALE_ONLY_RELATIONS)) & (pl.col("sex") == "1"),
+        sheet=MEMBER_SHEET,
+        key="relation",
+        rule="relation.sex",
+        zh="与户主关系要求女性，但此人为男性",
+        en="the relation to the head is for a woman, but this person is a man",
+    )
+    p.add(
+        out,
+        (pl.col("work_months") < 0) | (pl.col("work_months") > 12),
+        sheet=MEMBER_SHEET,
+        key="work_months",
+        rule="work_months.range",
+        zh="务工时间应在0到12个月之间",
+        en="months worked away must be between 0 and 12",
+    )
+    p.add(
+        out,
+        pl.col("name").str.len_chars() > 50,
+        sheet=MEMBER_SHEET,
+        key="name",
+        rule="name.too_long",
+        zh="姓名过长",
+        en="the name is too long",
+    )
 
     # Already a member of another household in the store: a move is a membership change, not an import.
     existing = ctx.existing_members.select(
-        pl.col("id_number").cast(pl.String), pl.col("household_no").cast(pl.String).alias("_stored_hh"),
-        pl.col("in_scope").cast(pl.Boolean).alias("_stored_in_scope"))
+        pl.col("id_number").cast(pl.String),
+        pl.col("household_no").cast(pl.String).alias("_stored_hh"),
+        pl.col("in_scope").cast(pl.Boolean).alias("_stored_in_scope"),
+    )
     m = out.join(existing, on="id_number", how="inner")
     elsewhere = pl.col("_stored_hh") != pl.col("household_no")
-    p.add(m, elsewhere & pl.col("_stored_in_scope"), sheet=MEMBER_SHEET, key="id_number",
-          rule="member.other_household",
-          zh=pl.format("此人已是户 {} 的成员；一人同时只能属于一户，迁移请办理成员变动", pl.col("_stored_hh")),
-          en=pl.format("this person is already a member of household {}; a person belongs to one household "
-                       "at a time — record a membership change instead", pl.col("_stored_hh")))
-    p.add(m, elsewhere & ~pl.col("_stored_in_scope"), sheet=MEMBER_SHEET, key="id_number",
-          rule="member.other_household",
-          zh="此人已登记在您管辖范围以外地区的一户中；一人同时只能属于一户，请原所在地办理迁出后再登记",
-          en="this person is registered in a household outside your region; a person belongs to one household "
-             "at a time — the other region must record the move out first")
-    p.add(out, pl.col("household_no").is_in(list(ctx.out_of_scope_households)), sheet=MEMBER_SHEET,
-          key="household_no", rule="scope.household", zh="该户属于您管辖范围以外的地区",
-          en="this household belongs to a region outside yours")
+    p.add(
+        m,
+        elsewhere & pl.col("_stored_in_scope"),
+        sheet=MEMBER_SHEET,
+        key="id_number",
+        rule="member.other_household",
+        zh=pl.format("此人已是户 {} 的成员；一人同时只能属于一户，迁移请办理成员变动", pl.col("_stored_hh")),
+        en=pl.format(
+            "this person is already a member of household {}; a person belongs to one household "
+            "at a time — record a membership change instead",
+            pl.col("_stored_hh"),
+        ),
+    )
+    p.add(
+        m,
+        elsewhere & ~pl.col("_stored_in_scope"),
+        sheet=MEMBER_SHEET,
+        key="id_number",
+        rule="member.other_household",
+        zh="此人已登记在您管辖范围以外地区的一户中；一人同时只能属于一户，请原所在地办理迁出后再登记",
+        en="this person is registered in a household outside your region; a person belongs to one household "
+        "at a time — the other region must record the move out first",
+    )
+    p.add(
+        out,
+        pl.col("household_no").is_in(list(ctx.out_of_scope_households)),
+        sheet=MEMBER_SHEET,
+        key="household_no",
+        rule="scope.household",
+        zh="该户属于您管辖范围以外的地区",
+        en="this household belongs to a region outside yours",
+    )
 
     yes_no = {"1": True, "0": False}
     return out.with_columns(
-        [pl.col(k).replace_strict(yes_no, default=None, return_dtype=pl.Boolean)
-         for k in ("medical_insurance", "pension_insurance", "dibao", "tekun")]
+        [
+            pl.col(k).replace_strict(yes_no, default=None, return_dtype=pl.Boolean)
+            for k in ("medical_insurance", "pension_insurance", "dibao", "tekun")
+        ]
     ).drop("_id_birth", "_id_sex")
 
 
 def household_keys(households: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """What the cross checks need of typed 户 rows (and whether each household is already stored)."""
     return households.select(
-        "_row", "household_no", "year", "region_code",
+        "_row",
+        "household_no",
+        "year",
+        "region_code",
         pl.col("household_no").is_in(list(ctx.existing_households)).alias("_in_store"),
     ).cast(HOUSEHOLD_KEYS_SCHEMA)
 
@@ -529,7 +831,10 @@ def household_keys(households: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 def member_keys(members: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """What the cross checks need of typed 成员 rows (and what the store says of their household)."""
     return members.select(
-        "_row", "household_no", "id_number", "relation",
+        "_row",
+        "household_no",
+        "id_number",
+        "relation",
         pl.col("household_no").is_in(list(ctx.existing_households)).alias("_hh_in_store"),
         pl.col("household_no").is_in(list(ctx.out_of_scope_households)).alias("_hh_out_of_scope"),
     ).cast(MEMBER_KEYS_SCHEMA)
@@ -537,7 +842,9 @@ def member_keys(members: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 def stored_heads(ctx: Context) -> pl.DataFrame:
     """The stored heads of the households the input names (household_no, id_number)."""
-    return ctx.existing_heads.select(pl.col("household_no").cast(pl.String), pl.col("id_number").cast(pl.String))
+    return ctx.existing_heads.select(
+        pl.col("household_no").cast(pl.String), pl.col("id_number").cast(pl.String)
+    )
 
 
 def cross_checks(households: pl.DataFrame, members: pl.DataFrame, heads: pl.DataFrame, p: Problems) -> None:
@@ -545,56 +852,124 @@ def cross_checks(households: pl.DataFrame, members: pl.DataFrame, heads: pl.Data
     `member_keys` of the whole input, `stored_heads` of every household it names."""
     year, number = pl.col("year"), pl.col("household_no")
     dup = pl.len().over("household_no", "year") > 1
-    p.add(households, number.is_not_null() & year.is_not_null() & dup, sheet=HOUSEHOLD_SHEET,
-          key="year", rule="household.duplicate_year",
-          zh="同一户同一年度出现多行", en="the same household appears more than once for this year")
+    p.add(
+        households,
+        number.is_not_null() & year.is_not_null() & dup,
+        sheet=HOUSEHOLD_SHEET,
+        key="year",
+        rule="household.duplicate_year",
+        zh="同一户同一年度出现多行",
+        en="the same household appears more than once for this year",
+    )
     conflict = pl.col("region_code").n_unique().over("household_no") > 1
-    p.add(households, number.is_not_null() & conflict, sheet=HOUSEHOLD_SHEET, key="region_code",
-          rule="household.region_conflict", zh="同一户在不同行中的行政区划代码不一致",
-          en="the same household has different village codes on different rows")
+    p.add(
+        households,
+        number.is_not_null() & conflict,
+        sheet=HOUSEHOLD_SHEET,
+        key="region_code",
+        rule="household.region_conflict",
+        zh="同一户在不同行中的行政区划代码不一致",
+        en="the same household has different village codes on different rows",
+    )
 
     # The same person more than once in the input (in one household or in two).
-    dups = (members.filter(pl.col("id_number").is_not_null())
-            .group_by("id_number").agg(pl.col("_row").alias("_rows"), pl.col("household_no").alias("_hhs"))
-            .filter(pl.col("_rows").list.len() > 1))
+    dups = (
+        members.filter(pl.col("id_number").is_not_null())
+        .group_by("id_number")
+        .agg(pl.col("_row").alias("_rows"), pl.col("household_no").alias("_hhs"))
+        .filter(pl.col("_rows").list.len() > 1)
+    )
     if not dups.is_empty():
         m = members.join(dups, on="id_number", how="inner").with_columns(
             pl.col("_rows").list.sort().list.eval(pl.element().cast(pl.String)).alias("_rows_s"),
-            pl.col("_hhs").list.unique(maintain_order=True).alias("_hhs_s"))
-        p.add(m, pl.lit(True), sheet=MEMBER_SHEET, key="id_number", rule="member.duplicate",
-              zh=pl.format("同一人在表中出现多次（第{}行，户编号 {}）",
-                           pl.col("_rows_s").list.join("、"), pl.col("_hhs_s").list.join("、")),
-              en=pl.format("the same person appears more than once (rows {}, households {})",
-                           pl.col("_rows_s").list.join(", "), pl.col("_hhs_s").list.join(", ")))
+            pl.col("_hhs").list.unique(maintain_order=True).alias("_hhs_s"),
+        )
+        p.add(
+            m,
+            pl.lit(True),
+            sheet=MEMBER_SHEET,
+            key="id_number",
+            rule="member.duplicate",
+            zh=pl.format(
+                "同一人在表中出现多次（第{}行，户编号 {}）",
+                pl.col("_rows_s").list.join("、"),
+                pl.col("_hhs_s").list.join("、"),
+            ),
+            en=pl.format(
+                "the same person appears more than once (rows {}, households {})",
+                pl.col("_rows_s").list.join(", "),
+                pl.col("_hhs_s").list.join(", "),
+            ),
+        )
 
     # Members whose household is neither in the 户 sheet nor in the store.
     in_file = number.is_in(households["household_no"].drop_nulls().unique().implode())
-    p.add(members, number.is_not_null() & ~in_file & ~pl.col("_hh_in_store") & ~pl.col("_hh_out_of_scope"),
-          sheet=MEMBER_SHEET, key="household_no", rule="member.no_household",
-          zh="户编号在“户”表中不存在", en="the household number is not in the household sheet")
+    p.add(
+        members,
+        number.is_not_null() & ~in_file & ~pl.col("_hh_in_store") & ~pl.col("_hh_out_of_scope"),
+        sheet=MEMBER_SHEET,
+        key="household_no",
+        rule="member.no_household",
+        zh="户编号在“户”表中不存在",
+        en="the household number is not in the household sheet",
+    )
 
     # Heads: exactly one per household, counting the stored heads the input does not touch.
     file_people = members.filter(number.is_not_null()).select("household_no", "id_number")
-    untouched = (heads.unique().join(file_people, on=["household_no", "id_number"], how="anti")
-                 .group_by("household_no").agg(pl.len().alias("_stored")))
-    counts = (members.filter(number.is_not_null()).group_by("household_no")
-              .agg((pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
-              .join(untouched, on="household_no", how="left")
-              .with_columns((pl.col("_heads") + pl.col("_stored").fill_null(0)).alias("_heads")))
+    untouched = (
+        heads.unique()
+        .join(file_people, on=["household_no", "id_number"], how="anti")
+        .group_by("household_no")
+        .agg(pl.len().alias("_stored"))
+    )
+    counts = (
+        members.filter(number.is_not_null())
+        .group_by("household_no")
+        .agg((pl.col("relation") == "head").sum().alias("_heads"), pl.len().alias("_n"))
+        .join(untouched, on="household_no", how="left")
+        .with_columns((pl.col("_heads") + pl.col("_stored").fill_null(0)).alias("_heads"))
+    )
     new_hh = households.filter(number.is_not_null() & ~pl.col("_in_store"))
     h = new_hh.join(counts, on="household_no", how="left")
-    p.add(h, pl.col("_n").is_null(), sheet=HOUSEHOLD_SHEET, key="household_no", rule="household.no_members",
-          zh="该户在“成员”表中没有成员", en="this household has no members in the member sheet")
+    p.add(
+        h,
+        pl.col("_n").is_null(),
+        sheet=HOUSEHOLD_SHEET,
+        key="household_no",
+        rule="household.no_members",
+        zh="该户在“成员”表中没有成员",
+        en="this household has no members in the member sheet",
+    )
     no_head_zh, no_head_en = "该户没有户主（与户主关系=户主）", "this household has no head (relation = head)"
-    p.add(h, pl.col("_n").is_not_null() & (pl.col("_heads") == 0), sheet=HOUSEHOLD_SHEET, key="household_no",
-          rule="household.no_head", zh=no_head_zh, en=no_head_en)
+    p.add(
+        h,
+        pl.col("_n").is_not_null() & (pl.col("_heads") == 0),
+        sheet=HOUSEHOLD_SHEET,
+        key="household_no",
+        rule="household.no_head",
+        zh=no_head_zh,
+        en=no_head_en,
+    )
     headless = members.join(counts.filter(pl.col("_heads") == 0), on="household_no", how="inner")
-    p.add(headless, pl.col("_hh_in_store"), sheet=MEMBER_SHEET, key="relation", rule="household.no_head",
-          zh=no_head_zh, en=no_head_en)
+    p.add(
+        headless,
+        pl.col("_hh_in_store"),
+        sheet=MEMBER_SHEET,
+        key="relation",
+        rule="household.no_head",
+        zh=no_head_zh,
+        en=no_head_en,
+    )
     many = members.join(counts.filter(pl.col("_heads") > 1), on="household_no", how="inner")
-    p.add(many, pl.col("relation") == "head", sheet=MEMBER_SHEET, key="relation", rule="household.many_heads",
-          zh=pl.format("该户有{}位户主，只能有一位", pl.col("_heads")),
-          en=pl.format("this household has {} heads; it must have exactly one", pl.col("_heads")))
+    p.add(
+        many,
+        pl.col("relation") == "head",
+        sheet=MEMBER_SHEET,
+        key="relation",
+        rule="household.many_heads",
+        zh=pl.format("该户有{}位户主，只能有一位", pl.col("_heads")),
+        en=pl.format("this household has {} heads; it must have exactly one", pl.col("_heads")),
+    )
 
 
 def problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:

@@ -53,8 +53,9 @@ class HouseholdFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=50)
     # Any code in scope is accepted (links from the region browser may go deeper than the choices);
     # the selector narrows within the scope and can never widen it.
-    region = forms.CharField(label=gettext_lazy("Township / village"), required=False, max_length=12,
-                             widget=forms.Select)
+    region = forms.CharField(
+        label=gettext_lazy("Township / village"), required=False, max_length=12, widget=forms.Select
+    )
     region_code = forms.CharField(label=gettext_lazy("Region code"), required=False, max_length=12)
     year = forms.TypedChoiceField(label=gettext_lazy("Year"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
@@ -63,9 +64,12 @@ class HouseholdFilterForm(forms.Form):
 
     def __init__(self, data, *, user, years: list[int]):
         super().__init__(data)
-        self.fields["q"].widget.attrs.update({"placeholder": _("Household no., name or ID number"),
-                                              "type": "search"})
-        self.fields["region_code"].widget.attrs.update({"inputmode": "numeric", "placeholder": "520526001201"})
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("Household no., name or ID number"), "type": "search"}
+        )
+        self.fields["region_code"].widget.attrs.update(
+            {"inputmode": "numeric", "placeholder": "520526001201"}
+        )
         regions = region_selectors.filter_choices(user, (data or {}).get("region") or "")
         if regions:
             self.fields["region"].widget.choices = [("", "—")] + regions
@@ -85,12 +89,13 @@ class HouseholdFilterForm(forms.Form):
         return out
 
 
-
-
 def _years(user) -> list[int]:
-    return list(HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix,
-                                             is_deleted=False)
-                .order_by("-year").values_list("year", flat=True).distinct())
+    return list(
+        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def _order(request) -> tuple[str, str]:
@@ -120,9 +125,17 @@ def household_list(request):
     user = request.user
     for hy in page.object_list:  # at most 50 rows, already fetched: masking is per displayed cell
         hy.phone_shown = phone_for(user, hy.household.phone)
-    columns = [("no", _("Household no.")), ("head", _("Head")), ("village", _("Village")),
-               ("size", _("Size")), ("status", _("Status")), (None, _("Type")), (None, _("Main cause")),
-               ("income", _("Per-capita net income")), (None, _("Phone"))]
+    columns = [
+        ("no", _("Household no.")),
+        ("head", _("Head")),
+        ("village", _("Village")),
+        ("size", _("Size")),
+        ("status", _("Status")),
+        (None, _("Type")),
+        (None, _("Main cause")),
+        ("income", _("Per-capita net income")),
+        (None, _("Phone")),
+    ]
     headers = []
     for key, label in columns:
         if key is None:
@@ -130,26 +143,54 @@ def household_list(request):
             continue
         current = sort.lstrip("-") == key
         descending = current and sort.startswith("-")
-        headers.append({"label": label, "sort": f"-{key}" if current and not descending else key,
-                        "aria": ("descending" if descending else "ascending") if current else "",
-                        "num": key in ("size", "income")})
-    return render(request, "registry/household_list.html", {
-        "form": form, "page": page, "year": filters["year"], "headers": headers,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "can_write": user.can("writes_registry"), "can_export": user.can("exports"),
-    })
+        headers.append(
+            {
+                "label": label,
+                "sort": f"-{key}" if current and not descending else key,
+                "aria": ("descending" if descending else "ascending") if current else "",
+                "num": key in ("size", "income"),
+            }
+        )
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "form": form,
+            "page": page,
+            "year": filters["year"],
+            "headers": headers,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "can_write": user.can("writes_registry"),
+            "can_export": user.can("exports"),
+        },
+    )
 
 
 # ---- one household -------------------------------------------------------------------------------
 
 FIELD_CODELISTS = {
-    "status": "household_status", "household_type": "household_type", "poverty_type": "poverty_type",
-    "standard": "standard", "main_cause": "cause", "housing_grade": "housing_grade", "sex": "sex",
-    "relation": "relation", "health": "health", "labour": "labour", "education": "education",
-    "school": "school", "work_status": "work", "start_reason": None, "end_reason": None,
+    "status": "household_status",
+    "household_type": "household_type",
+    "poverty_type": "poverty_type",
+    "standard": "standard",
+    "main_cause": "cause",
+    "housing_grade": "housing_grade",
+    "sex": "sex",
+    "relation": "relation",
+    "health": "health",
+    "labour": "labour",
+    "education": "education",
+    "school": "school",
+    "work_status": "work",
+    "start_reason": None,
+    "end_reason": None,
 }
-ENTITY_MODELS = {"household": Household, "household_year": HouseholdYear, "member": Member,
-                 "membership": Membership}
+ENTITY_MODELS = {
+    "household": Household,
+    "household_year": HouseholdYear,
+    "member": Member,
+    "membership": Membership,
+}
 HIDDEN_FIELDS = {"id", "is_deleted", "household_id", "member_id"}
 
 
@@ -196,11 +237,18 @@ def _created_parts(user, after: dict) -> list[dict]:
     for y in after.get("years") or []:
         parts = [_show_value(user, "status", y.get("status"))]
         if y.get("net_income_per_capita") is not None:
-            parts.append(f"{_field_label('household_year', 'net_income_per_capita')} {y['net_income_per_capita']}")
+            parts.append(
+                f"{_field_label('household_year', 'net_income_per_capita')} {y['net_income_per_capita']}"
+            )
         if y.get("size") is not None:
             parts.append(f"{_field_label('household_year', 'size')} {y['size']}")
-        rows.append({"field": f"{ENTITY_LABELS['household_year']} {y.get('year', '')}", "before": "",
-                     "after": " · ".join(parts)})
+        rows.append(
+            {
+                "field": f"{ENTITY_LABELS['household_year']} {y.get('year', '')}",
+                "before": "",
+                "after": " · ".join(parts),
+            }
+        )
     for m in after.get("members") or []:
         parts = [_show_value(user, k, m.get(k)) for k in ("name", "relation", "id_number")]
         rows.append({"field": str(ENTITY_LABELS["member"]), "before": "", "after": " · ".join(parts)})
@@ -212,14 +260,21 @@ def _diff(user, change: Change) -> list[dict]:
     nested = {}
     if change.action == "create" and change.entity == "household":
         nested = {k: after.pop(k) for k in ("years", "members") if isinstance(after.get(k), list)}
-    keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN_FIELDS
-            and before.get(k) != after.get(k)]
+    keys = [
+        k
+        for k in dict.fromkeys([*before, *after])
+        if k not in HIDDEN_FIELDS and before.get(k) != after.get(k)
+    ]
     if change.action in ("delete", "restore"):
         keys = [k for k in keys if k == "is_deleted"] or keys
-    return [{"field": _field_label(change.entity, k),
-             "before": _show_value(user, k, before.get(k)) if change.before is not None else "",
-             "after": _show_value(user, k, after.get(k)) if change.after is not None else ""}
-            for k in keys] + _created_parts(user, nested)
+    return [
+        {
+            "field": _field_label(change.entity, k),
+            "before": _show_value(user, k, before.get(k)) if change.before is not None else "",
+            "after": _show_value(user, k, after.get(k)) if change.after is not None else "",
+        }
+        for k in keys
+    ] + _created_parts(user, nested)
 
 
 def _action_label(code: str) -> str:
@@ -228,8 +283,12 @@ def _action_label(code: str) -> str:
     return (en or zh) if _lang().startswith("en") else zh
 
 
-ENTITY_LABELS = {"household": gettext_lazy("Household"), "household_year": gettext_lazy("Yearly record"),
-                 "member": gettext_lazy("Member"), "membership": gettext_lazy("Membership")}
+ENTITY_LABELS = {
+    "household": gettext_lazy("Household"),
+    "household_year": gettext_lazy("Yearly record"),
+    "member": gettext_lazy("Member"),
+    "membership": gettext_lazy("Membership"),
+}
 
 
 @login_required
@@ -244,8 +303,11 @@ def household_detail(request, household_no: str):
     for m in members:
         m.id_shown = id_for(user, m.id_number)
         m.age = _age(m.birth_date, today)
-    left = list(household.memberships.filter(end_date__isnull=False).select_related("member")
-                .order_by("-end_date", "id"))
+    left = list(
+        household.memberships.filter(end_date__isnull=False)
+        .select_related("member")
+        .order_by("-end_date", "id")
+    )
     for ms in left:
         ms.id_shown = id_for(user, ms.member.id_number)
         ms.start_reason_label = _membership_reason(ms.start_reason)
@@ -256,15 +318,25 @@ def household_detail(request, household_no: str):
         ch.action_label = _action_label(ch.action)
         ch.entity_label = ENTITY_LABELS.get(ch.entity, ch.entity)
         ch.diff = _diff(user, ch)
-    return render(request, "registry/household_detail.html", {
-        "household": household, "latest": years[0] if years else None, "members": members, "left": left,
-        "years": years, "changes": changes, "phone": phone_for(user, household.phone),
-        "can_write": user.can("writes_registry"),
-        **household_context(user, household),
-    })
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "latest": years[0] if years else None,
+            "members": members,
+            "left": left,
+            "years": years,
+            "changes": changes,
+            "phone": phone_for(user, household.phone),
+            "can_write": user.can("writes_registry"),
+            **household_context(user, household),
+        },
+    )
 
 
 # ---- export --------------------------------------------------------------------------------------
+
 
 @login_required
 def household_export(request):
@@ -279,8 +351,11 @@ def household_export(request):
     data, _n = exports.export_households(user, rows, fmt=fmt, filters=logged, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"households-{filters['year'] or 'all'}-{stamp}.{fmt}"
-    content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-                    else "text/csv; charset=utf-8")
+    content_type = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

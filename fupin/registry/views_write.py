@@ -293,22 +293,25 @@ def household_delete(request, household_no: str):
             try:
                 if action == "delete_year":
                     year = bound.cleaned_data["year"]
-                    services.delete_household_year(request.user, household.household_no, year, reason=reason,
-                                                   version=version)
+                    services.delete_household_year(
+                        request.user, household.household_no, year, reason=reason, version=version
+                    )
                     messages.success(
                         request,
                         _("The %(year)s record of household %(no)s was deleted.")
                         % {"year": year, "no": household.household_no},
                     )
                 elif action == "restore":
-                    services.restore_household(request.user, household.household_no, reason=reason,
-                                               version=version)
+                    services.restore_household(
+                        request.user, household.household_no, reason=reason, version=version
+                    )
                     messages.success(
                         request, _("Household %(no)s was restored.") % {"no": household.household_no}
                     )
                 else:
-                    services.delete_household(request.user, household.household_no, reason=reason,
-                                              version=version)
+                    services.delete_household(
+                        request.user, household.household_no, reason=reason, version=version
+                    )
                     messages.success(
                         request,
                         _("Household %(no)s was deleted. It is kept and can be restored.")
@@ -407,8 +410,14 @@ def member_change(request, household_no: str, member_id: int):
         except Household.DoesNotExist:
             form.add_error("to_household_no", _("No household with this number in your region."))
     return render(
-        request, "registry/member_change.html",
-        {"household": household, "member": member, "form": form, "version": _version_field(request, household)},
+        request,
+        "registry/member_change.html",
+        {
+            "household": household,
+            "member": member,
+            "form": form,
+            "version": _version_field(request, household),
+        },
         status=status,
     )
 
@@ -474,8 +483,6 @@ def _progress(batch: ImportBatch) -> dict:
         "pct": min(pct, 100),
         "running": running,
     }
-
-
 
 
 @login_required

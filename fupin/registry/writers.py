@@ -47,8 +47,16 @@ SQLITE_ROWS_PER_INSERT = 200
 STAGE_MIN_ROWS = 2_000  # a save of fewer rows is bound: staging costs a file and an ATTACH
 STAGE_FILES = 8  # SQLite attaches at most 10 databases; leave two to others
 
-AMOUNTS = {"wage_income", "business_income", "property_income", "transfer_income", "business_cost",
-           "out_of_pocket", "net_income", "net_income_per_capita"}
+AMOUNTS = {
+    "wage_income",
+    "business_income",
+    "property_income",
+    "transfer_income",
+    "business_cost",
+    "out_of_pocket",
+    "net_income",
+    "net_income_per_capita",
+}
 INTS = {"identified_year", "exit_year", "work_months", "size", "year"}
 BOOLS = {"water_safe", "medical_insurance", "pension_insurance", "dibao", "tekun"}
 DATES = {"birth_date"}
@@ -61,6 +69,7 @@ def _noop(n: int) -> None:
 
 
 # --- SQL text -----------------------------------------------------------------------------------------
+
 
 def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
@@ -129,6 +138,7 @@ def _chunks(frame: pl.DataFrame, names: Sequence[str], prepare, progress: Progre
 
 # --- the writers ---------------------------------------------------------------------------------------
 
+
 class Writer:
     """Reads and id allocation (shared); `insert`/`update` are each writer's own."""
 
@@ -137,8 +147,18 @@ class Writer:
         self._last_id: dict[type, int] = {}
         self._was_empty: dict[type, bool] = {}
 
-    def fetch_in(self, model, names: Sequence[str], key: str, values: Sequence, *, where: str = "",
-                 params: Sequence = (), strings: Iterable[str] = (), written: bool = False) -> pl.DataFrame:
+    def fetch_in(
+        self,
+        model,
+        names: Sequence[str],
+        key: str,
+        values: Sequence,
+        *,
+        where: str = "",
+        params: Sequence = (),
+        strings: Iterable[str] = (),
+        written: bool = False,
+    ) -> pl.DataFrame:
         """Rows of `model` whose `key` is in `values` (chunked IN lists), in canonical form; `where` adds a
         condition (with `params`). `written`: rows this save wrote are asked for (no shortcut)."""
         schema = _schema(names, strings)
@@ -150,11 +170,13 @@ class Writer:
         step = CHUNK * 10 if pg else CHUNK
         with connection.cursor() as cur:
             for i in range(0, len(values), step):
-                chunk = list(values[i:i + step])
+                chunk = list(values[i : i + step])
                 # PostgreSQL: one array parameter (a list of parameters costs more to bind and plan than to run)
                 test = "= ANY(%s)" if pg else f"IN ({', '.join(['%s'] * len(chunk))})"
-                cur.execute(f"SELECT {sql_cols} FROM {table(model)} WHERE {col(model, key)} {test}{where}",
-                            [chunk, *params] if pg else [*chunk, *params])
+                cur.execute(
+                    f"SELECT {sql_cols} FROM {table(model)} WHERE {col(model, key)} {test}{where}",
+                    [chunk, *params] if pg else [*chunk, *params],
+                )
                 rows = cur.fetchall()
                 if rows:
                     frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
@@ -170,8 +192,17 @@ class Writer:
                 self._was_empty[model] = cur.fetchone() is None
         return self._was_empty[model]
 
-    def insert_new(self, model, names: Sequence[str], frame: pl.DataFrame, *, key: Sequence[str], prepare=None,
-                   constants: dict | None = None, progress: Progress = _noop) -> pl.DataFrame:
+    def insert_new(
+        self,
+        model,
+        names: Sequence[str],
+        frame: pl.DataFrame,
+        *,
+        key: Sequence[str],
+        prepare=None,
+        constants: dict | None = None,
+        progress: Progress = _noop,
+    ) -> pl.DataFrame:
         """Insert new rows of `model` (`names`, without the id); returns `frame` with the `id` of each.
         `key`: the columns that identify a row (unique in the table)."""
         if frame.is_empty():
@@ -184,7 +215,9 @@ class Writer:
             self.prime(model)
         start = self._last_id[model] + 1
         self._last_id[model] += frame.height
-        frame = frame.with_columns(pl.int_range(start, start + frame.height, dtype=pl.Int64, eager=True).alias("id"))
+        frame = frame.with_columns(
+            pl.int_range(start, start + frame.height, dtype=pl.Int64, eager=True).alias("id")
+        )
         with_id = (lambda part: prepare(part).with_columns(part["id"])) if prepare else None
         self.insert(model, ["id", *names], frame, prepare=with_id, constants=constants, progress=progress)
         return frame
@@ -195,8 +228,11 @@ class Writer:
             return
         with connection.cursor() as cur:
             for model in models:  # AUTOINCREMENT never reuses an id: look at sqlite_sequence too
-                cur.execute(f"SELECT MAX(m) FROM (SELECT MAX({col(model, 'id')}) AS m FROM {table(model)} "
-                            "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)", [model._meta.db_table])
+                cur.execute(
+                    f"SELECT MAX(m) FROM (SELECT MAX({col(model, 'id')}) AS m FROM {table(model)} "
+                    "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",
+                    [model._meta.db_table],
+                )
                 self._last_id[model] = int(cur.fetchone()[0] or 0)
 
     def submit(self, write: Callable[[], None]) -> None:
@@ -206,12 +242,28 @@ class Writer:
     def drain(self) -> None:
         """Called inside the transaction, after the last part: everything submitted is in the store."""
 
-    def insert(self, model, names: Sequence[str], frame: pl.DataFrame, *, prepare=None,
-               constants: dict | None = None, progress: Progress = _noop) -> None:
+    def insert(
+        self,
+        model,
+        names: Sequence[str],
+        frame: pl.DataFrame,
+        *,
+        prepare=None,
+        constants: dict | None = None,
+        progress: Progress = _noop,
+    ) -> None:
         raise NotImplementedError
 
-    def update(self, model, names: Sequence[str], frame: pl.DataFrame, *, key: str = "id", where: str = "",
-               progress: Progress = _noop) -> None:
+    def update(
+        self,
+        model,
+        names: Sequence[str],
+        frame: pl.DataFrame,
+        *,
+        key: str = "id",
+        where: str = "",
+        progress: Progress = _noop,
+    ) -> None:
         """UPDATE model SET names… WHERE key = frame[key] [AND where]."""
         raise NotImplementedError
 
@@ -234,8 +286,11 @@ class BoundWriter(Writer):
             with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
                 for part in _chunks(frame, names, prepare, progress):
                     part = part.with_columns(pl.lit(v).alias(n) for n, v in constants.items())
-                    copy.write(part.write_csv(include_header=False, null_value="\\N",
-                                              datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"))
+                    copy.write(
+                        part.write_csv(
+                            include_header=False, null_value="\\N", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
+                        )
+                    )
             return
         # SQLite: multi-row VALUES (many rows per statement) costs about half of one row per statement.
         cols = ", ".join(col(model, n) for n in (*names, *constants))
@@ -248,8 +303,9 @@ class BoundWriter(Writer):
                 rows = part.rows()
                 whole = len(rows) // per * per
                 if whole:
-                    cur.executemany(full_sql, (list(chain.from_iterable(rows[j:j + per]))
-                                               for j in range(0, whole, per)))
+                    cur.executemany(
+                        full_sql, (list(chain.from_iterable(rows[j : j + per])) for j in range(0, whole, per))
+                    )
                 if whole < len(rows):
                     rest = rows[whole:]
                     cur.execute(head + ", ".join([one] * len(rest)), list(chain.from_iterable(rest)))
@@ -295,9 +351,14 @@ class _StageFile:
             part = part.with_columns(pl.col(pl.Null).cast(pl.String))  # Arrow has no SQLite type for Null
             st = adbc.AdbcStatement(self.conn)
             try:
-                st.set_options(**{adbc.StatementOptions.INGEST_TARGET_TABLE.value: name,
-                                  adbc.StatementOptions.INGEST_MODE.value:
-                                      adbc.INGEST_OPTION_MODE_CREATE if new else adbc.INGEST_OPTION_MODE_APPEND})
+                st.set_options(
+                    **{
+                        adbc.StatementOptions.INGEST_TARGET_TABLE.value: name,
+                        adbc.StatementOptions.INGEST_MODE.value: adbc.INGEST_OPTION_MODE_CREATE
+                        if new
+                        else adbc.INGEST_OPTION_MODE_APPEND,
+                    }
+                )
                 st.bind_stream(part.__arrow_c_stream__())
                 st.execute_update()
             finally:
@@ -322,13 +383,17 @@ class _StageFile:
                 if op == "insert":
                     constants = dict(what[3])
                     cols = ", ".join(col(model, n) for n in (*names, *constants))
-                    values = ", ".join([*(qn(n) for n in names), *(sql_literal(v) for v in constants.values())])
+                    values = ", ".join(
+                        [*(qn(n) for n in names), *(sql_literal(v) for v in constants.values())]
+                    )
                     sql = f"INSERT INTO {table(model)} ({cols}) SELECT {values} FROM {src} ORDER BY rowid"
                 else:
                     key, where = what[3], what[4]
                     sets = ", ".join(f"{col(model, n)} = s.{qn(n)}" for n in names)
-                    sql = (f"UPDATE {table(model)} SET {sets} FROM {src} AS s "
-                           f"WHERE {table(model)}.{col(model, key)} = s.{qn(key)}{where}")
+                    sql = (
+                        f"UPDATE {table(model)} SET {sets} FROM {src} AS s "
+                        f"WHERE {table(model)}.{col(model, key)} = s.{qn(key)}{where}"
+                    )
                 cur.execute(sql, [])  # params=[]: the '%%' of literals become '%'
 
 
@@ -350,12 +415,15 @@ class StagedWriter(Writer):
     def insert(self, model, names, frame, *, prepare=None, constants=None, progress=_noop) -> None:
         if not frame.is_empty():
             constants = tuple((constants or {}).items())
-            self._file().append(("insert", model, tuple(names), constants), _chunks(frame, names, prepare, progress))
+            self._file().append(
+                ("insert", model, tuple(names), constants), _chunks(frame, names, prepare, progress)
+            )
 
     def update(self, model, names, frame, *, key="id", where="", progress=_noop) -> None:
         if not frame.is_empty():
-            self._file().append(("update", model, tuple(names), key, where),
-                                _chunks(frame, [*names, key], None, progress))
+            self._file().append(
+                ("update", model, tuple(names), key, where), _chunks(frame, [*names, key], None, progress)
+            )
 
     def submit(self, write: Callable[[], None]) -> None:
         from fupin.registry.models import Household, HouseholdYear, Member
@@ -386,7 +454,7 @@ class StagedWriter(Writer):
 
     def drain(self) -> None:
         self._wait()
-        for file in self._files[self._copied:]:
+        for file in self._files[self._copied :]:
             file.close()
             self._copy(file)
 
@@ -439,4 +507,3 @@ def open_writer(rows: int) -> Iterator[Writer]:
         if sqlite:
             with connection.cursor() as cur:
                 cur.execute("PRAGMA cache_size = -2000")  # SQLite's default: give the memory back
-

@@ -73,9 +73,11 @@ class CountyInputOut(CountyInputIn):
     updated_by: str | None
     updated_at: datetime
     editable: bool
-    version: str = Field(description="this version of the figures (also the ETag header of their read): send it "
-                                     "as If-Match with a change or deletion to have it refused (409) if the "
-                                     "figures changed meanwhile")
+    version: str = Field(
+        description="this version of the figures (also the ETag header of their read): send it "
+        "as If-Match with a change or deletion to have it refused (409) if the "
+        "figures changed meanwhile"
+    )
 
 
 def _not_found():
@@ -83,17 +85,35 @@ def _not_found():
 
 
 def run_out(run: Run) -> dict:
-    return {"id": run.pk, "kind": run.kind, "year": run.year, "region_code": run.region_code,
-            "status": run.status, "created_by": run.created_by.username if run.created_by else None,
-            "created_at": run.created_at, "finished_at": run.finished_at, "rows": run.rows,
-            "summary": run.summary, "parameters": run.parameters, "reproduces": run.reproduces_id}
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "year": run.year,
+        "region_code": run.region_code,
+        "status": run.status,
+        "created_by": run.created_by.username if run.created_by else None,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "rows": run.rows,
+        "summary": run.summary,
+        "parameters": run.parameters,
+        "reproduces": run.reproduces_id,
+    }
 
 
 def input_out(user, obj) -> dict:
-    return {"id": obj.pk, "county": obj.county_id, "county_name": obj.county.name, "year": obj.year,
-            **{f: getattr(obj, f) for f in services.INPUT_FIELDS}, "note": obj.note,
-            "updated_by": obj.updated_by.username if obj.updated_by else None, "updated_at": obj.updated_at,
-            "editable": services.can_edit_inputs(user, obj.county_id), "version": services.county_input_version(obj)}
+    return {
+        "id": obj.pk,
+        "county": obj.county_id,
+        "county_name": obj.county.name,
+        "year": obj.year,
+        **{f: getattr(obj, f) for f in services.INPUT_FIELDS},
+        "note": obj.note,
+        "updated_by": obj.updated_by.username if obj.updated_by else None,
+        "updated_at": obj.updated_at,
+        "editable": services.can_edit_inputs(user, obj.county_id),
+        "version": services.county_input_version(obj),
+    }
 
 
 def _tagged(response: HttpResponse, out: dict) -> dict:
@@ -126,7 +146,9 @@ def identify(request, body: ReportRunIn):
     return Status(201, run_out(run))
 
 
-@router.post("/exits", response={201: ReportRunOut}, summary="Run exit evaluation (household, village or county)")
+@router.post(
+    "/exits", response={201: ReportRunOut}, summary="Run exit evaluation (household, village or county)"
+)
 def exits(request, body: ExitRunIn):
     try:
         run = services.run_exits(request.auth, body.year, body.region, body.level)
@@ -148,8 +170,12 @@ def list_runs(request, kind: str | None = None, year: Year | None = None, limit:
 @router.get("/runs/{run_id}", response=RunPage, summary="One stored run with its result rows (paginated)")
 def get_run(request, run_id: Key, page: Page = 1, page_size: int = 100):
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise services.ReportInputError("page_size", f"页码从1开始，每页条数应在1到{MAX_PAGE_SIZE}之间",
-                                        f"pages start at 1 and page_size is 1 to {MAX_PAGE_SIZE}", code="reports.page")
+        raise services.ReportInputError(
+            "page_size",
+            f"页码从1开始，每页条数应在1到{MAX_PAGE_SIZE}之间",
+            f"pages start at 1 and page_size is 1 to {MAX_PAGE_SIZE}",
+            code="reports.page",
+        )
     run = services.get_run(request.auth, run_id)
     items = []
     if run.status == "done":
@@ -177,13 +203,18 @@ def get_input(request, pk: Key, response: HttpResponse):
     return _tagged(response, input_out(request.auth, services.county_inputs_for(request.auth).get(pk=pk)))
 
 
-@router.put("/county-inputs/{pk}", response={200: CountyInputOut, **ERRORS},
-            summary="Change a county's figures (approvers)")
+@router.put(
+    "/county-inputs/{pk}",
+    response={200: CountyInputOut, **ERRORS},
+    summary="Change a county's figures (approvers)",
+)
 def update_input(request, pk: Key, body: CountyInputIn, response: HttpResponse):
     return _tagged(response, _save(request, body, pk, version=versions.if_match(request)))
 
 
-@router.delete("/county-inputs/{pk}", response={204: None, **ERRORS}, summary="Delete a county's figures (approvers)")
+@router.delete(
+    "/county-inputs/{pk}", response={204: None, **ERRORS}, summary="Delete a county's figures (approvers)"
+)
 def delete_input(request, pk: Key):
     services.delete_county_input(request.auth, pk, version=versions.if_match(request))
     return Status(204, None)
@@ -192,8 +223,15 @@ def delete_input(request, pk: Key):
 def _save(request, body: CountyInputIn, pk: Key | None, version: str | None = None) -> dict:
     data = body.dict()
     try:
-        obj = services.save_county_input(request.auth, county=data.pop("county"), year=data.pop("year"),
-                                         note=data.pop("note"), values=data, pk=pk, version=version)
+        obj = services.save_county_input(
+            request.auth,
+            county=data.pop("county"),
+            year=data.pop("year"),
+            note=data.pop("note"),
+            values=data,
+            pk=pk,
+            version=version,
+        )
     except OutOfScope:
         raise _not_found() from None
     return input_out(request.auth, obj)

@@ -16,8 +16,12 @@ from fupin.engine.identification import REASONS
 from fupin.regions.codes import COUNTY
 from fupin.reports import services
 
-STAGE_LABELS = {"load": "读取数据 / loading", "compute": "计算 / computing", "save": "保存 / saving",
-                "done": "完成 / done"}
+STAGE_LABELS = {
+    "load": "读取数据 / loading",
+    "compute": "计算 / computing",
+    "save": "保存 / saving",
+    "done": "完成 / done",
+}
 
 
 def _progress_bar():
@@ -26,8 +30,9 @@ def _progress_bar():
         return None, services._noop
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True,
-                   console=None)
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True, console=None
+    )
     task = bar.add_task(STAGE_LABELS["load"], total=len(services.STAGES))
 
     def advance(stage: str) -> None:
@@ -38,25 +43,71 @@ def _progress_bar():
 
 
 TABLE_COLUMNS = {  # the columns a terminal table shows (csv, json and xlsx carry every column)
-    "identify": ("household_no", "head_name", "village_name", "status", "members", "net_income_pc", "poverty_line",
-                 "poor", "reasons"),
-    "exit_household": ("household_no", "head_name", "village_name", "status", "members", "net_income_pc",
-                       "exit_eligible", "exit_reasons"),
-    "exit_village": ("village", "village_name", "poor_persons", "rural_population", "incidence_pct",
-                     "incidence_threshold", "exit", "reasons"),
-    "exit_county": ("county", "county_name", "comprehensive_incidence_pct", "wrong_exit_pct", "missed_pct",
-                    "approval_pct", "exit"),
+    "identify": (
+        "household_no",
+        "head_name",
+        "village_name",
+        "status",
+        "members",
+        "net_income_pc",
+        "poverty_line",
+        "poor",
+        "reasons",
+    ),
+    "exit_household": (
+        "household_no",
+        "head_name",
+        "village_name",
+        "status",
+        "members",
+        "net_income_pc",
+        "exit_eligible",
+        "exit_reasons",
+    ),
+    "exit_village": (
+        "village",
+        "village_name",
+        "poor_persons",
+        "rural_population",
+        "incidence_pct",
+        "incidence_threshold",
+        "exit",
+        "reasons",
+    ),
+    "exit_county": (
+        "county",
+        "county_name",
+        "comprehensive_incidence_pct",
+        "wrong_exit_pct",
+        "missed_pct",
+        "approval_pct",
+        "exit",
+    ),
 }
 
 
-KIND_LABELS = {"identify": "贫困识别 / identification", "exit_household": "贫困户退出 / household exits",
-               "exit_village": "贫困村退出 / village exits", "exit_county": "贫困县退出 / county exits"}
-SUMMARY_LABELS = {"households": "户数 / households", "poor": "贫困 / poor", "not_poor": "非贫困 / not poor",
-                  "unknown": "无法判断 / unknown", "poor_persons": "贫困人口 / poor persons",
-                  "candidates": "参评户 / candidates", "eligible": "可退出 / may exit",
-                  "not_eligible": "不可退出 / may not exit", "villages": "村数 / villages",
-                  "counties": "县数 / counties", "passed": "达标 / passed", "failed": "未达标 / failed",
-                  "no_denominator": "缺人口数 / no denominator", "reasons": "原因 / reasons"}
+KIND_LABELS = {
+    "identify": "贫困识别 / identification",
+    "exit_household": "贫困户退出 / household exits",
+    "exit_village": "贫困村退出 / village exits",
+    "exit_county": "贫困县退出 / county exits",
+}
+SUMMARY_LABELS = {
+    "households": "户数 / households",
+    "poor": "贫困 / poor",
+    "not_poor": "非贫困 / not poor",
+    "unknown": "无法判断 / unknown",
+    "poor_persons": "贫困人口 / poor persons",
+    "candidates": "参评户 / candidates",
+    "eligible": "可退出 / may exit",
+    "not_eligible": "不可退出 / may not exit",
+    "villages": "村数 / villages",
+    "counties": "县数 / counties",
+    "passed": "达标 / passed",
+    "failed": "未达标 / failed",
+    "no_denominator": "缺人口数 / no denominator",
+    "reasons": "原因 / reasons",
+}
 
 
 def _summary_text(summary: dict) -> str:
@@ -73,17 +124,33 @@ def _summary_text(summary: dict) -> str:
 def _text_reasons(df: pl.DataFrame) -> pl.DataFrame:
     """List columns of reason codes → '；'-joined Chinese labels (for table, csv and xlsx)."""
     labels = {**{k: v[0] for k, v in EXIT_REASONS.items()}, **{k: v[0] for k, v in REASONS.items()}}
-    exprs = [pl.col(c).list.eval(pl.element().replace_strict(labels, default=pl.element())).list.join("；").alias(c)
-             for c, t in df.schema.items() if isinstance(t, pl.List)]
+    exprs = [
+        pl.col(c)
+        .list.eval(pl.element().replace_strict(labels, default=pl.element()))
+        .list.join("；")
+        .alias(c)
+        for c, t in df.schema.items()
+        if isinstance(t, pl.List)
+    ]
     return df.with_columns(exprs) if exprs else df
 
 
 def _print(run, args, user) -> int:
     df = services.result(run)
-    log_cli_output(user, f"reports.{run.kind}", df.height, fmt=args.format, out=args.out, run=run.pk,
-                   year=run.year, region=run.region_code)
-    label = (f"{KIND_LABELS.get(run.kind, run.kind)} {run.year} {region_label(run.region_code or '')}\n"
-             f"{_summary_text(run.summary)}")
+    log_cli_output(
+        user,
+        f"reports.{run.kind}",
+        df.height,
+        fmt=args.format,
+        out=args.out,
+        run=run.pk,
+        year=run.year,
+        region=run.region_code,
+    )
+    label = (
+        f"{KIND_LABELS.get(run.kind, run.kind)} {run.year} {region_label(run.region_code or '')}\n"
+        f"{_summary_text(run.summary)}"
+    )
     if args.format == "xlsx":
         write_xlsx(args.out, _text_reasons(df), "结果", autofit=True)
         print(args.out)
@@ -122,11 +189,19 @@ def _run(args, start, *, max_level: int | None = None) -> int:
 
 
 def identify_command(args) -> int:
-    return _run(args, lambda user, region, progress: services.run_identification(user, args.year, region,
-                                                                                 progress=progress))
+    return _run(
+        args,
+        lambda user, region, progress: services.run_identification(
+            user, args.year, region, progress=progress
+        ),
+    )
 
 
 def exits_command(args) -> int:
-    return _run(args, lambda user, region, progress: services.run_exits(user, args.year, region, args.level,
-                                                                        progress=progress),
-                max_level=COUNTY if args.level == "county" else None)
+    return _run(
+        args,
+        lambda user, region, progress: services.run_exits(
+            user, args.year, region, args.level, progress=progress
+        ),
+        max_level=COUNTY if args.level == "county" else None,
+    )

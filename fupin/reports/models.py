@@ -27,8 +27,9 @@ class Run(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     region_code = models.CharField(_("region"), max_length=12, blank=True)  # '' = everywhere
     parameters = models.JSONField(_("parameters"), default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="report_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="report_runs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=STATUSES, default="running")
@@ -36,8 +37,9 @@ class Run(models.Model):
     summary = models.JSONField(default=dict)
     rows = models.PositiveIntegerField(default=0)
     path = models.CharField(max_length=500, blank=True)
-    reproduces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="reproductions")
+    reproduces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reproductions"
+    )
     error = models.TextField(blank=True)
 
     class Meta:
@@ -51,19 +53,22 @@ class Run(models.Model):
 class CountyExitInput(models.Model):
     """贫困县退出专项评估 sample figures of one county and year (domain.md §4.3): 错退, 漏评, 群众认可度."""
 
-    county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="exit_inputs",
-                               verbose_name=_("county"))
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="exit_inputs", verbose_name=_("county")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     exit_sample = models.PositiveIntegerField(_("sampled exited persons"), null=True, blank=True)
     wrong_exit_found = models.PositiveIntegerField(_("wrong exits found"), null=True, blank=True)
-    missed_sample_population = models.PositiveIntegerField(_("surveyed unregistered rural population"),
-                                                           null=True, blank=True)
+    missed_sample_population = models.PositiveIntegerField(
+        _("surveyed unregistered rural population"), null=True, blank=True
+    )
     missed_found = models.PositiveIntegerField(_("missed poor found"), null=True, blank=True)
     survey_households = models.PositiveIntegerField(_("surveyed households"), null=True, blank=True)
     survey_approving = models.PositiveIntegerField(_("approving households"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -39,8 +39,9 @@ def _reasons(col: str, table: dict[str, tuple[str, str]]) -> pl.Expr:
 
 def _reason(col: str) -> pl.Expr:
     i = 1 if _en() else 0
-    return pl.col(col).replace_strict({k: v[i] for k, v in EXIT_REASONS.items()}, default=pl.col(col),
-                                      return_dtype=pl.String)
+    return pl.col(col).replace_strict(
+        {k: v[i] for k, v in EXIT_REASONS.items()}, default=pl.col(col), return_dtype=pl.String
+    )
 
 
 def _status() -> pl.Expr:
@@ -53,26 +54,36 @@ def columns(kind: str) -> list[tuple[str, pl.Expr]]:
     """(label, expression) of every shown column of a run's result."""
     if kind == "identify":
         return [
-            (_("Household number"), pl.col("household_no")), (_("Head of household"), pl.col("head_name")),
-            (_("Village"), pl.col("village_name")), (_("Household status"), _status()),
-            (_("Current members"), pl.col("members")), (_("Per-capita net income"), pl.col("net_income_pc").round(2)),
-            (_("Poverty line"), pl.col("poverty_line")), (_("Poor"), _yes_no("poor", _("Yes"), _("No"))),
+            (_("Household number"), pl.col("household_no")),
+            (_("Head of household"), pl.col("head_name")),
+            (_("Village"), pl.col("village_name")),
+            (_("Household status"), _status()),
+            (_("Current members"), pl.col("members")),
+            (_("Per-capita net income"), pl.col("net_income_pc").round(2)),
+            (_("Poverty line"), pl.col("poverty_line")),
+            (_("Poor"), _yes_no("poor", _("Yes"), _("No"))),
             (_("Reasons"), _reasons("reasons", REASONS)),
         ]
     if kind == "exit_household":
         return [
-            (_("Household number"), pl.col("household_no")), (_("Head of household"), pl.col("head_name")),
-            (_("Village"), pl.col("village_name")), (_("Household status"), _status()),
-            (_("Current members"), pl.col("members")), (_("Per-capita net income"), pl.col("net_income_pc").round(2)),
+            (_("Household number"), pl.col("household_no")),
+            (_("Head of household"), pl.col("head_name")),
+            (_("Village"), pl.col("village_name")),
+            (_("Household status"), _status()),
+            (_("Current members"), pl.col("members")),
+            (_("Per-capita net income"), pl.col("net_income_pc").round(2)),
             (_("Poverty line"), pl.col("poverty_line")),
             (_("May exit"), _yes_no("exit_eligible", _("Yes"), _("No"))),
             (_("What blocks exit"), _reasons("exit_reasons", EXIT_REASONS)),
         ]
     if kind == "exit_village":
         return [
-            (_("Code"), pl.col("village")), (_("Village"), pl.col("village_name")),
-            (_("Poor persons"), pl.col("poor_persons")), (_("Registered persons"), pl.col("registered_persons")),
-            (_("Rural population"), pl.col("rural_population")), (_("Incidence (%)"), pl.col("incidence_pct")),
+            (_("Code"), pl.col("village")),
+            (_("Village"), pl.col("village_name")),
+            (_("Poor persons"), pl.col("poor_persons")),
+            (_("Registered persons"), pl.col("registered_persons")),
+            (_("Rural population"), pl.col("rural_population")),
+            (_("Incidence (%)"), pl.col("incidence_pct")),
             (_("Threshold (%)"), pl.col("incidence_threshold")),
             (_("Result"), _yes_no("exit", _("Passed"), _("Not passed"))),
             (_("Reasons"), _reasons("reasons", EXIT_REASONS)),
@@ -81,11 +92,21 @@ def columns(kind: str) -> list[tuple[str, pl.Expr]]:
     for i in INDICATORS:
         name = str(INDICATOR_LABELS[i])
         cmp = "≥" if i == "approval" else "<"
-        out += [(f"{name} (%)", pl.col(f"{i}_pct")),
-                (f"{name}: {_('threshold')} ({cmp} %)", pl.col(f"{i}_threshold")),
-                (f"{name}: {_('result')}", pl.when(pl.col(f"{i}_passed")).then(pl.lit(_("Passed")))
-                 .otherwise(pl.lit(_("Not passed")) + pl.when(pl.col(f"{i}_reason").is_not_null())
-                            .then(pl.lit(" (") + _reason(f"{i}_reason") + pl.lit(")")).otherwise(pl.lit(""))))]
+        out += [
+            (f"{name} (%)", pl.col(f"{i}_pct")),
+            (f"{name}: {_('threshold')} ({cmp} %)", pl.col(f"{i}_threshold")),
+            (
+                f"{name}: {_('result')}",
+                pl.when(pl.col(f"{i}_passed"))
+                .then(pl.lit(_("Passed")))
+                .otherwise(
+                    pl.lit(_("Not passed"))
+                    + pl.when(pl.col(f"{i}_reason").is_not_null())
+                    .then(pl.lit(" (") + _reason(f"{i}_reason") + pl.lit(")"))
+                    .otherwise(pl.lit(""))
+                ),
+            ),
+        ]
     out.append((_("Overall"), _yes_no("exit", _("Passed"), _("Not passed"))))
     return out
 
@@ -93,12 +114,16 @@ def columns(kind: str) -> list[tuple[str, pl.Expr]]:
 def display_frame(df: pl.DataFrame, kind: str) -> pl.DataFrame:
     cols = columns(kind)
     return df.select([expr.alias(f"c{i}") for i, (_label, expr) in enumerate(cols)]).rename(
-        {f"c{i}": label for i, (label, _e) in enumerate(cols)})
+        {f"c{i}": label for i, (label, _e) in enumerate(cols)}
+    )
 
 
 OUTCOMES = {  # kind → (filter value → expression)
-    "identify": {"poor": pl.col("poor") == True, "not_poor": pl.col("poor") == False,  # noqa: E712
-                 "unknown": pl.col("poor").is_null()},
+    "identify": {
+        "poor": pl.col("poor") == True,  # noqa: E712
+        "not_poor": pl.col("poor") == False,  # noqa: E712
+        "unknown": pl.col("poor").is_null(),
+    },
     "exit_household": {"eligible": pl.col("exit_eligible"), "not_eligible": ~pl.col("exit_eligible")},
     "exit_village": {"passed": pl.col("exit"), "failed": ~pl.col("exit")},
     "exit_county": {"passed": pl.col("exit"), "failed": ~pl.col("exit")},
@@ -106,9 +131,15 @@ OUTCOMES = {  # kind → (filter value → expression)
 
 
 def outcome_choices(kind: str) -> list[tuple[str, str]]:
-    labels = {"poor": _("Poor"), "not_poor": _("Not poor"), "unknown": _("Cannot be judged"),
-              "eligible": _("May exit"), "not_eligible": _("May not exit"), "passed": _("Passed"),
-              "failed": _("Not passed")}
+    labels = {
+        "poor": _("Poor"),
+        "not_poor": _("Not poor"),
+        "unknown": _("Cannot be judged"),
+        "eligible": _("May exit"),
+        "not_eligible": _("May not exit"),
+        "passed": _("Passed"),
+        "failed": _("Not passed"),
+    }
     return [(k, labels[k]) for k in OUTCOMES[kind]]
 
 
@@ -125,7 +156,9 @@ def reason_column(kind: str) -> str | None:
     return {"identify": "reasons", "exit_household": "exit_reasons", "exit_village": "reasons"}.get(kind)
 
 
-def filtered(df: pl.DataFrame, kind: str, *, outcome: str | None = None, reason: str | None = None) -> pl.DataFrame:
+def filtered(
+    df: pl.DataFrame, kind: str, *, outcome: str | None = None, reason: str | None = None
+) -> pl.DataFrame:
     if outcome in OUTCOMES[kind]:
         df = df.filter(OUTCOMES[kind][outcome])
     col = reason_column(kind)

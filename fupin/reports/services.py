@@ -51,11 +51,19 @@ class ReportInputError(InputRejected):
         super().__init__(f"{zh} / {en}")
 
     def api_items(self) -> list[dict]:
-        return [{"field": self.field, "code": self.code, "message": {"zh": self.message_zh, "en": self.message_en},
-                 "row": None, "sheet": None}]
+        return [
+            {
+                "field": self.field,
+                "code": self.code,
+                "message": {"zh": self.message_zh, "en": self.message_en},
+                "row": None,
+                "sheet": None,
+            }
+        ]
 
 
 # --- scope ------------------------------------------------------------------------------------------
+
 
 def scope_code(user, region: str | None) -> str:
     """The 12-digit code a request is about ('' = everywhere, unscoped users only). Raises OutOfScope when
@@ -65,7 +73,9 @@ def scope_code(user, region: str | None) -> str:
         try:
             code = normalise(region)
         except RegionCodeError:
-            raise ReportInputError("region", f"行政区划代码格式错误：{region}", f"bad region code: {region}") from None
+            raise ReportInputError(
+                "region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
+            ) from None
         if not code.startswith(scope):
             raise OutOfScope(code)
         return code
@@ -102,13 +112,16 @@ def _check_year(year) -> int:
 
 # --- parameters ---------------------------------------------------------------------------------------
 
+
 def parameters_for(code: str, year: int) -> list[dict]:
     """The parameter rows that can apply to `code`'s subtree in `year` (national, ancestors, subtree)."""
     prefix = code_prefix(code)
     ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
     df = params_frame().filter(
         (pl.col("region_code").is_in(ancestors) | pl.col("region_code").str.starts_with(prefix))
-        & (pl.col("year_from") <= year) & (pl.col("year_to").is_null() | (pl.col("year_to") >= year)))
+        & (pl.col("year_from") <= year)
+        & (pl.col("year_to").is_null() | (pl.col("year_to") >= year))
+    )
     return df.sort("name", "region_code", "year_from").to_dicts()
 
 
@@ -118,16 +131,22 @@ def params_of(run: Run) -> pl.DataFrame:
 
 # --- loading ------------------------------------------------------------------------------------------
 
+
 def _household_labels(prefix: str) -> pl.DataFrame:
     return read_sql(
         f"SELECT id AS household_id, household_no, head_name FROM {table(Household)} "
-        f"WHERE is_deleted = %s AND village_id LIKE %s", [False, prefix + "%"],
-        schema={"household_id": pl.Int64, "household_no": pl.String, "head_name": pl.String})
+        f"WHERE is_deleted = %s AND village_id LIKE %s",
+        [False, prefix + "%"],
+        schema={"household_id": pl.Int64, "household_no": pl.String, "head_name": pl.String},
+    )
 
 
 def region_names(prefix: str, level: int) -> pl.DataFrame:
-    return read_sql(f"SELECT code, name FROM {table(Region)} WHERE level = %s AND code LIKE %s",
-                    [level, prefix + "%"], schema={"code": pl.String, "name": pl.String})
+    return read_sql(
+        f"SELECT code, name FROM {table(Region)} WHERE level = %s AND code LIKE %s",
+        [level, prefix + "%"],
+        schema={"code": pl.String, "name": pl.String},
+    )
 
 
 def _household_years(prefix: str, year: int) -> pl.DataFrame:
@@ -135,23 +154,30 @@ def _household_years(prefix: str, year: int) -> pl.DataFrame:
         f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
         f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, prefix + "%"], schema=schema.HOUSEHOLD_YEARS)
+        [year, False, False, prefix + "%"],
+        schema=schema.HOUSEHOLD_YEARS,
+    )
 
 
 def _population(prefix: str, year: int, level: int) -> pl.DataFrame:
     return read_sql(
         f"SELECT p.region_id AS region_code, p.year, p.rural_population FROM {table(RegionPopulation)} p "
         f"JOIN {table(Region)} r ON r.code = p.region_id WHERE p.year = %s AND r.level = %s AND p.region_id LIKE %s",
-        [year, level, prefix + "%"], schema=schema.POPULATION)
+        [year, level, prefix + "%"],
+        schema=schema.POPULATION,
+    )
 
 
 # --- the engine runs ------------------------------------------------------------------------------------
+
 
 def _noop(stage: str) -> None:
     pass
 
 
-def identified_frame(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop) -> pl.DataFrame:
+def identified_frame(
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+) -> pl.DataFrame:
     """identify() over the subtree, with household number, head, status and village name joined on."""
     progress("load")
     hy, members = registry_frames(prefix, [year])
@@ -159,9 +185,11 @@ def identified_frame(prefix: str, year: int, params: pl.DataFrame, progress: Pro
     villages = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
     out = identification.identify(hy, members, params)
-    out = (out.with_columns(pl.col("reasons").cast(pl.List(pl.String)), hy["status"])
-           .join(labels, on="household_id", how="left", maintain_order="left")
-           .join(villages, on="village", how="left", maintain_order="left"))
+    out = (
+        out.with_columns(pl.col("reasons").cast(pl.List(pl.String)), hy["status"])
+        .join(labels, on="household_id", how="left", maintain_order="left")
+        .join(villages, on="village", how="left", maintain_order="left")
+    )
     first = ["household_id", "household_no", "head_name", "village", "village_name", "year", "status"]
     return out.select(*first, *[c for c in out.columns if c not in first])
 
@@ -173,8 +201,9 @@ def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
     return {r[column]: int(r["count"]) for r in counts.iter_rows(named=True)}
 
 
-def identify_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
-                    ) -> tuple[pl.DataFrame, dict]:
+def identify_result(
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+) -> tuple[pl.DataFrame, dict]:
     df = identified_frame(prefix, year, params, progress)
     summary = {
         "households": df.height,
@@ -187,32 +216,43 @@ def identify_result(prefix: str, year: int, params: pl.DataFrame, progress: Prog
     return df, summary
 
 
-def household_exit_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
-                          ) -> tuple[pl.DataFrame, dict]:
+def household_exit_result(
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+) -> tuple[pl.DataFrame, dict]:
     """Exit eligibility of the registered poor households (未脱贫, 返贫, 拟退出) of the year."""
     df = identified_frame(prefix, year, params, progress)
     df = exits.household_exit(df.filter(pl.col("status").is_in(REGISTERED_POOR_STATUSES)))
     df = df.with_columns(pl.col("exit_reasons").cast(pl.List(pl.String)))
-    summary = {"candidates": df.height, "eligible": int(df["exit_eligible"].sum() or 0),
-               "not_eligible": int((~df["exit_eligible"]).sum() or 0),
-               "reasons": _reason_counts(df, "exit_reasons")}
+    summary = {
+        "candidates": df.height,
+        "eligible": int(df["exit_eligible"].sum() or 0),
+        "not_eligible": int((~df["exit_eligible"]).sum() or 0),
+        "reasons": _reason_counts(df, "exit_reasons"),
+    }
     return df, summary
 
 
-def village_exit_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
-                        ) -> tuple[pl.DataFrame, dict]:
+def village_exit_result(
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+) -> tuple[pl.DataFrame, dict]:
     progress("load")
     hy = _household_years(prefix, year)
     population = _population(prefix, year, 5)
     names = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
     df = exits.village_exit(hy, population, params, year=year)
-    df = (df.with_columns(pl.col("reasons").cast(pl.List(pl.String)))
-          .join(names, on="village", how="left", maintain_order="left"))
-    df = df.select("village", "village_name", *[c for c in df.columns if c not in ("village", "village_name")])
-    summary = {"villages": df.height, "passed": int(df["exit"].sum() or 0),
-               "failed": int((~df["exit"]).sum() or 0),
-               "no_denominator": int(df["rural_population"].null_count())}
+    df = df.with_columns(pl.col("reasons").cast(pl.List(pl.String))).join(
+        names, on="village", how="left", maintain_order="left"
+    )
+    df = df.select(
+        "village", "village_name", *[c for c in df.columns if c not in ("village", "village_name")]
+    )
+    summary = {
+        "villages": df.height,
+        "passed": int(df["exit"].sum() or 0),
+        "failed": int((~df["exit"]).sum() or 0),
+        "no_denominator": int(df["rural_population"].null_count()),
+    }
     return df, summary
 
 
@@ -220,50 +260,87 @@ def county_inputs_frame(prefix: str, year: int, counties: list[str]) -> pl.DataF
     """schema.COUNTY_EXIT_INPUT for `counties`: the rural population from the loaded denominators and
     the evaluation samples from CountyExitInput (null where none was entered)."""
     pop = _population(prefix, year, COUNTY).rename({"region_code": "county"})
-    base = pl.DataFrame({"county": counties, "year": [year] * len(counties)},
-                        schema={"county": pl.String, "year": pl.Int64}).join(
-        pop.select("county", "rural_population"), on="county", how="left", maintain_order="left")
+    base = pl.DataFrame(
+        {"county": counties, "year": [year] * len(counties)}, schema={"county": pl.String, "year": pl.Int64}
+    ).join(pop.select("county", "rural_population"), on="county", how="left", maintain_order="left")
     inputs = exits.county_inputs_from_samples(population=base)
-    fields = ["exit_sample", "wrong_exit_found", "missed_sample_population", "missed_found",
-              "survey_households", "survey_approving"]
-    rows = list(CountyExitInput.objects.filter(county_id__in=counties, year=year).values("county_id", *fields))
-    samples = pl.DataFrame([{"county": r.pop("county_id"), **r} for r in rows],
-                           schema={"county": pl.String, **{f: pl.Int64 for f in fields}})
-    return inputs.drop(fields).join(samples, on="county", how="left", maintain_order="left").select(
-        list(schema.COUNTY_EXIT_INPUT))
+    fields = [
+        "exit_sample",
+        "wrong_exit_found",
+        "missed_sample_population",
+        "missed_found",
+        "survey_households",
+        "survey_approving",
+    ]
+    rows = list(
+        CountyExitInput.objects.filter(county_id__in=counties, year=year).values("county_id", *fields)
+    )
+    samples = pl.DataFrame(
+        [{"county": r.pop("county_id"), **r} for r in rows],
+        schema={"county": pl.String, **{f: pl.Int64 for f in fields}},
+    )
+    return (
+        inputs.drop(fields)
+        .join(samples, on="county", how="left", maintain_order="left")
+        .select(list(schema.COUNTY_EXIT_INPUT))
+    )
 
 
-def county_exit_result(prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
-                       ) -> tuple[pl.DataFrame, dict]:
+def county_exit_result(
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+) -> tuple[pl.DataFrame, dict]:
     progress("load")
     hy = _household_years(prefix, year)
     names = region_names(prefix, COUNTY).rename({"code": "county", "name": "county_name"})
-    with_inputs = set(CountyExitInput.objects.filter(year=year, county__code__startswith=prefix)
-                      .values_list("county_id", flat=True))
+    with_inputs = set(
+        CountyExitInput.objects.filter(year=year, county__code__startswith=prefix).values_list(
+            "county_id", flat=True
+        )
+    )
     with_households = set(hy["village"].str.slice(0, 6).str.pad_end(12, "0").unique().to_list())
     counties = sorted((with_households | with_inputs) & set(names["county"].to_list()))
     inputs = county_inputs_frame(prefix, year, counties)
     progress("compute")
     df = exits.county_exit(inputs, params, households=hy)
-    reasons = (df.select("county", "reasons").explode("reasons").drop_nulls("reasons")
-               .select("county", pl.col("reasons").struct.field("indicator").alias("indicator"),
-                       pl.col("reasons").struct.field("reason").cast(pl.String).alias("reason")))
+    reasons = (
+        df.select("county", "reasons")
+        .explode("reasons")
+        .drop_nulls("reasons")
+        .select(
+            "county",
+            pl.col("reasons").struct.field("indicator").alias("indicator"),
+            pl.col("reasons").struct.field("reason").cast(pl.String).alias("reason"),
+        )
+    )
     for i in exits.INDICATORS:
-        part = reasons.filter(pl.col("indicator") == i).select("county", pl.col("reason").alias(f"{i}_reason"))
+        part = reasons.filter(pl.col("indicator") == i).select(
+            "county", pl.col("reason").alias(f"{i}_reason")
+        )
         df = df.join(part, on="county", how="left", maintain_order="left")
-    df = (df.drop("reasons").join(inputs.drop("year"), on="county", how="left", maintain_order="left")
-          .join(names, on="county", how="left", maintain_order="left"))
+    df = (
+        df.drop("reasons")
+        .join(inputs.drop("year"), on="county", how="left", maintain_order="left")
+        .join(names, on="county", how="left", maintain_order="left")
+    )
     df = df.select("county", "county_name", *[c for c in df.columns if c not in ("county", "county_name")])
-    summary = {"counties": df.height, "passed": int(df["exit"].sum() or 0),
-               "failed": int((~df["exit"]).sum() or 0)}
+    summary = {
+        "counties": df.height,
+        "passed": int(df["exit"].sum() or 0),
+        "failed": int((~df["exit"]).sum() or 0),
+    }
     return df, summary
 
 
-ENGINES = {"identify": identify_result, "exit_household": household_exit_result,
-           "exit_village": village_exit_result, "exit_county": county_exit_result}
+ENGINES = {
+    "identify": identify_result,
+    "exit_household": household_exit_result,
+    "exit_village": village_exit_result,
+    "exit_county": county_exit_result,
+}
 
 
 # --- runs -------------------------------------------------------------------------------------------------
+
 
 def runs_dir():
     d = settings.FUPIN_HOME / "runs"
@@ -273,6 +350,7 @@ def runs_dir():
 
 def execute(run: Run, progress: Progress = _noop) -> Run:
     """Compute one created run and store its result (status done), or mark it failed and re-raise."""
+
     def stage(name: str) -> None:
         Run.objects.filter(pk=run.pk).update(stage=name)
         progress(name)
@@ -290,7 +368,9 @@ def execute(run: Run, progress: Progress = _noop) -> Run:
         return run
     except Exception as exc:
         log.exception("run %s failed", run.pk)
-        Run.objects.filter(pk=run.pk).update(status="failed", error=str(exc)[:2000], finished_at=timezone.now())
+        Run.objects.filter(pk=run.pk).update(
+            status="failed", error=str(exc)[:2000], finished_at=timezone.now()
+        )
         run.status = "failed"
         raise
 
@@ -313,26 +393,49 @@ def should_run_in_background(code: str) -> bool:
     return households_in(code) > getattr(settings, "FUPIN_SYNC_RUN_HOUSEHOLDS", 50_000)
 
 
-def start_run(user, kind: str, year, region: str | None = None, *, background: bool = False,
-              parameters: list[dict] | None = None, reproduces: Run | None = None,
-              progress: Progress = _noop) -> Run:
+def start_run(
+    user,
+    kind: str,
+    year,
+    region: str | None = None,
+    *,
+    background: bool = False,
+    parameters: list[dict] | None = None,
+    reproduces: Run | None = None,
+    progress: Progress = _noop,
+) -> Run:
     """Create a run of `kind` for the user's scope (or `region` inside it) and compute it — in this thread,
     or in a background thread when `background` (the row's status and stage show progress)."""
     if user is not None and not user.can("runs_evaluations"):
-        raise PermissionDenied("您的角色不能发起识别或退出评估 / your role may not start identification or exit runs")
+        raise PermissionDenied(
+            "您的角色不能发起识别或退出评估 / your role may not start identification or exit runs"
+        )
     if kind not in ENGINES:
         raise ReportInputError("kind", f"未知的运行类型：{kind}", f"unknown run kind: {kind}")
     year = _check_year(year)
     code = scope_code(user, region)
     if kind == "exit_county" and code and level_of(code) > COUNTY:
-        raise ReportInputError("region", "县级退出评估须在县或以上地区运行",
-                               "county exit runs over a county or a larger region", code="reports.county_level")
-    run = Run.objects.create(kind=kind, year=year, region_code=code, created_by=user,
-                             parameters=parameters if parameters is not None else parameters_for(code, year),
-                             reproduces=reproduces, stage="load")
+        raise ReportInputError(
+            "region",
+            "县级退出评估须在县或以上地区运行",
+            "county exit runs over a county or a larger region",
+            code="reports.county_level",
+        )
+    run = Run.objects.create(
+        kind=kind,
+        year=year,
+        region_code=code,
+        created_by=user,
+        parameters=parameters if parameters is not None else parameters_for(code, year),
+        reproduces=reproduces,
+        stage="load",
+    )
     if background:
-        transaction.on_commit(lambda: threading.Thread(target=_thread_main, args=(run.pk,), daemon=True,
-                                                       name=f"run-{run.pk}").start())
+        transaction.on_commit(
+            lambda: threading.Thread(
+                target=_thread_main, args=(run.pk,), daemon=True, name=f"run-{run.pk}"
+            ).start()
+        )
         return run
     return execute(run, progress)
 
@@ -351,8 +454,9 @@ def reproduce(run: Run, user=None, **kw) -> Run:
     """A new run of the same kind, year and region with the parameters `run` used, over today's data."""
     if user is not None and not run.region_code.startswith(user.scope_prefix):
         raise OutOfScope(run.region_code)
-    return start_run(user, run.kind, run.year, run.region_code or None, parameters=run.parameters,
-                     reproduces=run, **kw)
+    return start_run(
+        user, run.kind, run.year, run.region_code or None, parameters=run.parameters, reproduces=run, **kw
+    )
 
 
 def result(run: Run) -> pl.DataFrame:
@@ -362,14 +466,34 @@ def result(run: Run) -> pl.DataFrame:
 
 # --- county exit inputs -------------------------------------------------------------------------------------
 
-INPUT_FIELDS = ("exit_sample", "wrong_exit_found", "missed_sample_population", "missed_found",
-                "survey_households", "survey_approving")
-_PAIRS = (("wrong_exit_found", "exit_sample", "错退人数不能多于抽样脱贫人数",
-           "wrong exits found cannot exceed the sampled exits"),
-          ("missed_found", "missed_sample_population", "漏评人数不能多于抽查的未建档立卡人口",
-           "missed poor found cannot exceed the surveyed unregistered population"),
-          ("survey_approving", "survey_households", "认可户数不能多于调查户数",
-           "approving households cannot exceed the surveyed households"))
+INPUT_FIELDS = (
+    "exit_sample",
+    "wrong_exit_found",
+    "missed_sample_population",
+    "missed_found",
+    "survey_households",
+    "survey_approving",
+)
+_PAIRS = (
+    (
+        "wrong_exit_found",
+        "exit_sample",
+        "错退人数不能多于抽样脱贫人数",
+        "wrong exits found cannot exceed the sampled exits",
+    ),
+    (
+        "missed_found",
+        "missed_sample_population",
+        "漏评人数不能多于抽查的未建档立卡人口",
+        "missed poor found cannot exceed the surveyed unregistered population",
+    ),
+    (
+        "survey_approving",
+        "survey_households",
+        "认可户数不能多于调查户数",
+        "approving households cannot exceed the surveyed households",
+    ),
+)
 
 
 def can_edit_inputs(user, county_code: str) -> bool:
@@ -388,22 +512,36 @@ def county_input_version(obj: CountyExitInput) -> str:
     return versions.stamp(obj)
 
 
-def save_county_input(user, *, county: str, year, values: dict, note: str = "",
-                      pk: int | None = None, version: str | None = None) -> CountyExitInput:
+def save_county_input(
+    user,
+    *,
+    county: str,
+    year,
+    values: dict,
+    note: str = "",
+    pk: int | None = None,
+    version: str | None = None,
+) -> CountyExitInput:
     """Create or change the sample figures of one county and year (approvers of that county only).
     `version`: the version of the row `pk` the change is based on (None: not checked)."""
     year = _check_year(year)
     try:
         code = normalise(county)
     except RegionCodeError:
-        raise ReportInputError("county", f"行政区划代码格式错误：{county}", f"bad region code: {county}") from None
+        raise ReportInputError(
+            "county", f"行政区划代码格式错误：{county}", f"bad region code: {county}"
+        ) from None
     if not code.startswith(user.scope_prefix if user else ""):
         raise OutOfScope(code)
     if not can_edit_inputs(user, code):
-        raise PermissionDenied("只有本县的审定人员可以录入评估数据 / only approvers of this county may enter "
-                               "the evaluation figures")
+        raise PermissionDenied(
+            "只有本县的审定人员可以录入评估数据 / only approvers of this county may enter "
+            "the evaluation figures"
+        )
     if level_of(code) != COUNTY or not Region.objects.filter(code=code).exists():
-        raise ReportInputError("county", "请选择一个县级行政区", "choose a county", code="reports.county_level")
+        raise ReportInputError(
+            "county", "请选择一个县级行政区", "choose a county", code="reports.county_level"
+        )
     clean = {}
     for f in INPUT_FIELDS:
         v = values.get(f)
@@ -426,7 +564,8 @@ def save_county_input(user, *, county: str, year, values: dict, note: str = "",
                 obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
                 versions.check(county_input_version(obj), version)
                 if (obj.county_id != code or obj.year != year) and CountyExitInput.objects.filter(
-                        county_id=code, year=year).exclude(pk=pk).exists():
+                    county_id=code, year=year
+                ).exclude(pk=pk).exists():
                     raise _duplicate_input()
             elif CountyExitInput.objects.filter(county_id=code, year=year).exists():
                 # New figures never overwrite stored ones: that would undo a change the person never saw.
@@ -443,8 +582,12 @@ def save_county_input(user, *, county: str, year, values: dict, note: str = "",
 
 
 def _duplicate_input() -> ReportInputError:
-    return ReportInputError("year", "该县该年度已有评估数据，请修改已有的数据", "this county already has figures for "
-                            "that year: change those instead", code="reports.duplicate")
+    return ReportInputError(
+        "year",
+        "该县该年度已有评估数据，请修改已有的数据",
+        "this county already has figures for that year: change those instead",
+        code="reports.duplicate",
+    )
 
 
 @transaction.atomic
@@ -452,8 +595,9 @@ def delete_county_input(user, pk: int, *, version: str | None = None) -> None:
     """Delete a county's figures. `version`: the row's version the deletion is based on (None: not checked)."""
     obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
     if not can_edit_inputs(user, obj.county_id):
-        raise PermissionDenied("只有本县的审定人员可以删除评估数据 / only approvers of this county may delete "
-                               "the evaluation figures")
+        raise PermissionDenied(
+            "只有本县的审定人员可以删除评估数据 / only approvers of this county may delete "
+            "the evaluation figures"
+        )
     versions.check(county_input_version(obj), version)
     obj.delete()
-

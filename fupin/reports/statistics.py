@@ -58,8 +58,12 @@ def _lang() -> str:
 
 
 def _count_columns() -> list[tuple[str, str]]:
-    return [("households", _("Households")), ("persons", _("Persons")),
-            ("poor_households", _("Poor households")), ("poor_persons", _("Poor persons"))]
+    return [
+        ("households", _("Households")),
+        ("persons", _("Persons")),
+        ("poor_households", _("Poor households")),
+        ("poor_persons", _("Poor persons")),
+    ]
 
 
 def _labels(col: str, codelist: codes.CodeList) -> pl.Expr:
@@ -71,28 +75,37 @@ def _labels(col: str, codelist: codes.CodeList) -> pl.Expr:
 
 def household_breakdown(hy: pl.DataFrame, col: str, codelist: codes.CodeList) -> pl.DataFrame:
     poor = pl.col("status").is_in(POOR_STATUSES)
-    return (hy.with_columns(pl.col(col).fill_null(""))
-            .group_by(col).agg(pl.len().cast(pl.Int64).alias("households"),
-                               pl.col("size").sum().cast(pl.Int64).alias("persons"),
-                               poor.sum().cast(pl.Int64).alias("poor_households"),
-                               (pl.col("size") * poor).sum().cast(pl.Int64).alias("poor_persons"))
-            .with_columns(_labels(col, codelist))
-            .sort(["households", col], descending=[True, False]))
+    return (
+        hy.with_columns(pl.col(col).fill_null(""))
+        .group_by(col)
+        .agg(
+            pl.len().cast(pl.Int64).alias("households"),
+            pl.col("size").sum().cast(pl.Int64).alias("persons"),
+            poor.sum().cast(pl.Int64).alias("poor_households"),
+            (pl.col("size") * poor).sum().cast(pl.Int64).alias("poor_persons"),
+        )
+        .with_columns(_labels(col, codelist))
+        .sort(["households", col], descending=[True, False])
+    )
 
 
 def current_members(members: pl.DataFrame, hy: pl.DataFrame, year: int) -> pl.DataFrame:
     """The current members in `year` (identification's definition) with their household's status."""
-    my = identification.member_years(identification.prepare_members(members), [year]).filter(pl.col("current"))
+    my = identification.member_years(identification.prepare_members(members), [year]).filter(
+        pl.col("current")
+    )
     return my.join(hy.lazy().select("household_id", "status"), on="household_id", how="inner").collect()
 
 
 def member_breakdown(current: pl.DataFrame, col: str, codelist: codes.CodeList) -> pl.DataFrame:
     poor = pl.col("status").is_in(POOR_STATUSES)
-    return (current.with_columns(pl.col(col).fill_null(""))
-            .group_by(col).agg(pl.len().cast(pl.Int64).alias("persons"),
-                               poor.sum().cast(pl.Int64).alias("poor_persons"))
-            .with_columns(_labels(col, codelist))
-            .sort(["persons", col], descending=[True, False]))
+    return (
+        current.with_columns(pl.col(col).fill_null(""))
+        .group_by(col)
+        .agg(pl.len().cast(pl.Int64).alias("persons"), poor.sum().cast(pl.Int64).alias("poor_persons"))
+        .with_columns(_labels(col, codelist))
+        .sort(["persons", col], descending=[True, False])
+    )
 
 
 def income_by_year(prefix: str, year_from: int, year_to: int) -> tuple[pl.DataFrame, float | None]:
@@ -104,24 +117,33 @@ def income_by_year(prefix: str, year_from: int, year_to: int) -> tuple[pl.DataFr
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
         f"WHERE y.year BETWEEN %s AND %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
         [year_from, year_to, False, False, prefix + "%"],
-        schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]})
+        schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]},
+    )
     if hy.height == 0:
-        hy = pl.DataFrame(schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]})
+        hy = pl.DataFrame(
+            schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]}
+        )
     net, size = identification.net_income_expr(), pl.col("size").cast(pl.Float64)
     has = pl.col("size") > 0
     poor = has & pl.col("status").is_in(POOR_STATUSES)
-    df = (hy.group_by("year").agg(
-        pl.len().cast(pl.Int64).alias("households"),
-        pl.col("size").sum().cast(pl.Int64).alias("persons"),
-        (net.filter(has).sum() / size.filter(has).sum()).round(2).alias("mean_income_pc"),
-        (net.filter(poor).sum() / size.filter(poor).sum()).round(2).alias("poor_mean_income_pc"))
-        .sort("year"))
+    df = (
+        hy.group_by("year")
+        .agg(
+            pl.len().cast(pl.Int64).alias("households"),
+            pl.col("size").sum().cast(pl.Int64).alias("persons"),
+            (net.filter(has).sum() / size.filter(has).sum()).round(2).alias("mean_income_pc"),
+            (net.filter(poor).sum() / size.filter(poor).sum()).round(2).alias("poor_mean_income_pc"),
+        )
+        .sort("year")
+    )
     years = pl.DataFrame({"year": list(range(year_from, year_to + 1))}, schema={"year": pl.Int64})
     df = years.join(df, on="year", how="left").with_columns(
-        pl.col("households").fill_null(0), pl.col("persons").fill_null(0))
+        pl.col("households").fill_null(0), pl.col("persons").fill_null(0)
+    )
     prev = pl.col("mean_income_pc").shift(1)
-    df = df.with_columns(pl.when(prev > 0).then(((pl.col("mean_income_pc") / prev - 1) * 100).round(2))
-                         .alias("growth_pct"))
+    df = df.with_columns(
+        pl.when(prev > 0).then(((pl.col("mean_income_pc") / prev - 1) * 100).round(2)).alias("growth_pct")
+    )
     first, last = df["mean_income_pc"][0], df["mean_income_pc"][-1]
     n = year_to - year_from
     cagr = round(((last / first) ** (1 / n) - 1) * 100, 2) if n > 0 and first and last and first > 0 else None
@@ -140,8 +162,9 @@ def crumbs(user, region: Region | None) -> list[dict]:
     return out
 
 
-def statistics(user, *, year: int, region: str | None = None, year_from: int | None = None,
-               year_to: int | None = None) -> dict:
+def statistics(
+    user, *, year: int, region: str | None = None, year_from: int | None = None, year_to: int | None = None
+) -> dict:
     """Everything the statistics page shows for `region` (default the user's) in `year`."""
     code = scope_code(user, region)
     prefix = code_prefix(code)
@@ -157,81 +180,178 @@ def statistics(user, *, year: int, region: str | None = None, year_from: int | N
     if code:
         own = region_stats(user, year=year, region=code)
     else:
-        sums = children.select(pl.col(c).sum() for c in ("households", "persons", "poor_households",
-                                                           "poor_persons"))
-        own = sums.with_columns(pl.lit("").alias("region_code"), pl.lit(_("All regions")).alias("region_name"),
-                                pl.lit(year).alias("year"), pl.lit(None, pl.Int64).alias("rural_population"),
-                                pl.lit(None, pl.Float64).alias("incidence_pct"))
+        sums = children.select(
+            pl.col(c).sum() for c in ("households", "persons", "poor_households", "poor_persons")
+        )
+        own = sums.with_columns(
+            pl.lit("").alias("region_code"),
+            pl.lit(_("All regions")).alias("region_name"),
+            pl.lit(year).alias("year"),
+            pl.lit(None, pl.Int64).alias("rural_population"),
+            pl.lit(None, pl.Float64).alias("incidence_pct"),
+        )
 
     hy, members = registry_frames(prefix, [year])
     params = params_frame()
     tables: list[Table] = []
-    region_cols = [("region_code", _("Code")), ("region_name", _("Region")), *_count_columns(),
-                   ("rural_population", _("Rural population")), ("incidence_pct", _("Incidence (%)"))]
+    region_cols = [
+        ("region_code", _("Code")),
+        ("region_name", _("Region")),
+        *_count_columns(),
+        ("rural_population", _("Rural population")),
+        ("incidence_pct", _("Incidence (%)")),
+    ]
     tables.append(Table("region", _("Selected region"), region_cols, own))
     if children is not None:
         tables.append(Table("children", _("Sub-regions"), region_cols, children))
 
-    for key, col, cl, title in (("cause", "main_cause", codes.CAUSE, _("By main cause of poverty")),
-                                ("household_type", "household_type", codes.HOUSEHOLD_TYPE, _("By household type")),
-                                ("poverty_type", "poverty_type", codes.POVERTY_TYPE, _("By poverty type"))):
-        tables.append(Table(key, title, [("label", cl.en if lang.startswith("en") else cl.zh), *_count_columns()],
-                            household_breakdown(hy, col, cl)))
+    for key, col, cl, title in (
+        ("cause", "main_cause", codes.CAUSE, _("By main cause of poverty")),
+        ("household_type", "household_type", codes.HOUSEHOLD_TYPE, _("By household type")),
+        ("poverty_type", "poverty_type", codes.POVERTY_TYPE, _("By poverty type")),
+    ):
+        tables.append(
+            Table(
+                key,
+                title,
+                [("label", cl.en if lang.startswith("en") else cl.zh), *_count_columns()],
+                household_breakdown(hy, col, cl),
+            )
+        )
     current = current_members(members, hy, year)
-    for key, col, cl, title in (("health", "health", codes.HEALTH, _("By health")),
-                                ("labour", "labour", codes.LABOUR, _("By labour ability")),
-                                ("education", "education", codes.EDUCATION, _("By education"))):
-        tables.append(Table(key, title, [("label", cl.en if lang.startswith("en") else cl.zh),
-                                         ("persons", _("Persons")), ("poor_persons", _("Poor persons"))],
-                            member_breakdown(current, col, cl)))
+    for key, col, cl, title in (
+        ("health", "health", codes.HEALTH, _("By health")),
+        ("labour", "labour", codes.LABOUR, _("By labour ability")),
+        ("education", "education", codes.EDUCATION, _("By education")),
+    ):
+        tables.append(
+            Table(
+                key,
+                title,
+                [
+                    ("label", cl.en if lang.startswith("en") else cl.zh),
+                    ("persons", _("Persons")),
+                    ("poor_persons", _("Poor persons")),
+                ],
+                member_breakdown(current, col, cl),
+            )
+        )
 
     bands = engine_stats.age_band_counts(members, hy, params, year=year, level=level or 1)
-    band_labels = {"child": _("Children (under working age)"), "working_age": _("Working age"),
-                   "between": _("Between working age and elderly"), "elderly": _("Elderly")}
+    band_labels = {
+        "child": _("Children (under working age)"),
+        "working_age": _("Working age"),
+        "between": _("Between working age and elderly"),
+        "elderly": _("Elderly"),
+    }
     totals = bands.select(pl.col(b).sum() for b in engine_stats.BANDS).row(0) if bands.height else (0,) * 4
-    tables.append(Table("age_band", _("By age band"), [("label", _("Age band")), ("persons", _("Persons"))],
-                        pl.DataFrame({"label": [band_labels[b] for b in engine_stats.BANDS],
-                                      "persons": [int(v or 0) for v in totals]})))
+    tables.append(
+        Table(
+            "age_band",
+            _("By age band"),
+            [("label", _("Age band")), ("persons", _("Persons"))],
+            pl.DataFrame(
+                {
+                    "label": [band_labels[b] for b in engine_stats.BANDS],
+                    "persons": [int(v or 0) for v in totals],
+                }
+            ),
+        )
+    )
 
     year_from = year_from or year - 1
     year_to = year_to or year
     if year_from > year_to:
         year_from, year_to = year_to, year_from
     income, cagr = income_by_year(prefix, year_from, year_to)
-    tables.append(Table("income", _("Income"), [
-        ("year", _("Year")), ("households", _("Households")), ("persons", _("Persons")),
-        ("mean_income_pc", _("Mean per-capita net income")),
-        ("poor_mean_income_pc", _("Mean per-capita net income of poor households")),
-        ("growth_pct", _("Year-on-year growth (%)"))], income))
+    tables.append(
+        Table(
+            "income",
+            _("Income"),
+            [
+                ("year", _("Year")),
+                ("households", _("Households")),
+                ("persons", _("Persons")),
+                ("mean_income_pc", _("Mean per-capita net income")),
+                ("poor_mean_income_pc", _("Mean per-capita net income of poor households")),
+                ("growth_pct", _("Year-on-year growth (%)")),
+            ],
+            income,
+        )
+    )
 
     identified = identification.identify(hy, members, params) if hy.height else None
     fgt_rows = []
     if identified is not None:
         own_fgt = fgt(identified, "net_income_pc", "poverty_line", weight="members")
-        fgt_rows.append(own_fgt.select(pl.lit(code).alias("region_code"),
-                                       pl.lit(own["region_name"][0]).alias("region_name"),
-                                       pl.col("population").cast(pl.Int64), pl.col("poor").cast(pl.Int64),
-                                       *[(pl.col(p) * 100).round(4).alias(f"{p}_pct") for p in ("P0", "P1", "P2")]))
+        fgt_rows.append(
+            own_fgt.select(
+                pl.lit(code).alias("region_code"),
+                pl.lit(own["region_name"][0]).alias("region_name"),
+                pl.col("population").cast(pl.Int64),
+                pl.col("poor").cast(pl.Int64),
+                *[(pl.col(p) * 100).round(4).alias(f"{p}_pct") for p in ("P0", "P1", "P2")],
+            )
+        )
         if child_level:
             names = children.select("region_code", "region_name")
             by = engine_stats.poverty_measures_by_region(identified, level=child_level)
-            fgt_rows.append(names.join(by.drop("year"), on="region_code", how="inner").with_columns(
-                pl.col("population").cast(pl.Int64), pl.col("poor").cast(pl.Int64)))
-    fgt_df = pl.concat(fgt_rows, how="vertical_relaxed") if fgt_rows else pl.DataFrame(
-        schema={"region_code": pl.String, "region_name": pl.String, "population": pl.Int64, "poor": pl.Int64,
-                "P0_pct": pl.Float64, "P1_pct": pl.Float64, "P2_pct": pl.Float64})
-    tables.append(Table("fgt", _("Poverty measures (FGT)"), [
-        ("region_name", _("Region")), ("population", _("Persons")), ("poor", _("Below the line")),
-        ("P0_pct", _("P0 headcount (%)")), ("P1_pct", _("P1 gap (%)")), ("P2_pct", _("P2 squared gap (%)"))],
-        fgt_df))
-    lines = identified["poverty_line"].drop_nulls().unique().sort().to_list() if identified is not None else []
+            fgt_rows.append(
+                names.join(by.drop("year"), on="region_code", how="inner").with_columns(
+                    pl.col("population").cast(pl.Int64), pl.col("poor").cast(pl.Int64)
+                )
+            )
+    fgt_df = (
+        pl.concat(fgt_rows, how="vertical_relaxed")
+        if fgt_rows
+        else pl.DataFrame(
+            schema={
+                "region_code": pl.String,
+                "region_name": pl.String,
+                "population": pl.Int64,
+                "poor": pl.Int64,
+                "P0_pct": pl.Float64,
+                "P1_pct": pl.Float64,
+                "P2_pct": pl.Float64,
+            }
+        )
+    )
+    tables.append(
+        Table(
+            "fgt",
+            _("Poverty measures (FGT)"),
+            [
+                ("region_name", _("Region")),
+                ("population", _("Persons")),
+                ("poor", _("Below the line")),
+                ("P0_pct", _("P0 headcount (%)")),
+                ("P1_pct", _("P1 gap (%)")),
+                ("P2_pct", _("P2 squared gap (%)")),
+            ],
+            fgt_df,
+        )
+    )
+    lines = (
+        identified["poverty_line"].drop_nulls().unique().sort().to_list() if identified is not None else []
+    )
 
-    return {"code": code, "region": reg, "crumbs": crumbs(user, reg), "level": level,
-            "child_level": child_level,
-            "child_level_name": LEVEL_NAMES[child_level][1 if lang.startswith("en") else 0] if child_level else "",
-            "own": own.row(0, named=True) if own.height else None,
-            "tables": {t.key: t for t in tables}, "ordered_tables": tables, "cagr": cagr,
-            "year_from": year_from, "year_to": year_to, "poverty_lines": lines}
+    return {
+        "code": code,
+        "region": reg,
+        "crumbs": crumbs(user, reg),
+        "level": level,
+        "child_level": child_level,
+        "child_level_name": LEVEL_NAMES[child_level][1 if lang.startswith("en") else 0]
+        if child_level
+        else "",
+        "own": own.row(0, named=True) if own.height else None,
+        "tables": {t.key: t for t in tables},
+        "ordered_tables": tables,
+        "cagr": cagr,
+        "year_from": year_from,
+        "year_to": year_to,
+        "poverty_lines": lines,
+    }
 
 
 def workbook(tables: list[Table]) -> bytes:

@@ -60,9 +60,13 @@ def _require_export(user) -> None:
 def _statistics(request) -> dict:
     year = _year(request)
     try:
-        return stats.statistics(request.user, year=year, region=request.GET.get("region") or None,
-                                year_from=_int(request.GET.get("from"), None),
-                                year_to=_int(request.GET.get("to"), None))
+        return stats.statistics(
+            request.user,
+            year=year,
+            region=request.GET.get("region") or None,
+            year_from=_int(request.GET.get("from"), None),
+            year_to=_int(request.GET.get("to"), None),
+        )
     except (OutOfScope, services.ReportInputError):
         raise Http404 from None
 
@@ -72,17 +76,41 @@ def statistics(request):
     data = _statistics(request)
     year = _year(request)
     children = data["tables"].get("children")
-    page_charts = ([charts.statistics_by_region(children.rows, data["child_level_name"], year)]
-                   if children is not None and children.df.height else [])
-    region_map = (charts.incidence_map(request.user, data["code"], year, children.rows)
-                  if children is not None else None)
+    page_charts = (
+        [charts.statistics_by_region(children.rows, data["child_level_name"], year)]
+        if children is not None and children.df.height
+        else []
+    )
+    region_map = (
+        charts.incidence_map(request.user, data["code"], year, children.rows)
+        if children is not None
+        else None
+    )
     if region_map and region_map["chart"]:
         page_charts.insert(0, region_map["chart"])
-    return render(request, "reports/statistics.html", {
-        **data, "year": year, "section": "statistics", "page_charts": page_charts, "region_map": region_map,
-        "breakdowns": [data["tables"][k] for k in ("cause", "household_type", "poverty_type", "health", "labour",
-                                                   "education", "age_band")],
-    })
+    return render(
+        request,
+        "reports/statistics.html",
+        {
+            **data,
+            "year": year,
+            "section": "statistics",
+            "page_charts": page_charts,
+            "region_map": region_map,
+            "breakdowns": [
+                data["tables"][k]
+                for k in (
+                    "cause",
+                    "household_type",
+                    "poverty_type",
+                    "health",
+                    "labour",
+                    "education",
+                    "age_band",
+                )
+            ],
+        },
+    )
 
 
 @login_required
@@ -90,9 +118,14 @@ def statistics_export(request):
     _require_export(request.user)
     data = _statistics(request)
     content = stats.workbook(data["ordered_tables"])
-    ExportLog.objects.create(user=request.user, kind="reports.statistics", channel="web",
-                             filters={k: v for k, v in request.GET.items()},
-                             rows=sum(t.df.height for t in data["ordered_tables"]), masked=True)
+    ExportLog.objects.create(
+        user=request.user,
+        kind="reports.statistics",
+        channel="web",
+        filters={k: v for k, v in request.GET.items()},
+        rows=sum(t.df.height for t in data["ordered_tables"]),
+        masked=True,
+    )
     return _xlsx(content, f"statistics-{data['code'] or 'all'}-{_year(request)}.xlsx")
 
 
@@ -126,19 +159,30 @@ def _run_page(request, form_class, template: str, kinds: list[str], kind_of, sec
         if response is not None:
             return response
     recent = services.runs_for(request.user).filter(kind__in=kinds)[:20]
-    return render(request, template, {"form": form, "runs": recent, "section": section,
-                                      "can_run": request.user.can("runs_evaluations")})
+    return render(
+        request,
+        template,
+        {"form": form, "runs": recent, "section": section, "can_run": request.user.can("runs_evaluations")},
+    )
 
 
 @login_required
 def identify(request):
-    return _run_page(request, RunForm, "reports/identify.html", ["identify"], lambda d: "identify", "identify")
+    return _run_page(
+        request, RunForm, "reports/identify.html", ["identify"], lambda d: "identify", "identify"
+    )
 
 
 @login_required
 def exits(request):
-    return _run_page(request, ExitRunForm, "reports/exits.html", list(services.LEVEL_KIND.values()),
-                     lambda d: services.LEVEL_KIND[d["level"]], "exits")
+    return _run_page(
+        request,
+        ExitRunForm,
+        "reports/exits.html",
+        list(services.LEVEL_KIND.values()),
+        lambda d: services.LEVEL_KIND[d["level"]],
+        "exits",
+    )
 
 
 def _run_or_404(request, pk: int) -> Run:
@@ -164,8 +208,9 @@ def run_list(request):
     names = dict(Region.objects.filter(code__in={r.region_code for r in page}).values_list("code", "name"))
     for r in page:
         r.region_name = names.get(r.region_code, r.region_code) if r.region_code else _("All regions")
-    return render(request, "reports/run_list.html", {"page": page, "kinds": Run.KINDS, "kind": kind,
-                                                     "section": "runs"})
+    return render(
+        request, "reports/run_list.html", {"page": page, "kinds": Run.KINDS, "kind": kind, "section": "runs"}
+    )
 
 
 def _result_page(request, run: Run) -> dict:
@@ -174,9 +219,16 @@ def _result_page(request, run: Run) -> dict:
     paginator = Paginator(range(df.height), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     shown = results.display_frame(df.slice(page.start_index() - 1 if df.height else 0, PAGE_SIZE), run.kind)
-    return {"headers": shown.columns, "body": shown.rows(), "page": page, "matched": df.height,
-            "outcome": outcome, "reason": reason, "outcomes": results.outcome_choices(run.kind),
-            "reasons": results.reason_choices(run.kind)}
+    return {
+        "headers": shown.columns,
+        "body": shown.rows(),
+        "page": page,
+        "matched": df.height,
+        "outcome": outcome,
+        "reason": reason,
+        "outcomes": results.outcome_choices(run.kind),
+        "reasons": results.reason_choices(run.kind),
+    }
 
 
 def _progress(run: Run) -> dict:
@@ -185,24 +237,43 @@ def _progress(run: Run) -> dict:
     if run.status != "running":
         done = len(stages)
     labels = {"load": _("Loading the registry"), "compute": _("Computing"), "save": _("Saving the result")}
-    return {"running": run.status == "running", "pct": int(done * 100 / len(stages)),
-            "stage_label": labels.get(run.stage, "")}
+    return {
+        "running": run.status == "running",
+        "pct": int(done * 100 / len(stages)),
+        "stage_label": labels.get(run.stage, ""),
+    }
 
 
 def _summary_items(run: Run) -> list[tuple[str, str, object]]:
-    labels = {"households": _("Households"), "poor": _("Poor"), "not_poor": _("Not poor"),
-              "unknown": _("Cannot be judged"), "poor_persons": _("Poor persons"),
-              "candidates": _("Registered poor households"), "eligible": _("May exit"),
-              "not_eligible": _("May not exit"), "villages": _("Villages"), "counties": _("Counties"),
-              "passed": _("Passed"), "failed": _("Not passed"), "no_denominator": _("Without a denominator")}
+    labels = {
+        "households": _("Households"),
+        "poor": _("Poor"),
+        "not_poor": _("Not poor"),
+        "unknown": _("Cannot be judged"),
+        "poor_persons": _("Poor persons"),
+        "candidates": _("Registered poor households"),
+        "eligible": _("May exit"),
+        "not_eligible": _("May not exit"),
+        "villages": _("Villages"),
+        "counties": _("Counties"),
+        "passed": _("Passed"),
+        "failed": _("Not passed"),
+        "no_denominator": _("Without a denominator"),
+    }
     return [(k, labels.get(k, k), v) for k, v in run.summary.items() if k != "reasons"]
 
 
 @login_required
 def run_detail(request, pk: int):
     run = _run_or_404(request, pk)
-    context = {"run": run, "summary_items": _summary_items(run), "region_name": _region_name(run.region_code), "progress": _progress(run),
-               "section": "runs", "parameters": sorted(run.parameters, key=lambda p: (p["name"], p["region_code"]))}
+    context = {
+        "run": run,
+        "summary_items": _summary_items(run),
+        "region_name": _region_name(run.region_code),
+        "progress": _progress(run),
+        "section": "runs",
+        "parameters": sorted(run.parameters, key=lambda p: (p["name"], p["region_code"])),
+    }
     if run.status == "done":
         context.update(_result_page(request, run))
     return render(request, "reports/run_detail.html", context)
@@ -224,12 +295,18 @@ def run_export(request, pk: int):
     if run.status != "done":
         raise Http404
     outcome, reason = request.GET.get("outcome") or None, request.GET.get("reason") or None
-    df = results.display_frame(results.filtered(services.result(run), run.kind, outcome=outcome, reason=reason),
-                               run.kind)
+    df = results.display_frame(
+        results.filtered(services.result(run), run.kind, outcome=outcome, reason=reason), run.kind
+    )
     t = stats.Table(run.kind, run.get_kind_display(), [(c, c) for c in df.columns], df)
-    ExportLog.objects.create(user=request.user, kind=f"reports.{run.kind}", channel="web",
-                             filters={"run": run.pk, "outcome": outcome, "reason": reason}, rows=df.height,
-                             masked=True)
+    ExportLog.objects.create(
+        user=request.user,
+        kind=f"reports.{run.kind}",
+        channel="web",
+        filters={"run": run.pk, "outcome": outcome, "reason": reason},
+        rows=df.height,
+        masked=True,
+    )
     return _xlsx(stats.workbook([t]), f"run-{run.pk}-{run.kind}-{run.year}.xlsx")
 
 
@@ -238,8 +315,9 @@ def run_export(request, pk: int):
 def run_reproduce(request, pk: int):
     run = _run_or_404(request, pk)
     try:
-        new = services.reproduce(run, request.user,
-                                 background=services.should_run_in_background(run.region_code))
+        new = services.reproduce(
+            run, request.user, background=services.should_run_in_background(run.region_code)
+        )
     except (OutOfScope, services.ReportInputError):
         raise Http404 from None
     return redirect("reports:run_detail", new.pk)
@@ -247,13 +325,17 @@ def run_reproduce(request, pk: int):
 
 # --- county exit inputs --------------------------------------------------------------------------------
 
+
 @login_required
 def county_inputs(request):
     rows = list(services.county_inputs_for(request.user))
     for r in rows:
         r.editable = services.can_edit_inputs(request.user, r.county_id)
-    return render(request, "reports/county_inputs.html", {
-        "rows": rows, "can_add": request.user.can("approves"), "section": "county_inputs"})
+    return render(
+        request,
+        "reports/county_inputs.html",
+        {"rows": rows, "can_add": request.user.can("approves"), "section": "county_inputs"},
+    )
 
 
 @login_required
@@ -271,31 +353,45 @@ def county_input_edit(request, pk: int | None = None):
     counties = Region.objects.filter(level=COUNTY, code__startswith=user.scope_prefix)
     initial = {"year": _year(request)}
     if obj:
-        initial = {"county": obj.county_id, "year": obj.year, "note": obj.note,
-                   **{f: getattr(obj, f) for f in services.INPUT_FIELDS}}
+        initial = {
+            "county": obj.county_id,
+            "year": obj.year,
+            "note": obj.note,
+            **{f: getattr(obj, f) for f in services.INPUT_FIELDS},
+        }
     form = CountyInputForm(request.POST or None, initial=initial, counties=counties)
     posted = (request.POST.get("version") or "").strip()[:64] or None  # the version the form was opened at
     conflict = False
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.save_county_input(user, county=d["county"], year=d["year"], note=d["note"],
-                                       values={f: d[f] for f in services.INPUT_FIELDS}, pk=pk,
-                                       version=posted if obj else None)
+            services.save_county_input(
+                user,
+                county=d["county"],
+                year=d["year"],
+                note=d["note"],
+                values={f: d[f] for f in services.INPUT_FIELDS},
+                pk=pk,
+                version=posted if obj else None,
+            )
         except OutOfScope:
             raise Http404 from None
         except EditConflict as e:
             form.add_error(None, e.en if english() else e.zh)
             conflict = True
         except services.ReportInputError as e:
-            form.add_error(e.field if e.field in form.fields else None,
-                           e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh)
+            form.add_error(
+                e.field if e.field in form.fields else None,
+                e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh,
+            )
         else:
             messages.success(request, _("The evaluation figures were saved."))
             return redirect("reports:county_inputs")
     # the version of the values shown: as posted (a stale form stays stale until it is opened again), else now
     version = (posted or services.county_input_version(obj)) if obj else None
-    return render(request, "reports/county_input_form.html", {"form": form, "obj": obj, "version": version,
-                                                              "section": "county_inputs"},
-                  status=409 if conflict else 200)
-
+    return render(
+        request,
+        "reports/county_input_form.html",
+        {"form": form, "obj": obj, "version": version, "section": "county_inputs"},
+        status=409 if conflict else 200,
+    )

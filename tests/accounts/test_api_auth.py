@@ -12,7 +12,6 @@ from fupin.accounts.models import Token
 CSRF = "a" * 32  # a well-formed CSRF secret, set as cookie and header alike
 
 
-
 @pytest.fixture
 def tree(db):
     return region_tree()

@@ -36,8 +36,11 @@ def _rows(client, **params) -> list[str]:
     r = client.get("/accounts/exports/", params)
     assert r.status_code == 200
     table = r.content.decode().split('id="export-log"')[1]
-    return [k for k in ("households.xlsx", "api.registry.households", "households.csv", "quality.counts")
-            if k in table]
+    return [
+        k
+        for k in ("households.xlsx", "api.registry.households", "households.csv", "quality.counts")
+        if k in table
+    ]
 
 
 def test_page_shows_rows_with_their_values_newest_first(client, log):
@@ -76,8 +79,9 @@ def test_nationwide_auditor_sees_the_command_line_rows(client, log):
     assert row["kind_label"]["en"] == "Data-quality counts per rule"
 
 
-@pytest.mark.parametrize("role", ["village_operator", "assistance_cadre", "department_officer",
-                                  "township_reviewer"])
+@pytest.mark.parametrize(
+    "role", ["village_operator", "assistance_cadre", "department_officer", "township_reviewer"]
+)
 def test_other_roles_are_refused(client, log, role):
     u = user(role, log.village_a)
     client.force_login(u)
@@ -92,13 +96,21 @@ def test_filters_narrow_the_rows(client, log):
     today = timezone.localdate().isoformat()
     assert _rows(client) == ["households.xlsx", "api.registry.households"]
     assert _rows(client, date_from=today) == ["api.registry.households"]
-    assert _rows(client, date_to=(timezone.localdate() - timedelta(days=5)).isoformat()) == ["households.xlsx"]
+    assert _rows(client, date_to=(timezone.localdate() - timedelta(days=5)).isoformat()) == [
+        "households.xlsx"
+    ]
     assert _rows(client, channel="web") == ["households.xlsx"]
     assert _rows(client, kind="api.registry.households") == ["api.registry.households"]
-    assert _rows(client, username="op-a", date_from="not a date") == ["households.xlsx", "api.registry.households"]
+    assert _rows(client, username="op-a", date_from="not a date") == [
+        "households.xlsx",
+        "api.registry.households",
+    ]
     api = api_client(user("system_admin", None))
     assert api.get("/api/accounts/export-log", {"user": "op-other"}).json()["count"] == 1
-    assert api.get("/api/accounts/export-log", {"date_from": today, "kind": "households.csv"}).json()["count"] == 1
+    assert (
+        api.get("/api/accounts/export-log", {"date_from": today, "kind": "households.csv"}).json()["count"]
+        == 1
+    )
     assert api.get("/api/accounts/export-log", {"page_size": 2, "page": 2}).json()["items"][0]["rows"] == 50
     bad = api.get("/api/accounts/export-log", {"channel": "fax"})
     assert bad.status_code == 422 and "detail" in bad.json()

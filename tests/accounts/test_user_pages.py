@@ -20,8 +20,15 @@ def signed_in(client, u):
 
 
 def new_account(**over):
-    return {"username": "op2", "full_name": "李四", "role": "village_operator", "region_code": "520526001202",
-            "is_active": "on", "password1": "Long-enough-pass-9", "password2": "Long-enough-pass-9"} | over
+    return {
+        "username": "op2",
+        "full_name": "李四",
+        "role": "village_operator",
+        "region_code": "520526001202",
+        "is_active": "on",
+        "password1": "Long-enough-pass-9",
+        "password2": "Long-enough-pass-9",
+    } | over
 
 
 def test_admin_creates_an_account_that_can_sign_in(client, tree):
@@ -37,7 +44,9 @@ def test_admin_creates_an_account_that_can_sign_in(client, tree):
 
 def test_weak_password_and_unknown_region_are_refused(client, tree):
     signed_in(client, user("system_admin", None))
-    page = client.post(reverse("accounts:user_create"), new_account(password1="12345678", password2="12345678"))
+    page = client.post(
+        reverse("accounts:user_create"), new_account(password1="12345678", password2="12345678")
+    )
     assert page.status_code == 400 and "password rejected" in page.content.decode()
     page = client.post(reverse("accounts:user_create"), new_account(region_code="520526009999"))
     assert page.status_code == 400 and "unknown region code" in page.content.decode()
@@ -68,8 +77,10 @@ def test_other_roles_cannot_manage_accounts(client, tree, role):
 def test_admin_deactivates_an_account(client, tree):
     signed_in(client, user("system_admin", None))
     op = user("village_operator", tree.village_a, username="op1")
-    page = client.post(reverse("accounts:user_edit", args=[op.pk]),
-                       {"full_name": "", "role": "village_operator", "region_code": tree.village_a.code})
+    page = client.post(
+        reverse("accounts:user_edit", args=[op.pk]),
+        {"full_name": "", "role": "village_operator", "region_code": tree.village_a.code},
+    )
     assert page.status_code == 302
     op.refresh_from_db()
     assert not op.is_active and op.check_password(PASSWORD)  # empty password fields keep the password
@@ -87,8 +98,14 @@ def test_admin_cannot_deactivate_self(client, tree):
 def test_change_own_password(client, tree):
     op = user("village_operator", tree.village_a)
     signed_in(client, op)
-    page = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": "Another-long-pass-3", "new_password2": "Another-long-pass-3"})
+    page = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-long-pass-3",
+            "new_password2": "Another-long-pass-3",
+        },
+    )
     assert page.status_code == 302
     op.refresh_from_db()
     assert op.check_password("Another-long-pass-3")

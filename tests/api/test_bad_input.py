@@ -20,9 +20,16 @@ def _problem(resp, status: int, field: str | None = None) -> dict:
     return item
 
 
-@pytest.mark.parametrize("url", ["/api/assistance/coverage?year=0", "/api/monitoring/cases-summary?year=0",
-                                 "/api/monitoring/summary?year=0", "/api/monitoring/elimination?year=0",
-                                 "/api/funds/projects?year=-60889"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/assistance/coverage?year=0",
+        "/api/monitoring/cases-summary?year=0",
+        "/api/monitoring/summary?year=0",
+        "/api/monitoring/elimination?year=0",
+        "/api/funds/projects?year=-60889",
+    ],
+)
 def test_year_zero_is_422(admin, url):
     _problem(admin.get(url), 422, "year")
 
@@ -41,13 +48,25 @@ def test_huge_page_is_422(admin):
 
 
 def test_key_beyond_bigint_is_422(admin):
-    _problem(admin.patch("/api/quality/findings/5973837208572770489166987264", {"status": "open"},
-                         content_type="application/json"), 422, "pk")
+    _problem(
+        admin.patch(
+            "/api/quality/findings/5973837208572770489166987264",
+            {"status": "open"},
+            content_type="application/json",
+        ),
+        422,
+        "pk",
+    )
 
 
 def test_huge_year_in_body_is_422(admin):
-    _problem(admin.post("/api/monitoring/batch", {"year": 3247479815564677747834880},
-                        content_type="application/json"), 422, "year")
+    _problem(
+        admin.post(
+            "/api/monitoring/batch", {"year": 3247479815564677747834880}, content_type="application/json"
+        ),
+        422,
+        "year",
+    )
 
 
 def test_negative_year_on_import_is_422(admin):

@@ -32,9 +32,17 @@ def world(tree):
     h3 = household(tree.village_b, "520526002201001", main_cause="no_capital")
     Assignment.objects.create(cadre=c1, household=h1, start_date=date(2024, 1, 1))
     Assignment.objects.create(cadre=c2, household=h2, start_date=date(2024, 1, 1))
-    return {"tree": tree, "cadre_user": cadre_user, "other_user": other_user, "cadre": c1, "other_cadre": c2,
-            "h1": h1, "h2": h2, "h3": h3,
-            "op_a": user("village_operator", tree.village_a, "op_a"),
-            "op_b": user("village_operator", tree.village_b, "op_b"),
-            "supervisor": user("supervisor", tree.county, "sup"),
-            "approver": user("county_approver", tree.county, "approver")}
+    return {
+        "tree": tree,
+        "cadre_user": cadre_user,
+        "other_user": other_user,
+        "cadre": c1,
+        "other_cadre": c2,
+        "h1": h1,
+        "h2": h2,
+        "h3": h3,
+        "op_a": user("village_operator", tree.village_a, "op_a"),
+        "op_b": user("village_operator", tree.village_b, "op_b"),
+        "supervisor": user("supervisor", tree.county, "sup"),
+        "approver": user("county_approver", tree.county, "approver"),
+    }

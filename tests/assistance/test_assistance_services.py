@@ -29,24 +29,50 @@ def test_load_catalogue_is_idempotent_and_creates_the_limit_parameter(tree):
     assert n == 44 and services.load_catalogue() == 0 and MeasureType.objects.count() == n
     assert set(MeasureType.objects.values_list("category", flat=True)) >= {"100A39", "100A45", "100A55"}
     assert set(CauseMeasure.objects.filter(cause="illness").values_list("measure_type__code", flat=True)) >= {
-        "HLT01", "HLT02"}
+        "HLT01",
+        "HLT02",
+    }
     p = Parameter.objects.get(name="cadre_household_limit")
     assert p.value == 5 and services.cadre_limit(2024, "520526001201") == 5
 
 
 def test_catalogue_edit_by_approver_keeps_history(world):
-    mt = services.save_measure_type(world["approver"], code="hlt02", name_zh="大病集中救治", name_en="Serious illness",
-                                    category="100A45", kind="protection", active_from=2016, active_to=None,
-                                    reason="更名")
+    mt = services.save_measure_type(
+        world["approver"],
+        code="hlt02",
+        name_zh="大病集中救治",
+        name_en="Serious illness",
+        category="100A45",
+        kind="protection",
+        active_from=2016,
+        active_to=None,
+        reason="更名",
+    )
     assert mt.code == "HLT02" and mt.name_zh == "大病集中救治"
     change = mt.changes.get()
     assert change.before["name_zh"] == "大病专项救治" and change.after["active_from"] == 2016
     with pytest.raises(PermissionDenied):
-        services.save_measure_type(world["op_a"], code="X1", name_zh="x", name_en="x", category="100A45",
-                                   kind="protection", active_from=2014, active_to=None)
+        services.save_measure_type(
+            world["op_a"],
+            code="X1",
+            name_zh="x",
+            name_en="x",
+            category="100A45",
+            kind="protection",
+            active_from=2014,
+            active_to=None,
+        )
     with pytest.raises(services.AssistanceError) as e:
-        services.save_measure_type(world["approver"], code="X1", name_zh="x", name_en="x", category="100A99",
-                                   kind="protection", active_from=2020, active_to=2019)
+        services.save_measure_type(
+            world["approver"],
+            code="X1",
+            name_zh="x",
+            name_en="x",
+            category="100A99",
+            kind="protection",
+            active_from=2020,
+            active_to=2019,
+        )
     assert {p[0] for p in e.value.problems} == {"category", "active_to"}
 
 
@@ -58,8 +84,15 @@ def test_suggestions_follow_main_and_other_causes(world):
 
 
 def test_cadre_edits_own_household_plan_only(world):
-    pm = services.save_plan_measure(world["cadre_user"], world["h1"], year=2024, measure_code="HLT02", amount="1,500",
-                                    start_date="2024-03-01", status="in_progress")
+    pm = services.save_plan_measure(
+        world["cadre_user"],
+        world["h1"],
+        year=2024,
+        measure_code="HLT02",
+        amount="1,500",
+        start_date="2024-03-01",
+        status="in_progress",
+    )
     assert pm.amount == 1500 and pm.measure_type.code == "HLT02"
     with pytest.raises(PermissionDenied):
         services.save_plan_measure(world["cadre_user"], world["h2"], year=2024, measure_code="EDU01")
@@ -73,8 +106,16 @@ def test_cadre_edits_own_household_plan_only(world):
 
 def test_plan_measure_rejects_bad_input_with_every_problem(world):
     with pytest.raises(services.AssistanceError) as e:
-        services.save_plan_measure(world["op_a"], world["h1"], year=2024, measure_code="NOPE", amount="abc",
-                                   start_date="2024-05-01", end_date="2024-04-01", status="weird")
+        services.save_plan_measure(
+            world["op_a"],
+            world["h1"],
+            year=2024,
+            measure_code="NOPE",
+            amount="abc",
+            start_date="2024-05-01",
+            end_date="2024-04-01",
+            status="weird",
+        )
     fields = {p[0] for p in e.value.problems}
     assert fields == {"measure_code", "amount", "end_date", "status"}
     assert "措施目录中没有该措施：NOPE" in e.value.problems[0][1]
@@ -91,8 +132,13 @@ def test_ended_cadre_assignment_loses_the_right_to_write(world):
 
 
 def test_visit_records_the_cadre(world):
-    v = services.record_visit(world["cadre_user"], world["h1"], date_="2024-05-01", found="户主住院，需医疗救助",
-                              follow_up="联系乡卫生院")
+    v = services.record_visit(
+        world["cadre_user"],
+        world["h1"],
+        date_="2024-05-01",
+        found="户主住院，需医疗救助",
+        follow_up="联系乡卫生院",
+    )
     assert v.cadre == world["cadre"] and v.visitor == "张帮扶"
     with pytest.raises(services.AssistanceError) as e:
         services.record_visit(world["cadre_user"], world["h1"], date_="2999-01-01", found="")
@@ -133,7 +179,9 @@ def test_coverage_is_scoped(world):
 
 def test_demo_builds_data_with_planted_gaps(tree):
     for i in range(14):
-        household(tree.village_a if i % 2 else tree.village_b, main_cause=["illness", "schooling", "other"][i % 3])
+        household(
+            tree.village_a if i % 2 else tree.village_b, main_cause=["illness", "schooling", "other"][i % 3]
+        )
     household(tree.village_a, status="exited_policy")
     result = build_demo("520526", 2024, seed=7)
     assert result["accounts"][0][0] == "cadre1" and Cadre.objects.filter(user__isnull=False).count() == 3
@@ -141,7 +189,9 @@ def test_demo_builds_data_with_planted_gaps(tree):
     counts = dict(df.group_by("check_id").len().iter_rows())
     assert sorted(_ids(df, "COV-H1")) == sorted(result["gaps"]["unassigned"]) and counts["COV-H1"] == 3
     assert counts["COV-C1"] == 1 and _ids(df, "COV-C1") == [result["gaps"]["over_limit_cadre"]]
-    assert df.filter(df["check_id"] == "COV-M1")["measure_id"].to_list() == [result["gaps"]["ended_without_result"]]
+    assert df.filter(df["check_id"] == "COV-M1")["measure_id"].to_list() == [
+        result["gaps"]["ended_without_result"]
+    ]
     assert df.filter(df["check_id"] == "COV-V2")["region_code"].to_list() == ["520526001201"]
     # every assigned poor household has a matched measure: only the unassigned ones lack one
     assert sorted(_ids(df, "COV-H2")) == sorted(result["gaps"]["unassigned"])

@@ -20,8 +20,15 @@ def pm(world):
 
 
 def _someone_else_finishes(pm, who) -> None:
-    services.save_plan_measure(who, pm.household, instance=pm, year=2024, measure_code="HLT02", status="done",
-                               result="他人填写的结果")
+    services.save_plan_measure(
+        who,
+        pm.household,
+        instance=pm,
+        year=2024,
+        measure_code="HLT02",
+        status="done",
+        result="他人填写的结果",
+    )
 
 
 def test_a_read_names_the_version_and_a_change_moves_it_on(world, pm):
@@ -29,9 +36,13 @@ def test_a_read_names_the_version_and_a_change_moves_it_on(world, pm):
     r = api.get(f"{BASE}/measures/{pm.pk}")
     assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"'
     before = r["ETag"]
-    r = api.put(f"{BASE}/measures/{pm.pk}", BODY, content_type="application/json", headers={"If-Match": before})
+    r = api.put(
+        f"{BASE}/measures/{pm.pk}", BODY, content_type="application/json", headers={"If-Match": before}
+    )
     assert r.status_code == 200, r.content
-    assert r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["result"] == "我的结果"
+    assert (
+        r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["result"] == "我的结果"
+    )
     assert api.get(f"{BASE}/measures/{pm.pk}")["ETag"] == r["ETag"]
     plan = api.get(f"{BASE}/households/{world['h1'].household_no}/plan", {"year": 2024}).json()
     assert f'"{plan["measures"][0]["version"]}"' == r["ETag"]
@@ -41,8 +52,11 @@ def test_a_change_based_on_an_older_version_is_409_and_saves_nothing(world, pm):
     api = api_client(world["cadre_user"])
     stale = api.get(f"{BASE}/measures/{pm.pk}")["ETag"]
     _someone_else_finishes(pm, world["op_a"])
-    assert_edit_conflict(api.put(f"{BASE}/measures/{pm.pk}", BODY, content_type="application/json",
-                         headers={"If-Match": stale}))
+    assert_edit_conflict(
+        api.put(
+            f"{BASE}/measures/{pm.pk}", BODY, content_type="application/json", headers={"If-Match": stale}
+        )
+    )
     stored = PlanMeasure.objects.get(pk=pm.pk)
     assert (stored.status, stored.result) == ("done", "他人填写的结果")
     with pytest.raises(EditConflict):
@@ -62,8 +76,13 @@ def test_a_stale_edit_form_is_409_and_saves_nothing(world, pm):
     opened = services.measure_version(pm)
     assert f'name="version" value="{opened}"' in c.get(url).content.decode()
     _someone_else_finishes(pm, world["op_a"])
-    form = {"year": "2024", "measure_code": "HLT02", "status": "in_progress", "result": "我的结果",
-            "version": opened}
+    form = {
+        "year": "2024",
+        "measure_code": "HLT02",
+        "status": "in_progress",
+        "result": "我的结果",
+        "version": opened,
+    }
     r = c.post(url, form)
     assert r.status_code == 409 and "已被他人修改" in r.content.decode()
     assert f'name="version" value="{opened}"' in r.content.decode()  # stays stale until opened again

@@ -19,8 +19,8 @@ def page_client(u) -> Client:
     return c
 
 
-
 # ---- pages -------------------------------------------------------------------------------------------
+
 
 def test_cadre_sees_only_own_households(world):
     r = page_client(world["cadre_user"]).get("/assistance/mine/?year=2024")
@@ -34,8 +34,16 @@ def test_cadre_adds_measure_and_visit_on_own_household(world):
     url = "/assistance/households/520526001201001/"
     r = c.get(url + "?year=2024")
     assert r.status_code == 200 and "HLT02" in r.content.decode()  # suggested for 因病
-    r = c.post(url, {"action": "measure", "year": "2024", "measure_code": "HLT02", "status": "in_progress",
-                     "amount": "800"})
+    r = c.post(
+        url,
+        {
+            "action": "measure",
+            "year": "2024",
+            "measure_code": "HLT02",
+            "status": "in_progress",
+            "amount": "800",
+        },
+    )
     assert r.status_code == 302
     assert PlanMeasure.objects.get(household=world["h1"]).measure_type.code == "HLT02"
     r = c.post(url, {"action": "visit", "date": "2024-05-02", "found": "户主已住院", "follow_up": ""})
@@ -44,20 +52,28 @@ def test_cadre_adds_measure_and_visit_on_own_household(world):
 
 def test_cadre_cannot_edit_another_cadres_household_plan(world):
     c = page_client(world["cadre_user"])
-    r = c.post("/assistance/households/520526001201002/", {"action": "measure", "year": "2024",
-                                                           "measure_code": "EDU01", "status": "planned"})
+    r = c.post(
+        "/assistance/households/520526001201002/",
+        {"action": "measure", "year": "2024", "measure_code": "EDU01", "status": "planned"},
+    )
     assert r.status_code == 403 and PlanMeasure.objects.count() == 0
-    pm = PlanMeasure.objects.create(household=world["h2"], year=2024,
-                                    measure_type=MeasureType.objects.get(code="EDU01"))
-    assert c.post(f"/assistance/measures/{pm.pk}/", {"year": "2024", "measure_code": "EDU01",
-                                                     "status": "done"}).status_code == 403
+    pm = PlanMeasure.objects.create(
+        household=world["h2"], year=2024, measure_type=MeasureType.objects.get(code="EDU01")
+    )
+    assert (
+        c.post(
+            f"/assistance/measures/{pm.pk}/", {"year": "2024", "measure_code": "EDU01", "status": "done"}
+        ).status_code
+        == 403
+    )
 
 
 def test_bad_measure_input_shows_both_languages(world):
     c = page_client(world["op_a"])
-    r = c.post("/assistance/households/520526001201001/", {"action": "measure", "year": "2024",
-                                                           "measure_code": "HLT02", "status": "planned",
-                                                           "amount": "abc"})
+    r = c.post(
+        "/assistance/households/520526001201001/",
+        {"action": "measure", "year": "2024", "measure_code": "HLT02", "status": "planned", "amount": "abc"},
+    )
     assert r.status_code == 200
     assert "金额不是数字：abc / amount is not a number: abc" in r.content.decode()
 
@@ -76,28 +92,48 @@ def test_village_operator_cannot_see_other_village(world):
 def test_supervisor_reads_but_cannot_write(world):
     c = page_client(world["supervisor"])
     assert c.get("/assistance/households/520526001201001/").status_code == 200
-    assert c.post("/assistance/households/520526001201001/", {"action": "visit", "date": "2024-05-02",
-                                                              "found": "x"}).status_code == 403
-    assert c.post("/assistance/teams/", {"region_code": "520526001201", "name": "队",
-                                         "start_date": "2024-01-01"}).status_code == 403
+    assert (
+        c.post(
+            "/assistance/households/520526001201001/", {"action": "visit", "date": "2024-05-02", "found": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        c.post(
+            "/assistance/teams/", {"region_code": "520526001201", "name": "队", "start_date": "2024-01-01"}
+        ).status_code
+        == 403
+    )
     assert c.get("/assistance/catalogue/HLT02/").status_code == 403
     assert Visit.objects.count() == 0 and WorkTeam.objects.count() == 0
 
 
 def test_operator_adds_team_with_first_secretary_and_coverage_drops(world):
     c = page_client(world["op_a"])
-    r = c.post("/assistance/teams/", {"form": "0", "region_code": "520526001201", "name": "石板村工作队",
-                                      "start_date": "2023-01-01"})
+    r = c.post(
+        "/assistance/teams/",
+        {"form": "0", "region_code": "520526001201", "name": "石板村工作队", "start_date": "2023-01-01"},
+    )
     assert r.status_code == 302
     team = WorkTeam.objects.get()
-    c.post("/assistance/teams/", {"form": "1", "team": str(team.pk), "name": "王书记", "is_first_secretary": "on",
-                                  "start_date": "2023-01-01"})
+    c.post(
+        "/assistance/teams/",
+        {
+            "form": "1",
+            "team": str(team.pk),
+            "name": "王书记",
+            "is_first_secretary": "on",
+            "start_date": "2023-01-01",
+        },
+    )
     body = c.get("/assistance/coverage/?year=2024").content.decode()
     assert 'data-check="COV-V1">0<' in body and 'data-check="COV-V2">0<' in body
     assert 'data-check="COV-V3">1<' in body
     # a village operator may not send a team to another village
-    r = c.post("/assistance/teams/", {"form": "0", "region_code": "520526002201", "name": "x",
-                                      "start_date": "2023-01-01"})
+    r = c.post(
+        "/assistance/teams/",
+        {"form": "0", "region_code": "520526002201", "name": "x", "start_date": "2023-01-01"},
+    )
     assert r.status_code == 200 and WorkTeam.objects.count() == 1
 
 
@@ -110,14 +146,25 @@ def test_coverage_export_is_logged_and_scoped(world):
     assert rows[0][0] == "检查项" and {row[4] for row in rows[1:]} == {"520526002201"}
     log = ExportLog.objects.get()
     assert log.kind == "assistance.coverage.xlsx" and log.user == world["op_b"] and log.rows == len(rows) - 1
-    assert page_client(world["cadre_user"]).get("/assistance/coverage/?year=2024&format=xlsx").status_code == 403
+    assert (
+        page_client(world["cadre_user"]).get("/assistance/coverage/?year=2024&format=xlsx").status_code == 403
+    )
 
 
 def test_approver_edits_catalogue(world):
     c = page_client(world["approver"])
-    r = c.post("/assistance/catalogue/HLT02/", {"code": "HLT02", "name_zh": "大病集中救治", "name_en": "x",
-                                                "category": "100A45", "kind": "protection", "active_from": "2014",
-                                                "reason": "更名"})
+    r = c.post(
+        "/assistance/catalogue/HLT02/",
+        {
+            "code": "HLT02",
+            "name_zh": "大病集中救治",
+            "name_en": "x",
+            "category": "100A45",
+            "kind": "protection",
+            "active_from": "2014",
+            "reason": "更名",
+        },
+    )
     assert r.status_code == 302
     assert "大病集中救治" in c.get("/assistance/catalogue/").content.decode()
     assert "更名" in c.get("/assistance/catalogue/HLT02/").content.decode()
@@ -125,19 +172,30 @@ def test_approver_edits_catalogue(world):
 
 # ---- API ---------------------------------------------------------------------------------------------
 
+
 def test_api_cadre_writes_own_plan_only(world):
     a = api_client(world["cadre_user"])
-    r = a.post("/api/assistance/households/520526001201001/measures",
-               {"year": 2024, "measure_code": "HLT03", "status": "planned"}, content_type="application/json")
+    r = a.post(
+        "/api/assistance/households/520526001201001/measures",
+        {"year": 2024, "measure_code": "HLT03", "status": "planned"},
+        content_type="application/json",
+    )
     assert r.status_code == 201 and r.json()["measure_code"] == "HLT03"
-    r = a.post("/api/assistance/households/520526001201002/measures",
-               {"year": 2024, "measure_code": "EDU01"}, content_type="application/json")
+    r = a.post(
+        "/api/assistance/households/520526001201002/measures",
+        {"year": 2024, "measure_code": "EDU01"},
+        content_type="application/json",
+    )
     assert r.status_code == 403
-    r = a.post("/api/assistance/households/520526001201001/visits", {"date": "2024-05-01", "found": ""},
-               content_type="application/json")
+    r = a.post(
+        "/api/assistance/households/520526001201001/visits",
+        {"date": "2024-05-01", "found": ""},
+        content_type="application/json",
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["message"]["en"] == "say what the visit found"
     assert a.get("/api/assistance/my-households").json() == [
-        {"household_no": "520526001201001", "head_name": world["h1"].head_name, "village": "520526001201"}]
+        {"household_no": "520526001201001", "head_name": world["h1"].head_name, "village": "520526001201"}
+    ]
 
 
 def test_api_scope_and_read_only(world):
@@ -148,27 +206,51 @@ def test_api_scope_and_read_only(world):
     assert {f["region_code"] for f in r.json()["findings"]} == {"520526002201"}
     assert b.get("/api/assistance/coverage?year=2024&region=520526001201").status_code == 404
     s = api_client(world["supervisor"])
-    assert s.post("/api/assistance/households/520526001201001/visits", {"date": "2024-05-01", "found": "x"},
-                  content_type="application/json").status_code == 403
+    assert (
+        s.post(
+            "/api/assistance/households/520526001201001/visits",
+            {"date": "2024-05-01", "found": "x"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
     plan = s.get("/api/assistance/households/520526001201001/plan?year=2024").json()
     assert plan["cadres"][0]["name"] == "张帮扶" and "HLT02" in plan["suggested"]
 
 
 # ---- CLI ---------------------------------------------------------------------------------------------
 
+
 def test_cli_coverage_json_scoped(world, capsys):
     assert main(["assistance", "coverage", "--year", "2024", "--format", "json", "--user", "op_b"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["check_id"] for r in rows} == {"COV-H1", "COV-H2"}
     assert {r["region_code"] for r in rows} == {"520526002201"}
-    assert main(["assistance", "coverage", "--year", "2024", "--region", "520526001201", "--user", "op_b"]) == 1
+    assert (
+        main(["assistance", "coverage", "--year", "2024", "--region", "520526001201", "--user", "op_b"]) == 1
+    )
     assert "outside your scope" in capsys.readouterr().err
 
 
 def test_cli_coverage_xlsx_refused_for_cadre_and_logged(world, tmp_path, capsys):
     out = tmp_path / "c.xlsx"
-    assert main(["assistance", "coverage", "--year", "2024", "--format", "xlsx", "--out", str(out),
-                 "--user", "cadre_a"]) == 1
+    assert (
+        main(
+            [
+                "assistance",
+                "coverage",
+                "--year",
+                "2024",
+                "--format",
+                "xlsx",
+                "--out",
+                str(out),
+                "--user",
+                "cadre_a",
+            ]
+        )
+        == 1
+    )
     assert not out.exists()
     assert main(["assistance", "coverage", "--year", "2024", "--format", "xlsx", "--out", str(out)]) == 0
     assert out.exists() and ExportLog.objects.get().channel == "cli"
@@ -180,7 +262,17 @@ def test_cli_measures(world, capsys):
     assert "HLT02" in out and "大病专项救治" in out
 
 
-@pytest.mark.parametrize("path", ["/assistance/", "/assistance/cadres/", "/assistance/units/", "/assistance/leaders/",
-                                  "/assistance/helpers/", "/assistance/matters/", "/assistance/catalogue/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assistance/",
+        "/assistance/cadres/",
+        "/assistance/units/",
+        "/assistance/leaders/",
+        "/assistance/helpers/",
+        "/assistance/matters/",
+        "/assistance/catalogue/",
+    ],
+)
 def test_pages_render(world, path):
     assert page_client(world["op_a"]).get(path).status_code == 200

@@ -24,8 +24,15 @@ def test_key_pages_open_without_a_csp_violation(page, live_url, login):
     user("village_operator", t.village_a, username="op")
     console = watch_csp(page)
     login(page, "op", PASSWORD)
-    for url in ("/registry/", f"/registry/h/{hh.household_no}/", "/registry/import/", "/reports/",
-                "/monitoring/", "/quality/", "/api/docs"):
+    for url in (
+        "/registry/",
+        f"/registry/h/{hh.household_no}/",
+        "/registry/import/",
+        "/reports/",
+        "/monitoring/",
+        "/quality/",
+        "/api/docs",
+    ):
         _open(page, live_url + url, console)
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("fupin API")
 

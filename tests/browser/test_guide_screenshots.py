@@ -66,8 +66,9 @@ def desk(new_context):
 
 @pytest.fixture
 def phone(new_context):
-    return new_context(viewport=PHONE, screen=PHONE, device_scale_factor=2, is_mobile=True,
-                       has_touch=True).new_page()
+    return new_context(
+        viewport=PHONE, screen=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    ).new_page()
 
 
 def sign_in(page, login, username: str):
@@ -97,7 +98,9 @@ def shot(page, images: Path, name: str) -> Path:
     # 256 colours are plenty for a page of text and flat charts, and make the file a third the size
     # (Pillow comes with weasyprint, which draws the PDF announcements)
     with Image.open(path) as img:
-        small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        small = img.convert("RGB").quantize(
+            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
     small.save(path, optimize=True)
     assert 0 < path.stat().st_size <= MAX_BYTES, f"{name}.png is {path.stat().st_size} bytes"
     return path
@@ -121,6 +124,7 @@ def _workbook(path: Path, village: str, households: int) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------ tests
+
 
 def test_overview_regions_and_policy(desk, live_url, login, county, images):
     page = sign_in(desk, login, "demo_county")
@@ -182,7 +186,12 @@ def test_monitoring_alert_to_case(desk, live_url, login, county, images):
     expect(page.locator("#alerts tbody tr").first).to_be_visible()
     shot(page, images, "alerts")
 
-    alert = Alert.objects.filter(status="new").exclude(household__monitoring_cases__isnull=False).order_by("pk").first()
+    alert = (
+        Alert.objects.filter(status="new")
+        .exclude(household__monitoring_cases__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     visit(page, live_url + f"/monitoring/alerts/{alert.pk}/")
     expect(page.locator("main")).to_contain_text(alert.household.household_no)
     shot(page, images, "alert-detail")
@@ -211,8 +220,9 @@ def test_monitoring_alert_to_case(desk, live_url, login, county, images):
 def test_cadre_plans_and_visits(desk, phone, live_url, login, county, images):
     village = county["village"]
     cadre_user = User.objects.get(username="demo_cadre")
-    cadre = Cadre.objects.create(user=cadre_user, name="张帮扶", unit="县卫健局", phone="13800138000",
-                                 region=village)
+    cadre = Cadre.objects.create(
+        user=cadre_user, name="张帮扶", unit="县卫健局", phone="13800138000", region=village
+    )
     served = list(Household.objects.filter(village=village).order_by("household_no")[:3])
     for hh in served:
         Assignment.objects.create(cadre=cadre, household=hh, start_date=date(county["year"], 1, 1))
@@ -261,8 +271,10 @@ def test_funds_projects(desk, live_url, login, county, images):
     expect(page.locator("main")).to_contain_text(Project.objects.order_by("-start_date", "-pk").first().name)
     shot(page, images, "funds-projects")
 
-    project = (Project.objects.filter(payments__isnull=False, beneficiaries__isnull=False)
-               .order_by("pk").first() or Project.objects.order_by("pk").first())
+    project = (
+        Project.objects.filter(payments__isnull=False, beneficiaries__isnull=False).order_by("pk").first()
+        or Project.objects.order_by("pk").first()
+    )
     visit(page, live_url + f"/funds/{project.pk}/", project.name)
     expect(page.locator("main")).to_contain_text(project.implementing_unit)
     shot(page, images, "funds-project")

@@ -18,13 +18,13 @@ from fupin.regions.models import RegionPopulation
 SHOTS = Path(os.environ.get("FUPIN_SCREENSHOTS", "/tmp"))
 
 
-
-
-
-
 def _square(code: str, x: float, y: float) -> dict:
     ring = [[x, y], [x + 0.2, y], [x + 0.2, y + 0.15], [x, y + 0.15], [x, y]]
-    return {"type": "Feature", "properties": {"行政区划代码": code}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    return {
+        "type": "Feature",
+        "properties": {"行政区划代码": code},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
 
 
 @pytest.fixture
@@ -44,17 +44,23 @@ def _map_drawn(page, problems: list[str]) -> None:
     page.wait_for_load_state("networkidle")
     box = page.locator('div[data-chart="chart-map-data"]')
     expect(box.locator("canvas")).to_have_count(1)
-    assert page.evaluate(
-        "echarts.getInstanceByDom(document.querySelector('[data-chart=\"chart-map-data\"]'))"
-        ".getOption().series[0].type") == "map"
+    assert (
+        page.evaluate(
+            "echarts.getInstanceByDom(document.querySelector('[data-chart=\"chart-map-data\"]'))"
+            ".getOption().series[0].type"
+        )
+        == "map"
+    )
     assert csp_violations(page) == [], page.url
     assert problems == [], page.url
 
 
 def test_statistics_and_overview_draw_the_map_of_incidence(page, live_url, login, county):
     t = county
-    data = {"type": "FeatureCollection", "features": [_square(t.town_a.code, 104.0, 26.8),
-                                                      _square(t.town_b.code, 104.2, 26.8)]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [_square(t.town_a.code, 104.0, 26.8), _square(t.town_b.code, 104.2, 26.8)],
+    }
     assert boundaries.import_boundaries(json.dumps(data).encode()).saved
     problems = watch_problems(page)
     login(page, "county", PASSWORD)
@@ -63,7 +69,8 @@ def test_statistics_and_overview_draw_the_map_of_incidence(page, live_url, login
     _map_drawn(page, problems)
     values = page.evaluate(
         "echarts.getInstanceByDom(document.querySelector('[data-chart=\"chart-map-data\"]'))"
-        ".getOption().series[0].data.map(d => [d.name, d.value])")
+        ".getOption().series[0].data.map(d => [d.name, d.value])"
+    )
     assert values == [[t.town_a.code, 2.5], [t.town_b.code, "-"]]
     page.locator("#chart-map").screenshot(path=str(SHOTS / "fupin-map-statistics.png"))
     assert page.goto(f"{live_url}/overview/?year=2024&region={t.county.code}").status == 200

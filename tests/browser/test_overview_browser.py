@@ -22,7 +22,9 @@ from fupin.quality.models import Finding
 
 @pytest.fixture
 def county(transactional_db):
-    assert echarts_available(), "ECharts is missing from .venv/npm: run scripts/setup (it installs echarts@6 with npm)"
+    assert echarts_available(), (
+        "ECharts is missing from .venv/npm: run scripts/setup (it installs echarts@6 with npm)"
+    )
     load_defaults()
     t = region_tree()
     a1 = household(t.village_a, "520526001201001", members=3)
@@ -30,26 +32,60 @@ def county(transactional_db):
     b1 = household(t.village_b, "520526002201001", members=5)
     today = date.today()
     for hh, opened in ((a1, today - timedelta(days=70)), (b1, today)):
-        Case.objects.create(household=hh, region_id=hh.village_id, kind="identification", year=today.year,
-                            steps=cases.STEPS["identification"], step=cases.STEPS["identification"][0],
-                            opened_on=opened, deadline=opened + timedelta(days=20), monitor_type="edge")
-        Alert.objects.create(key=f"k{hh.pk}", household=hh, region_id=hh.village_id, year=today.year,
-                             channel="registry", source="registry", signal="MON-INCOME")
-    p = Project.objects.create(name="石板村肉牛养殖", project_type="industry", region=t.village_a, implementing_unit="镇",
-                               start_date=date(2024, 1, 1), deadline=date(2099, 1, 1), status="implementing")
+        Case.objects.create(
+            household=hh,
+            region_id=hh.village_id,
+            kind="identification",
+            year=today.year,
+            steps=cases.STEPS["identification"],
+            step=cases.STEPS["identification"][0],
+            opened_on=opened,
+            deadline=opened + timedelta(days=20),
+            monitor_type="edge",
+        )
+        Alert.objects.create(
+            key=f"k{hh.pk}",
+            household=hh,
+            region_id=hh.village_id,
+            year=today.year,
+            channel="registry",
+            source="registry",
+            signal="MON-INCOME",
+        )
+    p = Project.objects.create(
+        name="石板村肉牛养殖",
+        project_type="industry",
+        region=t.village_a,
+        implementing_unit="镇",
+        start_date=date(2024, 1, 1),
+        deadline=date(2099, 1, 1),
+        status="implementing",
+    )
     BudgetLine.objects.create(project=p, source="central", amount=Decimal("80000"))
     BudgetLine.objects.create(project=p, source="county", amount=Decimal("20000"))
-    Payment.objects.create(project=p, kind="contractor", payee_name="施工队", item="圈舍", amount=Decimal("30000"),
-                           paid_on=date(2024, 5, 1))
+    Payment.objects.create(
+        project=p,
+        kind="contractor",
+        payee_name="施工队",
+        item="圈舍",
+        amount=Decimal("30000"),
+        paid_on=date(2024, 5, 1),
+    )
     now = timezone.now()
     for hh, rule, severity in ((a1, "DQ-A1", "error"), (b1, "DQ-A1", "error"), (b1, "DQ-A2", "suspect")):
-        Finding.objects.create(rule_id=rule, scope="household", household=hh, year=hh.years.get().year,
-                               severity=severity, message_zh="规则", message_en="rule", first_seen_at=now,
-                               last_seen_at=now)
+        Finding.objects.create(
+            rule_id=rule,
+            scope="household",
+            household=hh,
+            year=hh.years.get().year,
+            severity=severity,
+            message_zh="规则",
+            message_en="rule",
+            first_seen_at=now,
+            last_seen_at=now,
+        )
     user("county_approver", t.county, username="county")
     return t
-
-
 
 
 def _charts_drawn(page, url: str, problems: list[str], at_least: int = 1) -> None:
@@ -74,9 +110,13 @@ def test_the_overview_after_sign_in_draws_its_charts_without_errors(page, live_u
     expect(page.locator('[data-figure="poor_households"] .ov-value')).to_have_text("3")
     _charts_drawn(page, "", problems, at_least=3)
     # the chart script reads the JSON block: the trend chart is an ECharts instance with the alert series
-    assert page.evaluate(
-        "echarts.getInstanceByDom(document.querySelector('[data-chart=\"chart-trend-data\"]'))"
-        ".getOption().series[0].data.reduce((a, b) => a + b, 0)") == 2
+    assert (
+        page.evaluate(
+            "echarts.getInstanceByDom(document.querySelector('[data-chart=\"chart-trend-data\"]'))"
+            ".getOption().series[0].data.reduce((a, b) => a + b, 0)"
+        )
+        == 2
+    )
 
     # drill down into a township by its name, then back up
     page.click("#regions a:text('草海镇')")
@@ -85,7 +125,9 @@ def test_the_overview_after_sign_in_draws_its_charts_without_errors(page, live_u
     expect(page.locator("#regions")).to_contain_text("石板村")
 
 
-@pytest.mark.parametrize("path", ["/reports/", f"/monitoring/?year={date.today().year}", "/funds/", "/quality/"])
+@pytest.mark.parametrize(
+    "path", ["/reports/", f"/monitoring/?year={date.today().year}", "/funds/", "/quality/"]
+)
 def test_the_pages_with_charts_draw_them_without_errors(page, live_url, login, county, path):
     problems = watch_problems(page)
     login(page, "county", PASSWORD)

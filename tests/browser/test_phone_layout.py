@@ -49,9 +49,16 @@ def county(live_url):
     from fupin.accounts.models import User
 
     region = User.objects.get(username=acc.username).region
-    CountyExitInput.objects.create(county=region, year=result["year"], exit_sample=1250, wrong_exit_found=3,
-                                   missed_sample_population=20480, missed_found=2, survey_households=1200,
-                                   survey_approving=1164)
+    CountyExitInput.objects.create(
+        county=region,
+        year=result["year"],
+        exit_sample=1250,
+        wrong_exit_found=3,
+        missed_sample_population=20480,
+        missed_found=2,
+        survey_households=1200,
+        survey_approving=1164,
+    )
     return acc
 
 
@@ -66,7 +73,9 @@ def _fits(page) -> None:
 
 def _numbers_grouped(page, must_have_grouped: bool) -> None:
     """Every figure in a number cell or a summary is grouped; codes and years stay in their own cells."""
-    cells = page.locator("main td.num, main th.num, main .stat-summary dd, main .q-counts .n").all_inner_texts()
+    cells = page.locator(
+        "main td.num, main th.num, main .stat-summary dd, main .q-counts .n"
+    ).all_inner_texts()
     ungrouped = [t.strip() for t in cells if UNGROUPED.fullmatch(t.strip())]
     assert ungrouped == [], f"{page.url}: numbers without a separator {ungrouped[:5]}"
     if must_have_grouped:

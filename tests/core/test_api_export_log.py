@@ -27,9 +27,16 @@ def test_household_pages_are_logged_with_filters_and_rows(client, setup):
     _get(client, u, "/api/registry/households", year=2024, page=2, page_size=2, region=t.village_a.code)
     logs = list(ExportLog.objects.order_by("pk"))
     assert [(x.kind, x.channel, x.user, x.rows, x.masked) for x in logs] == [
-        ("api.registry.households", "api", u, 2, True), ("api.registry.households", "api", u, 1, True)]
-    assert logs[1].filters == {"year": 2024, "region": t.village_a.code, "order": "household_no", "page": 2,
-                               "page_size": 2}
+        ("api.registry.households", "api", u, 2, True),
+        ("api.registry.households", "api", u, 1, True),
+    ]
+    assert logs[1].filters == {
+        "year": 2024,
+        "region": t.village_a.code,
+        "order": "household_no",
+        "page": 2,
+        "page_size": 2,
+    }
 
 
 def test_member_list_and_other_listings_are_logged(client, setup):
@@ -39,8 +46,12 @@ def test_member_list_and_other_listings_are_logged(client, setup):
     _get(client, u, "/api/monitoring/alerts")
     _get(client, u, "/api/funds/anomalies")
     kinds = list(ExportLog.objects.order_by("pk").values_list("kind", "channel", "rows"))
-    assert kinds == [("api.registry.members", "api", 3), ("api.quality.findings", "api", 0),
-                     ("api.monitoring.alerts", "api", 0), ("api.funds.anomalies", "api", 0)]
+    assert kinds == [
+        ("api.registry.members", "api", 3),
+        ("api.quality.findings", "api", 0),
+        ("api.monitoring.alerts", "api", 0),
+        ("api.funds.anomalies", "api", 0),
+    ]
 
 
 def test_single_records_are_not_logged(client, setup):

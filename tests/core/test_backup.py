@@ -81,9 +81,20 @@ def test_every_table_comes_back_row_for_row(tmp_path, capsys):
     log_export(None, "registry.households", channel="web", rows=3, filters={"q": "草海镇", "year": 2024})
     before = snapshot()
     assert set(connection.introspection.django_table_names(include_views=False)) <= set(before)
-    for table in ("registry_household", "registry_member", "registry_householdyear", "accounts_user",
-                  "accounts_exportlog", "funds_project", "assistance_cadre", "monitoring_alert",
-                  "quality_finding", "reports_run", "regions_region", "policy_parameter"):
+    for table in (
+        "registry_household",
+        "registry_member",
+        "registry_householdyear",
+        "accounts_user",
+        "accounts_exportlog",
+        "funds_project",
+        "assistance_cadre",
+        "monitoring_alert",
+        "quality_finding",
+        "reports_run",
+        "regions_region",
+        "policy_parameter",
+    ):
         assert before[table], f"{table} should hold rows for the test to mean something"
 
     out = tmp_path / "full.zip"
@@ -186,11 +197,22 @@ def test_damaged_file_is_refused_and_the_store_is_unchanged(backup_file, tmp_pat
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(("edit", "zh", "en"), [
-    (lambda m: {**m, "vendor": "postgresql" if m["vendor"] == "sqlite" else "sqlite"}, "不能恢复", "cannot be restored"),
-    (lambda m: {**m, "migrations": [*m["migrations"], "registry.9999_from_the_future"]}, "更新版本", "newer fupin"),
-    (lambda m: {**m, "format": "something-else"}, "不是 fupin 备份文件", "not a fupin backup"),
-])
+@pytest.mark.parametrize(
+    ("edit", "zh", "en"),
+    [
+        (
+            lambda m: {**m, "vendor": "postgresql" if m["vendor"] == "sqlite" else "sqlite"},
+            "不能恢复",
+            "cannot be restored",
+        ),
+        (
+            lambda m: {**m, "migrations": [*m["migrations"], "registry.9999_from_the_future"]},
+            "更新版本",
+            "newer fupin",
+        ),
+        (lambda m: {**m, "format": "something-else"}, "不是 fupin 备份文件", "not a fupin backup"),
+    ],
+)
 def test_backup_of_another_vendor_or_a_newer_version_is_refused(backup_file, tmp_path, capsys, edit, zh, en):
     bad = rewrite(backup_file, tmp_path / "other.zip", manifest=edit)
     before = snapshot()
@@ -224,7 +246,9 @@ def test_payload_matches_the_store_vendor(backup_file):
     assert sorted(names) == sorted(["manifest.json", PAYLOADS[connection.vendor]])
 
 
-def test_broken_database_with_a_matching_checksum_fails_without_changing_the_store(backup_file, tmp_path, capsys):
+def test_broken_database_with_a_matching_checksum_fails_without_changing_the_store(
+    backup_file, tmp_path, capsys
+):
     """A database member cut in half, its manifest updated to match: the load fails, all or nothing."""
     import hashlib
 
@@ -235,8 +259,11 @@ def test_broken_database_with_a_matching_checksum_fails_without_changing_the_sto
         return cut["data"]
 
     rewrite(backup_file, tmp_path / "half.zip", payload=half)
-    bad = rewrite(tmp_path / "half.zip", tmp_path / "bad.zip", manifest=lambda m: {
-        **m, "size": len(cut["data"]), "sha256": hashlib.sha256(cut["data"]).hexdigest()})
+    bad = rewrite(
+        tmp_path / "half.zip",
+        tmp_path / "bad.zip",
+        manifest=lambda m: {**m, "size": len(cut["data"]), "sha256": hashlib.sha256(cut["data"]).hexdigest()},
+    )
     household(Household.objects.first().village, "still-here", members=2)
     before = snapshot()
     assert main(["restore", str(bad), "--replace"]) == 1

@@ -28,15 +28,18 @@ def _rows(fmt: str, text: str) -> int:
     return pl.read_csv(text.strip().encode()).height
 
 
-@pytest.mark.parametrize(("argv", "kind"), [
-    (["stats", "--year", "2024", "--by", "village"], "reports.statistics"),
-    (["identify", "--year", "2024"], "reports.identify"),
-    (["exits", "--year", "2024", "--level", "village"], "reports.exit_village"),
-    (["quality", "--year", "2024"], "quality.counts"),
-    (["monitor", "--year", "2024"], "monitoring.batch"),
-    (["funds", "anomalies"], "funds_anomalies"),
-    (["assistance", "coverage", "--year", "2024"], "assistance.coverage"),
-])
+@pytest.mark.parametrize(
+    ("argv", "kind"),
+    [
+        (["stats", "--year", "2024", "--by", "village"], "reports.statistics"),
+        (["identify", "--year", "2024"], "reports.identify"),
+        (["exits", "--year", "2024", "--level", "village"], "reports.exit_village"),
+        (["quality", "--year", "2024"], "quality.counts"),
+        (["monitor", "--year", "2024"], "monitoring.batch"),
+        (["funds", "anomalies"], "funds_anomalies"),
+        (["assistance", "coverage", "--year", "2024"], "assistance.coverage"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_cli_output_in_csv_or_json_is_logged_with_its_rows(county, capsys, argv, kind, fmt):
     capsys.readouterr()

@@ -32,6 +32,7 @@ def county(db):
 
 # --- 1. the default region: where the store's data is -----------------------------------------------
 
+
 def test_data_region_is_the_deepest_region_holding_every_household(county):
     assert cli_support.data_region() == "520526000000"
 
@@ -59,9 +60,17 @@ def test_with_a_user_the_users_region_applies_as_before(county, capsys):
     assert "数据所在地区" not in out.err
 
 
-@pytest.mark.parametrize("argv", [["identify", "--year", "2024"], ["quality", "--year", "2024"],
-                                  ["monitor", "--year", "2024"], ["assistance", "coverage", "--year", "2024"],
-                                  ["funds", "anomalies"], ["exits", "--year", "2024", "--level", "village"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["identify", "--year", "2024"],
+        ["quality", "--year", "2024"],
+        ["monitor", "--year", "2024"],
+        ["assistance", "coverage", "--year", "2024"],
+        ["funds", "anomalies"],
+        ["exits", "--year", "2024", "--level", "village"],
+    ],
+)
 def test_every_region_command_says_which_region_it_used(county, capsys, argv):
     assert main([*argv, "--format", "json"]) == 0
     err = capsys.readouterr().err
@@ -79,6 +88,7 @@ def test_county_exits_default_to_the_county_of_data_held_in_one_village(db, caps
 
 # --- 2. empty results say why -------------------------------------------------------------------------
 
+
 def test_a_year_without_households_names_the_years_that_have_them(county, capsys):
     assert main(["stats", "--year", "2030", "--format", "json"]) == 0
     err = capsys.readouterr().err
@@ -91,9 +101,17 @@ def test_identify_in_an_empty_year_says_why(county, capsys):
     assert json.loads(out.out) == [] and "years with data: 2023, 2024" in out.err
 
 
-@pytest.mark.parametrize("argv", [["stats", "--year", "2024"], ["identify", "--year", "2024"],
-                                  ["quality", "--year", "2024"], ["monitor", "--year", "2024"],
-                                  ["assistance", "coverage", "--year", "2024"], ["funds", "anomalies"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["stats", "--year", "2024"],
+        ["identify", "--year", "2024"],
+        ["quality", "--year", "2024"],
+        ["monitor", "--year", "2024"],
+        ["assistance", "coverage", "--year", "2024"],
+        ["funds", "anomalies"],
+    ],
+)
 def test_a_region_code_that_does_not_exist_is_a_usage_error(county, capsys, argv):
     assert main([*argv, "--region", "520527"]) == 2
     err = capsys.readouterr().err
@@ -113,6 +131,7 @@ def test_no_funds_data_says_so(county, capsys):
 
 # --- 3. no tracebacks ---------------------------------------------------------------------------------
 
+
 def test_template_into_a_missing_folder_or_onto_a_folder(db, tmp_path, capsys):
     assert main(["template", "households", str(tmp_path / "no" / "such" / "x.xlsx")]) == 2
     err = capsys.readouterr().err
@@ -121,9 +140,17 @@ def test_template_into_a_missing_folder_or_onto_a_folder(db, tmp_path, capsys):
     assert "a folder, not a file" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["quality", "--year", "2024"], ["monitor", "--year", "2024"],
-                                  ["identify", "--year", "2024"], ["stats", "--year", "2024"],
-                                  ["assistance", "coverage", "--year", "2024"], ["funds", "anomalies"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["quality", "--year", "2024"],
+        ["monitor", "--year", "2024"],
+        ["identify", "--year", "2024"],
+        ["stats", "--year", "2024"],
+        ["assistance", "coverage", "--year", "2024"],
+        ["funds", "anomalies"],
+    ],
+)
 def test_an_xlsx_out_in_a_missing_folder_is_a_usage_error(county, tmp_path, capsys, argv):
     assert main([*argv, "--format", "xlsx", "--out", str(tmp_path / "no" / "x.xlsx")]) == 2
     assert "cannot read or write the file" in capsys.readouterr().err
@@ -143,8 +170,13 @@ def test_a_folder_given_as_a_file_is_a_usage_error(db, tmp_path, capsys, kind):
     assert "a folder, not a file" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("message, says", [("database is locked", "locked by another process"),
-                                           ("no such table: registry_household", "run `fupin init`")])
+@pytest.mark.parametrize(
+    "message, says",
+    [
+        ("database is locked", "locked by another process"),
+        ("no such table: registry_household", "run `fupin init`"),
+    ],
+)
 def test_database_errors_are_explained(county, capsys, monkeypatch, message, says):
     def fail(args):
         raise OperationalError(message)
@@ -157,13 +189,21 @@ def test_database_errors_are_explained(county, capsys, monkeypatch, message, say
 
 # --- 4. usage errors and help in Chinese and English --------------------------------------------------
 
-@pytest.mark.parametrize("argv, zh, en", [
-    (["stats"], "缺少必需的参数：--year", "the following arguments are required: --year"),
-    (["stats", "--year", "x"], "不是整数", "invalid int value: 'x'"),
-    (["stats", "--year", "2024", "--by", "street"], "无效的选项", "invalid choice: 'street'"),
-    (["stats", "--year", "2024", "--bogus"], "无法识别的参数：--bogus", "unrecognized arguments: --bogus"),
-    (["import"], "缺少必需的参数", "the following arguments are required"),
-])
+
+@pytest.mark.parametrize(
+    "argv, zh, en",
+    [
+        (["stats"], "缺少必需的参数：--year", "the following arguments are required: --year"),
+        (["stats", "--year", "x"], "不是整数", "invalid int value: 'x'"),
+        (["stats", "--year", "2024", "--by", "street"], "无效的选项", "invalid choice: 'street'"),
+        (
+            ["stats", "--year", "2024", "--bogus"],
+            "无法识别的参数：--bogus",
+            "unrecognized arguments: --bogus",
+        ),
+        (["import"], "缺少必需的参数", "the following arguments are required"),
+    ],
+)
 def test_usage_errors_are_in_chinese_and_english(capsys, argv, zh, en):
     with pytest.raises(SystemExit) as e:
         main(argv)
@@ -182,6 +222,7 @@ def test_help_is_in_chinese_and_english(capsys):
 
 
 # --- 5. a rejected file exits 1 in every import -------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["regions", "population", "households", "department"])
 def test_a_file_that_is_not_a_workbook_is_rejected_with_exit_1(db, tmp_path, capsys, kind):
@@ -202,6 +243,7 @@ def test_a_table_without_its_columns_is_rejected_with_exit_1(db, tmp_path, kind)
 
 
 # --- 6. tables print labels; machine formats keep keys ------------------------------------------------
+
 
 def test_stats_table_shows_labels_and_json_keeps_keys(county, capsys):
     assert main(["stats", "--year", "2024", "--region", "520526", "--by", "township"]) == 0
@@ -236,25 +278,60 @@ def test_quality_monitor_coverage_and_measures_tables_show_labels(county, capsys
 
 
 def test_for_people_labels_codes_booleans_levels_and_code_lists():
-    df = pl.DataFrame({"status": ["poor", "odd"], "severity": ["error", "suspect"], "exit": [True, None],
-                       "level": [3, 5], "causes": ["illness,no_land", ""], "kind": ["development", "protection"]})
+    df = pl.DataFrame(
+        {
+            "status": ["poor", "odd"],
+            "severity": ["error", "suspect"],
+            "exit": [True, None],
+            "level": [3, 5],
+            "causes": ["illness,no_land", ""],
+            "kind": ["development", "protection"],
+        }
+    )
     shown = for_people(df)
-    assert shown.columns == ["户状态 / status", "级别 / severity", "退出 / exit", "层级 / level", "致贫原因 / causes",
-                             "方式 / kind"]
-    assert shown.row(0) == ("未脱贫 / Not yet out of poverty", "错误 / error", "是 / yes", "县 / County",
-                            "因病 / Illness；缺土地 / Lack of land", "开发式 / Development")
-    assert shown.row(1)[:4] == ("odd", "疑点 / suspect", None, "村 / Village")  # an unknown code stays as it is
+    assert shown.columns == [
+        "户状态 / status",
+        "级别 / severity",
+        "退出 / exit",
+        "层级 / level",
+        "致贫原因 / causes",
+        "方式 / kind",
+    ]
+    assert shown.row(0) == (
+        "未脱贫 / Not yet out of poverty",
+        "错误 / error",
+        "是 / yes",
+        "县 / County",
+        "因病 / Illness；缺土地 / Lack of land",
+        "开发式 / Development",
+    )
+    assert shown.row(1)[:4] == (
+        "odd",
+        "疑点 / suspect",
+        None,
+        "村 / Village",
+    )  # an unknown code stays as it is
 
 
 # --- 7. no store: say where it was looked for and how to set FUPIN_HOME --------------------------------
 
+
 def _fupin(*argv: str, home: Path | None, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("FUPIN_HOME", "FUPIN_DATABASE_URL",
-                                                             "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FUPIN_HOME", "FUPIN_DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     if home is not None:
         env["FUPIN_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "fupin.cli", *argv], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fupin.cli", *argv],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_no_store_in_an_empty_fupin_home(tmp_path):

@@ -20,8 +20,13 @@ from fupin.core.synthetic import synthetic_registry
 def _run_demo(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("FUPIN_DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(FUPIN_HOME=str(home), COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "fupin.cli", "demo", *args], env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "fupin.cli", "demo", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _query(db: Path, sql: str, *params):
@@ -56,8 +61,9 @@ def test_demo_builds_the_county_and_prints_the_accounts(demo_home):
     assert _query(db, "SELECT count(*) FROM registry_householdyear")[0][0] == expected.households.height
     assert _query(db, "SELECT status FROM registry_importbatch") == [("done",)]
     # Villages under the real townships, about 30% poor; the county is poor; denominators loaded.
-    villages = _query(db, "SELECT code, parent_id, is_poor, prefix FROM regions_region WHERE source = ?",
-                      demo.DEMO_SOURCE)
+    villages = _query(
+        db, "SELECT code, parent_id, is_poor, prefix FROM regions_region WHERE source = ?", demo.DEMO_SOURCE
+    )
     assert len(villages) == expected.villages.height
     assert all(parent == code[:9] + "000" and prefix == code for code, parent, _, prefix in villages)
     assert 0.2 <= sum(p for _, _, p, _ in villages) / len(villages) <= 0.4
@@ -65,9 +71,13 @@ def test_demo_builds_the_county_and_prints_the_accounts(demo_home):
     assert _query(db, "SELECT count(*) FROM regions_regionpopulation")[0][0] == expected.population.height
     # A household's yearly record carries the income the workbook gave.
     row = expected.households.row(0, named=True)
-    stored = _query(db, "SELECT y.status, y.wage_income FROM registry_householdyear y JOIN registry_household h "
-                        "ON h.id = y.household_id WHERE h.household_no = ? AND y.year = ?",
-                    row["household_no"], int(row["year"]))
+    stored = _query(
+        db,
+        "SELECT y.status, y.wage_income FROM registry_householdyear y JOIN registry_household h "
+        "ON h.id = y.household_id WHERE h.household_no = ? AND y.year = ?",
+        row["household_no"],
+        int(row["year"]),
+    )
     assert stored and float(stored[0][1]) == float(row["wage_income"])
 
 
@@ -75,14 +85,24 @@ def test_demo_accounts_have_their_roles_scopes_and_passwords(demo_home):
     home, result = demo_home
     assert result.returncode == 0, result.stderr
     db = home / "fupin.sqlite3"
-    users = {u: (role, region, pw) for u, role, region, pw in
-             _query(db, "SELECT username, role, region_id, password FROM accounts_user")}
+    users = {
+        u: (role, region, pw)
+        for u, role, region, pw in _query(db, "SELECT username, role, region_id, password FROM accounts_user")
+    }
     cadres = {u for u in users if u.startswith("cadre")}  # the assistance demo's cadre accounts
     assert set(users) - cadres == {a.username for a in demo.ACCOUNTS}
     assert cadres and {users[u][0] for u in cadres} == {"assistance_cadre"}
     roles = {users[a.username][0] for a in demo.ACCOUNTS}
-    assert roles == {"system_admin", "county_approver", "township_reviewer", "village_operator",
-                     "assistance_cadre", "department_officer", "supervisor", "auditor"}
+    assert roles == {
+        "system_admin",
+        "county_approver",
+        "township_reviewer",
+        "village_operator",
+        "assistance_cadre",
+        "department_officer",
+        "supervisor",
+        "auditor",
+    }
     for acc in demo.ACCOUNTS:
         role, region, hashed = users[acc.username]
         assert role == acc.role
@@ -114,7 +134,9 @@ def test_demo_replaces_its_own_store_on_a_second_run(demo_home):
     assert result.returncode == 0, result.stderr
     db = home / "fupin.sqlite3"
     assert _query(db, "SELECT count(*) FROM registry_household")[0][0] == 120
-    assert _query(db, "SELECT count(*) FROM accounts_user WHERE username NOT LIKE 'cadre%'")[0][0] == len(demo.ACCOUNTS)
+    assert _query(db, "SELECT count(*) FROM accounts_user WHERE username NOT LIKE 'cadre%'")[0][0] == len(
+        demo.ACCOUNTS
+    )
     assert _query(db, "SELECT count(*) FROM registry_importbatch")[0][0] == 1
 
 
@@ -174,7 +196,13 @@ def test_with_a_database_url_only_an_empty_or_demo_database_is_used(monkeypatch)
     assert demo.store_state() == "foreign"  # migrated, not made by the demo
     with pytest.raises(demo.StoreRefused, match="never overwrites real data"):
         demo.prepare_store()
-    Region.objects.create(code="520526001201", name="石板村", level=5, source=demo.DEMO_SOURCE,
-                          parent=Region.objects.get_or_create(
-                              code="520526001000", defaults={"name": "五里岗街道", "level": 4})[0])
+    Region.objects.create(
+        code="520526001201",
+        name="石板村",
+        level=5,
+        source=demo.DEMO_SOURCE,
+        parent=Region.objects.get_or_create(code="520526001000", defaults={"name": "五里岗街道", "level": 4})[
+            0
+        ],
+    )
     assert demo.store_state() == "demo"

@@ -28,8 +28,13 @@ def _env(home):
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     home = tmp_path_factory.mktemp("demo-coverage")
-    result = subprocess.run([sys.executable, "-m", "fupin.cli", "demo", "--households", "300", "--no-serve"],
-                            env=_env(home), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "fupin.cli", "demo", "--households", "300", "--no-serve"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     con = sqlite3.connect(home / "fupin.sqlite3")
     yield home, lambda sql, *p: con.execute(sql, p).fetchall()
@@ -38,45 +43,75 @@ def store(tmp_path_factory):
 
 def test_every_monitoring_type_is_present(store):
     _home, q = store
-    types = {t for (t,) in q("SELECT DISTINCT monitor_type FROM monitoring_case WHERE kind = 'identification' "
-                             "AND outcome = 'approved'")}
+    types = {
+        t
+        for (t,) in q(
+            "SELECT DISTINCT monitor_type FROM monitoring_case WHERE kind = 'identification' "
+            "AND outcome = 'approved'"
+        )
+    }
     assert types == {"unstable", "edge", "sudden"}
     # the type fits the household type (脱贫不稳定户 are 脱贫户, 边缘易致贫户 一般农户)
-    wrong = q("SELECT count(*) FROM monitoring_case c JOIN registry_householdyear y ON y.household_id = c.household_id "
-              "AND y.year = 2024 WHERE (c.monitor_type = 'unstable' AND y.household_type != 'exited') "
-              "OR (c.monitor_type = 'edge' AND y.household_type != 'ordinary')")
+    wrong = q(
+        "SELECT count(*) FROM monitoring_case c JOIN registry_householdyear y ON y.household_id = c.household_id "
+        "AND y.year = 2024 WHERE (c.monitor_type = 'unstable' AND y.household_type != 'exited') "
+        "OR (c.monitor_type = 'edge' AND y.household_type != 'ordinary')"
+    )
     assert wrong == [(0,)]
 
 
 @pytest.mark.parametrize("kind", ["identification", "elimination"])
 def test_cases_are_in_every_state_of_the_workflow(store, kind):
     _home, q = store
-    open_steps = {s for (s,) in q("SELECT DISTINCT step FROM monitoring_case WHERE kind = ? AND step != ''", kind)}
+    open_steps = {
+        s for (s,) in q("SELECT DISTINCT step FROM monitoring_case WHERE kind = ? AND step != ''", kind)
+    }
     assert open_steps == set(STEPS[kind])
-    outcomes = {o for (o,) in q("SELECT DISTINCT outcome FROM monitoring_case WHERE kind = ? AND step = ''", kind)}
+    outcomes = {
+        o for (o,) in q("SELECT DISTINCT outcome FROM monitoring_case WHERE kind = ? AND step = ''", kind)
+    }
     assert {"approved", "rejected"} <= outcomes
-    overdue = q("SELECT count(*) FROM monitoring_case WHERE kind = ? AND step != '' AND deadline < ?", kind,
-                date.today().isoformat())[0][0]
+    overdue = q(
+        "SELECT count(*) FROM monitoring_case WHERE kind = ? AND step != '' AND deadline < ?",
+        kind,
+        date.today().isoformat(),
+    )[0][0]
     assert overdue >= 1
-    actions = {a for (a,) in q("SELECT DISTINCT e.action FROM monitoring_caseevent e JOIN monitoring_case c "
-                               "ON c.id = e.case_id WHERE c.kind = ?", kind)}
+    actions = {
+        a
+        for (a,) in q(
+            "SELECT DISTINCT e.action FROM monitoring_caseevent e JOIN monitoring_case c "
+            "ON c.id = e.case_id WHERE c.kind = ?",
+            kind,
+        )
+    }
     assert {"open", "advance", "reject", "object", "rollback"} <= actions
 
 
 def test_green_channel_and_a_rolled_back_elimination(store):
     _home, q = store
     assert q("SELECT count(*) FROM monitoring_case WHERE green_channel AND step != ''")[0][0] >= 1
-    assert q("SELECT count(*) FROM monitoring_case WHERE kind = 'elimination' AND outcome = 'rolled_back'")[0][0] >= 1
-    assert {m for (m,) in q("SELECT DISTINCT elimination_method FROM monitoring_case WHERE kind = 'elimination' "
-                            "AND outcome = 'approved'")} == {"assisted", "natural"}
+    assert (
+        q("SELECT count(*) FROM monitoring_case WHERE kind = 'elimination' AND outcome = 'rolled_back'")[0][0]
+        >= 1
+    )
+    assert {
+        m
+        for (m,) in q(
+            "SELECT DISTINCT elimination_method FROM monitoring_case WHERE kind = 'elimination' "
+            "AND outcome = 'approved'"
+        )
+    } == {"assisted", "natural"}
 
 
 def test_case_history_lies_in_the_past_and_follows_the_case(store):
     _home, q = store
     # every step done has its event; an approved case's last event is on the day it closed
-    rows = q("SELECT c.id, c.closed_on, max(date(e.at)), count(e.id), json_array_length(c.steps) "
-             "FROM monitoring_case c JOIN monitoring_caseevent e ON e.case_id = c.id "
-             "WHERE c.outcome = 'approved' GROUP BY c.id")
+    rows = q(
+        "SELECT c.id, c.closed_on, max(date(e.at)), count(e.id), json_array_length(c.steps) "
+        "FROM monitoring_case c JOIN monitoring_caseevent e ON e.case_id = c.id "
+        "WHERE c.outcome = 'approved' GROUP BY c.id"
+    )
     assert rows and all(last == closed and n >= steps + 1 for _id, closed, last, n, steps in rows)
     months = {m for (m,) in q("SELECT DISTINCT substr(at, 1, 7) FROM monitoring_caseevent")}
     assert len(months) >= 6
@@ -85,23 +120,43 @@ def test_case_history_lies_in_the_past_and_follows_the_case(store):
 def test_alerts_come_from_every_channel_in_every_status_over_many_months(store):
     _home, q = store
     assert {c for (c,) in q("SELECT DISTINCT channel FROM monitoring_alert")} == {
-        "registry", "department", "self_report", "visit"}
+        "registry",
+        "department",
+        "self_report",
+        "visit",
+    }
     assert {s for (s,) in q("SELECT DISTINCT status FROM monitoring_alert")} == {
-        "new", "checking", "dismissed", "case_opened"}
+        "new",
+        "checking",
+        "dismissed",
+        "case_opened",
+    }
     months = {m for (m,) in q("SELECT DISTINCT substr(created_at, 1, 7) FROM monitoring_alert")}
     assert len(months) >= 6
     today = date.today()
-    last12 = {f"{today.year - (today.month - k <= 0)}-{(today.month - k - 1) % 12 + 1:02d}" for k in range(12)}
+    last12 = {
+        f"{today.year - (today.month - k <= 0)}-{(today.month - k - 1) % 12 + 1:02d}" for k in range(12)
+    }
     assert len(months & last12) >= 6
     assert q("SELECT count(*) FROM monitoring_departmentimport")[0][0] >= 6
 
 
 def test_every_poor_and_monitored_household_has_a_cadre(store):
     _home, q = store
-    poor = {h for (h,) in q("SELECT household_id FROM registry_householdyear WHERE year = 2024 "
-                            "AND status IN ('poor', 'returned')")}
-    monitored = {h for (h,) in q("SELECT household_id FROM monitoring_case WHERE kind = 'identification' "
-                                 "AND (outcome = 'approved' OR (green_channel AND outcome = ''))")}
+    poor = {
+        h
+        for (h,) in q(
+            "SELECT household_id FROM registry_householdyear WHERE year = 2024 "
+            "AND status IN ('poor', 'returned')"
+        )
+    }
+    monitored = {
+        h
+        for (h,) in q(
+            "SELECT household_id FROM monitoring_case WHERE kind = 'identification' "
+            "AND (outcome = 'approved' OR (green_channel AND outcome = ''))"
+        )
+    }
     assisted = {h for (h,) in q("SELECT household_id FROM assistance_assignment WHERE end_date IS NULL")}
     assert monitored and not (poor | monitored) - assisted
 
@@ -114,10 +169,21 @@ def test_visits_measures_and_projects(store):
     last = q("SELECT household_id, max(date) FROM assistance_visit GROUP BY household_id")
     assert any((date.today() - date.fromisoformat(d)).days > 90 for _h, d in last)
     assert {s for (s,) in q("SELECT DISTINCT status FROM assistance_planmeasure")} == {
-        "planned", "in_progress", "done", "stopped"}
+        "planned",
+        "in_progress",
+        "done",
+        "stopped",
+    }
     assert q("SELECT count(*) FROM assistance_workteam")[0][0] >= 1
     assert {s for (s,) in q("SELECT DISTINCT status FROM funds_project")} >= {
-        "draft", "proposed", "in_library", "approved", "implementing", "accepted", "announced"}
+        "draft",
+        "proposed",
+        "in_library",
+        "approved",
+        "implementing",
+        "accepted",
+        "announced",
+    }
     assert q("SELECT count(*) FROM quality_finding")[0][0] > 0
 
 
@@ -142,7 +208,9 @@ print(json.dumps(out, default=str))
 def test_the_dashboard_and_overview_trends_are_not_empty(store):
     home, _q = store
     env = {**_env(home), "DJANGO_SETTINGS_MODULE": "fupin.settings"}
-    result = subprocess.run([sys.executable, "-c", PAGES], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", PAGES], env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["dashboard"] == 200 and out["overview"] == 200

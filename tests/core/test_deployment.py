@@ -42,6 +42,7 @@ TEMPLATES = Path(fupin.__file__).resolve().parent
 
 # ---------------------------------------------------------------------------------------- helpers
 
+
 def _env(home: Path, **extra: str) -> dict[str, str]:
     """This process's environment without any FUPIN_* or DJANGO_* setting (the browser tests allow async
     code, which `check --deploy` refuses), for a store in `home`."""
@@ -52,22 +53,35 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 def _fresh(home: Path, code: str, **env: str) -> str:
     """Run `code` after django.setup() in a new process; its last line of output."""
-    run = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], env=_env(home, **env),
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env=_env(home, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     return run.stdout.strip().splitlines()[-1]
 
 
 def _settings_of(home: Path, *names: str, **env: str) -> dict:
-    code = ("import json; from django.conf import settings\n"
-            f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))")
+    code = (
+        "import json; from django.conf import settings\n"
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    )
     return json.loads(_fresh(home, code, **env))
 
 
 def _fupin(home: Path, *args: str) -> subprocess.CompletedProcess:
     """The `fupin` program, started with the usual umask 022 so that it has to set its own."""
-    return subprocess.run([sys.executable, "-m", "fupin.cli", *args], env=_env(home), capture_output=True,
-                          text=True, timeout=300, umask=0o022)
+    return subprocess.run(
+        [sys.executable, "-m", "fupin.cli", *args],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        umask=0o022,
+    )
 
 
 @contextmanager
@@ -126,17 +140,24 @@ def test_urls(settings):
 
 # ---------------------------------------------------------------------------------------- host names
 
+
 def test_allowed_hosts_default_to_this_machine_only(tmp_path):
     hosts = _settings_of(tmp_path, "ALLOWED_HOSTS")["ALLOWED_HOSTS"]
     assert hosts == ["localhost", "127.0.0.1", "[::1]"]
 
 
 def test_allowed_hosts_come_from_the_environment(tmp_path):
-    got = _settings_of(tmp_path, "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
-                       FUPIN_ALLOWED_HOSTS="fupin.county.example, 10.20.0.5,",
-                       FUPIN_CSRF_TRUSTED_ORIGINS="https://fupin.county.example")
-    assert got == {"ALLOWED_HOSTS": ["fupin.county.example", "10.20.0.5"],
-                   "CSRF_TRUSTED_ORIGINS": ["https://fupin.county.example"]}
+    got = _settings_of(
+        tmp_path,
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        FUPIN_ALLOWED_HOSTS="fupin.county.example, 10.20.0.5,",
+        FUPIN_CSRF_TRUSTED_ORIGINS="https://fupin.county.example",
+    )
+    assert got == {
+        "ALLOWED_HOSTS": ["fupin.county.example", "10.20.0.5"],
+        "CSRF_TRUSTED_ORIGINS": ["https://fupin.county.example"],
+    }
 
 
 def test_the_server_accepts_the_address_it_listens_on(settings, monkeypatch):
@@ -161,9 +182,13 @@ def test_the_server_refuses_a_host_name_it_does_not_serve(db):
 
 
 def test_fupin_serve_answers_for_its_host_and_no_other(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "fupin.cli", "serve", "--host", "127.0.0.2", "--port", "0",
-                             "--threads", "2"], env=_env(tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fupin.cli", "serve", "--host", "127.0.0.2", "--port", "0", "--threads", "2"],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     watchdog = threading.Timer(120, proc.kill)  # a server that never starts ends the read below
     watchdog.start()
     try:
@@ -186,9 +211,19 @@ def test_fupin_serve_answers_for_its_host_and_no_other(tmp_path):
 
 # ---------------------------------------------------------------------------------------- HTTPS
 
-SECURITY = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-            "SECURE_HSTS_PRELOAD", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SECURE_CONTENT_TYPE_NOSNIFF",
-            "SECURE_REFERRER_POLICY", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_HTTPONLY")
+SECURITY = (
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "SESSION_COOKIE_SAMESITE",
+    "SESSION_COOKIE_HTTPONLY",
+)
 
 
 def test_plain_http_by_default(tmp_path):
@@ -206,8 +241,15 @@ def test_https_switch_secures_cookies_and_sends_hsts(tmp_path):
     assert got["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False and got["SECURE_HSTS_PRELOAD"] is False
     assert got["SECURE_SSL_REDIRECT"] is False  # the proxy redirects, unless FUPIN_SSL_REDIRECT says so
     assert got["SECURE_PROXY_SSL_HEADER"] is None  # no proxy named: X-Forwarded-Proto means nothing
-    got = _settings_of(tmp_path, *SECURITY, FUPIN_HTTPS="1", FUPIN_HSTS_SECONDS="3600",
-                       FUPIN_HSTS_INCLUDE_SUBDOMAINS="1", FUPIN_SSL_REDIRECT="1", FUPIN_TRUSTED_PROXY="127.0.0.1")
+    got = _settings_of(
+        tmp_path,
+        *SECURITY,
+        FUPIN_HTTPS="1",
+        FUPIN_HSTS_SECONDS="3600",
+        FUPIN_HSTS_INCLUDE_SUBDOMAINS="1",
+        FUPIN_SSL_REDIRECT="1",
+        FUPIN_TRUSTED_PROXY="127.0.0.1",
+    )
     assert got["SECURE_HSTS_SECONDS"] == 3600 and got["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
     assert got["SECURE_SSL_REDIRECT"] is True
     assert got["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
@@ -215,8 +257,13 @@ def test_https_switch_secures_cookies_and_sends_hsts(tmp_path):
 
 def test_django_deploy_check_passes_over_https(tmp_path):
     env = _env(tmp_path, FUPIN_HTTPS="1", FUPIN_SSL_REDIRECT="1", FUPIN_SECRET_KEY="x7#" * 20 + "Kq9")
-    run = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -234,6 +281,7 @@ def test_waitress_believes_forwarded_headers_of_the_named_proxy_only(settings, t
 
 # ---------------------------------------------------------------------------------------- CSP
 
+
 def _policy(response) -> dict[str, str]:
     header = response.headers["Content-Security-Policy"]
     return dict(d.strip().split(" ", 1) for d in header.split(";") if d.strip())
@@ -242,8 +290,12 @@ def _policy(response) -> dict[str, str]:
 def test_pages_and_api_answers_carry_the_content_security_policy(client, db):
     tree = region_tree()
     client.force_login(user("village_operator", tree.village_a))
-    for response in (client.get("/registry/"), client.get("/accounts/login/"), client.get("/api/docs"),
-                     Client().get("/api/registry/households")):
+    for response in (
+        client.get("/registry/"),
+        client.get("/accounts/login/"),
+        client.get("/api/docs"),
+        Client().get("/api/registry/households"),
+    ):
         policy = _policy(response)
         assert policy["script-src"] == "'self'"  # no inline script, no eval, no other host
         assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
@@ -255,13 +307,15 @@ def test_no_template_has_an_inline_script_or_event_handler():
     found = []
     for template in TEMPLATES.glob("*/templates/**/*.html"):
         text = template.read_text(encoding="utf-8")
-        for m in re.finditer(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>|\son[a-z]+\s*=|javascript:",
-                             text, re.I):
+        for m in re.finditer(
+            r"<script\b(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>|\son[a-z]+\s*=|javascript:", text, re.I
+        ):
             found.append(f"{template.relative_to(TEMPLATES)}: {m.group(0).strip()}")
     assert found == []
 
 
 # ---------------------------------------------------------------------------------------- caching
+
 
 def _no_store(response) -> bool:
     return "no-store" in response.headers.get("Cache-Control", "")
@@ -295,6 +349,7 @@ def test_a_public_form_sent_back_is_not_stored(db):
 
 # ---------------------------------------------------------------------------------------- file modes
 
+
 def _open_to_others(root: Path) -> list[str]:
     """Files and folders under root (root included) that others than owner and group may read."""
     paths = [root, *root.rglob("*")]
@@ -305,13 +360,17 @@ def test_fupin_commands_leave_nothing_readable_by_others(tmp_path):
     home = tmp_path / "home"
     folder = tmp_path / "upload"  # an import folder with one household the store cannot take
     folder.mkdir()
-    (folder / "户.csv").write_text("户编号,年度,行政区划代码,户状态\nX0001,2024,999999999999,未脱贫\n", encoding="utf-8")
-    (folder / "成员.csv").write_text("户编号,姓名,证件号码,与户主关系\nX0001,张三,52052619700101001X,户主\n",
-                                     encoding="utf-8")
+    (folder / "户.csv").write_text(
+        "户编号,年度,行政区划代码,户状态\nX0001,2024,999999999999,未脱贫\n", encoding="utf-8"
+    )
+    (folder / "成员.csv").write_text(
+        "户编号,姓名,证件号码,与户主关系\nX0001,张三,52052619700101001X,户主\n", encoding="utf-8"
+    )
     init = _fupin(home, "init")
     assert init.returncode == 0, init.stderr
-    imported = _fupin(home, "import", "households", str(folder), "--skip-invalid", "--errors",
-                      str(home / "errors.xlsx"))
+    imported = _fupin(
+        home, "import", "households", str(folder), "--skip-invalid", "--errors", str(home / "errors.xlsx")
+    )
     assert (home / "errors.xlsx").exists(), imported.stdout + imported.stderr
     assert (home / "fupin.sqlite3").exists()
     assert _open_to_others(home) == []
@@ -330,8 +389,13 @@ def _workbook() -> bytes:
     """One household in a village that does not exist: rejected, so an errors workbook is written."""
     buf = BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    for name, rows in (("户", [["户编号", "年度", "行政区划代码", "户状态"], ["X0001", "2024", "999999999999", "未脱贫"]]),
-                       ("成员", [["户编号", "姓名", "证件号码", "与户主关系"], ["X0001", "张三", "52052619700101001X", "户主"]])):
+    for name, rows in (
+        ("户", [["户编号", "年度", "行政区划代码", "户状态"], ["X0001", "2024", "999999999999", "未脱贫"]]),
+        (
+            "成员",
+            [["户编号", "姓名", "证件号码", "与户主关系"], ["X0001", "张三", "52052619700101001X", "户主"]],
+        ),
+    ):
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
             ws.write_row(r, 0, row)
@@ -343,7 +407,9 @@ def test_uploaded_workbooks_and_their_errors_are_not_readable_by_others(db):
     tree = region_tree()
     op = api_client(user("village_operator", tree.village_a))
     upload = SimpleUploadedFile("户.xlsx", _workbook())
-    response = op.post("/api/registry/imports?wait=true", {"file": upload, "year": "2024", "skip_invalid": "true"})
+    response = op.post(
+        "/api/registry/imports?wait=true", {"file": upload, "year": "2024", "skip_invalid": "true"}
+    )
     assert response.status_code == 201, response.content
     batch = ImportBatch.objects.get(pk=response.json()["id"])
     folder = Path(batch.path).parent
@@ -352,6 +418,7 @@ def test_uploaded_workbooks_and_their_errors_are_not_readable_by_others(db):
 
 
 # ---------------------------------------------------------------------------------------- 500 page
+
 
 def test_500_page_is_in_the_layout_in_chinese(test_urls, db):
     tree = region_tree()
@@ -414,8 +481,10 @@ def test_cache_url_chooses_another_cache(tmp_path):
     shared = tmp_path / "shared cache"
     got = _settings_of(tmp_path, "CACHES", FUPIN_CACHE_URL=shared.as_uri())["CACHES"]["default"]
     assert got["BACKEND"].endswith("FileBasedCache") and got["LOCATION"] == str(shared)
-    assert _cache("redis://cache.internal:6379/1") == {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                                       "LOCATION": "redis://cache.internal:6379/1"}
+    assert _cache("redis://cache.internal:6379/1") == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/1",
+    }
     assert _cache("memcached://10.0.0.7:11211")["BACKEND"].endswith("PyMemcacheCache")
     assert _cache("locmem://")["BACKEND"].endswith("LocMemCache")
     with pytest.raises(ValueError, match="FUPIN_CACHE_URL"):

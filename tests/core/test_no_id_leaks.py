@@ -30,28 +30,64 @@ def world(db):
     people = list(hh.members.values_list("id_number", flat=True))
     # a household created through the API: its history holds the members in a nested list
     newcomer = id_number("520526", date(1990, 2, 2), True)
-    api_client(writer).post("/api/registry/households", {
-        "household_no": "A0002", "year": 2024, "region_code": tree.village_a.code, "household_type": "poor",
-        "status": "poor", "main_cause": "illness", "phone": "13900001111",
-        "members": [{"name": "新户主", "id_number": newcomer, "relation": "head"}]}, content_type="application/json")
+    api_client(writer).post(
+        "/api/registry/households",
+        {
+            "household_no": "A0002",
+            "year": 2024,
+            "region_code": tree.village_a.code,
+            "household_type": "poor",
+            "status": "poor",
+            "main_cause": "illness",
+            "phone": "13900001111",
+            "members": [{"name": "新户主", "id_number": newcomer, "relation": "head"}],
+        },
+        content_type="application/json",
+    )
     people.append(newcomer)
-    monitoring.self_report(name="户主甲", id_number=people[0], phone="13800138000", kind="illness",
-                           description="住院")
+    monitoring.self_report(
+        name="户主甲", id_number=people[0], phone="13800138000", kind="illness", description="住院"
+    )
     monitoring.run_batch(None, 2024)
     run_quality(None, 2024)
     run_identification(None, 2024)
-    project = funds.create_project(writer, funds.ProjectData(
-        name="肉牛养殖", project_type="industry", region_code=tree.village_a.code, implementing_unit="农业服务中心",
-        start_date=date(2024, 3, 1), deadline=date(2099, 12, 31), content="圈舍", poverty_link="分红",
-        performance_targets="增收", budget={"central": "80000"}))
+    project = funds.create_project(
+        writer,
+        funds.ProjectData(
+            name="肉牛养殖",
+            project_type="industry",
+            region_code=tree.village_a.code,
+            implementing_unit="农业服务中心",
+            start_date=date(2024, 3, 1),
+            deadline=date(2099, 12, 31),
+            content="圈舍",
+            poverty_link="分红",
+            performance_targets="增收",
+            budget={"central": "80000"},
+        ),
+    )
     funds.add_beneficiaries(writer, project, ["A0001"])
     for action in ("submit", "library", "approve"):
         project = funds.transition(writer, project, action)
-    funds.add_payment(writer, project, funds.PaymentData(kind="household", payee_name="", item="分红",
-                                                         amount="500", paid_on=date(2024, 6, 1),
-                                                         id_number=people[0]))
-    funds.add_payment(writer, project, funds.PaymentData(kind="contractor", payee_name="施工队", item="圈舍",
-                                                         amount="1000", paid_on=date(2024, 6, 1)))
+    funds.add_payment(
+        writer,
+        project,
+        funds.PaymentData(
+            kind="household",
+            payee_name="",
+            item="分红",
+            amount="500",
+            paid_on=date(2024, 6, 1),
+            id_number=people[0],
+        ),
+    )
+    funds.add_payment(
+        writer,
+        project,
+        funds.PaymentData(
+            kind="contractor", payee_name="施工队", item="圈舍", amount="1000", paid_on=date(2024, 6, 1)
+        ),
+    )
     return tree, hh, project, set(people)
 
 
@@ -59,9 +95,15 @@ def get_urls(tree, hh, project) -> list[str]:
     from fupin.monitoring.models import Alert
     from fupin.reports.models import Run
 
-    values = {"household_no": hh.household_no, "member_id": hh.members.first().pk, "year": "2024",
-              "run_id": Run.objects.first().pk, "alert_id": Alert.objects.first().pk, "pk": project.pk,
-              "code": tree.village_a.code}
+    values = {
+        "household_no": hh.household_no,
+        "member_id": hh.members.first().pk,
+        "year": "2024",
+        "run_id": Run.objects.first().pk,
+        "alert_id": Alert.objects.first().pk,
+        "pk": project.pk,
+        "code": tree.village_a.code,
+    }
     doc = Client().get("/api/openapi.json").json()
     urls = []
     for path, ops in doc["paths"].items():
@@ -69,9 +111,16 @@ def get_urls(tree, hh, project) -> list[str]:
             url = re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), 1)), path)
             urls.append(url + ("&" if "?" in url else "?") + "year=2024")
     return urls + [
-        "/registry/?year=2024", f"/registry/h/{hh.household_no}/", "/registry/h/A0002/",
-        "/monitoring/?year=2024", "/monitoring/alerts/?year=2024", f"/monitoring/alerts/{values['alert_id']}/",
-        "/funds/anomalies/", f"/funds/{project.pk}/", "/quality/?year=2024", "/assistance/coverage/?year=2024",
+        "/registry/?year=2024",
+        f"/registry/h/{hh.household_no}/",
+        "/registry/h/A0002/",
+        "/monitoring/?year=2024",
+        "/monitoring/alerts/?year=2024",
+        f"/monitoring/alerts/{values['alert_id']}/",
+        "/funds/anomalies/",
+        f"/funds/{project.pk}/",
+        "/quality/?year=2024",
+        "/assistance/coverage/?year=2024",
         f"/reports/runs/{values['run_id']}/",
     ]
 

@@ -36,9 +36,16 @@ def test_household_list_groups_the_amount_not_the_household_number_or_year(clien
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_county_figures_group_counts_not_year_or_region_code(client, tree, lang):
-    CountyExitInput.objects.create(county=tree.county, year=2024, exit_sample=1250, wrong_exit_found=3,
-                                   missed_sample_population=20480, missed_found=2, survey_households=1200,
-                                   survey_approving=1164)
+    CountyExitInput.objects.create(
+        county=tree.county,
+        year=2024,
+        exit_sample=1250,
+        wrong_exit_found=3,
+        missed_sample_population=20480,
+        missed_found=2,
+        survey_households=1200,
+        survey_approving=1164,
+    )
     client.force_login(user("county_approver", tree.county))
     if lang == "en":
         _english(client)
@@ -54,9 +61,18 @@ def test_project_amounts_are_grouped_with_the_raw_value_kept(client, tree, lang)
     from fupin.funds import services
 
     op = user("village_operator", tree.village_a)
-    p = services.create_project(op, services.ProjectData(
-        name="石板村饮水巩固工程", project_type="water", region_code=tree.village_a.code, implementing_unit="县水务局",
-        start_date=date(2024, 3, 1), deadline=date(2099, 1, 1), budget={"central": "1234567.5"}))
+    p = services.create_project(
+        op,
+        services.ProjectData(
+            name="石板村饮水巩固工程",
+            project_type="water",
+            region_code=tree.village_a.code,
+            implementing_unit="县水务局",
+            start_date=date(2024, 3, 1),
+            deadline=date(2099, 1, 1),
+            budget={"central": "1234567.5"},
+        ),
+    )
     services.transition(op, p, "submit")
     client.force_login(user("county_approver", tree.county))
     if lang == "en":

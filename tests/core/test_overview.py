@@ -26,15 +26,35 @@ POOR = ("poor", "returned")
 
 def _case(hh, kind, opened, *, closed=None, outcome="", monitor_type="", deadline=None):
     steps = cases.STEPS[kind]
-    return Case.objects.create(household=hh, region_id=hh.village_id, kind=kind, year=2024, steps=steps,
-                               step="" if closed else steps[0], opened_on=opened, deadline=deadline or opened,
-                               closed_on=closed, outcome=outcome, monitor_type=monitor_type)
+    return Case.objects.create(
+        household=hh,
+        region_id=hh.village_id,
+        kind=kind,
+        year=2024,
+        steps=steps,
+        step="" if closed else steps[0],
+        opened_on=opened,
+        deadline=deadline or opened,
+        closed_on=closed,
+        outcome=outcome,
+        monitor_type=monitor_type,
+    )
 
 
 def _finding(hh, rule, status="open", year=2024):
     now = timezone.now()
-    return Finding.objects.create(rule_id=rule, scope="household", household=hh, year=year, severity="error",
-                                  message_zh="x", message_en="x", status=status, first_seen_at=now, last_seen_at=now)
+    return Finding.objects.create(
+        rule_id=rule,
+        scope="household",
+        household=hh,
+        year=year,
+        severity="error",
+        message_zh="x",
+        message_en="x",
+        status=status,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
 
 
 @pytest.fixture
@@ -53,15 +73,42 @@ def t():
     HouseholdYear.objects.create(household=b1, year=2023, status="poor", size=5)
     # monitoring: a1 monitored (approved identification), a2 identified then eliminated (not monitored now),
     # b1 an open identification past its deadline, a21 an open one not yet due
-    _case(a1, "identification", date(2024, 2, 1), closed=date(2024, 3, 1), outcome="approved", monitor_type="edge")
-    _case(a2, "identification", date(2024, 2, 1), closed=date(2024, 3, 1), outcome="approved", monitor_type="edge")
+    _case(
+        a1,
+        "identification",
+        date(2024, 2, 1),
+        closed=date(2024, 3, 1),
+        outcome="approved",
+        monitor_type="edge",
+    )
+    _case(
+        a2,
+        "identification",
+        date(2024, 2, 1),
+        closed=date(2024, 3, 1),
+        outcome="approved",
+        monitor_type="edge",
+    )
     _case(a2, "elimination", date(2024, 6, 1), closed=date(2024, 7, 1), outcome="approved")
-    _case(b1, "identification", TODAY - timedelta(days=40), deadline=TODAY - timedelta(days=10), monitor_type="edge")
+    _case(
+        b1,
+        "identification",
+        TODAY - timedelta(days=40),
+        deadline=TODAY - timedelta(days=10),
+        monitor_type="edge",
+    )
     _case(a21, "identification", TODAY, deadline=TODAY + timedelta(days=20), monitor_type="unstable")
     # alerts: two this month in village A, one in village B two months ago
     for n, (hh, days) in enumerate([(a1, 0), (a2, 0), (b1, 62)]):
-        a = Alert.objects.create(key=f"k{n}", household=hh, region_id=hh.village_id, year=2024, channel="registry",
-                                 source="registry", signal="MON-INCOME")
+        a = Alert.objects.create(
+            key=f"k{n}",
+            household=hh,
+            region_id=hh.village_id,
+            year=2024,
+            channel="registry",
+            source="registry",
+            signal="MON-INCOME",
+        )
         Alert.objects.filter(pk=a.pk).update(created_at=timezone.now() - timedelta(days=days))
     # quality: two open and one fixed finding in village A, one open in village B, one open of another year
     _finding(a1, "DQ-A1")
@@ -70,29 +117,53 @@ def t():
     _finding(b1, "DQ-A1")
     _finding(b1, "DQ-A2", year=2023)
     # funds: a project in village A past its deadline (FA-6) with a payment to an unknown person (FA-1)
-    p = Project.objects.create(name="石板村项目", project_type="industry", region=t.village_a, implementing_unit="u",
-                               start_date=date(2024, 1, 1), deadline=date(2024, 6, 30), status="implementing")
+    p = Project.objects.create(
+        name="石板村项目",
+        project_type="industry",
+        region=t.village_a,
+        implementing_unit="u",
+        start_date=date(2024, 1, 1),
+        deadline=date(2024, 6, 30),
+        status="implementing",
+    )
     BudgetLine.objects.create(project=p, source="central", amount=Decimal("8000"))
     BudgetLine.objects.create(project=p, source="county", amount=Decimal("2000"))
-    Payment.objects.create(project=p, kind="household", id_number="110101199001011237", payee_name="某",
-                           item="分红", amount=Decimal("500"), paid_on=date(2024, 5, 1))
+    Payment.objects.create(
+        project=p,
+        kind="household",
+        id_number="110101199001011237",
+        payee_name="某",
+        item="分红",
+        amount=Decimal("500"),
+        paid_on=date(2024, 5, 1),
+    )
     return t
 
 
 def _recount(prefix: str, year: int = 2024) -> dict:
     """The key figures, recounted row by row through the ORM."""
-    hys = [hy for hy in HouseholdYear.objects.filter(year=year, is_deleted=False).select_related("household")
-           if hy.household.village_id.startswith(prefix) and not hy.household.is_deleted and hy.status in POOR]
+    hys = [
+        hy
+        for hy in HouseholdYear.objects.filter(year=year, is_deleted=False).select_related("household")
+        if hy.household.village_id.startswith(prefix) and not hy.household.is_deleted and hy.status in POOR
+    ]
     monitored = set()
     for c in Case.objects.filter(outcome="approved").order_by("id"):  # the latest approved case decides
         if c.region_id.startswith(prefix):
             (monitored.add if c.kind == "identification" else monitored.discard)(c.household_id)
     open_ = [c for c in Case.objects.all() if c.region_id.startswith(prefix) and c.step]
-    return {"poor_households": len(hys), "poor_persons": sum(hy.size for hy in hys), "monitored": len(monitored),
-            "open_cases": len(open_), "overdue_cases": sum(c.deadline < TODAY for c in open_),
-            "open_findings": sum(f.household.village_id.startswith(prefix) for f in
-                                 Finding.objects.filter(status="open", year=year)),
-            "fund_anomalies": None}
+    return {
+        "poor_households": len(hys),
+        "poor_persons": sum(hy.size for hy in hys),
+        "monitored": len(monitored),
+        "open_cases": len(open_),
+        "overdue_cases": sum(c.deadline < TODAY for c in open_),
+        "open_findings": sum(
+            f.household.village_id.startswith(prefix)
+            for f in Finding.objects.filter(status="open", year=year)
+        ),
+        "fund_anomalies": None,
+    }
 
 
 def test_figures_equal_a_recount_through_the_orm(t):
@@ -100,10 +171,19 @@ def test_figures_equal_a_recount_through_the_orm(t):
     data = figures.overview(county)
     want = _recount(t.county.prefix)
     assert data["year"] == 2024
-    assert want == {"poor_households": 4, "poor_persons": 14, "monitored": 1, "open_cases": 2, "overdue_cases": 1,
-                    "open_findings": 3, "fund_anomalies": None}
+    assert want == {
+        "poor_households": 4,
+        "poor_persons": 14,
+        "monitored": 1,
+        "open_cases": 2,
+        "overdue_cases": 1,
+        "open_findings": 3,
+        "fund_anomalies": None,
+    }
     got = data["totals"]
-    assert {k: got[k] for k in want if k != "fund_anomalies"} == {k: v for k, v in want.items() if v is not None}
+    assert {k: got[k] for k in want if k != "fund_anomalies"} == {
+        k: v for k, v in want.items() if v is not None
+    }
     assert got["fund_anomalies"] == 2  # FA-1 (payee not in the registry) and FA-6 (past its deadline)
 
     towns = {r["name"]: r for r in data["children"]}
@@ -111,8 +191,14 @@ def test_figures_equal_a_recount_through_the_orm(t):
     assert towns["草海镇"]["poor_households"] == _recount(t.town_a.prefix)["poor_households"] == 3
     assert towns["草海镇"]["poor_persons"] == 9
     assert {m: towns["幺站镇"][m] for m in figures.MEASURES} == {
-        "poor_households": 1, "poor_persons": 5, "monitored": 0, "open_cases": 1, "overdue_cases": 1,
-        "open_findings": 1, "fund_anomalies": 0}
+        "poor_households": 1,
+        "poor_persons": 5,
+        "monitored": 0,
+        "open_cases": 1,
+        "overdue_cases": 1,
+        "open_findings": 1,
+        "fund_anomalies": 0,
+    }
     assert towns["草海镇"]["monitored"] == 1 and towns["草海镇"]["open_findings"] == 2
     assert towns["草海镇"]["fund_anomalies"] == 2
     for m in figures.MEASURES:  # nothing lost or counted twice in the fold
@@ -122,8 +208,10 @@ def test_figures_equal_a_recount_through_the_orm(t):
     assert len(trend) == 12 and trend[-1]["month"] == TODAY.replace(day=1)
     assert sum(r["alerts"] for r in trend) == 3 and trend[-1]["alerts"] == 2
     assert sum(r["opened"] for r in trend) == 2  # the two open cases, opened in the last twelve months
-    assert data["poor_by_year"] == [{"year": 2023, "poor_households": 1, "poor_persons": 5},
-                                    {"year": 2024, "poor_households": 4, "poor_persons": 14}]
+    assert data["poor_by_year"] == [
+        {"year": 2023, "poor_households": 1, "poor_persons": 5},
+        {"year": 2024, "poor_households": 4, "poor_persons": 14},
+    ]
 
 
 def test_a_village_operator_sees_only_their_village(client, t):
@@ -132,8 +220,14 @@ def test_a_village_operator_sees_only_their_village(client, t):
     assert r.status_code == 200
     body = r.content.decode()
     figures_ = dict(re.findall(r'data-figure="(\w+)".*?<span class="ov-value">([\d,—]+)</span>', body, re.S))
-    assert figures_["poor_households"] == "2" and figures_["poor_persons"] == "5"  # A1 and A2, not A4 (deleted)
-    assert figures_["open_cases"] == "0" and figures_["open_findings"] == "2" and figures_["fund_anomalies"] == "2"
+    assert (
+        figures_["poor_households"] == "2" and figures_["poor_persons"] == "5"
+    )  # A1 and A2, not A4 (deleted)
+    assert (
+        figures_["open_cases"] == "0"
+        and figures_["open_findings"] == "2"
+        and figures_["fund_anomalies"] == "2"
+    )
     assert "石板村" in body and "龙场村" not in body and "幺站镇" not in body
     assert 'id="regions"' not in body  # a village has no child regions
 
@@ -160,7 +254,10 @@ def test_drill_down_links_to_each_child_region_by_name(client, t):
 def test_each_card_links_to_the_page_that_lists_it(client, t):
     client.force_login(user("county_approver", t.county))
     body = client.get("/overview/").content.decode()
-    links = {key: url.replace("&amp;", "&") for url, key in re.findall(r'<a href="([^"]+)" data-figure="(\w+)"', body)}
+    links = {
+        key: url.replace("&amp;", "&")
+        for url, key in re.findall(r'<a href="([^"]+)" data-figure="(\w+)"', body)
+    }
     assert links["poor_households"].startswith("/reports/?")
     assert links["overdue_cases"] == f"/monitoring/cases/?state=overdue&region={t.county.code}"
     assert links["open_findings"] == f"/quality/?year=2024&status=open&region={t.county.code}"
@@ -169,8 +266,9 @@ def test_each_card_links_to_the_page_that_lists_it(client, t):
         assert client.get(url).status_code == 200, url
 
 
-def test_no_loop_over_the_registry_the_query_count_does_not_grow_with_households(client, t,
-                                                                                  django_assert_max_num_queries):
+def test_no_loop_over_the_registry_the_query_count_does_not_grow_with_households(
+    client, t, django_assert_max_num_queries
+):
     client.force_login(user("county_approver", t.county))
     client.get("/overview/")
     for i in range(30):
@@ -259,12 +357,19 @@ def test_monitoring_funnel_counts(t):
     assert counts == {"identified": 2, "assisted": 0, "eliminated": 1}
 
 
-@pytest.mark.parametrize("path,chart", [("/reports/?year=2024", "chart-stat-regions"),
-                                        ("/monitoring/?year=2024", "chart-monitoring-trend"),
-                                        ("/funds/", "chart-funds-sources"),
-                                        ("/quality/?year=2024", "chart-quality-rules")])
+@pytest.mark.parametrize(
+    "path,chart",
+    [
+        ("/reports/?year=2024", "chart-stat-regions"),
+        ("/monitoring/?year=2024", "chart-monitoring-trend"),
+        ("/funds/", "chart-funds-sources"),
+        ("/quality/?year=2024", "chart-quality-rules"),
+    ],
+)
 def test_the_other_pages_carry_their_chart_and_its_table(client, t, path, chart):
     client.force_login(user("county_approver", t.county))
     body = client.get(path).content.decode()
-    assert f'data-chart="{chart}-data"' in body and f'<script id="{chart}-data" type="application/json">' in body
+    assert (
+        f'data-chart="{chart}-data"' in body and f'<script id="{chart}-data" type="application/json">' in body
+    )
     assert f'id="{chart}-table"' in body and "/static/fupin/charts.js" in body

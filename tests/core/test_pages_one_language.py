@@ -33,7 +33,9 @@ def admin_client(db, client):
     admin = user("system_admin", None)
     from fupin.registry.models import ImportBatch
 
-    ImportBatch.objects.create(user=admin, filename="村.xlsx", status="rejected")  # its status on the import page
+    ImportBatch.objects.create(
+        user=admin, filename="村.xlsx", status="rejected"
+    )  # its status on the import page
     client.force_login(admin)
     return client
 

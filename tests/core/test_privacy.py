@@ -10,8 +10,26 @@ import pytest
 
 from fupin.core.privacy import mask_id, mask_id_expr, mask_phone, mask_phone_expr
 
-SAMPLES = ["", "1", "12", "123", "未知", "不详-待核", "a\nb", " ", "\t", "110101199001011234", "5205261980010100X",
-           "13800138000", "+86 138 0013 8000", "ID:无"] + ["9" * n for n in range(0, 41)] + ["证" * n for n in range(1, 25)]
+SAMPLES = (
+    [
+        "",
+        "1",
+        "12",
+        "123",
+        "未知",
+        "不详-待核",
+        "a\nb",
+        " ",
+        "\t",
+        "110101199001011234",
+        "5205261980010100X",
+        "13800138000",
+        "+86 138 0013 8000",
+        "ID:无",
+    ]
+    + ["9" * n for n in range(0, 41)]
+    + ["证" * n for n in range(1, 25)]
+)
 
 
 def _frame(values, mask_expr):
@@ -29,24 +47,46 @@ def test_short_values_mask_in_a_memory_limited_process():
         df = pl.DataFrame({"id_number": ["", "1", "123456789", "1234567890"], "phone": ["", "12", "1234567", "x"]})
         print(df.select(mask_id_expr("id_number"), mask_phone_expr("phone")).rows())
     """)
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         cwd=Path(__file__).resolve().parents[2])
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == str([("", ""), ("*", "**"), ("*********", "*******"), ("**********", "*")])
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (None, ""), ("", ""), ("1", "*"), ("123456789", "*********"), ("1234567890", "**********"),
-    ("12345678901", "123456*8901"), ("520526198001010012", "520526********0012"), ("未知", "**"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, ""),
+        ("", ""),
+        ("1", "*"),
+        ("123456789", "*********"),
+        ("1234567890", "**********"),
+        ("12345678901", "123456*8901"),
+        ("520526198001010012", "520526********0012"),
+        ("未知", "**"),
+    ],
+)
 def test_mask_id_text(value, shown):
     assert mask_id(value) == shown
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (None, ""), ("", ""), ("12", "**"), ("1234567", "*******"), ("12345678", "123*5678"),
-    ("13800138000", "138****8000"), ("无", "*"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, ""),
+        ("", ""),
+        ("12", "**"),
+        ("1234567", "*******"),
+        ("12345678", "123*5678"),
+        ("13800138000", "138****8000"),
+        ("无", "*"),
+    ],
+)
 def test_mask_phone_text(value, shown):
     assert mask_phone(value) == shown
 

@@ -7,8 +7,21 @@ import polars as pl
 
 from fupin.core.exports import cell, csv_safe, workbook, write_csv, write_sheet, write_xlsx
 
-NASTY = ["=1+1", "@SUM(A1:A2)", "+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\",\"y\")", "-2+3", "\tTAB", "\rCR",
-         "http://example.com", "普通姓名", "-5", "-1.5", "", None]
+NASTY = [
+    "=1+1",
+    "@SUM(A1:A2)",
+    "+cmd|' /C calc'!A0",
+    '=HYPERLINK("http://x","y")',
+    "-2+3",
+    "\tTAB",
+    "\rCR",
+    "http://example.com",
+    "普通姓名",
+    "-5",
+    "-1.5",
+    "",
+    None,
+]
 
 
 def _read(data) -> list:
@@ -39,8 +52,21 @@ def test_write_xlsx_to_path(tmp_path):
 
 def test_csv_quotes_dangerous_leading_characters():
     out = csv_safe(pl.DataFrame({"name": NASTY, "n": list(range(len(NASTY)))}))["name"].to_list()
-    assert out == ["'=1+1", "'@SUM(A1:A2)", "'+cmd|' /C calc'!A0", "'=HYPERLINK(\"http://x\",\"y\")", "'-2+3",
-                   "'\tTAB", "'\rCR", "http://example.com", "普通姓名", "-5", "-1.5", "", None]
+    assert out == [
+        "'=1+1",
+        "'@SUM(A1:A2)",
+        "'+cmd|' /C calc'!A0",
+        '\'=HYPERLINK("http://x","y")',
+        "'-2+3",
+        "'\tTAB",
+        "'\rCR",
+        "http://example.com",
+        "普通姓名",
+        "-5",
+        "-1.5",
+        "",
+        None,
+    ]
     text = write_csv(pl.DataFrame({"a": ["=1+1"], "b": ["ok"]}))
     assert text.splitlines() == ["a,b", "'=1+1,ok"]
 

@@ -34,7 +34,9 @@ def test_scripts_are_executable_bash(name):
 
 def test_ci_runs_exactly_the_readme_test_command():
     commands = [
-        line for line in (ROOT / ".ci/run").read_text().splitlines() if line.strip() and not line.startswith("#")
+        line
+        for line in (ROOT / ".ci/run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
     ]
     assert commands[-1] == "exec ./scripts/test </dev/null"
     assert "./scripts/test" in (ROOT / "README.md").read_text()

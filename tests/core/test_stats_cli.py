@@ -28,10 +28,21 @@ def run_json(capsys, *argv):
 def test_stats_json_keys_and_figures_equal_a_recount(county, capsys):
     rows = run_json(capsys, "--region", "520526", "--by", "township")
     assert [r["region_code"] for r in rows] == ["520526001000", "520526002000"]
-    assert set(rows[0]) >= {"region_code", "region_name", "year", "households", "persons", "poor_households",
-                            "poor_persons", "rural_population", "incidence_pct"}
+    assert set(rows[0]) >= {
+        "region_code",
+        "region_name",
+        "year",
+        "households",
+        "persons",
+        "poor_households",
+        "poor_persons",
+        "rural_population",
+        "incidence_pct",
+    }
     for r in rows:  # recount through the ORM
-        qs = HouseholdYear.objects.filter(year=2024, household__village__code__startswith=r["region_code"][:9])
+        qs = HouseholdYear.objects.filter(
+            year=2024, household__village__code__startswith=r["region_code"][:9]
+        )
         poor = qs.filter(status__in=["poor", "returned"])
         assert r["households"] == qs.count()
         assert r["persons"] == sum(qs.values_list("size", flat=True))
@@ -60,11 +71,18 @@ def test_bad_region_code_is_a_usage_error(county, capsys):
 def test_stats_by_all_levels_rolls_the_tree_up(county, capsys):
     rows = run_json(capsys, "--region", "520526", "--by", "all")
     by_code = {r["region_code"]: r for r in rows}
-    assert set(by_code) == {"520526000000", "520526001000", "520526002000", "520526001201", "520526001202",
-                            "520526002201"}
+    assert set(by_code) == {
+        "520526000000",
+        "520526001000",
+        "520526002000",
+        "520526001201",
+        "520526001202",
+        "520526002201",
+    }
     assert by_code["520526000000"]["households"] == 4 and by_code["520526000000"]["incidence_pct"] == 1.0
-    assert by_code["520526001000"]["poor_persons"] == (by_code["520526001201"]["poor_persons"]
-                                                       + by_code["520526001202"]["poor_persons"])
+    assert by_code["520526001000"]["poor_persons"] == (
+        by_code["520526001201"]["poor_persons"] + by_code["520526001202"]["poor_persons"]
+    )
 
 
 def test_an_out_file_that_cannot_be_written_is_a_usage_error_without_a_traceback(county, capsys, tmp_path):

@@ -28,11 +28,15 @@ def people(reg):
     """Members with their codes, birth date (from the ID) and age on 31 December 2024."""
     birth = pl.col("id_number").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d")
     return reg.members.with_columns(
-        _code("relation", codes.RELATION).alias("rel"), _code("sex", codes.SEX).alias("sex_code"),
-        _code("labour", codes.LABOUR).alias("labour_code"), _code("school", codes.SCHOOL).alias("school_code"),
-        _code("health", codes.HEALTH).alias("health_code"), birth.alias("birth"),
+        _code("relation", codes.RELATION).alias("rel"),
+        _code("sex", codes.SEX).alias("sex_code"),
+        _code("labour", codes.LABOUR).alias("labour_code"),
+        _code("school", codes.SCHOOL).alias("school_code"),
+        _code("health", codes.HEALTH).alias("health_code"),
+        birth.alias("birth"),
     ).with_columns(
-        ((pl.lit(AS_OF) - pl.col("birth")).dt.total_days() // 365.2425).cast(pl.Int64).alias("age"))
+        ((pl.lit(AS_OF) - pl.col("birth")).dt.total_days() // 365.2425).cast(pl.Int64).alias("age")
+    )
 
 
 def test_frames_have_the_workbook_columns_as_strings(reg):
@@ -64,8 +68,9 @@ def test_id_numbers_are_valid_unique_and_match_sex(people):
     ids = people["id_number"]
     assert ids.n_unique() == people.height
     assert ids.str.contains(r"^520526\d{11}[\dX]$").all()
-    total = pl.sum_horizontal([pl.col("id_number").str.slice(i, 1).cast(pl.Int64) * w
-                               for i, w in enumerate(WEIGHTS)])
+    total = pl.sum_horizontal(
+        [pl.col("id_number").str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(WEIGHTS)]
+    )
     check = people.select((total % 11).replace_strict(dict(enumerate("10X98765432")), return_dtype=pl.String))
     assert (check.to_series() == ids.str.slice(17, 1)).all()
     odd = people["id_number"].str.slice(16, 1).cast(pl.Int64) % 2 == 1
@@ -78,9 +83,12 @@ def test_id_numbers_are_valid_unique_and_match_sex(people):
 def test_one_head_per_household_spouse_of_the_other_sex(people):
     heads = people.group_by("household_no").agg((pl.col("rel") == "head").sum().alias("heads"))
     assert (heads["heads"] == 1).all() and heads.height == 3000
-    couples = (people.filter(pl.col("rel").is_in(["head", "spouse"]))
-               .group_by("household_no").agg(pl.col("sex_code").n_unique().alias("sexes"), pl.len().alias("n"))
-               .filter(pl.col("n") == 2))
+    couples = (
+        people.filter(pl.col("rel").is_in(["head", "spouse"]))
+        .group_by("household_no")
+        .agg(pl.col("sex_code").n_unique().alias("sexes"), pl.len().alias("n"))
+        .filter(pl.col("n") == 2)
+    )
     assert couples.height > 1500
     assert (couples["sexes"] == 2).all()
     assert people.filter(pl.col("rel") == "spouse").height <= people["household_no"].n_unique()
@@ -115,8 +123,11 @@ def test_labour_school_and_work_are_consistent_with_age(people):
     in_school = compulsory["school_code"].is_in(list(codes.COMPULSORY_SCHOOL)).mean()
     assert in_school >= 0.95
     assert (people.filter((pl.col("age") < 3) | (pl.col("age") > 22))["school_code"] == "not_student").all()
-    working_healthy = people.filter(pl.col("age").is_between(16, 59) & (pl.col("school_code") == "not_student")
-                                    & (pl.col("health_code") == "healthy"))
+    working_healthy = people.filter(
+        pl.col("age").is_between(16, 59)
+        & (pl.col("school_code") == "not_student")
+        & (pl.col("health_code") == "healthy")
+    )
     assert not working_healthy["labour_code"].is_in(["lost", "none"]).any()
     migrants = people.filter(pl.col("work_status") != "未务工")
     assert migrants.height > 300
@@ -138,8 +149,9 @@ def test_household_sizes_and_poverty_types(reg, people):
     assert 0.16 <= share["低保贫困户"] <= 0.24
     assert 0.03 <= share["特困供养贫困户"] <= 0.07
     # 低保/特困 flags follow the household's type.
-    flags = people.join(reg.households.unique("household_no").select("household_no", "poverty_type"),
-                        on="household_no")
+    flags = people.join(
+        reg.households.unique("household_no").select("household_no", "poverty_type"), on="household_no"
+    )
     assert ((flags["dibao"] == "是") == (flags["poverty_type"] == "低保贫困户")).all()
     assert ((flags["tekun"] == "是") == (flags["poverty_type"] == "特困供养贫困户")).all()
 
@@ -149,8 +161,11 @@ def test_causes_are_plausible_and_consistent_with_the_members(reg, people):
     illness = (hh["main_cause"] == "因病").mean()
     assert 0.28 <= illness <= 0.42
     ill = people.group_by("household_no").agg(
-        pl.col("health_code").is_in(["chronic", "serious", "serious_disabled", "chronic_disabled"]).any()
-        .alias("ill"))
+        pl.col("health_code")
+        .is_in(["chronic", "serious", "serious_disabled", "chronic_disabled"])
+        .any()
+        .alias("ill")
+    )
     by_illness = hh.filter(pl.col("main_cause") == "因病").join(ill, on="household_no")
     assert by_illness["ill"].all()
     others = hh.filter(pl.col("other_causes") != "")
@@ -163,8 +178,11 @@ def test_causes_are_plausible_and_consistent_with_the_members(reg, people):
 
 
 def test_status_path_types_and_years(reg):
-    h = reg.households.with_columns(pl.col("year").cast(pl.Int64), pl.col("identified_year").cast(pl.Int64),
-                                    pl.col("exit_year").replace("", None).cast(pl.Int64).alias("exit"))
+    h = reg.households.with_columns(
+        pl.col("year").cast(pl.Int64),
+        pl.col("identified_year").cast(pl.Int64),
+        pl.col("exit_year").replace("", None).cast(pl.Int64).alias("exit"),
+    )
     assert h["year"].min() == 2016 and h["year"].max() == 2024
     assert (h["year"] >= h["identified_year"]).all()
     assert h["identified_year"].is_between(2014, 2019).all()
@@ -191,15 +209,31 @@ def test_status_path_types_and_years(reg):
 
 def test_incomes_follow_the_status_and_grow(reg, people):
     sizes = people.group_by("household_no").len().rename({"len": "size"})
-    amounts = ["wage_income", "business_income", "property_income", "transfer_income", "business_cost",
-               "out_of_pocket"]
+    amounts = [
+        "wage_income",
+        "business_income",
+        "property_income",
+        "transfer_income",
+        "business_cost",
+        "out_of_pocket",
+    ]
     h = reg.households.with_columns(pl.col(amounts).cast(pl.Int64), pl.col("year").cast(pl.Int64)).join(
-        sizes, on="household_no")
+        sizes, on="household_no"
+    )
     assert (h.select(pl.col(amounts).min()).row(0)) >= (0,) * len(amounts)
     h = h.with_columns(
-        ((pl.col("wage_income") + pl.col("business_income") + pl.col("property_income")
-          + pl.col("transfer_income") - pl.col("business_cost")) / pl.col("size")).alias("pcni"),
-        pl.col("year").replace_strict(SYNTHETIC_POVERTY_LINES, default=None).alias("line"))
+        (
+            (
+                pl.col("wage_income")
+                + pl.col("business_income")
+                + pl.col("property_income")
+                + pl.col("transfer_income")
+                - pl.col("business_cost")
+            )
+            / pl.col("size")
+        ).alias("pcni"),
+        pl.col("year").replace_strict(SYNTHETIC_POVERTY_LINES, default=None).alias("line"),
+    )
     poor = h.filter(pl.col("status") == "未脱贫")
     assert (poor["pcni"] < poor["line"]).mean() >= 0.9
     assert poor["pcni"].median() == pytest.approx(2400, rel=0.2)
@@ -217,7 +251,8 @@ def test_incomes_follow_the_status_and_grow(reg, people):
     assert ((hw["wage_income"] > 0) == hw["w"]).all()
     ill_oop = h.filter(pl.col("main_cause") == "因病")["out_of_pocket"]
     assert (ill_oop > 0).all() and ill_oop.mean() > 3 * h.filter(pl.col("main_cause") != "因病")[
-        "out_of_pocket"].mean()
+        "out_of_pocket"
+    ].mean()
 
 
 def test_phone_numbers_are_valid_mobiles_for_most_heads(reg):
@@ -238,9 +273,18 @@ def test_population_covers_villages_townships_and_the_county(reg):
     assert villages.height == reg.villages.height * len(years)
     assert towns.height == reg.townships.height * len(years)
     assert county["rural_population"].to_list() == (
-        villages.group_by("year").agg(pl.col("rural_population").sum()).sort("year")["rural_population"].to_list())
-    members = reg.members.join(reg.households.unique("household_no").select("household_no", "region_code"),
-                               on="household_no").group_by("region_code").len()
+        villages.group_by("year")
+        .agg(pl.col("rural_population").sum())
+        .sort("year")["rural_population"]
+        .to_list()
+    )
+    members = (
+        reg.members.join(
+            reg.households.unique("household_no").select("household_no", "region_code"), on="household_no"
+        )
+        .group_by("region_code")
+        .len()
+    )
     v2024 = villages.filter(pl.col("year") == 2024).join(members, on="region_code")
     assert (v2024["rural_population"] >= v2024["len"]).all()
 

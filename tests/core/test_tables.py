@@ -191,10 +191,17 @@ def test_csv_read_in_chunks_keeps_line_numbers(tmp_path, monkeypatch):
     from fupin.core import tables
 
     path = tmp_path / "p.csv"
-    path.write_text('行政区划代码,名称\n520526001001,"一\n村"\n\n520526001002,二村\n520526001003,"三,村"\n'
-                    "520526001004,四村\n", encoding="utf-8")
-    expected = [("520526001001", "一\n村", 2), ("520526001002", "二村", 5), ("520526001003", "三,村", 6),
-                ("520526001004", "四村", 7)]
+    path.write_text(
+        '行政区划代码,名称\n520526001001,"一\n村"\n\n520526001002,二村\n520526001003,"三,村"\n'
+        "520526001004,四村\n",
+        encoding="utf-8",
+    )
+    expected = [
+        ("520526001001", "一\n村", 2),
+        ("520526001002", "二村", 5),
+        ("520526001003", "三,村", 6),
+        ("520526001004", "四村", 7),
+    ]
     columns = {"行政区划代码": "code", "名称": "name"}
     assert read_table(path, columns=columns).rows() == expected
     monkeypatch.setattr(tables, "CSV_CHUNK_ROWS", 2)

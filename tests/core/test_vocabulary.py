@@ -34,8 +34,13 @@ def read_po(path: Path) -> list[dict]:
             entry[field] = entry.get(field, "") + ast.literal_eval(line)
         else:
             keyword, _sep, value = line.partition(" ")
-            field = {"msgctxt": "ctxt", "msgid": "id", "msgid_plural": "plural",
-                     "msgstr": "str", "msgstr[0]": "str"}.get(keyword, keyword)
+            field = {
+                "msgctxt": "ctxt",
+                "msgid": "id",
+                "msgid_plural": "plural",
+                "msgstr": "str",
+                "msgstr[0]": "str",
+            }.get(keyword, keyword)
             entry[field] = ast.literal_eval(value)
     return entries
 
@@ -54,8 +59,11 @@ def test_every_app_has_a_catalogue_and_the_glossary_has_terms():
 
 
 def test_no_msgid_is_translated_differently_in_two_catalogues():
-    differing = {f"{ctxt}|{msgid}" if ctxt else msgid: apps
-                 for (ctxt, msgid), apps in _by_msgid().items() if len(set(apps.values())) > 1}
+    differing = {
+        f"{ctxt}|{msgid}" if ctxt else msgid: apps
+        for (ctxt, msgid), apps in _by_msgid().items()
+        if len(set(apps.values())) > 1
+    }
     assert differing == {}
 
 
@@ -77,7 +85,15 @@ def test_compiled_catalogues_match_their_sources():
             compiled = gettext.GNUTranslations(f)
         for e in read_po(path):
             msgid = f"{e['ctxt']}\x04{e['id']}" if e.get("ctxt") else e["id"]
-            got = compiled.ngettext(e["id"], e["plural"], 1) if e.get("plural") and not e.get("ctxt") else (
-                compiled.npgettext(e["ctxt"], e["id"], e["plural"], 1) if e.get("plural") else
-                compiled.pgettext(e["ctxt"], e["id"]) if e.get("ctxt") else compiled.gettext(msgid))
+            got = (
+                compiled.ngettext(e["id"], e["plural"], 1)
+                if e.get("plural") and not e.get("ctxt")
+                else (
+                    compiled.npgettext(e["ctxt"], e["id"], e["plural"], 1)
+                    if e.get("plural")
+                    else compiled.pgettext(e["ctxt"], e["id"])
+                    if e.get("ctxt")
+                    else compiled.gettext(msgid)
+                )
+            )
             assert got == e["str"], (path.parts[-5], e["id"])

@@ -42,8 +42,13 @@ def test_age_bands_follow_the_parameters_of_each_region():
         {"region_code": "330106000000", "child": 1, "working_age": 2, "between": 0, "elderly": 1},
         {"region_code": "520526000000", "child": 0, "working_age": 1, "between": 0, "elderly": 0},
     ]
-    p = override(default_params(), [("age_working_to", "330000000000", 2020, None, 64, "test"),
-                                     ("age_elderly_from", "330000000000", 2020, None, 75, "test")])
+    p = override(
+        default_params(),
+        [
+            ("age_working_to", "330000000000", 2020, None, 64, "test"),
+            ("age_elderly_from", "330000000000", 2020, None, 75, "test"),
+        ],
+    )
     zj, gz = age_band_counts(m, hy, p, year=2020, level=3).to_dicts()
     # in 浙江 only, the 70-year-old now falls between working age (to 64) and elderly (from 75)
     assert (zj["child"], zj["working_age"], zj["between"], zj["elderly"]) == (1, 2, 1, 0)

@@ -9,25 +9,55 @@ A, B = "520526001201", "520526001202"
 
 
 def frames():
-    projects = pl.DataFrame({"project_id": [1, 2, 3], "name": ["路", "水", "产业"],
-                             "region_code": [A, "520526001000", B], "status": ["implementing", "accepted", "approved"],
-                             "deadline": [date(2024, 12, 31), date(2024, 1, 31), date(2024, 3, 1)],
-                             "budget": [10000.0, 500.0, 1000.0]})
-    payments = pl.DataFrame({
-        "payment_id": [10, 11, 12, 13, 14, 15, 16],
-        "project_id": [1, 1, 1, 1, 2, 2, 3],
-        "kind": ["household", "household", "household", "household", "household", "contractor", "household"],
-        "id_number": ["P1", "P1", "P2", "NOPE", "P1", None, "P3"],
-        "payee_name": ["甲", "甲", "乙", "丙", "甲", "公司", "丁"],
-        "item": ["产业奖补", " 产业奖补", "产业奖补", "产业奖补", "产业奖补", "施工", "奖补"],
-        "amount": [1000.0, 1000.0, 1000.0, 1000.0, 300.0, 300.0, 100.0],
-        "paid_on": [date(2024, 3, 1), date(2024, 4, 1), date(2024, 5, 1), date(2024, 3, 1), date(2024, 1, 1),
-                    date(2024, 1, 2), date(2024, 2, 1)]})
-    beneficiaries = pl.DataFrame({"project_id": [1, 1, 2, 3], "household_id": [100, 101, 102, 103],
-                                  "household_no": ["H100", "H101", "H102", "H103"],
-                                  "village_code": [A, B, B, B]})
-    members = pl.DataFrame({"id_number": ["P1", "P2", "P3"],
-                            "death_date": [None, date(2024, 4, 15), date(2024, 2, 1)]})
+    projects = pl.DataFrame(
+        {
+            "project_id": [1, 2, 3],
+            "name": ["路", "水", "产业"],
+            "region_code": [A, "520526001000", B],
+            "status": ["implementing", "accepted", "approved"],
+            "deadline": [date(2024, 12, 31), date(2024, 1, 31), date(2024, 3, 1)],
+            "budget": [10000.0, 500.0, 1000.0],
+        }
+    )
+    payments = pl.DataFrame(
+        {
+            "payment_id": [10, 11, 12, 13, 14, 15, 16],
+            "project_id": [1, 1, 1, 1, 2, 2, 3],
+            "kind": [
+                "household",
+                "household",
+                "household",
+                "household",
+                "household",
+                "contractor",
+                "household",
+            ],
+            "id_number": ["P1", "P1", "P2", "NOPE", "P1", None, "P3"],
+            "payee_name": ["甲", "甲", "乙", "丙", "甲", "公司", "丁"],
+            "item": ["产业奖补", " 产业奖补", "产业奖补", "产业奖补", "产业奖补", "施工", "奖补"],
+            "amount": [1000.0, 1000.0, 1000.0, 1000.0, 300.0, 300.0, 100.0],
+            "paid_on": [
+                date(2024, 3, 1),
+                date(2024, 4, 1),
+                date(2024, 5, 1),
+                date(2024, 3, 1),
+                date(2024, 1, 1),
+                date(2024, 1, 2),
+                date(2024, 2, 1),
+            ],
+        }
+    )
+    beneficiaries = pl.DataFrame(
+        {
+            "project_id": [1, 1, 2, 3],
+            "household_id": [100, 101, 102, 103],
+            "household_no": ["H100", "H101", "H102", "H103"],
+            "village_code": [A, B, B, B],
+        }
+    )
+    members = pl.DataFrame(
+        {"id_number": ["P1", "P2", "P3"], "death_date": [None, date(2024, 4, 15), date(2024, 2, 1)]}
+    )
     return projects, payments, beneficiaries, members
 
 
@@ -71,11 +101,22 @@ def test_findings_carry_both_languages_and_severity():
 
 
 def test_empty_frames_give_no_findings():
-    empty = [pl.DataFrame(schema=s) for s in (funds.PROJECTS_SCHEMA, funds.PAYMENTS_SCHEMA,
-                                              funds.BENEFICIARIES_SCHEMA, funds.MEMBERS_SCHEMA)]
+    empty = [
+        pl.DataFrame(schema=s)
+        for s in (
+            funds.PROJECTS_SCHEMA,
+            funds.PAYMENTS_SCHEMA,
+            funds.BENEFICIARIES_SCHEMA,
+            funds.MEMBERS_SCHEMA,
+        )
+    ]
     assert funds.run(*empty, today=TODAY).height == 0
 
 
 def test_region_prefix():
     s = pl.Series(["520526001201", "520526001000", "520526000000"])
-    assert pl.select(funds.region_prefix(pl.lit(s))).to_series().to_list() == ["520526001201", "520526001", "520526"]
+    assert pl.select(funds.region_prefix(pl.lit(s))).to_series().to_list() == [
+        "520526001201",
+        "520526001",
+        "520526",
+    ]

@@ -39,8 +39,9 @@ def test_western_provinces_get_three_percent_for_village_and_county_exit():
 
 def test_monitoring_line_national_fallback_is_6000():
     p = default_params()
-    assert resolve(p, "monitoring_line", pl.Series([2021, 2024]), pl.Series([GUIZHOU_VILLAGE] * 2)).to_list() == [
-        6000, 6000]
+    assert resolve(
+        p, "monitoring_line", pl.Series([2021, 2024]), pl.Series([GUIZHOU_VILLAGE] * 2)
+    ).to_list() == [6000, 6000]
 
 
 def test_parameter_overridden_for_one_province_only():
@@ -52,22 +53,26 @@ def test_parameter_overridden_for_one_province_only():
 
 
 def test_most_specific_region_wins_county_over_city_over_province():
-    p = make_params([
-        ("line", "", 2020, None, 100, "national"),
-        ("line", "520000000000", 2020, None, 200, "province"),
-        ("line", "520500000000", 2020, None, 300, "city"),
-        ("line", "520526000000", 2020, None, 400, "county"),
-    ])
+    p = make_params(
+        [
+            ("line", "", 2020, None, 100, "national"),
+            ("line", "520000000000", 2020, None, 200, "province"),
+            ("line", "520500000000", 2020, None, 300, "city"),
+            ("line", "520526000000", 2020, None, 400, "county"),
+        ]
+    )
     codes = pl.Series(["520526001201", "520527001201", "520102001201", "330106001201", "520526000000"])
     assert resolve(p, "line", 2021, codes).to_list() == [400, 300, 200, 100, 400]
 
 
 def test_later_row_of_the_same_region_wins_and_year_to_is_inclusive():
-    p = make_params([
-        ("x", "", 2014, None, 1, "old"),
-        ("x", "", 2018, 2019, 2, "window"),
-        ("x", "", 2020, None, 3, "new"),
-    ])
+    p = make_params(
+        [
+            ("x", "", 2014, None, 1, "old"),
+            ("x", "", 2018, 2019, 2, "window"),
+            ("x", "", 2020, None, 3, "new"),
+        ]
+    )
     out = resolve(p, "x", pl.Series([2017, 2018, 2019, 2020]), pl.Series([""] * 4)).to_list()
     assert out == [1, 2, 2, 3]
 

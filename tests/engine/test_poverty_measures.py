@@ -35,14 +35,20 @@ def test_fgt_line_from_a_column_and_nulls_left_out():
 # section 2: four persons, four dimensions — income, years of schooling, a malnourishment (BMI-style)
 # score and a caste/Hindu indicator — with cutoffs z = (500, 12, 3, 1). Written out from memory of the
 # paper; the expected values below are also computed by hand here.
-AF_EXAMPLE = pl.DataFrame({
-    "income": [700.0, 300, 400, 500],
-    "schooling": [14.0, 13, 10, 10],
-    "nutrition": [4.0, 3, 1, 3],
-    "caste": [1.0, 0, 0, 1],
-})
-AF_INDICATORS = {"income": ("income", 500), "schooling": ("schooling", 12), "nutrition": ("nutrition", 3),
-                 "caste": ("caste", 1)}
+AF_EXAMPLE = pl.DataFrame(
+    {
+        "income": [700.0, 300, 400, 500],
+        "schooling": [14.0, 13, 10, 10],
+        "nutrition": [4.0, 3, 1, 3],
+        "caste": [1.0, 0, 0, 1],
+    }
+)
+AF_INDICATORS = {
+    "income": ("income", 500),
+    "schooling": ("schooling", 12),
+    "nutrition": ("nutrition", 3),
+    "caste": ("caste", 1),
+}
 
 
 def test_alkire_foster_worked_example_dual_cutoff_k2():
@@ -54,7 +60,9 @@ def test_alkire_foster_worked_example_dual_cutoff_k2():
     # censored headcounts: person 4's schooling deprivation is censored away
     assert [out[f"censored_{j}"] for j in AF_INDICATORS] == pytest.approx([0.5, 0.25, 0.25, 0.5])
     assert [out[f"uncensored_{j}"] for j in AF_INDICATORS] == pytest.approx([0.5, 0.5, 0.25, 0.5])
-    assert [out[f"contribution_{j}"] for j in AF_INDICATORS] == pytest.approx([100 / 3, 100 / 6, 100 / 6, 100 / 3])
+    assert [out[f"contribution_{j}"] for j in AF_INDICATORS] == pytest.approx(
+        [100 / 3, 100 / 6, 100 / 6, 100 / 3]
+    )
     # normalised gaps of the poor: person 2 (0.4, 0, 0, 1), person 3 (0.2, 1/6, 2/3, 1)
     assert out["M1"] == pytest.approx((0.4 + 1 + 0.2 + 1 / 6 + 2 / 3 + 1) / 16)
     assert out["M2"] == pytest.approx((0.16 + 1 + 0.04 + 1 / 36 + 4 / 9 + 1) / 16)
@@ -67,13 +75,22 @@ def test_alkire_foster_worked_example_union_and_intersection(k, h, a):
 
 
 def test_alkire_foster_weights_boolean_indicators_and_groups():
-    df = pl.DataFrame({"g": ["x", "x", "y"], "edu": [True, False, True], "med": [True, True, False],
-                       "n": [2, 1, 1]})
-    out = alkire_foster(df, {"edu": pl.col("edu"), "med": pl.col("med")}, k=0.6,
-                        weights={"edu": 2, "med": 1}, weight="n", by="g")
+    df = pl.DataFrame(
+        {"g": ["x", "x", "y"], "edu": [True, False, True], "med": [True, True, False], "n": [2, 1, 1]}
+    )
+    out = alkire_foster(
+        df,
+        {"edu": pl.col("edu"), "med": pl.col("med")},
+        k=0.6,
+        weights={"edu": 2, "med": 1},
+        weight="n",
+        by="g",
+    )
     # scores: 1, 1/3, 2/3 → poor at k = 0.6: rows 1 (x) and 3 (y)
     x, y = out.to_dicts()
-    assert (x["g"], x["population"], x["poor"], x["H"], x["A"], x["M0"]) == pytest.approx(("x", 3, 2, 2 / 3, 1.0, 2 / 3))
+    assert (x["g"], x["population"], x["poor"], x["H"], x["A"], x["M0"]) == pytest.approx(
+        ("x", 3, 2, 2 / 3, 1.0, 2 / 3)
+    )
     assert (y["H"], y["A"], y["M0"]) == pytest.approx((1.0, 2 / 3, 2 / 3))
     assert x["M1"] is None  # boolean indicators have no gaps
     assert x["contribution_edu"] + x["contribution_med"] == pytest.approx(100)
@@ -120,9 +137,14 @@ def test_fgt_and_alkire_foster_match_a_naive_implementation_on_random_data(seed)
     weights = [0.4, 0.2, 0.2, 0.2]
     k = 0.35
     got = fgt(df, "inc", 4000, weight="w", by="g")
-    got_af = alkire_foster(df, {"inc": ("inc", 4000), "sch": ("sch", 9), "nut": ("nut", 0.3), "cas": ("cas", 1)},
-                           k=k, weights=dict(zip(["inc", "sch", "nut", "cas"], weights, strict=True)), weight="w",
-                           by="g")
+    got_af = alkire_foster(
+        df,
+        {"inc": ("inc", 4000), "sch": ("sch", 9), "nut": ("nut", 0.3), "cas": ("cas", 1)},
+        k=k,
+        weights=dict(zip(["inc", "sch", "nut", "cas"], weights, strict=True)),
+        weight="w",
+        by="g",
+    )
     for gname in ["a", "b", "c"]:
         sel = groups == gname
         row = got.filter(pl.col("g") == gname).to_dicts()[0]

@@ -12,9 +12,13 @@ def tree(db):
 
 @pytest.fixture
 def people(tree):
-    return {"county": user("county_approver", tree.county), "town": user("township_reviewer", tree.town_a),
-            "village": user("village_operator", tree.village_a), "other": user("village_operator", tree.village_b),
-            "auditor": user("auditor", tree.county)}
+    return {
+        "county": user("county_approver", tree.county),
+        "town": user("township_reviewer", tree.town_a),
+        "village": user("village_operator", tree.village_a),
+        "other": user("village_operator", tree.village_b),
+        "auditor": user("auditor", tree.county),
+    }
 
 
 @pytest.fixture

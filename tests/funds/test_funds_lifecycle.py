@@ -11,23 +11,38 @@ from fupin.funds.selectors import get_project_for
 
 
 def pay(u, p, member, **kw):
-    return services.add_payment(u, p, services.PaymentData(kind="household", id_number=member.id_number,
-                                                           payee_name="", item=kw.get("item", "产业奖补"),
-                                                           amount=kw.get("amount", "1000"), paid_on=date(2024, 5, 1)))
+    return services.add_payment(
+        u,
+        p,
+        services.PaymentData(
+            kind="household",
+            id_number=member.id_number,
+            payee_name="",
+            item=kw.get("item", "产业奖补"),
+            amount=kw.get("amount", "1000"),
+            paid_on=date(2024, 5, 1),
+        ),
+    )
 
 
 def test_full_lifecycle_records_each_step(approved, people):
     p = move(approved, people["village"], "start")
     p = move(p, people["county"], "accept", "announce")
     assert p.status == "announced" and p.acceptance_date == date.today()
-    steps = list(Transition.objects.filter(project=p).values_list("action", "from_status", "to_status", "user__username"))
-    assert steps == [("create", "", "draft", "village_operator-520526001201"),
-                     ("submit", "draft", "proposed", "village_operator-520526001201"),
-                     ("library", "proposed", "in_library", "county_approver-520526000000"),
-                     ("approve", "in_library", "approved", "county_approver-520526000000"),
-                     ("start", "approved", "implementing", "village_operator-520526001201"),
-                     ("accept", "implementing", "accepted", "county_approver-520526000000"),
-                     ("announce", "accepted", "announced", "county_approver-520526000000")]
+    steps = list(
+        Transition.objects.filter(project=p).values_list(
+            "action", "from_status", "to_status", "user__username"
+        )
+    )
+    assert steps == [
+        ("create", "", "draft", "village_operator-520526001201"),
+        ("submit", "draft", "proposed", "village_operator-520526001201"),
+        ("library", "proposed", "in_library", "county_approver-520526000000"),
+        ("approve", "in_library", "approved", "county_approver-520526000000"),
+        ("start", "approved", "implementing", "village_operator-520526001201"),
+        ("accept", "implementing", "accepted", "county_approver-520526000000"),
+        ("announce", "accepted", "announced", "county_approver-520526000000"),
+    ]
 
 
 def test_village_operator_cannot_approve_a_project(tree, people):
@@ -63,7 +78,11 @@ def test_closed_or_accepted_project_cannot_take_payments(approved, people):
     p = move(p, people["county"], "accept")
     with pytest.raises(services.FundsError) as e:
         pay(people["village"], p, member)
-    assert e.value.code == "closed" and "不能再付款" in e.value.message_zh and "cannot take payments" in e.value.message_en
+    assert (
+        e.value.code == "closed"
+        and "不能再付款" in e.value.message_zh
+        and "cannot take payments" in e.value.message_en
+    )
     p = move(p, people["county"], "close")
     with pytest.raises(services.FundsError):
         pay(people["village"], p, member)
@@ -78,9 +97,18 @@ def test_unapproved_project_cannot_take_payments(tree, people):
 
 def test_payment_id_number_must_be_valid(approved, people):
     with pytest.raises(services.FundsError) as e:
-        services.add_payment(people["village"], approved, services.PaymentData(
-            kind="household", id_number="52052619800101001", payee_name="甲", item="x", amount="1",
-            paid_on=date(2024, 1, 1)))
+        services.add_payment(
+            people["village"],
+            approved,
+            services.PaymentData(
+                kind="household",
+                id_number="52052619800101001",
+                payee_name="甲",
+                item="x",
+                amount="1",
+                paid_on=date(2024, 1, 1),
+            ),
+        )
     assert e.value.field == "id_number"
 
 
@@ -88,7 +116,9 @@ def test_beneficiary_must_be_in_project_region(approved, tree, people):
     outsider = household(tree.village_a2)
     with pytest.raises(services.FundsError) as e:
         services.add_beneficiaries(people["county"], approved, [outsider.household_no])
-    assert outsider.household_no in e.value.message_zh and "outside the project's region" in e.value.message_en
+    assert (
+        outsider.household_no in e.value.message_zh and "outside the project's region" in e.value.message_en
+    )
 
 
 def test_project_location_must_be_in_scope(tree, people):
@@ -102,7 +132,13 @@ def test_auditor_cannot_create_projects(tree, people):
 
 
 def test_approved_project_details_are_locked(approved, people, tree):
-    d = services.ProjectData(name="x", project_type="industry", region_code=tree.village_a.code, implementing_unit="u",
-                             start_date=date(2024, 1, 1), deadline=date(2024, 2, 1))
+    d = services.ProjectData(
+        name="x",
+        project_type="industry",
+        region_code=tree.village_a.code,
+        implementing_unit="u",
+        start_date=date(2024, 1, 1),
+        deadline=date(2024, 2, 1),
+    )
     with pytest.raises(services.FundsError, match="不能再修改"):
         services.update_project(people["county"], approved, d)

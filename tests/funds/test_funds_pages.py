@@ -24,9 +24,18 @@ def paid(approved, people, dead=False):
         m.death_date = date(2024, 4, 1)
         m.save()
     for _ in range(2):  # the same item twice → FA-3
-        services.add_payment(people["village"], p, services.PaymentData(
-            kind="household", id_number=m.id_number, payee_name="", item="产业奖补", amount="1000",
-            paid_on=date(2024, 5, 1)))
+        services.add_payment(
+            people["village"],
+            p,
+            services.PaymentData(
+                kind="household",
+                id_number=m.id_number,
+                payee_name="",
+                item="产业奖补",
+                amount="1000",
+                paid_on=date(2024, 5, 1),
+            ),
+        )
     return p, m
 
 
@@ -60,8 +69,15 @@ def test_village_operator_cannot_approve_on_page(client, tree, people):
 
 def test_create_project_through_page(client, tree, people):
     login(client, people["village"])
-    data = {"name": "新寨", "project_type": "water", "region_code": tree.village_a.code, "implementing_unit": "水务局",
-            "start_date": "2024-03-01", "deadline": "2024-01-01", "budget_central": "1000"}
+    data = {
+        "name": "新寨",
+        "project_type": "water",
+        "region_code": tree.village_a.code,
+        "implementing_unit": "水务局",
+        "start_date": "2024-03-01",
+        "deadline": "2024-01-01",
+        "budget_central": "1000",
+    }
     r = client.post("/funds/new/", data)
     assert r.status_code == 400 and "完成期限早于开工日期" in r.content.decode()
     r = client.post("/funds/new/", data | {"deadline": "2024-09-01"})
@@ -71,8 +87,10 @@ def test_create_project_through_page(client, tree, people):
 def test_payment_on_closed_project_refused_on_page(client, approved, people):
     p, m = paid(approved, people)
     move(p, people["county"], "accept")
-    r = login(client, people["village"]).post(f"/funds/{p.pk}/payments/", {
-        "kind": "household", "id_number": m.id_number, "item": "x", "amount": "5", "paid_on": "2024-05-02"})
+    r = login(client, people["village"]).post(
+        f"/funds/{p.pk}/payments/",
+        {"kind": "household", "id_number": m.id_number, "item": "x", "amount": "5", "paid_on": "2024-05-02"},
+    )
     assert r.status_code == 400 and "不能再付款" in r.content.decode()
     assert Payment.objects.filter(project=p).count() == 2
 
@@ -120,6 +138,7 @@ def test_mask_name():
 
 # ---- API
 
+
 def bearer(u) -> dict:
     from fupin.accounts.auth import issue_token
 
@@ -128,10 +147,16 @@ def bearer(u) -> dict:
 
 def test_api_lifecycle_permissions_and_scope(client, approved, people):
     url = f"/api/funds/projects/{approved.pk}/transitions"
-    r = client.post(url, json.dumps({"action": "accept"}), content_type="application/json", **bearer(people["village"]))
+    r = client.post(
+        url, json.dumps({"action": "accept"}), content_type="application/json", **bearer(people["village"])
+    )
     assert r.status_code == 403
-    r = client.post(url, json.dumps({"action": "accept"}), content_type="application/json", **bearer(people["county"]))
-    assert r.status_code == 422 and r.json()["detail"][0]["message"]["en"].startswith("the project is approved")
+    r = client.post(
+        url, json.dumps({"action": "accept"}), content_type="application/json", **bearer(people["county"])
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["message"]["en"].startswith(
+        "the project is approved"
+    )
     r = client.get(f"/api/funds/projects/{approved.pk}", **bearer(people["other"]))
     assert r.status_code == 404
     r = client.get("/api/funds/projects", **bearer(people["county"]))
@@ -145,13 +170,26 @@ def test_api_payments_and_anomalies(client, approved, people):
     r = client.get("/api/funds/anomalies", **bearer(people["county"]))
     assert sorted({x["check_id"] for x in r.json()}) == ["FA-2", "FA-3"]
     assert client.get("/api/funds/anomalies", **bearer(people["other"])).json() == []
-    r = client.post(f"/api/funds/projects/{p.pk}/payments", json.dumps({
-        "kind": "household", "id_number": "123", "payee_name": "甲", "item": "x", "amount": 1, "paid_on": "2024-05-01"}),
-        content_type="application/json", **bearer(people["village"]))
+    r = client.post(
+        f"/api/funds/projects/{p.pk}/payments",
+        json.dumps(
+            {
+                "kind": "household",
+                "id_number": "123",
+                "payee_name": "甲",
+                "item": "x",
+                "amount": 1,
+                "paid_on": "2024-05-01",
+            }
+        ),
+        content_type="application/json",
+        **bearer(people["village"]),
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "id_number"
 
 
 # ---- CLI
+
 
 def test_cli_anomalies_json_and_scope(approved, people, tmp_path, capsys):
     from fupin.cli import main
@@ -163,7 +201,15 @@ def test_cli_anomalies_json_and_scope(approved, people, tmp_path, capsys):
     assert main(["funds", "anomalies", "--format", "json", "--user", people["other"].username]) == 0
     assert json.loads(capsys.readouterr().out) == []
     out = tmp_path / "a.xlsx"
-    assert main(["funds", "anomalies", "--format", "xlsx", "--out", str(out), "--user", people["county"].username]) == 0
+    assert (
+        main(
+            ["funds", "anomalies", "--format", "xlsx", "--out", str(out), "--user", people["county"].username]
+        )
+        == 0
+    )
     assert load_workbook(out).active.max_row == 5
     assert [(x.user, x.kind) for x in ExportLog.objects.filter(channel="cli").order_by("pk")] == [
-        (None, "funds_anomalies"), (people["other"], "funds_anomalies"), (people["county"], "funds_anomalies")]
+        (None, "funds_anomalies"),
+        (people["other"], "funds_anomalies"),
+        (people["county"], "funds_anomalies"),
+    ]

@@ -14,8 +14,13 @@ def test_payee_of_another_region_is_not_looked_up(tree, people, approved):
     stranger = household(tree.village_b).members.get(relation="spouse")
     client = api_client(people["village"])
     url = f"/api/funds/projects/{approved.pk}/payments"
-    body = {"kind": "household", "id_number": stranger.id_number, "item": "分红", "amount": 500,
-            "paid_on": "2024-06-01"}
+    body = {
+        "kind": "household",
+        "id_number": stranger.id_number,
+        "item": "分红",
+        "amount": 500,
+        "paid_on": "2024-06-01",
+    }
     r = client.post(url, body, content_type="application/json")
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["detail"]] == ["payee_name"]
@@ -30,9 +35,18 @@ def test_payee_of_another_region_is_not_looked_up(tree, people, approved):
 
 def test_payee_of_own_region_is_named_from_the_registry(people, approved):
     own = approved.households[0].members.get(relation="head")
-    p = services.add_payment(people["village"], approved, services.PaymentData(
-        kind="household", payee_name="", item="分红", amount="500", paid_on=date(2024, 6, 1),
-        id_number=own.id_number))
+    p = services.add_payment(
+        people["village"],
+        approved,
+        services.PaymentData(
+            kind="household",
+            payee_name="",
+            item="分红",
+            amount="500",
+            paid_on=date(2024, 6, 1),
+            id_number=own.id_number,
+        ),
+    )
     assert (p.payee_name, p.member_id) == (own.name, own.pk)
 
 
@@ -40,8 +54,13 @@ def test_payee_of_own_region_is_named_from_the_registry(people, approved):
 def test_payments_export_link_only_for_roles_that_export(client, tree, people, approved, role):
     from factories import user
 
-    services.add_payment(people["village"], approved, services.PaymentData(
-        kind="contractor", payee_name="施工队", item="圈舍", amount="1000", paid_on=date(2024, 6, 1)))
+    services.add_payment(
+        people["village"],
+        approved,
+        services.PaymentData(
+            kind="contractor", payee_name="施工队", item="圈舍", amount="1000", paid_on=date(2024, 6, 1)
+        ),
+    )
     u = user(role, tree.village_a if role == "assistance_cadre" else tree.county)
     client.force_login(u)
     page = client.get(f"/funds/{approved.pk}/").content.decode()

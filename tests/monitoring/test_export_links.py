@@ -5,8 +5,9 @@ from django.urls import reverse
 from factories import household, region_tree, user
 
 
-@pytest.mark.parametrize(("role", "exports"), [("assistance_cadre", False), ("county_approver", True),
-                                               ("supervisor", True)])
+@pytest.mark.parametrize(
+    ("role", "exports"), [("assistance_cadre", False), ("county_approver", True), ("supervisor", True)]
+)
 def test_dashboard_export_link_follows_the_role(client, db, role, exports):
     tree = region_tree()
     household(tree.village_a, "A0001")

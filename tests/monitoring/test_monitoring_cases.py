@@ -22,15 +22,28 @@ def s():
     t = region_tree()
     services.ensure_parameters()
     Parameter.objects.create(name="monitoring_line", region_code="", year_from=2021, value=Decimal(6000))
-    return {"t": t, "hh": household(t.village_a, "A0001", members=2, wage="4000", household_type="ordinary"),
-            "village": user("village_operator", t.village_a), "town": user("township_reviewer", t.town_a),
-            "county": user("county_approver", t.county), "other_village": user("village_operator", t.village_b)}
+    return {
+        "t": t,
+        "hh": household(t.village_a, "A0001", members=2, wage="4000", household_type="ordinary"),
+        "village": user("village_operator", t.village_a),
+        "town": user("township_reviewer", t.town_a),
+        "county": user("county_approver", t.county),
+        "other_village": user("village_operator", t.village_b),
+    }
 
 
 def _run(s, case, upto: str | None = None):
-    actor = {"home_checked": "village", "authorized": "village", "data_compared": "county",
-             "village_reviewed": "village", "publicized": "village", "town_approved": "town",
-             "county_approved": "county", "announced": "county", "recorded": "county"}
+    actor = {
+        "home_checked": "village",
+        "authorized": "village",
+        "data_compared": "county",
+        "village_reviewed": "village",
+        "publicized": "village",
+        "town_approved": "town",
+        "county_approved": "county",
+        "announced": "county",
+        "recorded": "county",
+    }
     while case.step and case.step != upto:
         cases.advance(s[actor[case.step]], case, "ok", today=MONDAY)
     return case
@@ -39,30 +52,58 @@ def _run(s, case, upto: str | None = None):
 def test_identification_runs_every_step_and_monitors_the_household(s):
     services.run_batch(None, 2024)
     alert = Alert.objects.get(household=s["hh"])
-    case = cases.open_case(s["village"], s["hh"], "identification", year=2024, alert=alert, monitor_type="edge",
-                           risks=["illness"], today=MONDAY)
-    assert case.steps == ["home_checked", "authorized", "data_compared", "village_reviewed", "publicized",
-                          "town_approved", "county_approved", "recorded"]
+    case = cases.open_case(
+        s["village"],
+        s["hh"],
+        "identification",
+        year=2024,
+        alert=alert,
+        monitor_type="edge",
+        risks=["illness"],
+        today=MONDAY,
+    )
+    assert case.steps == [
+        "home_checked",
+        "authorized",
+        "data_compared",
+        "village_reviewed",
+        "publicized",
+        "town_approved",
+        "county_approved",
+        "recorded",
+    ]
     assert case.deadline == date(2024, 4, 1)  # 20 working days after Monday 4 March
     assert Alert.objects.get(pk=alert.pk).status == "case_opened"
     _run(s, case)
     case.refresh_from_db()
     assert (case.step, case.outcome, case.closed_on) == ("", "approved", MONDAY)
     assert [e.action for e in case.events.all()] == ["open"] + ["advance"] * 8
-    assert cases.monitored_frame("520526").to_dicts() == [{"household_id": s["hh"].pk, "identified_on": MONDAY}]
+    assert cases.monitored_frame("520526").to_dicts() == [
+        {"household_id": s["hh"].pk, "identified_on": MONDAY}
+    ]
     counts = cases.case_counts(s["county"], year=2024, today=MONDAY)
-    assert (counts["monitored"], counts["new_identified"], counts["open"], counts["by_type"]) == (1, 1, 0,
-                                                                                                 {"edge": 1})
+    assert (counts["monitored"], counts["new_identified"], counts["open"], counts["by_type"]) == (
+        1,
+        1,
+        0,
+        {"edge": 1},
+    )
 
 
 def test_publicity_can_be_switched_off_by_parameter(s):
-    Parameter.objects.create(name="publicity_enabled", region_code=s["t"].county.code, year_from=2024, value=0)
-    case = cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge", today=MONDAY)
+    Parameter.objects.create(
+        name="publicity_enabled", region_code=s["t"].county.code, year_from=2024, value=0
+    )
+    case = cases.open_case(
+        s["village"], s["hh"], "identification", year=2024, monitor_type="edge", today=MONDAY
+    )
     assert "publicized" not in case.steps and len(case.steps) == 7
 
 
 def test_each_step_needs_its_role_and_region(s):
-    case = cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge", today=MONDAY)
+    case = cases.open_case(
+        s["village"], s["hh"], "identification", year=2024, monitor_type="edge", today=MONDAY
+    )
     with pytest.raises(PermissionDenied):
         cases.advance(s["other_village"], case)  # same role, other village
     with pytest.raises(PermissionDenied):
@@ -71,15 +112,18 @@ def test_each_step_needs_its_role_and_region(s):
     with pytest.raises(PermissionDenied):
         cases.advance(s["village"], case)  # data comparison is the county's
     with pytest.raises(PermissionDenied):
-        cases.open_case(user("supervisor", s["t"].county), s["hh"], "identification", year=2024,
-                        monitor_type="edge")
+        cases.open_case(
+            user("supervisor", s["t"].county), s["hh"], "identification", year=2024, monitor_type="edge"
+        )
     with pytest.raises(Case.DoesNotExist):
         cases.get_case_for(s["other_village"], case.pk)
     assert cases.can_act(s["county"], case) and not cases.can_act(s["town"], case)
 
 
 def test_rejection_objection_and_rollback(s):
-    case = cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge", today=MONDAY)
+    case = cases.open_case(
+        s["village"], s["hh"], "identification", year=2024, monitor_type="edge", today=MONDAY
+    )
     with pytest.raises(services.MonitoringError):
         cases.reject(s["village"], case, "不符合")  # home check is not a review
     _run(s, case, upto="publicized")
@@ -100,7 +144,9 @@ def test_rejection_objection_and_rollback(s):
 
 
 def test_one_open_case_and_overdue(s):
-    case = cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="sudden", today=MONDAY)
+    case = cases.open_case(
+        s["village"], s["hh"], "identification", year=2024, monitor_type="sudden", today=MONDAY
+    )
     with pytest.raises(services.MonitoringError):
         cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge")
     assert not cases.is_overdue(case, date(2024, 4, 1)) and cases.is_overdue(case, date(2024, 4, 2))
@@ -108,9 +154,18 @@ def test_one_open_case_and_overdue(s):
 
 
 def test_green_channel_monitors_from_the_day_it_opens(s):
-    cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="sudden",
-                    green_channel=True, today=MONDAY)
-    assert cases.monitored_frame("520526").to_dicts() == [{"household_id": s["hh"].pk, "identified_on": MONDAY}]
+    cases.open_case(
+        s["village"],
+        s["hh"],
+        "identification",
+        year=2024,
+        monitor_type="sudden",
+        green_channel=True,
+        today=MONDAY,
+    )
+    assert cases.monitored_frame("520526").to_dicts() == [
+        {"household_id": s["hh"].pk, "identified_on": MONDAY}
+    ]
 
 
 def _monitored(s, on=date(2024, 1, 8)):
@@ -122,9 +177,12 @@ def _monitored(s, on=date(2024, 1, 8)):
 def test_elimination_is_blocked_until_the_criteria_hold(s):
     _monitored(s)
     with pytest.raises(services.MonitoringError) as e:
-        cases.open_case(s["village"], s["hh"], "elimination", year=2024, method="assisted", today=date(2024, 9, 1))
-    assert e.value.message_en.endswith("no assistance measure applied; per-capita net income not above this "
-                                       "year's monitoring line")
+        cases.open_case(
+            s["village"], s["hh"], "elimination", year=2024, method="assisted", today=date(2024, 9, 1)
+        )
+    assert e.value.message_en.endswith(
+        "no assistance measure applied; per-capita net income not above this year's monitoring line"
+    )
     worklist = cases.elimination_worklist(s["county"], 2024, today=date(2024, 3, 1))
     assert worklist.to_dicts()[0]["blockers"] == ["too_recent", "no_measure", "income_below_line"]
 
@@ -132,9 +190,14 @@ def test_elimination_is_blocked_until_the_criteria_hold(s):
 def test_elimination_runs_and_can_be_rolled_back(s, monkeypatch):
     _monitored(s)
     HouseholdYear.objects.filter(household=s["hh"]).update(wage_income=Decimal(30000))
-    monkeypatch.setattr(cases, "measure_counts",
-                        lambda ids, year: __import__("polars").DataFrame({"household_id": ids, "measures": [2]}))
-    case = cases.open_case(s["village"], s["hh"], "elimination", year=2024, method="assisted", today=date(2024, 9, 2))
+    monkeypatch.setattr(
+        cases,
+        "measure_counts",
+        lambda ids, year: __import__("polars").DataFrame({"household_id": ids, "measures": [2]}),
+    )
+    case = cases.open_case(
+        s["village"], s["hh"], "elimination", year=2024, method="assisted", today=date(2024, 9, 2)
+    )
     assert case.steps[-2:] == ["announced", "recorded"]
     _run(s, case)
     assert cases.monitored_frame("520526").is_empty()
@@ -151,10 +214,15 @@ def test_whole_household_without_labour_blocks_elimination(s, monkeypatch):
     _monitored(s)
     HouseholdYear.objects.filter(household=s["hh"]).update(wage_income=Decimal(30000))
     s["hh"].members.update(labour="lost")
-    monkeypatch.setattr(cases, "measure_counts",
-                        lambda ids, year: __import__("polars").DataFrame({"household_id": ids, "measures": [1]}))
+    monkeypatch.setattr(
+        cases,
+        "measure_counts",
+        lambda ids, year: __import__("polars").DataFrame({"household_id": ids, "measures": [1]}),
+    )
     with pytest.raises(services.MonitoringError) as e:
-        cases.open_case(s["village"], s["hh"], "elimination", year=2024, method="natural", today=date(2024, 9, 2))
+        cases.open_case(
+            s["village"], s["hh"], "elimination", year=2024, method="natural", today=date(2024, 9, 2)
+        )
     assert "整户无劳动能力" in e.value.message_zh
 
 
@@ -169,11 +237,25 @@ def test_monitoring_type_must_fit_the_household_type_and_risks_are_checked(s):
         cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="unstable")
     assert "脱贫户" in str(e.value)
     with pytest.raises(cases.MonitoringError) as e:
-        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge",
-                        risks=["illness", "schooling", "disability", "accident", "water", "housing"])
+        cases.open_case(
+            s["village"],
+            s["hh"],
+            "identification",
+            year=2024,
+            monitor_type="edge",
+            risks=["illness", "schooling", "disability", "accident", "water", "housing"],
+        )
     assert e.value.field == "risks"
     with pytest.raises(cases.MonitoringError):
-        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge", risks=["nonsense"])
-    case = cases.open_case(s["village"], exited, "identification", year=2024, monitor_type="unstable",
-                           risks=["illness", "housing"])
+        cases.open_case(
+            s["village"], s["hh"], "identification", year=2024, monitor_type="edge", risks=["nonsense"]
+        )
+    case = cases.open_case(
+        s["village"],
+        exited,
+        "identification",
+        year=2024,
+        monitor_type="unstable",
+        risks=["illness", "housing"],
+    )
     assert case.risks == ["illness", "housing"]

@@ -18,22 +18,48 @@ from fupin.monitoring.models import Alert, Case
 from fupin.policy.models import Parameter
 
 pytestmark = pytest.mark.django_db
-ACTOR = {"home_checked": "village", "authorized": "village", "data_compared": "county",
-         "village_reviewed": "village", "publicized": "village", "town_approved": "town",
-         "county_approved": "county", "announced": "county", "recorded": "county"}
+ACTOR = {
+    "home_checked": "village",
+    "authorized": "village",
+    "data_compared": "county",
+    "village_reviewed": "village",
+    "publicized": "village",
+    "town_approved": "town",
+    "county_approved": "county",
+    "announced": "county",
+    "recorded": "county",
+}
 
 
 def _case(hh, kind, opened, *, closed=None, outcome="", monitor_type="", method="", green=False):
     steps = cases.STEPS[kind]
-    return Case.objects.create(household=hh, region_id=hh.village_id, kind=kind, year=2024, steps=steps,
-                               step="" if closed else steps[0], opened_on=opened, deadline=opened, closed_on=closed,
-                               outcome=outcome, monitor_type=monitor_type, elimination_method=method,
-                               green_channel=green)
+    return Case.objects.create(
+        household=hh,
+        region_id=hh.village_id,
+        kind=kind,
+        year=2024,
+        steps=steps,
+        step="" if closed else steps[0],
+        opened_on=opened,
+        deadline=opened,
+        closed_on=closed,
+        outcome=outcome,
+        monitor_type=monitor_type,
+        elimination_method=method,
+        green_channel=green,
+    )
 
 
 def _alert(hh, channel, at: datetime, n: int):
-    a = Alert.objects.create(key=f"k{n}", household=hh, region_id=hh.village_id, year=at.year, channel=channel,
-                             source="registry", signal="MON-INCOME")
+    a = Alert.objects.create(
+        key=f"k{n}",
+        household=hh,
+        region_id=hh.village_id,
+        year=at.year,
+        channel=channel,
+        source="registry",
+        signal="MON-INCOME",
+    )
     Alert.objects.filter(pk=a.pk).update(created_at=timezone.make_aware(at))
 
 
@@ -48,22 +74,54 @@ def s():
     a2 = household(t.village_a, "A0002", household_type="exited")
     a3 = household(t.village_a, "A0003", status="exited_policy")
     b1 = household(t.village_b, "B0001", status="returned")
-    s = {"t": t, "a1": a1, "a2": a2, "a3": a3, "b1": b1,
-         "village": user("village_operator", t.village_a), "town": user("township_reviewer", t.town_a),
-         "county": user("county_approver", t.county), "other": user("village_operator", t.village_b)}
+    s = {
+        "t": t,
+        "a1": a1,
+        "a2": a2,
+        "a3": a3,
+        "b1": b1,
+        "village": user("village_operator", t.village_a),
+        "town": user("township_reviewer", t.town_a),
+        "county": user("county_approver", t.county),
+        "other": user("village_operator", t.village_b),
+    }
     # a1: identified through the services, opened 20 Feb, every step done 15 Mar → monitored (edge) in March
-    case = cases.open_case(s["village"], a1, "identification", year=2024, monitor_type="edge",
-                           today=date(2024, 2, 20))
+    case = cases.open_case(
+        s["village"], a1, "identification", year=2024, monitor_type="edge", today=date(2024, 2, 20)
+    )
     while case.step:
         cases.advance(s[ACTOR[case.step]], case, "ok", today=date(2024, 3, 15))
-    _case(a1, "elimination", date(2024, 8, 1), closed=date(2024, 9, 10), outcome="approved", method="assisted")
+    _case(
+        a1, "elimination", date(2024, 8, 1), closed=date(2024, 9, 10), outcome="approved", method="assisted"
+    )
     _case(a2, "identification", date(2024, 5, 6), monitor_type="unstable", green=True)  # open, green channel
-    _case(a3, "identification", date(2024, 3, 1), closed=date(2024, 3, 20), outcome="rejected",
-          monitor_type="sudden")
-    _case(b1, "identification", date(2024, 1, 5), closed=date(2024, 3, 10), outcome="approved", monitor_type="edge")
-    _case(b1, "elimination", date(2024, 10, 1), closed=date(2024, 11, 2), outcome="approved", method="natural")
-    _case(b1, "identification", date(2023, 12, 28), closed=date(2023, 12, 30), outcome="rejected",
-          monitor_type="edge")  # the year before: counts nowhere in 2024
+    _case(
+        a3,
+        "identification",
+        date(2024, 3, 1),
+        closed=date(2024, 3, 20),
+        outcome="rejected",
+        monitor_type="sudden",
+    )
+    _case(
+        b1,
+        "identification",
+        date(2024, 1, 5),
+        closed=date(2024, 3, 10),
+        outcome="approved",
+        monitor_type="edge",
+    )
+    _case(
+        b1, "elimination", date(2024, 10, 1), closed=date(2024, 11, 2), outcome="approved", method="natural"
+    )
+    _case(
+        b1,
+        "identification",
+        date(2023, 12, 28),
+        closed=date(2023, 12, 30),
+        outcome="rejected",
+        monitor_type="edge",
+    )  # the year before: counts nowhere in 2024
     _alert(a1, "registry", datetime(2024, 2, 1, 10), 1)
     _alert(a2, "department", datetime(2024, 5, 1, 9), 2)
     _alert(a2, "registry", datetime(2024, 6, 30, 23, 30), 3)  # 15:30 UTC: still June in Beijing
@@ -103,12 +161,29 @@ def test_trend_equals_a_recount_and_takes_one_query_per_measure(s, django_assert
         trend = dashboard.trend(s["county"], year=2024)
     assert len(trend) == 12
     assert _nonzero(trend) == recount("520526", 2024)
-    assert _nonzero(trend) == Counter({
-        (1, "alerts_visit"): 1, (1, "opened"): 1, (2, "alerts_registry"): 1, (2, "opened"): 1, (3, "opened"): 1,
-        (3, "identified_edge"): 2, (5, "alerts_department"): 1, (5, "opened"): 1, (5, "identified_unstable"): 1,
-        (6, "alerts_registry"): 1, (8, "opened"): 1, (9, "eliminated_assisted"): 1, (10, "opened"): 1,
-        (11, "eliminated_natural"): 1})
-    assert sum(r["identified"] for r in trend) == cases.case_counts(s["county"], year=2024)["new_identified"] == 3
+    assert _nonzero(trend) == Counter(
+        {
+            (1, "alerts_visit"): 1,
+            (1, "opened"): 1,
+            (2, "alerts_registry"): 1,
+            (2, "opened"): 1,
+            (3, "opened"): 1,
+            (3, "identified_edge"): 2,
+            (5, "alerts_department"): 1,
+            (5, "opened"): 1,
+            (5, "identified_unstable"): 1,
+            (6, "alerts_registry"): 1,
+            (8, "opened"): 1,
+            (9, "eliminated_assisted"): 1,
+            (10, "opened"): 1,
+            (11, "eliminated_natural"): 1,
+        }
+    )
+    assert (
+        sum(r["identified"] for r in trend)
+        == cases.case_counts(s["county"], year=2024)["new_identified"]
+        == 3
+    )
     # a village sees its own history only, and matches its own recount
     village = dashboard.trend(s["village"], year=2024)
     assert _nonzero(village) == recount(s["t"].village_a.code, 2024)
@@ -117,18 +192,26 @@ def test_trend_equals_a_recount_and_takes_one_query_per_measure(s, django_assert
 
 def test_counts_by_type_method_and_remaining_poor(s):
     f = dashboard.figures(s["county"], year=2024)
-    assert f == {"remaining_poor": 3, "monitored_by_type": {"unstable": 1, "edge": 0, "sudden": 0},
-                 "new_by_type": {"unstable": 1, "edge": 2, "sudden": 0},
-                 "eliminated_by_method": {"assisted": 1, "natural": 1}}
+    assert f == {
+        "remaining_poor": 3,
+        "monitored_by_type": {"unstable": 1, "edge": 0, "sudden": 0},
+        "new_by_type": {"unstable": 1, "edge": 2, "sudden": 0},
+        "eliminated_by_method": {"assisted": 1, "natural": 1},
+    }
     o = dashboard.figures(s["other"], year=2024)
-    assert o == {"remaining_poor": 1, "monitored_by_type": {"unstable": 0, "edge": 0, "sudden": 0},
-                 "new_by_type": {"unstable": 0, "edge": 1, "sudden": 0},
-                 "eliminated_by_method": {"assisted": 0, "natural": 1}}
+    assert o == {
+        "remaining_poor": 1,
+        "monitored_by_type": {"unstable": 0, "edge": 0, "sudden": 0},
+        "new_by_type": {"unstable": 0, "edge": 1, "sudden": 0},
+        "eliminated_by_method": {"assisted": 0, "natural": 1},
+    }
 
 
 def _drill(c, **q):
     r = c.get("/monitoring/households/", {"year": 2024, **q})
-    return r.status_code, [h.household_no for h in r.context["page"].object_list] if r.status_code == 200 else None
+    return r.status_code, [
+        h.household_no for h in r.context["page"].object_list
+    ] if r.status_code == 200 else None
 
 
 def test_dashboard_shows_and_drills_down(s):

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 def tree():
     t = region_tree()
     services.ensure_parameters()
-    Parameter.objects.create(name="monitoring_line", region_code="", year_from=2021, value=Decimal(6000),
-                             is_default=True)
+    Parameter.objects.create(
+        name="monitoring_line", region_code="", year_from=2021, value=Decimal(6000), is_default=True
+    )
     return t
 
 
@@ -37,8 +38,13 @@ def test_batch_creates_alerts_with_evidence_and_never_duplicates(tree):
     report = services.run_batch(None, 2024)
     assert report.households == 2 and report.new == 1
     a = Alert.objects.get()
-    assert (a.household_id, a.signal, a.region_id, a.channel, a.year) == (low.pk, "MON-INCOME", tree.village_a.code,
-                                                                        "registry", 2024)
+    assert (a.household_id, a.signal, a.region_id, a.channel, a.year) == (
+        low.pk,
+        "MON-INCOME",
+        tree.village_a.code,
+        "registry",
+        2024,
+    )
     assert a.evidence == {"value": 3000.0, "threshold": 6000.0}
     a.status = "checking"
     a.save()
@@ -65,8 +71,15 @@ def test_monitor_cli_prints_counts_and_json(tree, capsys):
     household(tree.village_a, members=2, wage="100")
     assert main(["monitor", "--year", "2024", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows == [{"signal_id": "MON-INCOME", "label_zh": "人均纯收入低于监测线",
-                     "label_en": "per-capita net income below the monitoring line", "households": 1, "new": 1}]
+    assert rows == [
+        {
+            "signal_id": "MON-INCOME",
+            "label_zh": "人均纯收入低于监测线",
+            "label_en": "per-capita net income below the monitoring line",
+            "households": 1,
+            "new": 1,
+        }
+    ]
     assert main(["monitor", "--year", "2024"]) == 0
     err = capsys.readouterr().err
     assert "1 户 households" in err and "新增预警 0 new alerts" in err
@@ -111,13 +124,16 @@ def test_department_import_matches_reports_and_never_duplicates(tree, tmp_path, 
     m = Member.objects.filter(household=hh).order_by("id").first()
     o = Member.objects.filter(household=other).order_by("id").first()
     stranger = id_number("520526", date(1990, 1, 1))
-    f = _write(tmp_path / "yb.xlsx", [
-        (m.name, m.id_number, "6,000"),  # registered poor household: ≥ 5,000 → alert
-        (o.name, o.id_number, "6000"),  # ordinary household: < 20,000 → no alert
-        ("某人", stranger, "30000"),  # not in the registry
-        (m.name, m.id_number, "7000"),  # the same person again
-        ("某某", _typed_as_number(), "7000"),  # typed as a number: Excel kept 15 digits
-    ])
+    f = _write(
+        tmp_path / "yb.xlsx",
+        [
+            (m.name, m.id_number, "6,000"),  # registered poor household: ≥ 5,000 → alert
+            (o.name, o.id_number, "6000"),  # ordinary household: < 20,000 → no alert
+            ("某人", stranger, "30000"),  # not in the registry
+            (m.name, m.id_number, "7000"),  # the same person again
+            ("某某", _typed_as_number(), "7000"),  # typed as a number: Excel kept 15 digits
+        ],
+    )
     assert main(["import", "department", str(f), "--source", "medical_insurance", "--year", "2024"]) == 0
     out = capsys.readouterr().out
     assert "第5行 row 5" in out and "不在" not in out.split("第5行")[0]
@@ -125,11 +141,21 @@ def test_department_import_matches_reports_and_never_duplicates(tree, tmp_path, 
     assert "第7行 row 7" in out and "stored as a number" in out
     batch = DepartmentImport.objects.get()
     assert batch.rows == 5 and batch.alerts_new == 1
-    assert batch.counts == {"below_threshold": 1, "duplicate": 1, "id.as_number": 1, "not_in_registry": 1,
-                            "signal": 1}
+    assert batch.counts == {
+        "below_threshold": 1,
+        "duplicate": 1,
+        "id.as_number": 1,
+        "not_in_registry": 1,
+        "signal": 1,
+    }
     a = Alert.objects.get()
-    assert (a.member_id, a.household_id, a.signal, a.channel, a.source) == (m.pk, hh.pk, "DEPT-medical_insurance",
-                                                                            "department", "medical_insurance")
+    assert (a.member_id, a.household_id, a.signal, a.channel, a.source) == (
+        m.pk,
+        hh.pk,
+        "DEPT-medical_insurance",
+        "department",
+        "medical_insurance",
+    )
     assert a.evidence["amount"] == 6000.0 and a.evidence["threshold"] == 5000.0 and a.evidence["row"] == 3
     wb = openpyxl.load_workbook(batch.unmatched_file)
     rows = list(wb.active.iter_rows(values_only=True))

@@ -25,8 +25,13 @@ def s():
     hh = household(t.village_a, "A0001", members=2, wage="4000", household_type="ordinary")
     services.run_batch(None, 2024)
     village, town = user("village_operator", t.village_a), user("township_reviewer", t.town_a)
-    return {"hh": hh, "alert": Alert.objects.get(household=hh), "village": village, "town": town,
-            "api": api_client(village)}
+    return {
+        "hh": hh,
+        "alert": Alert.objects.get(household=hh),
+        "village": village,
+        "town": town,
+        "api": api_client(village),
+    }
 
 
 @pytest.fixture
@@ -42,23 +47,36 @@ def web(u) -> Client:
 
 # --- alerts -------------------------------------------------------------------------------------------
 
+
 def test_an_alert_read_names_the_version_and_a_status_change_moves_it_on(s):
     api, pk = s["api"], s["alert"].pk
     r = api.get(f"{API}/alerts/{pk}")
     assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"'
     before = r["ETag"]
-    r = api.post(f"{API}/alerts/{pk}/status", {"status": "checking", "note": "入户核实"},
-                 content_type="application/json", headers={"If-Match": before})
+    r = api.post(
+        f"{API}/alerts/{pk}/status",
+        {"status": "checking", "note": "入户核实"},
+        content_type="application/json",
+        headers={"If-Match": before},
+    )
     assert r.status_code == 200, r.content
-    assert r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["status"] == "checking"
+    assert (
+        r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["status"] == "checking"
+    )
 
 
 def test_an_alert_status_change_based_on_an_older_version_is_409_and_saves_nothing(s):
     api, pk = s["api"], s["alert"].pk
     stale = api.get(f"{API}/alerts/{pk}")["ETag"]
     services.set_status(s["town"], s["alert"], "dismissed", "收入已核实")
-    assert_edit_conflict(api.post(f"{API}/alerts/{pk}/status", {"status": "checking", "note": "我的说明"},
-                          content_type="application/json", headers={"If-Match": stale}))
+    assert_edit_conflict(
+        api.post(
+            f"{API}/alerts/{pk}/status",
+            {"status": "checking", "note": "我的说明"},
+            content_type="application/json",
+            headers={"If-Match": stale},
+        )
+    )
     alert = Alert.objects.get(pk=pk)
     assert (alert.status, alert.note) == ("dismissed", "收入已核实")
     r = api.post(f"{API}/alerts/{pk}/status", {"status": "checking"}, content_type="application/json")
@@ -71,7 +89,8 @@ def test_the_batch_moves_an_alerts_version_on_only_when_its_evidence_changes(s):
     services.run_batch(None, 2024)
     assert services.alert_version(Alert.objects.get(pk=pk)) == opened
     HouseholdYear.objects.filter(household=s["hh"], year=2024).update(
-        wage_income=Decimal("3000"), net_income=Decimal("3000"), net_income_per_capita=Decimal("1500"))
+        wage_income=Decimal("3000"), net_income=Decimal("3000"), net_income_per_capita=Decimal("1500")
+    )
     services.run_batch(None, 2024)
     alert = Alert.objects.get(pk=pk)
     assert services.alert_version(alert) != opened and alert.evidence["value"] == 1500
@@ -101,17 +120,28 @@ def test_a_stale_alert_page_is_409_and_saves_nothing(s):
 
 # --- cases --------------------------------------------------------------------------------------------
 
+
 def test_a_case_read_names_the_version_and_an_action_moves_it_on(s, case):
     api = s["api"]
     r = api.get(f"{API}/cases/{case.pk}")
     assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"'
     before = r["ETag"]
-    r = api.post(f"{API}/cases/{case.pk}/advance", {"note": "已核查"}, content_type="application/json",
-                 headers={"If-Match": before})
+    r = api.post(
+        f"{API}/cases/{case.pk}/advance",
+        {"note": "已核查"},
+        content_type="application/json",
+        headers={"If-Match": before},
+    )
     assert r.status_code == 200, r.content
-    assert r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["step"] == "authorized"
-    r = api.post(f"{API}/cases/{case.pk}/note", {"note": "补充"}, content_type="application/json",
-                 headers={"If-Match": r["ETag"]})
+    assert (
+        r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["step"] == "authorized"
+    )
+    r = api.post(
+        f"{API}/cases/{case.pk}/note",
+        {"note": "补充"},
+        content_type="application/json",
+        headers={"If-Match": r["ETag"]},
+    )
     assert r.status_code == 200 and r["ETag"] == api.get(f"{API}/cases/{case.pk}")["ETag"] != before
 
 
@@ -121,8 +151,14 @@ def test_a_case_action_based_on_an_older_version_is_409_and_saves_nothing(s, cas
     cases.add_note(s["town"], case, "乡镇提醒：先核实收入")
     events = CaseEvent.objects.count()
     for action in ("advance", "note", "reject"):
-        assert_edit_conflict(api.post(f"{API}/cases/{case.pk}/{action}", {"note": "我的操作"},
-                              content_type="application/json", headers={"If-Match": stale}))
+        assert_edit_conflict(
+            api.post(
+                f"{API}/cases/{case.pk}/{action}",
+                {"note": "我的操作"},
+                content_type="application/json",
+                headers={"If-Match": stale},
+            )
+        )
     assert Case.objects.get(pk=case.pk).step == "home_checked" and CaseEvent.objects.count() == events
     r = api.post(f"{API}/cases/{case.pk}/advance", {}, content_type="application/json")
     assert r.status_code == 200 and r.json()["step"] == "authorized"  # no If-Match: not checked

@@ -28,15 +28,20 @@ def setup():
     hh_b = household(t.village_b, "B0001", members=2, wage="4000")
     services.run_batch(None, 2024)
     op_a = user("village_operator", t.village_a)
-    return {"t": t, "hh_a": hh_a, "hh_b": hh_b, "op_a": op_a,
-            "alert_a": Alert.objects.get(household=hh_a), "alert_b": Alert.objects.get(household=hh_b)}
+    return {
+        "t": t,
+        "hh_a": hh_a,
+        "hh_b": hh_b,
+        "op_a": op_a,
+        "alert_a": Alert.objects.get(household=hh_a),
+        "alert_b": Alert.objects.get(household=hh_b),
+    }
 
 
 def signed_in(u) -> Client:
     c = Client()
     c.force_login(u)
     return c
-
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -59,7 +64,9 @@ def test_dashboard_in_english(setup):
     c = signed_in(setup["op_a"])
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = c.get("/monitoring/?year=2024").content.decode()
-    assert "per-capita net income below the monitoring line" in body and "Return-to-poverty monitoring" in body
+    assert (
+        "per-capita net income below the monitoring line" in body and "Return-to-poverty monitoring" in body
+    )
 
 
 def test_alert_inbox_detail_and_status(setup):
@@ -128,22 +135,41 @@ def test_api_alerts_scoped(setup):
     assert body["items"][0]["evidence"] == {"value": 2000.0, "threshold": 6000.0}
     assert body["items"][0]["label"]["en"] == "per-capita net income below the monitoring line"
     assert api_client(setup["op_a"]).get(f"{API}/alerts/{setup['alert_b'].pk}").status_code == 404
-    assert api_client(setup["op_a"]).get(f"{API}/alerts?region={setup['t'].village_b.code}").status_code == 403
+    assert (
+        api_client(setup["op_a"]).get(f"{API}/alerts?region={setup['t'].village_b.code}").status_code == 403
+    )
 
 
 def test_api_status_batch_and_summary(setup):
     c = api_client(setup["op_a"])
-    r = c.post(f"{API}/alerts/{setup['alert_a'].pk}/status", {"status": "case_opened", "note": "x"},
-               content_type="application/json")
+    r = c.post(
+        f"{API}/alerts/{setup['alert_a'].pk}/status",
+        {"status": "case_opened", "note": "x"},
+        content_type="application/json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "case_opened"
-    assert c.post(f"{API}/alerts/{setup['alert_b'].pk}/status", {"status": "dismissed"},
-                  content_type="application/json").status_code == 404
-    bad = c.post(f"{API}/alerts/{setup['alert_a'].pk}/status", {"status": "nope"}, content_type="application/json")
+    assert (
+        c.post(
+            f"{API}/alerts/{setup['alert_b'].pk}/status",
+            {"status": "dismissed"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    bad = c.post(
+        f"{API}/alerts/{setup['alert_a'].pk}/status", {"status": "nope"}, content_type="application/json"
+    )
     assert bad.status_code == 422 and bad.json()["detail"][0]["message"]["en"] == "unknown status: nope"
     r = c.post(f"{API}/batch", {"year": 2024}, content_type="application/json")
     assert r.status_code == 200 and r.json()["households"] == 1 and r.json()["existing"] == 1
-    assert c.post(f"{API}/batch", {"year": 2024, "region": setup["t"].village_b.code},
-                  content_type="application/json").status_code == 403
+    assert (
+        c.post(
+            f"{API}/batch",
+            {"year": 2024, "region": setup["t"].village_b.code},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
     sup = api_client(user("supervisor", setup["t"].county))
     assert sup.post(f"{API}/batch", {"year": 2024}, content_type="application/json").status_code == 403
     s = c.get(f"{API}/summary?year=2024").json()
@@ -161,15 +187,22 @@ def test_api_department_upload(setup, tmp_path):
     pk = r.json()["id"]
     assert api_client(setup["op_a"]).get(f"{API}/departments/{pk}").status_code == 404
     with path.open("rb") as f:
-        denied = api_client(user("auditor", setup["t"].county)).post(f"{API}/departments", {"file": f,
-                                                                                    "source": "education"})
+        denied = api_client(user("auditor", setup["t"].county)).post(
+            f"{API}/departments", {"file": f, "source": "education"}
+        )
     assert denied.status_code == 403
 
 
 # ------------------------------------------------------------------------------------------ self-report
 def _report(c, id_no, **kw):
-    data = {"name": "户主甲", "id_number": id_no, "phone": "138 0013 8000", "kind": "illness",
-            "description": "住院花了三万元", **kw}
+    data = {
+        "name": "户主甲",
+        "id_number": id_no,
+        "phone": "138 0013 8000",
+        "kind": "illness",
+        "description": "住院花了三万元",
+        **kw,
+    }
     return c.post("/monitoring/report/", data)
 
 
@@ -178,8 +211,12 @@ def test_self_report_lands_in_the_village_inbox(setup):
     r = _report(Client(), m.id_number.lower(), name=m.name)
     assert r.status_code == 200 and "Report received" in r.content.decode() or "已收到" in r.content.decode()
     a = Alert.objects.get(channel="self_report")
-    assert (a.household_id, a.member_id, a.region_id, a.signal) == (setup["hh_a"].pk, m.pk,
-                                                                   setup["t"].village_a.code, "SELF-illness")
+    assert (a.household_id, a.member_id, a.region_id, a.signal) == (
+        setup["hh_a"].pk,
+        m.pk,
+        setup["t"].village_a.code,
+        "SELF-illness",
+    )
     assert a.evidence["phone"] == "13800138000" and a.evidence["name_matches"] is True
     # the village operator sees it; the other village does not
     assert api_client(setup["op_a"]).get(f"{API}/alerts?channel=self_report").json()["count"] == 1
@@ -226,8 +263,9 @@ def test_the_rate_limit_keeps_no_id_number_in_the_cache(setup, settings):
     """A shared cache (Redis, memcached) holds its keys in clear: the limit counts a keyed hash."""
     from django.core.cache import caches
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "rate-limit-keys"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rate-limit-keys"}
+    }
     stranger = id_number("520526", date(1988, 8, 8))
     assert _report(Client(), stranger).status_code == 200
     keys = list(caches["default"]._cache)

@@ -18,20 +18,42 @@ def row():
     t = region_tree()
     services.load_defaults()
     approver = user("county_approver", t.county)
-    p = services.save_parameter(approver, name="monitoring_line", region_code=t.county.code, year_from=2024,
-                                year_to=None, value="8500", source="县政府文件", reason="本县标准")
+    p = services.save_parameter(
+        approver,
+        name="monitoring_line",
+        region_code=t.county.code,
+        year_from=2024,
+        year_to=None,
+        value="8500",
+        source="县政府文件",
+        reason="本县标准",
+    )
     return {"tree": t, "approver": approver, "api": api_client(approver), "p": p}
 
 
 def _body(row, value: float) -> dict:
-    return {"name": "monitoring_line", "region_code": row["tree"].county.code, "year_from": 2024, "value": value,
-            "source": "县政府文件", "reason": "调整"}
+    return {
+        "name": "monitoring_line",
+        "region_code": row["tree"].county.code,
+        "year_from": 2024,
+        "value": value,
+        "source": "县政府文件",
+        "reason": "调整",
+    }
 
 
 def _someone_else_sets(row, value: str) -> None:
-    services.save_parameter(row["approver"], pk=row["p"].pk, name="monitoring_line",
-                            region_code=row["tree"].county.code, year_from=2024, year_to=None, value=value,
-                            source="县政府文件", reason="他人修改")
+    services.save_parameter(
+        row["approver"],
+        pk=row["p"].pk,
+        name="monitoring_line",
+        region_code=row["tree"].county.code,
+        year_from=2024,
+        year_to=None,
+        value=value,
+        source="县政府文件",
+        reason="他人修改",
+    )
 
 
 def test_a_read_names_the_version_and_a_change_moves_it_on(row):
@@ -39,8 +61,12 @@ def test_a_read_names_the_version_and_a_change_moves_it_on(row):
     r = api.get(f"{BASE}/parameters/{pk}")
     assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["value"] == 8500
     before = r["ETag"]
-    r = api.put(f"{BASE}/parameters/{pk}", _body(row, 8600), content_type="application/json",
-                headers={"If-Match": before})
+    r = api.put(
+        f"{BASE}/parameters/{pk}",
+        _body(row, 8600),
+        content_type="application/json",
+        headers={"If-Match": before},
+    )
     assert r.status_code == 200, r.content
     assert r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["value"] == 8600
     assert api.get(f"{BASE}/parameters/{pk}")["ETag"] == r["ETag"]
@@ -53,8 +79,14 @@ def test_a_change_or_removal_based_on_an_older_version_is_409_and_saves_nothing(
     stale = api.get(f"{BASE}/parameters/{pk}")["ETag"]
     _someone_else_sets(row, "8700")
     changes = ParameterChange.objects.count()
-    assert_edit_conflict(api.put(f"{BASE}/parameters/{pk}", _body(row, 8600), content_type="application/json",
-                         headers={"If-Match": stale}))
+    assert_edit_conflict(
+        api.put(
+            f"{BASE}/parameters/{pk}",
+            _body(row, 8600),
+            content_type="application/json",
+            headers={"If-Match": stale},
+        )
+    )
     assert_edit_conflict(api.delete(f"{BASE}/parameters/{pk}?reason=作废", headers={"If-Match": stale}))
     p = Parameter.objects.get(pk=pk)
     assert (p.value, p.is_deleted, ParameterChange.objects.count()) == (8700, False, changes)
@@ -80,8 +112,15 @@ def test_stale_change_and_removal_pages_are_409_and_save_nothing(client, row):
     assert f'name="version" value="{opened}"' in client.get(edit).content.decode()
     assert f'name="version" value="{opened}"' in client.get(delete).content.decode()
     _someone_else_sets(row, "8700")
-    form = {"name": "monitoring_line", "region_code": row["tree"].county.code, "year_from": "2024",
-            "value": "8600", "source": "县政府文件", "reason": "调整", "version": opened}
+    form = {
+        "name": "monitoring_line",
+        "region_code": row["tree"].county.code,
+        "year_from": "2024",
+        "value": "8600",
+        "source": "县政府文件",
+        "reason": "调整",
+        "version": opened,
+    }
     r = client.post(edit, form)
     assert r.status_code == 409 and "已被他人修改" in r.content.decode()
     assert f'name="version" value="{opened}"' in r.content.decode()  # stays stale until opened again

@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/quality"
 
 
-
 @pytest.fixture
 def setup():
     t = region_tree()
@@ -24,7 +23,8 @@ def setup():
         child.birth_date, child.labour = date(2016, 3, 1), "ordinary"
         child.save()
     Member.objects.filter(household__household_no="A0001", relation="spouse").update(
-        id_number="52052619720302123")
+        id_number="52052619720302123"
+    )
     op_a = user("village_operator", t.village_a)
     return {"tree": t, "op_a": op_a, "a": api_client(op_a)}
 
@@ -35,12 +35,19 @@ def test_run_then_list_and_summary(setup):
     assert r.status_code == 201
     body = r.json()
     assert body["counts"]["DQ-C4"] == 1 and body["created"] == body["findings"] > 0
-    assert body["region_code"] == setup["tree"].village_a.code and body["user"] == "village_operator-520526001201"
+    assert (
+        body["region_code"] == setup["tree"].village_a.code
+        and body["user"] == "village_operator-520526001201"
+    )
     assert [x["id"] for x in a.get(f"{BASE}/runs").json()] == [body["id"]]
     page = a.get(f"{BASE}/findings", {"year": 2024, "rule": "DQ-C4"}).json()
     assert page["count"] == 1 and page["items"][0]["household_no"] == "A0001"
     item = page["items"][0]
-    assert item["value"] == "ordinary" and item["message"]["en"].startswith("under 16") and item["status"] == "open"
+    assert (
+        item["value"] == "ordinary"
+        and item["message"]["en"].startswith("under 16")
+        and item["status"] == "open"
+    )
     summary = a.get(f"{BASE}/summary", {"year": 2024}).json()
     assert summary["total"] == body["findings"] == summary["by_status"]["open"]
     assert next(x for x in summary["rules"] if x["rule_id"] == "DQ-C4")["count"] == 1
@@ -55,12 +62,17 @@ def test_village_operator_of_a_never_sees_b(setup):
     items = a.get(f"{BASE}/findings", {"year": 2024}).json()["items"]
     assert {i["household_no"] for i in items} == {"A0001"}
     missing = a.get(f"{BASE}/findings/999999").json()
-    for r in (a.get(f"{BASE}/findings/{b_finding.pk}"),
-              a.patch(f"{BASE}/findings/{b_finding.pk}", {"status": "fixed"}, content_type="application/json"),
-              a.get(f"{BASE}/findings", {"region": setup["tree"].village_b.code}),
-              a.get(f"{BASE}/summary", {"region": setup["tree"].village_b.code}),
-              a.post(f"{BASE}/runs", {"year": 2024, "region": setup["tree"].village_b.code},
-                     content_type="application/json")):
+    for r in (
+        a.get(f"{BASE}/findings/{b_finding.pk}"),
+        a.patch(f"{BASE}/findings/{b_finding.pk}", {"status": "fixed"}, content_type="application/json"),
+        a.get(f"{BASE}/findings", {"region": setup["tree"].village_b.code}),
+        a.get(f"{BASE}/summary", {"region": setup["tree"].village_b.code}),
+        a.post(
+            f"{BASE}/runs",
+            {"year": 2024, "region": setup["tree"].village_b.code},
+            content_type="application/json",
+        ),
+    ):
         assert r.status_code == 404 and r.json() == missing
     assert Finding.objects.get(pk=b_finding.pk).status == "open"
     assert a.get(f"{BASE}/runs").json()[0]["region_code"] == setup["tree"].village_a.code
@@ -76,10 +88,17 @@ def test_patch_status_assignee_note(setup):
     item = r.json()["detail"][0]
     assert (item["field"], item["code"]) == ("note", "quality.note_required")
     assert item["message"]["zh"] and item["message"]["en"] and "row" in item
-    r = a.patch(f"{BASE}/findings/{f.pk}", {"status": "explained", "note": "在家务农", "assignee": op.pk},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/findings/{f.pk}",
+        {"status": "explained", "note": "在家务农", "assignee": op.pk},
+        content_type="application/json",
+    )
     assert r.status_code == 200
-    assert (r.json()["status"], r.json()["note"], r.json()["assignee"]) == ("explained", "在家务农", op.username)
+    assert (r.json()["status"], r.json()["note"], r.json()["assignee"]) == (
+        "explained",
+        "在家务农",
+        op.username,
+    )
     r = a.patch(f"{BASE}/findings/{f.pk}", {"status": "resolved"}, content_type="application/json")
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "quality.status"
     r = a.patch(f"{BASE}/findings/{f.pk}", {"assignee": None}, content_type="application/json")

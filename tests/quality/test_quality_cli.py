@@ -26,7 +26,8 @@ def setup():
         child.birth_date, child.labour = date(2016, 3, 1), "ordinary"
         child.save()
     Member.objects.filter(household__household_no="A0001", relation="spouse").update(
-        id_number="52052619720302123")
+        id_number="52052619720302123"
+    )
     return t
 
 
@@ -45,8 +46,13 @@ def test_json_and_csv(setup, capsys, tmp_path):
     assert main(["quality", "--year", "2024", "--format", "json"]) == 0
     body = json.loads(capsys.readouterr().out)
     c4 = next(r for r in body["rules"] if r["rule_id"] == "DQ-C4")
-    assert c4 == {"rule_id": "DQ-C4", "severity": "error", "message_zh": "16岁以下劳动能力应为无劳动力(2_01_011)",
-                  "message_en": "under 16 but labour ability is not 'no labour' (2_01_011)", "count": 2}
+    assert c4 == {
+        "rule_id": "DQ-C4",
+        "severity": "error",
+        "message_zh": "16岁以下劳动能力应为无劳动力(2_01_011)",
+        "message_en": "under 16 but labour ability is not 'no labour' (2_01_011)",
+        "count": 2,
+    }
     out = tmp_path / "q.csv"
     assert main(["quality", "--year", "2024", "--format", "csv", "--out", str(out)]) == 0
     assert "DQ-C4,error," in out.read_text(encoding="utf-8")
@@ -60,7 +66,9 @@ def test_xlsx_scoped_and_masked_for_the_user(setup, tmp_path):
     assert main(["quality", "--year", "2024", "--user", sup.username]) == 1
     # … an operator exports village A only, with ID numbers (the role sees them)
     out = tmp_path / "q.xlsx"
-    assert main(["quality", "--year", "2024", "--format", "xlsx", "--out", str(out), "--user", op.username]) == 0
+    assert (
+        main(["quality", "--year", "2024", "--format", "xlsx", "--out", str(out), "--user", op.username]) == 0
+    )
     wb = openpyxl.load_workbook(out, read_only=True)
     rows = list(wb["问题清单"].iter_rows(values_only=True))
     head = rows[0]
@@ -79,7 +87,9 @@ def test_xlsx_masks_for_a_role_without_id_numbers(setup, tmp_path):
 
     sup = user("supervisor", setup.county)
     out = tmp_path / "s.xlsx"
-    exports.export_findings(sup, selectors.findings_for(sup, year=2024), filters={}, channel="cli", target=out)
+    exports.export_findings(
+        sup, selectors.findings_for(sup, year=2024), filters={}, channel="cli", target=out
+    )
     rows = list(openpyxl.load_workbook(out, read_only=True)["问题清单"].iter_rows(values_only=True))
     found = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert next(r for r in found if r["规则编号"] == "DQ-A1")["证件号码"] == "520526*******2123"

@@ -30,9 +30,14 @@ def setup():
     # a broken ID number in A (wrong length): its value is the ID number itself
     Member.objects.filter(household=hh_a, relation="spouse").update(id_number="52052619720302123")
     services.run_quality(None, 2024)
-    return {"tree": t, "op_a": user("village_operator", t.village_a), "hh_a": hh_a, "hh_b": hh_b,
-            "c4_a": Finding.objects.get(rule_id="DQ-C4", household=hh_a),
-            "c4_b": Finding.objects.get(rule_id="DQ-C4", household=hh_b)}
+    return {
+        "tree": t,
+        "op_a": user("village_operator", t.village_a),
+        "hh_a": hh_a,
+        "hh_b": hh_b,
+        "c4_a": Finding.objects.get(rule_id="DQ-C4", household=hh_a),
+        "c4_b": Finding.objects.get(rule_id="DQ-C4", household=hh_b),
+    }
 
 
 def test_worklist_shows_counts_and_own_findings_only(client, setup):
@@ -61,7 +66,9 @@ def test_worklist_in_english_and_region_outside_scope_is_404(client, setup):
 def test_mark_explained_needs_a_note_then_works(client, setup):
     client.force_login(setup["op_a"])
     f = setup["c4_a"]
-    back = client.post(reverse("quality:act"), {"ids": [f.pk], "action": "explained", "note": ""}, follow=True)
+    back = client.post(
+        reverse("quality:act"), {"ids": [f.pk], "action": "explained", "note": ""}, follow=True
+    )
     assert "标记为已说明时必须填写说明" in back.content.decode()
     assert Finding.objects.get(pk=f.pk).status == "open"
     client.post(reverse("quality:act"), {"ids": [f.pk], "action": "explained", "note": "已入户核实"})
@@ -79,7 +86,9 @@ def test_bulk_actions_fix_assign_reopen(client, setup):
     assert set(Finding.objects.filter(id__in=ids).values_list("assignee", flat=True)) == {op.pk}
     assert client.get(URL, {"year": 2024, "assignee": "mine"}).context["page"].paginator.count == len(ids)
     client.post(reverse("quality:act"), {"ids": ids[:1], "action": "open"})
-    assert Finding.objects.get(pk=ids[0]).status == "open" and Finding.objects.get(pk=ids[0]).closed_at is None
+    assert (
+        Finding.objects.get(pk=ids[0]).status == "open" and Finding.objects.get(pk=ids[0]).closed_at is None
+    )
 
 
 def test_operator_of_a_cannot_act_on_b(client, setup):
@@ -103,8 +112,15 @@ def test_read_only_roles_view_and_export_but_cannot_act(client, setup):
     for role in ("supervisor", "auditor", "department_officer"):
         client.force_login(user(role, setup["tree"].county))
         page = client.get(URL, {"year": 2024})
-        assert page.status_code == 200 and "B0001" in page.content.decode() and 'id="act-form"' not in page.content.decode()
-        assert client.post(reverse("quality:act"), {"ids": [setup["c4_a"].pk], "action": "fixed"}).status_code == 403
+        assert (
+            page.status_code == 200
+            and "B0001" in page.content.decode()
+            and 'id="act-form"' not in page.content.decode()
+        )
+        assert (
+            client.post(reverse("quality:act"), {"ids": [setup["c4_a"].pk], "action": "fixed"}).status_code
+            == 403
+        )
         assert client.post(reverse("quality:run"), {"year": 2024}).status_code == 403
         assert client.get(reverse("quality:export"), {"year": 2024}).status_code == 200
     assert Finding.objects.get(pk=setup["c4_a"].pk).status == "open" and QualityRun.objects.count() == 1
@@ -129,7 +145,12 @@ def test_export_is_scoped_masked_and_logged(client, setup):
     assert counts["DQ-C4"] == 1
     log = ExportLog.objects.get()
     assert (log.kind, log.channel, log.rows, log.masked, log.filters["year"]) == (
-        "quality.findings.xlsx", "web", len(rows), True, 2024)
+        "quality.findings.xlsx",
+        "web",
+        len(rows),
+        True,
+        2024,
+    )
     # a village operator sees ID numbers, and only village A
     client.force_login(setup["op_a"])
     rows = _sheet(client.get(reverse("quality:export"), {"year": 2024}).content, "问题清单")

@@ -31,8 +31,19 @@ def child_with_labour(hh) -> Member:
 
 
 def snapshot():
-    return sorted(Finding.objects.values_list("id", "rule_id", "household_id", "member_id", "status", "value",
-                                              "first_seen_at", "closed_at", "note"))
+    return sorted(
+        Finding.objects.values_list(
+            "id",
+            "rule_id",
+            "household_id",
+            "member_id",
+            "status",
+            "value",
+            "first_seen_at",
+            "closed_at",
+            "note",
+        )
+    )
 
 
 def test_finding_created_once_with_its_key_and_message(tree):
@@ -41,15 +52,25 @@ def test_finding_created_once_with_its_key_and_message(tree):
     op = user("village_operator", tree.village_a)
     run = services.run_quality(op, 2024)
     f = Finding.objects.get(rule_id="DQ-C4")
-    assert (f.household_id, f.member_id, f.year, f.severity, f.status) == (hh.pk, child.pk, 2024, "error", "open")
+    assert (f.household_id, f.member_id, f.year, f.severity, f.status) == (
+        hh.pk,
+        child.pk,
+        2024,
+        "error",
+        "open",
+    )
     assert f.value == "ordinary" and "16岁以下" in f.message_zh and "under 16" in f.message_en
     assert f.first_seen_at == f.last_seen_at
     # the factory household's main cause is illness with everyone healthy: DQ-D1a, a household-year finding
     d1 = Finding.objects.get(rule_id="DQ-D1a")
     assert d1.member_id is None and d1.scope == "household_year" and d1.severity == "suspect"
     assert run.counts["DQ-C4"] == 1 and run.created == Finding.objects.count() == run.findings
-    assert (run.user, run.year, run.region_code, run.region_prefix) == (op, 2024, tree.village_a.code,
-                                                                        tree.village_a.code)
+    assert (run.user, run.year, run.region_code, run.region_prefix) == (
+        op,
+        2024,
+        tree.village_a.code,
+        tree.village_a.code,
+    )
     names = {p["name"] for p in run.params}
     assert {"age_working_from", "poverty_line"} <= names
     assert next(p for p in run.params if p["name"] == "age_working_from")["value"] == 16

@@ -27,8 +27,12 @@ def setup():
     child.save()
     services.run_quality(None, 2024)
     op = user("village_operator", t.village_a)
-    return {"op": op, "other": user("township_reviewer", t.town_a), "api": api_client(op),
-            "c4": Finding.objects.get(rule_id="DQ-C4", household=hh)}
+    return {
+        "op": op,
+        "other": user("township_reviewer", t.town_a),
+        "api": api_client(op),
+        "c4": Finding.objects.get(rule_id="DQ-C4", household=hh),
+    }
 
 
 def _version(pk: int) -> str:
@@ -40,8 +44,12 @@ def test_a_read_names_the_version_and_a_change_moves_it_on(setup):
     r = api.get(f"{BASE}/findings/{pk}")
     assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"'
     before = r["ETag"]
-    r = api.patch(f"{BASE}/findings/{pk}", {"status": "fixed"}, content_type="application/json",
-                  headers={"If-Match": before})
+    r = api.patch(
+        f"{BASE}/findings/{pk}",
+        {"status": "fixed"},
+        content_type="application/json",
+        headers={"If-Match": before},
+    )
     assert r.status_code == 200, r.content
     assert r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["status"] == "fixed"
     assert api.get(f"{BASE}/findings/{pk}")["ETag"] == r["ETag"]
@@ -51,10 +59,22 @@ def test_a_change_based_on_an_older_version_is_409_and_saves_nothing(setup):
     api, pk = setup["api"], setup["c4"].pk
     stale = api.get(f"{BASE}/findings/{pk}")["ETag"]
     services.set_status(setup["other"], [pk], "explained", "已入户核实")
-    assert_edit_conflict(api.patch(f"{BASE}/findings/{pk}", {"status": "fixed", "note": "我的说明"},
-                           content_type="application/json", headers={"If-Match": stale}))
-    assert_edit_conflict(api.patch(f"{BASE}/findings/{pk}", {"assignee": None}, content_type="application/json",
-                           headers={"If-Match": stale}))
+    assert_edit_conflict(
+        api.patch(
+            f"{BASE}/findings/{pk}",
+            {"status": "fixed", "note": "我的说明"},
+            content_type="application/json",
+            headers={"If-Match": stale},
+        )
+    )
+    assert_edit_conflict(
+        api.patch(
+            f"{BASE}/findings/{pk}",
+            {"assignee": None},
+            content_type="application/json",
+            headers={"If-Match": stale},
+        )
+    )
     f = Finding.objects.get(pk=pk)
     assert (f.status, f.note) == ("explained", "已入户核实")
     r = api.patch(f"{BASE}/findings/{pk}", {"note": "补充"}, content_type="application/json")
@@ -65,7 +85,10 @@ def test_every_write_moves_the_version_on_the_bulk_ones_too(setup):
     pk, op = setup["c4"].pk, setup["op"]
     seen = [_version(pk)]
     services.run_quality(None, 2024)  # found again unchanged: only last_seen_at moves, not the version
-    assert _version(pk) == seen[0] and Finding.objects.get(pk=pk).last_seen_at > Finding.objects.get(pk=pk).first_seen_at
+    assert (
+        _version(pk) == seen[0]
+        and Finding.objects.get(pk=pk).last_seen_at > Finding.objects.get(pk=pk).first_seen_at
+    )
     services.assign(op, [pk], op.pk)
     seen.append(_version(pk))
     services.set_status(op, [pk], "fixed")
@@ -91,10 +114,14 @@ def test_a_stale_worklist_action_is_409_and_saves_nothing(client, setup):
     assert _version(pk) == opened
     services.update_finding(setup["other"], pk, note="他人补充")  # … someone else's work does not
     back = f"{reverse('quality:worklist')}?year=2024"
-    r = client.post(reverse("quality:act"), {"action": "fixed", "ids": [pk], f"version_{pk}": opened, "next": back})
+    r = client.post(
+        reverse("quality:act"), {"action": "fixed", "ids": [pk], f"version_{pk}": opened, "next": back}
+    )
     assert r.status_code == 409 and "已被他人修改" in r.content.decode() and back in r.content.decode()
-    r = client.post(reverse("quality:act"), {"action": "assign", "assignee": setup["op"].pk, "ids": [pk],
-                                             f"version_{pk}": opened})
+    r = client.post(
+        reverse("quality:act"),
+        {"action": "assign", "assignee": setup["op"].pk, "ids": [pk], f"version_{pk}": opened},
+    )
     assert r.status_code == 409
     f = Finding.objects.get(pk=pk)
     assert (f.status, f.assignee) == ("open", None)

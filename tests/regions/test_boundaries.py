@@ -27,8 +27,10 @@ def collection(*features) -> bytes:
 
 def townships(t) -> bytes:
     """草海镇 and 幺站镇, two squares side by side (the second under the common `code` property)."""
-    return collection(feature(t.town_a.code, square(104.123456789, 26.8)),
-                      feature(t.town_b.code[:9], square(104.3, 26.8), key="code"))
+    return collection(
+        feature(t.town_a.code, square(104.123456789, 26.8)),
+        feature(t.town_b.code[:9], square(104.3, 26.8), key="code"),
+    )
 
 
 def saved() -> dict[str, dict]:
@@ -45,6 +47,7 @@ def upload(client, data: bytes, name: str = "towns.geojson", **extra):
 
 
 # --- upload ---------------------------------------------------------------------------------------------
+
 
 def test_county_approver_uploads_township_boundaries_on_the_page(t, client):
     client.force_login(user("county_approver", t.county))
@@ -74,8 +77,14 @@ def test_api_upload_and_reupload_replaces(t):
 
 def test_cli_import_boundaries_exit_codes(t, tmp_path, capsys):
     path = tmp_path / "villages.json"
-    path.write_bytes(collection(*(feature(v.code, square(104 + i / 10, 26.8), key="region_code")
-                                  for i, v in enumerate((t.village_a, t.village_a2, t.village_b)))))
+    path.write_bytes(
+        collection(
+            *(
+                feature(v.code, square(104 + i / 10, 26.8), key="region_code")
+                for i, v in enumerate((t.village_a, t.village_a2, t.village_b))
+            )
+        )
+    )
     assert main(["import", "boundaries", str(path)]) == 0
     assert set(saved()) == {t.village_a.code, t.village_a2.code, t.village_b.code}
     assert "3 个要素" in capsys.readouterr().out
@@ -90,11 +99,14 @@ def test_cli_import_boundaries_exit_codes(t, tmp_path, capsys):
 
 
 def test_adcode_of_six_digits_is_a_county(t):
-    report = boundaries.import_boundaries(collection(feature(t.county.code[:6], square(104, 26), key="adcode")))
+    report = boundaries.import_boundaries(
+        collection(feature(t.county.code[:6], square(104, 26), key="adcode"))
+    )
     assert report.saved and set(saved()) == {t.county.code}
 
 
 # --- rejections -----------------------------------------------------------------------------------------
+
 
 def test_every_rejected_feature_is_reported_and_nothing_saved(t):
     region("530000000000", "云南省", 1)
@@ -107,7 +119,9 @@ def test_every_rejected_feature_is_reported_and_nothing_saved(t):
         feature(t.town_a.code, square(1, 1)),  # 4 duplicate of 0
         feature(t.town_b.code, {"type": "Point", "coordinates": [1, 1]}),  # 5 not a polygon
         feature(t.village_a.code, {"type": "Polygon", "coordinates": [[[1, 1], [2, 2], [1, 1]]]}),  # 6 ring
-        feature(t.village_b.code, {"type": "Polygon", "coordinates": [[[1, 1], [200, 1], [2, 2], [1, 1]]]}),  # 7
+        feature(
+            t.village_b.code, {"type": "Polygon", "coordinates": [[[1, 1], [200, 1], [2, 2], [1, 1]]]}
+        ),  # 7
         feature("520526009000", square(1, 1)),  # 8 unknown region
         feature("530000000000", square(1, 1)),  # 9 outside the county
     )
@@ -136,18 +150,29 @@ def test_api_answers_422_with_every_problem(t):
     r = c.post("/api/regions/boundaries", {"file": SimpleUploadedFile("x.json", data)})
     assert r.status_code == 422
     [item] = r.json()["detail"]
-    assert (item["row"], item["value"], item["message"]["en"]) == (1, "520526009000",
-                                                                   "no such region (import the regions first)")
+    assert (item["row"], item["value"], item["message"]["en"]) == (
+        1,
+        "520526009000",
+        "no such region (import the regions first)",
+    )
     assert RegionBoundary.objects.count() == 0
-    r = c.post("/api/regions/boundaries", {"file": SimpleUploadedFile("x.json", data), "skip_invalid": "true"})
+    r = c.post(
+        "/api/regions/boundaries", {"file": SimpleUploadedFile("x.json", data), "skip_invalid": "true"}
+    )
     assert r.status_code == 201 and r.json()["skipped"] == 1
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"{not json", "not well-formed JSON"),
-    (json.dumps({"type": "Feature", "geometry": square(1, 1)}).encode(), "expected a GeoJSON FeatureCollection"),
-    (collection(), "no features"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"{not json", "not well-formed JSON"),
+        (
+            json.dumps({"type": "Feature", "geometry": square(1, 1)}).encode(),
+            "expected a GeoJSON FeatureCollection",
+        ),
+        (collection(), "no features"),
+    ],
+)
 def test_file_problems_reject_the_whole_file_even_when_skipping(t, data, reason):
     report = boundaries.import_boundaries(data, skip_invalid=True)
     assert not report.saved and [p.index for p in report.problems] == [None]
@@ -167,6 +192,7 @@ def test_size_and_feature_limits(t, client, monkeypatch):
 
 # --- permissions and scope ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["supervisor", "auditor", "village_operator", "township_reviewer"])
 def test_roles_that_do_not_approve_may_not_upload(t, client, role):
     u = user(role, t.county)
@@ -184,30 +210,40 @@ def test_boundaries_outside_the_users_subtree_are_not_served(t, client):
     client.force_login(user("township_reviewer", t.town_a))
     assert client.get(f"/regions/boundaries/geo.json?region={t.county.code}").status_code == 404
     assert client.get("/regions/boundaries/geo.json?region=530000000000").status_code == 404
-    assert api_client(user("auditor", t.town_a)).get(f"/api/regions/{t.county.code}/boundaries").status_code == 404
+    assert (
+        api_client(user("auditor", t.town_a)).get(f"/api/regions/{t.county.code}/boundaries").status_code
+        == 404
+    )
     client.force_login(user("supervisor", t.county))
     geo = client.get(f"/regions/boundaries/geo.json?region={t.county.code}").json()
     assert [(f["properties"]["code"], f["properties"]["name"]) for f in geo["features"]] == [
-        (t.town_a.code, "草海镇"), (t.town_b.code, "幺站镇")]
-    api = api_client(user("supervisor", t.county, username="s2")).get(f"/api/regions/{t.county.code}/boundaries")
+        (t.town_a.code, "草海镇"),
+        (t.town_b.code, "幺站镇"),
+    ]
+    api = api_client(user("supervisor", t.county, username="s2")).get(
+        f"/api/regions/{t.county.code}/boundaries"
+    )
     assert api.status_code == 200 and len(api.json()["features"]) == 2
 
 
 # --- the map --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def county_figures(t):
     household(t.village_a, "A001", status="poor", members=3)
     household(t.village_a2, "A201", status="exited_policy", members=4)
     household(t.village_b, "B001", status="poor", members=5)
-    RegionPopulation.objects.create(region=t.town_a, year=2024, rural_population=200)  # 幺站镇: no denominator
+    RegionPopulation.objects.create(
+        region=t.town_a, year=2024, rural_population=200
+    )  # 幺站镇: no denominator
     return t
 
 
 def _block(body: str, block_id: str) -> dict:
     start = body.index(f'id="{block_id}"')
     start = body.index(">", start) + 1
-    return json.loads(body[start:body.index("</script>", start)])
+    return json.loads(body[start : body.index("</script>", start)])
 
 
 def test_statistics_map_holds_incidence_per_township(county_figures, client):
@@ -230,7 +266,9 @@ def test_overview_map_holds_incidence_per_township(county_figures, client):
     t = county_figures
     boundaries.import_boundaries(townships(t))
     client.force_login(user("county_approver", t.county))
-    spec = _block(client.get(f"/overview/?year=2024&region={t.county.code}").content.decode(), "chart-map-data")
+    spec = _block(
+        client.get(f"/overview/?year=2024&region={t.county.code}").content.decode(), "chart-map-data"
+    )
     assert spec["codes"] == [t.town_a.code, t.town_b.code]
     assert spec["series"][0]["data"] == [1.5, None]
 

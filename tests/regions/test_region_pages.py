@@ -18,7 +18,7 @@ def tree(db):
 
 def _row(body: str, name: str) -> str:
     start = body.index(f">{name}</a>")
-    return body[start:body.index("</tr>", start)]
+    return body[start : body.index("</tr>", start)]
 
 
 def test_county_page_counts_children_in_one_aggregate_query(tree, client):
@@ -28,7 +28,11 @@ def test_county_page_counts_children_in_one_aggregate_query(tree, client):
     body = r.content.decode()
     assert r.status_code == 200
     town_a = _row(body, "草海镇")
-    assert [">3<" in town_a, ">9<" in town_a, ">2<" in town_a] == [True, True, True]  # households, members, poor
+    assert [">3<" in town_a, ">9<" in town_a, ">2<" in town_a] == [
+        True,
+        True,
+        True,
+    ]  # households, members, poor
     town_b = _row(body, "幺站镇")
     assert ">1<" in town_b and ">5<" in town_b
     assert "共 4 户" in body and "贫困户 3 户" in body
@@ -43,7 +47,7 @@ def test_breadcrumbs_and_start_page(tree, client):
     body = client.get("/regions/").content.decode()
     assert "草海镇" in body and "幺站镇" not in body
     body = client.get(f"/regions/{tree.village_a.code}/").content.decode()
-    crumbs = body[body.index('class="crumbs"'):body.index("</nav>", body.index('class="crumbs"'))]
+    crumbs = body[body.index('class="crumbs"') : body.index("</nav>", body.index('class="crumbs"'))]
     assert "贵州省" in crumbs and "威宁彝族回族苗族自治县" in crumbs
     assert f'href="/regions/{tree.county.code}/"' not in crumbs  # above the scope: no link
     assert f'href="/regions/{tree.town_a.code}/"' in crumbs

@@ -15,8 +15,6 @@ from fupin.registry.models import Change, Household, HouseholdYear
 BASE = "/api/registry"
 
 
-
-
 @pytest.fixture
 def setup(tree):
     op_a = user("village_operator", tree.village_a)
@@ -32,10 +30,15 @@ def error_codes(response) -> list[str]:
 
 # --- scope -------------------------------------------------------------------------------------------
 
+
 def test_village_operator_gets_404_for_other_village_household(setup):
     a = setup["a"]
-    for url in (f"{BASE}/households/B0001", f"{BASE}/households/B0001/members",
-                f"{BASE}/households/B0001/history", f"{BASE}/households/B0001/years"):
+    for url in (
+        f"{BASE}/households/B0001",
+        f"{BASE}/households/B0001/members",
+        f"{BASE}/households/B0001/history",
+        f"{BASE}/households/B0001/years",
+    ):
         r = a.get(url)
         assert r.status_code == 404, url
         assert r.json() == a.get(f"{BASE}/households/NO-SUCH").json()  # identical: leaks nothing
@@ -67,8 +70,11 @@ def test_region_filter_cannot_widen_scope(setup):
 
 def test_operator_cannot_write_other_village_household(setup):
     a = setup["a"]
-    r = a.patch(f"{BASE}/households/B0001", {"status": "exited_policy", "reason": "x"},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/households/B0001",
+        {"status": "exited_policy", "reason": "x"},
+        content_type="application/json",
+    )
     assert r.status_code == 404
     assert a.delete(f"{BASE}/households/B0001?reason=x").status_code == 404
     assert HouseholdYear.objects.get(household=setup["hh_b"]).status == "poor"
@@ -77,10 +83,14 @@ def test_operator_cannot_write_other_village_household(setup):
 
 # --- roles and masking --------------------------------------------------------------------------------
 
+
 def test_supervisor_put_is_403_and_changes_nothing(setup):
     sup = api_client(user("supervisor", setup["tree"].county))
-    r = sup.put(f"{BASE}/households/A0001", {"year": 2024, "status": "exited_policy", "reason": "check"},
-                content_type="application/json")
+    r = sup.put(
+        f"{BASE}/households/A0001",
+        {"year": 2024, "status": "exited_policy", "reason": "check"},
+        content_type="application/json",
+    )
     assert r.status_code == 403
     detail = r.json()["detail"][0]
     assert detail["code"] == "forbidden"
@@ -110,6 +120,7 @@ def test_supervisor_sees_masked_id_and_phone_numbers(setup):
 
 # --- reads ----------------------------------------------------------------------------------------------
 
+
 def test_detail_has_members_years_and_labels(setup):
     d = setup["a"].get(f"{BASE}/households/A0001").json()
     assert d["village"] == {"code": "520526001201", "name": "石板村"}
@@ -134,7 +145,11 @@ def test_list_filters_order_and_pages(setup, tree):
     got = county.get(f"{BASE}/households", {"cause": "disability"}).json()
     assert [i["household_no"] for i in got["items"]] == ["A0002"]
     got = county.get(f"{BASE}/households", {"page": 2, "page_size": 2}).json()
-    assert got["count"] == 4 and got["page"] == 2 and [i["household_no"] for i in got["items"]] == ["A0003", "B0001"]
+    assert (
+        got["count"] == 4
+        and got["page"] == 2
+        and [i["household_no"] for i in got["items"]] == ["A0003", "B0001"]
+    )
     r = county.get(f"{BASE}/households", {"status": "rich"})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "status"
     assert county.get(f"{BASE}/households", {"order": "password"}).status_code == 422
@@ -153,14 +168,29 @@ def test_listing_a_page_does_not_query_per_row(setup, tree, django_assert_max_nu
 
 # --- writes --------------------------------------------------------------------------------------------
 
+
 def new_household(tree, no="N0001") -> dict:
     return {
-        "household_no": no, "year": 2024, "region_code": tree.village_a.code, "household_type": "poor",
-        "status": "poor", "main_cause": "因病", "other_causes": ["no_skill"], "wage_income": "9000",
-        "transfer_income": 1200.5, "phone": "13912345678", "water_safe": True,
+        "household_no": no,
+        "year": 2024,
+        "region_code": tree.village_a.code,
+        "household_type": "poor",
+        "status": "poor",
+        "main_cause": "因病",
+        "other_causes": ["no_skill"],
+        "wage_income": "9000",
+        "transfer_income": 1200.5,
+        "phone": "13912345678",
+        "water_safe": True,
         "members": [
-            {"name": "王大", "id_number": id_number("520526", date(1975, 6, 1), True), "relation": "head",
-             "health": "healthy", "labour": "ordinary", "medical_insurance": True},
+            {
+                "name": "王大",
+                "id_number": id_number("520526", date(1975, 6, 1), True),
+                "relation": "head",
+                "health": "healthy",
+                "labour": "ordinary",
+                "medical_insurance": True,
+            },
             {"name": "李二", "id_number": id_number("520526", date(1977, 2, 3), False), "relation": "配偶"},
         ],
     }
@@ -185,19 +215,28 @@ def test_create_get_update_history_delete_restore(setup):
     assert a.get(f"{BASE}/households/N0001").json()["years"][0]["water_safe"] is True
 
     # PATCH changes only what is given, and needs a reason
-    r = a.patch(f"{BASE}/households/N0001", {"status": "exited_policy", "exit_year": 2024},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/households/N0001",
+        {"status": "exited_policy", "exit_year": 2024},
+        content_type="application/json",
+    )
     assert r.status_code == 422
-    r = a.patch(f"{BASE}/households/N0001", {"status": "exited_policy", "exit_year": 2024, "reason": "验收通过"},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/households/N0001",
+        {"status": "exited_policy", "exit_year": 2024, "reason": "验收通过"},
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     y = r.json()["years"][0]
     assert y["status"] == "exited_policy" and y["exit_year"] == 2024 and y["main_cause"] == "illness"
     assert Decimal(y["wage_income"]) == Decimal("9000.00")
 
     # PUT replaces the yearly record: what is not given becomes blank
-    r = a.put(f"{BASE}/households/N0001", {"year": 2024, "status": "exited_policy", "reason": "重填"},
-              content_type="application/json")
+    r = a.put(
+        f"{BASE}/households/N0001",
+        {"year": 2024, "status": "exited_policy", "reason": "重填"},
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     y = r.json()["years"][0]
     assert y["main_cause"] == "" and Decimal(y["wage_income"]) == 0
@@ -252,8 +291,9 @@ def test_create_in_other_village_is_refused(setup):
 
 
 def test_malformed_body_gets_the_same_error_shape(setup):
-    r = setup["a"].post(f"{BASE}/households", {"household_no": "X", "year": "soon"},
-                        content_type="application/json")
+    r = setup["a"].post(
+        f"{BASE}/households", {"household_no": "X", "year": "soon"}, content_type="application/json"
+    )
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["detail"]}
     assert {"year", "region_code", "members"} <= fields
@@ -262,8 +302,11 @@ def test_malformed_body_gets_the_same_error_shape(setup):
 
 def test_yearly_records_put_and_delete(setup):
     a = setup["a"]
-    r = a.put(f"{BASE}/households/A0001/years/2023", {"status": "poor", "wage_income": "3000", "reason": "补录"},
-              content_type="application/json")
+    r = a.put(
+        f"{BASE}/households/A0001/years/2023",
+        {"status": "poor", "wage_income": "3000", "reason": "补录"},
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     assert r.json()["year"] == 2023 and Decimal(r.json()["net_income_per_capita"]) == Decimal("1000.00")
     assert [y["year"] for y in a.get(f"{BASE}/households/A0001/years").json()] == [2024, 2023]

@@ -16,8 +16,6 @@ from fupin.registry.models import Household, ImportBatch, Member
 BASE = "/api/registry"
 
 
-
-
 @pytest.fixture
 def workbook(tree, write_xlsx, tmp_path):
     """Two households of village A; the second has a member with a wrong check digit."""
@@ -25,8 +23,14 @@ def workbook(tree, write_xlsx, tmp_path):
     bad = id_number("520526", date(1972, 1, 1), True)
     bad = bad[:17] + ("0" if bad[17] != "0" else "1")
     households = [
-        {"household_no": "I0001", "region_code": tree.village_a.code, "status": "未脱贫", "household_type": "贫困户",
-         "main_cause": "因病", "wage_income": "8,000"},
+        {
+            "household_no": "I0001",
+            "region_code": tree.village_a.code,
+            "status": "未脱贫",
+            "household_type": "贫困户",
+            "main_cause": "因病",
+            "wage_income": "8,000",
+        },
         {"household_no": "I0002", "region_code": tree.village_a.code, "status": "未脱贫"},
     ]
     members = [
@@ -38,8 +42,11 @@ def workbook(tree, write_xlsx, tmp_path):
 
 
 def upload(c: Client, data: bytes, *, query: str = "?wait=true", **form):
-    f = SimpleUploadedFile("建档立卡.xlsx", data,
-                           content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    f = SimpleUploadedFile(
+        "建档立卡.xlsx",
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     return c.post(f"{BASE}/imports{query}", {"file": f, **form})
 
 

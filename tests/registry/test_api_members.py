@@ -13,8 +13,6 @@ from fupin.registry.models import Change, HouseholdYear, Member, Membership
 BASE = "/api/registry"
 
 
-
-
 @pytest.fixture
 def setup(tree):
     op_a = user("village_operator", tree.village_a)
@@ -31,8 +29,11 @@ def post(c: Client, url: str, body: dict):
 def test_add_member_updates_size_and_per_capita_income(setup):
     a = setup["a"]
     new_id = id_number("520526", date(2023, 3, 1), False)
-    r = post(a, f"{BASE}/households/A0001/members",
-             {"name": "新生儿", "id_number": new_id, "relation": "之女", "reason": "出生"})
+    r = post(
+        a,
+        f"{BASE}/households/A0001/members",
+        {"name": "新生儿", "id_number": new_id, "relation": "之女", "reason": "出生"},
+    )
     assert r.status_code == 201, r.content
     assert r.json()["relation"] == "daughter" and r.json()["sex"] == "2"
     assert r.json()["birth_date"] == "2023-03-01" and r.json()["household_no"] == "A0001"
@@ -46,23 +47,35 @@ def test_add_member_updates_size_and_per_capita_income(setup):
 
 def test_add_second_head_or_existing_member_is_422(setup):
     a = setup["a"]
-    r = post(a, f"{BASE}/households/A0001/members",
-             {"name": "另一户主", "id_number": id_number("520526", date(1960, 1, 1), True), "relation": "head"})
+    r = post(
+        a,
+        f"{BASE}/households/A0001/members",
+        {"name": "另一户主", "id_number": id_number("520526", date(1960, 1, 1), True), "relation": "head"},
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "household.many_heads"
     existing = setup["hh_a"].members.get(relation="spouse")
-    r = post(a, f"{BASE}/households/A0001/members",
-             {"name": existing.name, "id_number": existing.id_number, "relation": "spouse"})
+    r = post(
+        a,
+        f"{BASE}/households/A0001/members",
+        {"name": existing.name, "id_number": existing.id_number, "relation": "spouse"},
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "member.exists"
     other = setup["hh_a2"].members.get(relation="spouse")
-    r = post(a, f"{BASE}/households/A0001/members",
-             {"name": other.name, "id_number": other.id_number, "relation": "spouse"})
+    r = post(
+        a,
+        f"{BASE}/households/A0001/members",
+        {"name": other.name, "id_number": other.id_number, "relation": "spouse"},
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "member.other_household"
     assert setup["hh_a"].members.count() == 3
 
 
 def test_add_member_to_other_village_is_404(setup):
-    r = post(setup["a"], f"{BASE}/households/B0001/members",
-             {"name": "x", "id_number": id_number("520526", date(2020, 1, 1), True), "relation": "son"})
+    r = post(
+        setup["a"],
+        f"{BASE}/households/B0001/members",
+        {"name": "x", "id_number": id_number("520526", date(2020, 1, 1), True), "relation": "son"},
+    )
     assert r.status_code == 404
     assert setup["hh_b"].members.count() == 2
 
@@ -73,12 +86,19 @@ def test_patch_member_corrects_attributes_with_reason(setup):
     url = f"{BASE}/members/{spouse.pk}"
     r = a.patch(url, {"health": "慢性病"}, content_type="application/json")
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "reason"
-    r = a.patch(url, {"health": "慢性病", "labour": "weak", "reason": "入户核实"}, content_type="application/json")
+    r = a.patch(
+        url, {"health": "慢性病", "labour": "weak", "reason": "入户核实"}, content_type="application/json"
+    )
     assert r.status_code == 200, r.content
     assert r.json()["health"] == "chronic" and r.json()["labour"] == "weak"
     assert r.json()["health_label"] == {"zh": "长期慢性病", "en": "Long-term chronic illness"}
     spouse.refresh_from_db()
-    assert (spouse.health, spouse.labour, spouse.relation, spouse.name) == ("chronic", "weak", "spouse", spouse.name)
+    assert (spouse.health, spouse.labour, spouse.relation, spouse.name) == (
+        "chronic",
+        "weak",
+        "spouse",
+        spouse.name,
+    )
     change = Change.objects.get(entity="member", reason="入户核实")
     assert change.before == {"health": "healthy", "labour": "ordinary"}
     assert change.after == {"health": "chronic", "labour": "weak"}
@@ -87,14 +107,16 @@ def test_patch_member_corrects_attributes_with_reason(setup):
 def test_patch_member_bad_value_and_out_of_scope(setup):
     a = setup["a"]
     spouse = setup["hh_a"].members.get(relation="spouse")
-    r = a.patch(f"{BASE}/members/{spouse.pk}", {"relation": "之子", "reason": "x"},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/members/{spouse.pk}", {"relation": "之子", "reason": "x"}, content_type="application/json"
+    )
     assert r.status_code == 422
     assert r.json()["detail"][0]["code"] == "relation.sex"
     assert r.json()["detail"][0]["message"]["en"].startswith("the relation to the head is for a man")
     b_member = setup["hh_b"].members.first()
-    r = a.patch(f"{BASE}/members/{b_member.pk}", {"health": "chronic", "reason": "x"},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/members/{b_member.pk}", {"health": "chronic", "reason": "x"}, content_type="application/json"
+    )
     assert r.status_code == 404
     b_member.refresh_from_db()
     assert b_member.health == "healthy"
@@ -103,8 +125,9 @@ def test_patch_member_bad_value_and_out_of_scope(setup):
 def test_supervisor_cannot_correct_member(setup):
     sup = api_client(user("supervisor", setup["tree"].county))
     spouse = setup["hh_a"].members.get(relation="spouse")
-    r = sup.patch(f"{BASE}/members/{spouse.pk}", {"health": "chronic", "reason": "x"},
-                  content_type="application/json")
+    r = sup.patch(
+        f"{BASE}/members/{spouse.pk}", {"health": "chronic", "reason": "x"}, content_type="application/json"
+    )
     assert r.status_code == 403
     assert Member.objects.get(pk=spouse.pk).health == "healthy"
 
@@ -112,8 +135,9 @@ def test_supervisor_cannot_correct_member(setup):
 def test_member_leaves_household(setup):
     a = setup["a"]
     son = setup["hh_a"].members.get(relation="son")
-    r = post(a, f"{BASE}/members/{son.pk}/leave", {"reason_code": "marriage", "date": "2024-05-01",
-                                                            "note": "入赘"})
+    r = post(
+        a, f"{BASE}/members/{son.pk}/leave", {"reason_code": "marriage", "date": "2024-05-01", "note": "入赘"}
+    )
     assert r.status_code == 200, r.content
     assert r.json()["household_no"] is None
     assert len(a.get(f"{BASE}/households/A0001/members").json()) == 2
@@ -152,8 +176,14 @@ def test_member_moves_between_households(setup):
 def test_history_masks_id_numbers_for_supervisor(setup):
     a = setup["a"]
     new_id = id_number("520526", date(2022, 3, 1), True)
-    assert post(a, f"{BASE}/households/A0001/members",
-                {"name": "新生儿", "id_number": new_id, "relation": "son", "reason": "出生"}).status_code == 201
+    assert (
+        post(
+            a,
+            f"{BASE}/households/A0001/members",
+            {"name": "新生儿", "id_number": new_id, "relation": "son", "reason": "出生"},
+        ).status_code
+        == 201
+    )
     sup = api_client(user("supervisor", setup["tree"].county))
     body = sup.get(f"{BASE}/households/A0001/history").content.decode()
     assert new_id not in body and new_id[:6] + "********" + new_id[-4:] in body

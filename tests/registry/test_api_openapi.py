@@ -32,8 +32,16 @@ def test_openapi_lists_every_endpoint_with_schemas(db):
         assert path in doc["paths"], path
         assert methods <= set(doc["paths"][path]), path
     schemas = doc["components"]["schemas"]
-    assert {"HouseholdOut", "HouseholdPage", "HouseholdCreateIn", "MemberOut", "ChangePage", "ImportOut",
-            "ErrorOut", "MeOut"} <= set(schemas)
+    assert {
+        "HouseholdOut",
+        "HouseholdPage",
+        "HouseholdCreateIn",
+        "MemberOut",
+        "ChangePage",
+        "ImportOut",
+        "ErrorOut",
+        "MeOut",
+    } <= set(schemas)
     assert "status_label" in schemas["YearOut"]["properties"]
     get_one = doc["paths"]["/api/registry/households/{household_no}"]["get"]
     assert {"200", "401", "403", "404", "422"} <= set(get_one["responses"])

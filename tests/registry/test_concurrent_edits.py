@@ -32,12 +32,15 @@ def a0001(tree):
 
 # --- versions on the API ------------------------------------------------------------------------------
 
+
 def test_a_read_names_the_version_and_an_edit_moves_it_on(a0001):
     api = a0001["api"]
     r = api.get(f"{BASE}/households/A0001")
     assert r.status_code == 200 and r["ETag"] == f'"v{r.json()["version"]}"'
     before = r["ETag"]
-    r = patch(api, f"{BASE}/households/A0001", {"wage_income": "9000", "reason": "核实"}, **{"If-Match": before})
+    r = patch(
+        api, f"{BASE}/households/A0001", {"wage_income": "9000", "reason": "核实"}, **{"If-Match": before}
+    )
     assert r.status_code == 200, r.content
     assert r["ETag"] != before and r["ETag"] == f'"v{Change.objects.latest("id").id}"'
     assert api.get(f"{BASE}/households/A0001/members")["ETag"] == r["ETag"]
@@ -46,22 +49,36 @@ def test_a_read_names_the_version_and_an_edit_moves_it_on(a0001):
 def test_an_edit_based_on_an_older_version_is_409_and_saves_nothing(a0001):
     api = a0001["api"]
     stale = api.get(f"{BASE}/households/A0001")["ETag"]
-    assert patch(api, f"{BASE}/households/A0001", {"wage_income": "9000", "reason": "核实"}).status_code == 200
+    assert (
+        patch(api, f"{BASE}/households/A0001", {"wage_income": "9000", "reason": "核实"}).status_code == 200
+    )
     changes = Change.objects.count()
     for method, url, body in [
         ("patch", f"{BASE}/households/A0001", {"business_income": "1", "reason": "另一人"}),
         ("put", f"{BASE}/households/A0001", {"status": "poor", "reason": "另一人"}),
         ("put", f"{BASE}/households/A0001/years/2024", {"status": "poor", "reason": "另一人"}),
-        ("post", f"{BASE}/households/A0001/members",
-         {"name": "新生儿", "id_number": id_number("520526", date(2023, 3, 1), False), "relation": "之女"}),
+        (
+            "post",
+            f"{BASE}/households/A0001/members",
+            {"name": "新生儿", "id_number": id_number("520526", date(2023, 3, 1), False), "relation": "之女"},
+        ),
     ]:
         r = getattr(api, method)(url, body, content_type="application/json", headers={"If-Match": stale})
         assert_edit_conflict(r)
     member = a0001["hh"].members.get(relation="spouse")
-    assert_edit_conflict(patch(api, f"{BASE}/members/{member.pk}", {"health": "慢性病", "reason": "更正"},
-                               **{"If-Match": stale}))
-    assert_edit_conflict(api.post(f"{BASE}/members/{member.pk}/leave", {"reason_code": "death", "date": "2024-05-01"},
-                                  content_type="application/json", headers={"If-Match": stale}))
+    assert_edit_conflict(
+        patch(
+            api, f"{BASE}/members/{member.pk}", {"health": "慢性病", "reason": "更正"}, **{"If-Match": stale}
+        )
+    )
+    assert_edit_conflict(
+        api.post(
+            f"{BASE}/members/{member.pk}/leave",
+            {"reason_code": "death", "date": "2024-05-01"},
+            content_type="application/json",
+            headers={"If-Match": stale},
+        )
+    )
     assert_edit_conflict(api.delete(f"{BASE}/households/A0001?reason=重复", headers={"If-Match": stale}))
     assert Change.objects.count() == changes
     year = HouseholdYear.objects.get(household=a0001["hh"], year=2024)
@@ -70,11 +87,14 @@ def test_an_edit_based_on_an_older_version_is_409_and_saves_nothing(a0001):
 
 
 def test_a_malformed_if_match_is_422(a0001):
-    r = patch(a0001["api"], f"{BASE}/households/A0001", {"wage_income": "1", "reason": "x"}, **{"If-Match": "42"})
+    r = patch(
+        a0001["api"], f"{BASE}/households/A0001", {"wage_income": "1", "reason": "x"}, **{"If-Match": "42"}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "if_match.invalid"
 
 
 # --- versions on the pages ----------------------------------------------------------------------------
+
 
 def test_a_form_opened_before_someone_elses_edit_is_refused_with_409(client, a0001):
     op = a0001["op"]
@@ -82,22 +102,38 @@ def test_a_form_opened_before_someone_elses_edit_is_refused_with_409(client, a00
     url = reverse("registry:household_edit", args=["A0001"])
     page = client.get(url).content.decode()
     assert 'name="version" value="0"' in page
-    services.save_household(op, {"household_no": "A0001", "year": 2024, "region_code": a0001["hh"].village_id,
-                                 "status": "poor", "wage_income": "7777"}, [], reason="他人修改", create=False)
+    services.save_household(
+        op,
+        {
+            "household_no": "A0001",
+            "year": 2024,
+            "region_code": a0001["hh"].village_id,
+            "status": "poor",
+            "wage_income": "7777",
+        },
+        [],
+        reason="他人修改",
+        create=False,
+    )
     delete_url = reverse("registry:household_delete", args=["A0001"])
     r = client.post(delete_url, {"reason": "重复录入", "version": "0"})
     assert r.status_code == 409 and "已被他人修改" in r.content.decode()
     assert not Household.objects.get(household_no="A0001").is_deleted
     member = a0001["hh"].members.get(relation="spouse")
-    r = client.post(reverse("registry:member_change", args=["A0001", member.pk]),
-                    {"action": "leave", "reason_code": "death", "on_date": "2024-05-01", "version": "0"})
+    r = client.post(
+        reverse("registry:member_change", args=["A0001", member.pk]),
+        {"action": "leave", "reason_code": "death", "on_date": "2024-05-01", "version": "0"},
+    )
     assert r.status_code == 409 and "已被他人修改" in r.content.decode()
     assert Member.objects.get(pk=member.pk).household_id == a0001["hh"].pk
-    r = client.post(delete_url, {"reason": "重复录入", "version": str(services.household_version(a0001["hh"]))})
+    r = client.post(
+        delete_url, {"reason": "重复录入", "version": str(services.household_version(a0001["hh"]))}
+    )
     assert r.status_code == 302 and Household.objects.get(household_no="A0001").is_deleted
 
 
 # --- concurrency --------------------------------------------------------------------------------------
+
 
 def _together(*calls):
     """Run the calls in threads started at the same moment; their results (or exceptions) in order."""
@@ -140,12 +176,18 @@ def test_two_patches_of_different_fields_at_once_keep_both(monkeypatch):
     for trial in range(3):
         wage, business = 1000 + trial, 2000 + trial
         results = _together(
-            lambda w=wage: patch(a, f"{BASE}/households/A0001", {"wage_income": str(w), "reason": "a"}).status_code,
-            lambda x=business: patch(b, f"{BASE}/households/A0001", {"business_income": str(x), "reason": "b"})
-            .status_code)
+            lambda w=wage: (
+                patch(a, f"{BASE}/households/A0001", {"wage_income": str(w), "reason": "a"}).status_code
+            ),
+            lambda x=business: (
+                patch(b, f"{BASE}/households/A0001", {"business_income": str(x), "reason": "b"}).status_code
+            ),
+        )
         assert results == [200, 200]
         year = HouseholdYear.objects.get(household=hh, year=2024)
-        assert (year.wage_income, year.business_income) == (wage, business), f"trial {trial}: an update was lost"
+        assert (year.wage_income, year.business_income) == (wage, business), (
+            f"trial {trial}: an update was lost"
+        )
 
 
 def _new_households(n: int, village: str, head_born: date):
@@ -154,13 +196,35 @@ def _new_households(n: int, village: str, head_born: date):
     hh, mm = [], []
     for i in range(n):
         no = f"N{i:04d}"
-        hh.append({"household_no": no, "year": "2024", "region_code": village, "household_type": "poor",
-                   "status": "poor", "wage_income": "3000", "_row": i + 2})
-        mm.append({"household_no": no, "name": f"户主{i}", "id_number": id_number("520526", head_born, True, seq=i), "relation": "head",
-                   "_row": 2 * i + 2})
-        mm.append({"household_no": no, "name": f"配偶{i}", "id_number": id_number("520526", date(1972, 1, 1), False,
-                                                                                 seq=i), "relation": "spouse",
-                   "_row": 2 * i + 3})
+        hh.append(
+            {
+                "household_no": no,
+                "year": "2024",
+                "region_code": village,
+                "household_type": "poor",
+                "status": "poor",
+                "wage_income": "3000",
+                "_row": i + 2,
+            }
+        )
+        mm.append(
+            {
+                "household_no": no,
+                "name": f"户主{i}",
+                "id_number": id_number("520526", head_born, True, seq=i),
+                "relation": "head",
+                "_row": 2 * i + 2,
+            }
+        )
+        mm.append(
+            {
+                "household_no": no,
+                "name": f"配偶{i}",
+                "id_number": id_number("520526", date(1972, 1, 1), False, seq=i),
+                "relation": "spouse",
+                "_row": 2 * i + 3,
+            }
+        )
     return pl.DataFrame(hh).with_columns(pl.exclude("_row").cast(pl.String)), pl.DataFrame(mm)
 
 
@@ -178,8 +242,10 @@ def test_two_imports_of_the_same_new_households_at_once_leave_one_head_each(monk
         return real(*args, **kwargs)
 
     monkeypatch.setattr(validation, "cross_checks", slow)
-    batches = _together(lambda: import_frames(*first, filename="甲.xlsx", errors_path=tmp_path / "甲-errors.xlsx"),
-                        lambda: import_frames(*second, filename="乙.xlsx", errors_path=tmp_path / "乙-errors.xlsx"))
+    batches = _together(
+        lambda: import_frames(*first, filename="甲.xlsx", errors_path=tmp_path / "甲-errors.xlsx"),
+        lambda: import_frames(*second, filename="乙.xlsx", errors_path=tmp_path / "乙-errors.xlsx"),
+    )
     assert sorted(getattr(b, "status", b) for b in batches) == ["done", "rejected"]
     rejected = next(b for b in batches if b.status == "rejected")
     assert {p["rule"] for p in rejected.report["problems"]} >= {"household.many_heads"}

@@ -12,9 +12,11 @@ from fupin.registry.models import Member
 
 @pytest.fixture
 def households(tree):
-    return (household(tree.village_a, "A001", status="poor", wage="9000"),
-            household(tree.village_a, "A002", status="exited_policy", members=4),
-            household(tree.village_b, "B001", status="poor"))
+    return (
+        household(tree.village_a, "A001", status="poor", wage="9000"),
+        household(tree.village_a, "A002", status="exited_policy", members=4),
+        household(tree.village_b, "B001", status="poor"),
+    )
 
 
 def _sheets(response) -> dict[str, pl.DataFrame]:
@@ -35,7 +37,11 @@ def test_village_operator_export_contains_only_own_village(tree, client, househo
     assert set(hh["户状态"].to_list()) == {"未脱贫", "已脱贫(享受政策)"}
     assert set(hh["行政区划代码"].to_list()) == {"520526001201"}
     assert sorted(set(mm["户编号"].to_list())) == ["A001", "A002"] and mm.height == 7
-    ids = set(Member.objects.filter(household__household_no__in=["A001", "A002"]).values_list("id_number", flat=True))
+    ids = set(
+        Member.objects.filter(household__household_no__in=["A001", "A002"]).values_list(
+            "id_number", flat=True
+        )
+    )
     assert set(mm["证件号码"].to_list()) == ids  # operators see full numbers
     assert hh.filter(pl.col("户编号") == "A001")["人均纯收入"].item() in ("3000", "3000.0", "3000.00")
     log = ExportLog.objects.get()
@@ -91,7 +97,7 @@ def test_masked_export_with_empty_and_short_ids_and_phones(tree, client, househo
     assert sorted(x or "" for x in sheets["户"]["联系电话"].to_list()) == ["", "**", "138****8000"]
 
 
-FORMULAS = ["=1+1", "@SUM(A1:A2)", "+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\",\"y\")", "-2+3", "\tx"]
+FORMULAS = ["=1+1", "@SUM(A1:A2)", "+cmd|' /C calc'!A0", '=HYPERLINK("http://x","y")', "-2+3", "\tx"]
 
 
 def test_export_writes_formula_like_names_as_text(tree, client, households):
@@ -108,7 +114,7 @@ def test_export_writes_formula_like_names_as_text(tree, client, households):
     assert all(c.data_type != "f" for c in cells)
     names = {c.value for c in cells}
     assert "=1+1" in names and "@SUM(A1:A2)" in names
-    assert set(FORMULAS[:len(members)]) <= names
+    assert set(FORMULAS[: len(members)]) <= names
     r = client.get("/registry/export/", {"format": "csv"})
     text = (b"".join(r.streaming_content) if r.streaming else r.content).decode("utf-8-sig")
     assert ",'=1+1," in text and "\n=" not in text and ",=" not in text

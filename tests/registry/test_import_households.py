@@ -38,8 +38,14 @@ def ids():
 
 
 def hh(no, village=VA, **kw):
-    row = {"household_no": no, "year": "2024", "region_code": village, "status": "未脱贫",
-           "main_cause": "因病", "wage_income": "6000"}
+    row = {
+        "household_no": no,
+        "year": "2024",
+        "region_code": village,
+        "status": "未脱贫",
+        "main_cause": "因病",
+        "wage_income": "6000",
+    }
     row.update(kw)
     return row
 
@@ -51,14 +57,22 @@ def mem(no, name, idn, relation, sex, **kw):
 def good_rows(wage="1,200.50"):
     i = ids()
     households = [
-        hh("5205260012010001", wage_income=wage, business_income="１０００", transfer_income="300",
-           business_cost="200", phone="13800138000"),
+        hh(
+            "5205260012010001",
+            wage_income=wage,
+            business_income="１０００",
+            transfer_income="300",
+            business_cost="200",
+            phone="13800138000",
+        ),
         hh("5205260012010002", status="已脱贫(享受政策)", wage_income="8000"),
     ]
     members = [
         mem("5205260012010001", "张大山", i["g1_head"], "户主", "男"),
         mem("5205260012010001", "李秀英", i["g1_wife"], "配偶", "女"),
-        mem("5205260012010001", "张小山", i["g1_son"], "之子", "男", birth_date=29221),  # 1980-01-01 as serial
+        mem(
+            "5205260012010001", "张小山", i["g1_son"], "之子", "男", birth_date=29221
+        ),  # 1980-01-01 as serial
         mem("5205260012010002", "王桂花", i["g2_head"], "户主", "女"),
         mem("5205260012010002", "王小花", i["g2_girl"], "之女", "女"),
     ]
@@ -122,7 +136,9 @@ def test_skip_invalid_saves_good_households_and_lists_the_rest(tree, tmp_path, w
     batch = import_households(path, skip_invalid=True, errors_path=errors)
     assert batch.status == "done"
     assert sorted(Household.objects.values_list("household_no", flat=True)) == [
-        "5205260012010001", "5205260012010002"]
+        "5205260012010001",
+        "5205260012010002",
+    ]
     c = batch.report["counts"]
     assert (c["households_created"], c["members_created"], c["years_created"]) == (2, 5, 2)
     assert c["households_rejected"] == 6
@@ -141,14 +157,35 @@ def test_skip_invalid_saves_good_households_and_lists_the_rest(tree, tmp_path, w
     assert created.action == "create" and created.after["head_name"] == "张大山"
     assert created.reason == "导入 / import 村.xlsx" and created.before is None
     assert created.entity_id == str(h1.pk)
-    assert created.after["years"] == [{
-        "year": 2024, "household_type": "", "status": "poor", "poverty_type": "", "standard": "",
-        "main_cause": "illness", "other_causes": "", "identified_year": None, "exit_year": None,
-        "housing_grade": "", "water_safe": None, "wage_income": "1200.50", "business_income": "1000.00",
-        "property_income": "0.00", "transfer_income": "300.00", "business_cost": "200.00",
-        "out_of_pocket": "0.00", "size": 3, "net_income": "2300.50", "net_income_per_capita": "766.83"}]
+    assert created.after["years"] == [
+        {
+            "year": 2024,
+            "household_type": "",
+            "status": "poor",
+            "poverty_type": "",
+            "standard": "",
+            "main_cause": "illness",
+            "other_causes": "",
+            "identified_year": None,
+            "exit_year": None,
+            "housing_grade": "",
+            "water_safe": None,
+            "wage_income": "1200.50",
+            "business_income": "1000.00",
+            "property_income": "0.00",
+            "transfer_income": "300.00",
+            "business_cost": "200.00",
+            "out_of_pocket": "0.00",
+            "size": 3,
+            "net_income": "2300.50",
+            "net_income_per_capita": "766.83",
+        }
+    ]
     assert [(m["name"], m["relation"], m["birth_date"]) for m in created.after["members"]] == [
-        ("张大山", "head", "1970-05-01"), ("李秀英", "spouse", "1972-03-02"), ("张小山", "son", "1980-01-01")]
+        ("张大山", "head", "1970-05-01"),
+        ("李秀英", "spouse", "1972-03-02"),
+        ("张小山", "son", "1980-01-01"),
+    ]
     assert created.after["members"][0]["id_number"] == ids()["g1_head"]
 
     wb = openpyxl.load_workbook(errors)
@@ -175,7 +212,9 @@ def test_reimport_changes_nothing(tree, tmp_path, write_xlsx):
     assert second.status == "done"
     c = second.report["counts"]
     assert (c["households_unchanged"], c["members_unchanged"], c["years_unchanged"]) == (2, 5, 2)
-    assert c["households_created"] == c["households_updated"] == c["members_updated"] == c["years_updated"] == 0
+    assert (
+        c["households_created"] == c["households_updated"] == c["members_updated"] == c["years_updated"] == 0
+    )
     assert Change.objects.count() == n_changes and Membership.objects.count() == n_periods
 
 
@@ -206,8 +245,11 @@ def test_a_member_joining_a_stored_household_needs_no_household_row(tree, tmp_pa
     import_households(write_xlsx(tmp_path / "a.xlsx", *good_rows()))
     newborn = id_number("520526", date(2024, 3, 3), True, seq=91)
     header_only = [{k: None for k in hh("x")}]
-    batch = import_households(write_xlsx(tmp_path / "b.xlsx", header_only,
-                                         [mem("5205260012010001", "张小宝", newborn, "之孙子", "男")]))
+    batch = import_households(
+        write_xlsx(
+            tmp_path / "b.xlsx", header_only, [mem("5205260012010001", "张小宝", newborn, "之孙子", "男")]
+        )
+    )
     assert batch.status == "done", batch.report
     assert batch.report["counts"]["members_created"] == 1
     baby = Member.objects.get(id_number=newborn)
@@ -220,15 +262,28 @@ def test_a_member_joining_a_stored_household_needs_no_household_row(tree, tmp_pa
 def _natural_rows() -> dict[str, set]:
     """The registry by natural keys (no surrogate ids), to compare imports made on different paths."""
     return {
-        "households": set(Household.objects.values_list("household_no", "village_id", "size", "head_name", "phone")),
-        "years": set(HouseholdYear.objects.values_list("household__household_no", "year", "status", "net_income",
-                                                       "net_income_per_capita", "size")),
-        "members": set(Member.objects.values_list("id_number", "household__household_no", "name", "relation",
-                                                  "sex", "birth_date")),
-        "memberships": set(Membership.objects.values_list("member__id_number", "household__household_no",
-                                                          "start_reason", "end_date")),
-        "changes": {(c.action, c.entity, c.household.household_no, str(c.before), str(c.after))
-                    for c in Change.objects.select_related("household")},
+        "households": set(
+            Household.objects.values_list("household_no", "village_id", "size", "head_name", "phone")
+        ),
+        "years": set(
+            HouseholdYear.objects.values_list(
+                "household__household_no", "year", "status", "net_income", "net_income_per_capita", "size"
+            )
+        ),
+        "members": set(
+            Member.objects.values_list(
+                "id_number", "household__household_no", "name", "relation", "sex", "birth_date"
+            )
+        ),
+        "memberships": set(
+            Membership.objects.values_list(
+                "member__id_number", "household__household_no", "start_reason", "end_date"
+            )
+        ),
+        "changes": {
+            (c.action, c.entity, c.household.household_no, str(c.before), str(c.after))
+            for c in Change.objects.select_related("household")
+        },
     }
 
 
@@ -254,13 +309,18 @@ def test_small_blocks_and_parts_of_one_household_import_the_same(tree, tmp_path,
     monkeypatch.setattr(importer, "PART_HOUSEHOLDS", 1)
     spilled = []
     real_add = importer.Spill.add_typed
-    monkeypatch.setattr(importer.Spill, "add_typed", lambda self, sheet, f: spilled.append(f.height) or
-                        real_add(self, sheet, f))
+    monkeypatch.setattr(
+        importer.Spill,
+        "add_typed",
+        lambda self, sheet, f: spilled.append(f.height) or real_add(self, sheet, f),
+    )
     cut = import_households(path, skip_invalid=True, errors_path=tmp_path / "e2.xlsx")
     assert len(spilled) > 10  # many chunks
     assert _report(cut) == expected and _natural_rows() == rows
-    sheets = [[list(ws.iter_rows(values_only=True)) for ws in openpyxl.load_workbook(f)]
-              for f in (tmp_path / "e1.xlsx", tmp_path / "e2.xlsx")]
+    sheets = [
+        [list(ws.iter_rows(values_only=True)) for ws in openpyxl.load_workbook(f)]
+        for f in (tmp_path / "e1.xlsx", tmp_path / "e2.xlsx")
+    ]
     assert sheets[0] == sheets[1]
 
 
@@ -278,8 +338,9 @@ def test_the_staged_writer_imports_parts_the_same_as_one_save(tmp_path, write_xl
     monkeypatch.setattr(writers, "STAGE_MIN_ROWS", 0)
     staged = []
     real_drain = writers.StagedWriter.drain
-    monkeypatch.setattr(writers.StagedWriter, "drain", lambda self: staged.append(len(self._files)) or
-                        real_drain(self))
+    monkeypatch.setattr(
+        writers.StagedWriter, "drain", lambda self: staged.append(len(self._files)) or real_drain(self)
+    )
     path = write_xlsx(tmp_path / "村.xlsx", *messy_rows(), title=TITLE)
     whole = import_households(path, skip_invalid=True)
     expected, rows = _report(whole), _natural_rows()
@@ -289,7 +350,9 @@ def test_the_staged_writer_imports_parts_the_same_as_one_save(tmp_path, write_xl
     cut = import_households(path, skip_invalid=True)
     assert staged == [1, 2]  # one part, then the two good households a part each
     assert _report(cut) == expected and _natural_rows() == rows
-    assert not list((settings.FUPIN_HOME / "tmp").iterdir()), list((settings.FUPIN_HOME / "tmp").iterdir())  # the scratch folders are gone
+    assert not list((settings.FUPIN_HOME / "tmp").iterdir()), list(
+        (settings.FUPIN_HOME / "tmp").iterdir()
+    )  # the scratch folders are gone
 
 
 def test_scratch_folder_is_removed_whatever_the_outcome(tree, tmp_path, write_xlsx, monkeypatch):
@@ -303,13 +366,18 @@ def test_scratch_folder_is_removed_whatever_the_outcome(tree, tmp_path, write_xl
     assert import_households(write_xlsx(tmp_path / "good.xlsx", *good_rows())).status == "done"
     broken = tmp_path / "broken.xlsx"
     many = [f"52052600120200{n:02d}" for n in range(40)]  # more rows than the header search reads
-    src = write_xlsx(tmp_path / "src.xlsx", [hh(no) for no in many],
-                     [mem(no, "某", id_number("520526", date(1970, 1, 1), True, seq=100 + i), "户主", "男")
-                      for i, no in enumerate(many)])
+    src = write_xlsx(
+        tmp_path / "src.xlsx",
+        [hh(no) for no in many],
+        [
+            mem(no, "某", id_number("520526", date(1970, 1, 1), True, seq=100 + i), "户主", "男")
+            for i, no in enumerate(many)
+        ],
+    )
     with zipfile.ZipFile(src) as z, zipfile.ZipFile(broken, "w") as out:
         for info in z.infolist():
             data = z.read(info)
-            cut = data[:data.rindex(b"<row") + 20] if info.filename.endswith("sheet2.xml") else data
+            cut = data[: data.rindex(b"<row") + 20] if info.filename.endswith("sheet2.xml") else data
             out.writestr(info, cut)  # the member sheet ends inside its last row
     from fupin.core import xlsx
 
@@ -369,8 +437,11 @@ def test_zip_without_member_file_is_a_bad_file(tree, tmp_path):
 
 def test_missing_sheet_and_column_are_one_clear_message(tree, tmp_path, write_xlsx):
     households, members = good_rows()
-    path = write_xlsx(tmp_path / "nocol.xlsx", [{k: v for k, v in h.items() if k != "region_code"}
-                                                for h in households], members)
+    path = write_xlsx(
+        tmp_path / "nocol.xlsx",
+        [{k: v for k, v in h.items() if k != "region_code"} for h in households],
+        members,
+    )
     batch = import_households(path)
     assert batch.status == "rejected" and batch.report["bad_file"]
     assert "行政区划代码" in batch.report["message_zh"] and "region_code" in batch.report["message_en"]
@@ -406,8 +477,9 @@ def test_village_operator_imports_into_own_village(tree, tmp_path, write_xlsx):
 
 def test_progress_is_reported_and_recorded(tree, tmp_path, write_xlsx):
     seen = []
-    batch = import_households(write_xlsx(tmp_path / "a.xlsx", *good_rows()),
-                              progress=lambda s, d, t: seen.append((s, d, t)))
+    batch = import_households(
+        write_xlsx(tmp_path / "a.xlsx", *good_rows()), progress=lambda s, d, t: seen.append((s, d, t))
+    )
     stages = list(dict.fromkeys(s for s, _, _ in seen))
     assert stages == ["read", "validate", "save", "commit"]
     checked = [(d, t) for s, d, t in seen if s == "validate"]

@@ -44,7 +44,7 @@ def bomb_xlsx(src: Path, dst: Path, *, sst_bytes: int, item: bytes = b"<si><t>x<
                 new.writestr(info.filename, data)
                 continue
             text = data.decode()
-            head = text[:text.rindex("</sst>")].encode()
+            head = text[: text.rindex("</sst>")].encode()
             stream(new, info.filename, head, item, sst_bytes, b"</sst>")
     return dst
 
@@ -86,8 +86,9 @@ def test_shared_strings_compressed_beyond_the_ratio_are_refused_from_the_directo
 @override_settings(FUPIN_IMPORT_MAX_COMPRESSION_RATIO=10**6, FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES=2 * MB)
 def test_shared_string_text_beyond_its_limit_is_refused_while_inflating(good_xlsx, tmp_path, settings):
     """The directory says nothing about the table's text: the limit is kept as the table is read."""
-    bomb = bomb_xlsx(good_xlsx, tmp_path / "bomb.xlsx", sst_bytes=20 * MB,
-                     item=b"<si><t>" + b"y" * 200 + b"</t></si>")
+    bomb = bomb_xlsx(
+        good_xlsx, tmp_path / "bomb.xlsx", sst_bytes=20 * MB, item=b"<si><t>" + b"y" * 200 + b"</t></si>"
+    )
     batch = import_households(bomb)
     _refused(batch)
     assert "共享字符串" in batch.report["message_zh"] and "2 MiB" in batch.report["message_en"]
@@ -116,7 +117,9 @@ def test_sizes_the_directory_understates_are_caught_while_inflating(good_xlsx, t
     _refused(batch)
 
 
-def test_a_zip_of_csvs_that_inflates_beyond_the_ratio_is_refused_and_unpacks_nothing(tree, tmp_path, settings):
+def test_a_zip_of_csvs_that_inflates_beyond_the_ratio_is_refused_and_unpacks_nothing(
+    tree, tmp_path, settings
+):
     bomb = csv_zip_bomb(tmp_path / "bomb.zip", csv_bytes=50 * MB)
     batch = import_households(bomb)
     _refused(batch)
@@ -141,7 +144,9 @@ def test_an_ods_bomb_is_refused_before_calamine_reads_it(tmp_path):
     bomb = tmp_path / "bomb.ods"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        stream(z, "content.xml", b"<office:document-content>", b"<x/>", 50 * MB, b"</office:document-content>")
+        stream(
+            z, "content.xml", b"<office:document-content>", b"<x/>", 50 * MB, b"</office:document-content>"
+        )
     with pytest.raises(FileTooLarge) as e:
         open_table(bomb, columns={"code": "code"})
     assert "content.xml" in e.value.message_en
@@ -163,17 +168,24 @@ def test_the_api_answers_422_to_a_bomb(good_xlsx, tmp_path, query, tree):
     r = op.post(f"/api/registry/imports{query}", {"file": f})
     assert r.status_code == 422, r.content
     item = r.json()["detail"][0]
-    assert item["code"] == "file.too_large" and "压缩比" in item["message"]["zh"] and "bomb" in item["message"]["en"]
+    assert (
+        item["code"] == "file.too_large"
+        and "压缩比" in item["message"]["zh"]
+        and "bomb" in item["message"]["en"]
+    )
     batch = ImportBatch.objects.get()
     assert batch.status == "rejected" and batch.report["too_large"]
 
 
 @override_settings(FUPIN_IMPORT_MAX_COMPRESSION_RATIO=10**6, FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES=2 * MB)
 def test_the_api_answers_422_when_the_limit_is_met_while_reading(good_xlsx, tmp_path, tree):
-    bomb = bomb_xlsx(good_xlsx, tmp_path / "bomb.xlsx", sst_bytes=20 * MB,
-                     item=b"<si><t>" + b"y" * 200 + b"</t></si>")
+    bomb = bomb_xlsx(
+        good_xlsx, tmp_path / "bomb.xlsx", sst_bytes=20 * MB, item=b"<si><t>" + b"y" * 200 + b"</t></si>"
+    )
     op = api_client(user("village_operator", tree.village_a))
-    r = op.post("/api/registry/imports?wait=true", {"file": SimpleUploadedFile("bomb.xlsx", bomb.read_bytes())})
+    r = op.post(
+        "/api/registry/imports?wait=true", {"file": SimpleUploadedFile("bomb.xlsx", bomb.read_bytes())}
+    )
     assert r.status_code == 422, r.content
     assert r.json()["detail"][0]["code"] == "file.too_large"
 
@@ -182,8 +194,10 @@ def test_the_import_page_shows_the_refusal(client, good_xlsx, tmp_path, tree, mo
     monkeypatch.setattr(jobs, "start_import", lambda batch_id: jobs.run(batch_id))
     bomb = bomb_xlsx(good_xlsx, tmp_path / "bomb.xlsx", sst_bytes=60 * MB)
     client.force_login(user("village_operator", tree.village_a))
-    r = client.post(reverse("registry:import_upload"),
-                    {"file": SimpleUploadedFile("bomb.xlsx", bomb.read_bytes()), "year": "2024"})
+    r = client.post(
+        reverse("registry:import_upload"),
+        {"file": SimpleUploadedFile("bomb.xlsx", bomb.read_bytes()), "year": "2024"},
+    )
     batch = ImportBatch.objects.get()
     assert r.status_code == 302 and batch.status == "rejected"
     html = client.get(r["Location"]).content.decode()

@@ -215,8 +215,9 @@ def test_template_download_is_the_empty_workbook(client, tree):
 def test_progress_partial_shows_the_live_progress_of_a_batch_running_in_this_process(client, tree):
     """On SQLite the save's progress reaches the batch row only at commit: the page reads jobs.live."""
     operator = user("village_operator", tree.village_a)
-    batch = ImportBatch.objects.create(user=operator, filename="big.xlsx", status="running", stage="validate",
-                                       done_rows=0, total_rows=1000)
+    batch = ImportBatch.objects.create(
+        user=operator, filename="big.xlsx", status="running", stage="validate", done_rows=0, total_rows=1000
+    )
     client = signed_in(client, operator)
     url = reverse("registry:import_status", args=[batch.pk])
     with jobs._lock:

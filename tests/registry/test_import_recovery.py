@@ -23,17 +23,25 @@ pytestmark = pytest.mark.django_db
 def hold(path):
     """Another live process holding the lock file `path` (until killed)."""
     p = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
-         "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(path)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout.readline().strip() == "held"
     return p
 
 
 def test_start_up_fails_the_batches_of_a_killed_process_and_removes_its_scratch_folders(client, tree):
     operator = user("village_operator", tree.village_a)
-    running = ImportBatch.objects.create(user=operator, filename="big.xlsx", status="running", stage="validate",
-                                         done_rows=250, total_rows=1000)
+    running = ImportBatch.objects.create(
+        user=operator, filename="big.xlsx", status="running", stage="validate", done_rows=250, total_rows=1000
+    )
     queued = ImportBatch.objects.create(user=operator, filename="next.xlsx", status="queued", stage="queued")
     done = ImportBatch.objects.create(user=operator, filename="old.xlsx", status="done")
     elsewhere = ImportBatch.objects.create(user=operator, filename="cli.xlsx", status="running")
@@ -49,7 +57,12 @@ def test_start_up_fails_the_batches_of_a_killed_process_and_removes_its_scratch_
         jobs._lock_path(elsewhere.pk).unlink()  # what that process does when its import ends
     for b in (running, queued, done, elsewhere):
         b.refresh_from_db()
-    assert (running.status, queued.status, done.status, elsewhere.status) == ("failed", "failed", "done", "running")
+    assert (running.status, queued.status, done.status, elsewhere.status) == (
+        "failed",
+        "failed",
+        "done",
+        "running",
+    )
     assert running.finished_at is not None and running.report["interrupted"] is True
     assert "中断" in running.report["message_zh"] and "interrupted" in running.report["message_en"]
     assert not left.exists()

@@ -128,9 +128,15 @@ def test_detail_shows_members_years_left_people_and_history(operator_a, two_vill
     ms = Membership.objects.get(member=child)
     ms.end_date, ms.end_reason = date(2024, 6, 1), "marriage"
     ms.save()
-    Change.objects.create(action="update", entity="household_year", entity_id="1", household=a,
-                          before={"status": "poor", "wage_income": "6000.00"},
-                          after={"status": "exited_policy", "wage_income": "6000.00"}, reason="年度动态调整")
+    Change.objects.create(
+        action="update",
+        entity="household_year",
+        entity_id="1",
+        household=a,
+        before={"status": "poor", "wage_income": "6000.00"},
+        after={"status": "exited_policy", "wage_income": "6000.00"},
+        reason="年度动态调整",
+    )
     body = operator_a.get("/registry/h/A001/").content.decode()
     assert a.head_name in body
     assert "户主" in body and "健康" in body  # relation and health labels
@@ -144,8 +150,14 @@ def test_detail_shows_members_years_left_people_and_history(operator_a, two_vill
 
 def test_history_masks_id_numbers_for_supervisor(tree, client, two_villages):
     a, _a2, _b = two_villages
-    Change.objects.create(action="create", entity="member", entity_id="9", household=a, before=None,
-                          after={"id_number": "520526198001011234", "name": "新成员"})
+    Change.objects.create(
+        action="create",
+        entity="member",
+        entity_id="9",
+        household=a,
+        before=None,
+        after={"id_number": "520526198001011234", "name": "新成员"},
+    )
     client.force_login(user("supervisor", tree.county))
     body = client.get("/registry/h/A001/").content.decode()
     assert "520526********1234" in body and "520526198001011234" not in body

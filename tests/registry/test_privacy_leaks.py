@@ -20,10 +20,19 @@ BASE = "/api/registry"
 
 def created_with_members(client, tree, no="N0001") -> tuple[str, str]:
     head, spouse = id_number("520526", date(1975, 6, 1), True), id_number("520526", date(1977, 2, 3), False)
-    body = {"household_no": no, "year": 2024, "region_code": tree.village_a.code, "household_type": "poor",
-            "status": "poor", "main_cause": "illness", "phone": "13912345678",
-            "members": [{"name": "王大", "id_number": head, "relation": "head"},
-                        {"name": "李二", "id_number": spouse, "relation": "spouse"}]}
+    body = {
+        "household_no": no,
+        "year": 2024,
+        "region_code": tree.village_a.code,
+        "household_type": "poor",
+        "status": "poor",
+        "main_cause": "illness",
+        "phone": "13912345678",
+        "members": [
+            {"name": "王大", "id_number": head, "relation": "head"},
+            {"name": "李二", "id_number": spouse, "relation": "spouse"},
+        ],
+    }
     r = client.post(f"{BASE}/households", body, content_type="application/json")
     assert r.status_code == 201, r.content
     return head, spouse
@@ -42,7 +51,10 @@ def test_history_masks_ids_nested_in_a_created_household(tree, role):
     assert head not in r.content.decode() and spouse not in r.content.decode()
     # the writer still sees the numbers
     mine = writer.get(f"{BASE}/households/N0001/history").json()["items"]
-    assert {m["id_number"] for i in mine if i["action"] == "create" for m in i["after"]["members"]} == {head, spouse}
+    assert {m["id_number"] for i in mine if i["action"] == "create" for m in i["after"]["members"]} == {
+        head,
+        spouse,
+    }
 
 
 def test_household_page_masks_disability_certificate_in_history(client, tree):
@@ -50,14 +62,22 @@ def test_household_page_masks_disability_certificate_in_history(client, tree):
     m = hh.members.get(relation="spouse")
     writer = api_client(user("village_operator", tree.village_a))
     cert = m.id_number + "42"
-    r = writer.patch(f"{BASE}/members/{m.pk}", {"health": "disabled", "reason": "残疾证"},
-                     content_type="application/json")
+    r = writer.patch(
+        f"{BASE}/members/{m.pk}", {"health": "disabled", "reason": "残疾证"}, content_type="application/json"
+    )
     assert r.status_code == 200, r.content
     Member.objects.filter(pk=m.pk).update(disability_cert=cert)
     from fupin.registry.models import Change
 
-    Change.objects.create(action="update", entity="member", entity_id=str(m.pk), household=hh,
-                          before={"disability_cert": ""}, after={"disability_cert": cert}, reason="证号")
+    Change.objects.create(
+        action="update",
+        entity="member",
+        entity_id=str(m.pk),
+        household=hh,
+        before={"disability_cert": ""},
+        after={"disability_cert": cert},
+        reason="证号",
+    )
     sup = user("supervisor", tree.county)
     client.force_login(sup)
     page = client.get(reverse("registry:household_detail", args=["A0001"])).content.decode()
@@ -68,16 +88,20 @@ def test_household_page_masks_disability_certificate_in_history(client, tree):
 def test_member_urls_name_the_member_id_not_the_id_number(tree):
     doc = Client().get("/api/openapi.json").json()
     assert not [p for p in doc["paths"] if "id_number" in p]
-    assert {"/api/registry/members/{member_id}", "/api/registry/members/{member_id}/leave",
-            "/api/registry/members/{member_id}/move"} <= set(doc["paths"])
+    assert {
+        "/api/registry/members/{member_id}",
+        "/api/registry/members/{member_id}/leave",
+        "/api/registry/members/{member_id}/move",
+    } <= set(doc["paths"])
     hh = household(tree.village_a, "A0001")
     a = api_client(user("village_operator", tree.village_a))
     members = a.get(f"{BASE}/households/A0001/members").json()
     assert sorted(m["id"] for m in members) == sorted(hh.members.values_list("pk", flat=True))
     # the old form of the URL, with an ID number, is not a route any more
     m = hh.members.get(relation="spouse")
-    r = a.patch(f"{BASE}/members/{m.id_number}", {"health": "chronic", "reason": "x"},
-                content_type="application/json")
+    r = a.patch(
+        f"{BASE}/members/{m.id_number}", {"health": "chronic", "reason": "x"}, content_type="application/json"
+    )
     assert r.status_code in (404, 422)
     assert Member.objects.get(pk=m.pk).health == "healthy"
 
@@ -86,8 +110,10 @@ def test_household_page_links_member_changes_by_id(client, tree):
     hh = household(tree.village_a, "A0001")
     op = user("village_operator", tree.village_a)
     client.force_login(op)
-    for url in (reverse("registry:household_detail", args=["A0001"]),
-                reverse("registry:household_edit", args=["A0001"])):
+    for url in (
+        reverse("registry:household_detail", args=["A0001"]),
+        reverse("registry:household_edit", args=["A0001"]),
+    ):
         page = client.get(url).content.decode()
         for m in hh.members.all():
             assert f"/members/{m.pk}/change/" in page
@@ -96,23 +122,35 @@ def test_household_page_links_member_changes_by_id(client, tree):
 
 @pytest.mark.parametrize("value", ["520526198001010013", "52052619800101001X", "520526800101001"])
 def test_log_lines_mask_id_numbers(value):
-    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s",
-                               (f"/api/registry/households?q={value}",), None)
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Not Found: %s",
+        (f"/api/registry/households?q={value}",),
+        None,
+    )
     assert MaskIdNumbers().filter(record) is True
     assert value not in record.getMessage() and mask_id(value) in record.getMessage()
     # other numbers are left alone: a 12-digit region code, a 20-digit disability certificate body
-    assert mask_ids_in("region 520526001201 and 12345678901234567890") == \
-        "region 520526001201 and 12345678901234567890"
+    assert (
+        mask_ids_in("region 520526001201 and 12345678901234567890")
+        == "region 520526001201 and 12345678901234567890"
+    )
 
 
 def test_request_log_through_settings_masks_id_numbers(tree, caplog):
     from django.conf import settings
 
     assert "mask_ids" in settings.LOGGING["handlers"]["console"]["filters"]
-    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, MaskIdNumbers)
-                                                                   for f in h.filters))
+    handler = next(
+        h for h in logging.getLogger().handlers if any(isinstance(f, MaskIdNumbers) for f in h.filters)
+    )
     value = id_number("520526", date(1980, 1, 1), True)
-    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: /x/%s/", (value,), None)
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: /x/%s/", (value,), None
+    )
     for f in handler.filters:
         f.filter(record)
     assert handler.format(record).endswith(f"/x/{mask_id(value)}/")
@@ -134,9 +172,15 @@ def test_creating_with_a_person_of_another_region_does_not_name_their_household(
     other = household(tree.village_b, "B0001")
     foreign = other.members.get(relation="spouse").id_number
     a = api_client(user("village_operator", tree.village_a))
-    body = {"household_no": "N0009", "year": 2024, "region_code": tree.village_a.code, "household_type": "poor",
-            "status": "poor", "main_cause": "illness",
-            "members": [{"name": "张三", "id_number": foreign, "relation": "head"}]}
+    body = {
+        "household_no": "N0009",
+        "year": 2024,
+        "region_code": tree.village_a.code,
+        "household_type": "poor",
+        "status": "poor",
+        "main_cause": "illness",
+        "members": [{"name": "张三", "id_number": foreign, "relation": "head"}],
+    }
     r = a.post(f"{BASE}/households", body, content_type="application/json")
     assert r.status_code == 422
     problem = next(p for p in r.json()["detail"] if p["code"] == "member.other_household")
@@ -149,7 +193,10 @@ def test_creating_with_a_person_of_another_region_does_not_name_their_household(
     inside = Member.objects.get(household__household_no="A0002", relation="spouse").id_number
     body["members"][0]["id_number"] = inside
     r = a.post(f"{BASE}/households", body, content_type="application/json")
-    assert "A0002" in next(p for p in r.json()["detail"] if p["code"] == "member.other_household")["message"]["en"]
+    assert (
+        "A0002"
+        in next(p for p in r.json()["detail"] if p["code"] == "member.other_household")["message"]["en"]
+    )
 
 
 def test_person_who_left_a_household_elsewhere_cannot_be_moved_in(tree):
@@ -160,16 +207,20 @@ def test_person_who_left_a_household_elsewhere_cannot_be_moved_in(tree):
     services.end_membership(None, leaver.id_number, reason_code="marriage", on_date=date(2024, 3, 1))
     household(tree.village_a, "A0001")
     a = api_client(user("village_operator", tree.village_a))
-    r = a.post(f"{BASE}/members/{leaver.pk}/move", {"to_household_no": "A0001", "relation": "son",
-                                                    "reason_code": "marriage", "date": "2024-05-01"},
-               content_type="application/json")
+    r = a.post(
+        f"{BASE}/members/{leaver.pk}/move",
+        {"to_household_no": "A0001", "relation": "son", "reason_code": "marriage", "date": "2024-05-01"},
+        content_type="application/json",
+    )
     assert r.status_code == 404
     assert leaver.name not in r.content.decode()
     assert Member.objects.get(pk=leaver.pk).household_id is None
     # the region the person left may move them on
     b = api_client(user("village_operator", tree.village_b))
     household(tree.village_b, "B0002")
-    r = b.post(f"{BASE}/members/{leaver.pk}/move", {"to_household_no": "B0002", "relation": "son",
-                                                    "reason_code": "marriage", "date": "2024-05-01"},
-               content_type="application/json")
+    r = b.post(
+        f"{BASE}/members/{leaver.pk}/move",
+        {"to_household_no": "B0002", "relation": "son", "reason_code": "marriage", "date": "2024-05-01"},
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content

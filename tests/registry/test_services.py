@@ -18,10 +18,22 @@ def tree():
 
 
 def new_household(village, no="H-NEW-1"):
-    return ({"household_no": no, "year": 2024, "region_code": village.code, "status": "poor",
-             "household_type": "poor", "main_cause": "illness", "wage_income": "6000", "business_cost": "300"},
-            [{"name": "王大", "id_number": id_number(born=date(1975, 1, 1), male=True), "relation": "head"},
-             {"name": "刘二", "id_number": id_number(born=date(1977, 1, 1), male=False), "relation": "spouse"}])
+    return (
+        {
+            "household_no": no,
+            "year": 2024,
+            "region_code": village.code,
+            "status": "poor",
+            "household_type": "poor",
+            "main_cause": "illness",
+            "wage_income": "6000",
+            "business_cost": "300",
+        },
+        [
+            {"name": "王大", "id_number": id_number(born=date(1975, 1, 1), male=True), "relation": "head"},
+            {"name": "刘二", "id_number": id_number(born=date(1977, 1, 1), male=False), "relation": "spouse"},
+        ],
+    )
 
 
 def test_operator_creates_household_with_history(tree):
@@ -84,8 +96,16 @@ def test_operator_cannot_touch_other_village_household(tree):
     with pytest.raises(Household.DoesNotExist):
         services.delete_household(op, other.household_no, reason="x")
     with pytest.raises(Household.DoesNotExist):
-        services.save_household(op, {"household_no": other.household_no, "year": 2024,
-                                     "region_code": tree.village_b.code, "status": "poor"}, create=False)
+        services.save_household(
+            op,
+            {
+                "household_no": other.household_no,
+                "year": 2024,
+                "region_code": tree.village_b.code,
+                "status": "poor",
+            },
+            create=False,
+        )
 
 
 def test_delete_marks_and_restore(tree):
@@ -128,8 +148,14 @@ def test_marriage_moves_a_person_with_history(tree):
     b = household(tree.village_a2, members=2)
     child = a.members.exclude(relation__in=["head", "spouse"]).get()
     relation = "daughter_in_law" if child.sex == "2" else "son_in_law"
-    services.move_member(op, child.id_number, b.household_no, relation=relation, reason_code="marriage",
-                         on_date=date(2024, 5, 1))
+    services.move_member(
+        op,
+        child.id_number,
+        b.household_no,
+        relation=relation,
+        reason_code="marriage",
+        on_date=date(2024, 5, 1),
+    )
     child.refresh_from_db()
     assert child.household == b and child.relation == relation
     periods = list(Membership.objects.filter(member=child).values_list("household_id", "end_reason"))
@@ -146,7 +172,13 @@ def test_move_checks_relation_against_sex(tree):
     child = a.members.exclude(relation__in=["head", "spouse"]).get()
     wrong = "son_in_law" if child.sex == "2" else "daughter_in_law"
     with pytest.raises(services.ValidationFailed) as e:
-        services.move_member(op, child.id_number, b.household_no, relation=wrong, reason_code="marriage",
-                             on_date=date(2024, 5, 1))
+        services.move_member(
+            op,
+            child.id_number,
+            b.household_no,
+            relation=wrong,
+            reason_code="marriage",
+            on_date=date(2024, 5, 1),
+        )
     assert e.value.as_list()[0]["rule"] == "relation.sex"
     assert Member.objects.get(pk=child.pk).household == a

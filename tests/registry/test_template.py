@@ -27,8 +27,10 @@ def test_template_has_headers_text_formats_dropdowns_and_help(tmp_path):
     region_col = openpyxl.utils.get_column_letter([c.key for c in HOUSEHOLD_COLUMNS].index("region_code") + 1)
     assert hh.column_dimensions[region_col].number_format == "@"
 
-    sources = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1
-               for dv in mm.data_validations.dataValidation}
+    sources = {
+        str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1
+        for dv in mm.data_validations.dataValidation
+    }
     rel_col = openpyxl.utils.get_column_letter([c.key for c in MEMBER_COLUMNS].index("relation") + 1)
     assert sources[rel_col].startswith("'代码表'!")
     codes = wb["代码表"]
@@ -51,10 +53,25 @@ def test_written_workbook_round_trips_and_imports(tree, tmp_path):
     from factories import id_number
 
     head, kid = id_number(seq=1), id_number(male=False, seq=2)
-    hh = pl.DataFrame({"household_no": ["H1"], "year": ["2024"], "region_code": [tree.village_a.code],
-                       "status": ["未脱贫"], "wage_income": ["1200.5"], "phone": ["13800138000"]})
-    mm = pl.DataFrame({"household_no": ["H1", "H1"], "name": ["甲", "乙"], "id_number": [head, kid],
-                       "sex": ["男", "女"], "relation": ["户主", "之女"]})
+    hh = pl.DataFrame(
+        {
+            "household_no": ["H1"],
+            "year": ["2024"],
+            "region_code": [tree.village_a.code],
+            "status": ["未脱贫"],
+            "wage_income": ["1200.5"],
+            "phone": ["13800138000"],
+        }
+    )
+    mm = pl.DataFrame(
+        {
+            "household_no": ["H1", "H1"],
+            "name": ["甲", "乙"],
+            "id_number": [head, kid],
+            "sex": ["男", "女"],
+            "relation": ["户主", "之女"],
+        }
+    )
     path = write_workbook(hh, mm, tmp_path / "data.xlsx")
     raw_hh, raw_mm = read_workbook(path)
     assert raw_mm["id_number"].to_list() == [head, kid]  # every digit kept

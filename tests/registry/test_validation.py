@@ -19,14 +19,23 @@ def frames(hh_rows, mm_rows):
 
 
 def good_household(**over):
-    return {"household_no": "H1", "year": "2024", "region_code": VILLAGE, "status": "未脱贫",
-            "household_type": "贫困户", "main_cause": "因病", "wage_income": "6000"} | over
+    return {
+        "household_no": "H1",
+        "year": "2024",
+        "region_code": VILLAGE,
+        "status": "未脱贫",
+        "household_type": "贫困户",
+        "main_cause": "因病",
+        "wage_income": "6000",
+    } | over
 
 
 def good_members():
-    return [{"household_no": "H1", "name": "张三", "id_number": HEAD, "relation": "户主", "sex": "男"},
-            {"household_no": "H1", "name": "李四", "id_number": WIFE, "relation": "配偶", "sex": "女"},
-            {"household_no": "H1", "name": "张小", "id_number": SON, "relation": "之子"}]
+    return [
+        {"household_no": "H1", "name": "张三", "id_number": HEAD, "relation": "户主", "sex": "男"},
+        {"household_no": "H1", "name": "李四", "id_number": WIFE, "relation": "配偶", "sex": "女"},
+        {"household_no": "H1", "name": "张小", "id_number": SON, "relation": "之子"},
+    ]
 
 
 def run(hh_rows, mm_rows, **ctx):
@@ -73,7 +82,10 @@ def test_id_typed_as_number_is_explained():
     members[1]["id_number"] = "5.20526198202020E+17"
     members[2]["id_number"] = SON[:15] + "000"
     v = run([good_household()], members)
-    assert [r for r in rules(v) if r[2] == "id.as_number"] == [("成员", 3, "id.as_number"), ("成员", 4, "id.as_number")]
+    assert [r for r in rules(v) if r[2] == "id.as_number"] == [
+        ("成员", 3, "id.as_number"),
+        ("成员", 4, "id.as_number"),
+    ]
     assert "文本格式" in v.problems["message_zh"][0] and "as text" in v.problems["message_en"][0]
 
 
@@ -147,15 +159,18 @@ def test_unknown_codes_bad_amounts_and_phone():
 
 
 def test_village_outside_scope_and_unknown_village():
-    v = run([good_household(region_code="520526002201")], good_members(), out_of_scope_villages={"520526002201"})
+    v = run(
+        [good_household(region_code="520526002201")], good_members(), out_of_scope_villages={"520526002201"}
+    )
     assert rules(v) == [("户", 2, "scope.region")]
     v = run([good_household(region_code="520526009999")], good_members())
     assert rules(v) == [("户", 2, "region.unknown")]
 
 
 def test_member_of_missing_household_and_household_without_members():
-    members = good_members() + [{"household_no": "H7", "name": "王五", "id_number": id_number(seq=40),
-                                 "relation": "户主"}]
+    members = good_members() + [
+        {"household_no": "H7", "name": "王五", "id_number": id_number(seq=40), "relation": "户主"}
+    ]
     v = run([good_household(), good_household(household_no="H3")], members)
     assert ("成员", 5, "member.no_household") in rules(v)
     assert ("户", 3, "household.no_members") in rules(v)

@@ -22,8 +22,10 @@ def county(db):
     from decimal import Decimal
 
     from fupin.registry.models import HouseholdYear
-    HouseholdYear.objects.create(household=t.h1, year=2023, status="poor", household_type="poor",
-                                 wage_income=Decimal("4500"), size=3)
+
+    HouseholdYear.objects.create(
+        household=t.h1, year=2023, status="poor", household_type="poor", wage_income=Decimal("4500"), size=3
+    )
     RegionPopulation.objects.create(region=t.county, year=2024, rural_population=1000)
     RegionPopulation.objects.create(region=t.village_a, year=2024, rural_population=200)
     RegionPopulation.objects.create(region=t.village_a2, year=2024, rural_population=50)

@@ -36,18 +36,24 @@ def test_identify_and_exits_runs_are_stored_and_read_back(client, county):
     r = client.get(f"/api/reports/runs/{run['id']}", {"page": 2, "page_size": 3}, **auth)
     body = r.json()
     assert r.status_code == 200 and body["count"] == 4 and len(body["items"]) == 1
-    r = client.post("/api/reports/exits", {"year": 2024, "level": "village"}, content_type="application/json",
-                    **auth)
+    r = client.post(
+        "/api/reports/exits", {"year": 2024, "level": "village"}, content_type="application/json", **auth
+    )
     assert r.status_code == 201 and r.json()["summary"]["villages"] == 3
     assert [x["kind"] for x in client.get("/api/reports/runs", **auth).json()] == ["exit_village", "identify"]
-    r = client.post("/api/reports/exits", {"year": 2024, "level": "galaxy"}, content_type="application/json",
-                    **auth)
+    r = client.post(
+        "/api/reports/exits", {"year": 2024, "level": "galaxy"}, content_type="application/json", **auth
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["message"]["zh"].startswith("未知的退出层级")
 
 
 def test_village_operator_cannot_run_or_see_other_village_runs(client, county, op_b, as_a):
-    r = client.post("/api/reports/identify", {"year": 2024, "region": county.village_b.code},
-                    content_type="application/json", **as_a)
+    r = client.post(
+        "/api/reports/identify",
+        {"year": 2024, "region": county.village_b.code},
+        content_type="application/json",
+        **as_a,
+    )
     assert r.status_code == 404
     theirs = services.run_identification(op_b, 2024)
     assert client.get(f"/api/reports/runs/{theirs.pk}", **as_a).status_code == 404
@@ -64,11 +70,19 @@ def test_county_inputs_crud_and_denial(client, county, approver, as_a):
     assert r.status_code == 201, r.content
     pk = r.json()["id"]
     assert r.json()["county_name"] == "威宁彝族回族苗族自治县" and r.json()["editable"] is True
-    r = client.put(f"/api/reports/county-inputs/{pk}", {**body, "wrong_exit_found": 101},
-                   content_type="application/json", **auth)
+    r = client.put(
+        f"/api/reports/county-inputs/{pk}",
+        {**body, "wrong_exit_found": 101},
+        content_type="application/json",
+        **auth,
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "wrong_exit_found"
-    r = client.put(f"/api/reports/county-inputs/{pk}", {**body, "survey_households": 10, "survey_approving": 9},
-                   content_type="application/json", **auth)
+    r = client.put(
+        f"/api/reports/county-inputs/{pk}",
+        {**body, "survey_households": 10, "survey_approving": 9},
+        content_type="application/json",
+        **auth,
+    )
     assert r.status_code == 200 and r.json()["survey_approving"] == 9
     assert client.get("/api/reports/county-inputs", **as_a).json() == []
     sup = bearer(user("supervisor", county.county, username="sup"))

@@ -12,7 +12,8 @@ def test_identify_json_lists_every_household(county, capsys):
     out = capsys.readouterr()
     rows = json.loads(out.out)
     assert sorted(r["household_no"] for r in rows) == sorted(
-        h.household_no for h in (county.h1, county.h2, county.h3, county.h4))
+        h.household_no for h in (county.h1, county.h2, county.h3, county.h4)
+    )
     assert {r["household_no"]: r["poor"] for r in rows}[county.h4.household_no] is False
     run = Run.objects.get()
     assert f"run id: {run.pk}" in out.err and run.kind == "identify"

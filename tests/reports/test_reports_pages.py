@@ -24,7 +24,9 @@ def test_statistics_children_equal_a_recount(client, county, boss):
     children = page.context["tables"]["children"].rows
     assert [r["region_code"] for r in children] == [county.town_a.code, county.town_b.code]
     for r in children:  # recount through the ORM
-        qs = HouseholdYear.objects.filter(year=2024, household__village__code__startswith=r["region_code"][:9])
+        qs = HouseholdYear.objects.filter(
+            year=2024, household__village__code__startswith=r["region_code"][:9]
+        )
         poor = qs.filter(status__in=["poor", "returned"])
         assert r["households"] == qs.count()
         assert r["persons"] == sum(qs.values_list("size", flat=True))
@@ -77,9 +79,16 @@ def test_statistics_export_one_sheet_per_table_and_logged(client, county, boss):
 
 def test_village_operator_cannot_see_other_village_stats_or_runs(client, county, op_a, op_b):
     client.force_login(op_a)
-    assert client.get(reverse("reports:statistics"), {"year": 2024, "region": county.village_b.code}).status_code == 404
-    assert client.get(reverse("reports:statistics_export"),
-                      {"year": 2024, "region": county.village_b.code}).status_code == 404
+    assert (
+        client.get(reverse("reports:statistics"), {"year": 2024, "region": county.village_b.code}).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("reports:statistics_export"), {"year": 2024, "region": county.village_b.code}
+        ).status_code
+        == 404
+    )
     page = client.get(reverse("reports:statistics"), {"year": 2024})
     assert page.context["own"]["households"] == 2 and "龙场村" not in page.content.decode()
     theirs = services.run_identification(op_b, 2024)
@@ -129,12 +138,22 @@ def test_county_input_form_for_approvers_only(client, county, boss, op_a):
     client.force_login(op_a)
     assert client.get(reverse("reports:county_input_create")).status_code == 403
     client.force_login(boss)
-    r = client.post(reverse("reports:county_input_create"), {
-        "county": county.county.code, "year": 2024, "exit_sample": 10, "wrong_exit_found": 11})
+    r = client.post(
+        reverse("reports:county_input_create"),
+        {"county": county.county.code, "year": 2024, "exit_sample": 10, "wrong_exit_found": 11},
+    )
     assert r.status_code == 200 and "错退人数不能多于抽样脱贫人数" in r.content.decode()
-    r = client.post(reverse("reports:county_input_create"), {
-        "county": county.county.code, "year": 2024, "exit_sample": 100, "wrong_exit_found": 1,
-        "survey_households": 100, "survey_approving": 95})
+    r = client.post(
+        reverse("reports:county_input_create"),
+        {
+            "county": county.county.code,
+            "year": 2024,
+            "exit_sample": 100,
+            "wrong_exit_found": 1,
+            "survey_households": 100,
+            "survey_approving": 95,
+        },
+    )
     assert r.status_code == 302
     obj = CountyExitInput.objects.get()
     assert (obj.exit_sample, obj.survey_approving, obj.updated_by) == (100, 95, boss)
@@ -142,8 +161,9 @@ def test_county_input_form_for_approvers_only(client, county, boss, op_a):
     assert "威宁彝族回族苗族自治县" in page.content.decode()
 
 
-def test_large_scope_runs_in_background_with_progress(client, county, boss, settings,
-                                                      django_capture_on_commit_callbacks):
+def test_large_scope_runs_in_background_with_progress(
+    client, county, boss, settings, django_capture_on_commit_callbacks
+):
     settings.FUPIN_SYNC_RUN_HOUSEHOLDS = 2  # the county has 4 households: background
     client.force_login(boss)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

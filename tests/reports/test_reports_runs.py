@@ -24,7 +24,9 @@ def by_no(df: pl.DataFrame) -> dict:
 def test_identification_run_is_stored_with_parameters_and_result(county):
     run = services.run_identification(None, 2024, "520526")
     assert run.status == "done" and run.kind == "identify" and run.region_code == "520526000000"
-    assert Path(run.path).parent == settings.FUPIN_HOME / "runs" and Path(run.path).name.startswith(f"{run.pk}-")
+    assert Path(run.path).parent == settings.FUPIN_HOME / "runs" and Path(run.path).name.startswith(
+        f"{run.pk}-"
+    )
     rows = by_no(services.result(run))
     assert len(rows) == 4 and run.rows == 4
     h1, h4 = rows[county.h1.household_no], rows[county.h4.household_no]
@@ -43,13 +45,22 @@ def test_household_exit_covers_registered_poor_with_reasons(county):
     HouseholdYear.objects.filter(household=county.h4, year=2024).update(housing_grade="A", water_safe=True)
     run = services.run_exits(None, 2024, None, "household")
     rows = by_no(services.result(run))
-    assert set(rows) == {county.h1.household_no, county.h3.household_no, county.h4.household_no}  # not the exited
+    assert set(rows) == {
+        county.h1.household_no,
+        county.h3.household_no,
+        county.h4.household_no,
+    }  # not the exited
     assert rows[county.h4.household_no]["exit_eligible"] is True
     assert rows[county.h4.household_no]["exit_reasons"] == []
     h1 = rows[county.h1.household_no]
     assert h1["exit_eligible"] is False
     assert h1["exit_reasons"] == ["income_below_line", "medical_unknown", "housing_unknown", "water_unknown"]
-    assert run.summary == {"candidates": 3, "eligible": 1, "not_eligible": 2, "reasons": run.summary["reasons"]}
+    assert run.summary == {
+        "candidates": 3,
+        "eligible": 1,
+        "not_eligible": 2,
+        "reasons": run.summary["reasons"],
+    }
 
 
 def test_village_exit_incidence_against_threshold(county):
@@ -63,9 +74,19 @@ def test_village_exit_incidence_against_threshold(county):
 
 
 def test_county_exit_with_inputs_passes_every_indicator(county, approver):
-    services.save_county_input(approver, county="520526", year=2024, values={
-        "exit_sample": 100, "wrong_exit_found": 1, "missed_sample_population": 500, "missed_found": 2,
-        "survey_households": 100, "survey_approving": 95})
+    services.save_county_input(
+        approver,
+        county="520526",
+        year=2024,
+        values={
+            "exit_sample": 100,
+            "wrong_exit_found": 1,
+            "missed_sample_population": 500,
+            "missed_found": 2,
+            "survey_households": 100,
+            "survey_approving": 95,
+        },
+    )
     run = services.run_exits(approver, 2024, None, "county")
     [row] = services.result(run).to_dicts()
     assert row["county"] == "520526000000"
@@ -77,6 +98,7 @@ def test_county_exit_with_inputs_passes_every_indicator(county, approver):
 
 def test_county_without_inputs_or_denominator_is_missing_and_not_passed(county):
     from fupin.regions.models import RegionPopulation
+
     RegionPopulation.objects.filter(region=county.county).delete()
     run = services.run_exits(None, 2024, "520526", "county")
     [row] = services.result(run).to_dicts()
@@ -98,14 +120,25 @@ def test_reproduced_old_run_keeps_its_parameters(county):
     assert by_no(services.result(old))[county.h4.household_no]["poor"] is False
     admin = user("system_admin", None, username="root")
     line = Parameter.objects.get(name="poverty_line", region_code="", year_from=2020)
-    save_parameter(admin, pk=line.pk, name="poverty_line", region_code="", year_from=2020, year_to=None,
-                   value="8000", reason="test: a higher line")
+    save_parameter(
+        admin,
+        pk=line.pk,
+        name="poverty_line",
+        region_code="",
+        year_from=2020,
+        year_to=None,
+        value="8000",
+        reason="test: a higher line",
+    )
     new = services.run_identification(None, 2024, "520526")
     assert by_no(services.result(new))[county.h4.household_no]["poor"] is True  # 6000 < 8000
     again = services.reproduce(old)
     assert again.reproduces == old and again.parameters == old.parameters
     rows = by_no(services.result(again))
-    assert rows[county.h4.household_no]["poor"] is False and rows[county.h4.household_no]["poverty_line"] == 4000.0
+    assert (
+        rows[county.h4.household_no]["poor"] is False
+        and rows[county.h4.household_no]["poverty_line"] == 4000.0
+    )
 
 
 def test_reproduction_sees_current_data(county):
@@ -134,12 +167,15 @@ def test_county_inputs_only_by_approvers_of_that_county(county, op_a, approver):
     with pytest.raises(OutOfScope):
         services.save_county_input(op_a, county="520526", year=2024, values=values)
     with pytest.raises(PermissionDenied):  # in scope, but not an approver
-        services.save_county_input(user("supervisor", county.county), county="520526", year=2024, values=values)
+        services.save_county_input(
+            user("supervisor", county.county), county="520526", year=2024, values=values
+        )
     other = user("county_approver", None, username="nationwide-approver")
     services.save_county_input(other, county="520526", year=2024, values=values)
     with pytest.raises(services.ReportInputError) as e:
-        services.save_county_input(approver, county="520526", year=2024,
-                                   values={"exit_sample": 10, "wrong_exit_found": 11})
+        services.save_county_input(
+            approver, county="520526", year=2024, values={"exit_sample": 10, "wrong_exit_found": 11}
+        )
     assert e.value.field == "wrong_exit_found"
     with pytest.raises(services.ReportInputError):
         services.save_county_input(approver, county="520526001", year=2024, values=values)
@@ -148,6 +184,7 @@ def test_county_inputs_only_by_approvers_of_that_county(county, op_a, approver):
     assert e.value.code == "reports.duplicate"
     stored = CountyExitInput.objects.get()
     assert (stored.exit_sample, stored.survey_households) == (10, None)
-    obj = services.save_county_input(approver, county="520526", year=2024, values={"survey_households": 5},
-                                     pk=stored.pk)
+    obj = services.save_county_input(
+        approver, county="520526", year=2024, values={"survey_households": 5}, pk=stored.pk
+    )
     assert CountyExitInput.objects.count() == 1 and obj.survey_households == 5 and obj.exit_sample is None

@@ -15,13 +15,20 @@ BODY = {"county": "520526", "year": 2024, "exit_sample": 100, "wrong_exit_found"
 
 @pytest.fixture
 def figures(county, approver):
-    return services.save_county_input(approver, county=county.county.code, year=2024,
-                                      values={"exit_sample": 100, "wrong_exit_found": 1})
+    return services.save_county_input(
+        approver, county=county.county.code, year=2024, values={"exit_sample": 100, "wrong_exit_found": 1}
+    )
 
 
 def _someone_else_changes(approver, obj) -> None:
-    services.save_county_input(approver, county=obj.county_id, year=2024, note="他人修改",
-                               values={"exit_sample": 200, "wrong_exit_found": 2}, pk=obj.pk)
+    services.save_county_input(
+        approver,
+        county=obj.county_id,
+        year=2024,
+        note="他人修改",
+        values={"exit_sample": 200, "wrong_exit_found": 2},
+        pk=obj.pk,
+    )
 
 
 def test_a_read_names_the_version_and_a_change_moves_it_on(approver, figures):
@@ -29,8 +36,12 @@ def test_a_read_names_the_version_and_a_change_moves_it_on(approver, figures):
     r = api.get(f"{BASE}/{figures.pk}")
     assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["exit_sample"] == 100
     before = r["ETag"]
-    r = api.put(f"{BASE}/{figures.pk}", {**BODY, "exit_sample": 150}, content_type="application/json",
-                headers={"If-Match": before})
+    r = api.put(
+        f"{BASE}/{figures.pk}",
+        {**BODY, "exit_sample": 150},
+        content_type="application/json",
+        headers={"If-Match": before},
+    )
     assert r.status_code == 200, r.content
     assert r["ETag"] != before and r["ETag"] == f'"{r.json()["version"]}"' and r.json()["exit_sample"] == 150
     assert api.get(f"{BASE}/{figures.pk}")["ETag"] == r["ETag"]
@@ -42,8 +53,14 @@ def test_a_change_or_deletion_based_on_an_older_version_is_409_and_saves_nothing
     api = api_client(approver)
     stale = api.get(f"{BASE}/{figures.pk}")["ETag"]
     _someone_else_changes(approver, figures)
-    assert_edit_conflict(api.put(f"{BASE}/{figures.pk}", {**BODY, "exit_sample": 150}, content_type="application/json",
-                         headers={"If-Match": stale}))
+    assert_edit_conflict(
+        api.put(
+            f"{BASE}/{figures.pk}",
+            {**BODY, "exit_sample": 150},
+            content_type="application/json",
+            headers={"If-Match": stale},
+        )
+    )
     assert_edit_conflict(api.delete(f"{BASE}/{figures.pk}", headers={"If-Match": stale}))
     obj = CountyExitInput.objects.get(pk=figures.pk)
     assert (obj.exit_sample, obj.note) == (200, "他人修改")
@@ -63,8 +80,13 @@ def test_a_stale_form_is_409_and_saves_nothing(client, approver, figures):
     opened = services.county_input_version(figures)
     assert f'name="version" value="{opened}"' in client.get(url).content.decode()
     _someone_else_changes(approver, figures)
-    form = {"county": figures.county_id, "year": 2024, "exit_sample": 150, "wrong_exit_found": 1,
-            "version": opened}
+    form = {
+        "county": figures.county_id,
+        "year": 2024,
+        "exit_sample": 150,
+        "wrong_exit_found": 1,
+        "version": opened,
+    }
     r = client.post(url, form)
     assert r.status_code == 409 and "已被他人修改" in r.content.decode()
     assert f'name="version" value="{opened}"' in r.content.decode()  # stays stale until opened again

@@ -23,7 +23,9 @@ def _cells(content: bytes) -> list:
 @pytest.mark.parametrize("which", ["village_a", "village_a2", "village_b", "town_b", "county"])
 def test_statistics_export_for_every_region(client, county, boss, which):
     client.force_login(boss)
-    r = client.get(reverse("reports:statistics_export"), {"year": 2024, "region": getattr(county, which).code})
+    r = client.get(
+        reverse("reports:statistics_export"), {"year": 2024, "region": getattr(county, which).code}
+    )
     assert r.status_code == 200
     for c in _cells(r.content):
         assert c.data_type != "e" and c.value not in ("nan", "NaN", "inf")

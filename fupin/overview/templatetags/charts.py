@@ -24,8 +24,11 @@ def chart_scripts() -> str:
     not installed (each chart then shows its table and a note)."""
     if not echarts_available():
         return ""
-    return format_html('<script src="{}" defer></script>\n<script src="{}" defer></script>',
-                       static(STATIC_PATH), static("fupin/charts.js"))
+    return format_html(
+        '<script src="{}" defer></script>\n<script src="{}" defer></script>',
+        static(STATIC_PATH),
+        static("fupin/charts.js"),
+    )
 
 
 @register.filter
