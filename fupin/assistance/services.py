@@ -35,33 +35,15 @@ from fupin.assistance.models import (
     Visit,
 )
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 
 NO_WRITE = "您无权修改此处的帮扶信息 / you may not change assistance records here"
 
 
 class AssistanceError(InputRejected):
     def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems  # (field, zh, en)
-        super().__init__("; ".join(f"{zh} / {en}" for _f, zh, en in problems))
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": f,
-                "code": "assistance.invalid",
-                "message": {"zh": zh, "en": en},
-                "row": None,
-                "sheet": None,
-            }
-            for f, zh, en in self.problems
-        ]
-
-    def by_field(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for f, zh, en in self.problems:
-            out.setdefault(f, []).append(f"{zh} / {en}")
-        return out
+        """`problems`: (field, zh, en) of every problem found."""
+        super().__init__(*(Problem(f, "assistance.invalid", zh, en) for f, zh, en in problems))
 
 
 # ---- reference data ---------------------------------------------------------------------------------

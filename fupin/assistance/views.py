@@ -66,9 +66,8 @@ def _year(request, household=None) -> int:
 
 
 def _errors(form, exc: services.AssistanceError) -> None:
-    for field, msgs in exc.by_field().items():
-        for m in msgs:
-            form.add_error(field if field in form.fields else None, m)
+    for p in exc.problems:
+        form.add_error(p.field if p.field in form.fields else None, p.text())
 
 
 # ---- home and my households --------------------------------------------------------------------------

@@ -1,14 +1,92 @@
-"""Errors shared by the apps."""
+"""Errors shared by the apps: input refused by a rule (`InputRejected`, each problem with its field, code and
+message in Chinese and English) and an action a role or region may not take (`Denied`).
+
+A page shows the message in its language only (`message()`); the command line prints both (`str()`); the
+API answers every problem in both (`api_items()`, the one error shape of `core/api_errors.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import get_language
+
+
+def in_language(zh: str, en: str) -> str:
+    """`en` when the active language (the page's, the request's) is English, else `zh`."""
+    return en if (get_language() or "zh-hans").startswith("en") else zh
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason input was refused: the field it is about (None: the input as a whole), a stable code, the
+    message in Chinese and English, and where known the value refused and its row and sheet."""
+
+    field: str | None
+    code: str
+    zh: str
+    en: str
+    value: str | None = None
+    row: int | None = None
+    sheet: str | None = None
+
+    def message(self) -> str:
+        """The message in the active language, for a page."""
+        return in_language(self.zh, self.en)
+
+    def text(self) -> str:
+        """The message in both languages, for the command line."""
+        return f"{self.zh} / {self.en}"
+
+    def api_item(self, with_value: bool = False) -> dict:
+        item = {
+            "field": self.field,
+            "code": self.code,
+            "message": {"zh": self.zh, "en": self.en},
+            "row": self.row,
+            "sheet": self.sheet,
+        }
+        if with_value:
+            item["value"] = self.value
+        return item
 
 
 class InputRejected(Exception):
     """Input refused by a rule: nothing was saved. The API answers `status` (422 unless a subclass says
-    otherwise) with `api_items()`; pages show the messages next to the fields."""
+    otherwise) with one item per problem; pages show each problem's message next to its field.
+
+    Subclasses name the area an error comes from (callers catch them by name); they only build problems."""
 
     status = 422
+    names_value = False  # the API's items carry a `value` key (null when none)
+
+    def __init__(self, *problems: Problem, text: str | None = None) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(text or "; ".join(p.text() for p in self.problems))
+
+    @property
+    def field(self) -> str | None:
+        """The field of the first problem (most refusals name one)."""
+        return self.problems[0].field if self.problems else None
+
+    @property
+    def code(self) -> str | None:
+        return self.problems[0].code if self.problems else None
+
+    @property
+    def zh(self) -> str:
+        return "；".join(p.zh for p in self.problems)
+
+    @property
+    def en(self) -> str:
+        return "; ".join(p.en for p in self.problems)
+
+    def message(self) -> str:
+        """Every problem's message in the active language, for a page."""
+        return in_language(self.zh, self.en)
 
     def api_items(self) -> list[dict]:
-        raise NotImplementedError
+        return [p.api_item(self.names_value) for p in self.problems]
 
 
 class EditConflict(InputRejected):
@@ -18,25 +96,28 @@ class EditConflict(InputRejected):
     saving over a newer version would silently undo someone else's change."""
 
     status = 409
-    code = "edit.conflict"
-    zh = "该记录在您打开之后已被他人修改，本次修改未保存。请重新打开，查看最新内容后再修改"
-    en = (
+    names_value = True
+    ZH = "该记录在您打开之后已被他人修改，本次修改未保存。请重新打开，查看最新内容后再修改"
+    EN = (
         "this record was changed by someone else after you opened it; nothing was saved. Open it again, "
         "check the latest version and make your change again"
     )
 
     def __init__(self, expected: int | str | None = None, current: int | str | None = None) -> None:
         self.expected, self.current = expected, current
-        super().__init__(f"{self.en} (version {expected} → {current})")
+        super().__init__(
+            Problem("version", "edit.conflict", self.ZH, self.EN, None if current is None else str(current)),
+            text=f"{self.EN} (version {expected} → {current})",
+        )
 
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": "version",
-                "code": self.code,
-                "message": {"zh": self.zh, "en": self.en},
-                "row": None,
-                "sheet": None,
-                "value": None if self.current is None else str(self.current),
-            }
-        ]
+
+class Denied(PermissionDenied):
+    """What the user's role or region does not allow (403), the reason in Chinese and English: a page shows
+    `message()`, the API both, the command line `str()` (both)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+        super().__init__(f"{zh} / {en}")
+
+    def message(self) -> str:
+        return in_language(self.zh, self.en)

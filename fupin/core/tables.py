@@ -36,7 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from fupin.core import xlsx, ziplimits
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 LEGACY_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -71,12 +71,13 @@ class FileTooLarge(TableError, InputRejected):
 
     code = ziplimits.TooLarge.code
 
+    def __init__(self, message_zh: str, message_en: str):
+        self.message_zh, self.message_en = message_zh, message_en
+        InputRejected.__init__(self, Problem("file", self.code, message_zh, message_en))
+
     @classmethod
     def of(cls, exc: ziplimits.TooLarge) -> FileTooLarge:
         return cls(exc.message_zh, exc.message_en)
-
-    def api_items(self) -> list[dict]:
-        return ziplimits.TooLarge(self.message_zh, self.message_en).api_items()
 
 
 def normalise_header(text: object) -> str:

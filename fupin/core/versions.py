@@ -12,32 +12,26 @@ from __future__ import annotations
 
 import re
 
-from fupin.core.errors import EditConflict, InputRejected
+from fupin.core.errors import EditConflict, InputRejected, Problem
 
 _TAG = re.compile(r'(?:W/)?"([A-Za-z0-9._-]{1,64})"')
 
 
 class BadIfMatch(InputRejected):
-    code = "if_match.invalid"
+    names_value = True
 
     def __init__(self, raw: str) -> None:
         self.raw = raw[:64]
-        super().__init__(f"bad If-Match: {self.raw}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": "If-Match",
-                "code": self.code,
-                "row": None,
-                "sheet": None,
-                "value": self.raw,
-                "message": {
-                    "zh": 'If-Match 应为读取时得到的 ETag，例如 "v42"',
-                    "en": 'If-Match must be the ETag of a read, e.g. "v42"',
-                },
-            }
-        ]
+        super().__init__(
+            Problem(
+                "If-Match",
+                "if_match.invalid",
+                'If-Match 应为读取时得到的 ETag，例如 "v42"',
+                'If-Match must be the ETag of a read, e.g. "v42"',
+                self.raw,
+            ),
+            text=f"bad If-Match: {self.raw}",
+        )
 
 
 def if_match(request) -> str | None:

@@ -18,7 +18,7 @@ from typing import IO
 
 from django.conf import settings
 
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 
 # The compression ratio is judged only past this many inflated bytes of a member: small parts (styles,
 # relationships, an empty sheet) legitimately compress far better than data does (Apache POI does the same).
@@ -41,18 +41,7 @@ class TooLarge(InputRejected):
 
     def __init__(self, message_zh: str, message_en: str):
         self.message_zh, self.message_en = message_zh, message_en
-        super().__init__(f"{message_zh} / {message_en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": "file",
-                "code": self.code,
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem("file", self.code, message_zh, message_en))
 
 
 @dataclass(frozen=True)

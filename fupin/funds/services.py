@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 from fupin.funds import lifecycle
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
 from fupin.funds.models import Beneficiary, BudgetLine, Payment, Project, Transition
@@ -30,22 +30,7 @@ class FundsError(InputRejected):
     """Input refused by a rule of the project library (field, code, message zh/en)."""
 
     def __init__(self, field: str | None, code: str, zh: str, en: str):
-        self.field, self.code, self.message_zh, self.message_en = field, code, zh, en
-        super().__init__(f"{zh} / {en}")
-
-    def message(self, lang: str = "zh") -> str:
-        return self.message_en if lang.startswith("en") else self.message_zh
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": f"funds.{self.code}",
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem(field, f"funds.{code}", zh, en))
 
 
 def _deny(zh: str, en: str):

@@ -159,7 +159,7 @@ def project_edit(request, pk: int | None = None):
             form.add_error(None, _conflict_message(e))
             conflict = True
         except services.FundsError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message(_lang()))
+            form.add_error(e.field if e.field in form.fields else None, e.message())
         else:
             messages.success(request, _("Project saved."))
             return redirect("funds:project_detail", project.pk)
@@ -242,7 +242,7 @@ def project_action(request, pk: int):
     except EditConflict as e:  # the page shows the project as it is now, with its version
         return project_detail(request, pk, action_error=_conflict_message(e), status=409)
     except services.FundsError as e:
-        return project_detail(request, pk, action_error=e.message(_lang()), status=400)
+        return project_detail(request, pk, action_error=e.message(), status=400)
     messages.success(request, _("Project status changed."))
     return redirect("funds:project_detail", pk)
 
@@ -260,7 +260,7 @@ def beneficiary_add(request, pk: int):
                 request.user, p, re.split(r"[\s,，、;；]+", form.cleaned_data["household_nos"])
             )
         except services.FundsError as e:
-            form.add_error("household_nos", e.message(_lang()))
+            form.add_error("household_nos", e.message())
         else:
             messages.success(request, _("%(n)d households added.") % {"n": n})
             return redirect("funds:project_detail", pk)
@@ -274,7 +274,7 @@ def beneficiary_remove(request, pk: int, household_id: int):
     try:
         services.remove_beneficiary(request.user, p, household_id)
     except services.FundsError as e:
-        return project_detail(request, pk, action_error=e.message(_lang()), status=400)
+        return project_detail(request, pk, action_error=e.message(), status=400)
     return redirect("funds:project_detail", pk)
 
 
@@ -302,10 +302,8 @@ def payment_add(request, pk: int):
             )
         except services.FundsError as e:
             if e.field not in form.fields:  # about the project, not the form: shown above the actions
-                return project_detail(
-                    request, pk, payment_form=form, action_error=e.message(_lang()), status=400
-                )
-            form.add_error(e.field, e.message(_lang()))
+                return project_detail(request, pk, payment_form=form, action_error=e.message(), status=400)
+            form.add_error(e.field, e.message())
         else:
             messages.success(request, _("Payment recorded."))
             return redirect("funds:project_detail", pk)

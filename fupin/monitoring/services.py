@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
@@ -43,19 +43,7 @@ PROBLEM_ROWS_KEPT = 500
 
 class MonitoringError(InputRejected):
     def __init__(self, field: str | None, zh: str, en: str, code: str = "monitoring.invalid"):
-        self.field, self.message_zh, self.message_en, self.code = field, zh, en, code
-        super().__init__(f"{zh} / {en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": self.code,
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem(field, code, zh, en))
 
 
 # ------------------------------------------------------------------------------------ permissions, scope

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 from fupin.engine import params as engine_params
 from fupin.engine.defaults import default_params
 from fupin.engine.schema import PARAMS
@@ -30,19 +30,7 @@ from fupin.regions.models import Region
 
 class PolicyError(InputRejected):
     def __init__(self, field: str, zh: str, en: str):
-        self.field, self.message_zh, self.message_en = field, zh, en
-        super().__init__(f"{zh} / {en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": "policy.invalid",
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem(field, "policy.invalid", zh, en))
 
 
 def load_defaults() -> int:

@@ -124,10 +124,7 @@ def parameter_edit(request, pk: int | None = None):
             form.add_error(None, _conflict_message(e))
             conflict = True
         except services.PolicyError as e:
-            form.add_error(
-                e.field if e.field in form.fields else None,
-                e.message_en if _lang().startswith("en") else e.message_zh,
-            )
+            form.add_error(e.field if e.field in form.fields else None, e.message())
         except PermissionDenied:
             form.add_error("region_code", _("You may not change parameters of this region."))
         else:

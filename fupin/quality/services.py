@@ -29,7 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.engine import quality
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
@@ -47,19 +47,7 @@ class OutOfScope(Http404):
 
 class QualityInputError(InputRejected):
     def __init__(self, field: str, code: str, zh: str, en: str):
-        self.field, self.code, self.message_zh, self.message_en = field, code, zh, en
-        super().__init__(f"{zh} / {en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": self.code,
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem(field, code, zh, en))
 
 
 READ_ONLY = (

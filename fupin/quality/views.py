@@ -35,10 +35,6 @@ def _en() -> bool:
     return (get_language() or "zh-hans").startswith("en")
 
 
-def _message(e: services.QualityInputError) -> str:
-    return e.message_en if _en() else e.message_zh
-
-
 def _years(user) -> list[int]:
     """Years with findings or with registry records in the user's subtree, newest first."""
     registry = (
@@ -147,7 +143,7 @@ def act(request):
             status=409,
         )
     except services.QualityInputError as e:
-        messages.error(request, _message(e))
+        messages.error(request, e.message())
     else:
         messages.success(request, _("%(n)d finding(s) updated.") % {"n": n})
     return redirect(_back(request))
@@ -167,7 +163,7 @@ def run(request):
     try:
         result = services.run_quality(user, year, region)
     except services.QualityInputError as e:
-        messages.error(request, _message(e))
+        messages.error(request, e.message())
         return redirect("quality:worklist")
     messages.success(
         request,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 from fupin.regions import codes
 from fupin.regions.models import Region, RegionBoundary
 
@@ -50,15 +50,13 @@ class BoundaryProblem:
             f"feature {self.index} code '{self.code}': {self.message_en}"
         )
 
+    def as_problem(self) -> Problem:
+        field = "file" if self.index is None else f"features[{self.index}]"
+        return Problem(field, "boundaries.rejected", self.message_zh, self.message_en, self.code, self.index)
+
     def as_item(self) -> dict:
-        return {
-            "field": "file" if self.index is None else f"features[{self.index}]",
-            "code": "boundaries.rejected",
-            "message": {"zh": self.message_zh, "en": self.message_en},
-            "row": self.index,
-            "sheet": None,
-            "value": self.code,
-        }
+        """The API's item of a feature skipped (or, through BoundariesRejected, refused)."""
+        return self.as_problem().api_item(with_value=True)
 
 
 @dataclass
@@ -94,12 +92,11 @@ class BoundaryReport:
 class BoundariesRejected(InputRejected):
     """The upload saved nothing: every problem, for the API's 422."""
 
+    names_value = True
+
     def __init__(self, report: BoundaryReport) -> None:
         self.report = report
-        super().__init__(report.summary())
-
-    def api_items(self) -> list[dict]:
-        return [p.as_item() for p in self.report.problems]
+        super().__init__(*(p.as_problem() for p in report.problems), text=report.summary())
 
 
 # --- validation -------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from fupin.core import scratch
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 
 ADVISORY_KEY = 0x66757069  # "fupi": the registry's key among PostgreSQL advisory locks
 POLL_SECONDS = 0.05
@@ -37,23 +37,11 @@ class RegistryBusy(InputRejected):
     """Another writer held the registry longer than this writer may wait (the API answers 409)."""
 
     status = 409
-    code = "registry.busy"
-    zh = "另一项导入或修改正在保存，请稍后重试"
-    en = "another import or edit is being saved; try again in a moment"
+    ZH = "另一项导入或修改正在保存，请稍后重试"
+    EN = "another import or edit is being saved; try again in a moment"
 
     def __init__(self) -> None:
-        super().__init__(self.en)
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": None,
-                "code": self.code,
-                "message": {"zh": self.zh, "en": self.en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem(None, "registry.busy", self.ZH, self.EN), text=self.EN)
 
 
 def lock_file() -> Path:

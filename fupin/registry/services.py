@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 
-from fupin.core.errors import EditConflict, InputRejected
+from fupin.core.errors import EditConflict, InputRejected, Problem
 from fupin.registry import bulk
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, OPTIONAL_MEMBER_COLUMNS
 from fupin.registry.locks import registry_write
@@ -37,28 +37,32 @@ END_REASONS = {"death", "marriage", "move", "split", "removed"}
 
 
 class ValidationFailed(InputRejected):
-    """The input was refused; `problems` lists every problem (field, rule, zh/en message)."""
+    """The input was refused; `frame` holds every problem the validator found (field, rule, zh/en message,
+    severity), the errors among them are the problems of the refusal."""
+
+    names_value = True
 
     def __init__(self, problems: pl.DataFrame):
-        self.problems = problems
-        super().__init__("; ".join(problems["message_en"].to_list()[:5]))
+        self.frame = problems
+        super().__init__(
+            *(
+                Problem(
+                    p["field"],
+                    p["rule"],
+                    p["message_zh"],
+                    p["message_en"],
+                    p["value"],
+                    p["row"],
+                    p["sheet"] or None,
+                )
+                for p in problems.to_dicts()
+                if p.get("severity", "error") == "error"
+            ),
+            text="; ".join(problems["message_en"].to_list()[:5]),
+        )
 
     def as_list(self) -> list[dict]:
-        return self.problems.to_dicts()
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": p["field"],
-                "code": p["rule"],
-                "message": {"zh": p["message_zh"], "en": p["message_en"]},
-                "row": p["row"],
-                "sheet": p["sheet"] or None,
-                "value": p["value"],
-            }
-            for p in self.as_list()
-            if p.get("severity", "error") == "error"
-        ]
+        return self.frame.to_dicts()
 
     @classmethod
     def single(cls, field: str, rule: str, zh: str, en: str, value: str | None = None) -> ValidationFailed:

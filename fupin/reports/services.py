@@ -26,7 +26,7 @@ from django.db import IntegrityError, close_old_connections, connections, transa
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import InputRejected, Problem
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.stats import OutOfScope
 from fupin.engine import exits, identification, schema
@@ -47,19 +47,7 @@ class ReportInputError(InputRejected):
     """A request the reports refuse (bad year, bad region code, county exit below county level …)."""
 
     def __init__(self, field: str, zh: str, en: str, code: str = "reports.invalid"):
-        self.field, self.message_zh, self.message_en, self.code = field, zh, en, code
-        super().__init__(f"{zh} / {en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": self.code,
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
+        super().__init__(Problem(field, code, zh, en))
 
 
 # --- scope ------------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def _start(request, form, kind_of) -> HttpResponse | None:
         return None
     except services.ReportInputError as e:
         field = e.field if e.field in form.fields else None
-        form.add_error(field, e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh)
+        form.add_error(field, e.message())
         return None
     except PermissionDenied:
         raise
@@ -380,10 +380,7 @@ def county_input_edit(request, pk: int | None = None):
             form.add_error(None, e.en if english() else e.zh)
             conflict = True
         except services.ReportInputError as e:
-            form.add_error(
-                e.field if e.field in form.fields else None,
-                e.message_en if request.LANGUAGE_CODE.startswith("en") else e.message_zh,
-            )
+            form.add_error(e.field if e.field in form.fields else None, e.message())
         else:
             messages.success(request, _("The evaluation figures were saved."))
             return redirect("reports:county_inputs")

@@ -73,7 +73,7 @@ def test_catalogue_edit_by_approver_keeps_history(world):
             active_from=2020,
             active_to=2019,
         )
-    assert {p[0] for p in e.value.problems} == {"category", "active_to"}
+    assert {p.field for p in e.value.problems} == {"category", "active_to"}
 
 
 def test_suggestions_follow_main_and_other_causes(world):
@@ -116,9 +116,9 @@ def test_plan_measure_rejects_bad_input_with_every_problem(world):
             end_date="2024-04-01",
             status="weird",
         )
-    fields = {p[0] for p in e.value.problems}
+    fields = {p.field for p in e.value.problems}
     assert fields == {"measure_code", "amount", "end_date", "status"}
-    assert "措施目录中没有该措施：NOPE" in e.value.problems[0][1]
+    assert "措施目录中没有该措施：NOPE" in e.value.problems[0].zh
     assert PlanMeasure.objects.count() == 0
 
 
@@ -142,7 +142,7 @@ def test_visit_records_the_cadre(world):
     assert v.cadre == world["cadre"] and v.visitor == "张帮扶"
     with pytest.raises(services.AssistanceError) as e:
         services.record_visit(world["cadre_user"], world["h1"], date_="2999-01-01", found="")
-    assert {p[0] for p in e.value.problems} == {"date", "found"}
+    assert {p.field for p in e.value.problems} == {"date", "found"}
 
 
 def _ids(df, check):

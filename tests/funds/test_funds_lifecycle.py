@@ -59,8 +59,8 @@ def test_wrong_state_is_refused_in_both_languages(tree, people):
     p = make_project(people["village"], tree.village_a)
     with pytest.raises(services.FundsError) as e:
         services.transition(people["county"], p, "approve")
-    assert e.value.message_zh == "项目当前状态为“草稿”，不能“审批通过”"
-    assert e.value.message_en == "the project is draft: the step “Approve” is not possible"
+    assert e.value.zh == "项目当前状态为“草稿”，不能“审批通过”"
+    assert e.value.en == "the project is draft: the step “Approve” is not possible"
 
 
 def test_user_outside_region_cannot_see_or_touch_project(tree, people):
@@ -79,9 +79,7 @@ def test_closed_or_accepted_project_cannot_take_payments(approved, people):
     with pytest.raises(services.FundsError) as e:
         pay(people["village"], p, member)
     assert (
-        e.value.code == "closed"
-        and "不能再付款" in e.value.message_zh
-        and "cannot take payments" in e.value.message_en
+        e.value.code == "funds.closed" and "不能再付款" in e.value.zh and "cannot take payments" in e.value.en
     )
     p = move(p, people["county"], "close")
     with pytest.raises(services.FundsError):
@@ -116,9 +114,7 @@ def test_beneficiary_must_be_in_project_region(approved, tree, people):
     outsider = household(tree.village_a2)
     with pytest.raises(services.FundsError) as e:
         services.add_beneficiaries(people["county"], approved, [outsider.household_no])
-    assert (
-        outsider.household_no in e.value.message_zh and "outside the project's region" in e.value.message_en
-    )
+    assert outsider.household_no in e.value.zh and "outside the project's region" in e.value.en
 
 
 def test_project_location_must_be_in_scope(tree, people):

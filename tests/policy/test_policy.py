@@ -70,7 +70,7 @@ def test_overlapping_years_and_bad_values_are_refused(tree):
         services.save_parameter(
             admin, name="poverty_line", region_code="", year_from=2019, year_to=2019, value="3300", reason="x"
         )
-    assert e.value.field == "year_from" and "overlaps" in e.value.message_en
+    assert e.value.field == "year_from" and "overlaps" in e.value.en
     with pytest.raises(services.PolicyError) as e:
         services.save_parameter(
             admin,

@@ -115,7 +115,7 @@ def test_explained_stays_explained_unless_its_value_changes(tree):
     f = Finding.objects.get(rule_id="DQ-C4")
     with pytest.raises(services.QualityInputError) as e:
         services.set_status(op, [f.pk], "explained", note="  ")
-    assert e.value.field == "note" and e.value.message_en.startswith("a note is required")
+    assert e.value.field == "note" and e.value.en.startswith("a note is required")
     services.set_status(op, [f.pk], "explained", note="孩子在家务农，已核实")
     services.run_quality(op, 2024)
     f.refresh_from_db()

@@ -112,7 +112,7 @@ def test_county_without_inputs_or_denominator_is_missing_and_not_passed(county):
 def test_county_exit_refused_below_county_level(county, op_a):
     with pytest.raises(services.ReportInputError) as e:
         services.run_exits(op_a, 2024, None, "county")
-    assert "county" in e.value.message_en and Run.objects.count() == 0
+    assert "county" in e.value.en and Run.objects.count() == 0
 
 
 def test_reproduced_old_run_keeps_its_parameters(county):
