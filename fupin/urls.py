@@ -18,5 +18,6 @@ urlpatterns = [
     path("overview/", include("fupin.overview.urls")),
 ]
 
-# The 500 page in the app's layout (404 and 403 are the templates 404.html and 403.html).
+# The 500 page in the app's layout (404 is the template 404.html); the 403 page says why in one language.
+handler403 = "fupin.core.views.permission_denied"
 handler500 = "fupin.core.views.server_error"

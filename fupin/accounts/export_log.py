@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import ExportLog, User
+from fupin.core.errors import Denied
 
 CHANNELS = {"web": _("Web page"), "api": _("API"), "cli": _("Command line")}
 
@@ -57,7 +57,7 @@ def channel_label(channel: str) -> str:
 
 def _scoped(viewer: User) -> QuerySet[ExportLog]:
     if not viewer.can("reads_export_log"):
-        raise PermissionDenied("您的角色不能查看导出日志 / your role may not read the export log")
+        raise Denied("您的角色不能查看导出日志", "your role may not read the export log")
     qs = ExportLog.objects.all()
     if viewer.scope_prefix:  # excludes rows without a user and nationwide users' rows
         qs = qs.filter(user__region__code__startswith=viewer.scope_prefix)

@@ -7,12 +7,16 @@ from django.core.exceptions import ValidationError
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import ROLES
+from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(InputRejected):
+    """An account refused (unknown role or region, taken name, weak password …): nothing saved."""
+
+    def __init__(self, field: str | None, zh: str, en: str):
+        super().__init__(Problem(field, "accounts.invalid", zh, en))
 
 
 def _region(region_code: str | None) -> Region | None:
@@ -21,22 +25,31 @@ def _region(region_code: str | None) -> Region | None:
     try:
         return Region.objects.get(code=normalise(region_code))
     except (RegionCodeError, Region.DoesNotExist):
-        raise AccountError(f"未知的行政区划代码 / unknown region code: {region_code}") from None
+        raise AccountError(
+            "region_code", f"未知的行政区划代码：{region_code}", f"unknown region code: {region_code}"
+        ) from None
 
 
 def create_user(username: str, *, role: str, region_code: str | None, password: str, **extra) -> User:
     if role not in ROLES:
-        raise AccountError(f"未知角色 / unknown role: {role} (roles: {', '.join(ROLES)})")
+        raise AccountError(
+            "role",
+            f"未知角色：{role}（角色：{', '.join(ROLES)}）",
+            f"unknown role: {role} (roles: {', '.join(ROLES)})",
+        )
     if User.objects.filter(username=username).exists():
-        raise AccountError(f"用户名已存在 / username already exists: {username}")
+        raise AccountError("username", f"用户名已存在：{username}", f"username already exists: {username}")
     region = _region(region_code)
     if region is None and role != "system_admin" and role not in ("supervisor", "auditor"):
-        raise AccountError(f"该角色必须绑定地区 / the role {role} needs --region")
+        raise AccountError("region_code", f"该角色必须绑定地区：{role}", f"the role {role} needs --region")
     user = User(username=username, role=role, region=region, **extra)
     try:
         validate_password(password, user)
     except ValidationError as e:
-        raise AccountError("密码不符合要求 / password rejected: " + " ".join(e.messages)) from None
+        problems = " ".join(e.messages)
+        raise AccountError(
+            "password1", f"密码不符合要求：{problems}", f"password rejected: {problems}"
+        ) from None
     user.set_password(password)
     user.is_staff = role == "system_admin"
     user.save()
@@ -47,7 +60,7 @@ def _scoped_region(manager: User, region_code: str | None) -> Region | None:
     """The region for an account made or changed by `manager`: never outside the manager's own scope."""
     region = _region(region_code)
     if manager.scope_prefix and (region is None or not region.code.startswith(manager.scope_prefix)):
-        raise AccountError("该地区不在您的管辖范围内 / this region is outside your scope")
+        raise AccountError("region_code", "该地区不在您的管辖范围内", "this region is outside your scope")
     return region
 
 
@@ -72,9 +85,7 @@ def manage_user(
 ) -> User:
     """Create (existing=None) or change an account on behalf of a user who manages accounts."""
     if not manager.can("manages_users"):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("您的角色不能管理账户 / your role may not manage accounts")
+        raise Denied("您的角色不能管理账户", "your role may not manage accounts")
     region = _scoped_region(manager, region_code)
     if existing is None:
         user = create_user(
@@ -86,10 +97,12 @@ def manage_user(
         )
         return user
     if role not in ROLES:
-        raise AccountError(f"未知角色 / unknown role: {role}")
+        raise AccountError("role", f"未知角色：{role}", f"unknown role: {role}")
     if existing.pk == manager.pk and (not is_active or role != manager.role):
         raise AccountError(
-            "不能停用自己或更改自己的角色 / you cannot deactivate yourself or change your own role"
+            "is_active",
+            "不能停用自己或更改自己的角色",
+            "you cannot deactivate yourself or change your own role",
         )
     existing.role, existing.region, existing.first_name, existing.is_active = (
         role,
@@ -102,7 +115,10 @@ def manage_user(
         try:
             validate_password(password, existing)
         except ValidationError as e:
-            raise AccountError("密码不符合要求 / password rejected: " + " ".join(e.messages)) from None
+            problems = " ".join(e.messages)
+            raise AccountError(
+                "password1", f"密码不符合要求：{problems}", f"password rejected: {problems}"
+            ) from None
         existing.set_password(password)
     existing.save()
     return existing

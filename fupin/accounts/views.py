@@ -117,7 +117,7 @@ def user_edit(request, pk: int | None = None):
                 existing=existing,
             )
         except AccountError as e:
-            form.add_error(None, str(e))
+            form.add_error(None, e.message())
         else:
             messages.success(request, _("Account %(name)s saved.") % {"name": user.username})
             return redirect("accounts:user_list")

@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,9 +34,9 @@ from fupin.assistance.models import (
     Visit,
 )
 from fupin.core import versions
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import Denied, InputRejected, Problem
 
-NO_WRITE = "您无权修改此处的帮扶信息 / you may not change assistance records here"
+NO_WRITE = ("您无权修改此处的帮扶信息", "you may not change assistance records here")
 
 
 class AssistanceError(InputRejected):
@@ -112,9 +111,7 @@ def save_measure_type(
     reason: str = "",
 ) -> MeasureType:
     if user is None or not user.can("approves"):
-        raise PermissionDenied(
-            "只有审定角色可以修改措施目录 / only approvers may change the measure catalogue"
-        )
+        raise Denied("只有审定角色可以修改措施目录", "only approvers may change the measure catalogue")
     problems = []
     code = (code or "").strip().upper()
     if not code:
@@ -203,7 +200,7 @@ def can_write_plan(user, household) -> bool:
 
 def _require(allowed: bool) -> None:
     if not allowed:
-        raise PermissionDenied(NO_WRITE)
+        raise Denied(*NO_WRITE)
 
 
 # ---- plans and visits -------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def _year(request, household=None) -> int:
 
 def _errors(form, exc: services.AssistanceError) -> None:
     for p in exc.problems:
-        form.add_error(p.field if p.field in form.fields else None, p.text())
+        form.add_error(p.field if p.field in form.fields else None, p.message())
 
 
 # ---- home and my households --------------------------------------------------------------------------

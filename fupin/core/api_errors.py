@@ -16,7 +16,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 
-from fupin.core.errors import InputRejected
+from fupin.core.errors import Denied, InputRejected
 
 log = logging.getLogger(__name__)
 NOT_FOUND = ("未找到，或不在您的管辖范围内", "not found, or outside your region")
@@ -67,7 +67,7 @@ def register_error_handlers(api) -> None:
         return _error(api, request, exc.status, exc.api_items())
 
     def permission_denied(request, exc: PermissionDenied):
-        zh, en = _split(str(exc), *HTTP_MESSAGES[403][1:])
+        zh, en = (exc.zh, exc.en) if isinstance(exc, Denied) else _split(str(exc), *HTTP_MESSAGES[403][1:])
         return _error(api, request, 403, [_item("forbidden", zh, en)])
 
     def not_found(request, exc):

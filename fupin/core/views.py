@@ -1,11 +1,16 @@
-"""Pages that belong to no domain app: the home page only sends people where they work; the 500 page."""
+"""Pages that belong to no domain app: the home page only sends people where they work; the 403 and 500
+pages."""
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseServerError
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template import loader
+from django.views import defaults
+
+from fupin.core.errors import Denied
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +26,14 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("overview:overview")
     return redirect("accounts:login")
+
+
+def permission_denied(request, exception):
+    """The 403 page (handler403): a refusal that gives its reason in both languages (`Denied`) says it in the
+    page's language only."""
+    if isinstance(exception, Denied):
+        exception = PermissionDenied(exception.message())
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request):

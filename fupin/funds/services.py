@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.funds import lifecycle
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
 from fupin.funds.models import Beneficiary, BudgetLine, Payment, Project, Transition
@@ -34,7 +33,7 @@ class FundsError(InputRejected):
 
 
 def _deny(zh: str, en: str):
-    raise PermissionDenied(f"{zh} / {en}")
+    raise Denied(zh, en)
 
 
 def _require(user, permission: str) -> None:

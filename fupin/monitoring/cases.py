@@ -20,11 +20,11 @@ from datetime import date
 import numpy as np
 import polars as pl
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 
 from fupin.core import versions
+from fupin.core.errors import Denied
 from fupin.core.frames import registry_frames
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
@@ -99,7 +99,7 @@ def can_act(user, case: Case, step: str | None = None) -> bool:
 
 def _need(user, case: Case, step: str | None = None) -> None:
     if not can_act(user, case, step):
-        raise PermissionDenied(DENIED)
+        raise Denied(*DENIED)
 
 
 def case_version(case: Case) -> str:
@@ -277,7 +277,7 @@ def open_case(
 ) -> Case:
     today = today or date.today()
     if user is None or not user.can("writes_registry") or not _in_scope(user, household.village_id):
-        raise PermissionDenied(DENIED)
+        raise Denied(*DENIED)
     if kind not in CaseKind.values:
         raise MonitoringError("kind", f"未知的类型：{kind}", f"unknown kind: {kind}")
     if Case.objects.filter(household=household, kind=kind).exclude(step="").exists():
@@ -414,7 +414,7 @@ def rollback(user, case: Case, note: str, *, version: str | None = None) -> Case
 @transaction.atomic
 def add_note(user, case: Case, note: str, *, version: str | None = None) -> Case:
     if user is None or not user.can("writes_registry") or not _in_scope(user, case):
-        raise PermissionDenied(DENIED)
+        raise Denied(*DENIED)
     note = _need_note(note)
     _lock(case)
     versions.check(case_version(case), version)

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
@@ -37,7 +37,7 @@ from fupin.policy.services import params_frame
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 from fupin.regions.models import Region
 
-DENIED = "您无权执行此操作 / you may not do this"
+DENIED = ("您无权执行此操作", "you may not do this")
 PROBLEM_ROWS_KEPT = 500
 
 
@@ -161,7 +161,7 @@ class BatchReport:
 def run_batch(user, year: int, region: str | None = None) -> BatchReport:
     """Run the registry batch over the user's scope (narrowed by `region`) and store the alerts."""
     if not can_run_batch(user):
-        raise PermissionDenied(DENIED)
+        raise Denied(*DENIED)
     prefix = scope_prefix(user, region)
     ensure_parameters()
     hy, members = registry_frames(prefix, [year - 1, year])
@@ -267,7 +267,7 @@ def import_department(
     """Match a department's list to the registry in the user's scope; store alerts for the rows that meet
     the source's threshold; keep every other row in the report and the unmatched-rows workbook."""
     if not can_import_department(user):
-        raise PermissionDenied(DENIED)
+        raise Denied(*DENIED)
     if source not in sources.SOURCES:
         raise MonitoringError("source", f"未知的数据来源：{source}", f"unknown source: {source}")
     today = today or date.today()
@@ -454,7 +454,7 @@ def set_status(user, alert: Alert, status: str, note: str = "", *, version: str 
     """Set the alert's status and add the note to its notes. `version`: the alert's version the change is
     based on (None: not checked). `alert` is read again, locked, and updated in place."""
     if not can_handle_alerts(user) or not in_scope(user, alert):
-        raise PermissionDenied(DENIED)
+        raise Denied(*DENIED)
     if status not in AlertStatus.values:
         raise MonitoringError("status", f"未知状态：{status}", f"unknown status: {status}")
     with transaction.atomic():

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import ExportLog
 from fupin.core import versions
-from fupin.core.errors import EditConflict
+from fupin.core.errors import EditConflict, in_language
 from fupin.core.privacy import id_for, masked_record
 from fupin.monitoring import cases, selectors, services, sources
 from fupin.monitoring import dashboard as figures_
@@ -103,7 +103,7 @@ def dashboard(request):
     try:
         data = selectors.summary(request.user, year=year, region=region)
     except services.MonitoringError as e:
-        messages.error(request, str(e))
+        messages.error(request, e.message())
         return redirect("monitoring:dashboard")
     lang = _lang()
     for row in data["by_signal"]:
@@ -191,7 +191,7 @@ def alert_list(request):
         form, qs = _filtered(request)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
     except services.MonitoringError as e:
-        messages.error(request, str(e))
+        messages.error(request, e.message())
         return redirect("monitoring:alert_list")
     lang = _lang()
     for a in page:
@@ -331,8 +331,10 @@ def department_upload(request):
                     year=form.cleaned_data["year"],
                     file_name=up.name,
                 )
-            except (services.MonitoringError, services.FileUnreadable) as e:
-                form.add_error("file", str(e))
+            except services.MonitoringError as e:
+                form.add_error("file", e.message())
+            except services.FileUnreadable as e:
+                form.add_error("file", in_language(e.message_zh, e.message_en))
             else:
                 return redirect("monitoring:department_report", pk=batch.pk)
     return render(request, "monitoring/department_upload.html", {"form": form})
@@ -578,7 +580,7 @@ def case_open(request):
                 risks=[alert.signal] if alert else [],
             )
         except services.MonitoringError as e:
-            form.add_error(None, str(e))
+            form.add_error(None, e.message())
         else:
             return redirect("monitoring:case_detail", pk=case.pk)
     return render(
@@ -609,7 +611,7 @@ def case_detail(request, pk: int):
             conflict = _conflict_message(e)
             case = cases.get_case_for(request.user, pk)
         except services.MonitoringError as e:
-            messages.error(request, str(e))
+            messages.error(request, e.message())
         else:
             messages.success(request, _("Saved."))
         if conflict is None:
@@ -707,7 +709,7 @@ def household_drill(request):
     try:
         qs = figures_.drill(request.user, year=year, measure=measure, region=region, key=key, month=month)
     except services.MonitoringError as e:
-        messages.error(request, str(e))
+        messages.error(request, e.message())
         return redirect("monitoring:dashboard")
     key_label = dict([*Channel.choices, *MonitorType.choices, *METHODS, *CaseKind.choices]).get(key, key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))

@@ -14,11 +14,10 @@ import math
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.engine import params as engine_params
 from fupin.engine.defaults import default_params
 from fupin.engine.schema import PARAMS
@@ -145,7 +144,7 @@ def save_parameter(
     existing = Parameter.objects.select_for_update().get(pk=pk, is_deleted=False) if pk else None
     for code_ in {code, existing.region_code if existing else code}:
         if not can_edit(user, code_):
-            raise PermissionDenied("您无权修改该地区的参数 / you may not change parameters of this region")
+            raise Denied("您无权修改该地区的参数", "you may not change parameters of this region")
     if existing is not None:
         versions.check(parameter_version(existing), version)
     overlapping = Parameter.objects.filter(name=name, region_code=code, is_deleted=False).exclude(pk=pk)
@@ -181,7 +180,7 @@ def delete_parameter(user, pk: int, *, reason: str, version: str | None = None) 
     not checked)."""
     p = Parameter.objects.select_for_update().get(pk=pk, is_deleted=False)
     if not can_edit(user, p.region_code):
-        raise PermissionDenied("您无权修改该地区的参数 / you may not change parameters of this region")
+        raise Denied("您无权修改该地区的参数", "you may not change parameters of this region")
     versions.check(parameter_version(p), version)
     if not (reason or "").strip():
         raise PolicyError("reason", "请填写修改原因", "a reason is required")

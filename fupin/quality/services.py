@@ -23,13 +23,12 @@ import time
 from datetime import datetime
 
 import polars as pl
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.engine import quality
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
@@ -51,14 +50,15 @@ class QualityInputError(InputRejected):
 
 
 READ_ONLY = (
-    "您的角色只能查看数据质量问题，不能处理 / your role may view data-quality findings but not act on them"
+    "您的角色只能查看数据质量问题，不能处理",
+    "your role may view data-quality findings but not act on them",
 )
 
 
 def require_writer(user) -> None:
     """Running the rules and working findings is for roles that write the registry (None = the operator)."""
     if user is not None and not user.can("writes_registry"):
-        raise PermissionDenied(READ_ONLY)
+        raise Denied(*READ_ONLY)
 
 
 def resolve_scope(user, region: str | None) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import InputRejected, Problem, in_language
 from fupin.regions import codes
 from fupin.regions.models import Region, RegionBoundary
 
@@ -74,19 +74,28 @@ class BoundaryReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def summary(self) -> str:
+    def summaries(self) -> tuple[str, str]:
+        """What the upload did, in Chinese and in English."""
         if not self.saved:
-            return (
-                f"已拒绝，未保存任何边界：{len(self.problems)} 个问题 / "
-                f"rejected, no boundary saved: {len(self.problems)} problem(s)"
-            )
-        text = (
-            f"{self.features} 个要素：新增 {self.created}，替换 {self.replaced} / "
-            f"{self.features} features: {self.created} created, {self.replaced} replaced"
-        )
+            n = len(self.problems)
+            return f"已拒绝，未保存任何边界：{n} 个问题", f"rejected, no boundary saved: {n} problem(s)"
+        zh = f"{self.features} 个要素：新增 {self.created}，替换 {self.replaced}"
+        en = f"{self.features} features: {self.created} created, {self.replaced} replaced"
         if self.skipped:
-            text += f"；跳过 {self.skipped} 个无效要素 / {self.skipped} invalid feature(s) skipped"
-        return text
+            zh, en = (
+                f"{zh}；跳过 {self.skipped} 个无效要素",
+                f"{en}; {self.skipped} invalid feature(s) skipped",
+            )
+        return zh, en
+
+    def summary(self) -> str:
+        """For the command line: both languages."""
+        zh, en = self.summaries()
+        return f"{zh} / {en}"
+
+    def message(self) -> str:
+        """For the page: the active language only."""
+        return in_language(*self.summaries())
 
 
 class BoundariesRejected(InputRejected):

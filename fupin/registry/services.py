@@ -19,11 +19,10 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 
-from fupin.core.errors import EditConflict, InputRejected, Problem
+from fupin.core.errors import Denied, EditConflict, InputRejected, Problem
 from fupin.registry import bulk
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, OPTIONAL_MEMBER_COLUMNS
 from fupin.registry.locks import registry_write
@@ -89,7 +88,7 @@ class ValidationFailed(InputRejected):
 
 def require(user, permission: str) -> None:
     if user is not None and not user.can(permission):
-        raise PermissionDenied(f"您的角色无此权限 / your role may not do this ({permission})")
+        raise Denied("您的角色无此权限", f"your role may not do this ({permission})")
 
 
 def _as_text(value) -> str | None:

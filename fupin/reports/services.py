@@ -21,12 +21,11 @@ from collections.abc import Callable
 
 import polars as pl
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.stats import OutOfScope
 from fupin.engine import exits, identification, schema
@@ -395,9 +394,7 @@ def start_run(
     """Create a run of `kind` for the user's scope (or `region` inside it) and compute it — in this thread,
     or in a background thread when `background` (the row's status and stage show progress)."""
     if user is not None and not user.can("runs_evaluations"):
-        raise PermissionDenied(
-            "您的角色不能发起识别或退出评估 / your role may not start identification or exit runs"
-        )
+        raise Denied("您的角色不能发起识别或退出评估", "your role may not start identification or exit runs")
     if kind not in ENGINES:
         raise ReportInputError("kind", f"未知的运行类型：{kind}", f"unknown run kind: {kind}")
     year = _check_year(year)
@@ -522,9 +519,9 @@ def save_county_input(
     if not code.startswith(user.scope_prefix if user else ""):
         raise OutOfScope(code)
     if not can_edit_inputs(user, code):
-        raise PermissionDenied(
-            "只有本县的审定人员可以录入评估数据 / only approvers of this county may enter "
-            "the evaluation figures"
+        raise Denied(
+            "只有本县的审定人员可以录入评估数据",
+            "only approvers of this county may enter the evaluation figures",
         )
     if level_of(code) != COUNTY or not Region.objects.filter(code=code).exists():
         raise ReportInputError(
@@ -583,9 +580,9 @@ def delete_county_input(user, pk: int, *, version: str | None = None) -> None:
     """Delete a county's figures. `version`: the row's version the deletion is based on (None: not checked)."""
     obj = county_inputs_for(user).select_for_update(of=("self",)).get(pk=pk)
     if not can_edit_inputs(user, obj.county_id):
-        raise PermissionDenied(
-            "只有本县的审定人员可以删除评估数据 / only approvers of this county may delete "
-            "the evaluation figures"
+        raise Denied(
+            "只有本县的审定人员可以删除评估数据",
+            "only approvers of this county may delete the evaluation figures",
         )
     versions.check(county_input_version(obj), version)
     obj.delete()

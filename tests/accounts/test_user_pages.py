@@ -44,6 +44,7 @@ def test_admin_creates_an_account_that_can_sign_in(client, tree):
 
 def test_weak_password_and_unknown_region_are_refused(client, tree):
     signed_in(client, user("system_admin", None))
+    client.cookies["django_language"] = "en"
     page = client.post(
         reverse("accounts:user_create"), new_account(password1="12345678", password2="12345678")
     )
@@ -53,12 +54,28 @@ def test_weak_password_and_unknown_region_are_refused(client, tree):
     assert not User.objects.filter(username="op2").exists()
 
 
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("en", "unknown region code: 520526009999", "未知的行政区划代码"),
+        ("zh-hans", "未知的行政区划代码：520526009999", "unknown region code"),
+    ],
+)
+def test_a_refused_account_says_why_in_the_pages_language_only(client, tree, lang, shown, hidden):
+    signed_in(client, user("system_admin", None))
+    client.cookies["django_language"] = lang
+    page = client.post(reverse("accounts:user_create"), new_account(region_code="520526009999"))
+    assert page.status_code == 400
+    assert shown in page.content.decode() and hidden not in page.content.decode()
+
+
 def test_county_scoped_admin_cannot_create_outside_or_see_others(client, tree):
     from factories import region
 
     other_county = region("520527000000", "赫章县", 3, tree.city)
     stranger = user("village_operator", region("520527001201", "外村", 5, other_county), username="stranger")
     signed_in(client, user("system_admin", tree.county, username="county-admin"))
+    client.cookies["django_language"] = "en"
     page = client.post(reverse("accounts:user_create"), new_account(region_code="520527001201"))
     assert page.status_code == 400 and "outside your scope" in page.content.decode()
     listing = client.get(reverse("accounts:user_list")).content.decode()

@@ -3,6 +3,7 @@ import json
 from datetime import date
 
 import pypdf
+import pytest
 from funds_helpers import move
 from openpyxl import load_workbook
 
@@ -65,6 +66,24 @@ def test_village_operator_cannot_approve_on_page(client, tree, people):
     client.logout()
     r = login(client, people["county"]).post(f"/funds/{p.pk}/action/", {"action": "approve", "note": "同意"})
     assert r.status_code == 302 and p.transitions.last().note == "同意"
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("en", "your role may not approve a project", "您的角色不能执行"),
+        ("zh-hans", "您的角色不能执行“审批通过”", "your role may not"),
+    ],
+)
+def test_a_refused_action_says_why_in_the_pages_language_only(client, tree, people, lang, shown, hidden):
+    from funds_helpers import make_project
+
+    p = move(make_project(people["village"], tree.village_a), people["village"], "submit")
+    p = move(p, people["county"], "library")
+    login(client, people["village"]).cookies["django_language"] = lang
+    r = client.post(f"/funds/{p.pk}/action/", {"action": "approve"})
+    assert r.status_code == 403
+    assert shown in r.content.decode() and hidden not in r.content.decode()
 
 
 def test_create_project_through_page(client, tree, people):

@@ -77,14 +77,23 @@ def test_case_pages_deny_other_villages(s):
     assert web(s["village"]).get("/monitoring/cases/").context["page"].paginator.count == 1
 
 
-def test_failed_open_shows_both_languages(s):
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("en", "already has an open case", "该户已有办理中的同类事项"),
+        ("zh-hans", "该户已有办理中的同类事项", "already has an open case"),
+    ],
+)
+def test_failed_open_says_why_in_the_pages_language_only(s, lang, shown, hidden):
     cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge")
-    r = web(s["village"]).post(
+    c = web(s["village"])
+    c.cookies["django_language"] = lang
+    r = c.post(
         "/monitoring/cases/new/?household=A0001",
         {"kind": "identification", "monitor_type": "edge", "year": "2024"},
     )
     body = r.content.decode()
-    assert "该户已有办理中的同类事项" in body and "already has an open case" in body
+    assert shown in body and hidden not in body
 
 
 def test_dashboard_shows_case_figures_and_exports(s):

@@ -60,6 +60,20 @@ def test_dashboard_other_region_is_404(setup):
     assert c.get(f"/monitoring/?year=2024&region={setup['t'].village_b.code}").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("en", "bad region code: 52x", "行政区划代码格式错误"),
+        ("zh-hans", "行政区划代码格式错误：52x", "bad region code"),
+    ],
+)
+def test_a_refusal_is_shown_in_the_pages_language_only(setup, lang, shown, hidden):
+    c = signed_in(setup["op_a"])
+    c.cookies["django_language"] = lang
+    body = c.get("/monitoring/?year=2024&region=52x", follow=True).content.decode()
+    assert shown in body and hidden not in body
+
+
 def test_dashboard_in_english(setup):
     c = signed_in(setup["op_a"])
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})

@@ -190,6 +190,20 @@ def test_size_and_feature_limits(t, client, monkeypatch):
     assert RegionBoundary.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("en", "2 features: 2 created, 0 replaced", "个要素"),
+        ("zh-hans", "2 个要素：新增 2，替换 0", "features:"),
+    ],
+)
+def test_the_upload_summary_is_in_the_pages_language_only(t, client, lang, shown, hidden):
+    client.force_login(user("county_approver", t.county))
+    client.cookies["django_language"] = lang
+    body = upload(client, townships(t)).content.decode()
+    assert shown in body and hidden not in body
+
+
 # --- permissions and scope ------------------------------------------------------------------------------
 
 
