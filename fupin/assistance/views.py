@@ -35,7 +35,6 @@ from fupin.core.errors import EditConflict
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
-from fupin.registry.forms import english
 from fupin.registry.models import Household
 
 
@@ -237,7 +236,7 @@ def measure_edit(request, pk: int):
             messages.success(request, _("Measure saved."))
             return redirect(f"{_plan_url(pm.household)}?year={pm.year}")
         except EditConflict as e:
-            form.add_error(None, e.en if english() else e.zh)
+            form.add_error(None, e.message())
             status = 409
         except services.AssistanceError as e:
             _errors(form, e)

@@ -30,7 +30,6 @@ from fupin.funds.forms import ActionForm, BeneficiaryForm, PaymentForm, ProjectF
 from fupin.funds.models import Project
 from fupin.funds.selectors import get_project_for, projects_for
 from fupin.overview import charts
-from fupin.registry.forms import english
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,10 +56,6 @@ def _shown_version(request, project: Project) -> str:
     until it is opened again), else the project's version now."""
     posted = versions.posted(request) if request.method == "POST" else None
     return posted or services.project_version(project)
-
-
-def _conflict_message(exc: EditConflict) -> str:
-    return exc.en if english() else exc.zh
 
 
 def _int(value) -> int | None:
@@ -156,7 +151,7 @@ def project_edit(request, pk: int | None = None):
             else:
                 project = services.create_project(user, _data(form))
         except EditConflict as e:
-            form.add_error(None, _conflict_message(e))
+            form.add_error(None, e.message())
             conflict = True
         except services.FundsError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message())
@@ -240,7 +235,7 @@ def project_action(request, pk: int):
             version=versions.posted(request),
         )
     except EditConflict as e:  # the page shows the project as it is now, with its version
-        return project_detail(request, pk, action_error=_conflict_message(e), status=409)
+        return project_detail(request, pk, action_error=e.message(), status=409)
     except services.FundsError as e:
         return project_detail(request, pk, action_error=e.message(), status=400)
     messages.success(request, _("Project status changed."))

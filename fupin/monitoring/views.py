@@ -43,7 +43,6 @@ from fupin.monitoring.models import (
     Source,
 )
 from fupin.overview import charts
-from fupin.registry.forms import english
 from fupin.registry.models import HouseholdYear
 
 TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
@@ -72,10 +71,6 @@ def _year(request) -> int:
 
 def _region(request) -> str | None:
     return (request.GET.get("region") or "").strip() or None
-
-
-def _conflict_message(exc: EditConflict) -> str:
-    return exc.en if english() else exc.zh
 
 
 def _scoped(fn):
@@ -218,7 +213,7 @@ def alert_detail(request, pk: int):
                 version=versions.posted(request),
             )
         except EditConflict as e:  # shown with the alert as it is now
-            conflict = _conflict_message(e)
+            conflict = e.message()
             alert = selectors.get_alert_for(request.user, pk)
         else:
             messages.success(request, _("Saved."))
@@ -608,7 +603,7 @@ def case_detail(request, pk: int):
         try:
             fn(request.user, case, note, version=versions.posted(request))
         except EditConflict as e:  # shown with the case as it is now
-            conflict = _conflict_message(e)
+            conflict = e.message()
             case = cases.get_case_for(request.user, pk)
         except services.MonitoringError as e:
             messages.error(request, e.message())

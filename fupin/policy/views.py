@@ -22,7 +22,6 @@ from fupin.policy.definitions import DEFINITIONS, label, unit
 from fupin.policy.forms import DeleteForm, ParameterForm
 from fupin.policy.models import Parameter
 from fupin.regions.models import Region
-from fupin.registry.forms import english
 
 
 def _lang() -> str:
@@ -73,10 +72,6 @@ def _shown_version(request, p: Parameter) -> str:
     return posted or services.parameter_version(p)
 
 
-def _conflict_message(exc: EditConflict) -> str:
-    return exc.en if english() else exc.zh
-
-
 def _frame(code: str, year: int):
     import polars as pl
 
@@ -121,7 +116,7 @@ def parameter_edit(request, pk: int | None = None):
                 version=versions.posted(request) if p else None,
             )
         except EditConflict as e:
-            form.add_error(None, _conflict_message(e))
+            form.add_error(None, e.message())
             conflict = True
         except services.PolicyError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message())
@@ -158,7 +153,7 @@ def parameter_delete(request, pk: int):
                 user, pk, reason=form.cleaned_data["reason"], version=versions.posted(request)
             )
         except EditConflict as e:
-            form.add_error(None, _conflict_message(e))
+            form.add_error(None, e.message())
             conflict = True
         else:
             messages.success(request, _("Parameter removed; its history is kept."))

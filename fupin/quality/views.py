@@ -139,7 +139,7 @@ def act(request):
         return render(
             request,
             "quality/conflict.html",
-            {"message": e.en if _en() else e.zh, "back": _back(request)},
+            {"message": e.message(), "back": _back(request)},
             status=409,
         )
     except services.QualityInputError as e:

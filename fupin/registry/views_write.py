@@ -78,11 +78,6 @@ def _version_field(request, household: Household) -> int:
     return services.household_version(household) if posted is None else posted
 
 
-def _refusal(exc: EditConflict | RegistryBusy) -> str:
-    """The message of an edit refused as a whole (stale version, registry busy), in the page's language."""
-    return exc.en if english() else exc.zh
-
-
 def _text(value) -> str:
     """A stored value as the form shows it."""
     if value is None:
@@ -222,7 +217,7 @@ def _household_page(request, household: Household | None):
                     version=_posted_version(request) if editing else None,
                 )
             except (EditConflict, RegistryBusy) as exc:
-                summary, status = [_refusal(exc)], 409
+                summary, status = [exc.message()], 409
             except ValidationFailed as exc:
                 summary = attach_problems(exc.as_list(), form, sent)
             except Household.DoesNotExist:
@@ -320,7 +315,7 @@ def household_delete(request, household_no: str):
                     return redirect("registry:household_list")
                 return redirect(reverse("registry:household_detail", args=[household.household_no]))
             except (EditConflict, RegistryBusy) as exc:
-                bound.add_error(None, _refusal(exc))
+                bound.add_error(None, exc.message())
                 status = 409
             except ValidationFailed as exc:
                 for p in exc.as_list():
@@ -401,7 +396,7 @@ def member_change(request, household_no: str, member_id: int):
                 )
             return redirect(reverse("registry:household_detail", args=[household.household_no]))
         except (EditConflict, RegistryBusy) as exc:
-            form.add_error(None, _refusal(exc))
+            form.add_error(None, exc.message())
             status = 409
         except ValidationFailed as exc:
             for p in exc.as_list():

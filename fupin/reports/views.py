@@ -24,7 +24,6 @@ from fupin.core.stats import OutOfScope
 from fupin.overview import charts
 from fupin.regions.codes import COUNTY
 from fupin.regions.models import Region
-from fupin.registry.forms import english
 from fupin.registry.selectors import latest_year
 from fupin.reports import results, services
 from fupin.reports import statistics as stats
@@ -377,7 +376,7 @@ def county_input_edit(request, pk: int | None = None):
         except OutOfScope:
             raise Http404 from None
         except EditConflict as e:
-            form.add_error(None, e.en if english() else e.zh)
+            form.add_error(None, e.message())
             conflict = True
         except services.ReportInputError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message())
