@@ -7,6 +7,7 @@ import sys
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
+from fupin.accounts.scope import OutOfScope
 from fupin.core.cli_support import check_input, explain_no_households, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output
@@ -23,6 +24,9 @@ def monitor_command(args) -> int:
     where = resolve_region(args, user)
     try:
         report = services.run_batch(user, args.year, where.region)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
+        return 1
     except PermissionDenied:
         print(OUT_OF_SCOPE, file=sys.stderr)
         return 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from fupin.accounts import scope
 from fupin.engine import monitoring as engine
 from fupin.monitoring.models import Alert, AlertStatus, Channel
-from fupin.monitoring.services import scope_prefix
 
 
 def alerts_for(
@@ -21,7 +21,7 @@ def alerts_for(
 ) -> QuerySet[Alert]:
     """Alerts in the user's scope (narrowed by `region`); `unmatched` = self-reports of people not in the
     registry (the county's unmatched inbox)."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Alert.objects.select_related("household", "household__village", "member", "region")
     qs = qs.filter(region__code__startswith=prefix) if prefix else qs
     if year:
@@ -81,10 +81,10 @@ def summary(user, *, year: int, region: str | None = None) -> dict:
 
 def _by_region(user, qs, region: str | None) -> list[dict]:
     """Alert counts per child region of the scope (folded from per-inbox counts: few rows, not registry data)."""
-    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of, normalise
+    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of
     from fupin.regions.models import Region
 
-    code = normalise(region) if region else (user.region_id if user.region_id else None)
+    code = scope.resolve(user, region).code
     children = Region.objects.filter(parent_id=code) if code else Region.objects.filter(level=1)
     children = list(children.values_list("code", "name", "level"))
     if not children:
