@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from fupin.accounts import scope
 from fupin.engine.quality import RULES
 from fupin.quality.models import Finding, QualityRun
-from fupin.quality.services import resolve_scope
 
 RULE_INDEX = {r.id: i for i, r in enumerate(RULES)}
 RULE_BY_ID = {r.id: r for r in RULES}
@@ -52,9 +52,7 @@ def findings_for(
 
     `assignee`: "mine" (the user's), "none" (nobody's) or a user id."""
     qs = Finding.objects.all()
-    prefix = user.scope_prefix if user is not None else ""
-    if region:
-        _code, prefix = resolve_scope(user, region)  # OutOfScope (404) outside the user's subtree
+    prefix = scope.resolve(user, region).prefix  # OutOfScope (404) outside the user's subtree
     if prefix:
         qs = qs.filter(household__village__code__startswith=prefix)
     if year:
@@ -103,5 +101,5 @@ def years_for(user) -> list[int]:
 def runs_for(user) -> QuerySet[QualityRun]:
     """Runs over regions inside the user's subtree."""
     qs = QualityRun.objects.select_related("user")
-    prefix = user.scope_prefix if user is not None else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(region_prefix__startswith=prefix) if prefix else qs

@@ -20,6 +20,7 @@ writes them, and work based on an older version of any of them is refused with E
 from __future__ import annotations
 
 import time
+from dataclasses import astuple
 from datetime import datetime
 
 import polars as pl
@@ -28,21 +29,17 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.engine import quality
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 from fupin.registry.models import Household
 
 KEY = ["rule_id", "household_id", "_member"]
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
 VALUE_LEN = Finding._meta.get_field("value").max_length
-
-
-class OutOfScope(Http404):
-    """A region outside the user's subtree: answered exactly like a missing one (404)."""
 
 
 class QualityInputError(InputRejected):
@@ -71,26 +68,6 @@ def require_writer(user) -> None:
     """Running the rules and working findings is for roles that write the registry (None = the operator)."""
     if user is not None and not user.can("writes_registry"):
         raise PermissionDenied(READ_ONLY)
-
-
-def resolve_scope(user, region: str | None) -> tuple[str, str]:
-    """(12-digit code or '', code prefix) of the region to work on, within the user's subtree.
-
-    No region: the user's own region (everything for a nationwide user or the unscoped operator)."""
-    scope = user.scope_prefix if user is not None else ""
-    if region:
-        try:
-            code = normalise(region)
-        except RegionCodeError:
-            raise QualityInputError(
-                "region", "quality.region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-            ) from None
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-        return code, prefix_of(code)
-    if user is not None and user.region_id:
-        return user.region_id, scope
-    return "", ""
 
 
 def check_year(year) -> int:
@@ -213,7 +190,7 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
 
     require_writer(user)
     year = check_year(year)
-    code, prefix = resolve_scope(user, region)
+    code, prefix = astuple(scope.resolve(user, region))
     started = time.perf_counter()
     params = params_frame()
     found = _engine_findings(prefix, year, params)
@@ -261,7 +238,7 @@ def assignable_users(user):
 
     roles = [code for code, r in ROLES.items() if r.writes_registry]
     qs = User.objects.filter(is_active=True, role__in=roles).select_related("region")
-    prefix = user.scope_prefix if user is not None else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
 
