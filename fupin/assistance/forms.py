@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts import scope
 from fupin.assistance.catalogue import CATEGORIES, KINDS
 from fupin.assistance.models import LeaderContact, MeasureType, PairedUnit, PlanMeasure, SocialHelper
 from fupin.codes import RISK, one_language
@@ -29,7 +30,7 @@ class ScopedForm(forms.Form):
         except RegionCodeError:
             raise forms.ValidationError(_("Not a region code.")) from None
         region = Region.objects.filter(code=code).first()
-        if region is None or not self.user.in_scope(code):
+        if region is None or not scope.contains(self.user, code):
             raise forms.ValidationError(_("No such region in your area."))
         return region
 
