@@ -13,9 +13,11 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from fupin.accounts import scope
+from fupin.accounts.scope import OutOfScope
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
-from fupin.core.stats import LEVELS, OutOfScope, region_stats
+from fupin.core.stats import LEVELS, region_stats
 from fupin.registry.schemas import ERRORS  # the one error shape of the API
 from fupin.reports import services
 from fupin.reports.models import Run
@@ -131,7 +133,7 @@ def stats(request, year: Year, region: str | None = None, by: str | None = None)
     code = None
     try:
         if region:
-            code = services.scope_code(request.auth, region)
+            code = scope.resolve(request.auth, region).code
         return region_stats(request.auth, year=year, region=code, by=by).to_dicts()
     except OutOfScope:
         raise _not_found() from None

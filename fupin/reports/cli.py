@@ -6,11 +6,11 @@ import sys
 
 import polars as pl
 
+from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.core.cli_support import explain_no_households, region_label, resolve_region
 from fupin.core.commands import UsageError, user_from_arg
 from fupin.core.exports import log_cli_output, write_xlsx
 from fupin.core.output import deliver, frame_text
-from fupin.core.stats import OutOfScope
 from fupin.engine.exits import EXIT_REASONS
 from fupin.engine.identification import REASONS
 from fupin.regions.codes import COUNTY
@@ -176,9 +176,11 @@ def _run(args, start, *, max_level: int | None = None) -> int:
                 run = start(user, where.region, progress)
         else:
             run = start(user, where.region, progress)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
     except services.ReportInputError as e:
         if e.field == "region" and e.code == "reports.invalid":
             raise UsageError(str(e)) from None

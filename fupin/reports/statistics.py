@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.core.exports import workbook as safe_workbook
 from fupin.core.exports import write_sheet
 from fupin.core.frames import read_sql, registry_frames, table
@@ -27,7 +28,7 @@ from fupin.policy.services import params_frame
 from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region
 from fupin.registry.models import Household, HouseholdYear
-from fupin.reports.services import code_prefix, scope_code
+from fupin.reports.services import code_prefix
 
 LEVEL_KEYS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
 
@@ -155,9 +156,8 @@ def crumbs(user, region: Region | None) -> list[dict]:
     out = [] if user is not None and user.region_id else [{"code": "", "name": _("All regions")}]
     if region is None:
         return out
-    scope = user.scope_prefix if user else ""
     for r in [*region.ancestors(), region]:
-        if r.code.startswith(scope):
+        if scope.contains(user, r.code):
             out.append({"code": r.code, "name": r.name})
     return out
 
@@ -166,7 +166,7 @@ def statistics(
     user, *, year: int, region: str | None = None, year_from: int | None = None, year_to: int | None = None
 ) -> dict:
     """Everything the statistics page shows for `region` (default the user's) in `year`."""
-    code = scope_code(user, region)
+    code = scope.resolve(user, region).code
     prefix = code_prefix(code)
     reg = Region.objects.filter(code=code).first() if code else None
     level = level_of(code) if code else 0
