@@ -31,7 +31,7 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
     if User.objects.filter(username=username).exists():
         raise AccountError(f"用户名已存在 / username already exists: {username}")
     region = _region(region_code)
-    if region is None and role != "system_admin" and role not in ("supervisor", "auditor"):
+    if region is None and not ROLES[role].works_nationwide:
         raise AccountError(f"该角色必须绑定地区 / the role {role} needs --region")
     user = User(username=username, role=role, region=region, **extra)
     try:
@@ -39,7 +39,7 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
     except ValidationError as e:
         raise AccountError("密码不符合要求 / password rejected: " + " ".join(e.messages)) from None
     user.set_password(password)
-    user.is_staff = role == "system_admin"
+    user.is_staff = ROLES[role].admin_site
     user.save()
     return user
 
@@ -99,7 +99,7 @@ def manage_user(
         full_name,
         is_active,
     )
-    existing.is_staff = role == "system_admin"
+    existing.is_staff = ROLES[role].admin_site
     if password:
         try:
             validate_password(password, existing)

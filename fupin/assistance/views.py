@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import scope
 from fupin.accounts.models import User
+from fupin.accounts.roles import roles_that
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import forms as f
 from fupin.assistance import selectors, services
@@ -404,7 +405,9 @@ def cadres(request):
             d = form.cleaned_data
             account = None
             if d["username"]:
-                account = User.objects.filter(username=d["username"], role="assistance_cadre").first()
+                account = User.objects.filter(
+                    username=d["username"], role__in=roles_that("serves_households")
+                ).first()
                 if account is None or not scope.contains(user, account.scope_prefix):
                     form.add_error("username", _("No assistance-cadre account with that name in your area."))
             if not form.errors:

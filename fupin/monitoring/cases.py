@@ -34,8 +34,8 @@ from fupin.monitoring.models import Alert, AlertStatus, Case, CaseEvent, CaseKin
 from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters
 from fupin.policy.services import params_frame
 
-VILLAGE, TOWN, COUNTY = ("village_operator",), ("township_reviewer",), ("county_approver",)
-# step code → (zh, en, roles that may do it); system administrators may do every step
+VILLAGE, TOWN, COUNTY = ("does_village_steps",), ("does_township_steps",), ("does_county_steps",)
+# step code → (zh, en, permissions that may do it: accounts/roles.py); `acts_for_every_role` does every step
 STEP_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "home_checked": ("入户核查", "Home check", VILLAGE + TOWN),
     "authorized": ("承诺授权", "Household consent to data checks", VILLAGE),
@@ -90,7 +90,7 @@ def can_act(user, case: Case, step: str | None = None) -> bool:
     step = step if step is not None else case.step
     if user is None or not user.is_active or not step or not scope.contains(user, case.region_id):
         return False
-    return user.can("acts_for_every_role") or user.role in STEP_INFO[step][2]
+    return user.can("acts_for_every_role") or any(user.can(p) for p in STEP_INFO[step][2])
 
 
 def _need(user, case: Case, step: str | None = None) -> None:

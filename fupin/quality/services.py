@@ -234,10 +234,9 @@ def _scoped(user, ids) -> list[int]:
 def assignable_users(user):
     """Who may be given findings: active accounts of roles that write the registry, in the user's subtree."""
     from fupin.accounts.models import User
-    from fupin.accounts.roles import ROLES
+    from fupin.accounts.roles import roles_that
 
-    roles = [code for code, r in ROLES.items() if r.writes_registry]
-    qs = User.objects.filter(is_active=True, role__in=roles).select_related("region")
+    qs = User.objects.filter(is_active=True, role__in=roles_that("writes_registry")).select_related("region")
     prefix = scope.prefix_for(user)
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
