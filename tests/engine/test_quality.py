@@ -283,3 +283,9 @@ def test_member_rule_parameter_overridden_for_one_county_only():
     g1a = out.filter(pl.col("rule_id") == "DQ-G1a")
     assert g1a["household_id"].to_list() == [2]
     assert g1a["member_id"].to_list() == [11]
+
+
+def test_id_with_a_sign_is_not_parsed_as_digits():
+    # Polars reads "+3301…" and "-000…" as integers; an ID number is 18 digits (or 17 and X), no sign
+    ids = ["+" + HEAD_ID[:17], "-" + "0" * 17, "+" + HEAD_ID[:16] + "X", HEAD_ID, "0" * 18]
+    assert parse_id_numbers(pl.Series(ids))["_id_ok"].to_list() == [False, False, False, True, True]
