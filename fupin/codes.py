@@ -275,7 +275,6 @@ HOUSEHOLD_STATUS = CodeList(
         Code("not_poor", "非贫困", "Not poor (ordinary household)", ("一般农户",)),
     ],
 )
-POOR_STATUSES = frozenset({"poor", "returned"})
 
 POVERTY_TYPE = CodeList(
     "poverty_type",

@@ -8,12 +8,12 @@ from django.db.models import Case as When_
 from django.db.models import Count, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 
+from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case, CaseKind, Channel, MonitorType, Outcome
 from fupin.monitoring.services import scope_prefix
 from fupin.registry.models import Household, HouseholdYear
 
 METHODS = ("assisted", "natural")
-POOR_STATUSES = ("poor", "returned")
 MEASURES = ("poor", "monitored", "identified", "eliminated", "opened", "alerts")
 
 

@@ -10,7 +10,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from fupin.codes import POOR_STATUSES
+from fupin.engine.schema import POOR_STATUSES
 from fupin.regions import boundaries, codes, selectors
 from fupin.regions.forms import BoundaryForm
 from fupin.regions.models import Region, RegionBoundary
