@@ -18,6 +18,7 @@ from fupin.assistance.models import (
     Visit,
     WorkTeam,
 )
+from fupin.engine import regions
 from fupin.registry.models import Household
 
 
@@ -37,7 +38,7 @@ def cadres_for(user) -> QuerySet[Cadre]:
 def assignable_cadres(user) -> QuerySet[Cadre]:
     """Cadres a writer may assign: those of the subtree and those of the regions above it."""
     prefix = _p(user)
-    above = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+    above = regions.ancestors(prefix)
     return (
         Cadre.objects.filter(Q(region__code__startswith=prefix) | Q(region_id__in=above))
         .exclude(end_date__lt=timezone.localdate())

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from fupin.engine.regions import PREFIX_LENGTHS
 from fupin.engine.schema import PARAMS
 
 # Prefix lengths from the most to the least specific region level; 0 = national.
-_LEVELS = (12, 9, 6, 4, 2, 0)
+_LEVELS = (*reversed(PREFIX_LENGTHS), 0)
 
 
 def make_params(rows: list[tuple] | list[dict]) -> pl.DataFrame:

@@ -14,7 +14,6 @@ POPULATION = {"region_code": pl.String, "year": pl.Int64, "rural_population": pl
 
 # 户状态 codes that count as poor in a year (DESIGN.md: 未脱贫 or 返贫).
 POOR_STATUSES = ("poor", "returned")
-LEVEL_PREFIX_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 
 # ---------------------------------------------------------------------------------------------------
 # Frames of the identification, exit and data-quality engine. The names mirror the Django model fields

@@ -20,6 +20,7 @@ from django.db import transaction
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.engine import params as engine_params
+from fupin.engine import regions
 from fupin.engine.defaults import default_params
 from fupin.engine.schema import PARAMS
 from fupin.policy.definitions import DEFINITIONS
@@ -100,7 +101,7 @@ def visible_to(user):
     prefix = user.scope_prefix if user else ""
     if not prefix:
         return qs
-    ancestors = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+    ancestors = regions.ancestors(prefix)
     return qs.filter(region_code__in=["", *ancestors]) | qs.filter(region_code__startswith=prefix)
 
 

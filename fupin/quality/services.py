@@ -31,7 +31,7 @@ from django.utils import timezone
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.frames import read_sql, registry_frames, table
-from fupin.engine import quality
+from fupin.engine import quality, regions
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 from fupin.registry.models import Household
@@ -111,7 +111,7 @@ def check_year(year) -> int:
 def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
     """The parameter rows the rules read that apply to this year and region (stored with the run)."""
     names = [*quality.RULE_PARAMS, "poverty_line"]
-    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    ancestors = ["", *regions.ancestors(prefix)]
     rc = pl.col("region_code")
     used = params.filter(
         pl.col("name").is_in(names)

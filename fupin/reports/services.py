@@ -29,7 +29,7 @@ from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.stats import OutOfScope
-from fupin.engine import exits, identification, schema
+from fupin.engine import exits, identification, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
 from fupin.policy.services import params_frame
 from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, prefix_of
@@ -116,7 +116,7 @@ def _check_year(year) -> int:
 def parameters_for(code: str, year: int) -> list[dict]:
     """The parameter rows that can apply to `code`'s subtree in `year` (national, ancestors, subtree)."""
     prefix = code_prefix(code)
-    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    ancestors = ["", *regions.ancestors(prefix)]
     df = params_frame().filter(
         (pl.col("region_code").is_in(ancestors) | pl.col("region_code").str.starts_with(prefix))
         & (pl.col("year_from") <= year)
