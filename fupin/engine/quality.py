@@ -941,6 +941,8 @@ def run(
     if frame is None:
         frame = ident.household_frame(household_years, members, params, extra_params=RULE_PARAMS)
     hf, R = frame
+    if hf.is_empty():  # no household-year: no finding, and no year to evaluate the members in
+        return pl.DataFrame(schema=FINDINGS)
     if year is None:
         year = hf["year"].max()
     out = []
