@@ -29,9 +29,10 @@ Rules of §11 that are NOT implemented, because the registry does not hold the f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -88,7 +89,7 @@ def _blank(name: str) -> pl.Expr:
     return c(name).is_null()
 
 
-def _in(name: str, values) -> pl.Expr:
+def _in(name: str, values: Iterable[str | int]) -> pl.Expr:
     return c(name).is_in(list(values))
 
 
@@ -850,16 +851,19 @@ def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     yoe = y - era * 400
     doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d.astype(np.int32) - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - 719468).astype(np.int32)
+    days: np.ndarray = (era * 146097 + doe - 719468).astype(np.int32)  # (numpy types np.where as Any)
+    return days
 
 
 def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[str, pl.Expr]) -> pl.DataFrame:
     """Evaluate `rules` over `frame` in one pass and return their findings."""
     flags = [r.build(R).fill_null(False).alias(f"_f_{i}") for i, r in enumerate(rules)]
     hit = (
-        frame.lazy().with_columns(flags).filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+        frame.lazy()
+        .with_columns(flags)
+        .filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+        .collect()
     )
-    hit = hit.collect()
     parts = []
     for i, r in enumerate(rules):
         value = r.value() if r.value is not None else pl.lit(None, pl.String)
@@ -878,10 +882,12 @@ def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[st
         )
     if not parts:
         return pl.DataFrame(schema=FINDINGS)
-    return pl.concat(pl.collect_all(parts), how="vertical").cast(FINDINGS)
+    return pl.concat(pl.collect_all(parts), how="vertical").cast(pl.Schema(FINDINGS))
 
 
-def member_frame(members, year: int, R: Resolved, keys: pl.DataFrame | None = None) -> pl.DataFrame:
+def member_frame(
+    members: pl.DataFrame | pl.LazyFrame, year: int, R: Resolved, keys: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The member-scope frame for `year`: members with age, current, `_no_end` and the ID columns."""
     lf = ident.prepare_members(members)
     names = lf.collect_schema().names()
@@ -925,8 +931,8 @@ def _bad_certificates(df: pl.DataFrame) -> pl.Series:
 
 
 def run(
-    household_years,
-    members,
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
     params: pl.DataFrame,
     *,
     year: int | None = None,
@@ -944,7 +950,7 @@ def run(
     if hf.is_empty():  # no household-year: no finding, and no year to evaluate the members in
         return pl.DataFrame(schema=FINDINGS)
     if year is None:
-        year = hf["year"].max()
+        year = cast(int, hf["year"].max())  # household_frame makes `year` Int64
     out = []
     hh_rules = [r for r in rules if r.scope in ("household", "household_year")]
     if hh_rules:
