@@ -162,4 +162,5 @@ def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     yoe = y - era * 400
     doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d.astype(np.int32) - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - 719468).astype(np.int32)
+    days: np.ndarray = (era * 146097 + doe - 719468).astype(np.int32)  # (numpy types np.where as Any)
+    return days

@@ -28,8 +28,9 @@ Rules of §11 that are NOT implemented, because the registry does not hold the f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -87,7 +88,7 @@ def _blank(name: str) -> pl.Expr:
     return c(name).is_null()
 
 
-def _in(name: str, values) -> pl.Expr:
+def _in(name: str, values: Iterable[str | int]) -> pl.Expr:
     return c(name).is_in(list(values))
 
 
@@ -771,9 +772,11 @@ def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[st
     """Evaluate `rules` over `frame` in one pass and return their findings."""
     flags = [r.build(R).fill_null(False).alias(f"_f_{i}") for i, r in enumerate(rules)]
     hit = (
-        frame.lazy().with_columns(flags).filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+        frame.lazy()
+        .with_columns(flags)
+        .filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+        .collect()
     )
-    hit = hit.collect()
     parts = []
     for i, r in enumerate(rules):
         value = r.value() if r.value is not None else pl.lit(None, pl.String)
@@ -792,10 +795,12 @@ def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[st
         )
     if not parts:
         return pl.DataFrame(schema=FINDINGS)
-    return pl.concat(pl.collect_all(parts), how="vertical").cast(FINDINGS)
+    return pl.concat(pl.collect_all(parts), how="vertical").cast(pl.Schema(FINDINGS))
 
 
-def member_frame(members, year: int, R: Resolved, keys: pl.DataFrame | None = None) -> pl.DataFrame:
+def member_frame(
+    members: pl.DataFrame | pl.LazyFrame, year: int, R: Resolved, keys: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The member-scope frame for `year`: members with age, current, `_no_end` and the ID columns."""
     lf = ident.prepare_members(members)
     names = lf.collect_schema().names()
@@ -839,8 +844,8 @@ def _bad_certificates(df: pl.DataFrame) -> pl.Series:
 
 
 def run(
-    household_years,
-    members,
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
     params: pl.DataFrame,
     *,
     year: int | None = None,
@@ -855,8 +860,10 @@ def run(
     if frame is None:
         frame = ident.household_frame(household_years, members, params, extra_params=RULE_PARAMS)
     hf, R = frame
+    if hf.is_empty():  # no household-year: no finding, and no year to evaluate the members in
+        return pl.DataFrame(schema=FINDINGS)
     if year is None:
-        year = hf["year"].max()
+        year = cast(int, hf["year"].max())  # household_frame makes `year` Int64
     out = []
     hh_rules = [r for r in rules if r.scope in ("household", "household_year")]
     if hh_rules:

@@ -322,7 +322,7 @@ def import_department(
         batch.unmatched_file = str(out)
     alerts = []
     for r in result.filter(pl.col("status") == "signal").iter_rows(named=True):
-        evidence = {
+        evidence: dict[str, object] = {
             "row": r["_row"],
             "name": r["name_raw"],
             "amount": _clean(r["amount"]),
@@ -384,7 +384,8 @@ def self_report(
         "description": description,
         "name_matches": bool(member and member.name.replace(" ", "") == name.replace(" ", "")),
     }
-    if member:
+    region_id: str | None  # (an unknown county and ID prefix: no region)
+    if member and member.household:  # (the query joins the household: a member found has one)
         region_id, household = member.household.village_id, member.household
     else:
         region_id, household = _county_inbox(county, id_number), None

@@ -542,7 +542,7 @@ def save_county_input(
         raise ReportInputError(
             "county", "请选择一个县级行政区", "choose a county", code="reports.county_level"
         )
-    clean = {}
+    clean: dict[str, int | None] = {}
     for f in INPUT_FIELDS:
         v = values.get(f)
         if v in (None, ""):
@@ -556,7 +556,8 @@ def save_county_input(
             raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more")
         clean[f] = v
     for found, total, zh, en in _PAIRS:
-        if clean[found] is not None and clean[total] is not None and clean[found] > clean[total]:
+        n_found, n_total = clean[found], clean[total]
+        if n_found is not None and n_total is not None and n_found > n_total:
             raise ReportInputError(found, zh, en)
     try:
         with transaction.atomic():

@@ -215,6 +215,13 @@ def test_shell_household_without_members():
     assert set(out.filter(pl.col("household_id") == 2)["rule_id"]) == {"DQ-J1", "DQ-F2a"}
 
 
+@pytest.mark.filterwarnings("error")
+def test_members_without_any_household_year_give_no_findings_without_a_null_year():
+    # no household-year: there is no latest year to evaluate the members in (it was None, compared as null)
+    out = run(clean_household().head(0), clean_members(), default_params())
+    assert out.height == 0 and out.schema == pl.Schema(FINDINGS)
+
+
 def test_findings_frame_columns_and_values():
     out = run(clean_household(net_income=22400), clean_members(m1_work_months=13), default_params())
     assert out.schema == pl.Schema(FINDINGS)
