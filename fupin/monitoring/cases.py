@@ -25,13 +25,13 @@ from django.db import transaction
 from django.db.models import Count
 
 from fupin.core import versions
-from fupin.core.frames import registry_frames
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
 from fupin.monitoring.dashboard import identified
 from fupin.monitoring.models import Alert, AlertStatus, Case, CaseEvent, CaseKind, MonitorType, Outcome
 from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters, scope_prefix
 from fupin.policy.services import params_frame
+from fupin.registry.selectors import registry_frames
 
 VILLAGE, TOWN, COUNTY = ("village_operator",), ("township_reviewer",), ("county_approver",)
 # step code → (zh, en, roles that may do it); system administrators may do every step

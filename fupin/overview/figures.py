@@ -24,13 +24,12 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from fupin.core.stats import OutOfScope
 from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case
 from fupin.regions.codes import LEVEL_PREFIX_LEN, VILLAGE, level_of
 from fupin.regions.models import Region
 from fupin.registry.models import HouseholdYear
-from fupin.reports.services import code_prefix, scope_code
+from fupin.reports.services import OutOfScope, code_prefix, scope_code
 
 MEASURES = (
     "poor_households",

@@ -30,11 +30,12 @@ from django.utils import timezone
 
 from fupin.core import versions
 from fupin.core.errors import InputRejected
-from fupin.core.frames import read_sql, registry_frames, table
+from fupin.core.frames import read_sql, table
 from fupin.engine import quality
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 from fupin.registry.models import Household
+from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
