@@ -14,12 +14,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from fupin.accounts.export_log import log_api_page
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import selectors, services
 from fupin.assistance.models import MeasureType
 from fupin.core import versions
 from fupin.core.api_types import Key, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors

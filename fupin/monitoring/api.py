@@ -17,9 +17,9 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fupin.accounts.export_log import log_api_page
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import masked_record
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import cases, selectors, services

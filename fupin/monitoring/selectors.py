@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
 from django.db.models import Count, Q, QuerySet
 
 from fupin.engine import monitoring as engine
-from fupin.monitoring.models import Alert, AlertStatus, Channel
+from fupin.monitoring.models import Alert, AlertStatus, Case, CaseKind, Channel, Outcome
 from fupin.monitoring.services import scope_prefix
 
 
@@ -108,3 +109,54 @@ def _by_region(user, qs, region: str | None) -> list[dict]:
             rows[key]["households"] += r["hh"]
             rows[key]["new"] += r["new"]
     return list(rows.values())
+
+
+def monitored_frame(prefix: str) -> pl.DataFrame:
+    """Households in `prefix` monitored now: household_id, identified_on — those with an approved (or green
+    channel) identification and no approved elimination after it that still stands."""
+    rows = list(
+        Case.objects.filter(region__code__startswith=prefix).values_list(
+            "household_id", "kind", "outcome", "green_channel", "opened_on", "closed_on", "id"
+        )
+    )
+    df = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "household_id": pl.Int64,
+            "kind": pl.String,
+            "outcome": pl.String,
+            "green": pl.Boolean,
+            "opened_on": pl.Date,
+            "closed_on": pl.Date,
+            "id": pl.Int64,
+        },
+    )
+    ident = (
+        df.filter(
+            (pl.col("kind") == CaseKind.IDENTIFICATION)
+            & ((pl.col("outcome") == Outcome.APPROVED) | (pl.col("green") & (pl.col("outcome") == "")))
+        )
+        .select(
+            "household_id",
+            pl.when(pl.col("green"))
+            .then(pl.col("opened_on"))
+            .otherwise(pl.col("closed_on"))
+            .alias("identified_on"),
+            "id",
+        )
+        .sort("id")
+        .group_by("household_id")
+        .agg(pl.col("identified_on").last(), pl.col("id").last())
+    )
+    elim = (
+        df.filter((pl.col("kind") == CaseKind.ELIMINATION) & (pl.col("outcome") == Outcome.APPROVED))
+        .group_by("household_id")
+        .agg(pl.col("id").max().alias("elim_id"))
+    )
+    return (
+        ident.join(elim, on="household_id", how="left")
+        .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
+        .select("household_id", "identified_on")
+        .sort("household_id")
+    )

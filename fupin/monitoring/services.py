@@ -27,7 +27,7 @@ from django.utils import timezone
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.exports import cell, workbook, write_xlsx
-from fupin.core.frames import read_sql, registry_frames, table
+from fupin.core.frames import read_sql, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
@@ -36,6 +36,7 @@ from fupin.policy.models import Parameter
 from fupin.policy.services import params_frame
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 from fupin.regions.models import Region
+from fupin.registry.selectors import registry_frames
 
 DENIED = "您无权执行此操作 / you may not do this"
 PROBLEM_ROWS_KEPT = 500

@@ -12,10 +12,9 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from fupin.core.stats import OutOfScope
 from fupin.overview import charts, figures
 from fupin.regions.codes import LEVEL_NAMES
-from fupin.reports.services import ReportInputError
+from fupin.reports.services import OutOfScope, ReportInputError
 
 
 def _int(value) -> int | None:

@@ -9,11 +9,14 @@ import sys
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
-from fupin.core.cli_support import explain_no_households, region_label, resolve_region
-from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import log_cli_output, write_csv
+from fupin.accounts.cli import user_from_arg
+from fupin.accounts.export_log import log_cli_output
+from fupin.core.cli_support import UsageError
+from fupin.core.exports import write_csv
 from fupin.core.output import deliver, table_text
 from fupin.quality import exports, selectors, services
+from fupin.quality.errors import OutOfScope
+from fupin.regions.where import explain_no_households, region_label, resolve_region
 
 
 def _counts(run) -> pl.DataFrame:
@@ -56,7 +59,7 @@ def quality_command(args) -> int:
     where = resolve_region(args, user)
     try:
         run = services.run_quality(user, args.year, where.region)
-    except services.OutOfScope:
+    except OutOfScope:
         print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
         return 1
     except PermissionDenied as e:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from fupin.engine.quality import RULES
+from fupin.quality.errors import OutOfScope, QualityInputError
 from fupin.quality.models import Finding, QualityRun
-from fupin.quality.services import resolve_scope
+from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 
 RULE_INDEX = {r.id: i for i, r in enumerate(RULES)}
 RULE_BY_ID = {r.id: r for r in RULES}
@@ -36,6 +37,26 @@ VALUE_CODELIST = {
     for root in r.value().meta.root_names()
     if root in _CODELIST_OF
 }
+
+
+def resolve_scope(user, region: str | None) -> tuple[str, str]:
+    """(12-digit code or '', code prefix) of the region to work on, within the user's subtree.
+
+    No region: the user's own region (everything for a nationwide user or the unscoped operator)."""
+    scope = user.scope_prefix if user is not None else ""
+    if region:
+        try:
+            code = normalise(region)
+        except RegionCodeError:
+            raise QualityInputError(
+                "region", "quality.region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
+            ) from None
+        if not code.startswith(scope):
+            raise OutOfScope(code)
+        return code, prefix_of(code)
+    if user is not None and user.region_id:
+        return user.region_id, scope
+    return "", ""
 
 
 def findings_for(

@@ -29,37 +29,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.errors import InputRejected
-from fupin.core.frames import read_sql, registry_frames, table
+from fupin.core.frames import read_sql, table
 from fupin.engine import quality, regions
+from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
+from fupin.quality.selectors import resolve_scope
 from fupin.registry.models import Household
+from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
 VALUE_LEN = Finding._meta.get_field("value").max_length
-
-
-class OutOfScope(Http404):
-    """A region outside the user's subtree: answered exactly like a missing one (404)."""
-
-
-class QualityInputError(InputRejected):
-    def __init__(self, field: str, code: str, zh: str, en: str):
-        self.field, self.code, self.message_zh, self.message_en = field, code, zh, en
-        super().__init__(f"{zh} / {en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": self.code,
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
 
 
 READ_ONLY = (
@@ -71,26 +51,6 @@ def require_writer(user) -> None:
     """Running the rules and working findings is for roles that write the registry (None = the operator)."""
     if user is not None and not user.can("writes_registry"):
         raise PermissionDenied(READ_ONLY)
-
-
-def resolve_scope(user, region: str | None) -> tuple[str, str]:
-    """(12-digit code or '', code prefix) of the region to work on, within the user's subtree.
-
-    No region: the user's own region (everything for a nationwide user or the unscoped operator)."""
-    scope = user.scope_prefix if user is not None else ""
-    if region:
-        try:
-            code = normalise(region)
-        except RegionCodeError:
-            raise QualityInputError(
-                "region", "quality.region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-            ) from None
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-        return code, prefix_of(code)
-    if user is not None and user.region_id:
-        return user.region_id, scope
-    return "", ""
 
 
 def check_year(year) -> int:

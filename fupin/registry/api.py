@@ -20,9 +20,9 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from fupin import codes
+from fupin.accounts.export_log import log_api_page
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for, masked_record, phone_for
 from fupin.registry import schemas as s
 from fupin.registry import selectors, services

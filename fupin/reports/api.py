@@ -15,10 +15,11 @@ from ninja.errors import HttpError
 
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
-from fupin.core.stats import LEVELS, OutOfScope, region_stats
 from fupin.registry.schemas import ERRORS  # the one error shape of the API
 from fupin.reports import services
 from fupin.reports.models import Run
+from fupin.reports.services import OutOfScope
+from fupin.reports.statistics import LEVELS, region_stats
 
 router = Router()
 MAX_PAGE_SIZE = 1000

@@ -27,20 +27,24 @@ from django.utils import timezone
 
 from fupin.core import versions
 from fupin.core.errors import InputRejected
-from fupin.core.frames import read_sql, registry_frames, table
-from fupin.core.stats import OutOfScope
+from fupin.core.frames import read_sql, table
 from fupin.engine import exits, identification, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
 from fupin.policy.services import params_frame
 from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, prefix_of
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
+from fupin.registry.selectors import registry_frames
 from fupin.reports.models import CountyExitInput, Run
 
 log = logging.getLogger(__name__)
 LEVEL_KIND = {"household": "exit_household", "village": "exit_village", "county": "exit_county"}
 Progress = Callable[[str], None]
 STAGES = ("load", "compute", "save")
+
+
+class OutOfScope(Exception):
+    pass
 
 
 class ReportInputError(InputRejected):

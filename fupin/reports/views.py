@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import ExportLog
 from fupin.core.errors import EditConflict
-from fupin.core.stats import OutOfScope
 from fupin.overview import charts
 from fupin.regions.codes import COUNTY
 from fupin.regions.models import Region
@@ -30,6 +29,7 @@ from fupin.reports import results, services
 from fupin.reports import statistics as stats
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
 from fupin.reports.models import Run
+from fupin.reports.services import OutOfScope
 
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

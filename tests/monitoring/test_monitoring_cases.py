@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from factories import household, region_tree, user
 
-from fupin.monitoring import cases, services
+from fupin.monitoring import cases, selectors, services
 from fupin.monitoring.models import Alert, Case
 from fupin.policy.models import Parameter
 from fupin.registry.models import HouseholdYear
@@ -78,7 +78,7 @@ def test_identification_runs_every_step_and_monitors_the_household(s):
     case.refresh_from_db()
     assert (case.step, case.outcome, case.closed_on) == ("", "approved", MONDAY)
     assert [e.action for e in case.events.all()] == ["open"] + ["advance"] * 8
-    assert cases.monitored_frame("520526").to_dicts() == [
+    assert selectors.monitored_frame("520526").to_dicts() == [
         {"household_id": s["hh"].pk, "identified_on": MONDAY}
     ]
     counts = cases.case_counts(s["county"], year=2024, today=MONDAY)
@@ -138,7 +138,7 @@ def test_rejection_objection_and_rollback(s):
     case.refresh_from_db()
     assert (case.outcome, case.step) == ("rejected", "")
     assert [e.action for e in case.events.all()][-1] == "reject"
-    assert cases.monitored_frame("520526").is_empty()
+    assert selectors.monitored_frame("520526").is_empty()
     # rejected: a new identification may be opened
     assert cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge").is_open
 
@@ -163,7 +163,7 @@ def test_green_channel_monitors_from_the_day_it_opens(s):
         green_channel=True,
         today=MONDAY,
     )
-    assert cases.monitored_frame("520526").to_dicts() == [
+    assert selectors.monitored_frame("520526").to_dicts() == [
         {"household_id": s["hh"].pk, "identified_on": MONDAY}
     ]
 
@@ -200,14 +200,14 @@ def test_elimination_runs_and_can_be_rolled_back(s, monkeypatch):
     )
     assert case.steps[-2:] == ["announced", "recorded"]
     _run(s, case)
-    assert cases.monitored_frame("520526").is_empty()
+    assert selectors.monitored_frame("520526").is_empty()
     counts = cases.case_counts(s["county"], year=2024)
     assert (counts["eliminated"], counts["elimination_rate_pct"], counts["monitored"]) == (1, 100.0, 0)
     with pytest.raises(PermissionDenied):
         cases.rollback(s["village"], case, "收入不稳定")  # only the county may roll an elimination back
     cases.rollback(s["county"], case, "收入不稳定")
     assert case.outcome == "rolled_back"
-    assert cases.monitored_frame("520526")["household_id"].to_list() == [s["hh"].pk]
+    assert selectors.monitored_frame("520526")["household_id"].to_list() == [s["hh"].pk]
 
 
 def test_whole_household_without_labour_blocks_elimination(s, monkeypatch):
