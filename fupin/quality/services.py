@@ -30,11 +30,10 @@ from django.utils import timezone
 
 from fupin.core import versions
 from fupin.core.errors import InputRejected
-from fupin.core.frames import read_sql, registry_frames, table
+from fupin.core.frames import registry_frames
 from fupin.engine import quality
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
-from fupin.registry.models import Household
 
 KEY = ["rule_id", "household_id", "_member"]
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
@@ -135,23 +134,6 @@ def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFra
     )
 
 
-def _stored(prefix: str, year: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
-        f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
-        f"WHERE f.year = %s AND h.village_id LIKE %s",
-        [year, prefix + "%"],
-        schema={
-            "id": pl.Int64,
-            "rule_id": pl.String,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "status": pl.String,
-            "value": pl.String,
-        },
-    ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
-
-
 def _update_ids(ids: list[int], **values) -> None:
     for i in range(0, len(ids), CHUNK):
         Finding.objects.filter(id__in=ids[i : i + CHUNK]).update(**values)
@@ -210,6 +192,7 @@ def reconcile(found: pl.DataFrame, stored: pl.DataFrame, *, year: int, now: date
 def run_quality(user, year, region: str | None = None) -> QualityRun:
     """Run every rule for `year` over `region` (default: the user's region) and reconcile the findings."""
     from fupin.policy.services import params_frame
+    from fupin.quality.selectors import stored_findings
 
     require_writer(user)
     year = check_year(year)
@@ -219,7 +202,7 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
     found = _engine_findings(prefix, year, params)
     counts = quality.summary(found).filter(pl.col("count") > 0)
     with transaction.atomic():
-        outcome = reconcile(found, _stored(prefix, year), year=year, now=timezone.now())
+        outcome = reconcile(found, stored_findings(prefix, year), year=year, now=timezone.now())
         return QualityRun.objects.create(
             user=user,
             year=year,

@@ -61,6 +61,16 @@ def latest_year(user) -> int | None:
     )["y"]
 
 
+def years_for(user) -> list[int]:
+    """Years with household records in the user's subtree, newest first."""
+    return list(
+        HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user), is_deleted=False)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
 def household_years_for(
     user,
     *,
