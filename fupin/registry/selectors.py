@@ -32,6 +32,13 @@ def get_household_for(user, household_no: str, *, include_deleted: bool = False)
     )
 
 
+def household_numbers(user, ids: Iterable[int]) -> dict[int, str]:
+    """Household id → household number (户编号) of the given households in the user's subtree."""
+    return dict(
+        households_for(user, include_deleted=True).filter(pk__in=list(ids)).values_list("pk", "household_no")
+    )
+
+
 def members_for(user) -> QuerySet[Member]:
     return Member.objects.filter(
         household__village__code__startswith=_prefix(user), is_deleted=False, household__is_deleted=False
