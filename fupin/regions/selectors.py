@@ -9,6 +9,8 @@ only as the breadcrumb of a region in scope (`ancestors_of`), which is public re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from fupin.regions import codes
@@ -49,6 +51,11 @@ def children(user, code: str | None = None) -> QuerySet[Region]:
 def ancestors_of(region: Region) -> list[Region]:
     """The breadcrumb above a region (province first): codes and names only, see the module note."""
     return region.ancestors()
+
+
+def names_of(region_codes: Iterable[str]) -> dict[str, str]:
+    """Code → name of the given regions: codes and names only, reference data (see the module note)."""
+    return dict(Region.objects.filter(code__in=list(region_codes)).values_list("code", "name"))
 
 
 def search(user, q: str = "", *, within: str | None = None, level: int | None = None) -> QuerySet[Region]:
