@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from fupin.regions import codes
-from fupin.regions.models import Region, RegionPopulation
+from fupin.regions.models import Region, RegionBoundary, RegionPopulation
 
 
 def regions_for(user) -> QuerySet[Region]:
@@ -74,6 +74,11 @@ def population_for(user, code: str) -> QuerySet[RegionPopulation]:
     """The denominators of one region in scope, by year."""
     region = get_region_for(user, code)
     return RegionPopulation.objects.filter(region=region).order_by("year")
+
+
+def boundaries_for(user) -> QuerySet[RegionBoundary]:
+    """The map boundaries loaded for regions in the user's subtree."""
+    return RegionBoundary.objects.filter(region__code__startswith=user.scope_prefix)
 
 
 def filter_choices(user, chosen: str = "", limit: int = 3000) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
-from django.db.models import CharField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
@@ -28,6 +28,26 @@ def get_household_for(user, household_no: str, *, include_deleted: bool = False)
     return (
         households_for(user, include_deleted=include_deleted)
         .select_related("village")
+        .get(household_no=household_no)
+    )
+
+
+def household_detail_for(user, household_no: str) -> Household:
+    """The household with its current members (`current_members`) and live years (`live_years`, newest
+    first) fetched along; Household.DoesNotExist when it is outside the user's scope (callers answer 404)."""
+    return (
+        households_for(user)
+        .select_related("village")
+        .prefetch_related(
+            Prefetch(
+                "members", Member.objects.filter(is_deleted=False).order_by("id"), to_attr="current_members"
+            ),
+            Prefetch(
+                "years",
+                HouseholdYear.objects.filter(is_deleted=False).order_by("-year"),
+                to_attr="live_years",
+            ),
+        )
         .get(household_no=household_no)
     )
 
