@@ -34,7 +34,7 @@ def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filt
 
 def assistance_command(args) -> int:
     if args.action == "measures":
-        from fupin.assistance.models import MeasureType
+        from fupin.assistance.selectors import measure_catalogue
 
         rows = [
             {
@@ -47,7 +47,7 @@ def assistance_command(args) -> int:
                 "active_to": m.active_to,
                 "causes": ",".join(c.cause for c in m.causes.all()),
             }
-            for m in MeasureType.objects.prefetch_related("causes")
+            for m in measure_catalogue()
         ]
         df = pl.DataFrame(
             rows,

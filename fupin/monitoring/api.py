@@ -230,7 +230,7 @@ def upload_department(request, file: File[UploadedFile], source: Form[str], year
 
 @router.get("/departments/{batch_id}", response=DepartmentOut, summary="A department list's matching report")
 def get_department(request, batch_id: Key):
-    batch = DepartmentImport.objects.filter(scope__startswith=request.auth.scope_prefix).get(pk=batch_id)
+    batch = selectors.get_department_import_for(request.auth, batch_id)
     return _department_out(request.auth, batch)
 
 

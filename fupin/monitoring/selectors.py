@@ -5,9 +5,11 @@ from __future__ import annotations
 import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from fupin.core.frames import read_sql, table
 from fupin.engine import monitoring as engine
-from fupin.monitoring.models import Alert, AlertStatus, Case, CaseKind, Channel, Outcome
+from fupin.monitoring.models import Alert, AlertStatus, Case, CaseKind, Channel, DepartmentImport, Outcome
 from fupin.monitoring.services import scope_prefix
+from fupin.registry.models import Household, HouseholdYear, Member
 
 
 def alerts_for(
@@ -41,6 +43,17 @@ def alerts_for(
 def get_alert_for(user, pk: int) -> Alert:
     """The alert, or Alert.DoesNotExist when it is outside the user's scope (callers answer 404)."""
     return alerts_for(user).get(pk=pk)
+
+
+def department_imports_for(user) -> QuerySet[DepartmentImport]:
+    """The department lists matched within the user's scope, newest first."""
+    return DepartmentImport.objects.filter(scope__startswith=user.scope_prefix)
+
+
+def get_department_import_for(user, pk: int) -> DepartmentImport:
+    """The department list, or DepartmentImport.DoesNotExist when it is outside the user's scope (callers
+    answer 404)."""
+    return department_imports_for(user).get(pk=pk)
 
 
 def signal_label(signal: str, lang: str = "zh") -> str:
@@ -159,4 +172,24 @@ def monitored_frame(prefix: str) -> pl.DataFrame:
         .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
         .select("household_id", "identified_on")
         .sort("household_id")
+    )
+
+
+def registry_members(prefix: str, year: int) -> pl.DataFrame:
+    """The registry's people in the region subtree `prefix`, each with their village and their household's
+    type in `year`, one SELECT: what a department's list is matched against."""
+    return read_sql(
+        f"SELECT m.id AS member_id, m.household_id, m.id_number, m.name, h.village_id AS village, "
+        f"y.household_type FROM {table(Member)} m JOIN {table(Household)} h ON h.id = m.household_id "
+        f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
+        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year, False, False, False, prefix + "%"],
+        schema={
+            "member_id": pl.Int64,
+            "household_id": pl.Int64,
+            "id_number": pl.String,
+            "name": pl.String,
+            "village": pl.String,
+            "household_type": pl.String,
+        },
     )

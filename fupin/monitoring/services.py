@@ -27,7 +27,6 @@ from django.utils import timezone
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.exports import cell, workbook, write_xlsx
-from fupin.core.frames import read_sql, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
@@ -214,26 +213,6 @@ def run_batch(user, year: int, region: str | None = None) -> BatchReport:
 
 
 # -------------------------------------------------------------------------------------- department lists
-def _members_frame(prefix: str, year: int) -> pl.DataFrame:
-    from fupin.registry.models import Household, HouseholdYear, Member
-
-    return read_sql(
-        f"SELECT m.id AS member_id, m.household_id, m.id_number, m.name, h.village_id AS village, "
-        f"y.household_type FROM {table(Member)} m JOIN {table(Household)} h ON h.id = m.household_id "
-        f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
-        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, False, prefix + "%"],
-        schema={
-            "member_id": pl.Int64,
-            "household_id": pl.Int64,
-            "id_number": pl.String,
-            "name": pl.String,
-            "village": pl.String,
-            "household_type": pl.String,
-        },
-    )
-
-
 UNMATCHED_SHEET = "未匹配 unmatched"
 UNMATCHED_ID_HEADER = "证件号码 ID number"
 
@@ -279,6 +258,8 @@ def import_department(
 ) -> DepartmentImport:
     """Match a department's list to the registry in the user's scope; store alerts for the rows that meet
     the source's threshold; keep every other row in the report and the unmatched-rows workbook."""
+    from fupin.monitoring.selectors import registry_members
+
     if not can_import_department(user):
         raise PermissionDenied(DENIED)
     if source not in sources.SOURCES:
@@ -296,7 +277,7 @@ def import_department(
     except TableError as e:
         raise MonitoringError("file", e.message_zh, e.message_en, code="monitoring.file") from None
     result = engine.match_department(
-        rows, _members_frame(prefix, year), params_frame(), source=source, year=year, today=today
+        rows, registry_members(prefix, year), params_frame(), source=source, year=year, today=today
     )
     extra = [k for k in ("event", "date", "detail") if k in rows.columns]
     result = pl.concat([result, rows.select(extra)], how="horizontal") if extra else result

@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,8 +42,8 @@ from fupin.monitoring.models import (
     Source,
 )
 from fupin.overview import charts
+from fupin.registry import selectors as registry_selectors
 from fupin.registry.forms import english
-from fupin.registry.models import HouseholdYear
 
 TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
 METHODS = [
@@ -63,11 +62,7 @@ def _year(request) -> int:
         return int(request.GET.get("year") or "")
     except ValueError:
         pass
-    prefix = request.user.scope_prefix
-    y = HouseholdYear.objects.filter(household__village__code__startswith=prefix).aggregate(y=Max("year"))[
-        "y"
-    ]
-    return y or date.today().year
+    return registry_selectors.latest_year(request.user) or date.today().year
 
 
 def _region(request) -> str | None:
@@ -133,7 +128,7 @@ def dashboard(request):
             "can_run": request.user.can("writes_registry"),
             "can_import": services.can_import_department(request.user),
             "can_export": request.user.can("exports"),
-            "imports": DepartmentImport.objects.filter(scope__startswith=request.user.scope_prefix)[:5],
+            "imports": selectors.department_imports_for(request.user)[:5],
         },
     )
 
@@ -338,14 +333,10 @@ def department_upload(request):
     return render(request, "monitoring/department_upload.html", {"form": form})
 
 
-def _batch_for(user, pk: int) -> DepartmentImport:
-    return DepartmentImport.objects.filter(scope__startswith=user.scope_prefix).get(pk=pk)
-
-
 @login_required
 @_scoped
 def department_report(request, pk: int):
-    batch = _batch_for(request.user, pk)
+    batch = selectors.get_department_import_for(request.user, pk)
     en = _lang().startswith("en")
     problems = [
         {
@@ -366,7 +357,7 @@ def department_report(request, pk: int):
 @login_required
 @_scoped
 def department_unmatched(request, pk: int):
-    batch = _batch_for(request.user, pk)
+    batch = selectors.get_department_import_for(request.user, pk)
     if not batch.unmatched_file or not Path(batch.unmatched_file).exists():
         raise Http404
     content = services.unmatched_download(request.user, batch)
@@ -667,11 +658,8 @@ def elimination_list(request):
     df = cases.elimination_worklist(request.user, year, _region(request))
     lang = _lang()
     from fupin.engine.monitoring import blocker_text
-    from fupin.registry.models import Household
 
-    numbers = dict(
-        Household.objects.filter(pk__in=df["household_id"].to_list()).values_list("pk", "household_no")
-    )
+    numbers = registry_selectors.household_numbers(request.user, df["household_id"].to_list())
     rows = [
         {**r, "household_no": numbers.get(r["household_id"], ""), "why": blocker_text(r["blockers"], lang)}
         for r in df.sort("household_id").iter_rows(named=True)

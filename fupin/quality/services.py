@@ -29,12 +29,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from fupin.core import versions
-from fupin.core.frames import read_sql, table
 from fupin.engine import quality, regions
 from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.quality.selectors import resolve_scope
-from fupin.registry.models import Household
+from fupin.quality.selectors import findings_for, resolve_scope, stored_findings
 from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
@@ -93,23 +91,6 @@ def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFra
         )
         .unique(KEY, keep="first", maintain_order=True)
     )
-
-
-def _stored(prefix: str, year: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
-        f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
-        f"WHERE f.year = %s AND h.village_id LIKE %s",
-        [year, prefix + "%"],
-        schema={
-            "id": pl.Int64,
-            "rule_id": pl.String,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "status": pl.String,
-            "value": pl.String,
-        },
-    ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
 
 
 def _update_ids(ids: list[int], **values) -> None:
@@ -179,7 +160,7 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
     found = _engine_findings(prefix, year, params)
     counts = quality.summary(found).filter(pl.col("count") > 0)
     with transaction.atomic():
-        outcome = reconcile(found, _stored(prefix, year), year=year, now=timezone.now())
+        outcome = reconcile(found, stored_findings(prefix, year), year=year, now=timezone.now())
         return QualityRun.objects.create(
             user=user,
             year=year,
@@ -198,7 +179,6 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
 
 def _scoped(user, ids) -> list[int]:
     """The ids, all of them in the user's scope (else 404, identical to a missing finding)."""
-    from fupin.quality.selectors import findings_for
 
     try:
         ids = sorted({int(i) for i in ids})

@@ -26,7 +26,7 @@ from fupin.overview import charts
 from fupin.quality import exports, selectors, services
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
 from fupin.quality.models import STATUSES
-from fupin.registry.models import HouseholdYear
+from fupin.registry import selectors as registry_selectors
 
 PER_PAGE = 50
 
@@ -41,12 +41,7 @@ def _message(e: services.QualityInputError) -> str:
 
 def _years(user) -> list[int]:
     """Years with findings or with registry records in the user's subtree, newest first."""
-    registry = (
-        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
-        .order_by()
-        .values_list("year", flat=True)
-        .distinct()
-    )
+    registry = registry_selectors.years_for(user)
     return sorted(set(selectors.years_for(user)) | set(registry), reverse=True)
 
 

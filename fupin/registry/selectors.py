@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
-from django.db.models import CharField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from fupin.core.frames import read_sql, table
 from fupin.regions.models import Region
@@ -30,6 +30,33 @@ def get_household_for(user, household_no: str, *, include_deleted: bool = False)
         households_for(user, include_deleted=include_deleted)
         .select_related("village")
         .get(household_no=household_no)
+    )
+
+
+def household_detail_for(user, household_no: str) -> Household:
+    """The household with its current members (`current_members`) and live years (`live_years`, newest
+    first) fetched along; Household.DoesNotExist when it is outside the user's scope (callers answer 404)."""
+    return (
+        households_for(user)
+        .select_related("village")
+        .prefetch_related(
+            Prefetch(
+                "members", Member.objects.filter(is_deleted=False).order_by("id"), to_attr="current_members"
+            ),
+            Prefetch(
+                "years",
+                HouseholdYear.objects.filter(is_deleted=False).order_by("-year"),
+                to_attr="live_years",
+            ),
+        )
+        .get(household_no=household_no)
+    )
+
+
+def household_numbers(user, ids: Iterable[int]) -> dict[int, str]:
+    """Household id → household number (户编号) of the given households in the user's subtree."""
+    return dict(
+        households_for(user, include_deleted=True).filter(pk__in=list(ids)).values_list("pk", "household_no")
     )
 
 
@@ -60,6 +87,16 @@ def latest_year(user) -> int | None:
     return HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user)).aggregate(
         y=Max("year")
     )["y"]
+
+
+def years_for(user) -> list[int]:
+    """Years with household records in the user's subtree, newest first."""
+    return list(
+        HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user), is_deleted=False)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def household_years_for(

@@ -89,15 +89,6 @@ class HouseholdFilterForm(forms.Form):
         return out
 
 
-def _years(user) -> list[int]:
-    return list(
-        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
-
-
 def _order(request) -> tuple[str, str]:
     key = request.GET.get("sort", "no")
     desc = key.startswith("-")
@@ -108,7 +99,7 @@ def _order(request) -> tuple[str, str]:
 
 
 def _filtered(request):
-    years = _years(request.user)
+    years = selectors.years_for(request.user)
     form = HouseholdFilterForm(request.GET, user=request.user, years=years)
     filters = form.filters()
     if filters["year"] is None:

@@ -28,6 +28,7 @@ from fupin.regions.codes import LEVEL_NAMES, LEVEL_PREFIX_LEN, VILLAGE, level_of
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
 from fupin.registry.selectors import registry_frames
+from fupin.reports import selectors
 from fupin.reports.services import OutOfScope, code_prefix, scope_code
 
 LEVEL_KEYS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
@@ -161,14 +162,8 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
 def income_by_year(prefix: str, year_from: int, year_to: int) -> tuple[pl.DataFrame, float | None]:
     """Per year: mean per-capita net income (Σ net income / Σ persons) of all and of poor households,
     year-on-year growth (%), and the compound annual growth rate (%) from `year_from` to `year_to`."""
-    cols = ["wage_income", "business_income", "property_income", "transfer_income", "business_cost"]
-    hy = read_sql(
-        f"SELECT y.year, y.status, y.size, {', '.join('y.' + c for c in cols)} "
-        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-        f"WHERE y.year BETWEEN %s AND %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year_from, year_to, False, False, prefix + "%"],
-        schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]},
-    )
+    cols = selectors.INCOME_COLUMNS
+    hy = selectors.household_incomes(prefix, year_from, year_to)
     if hy.height == 0:
         hy = pl.DataFrame(
             schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]}

@@ -187,6 +187,14 @@ def test_elimination_is_blocked_until_the_criteria_hold(s):
     assert worklist.to_dicts()[0]["blockers"] == ["too_recent", "no_measure", "income_below_line"]
 
 
+def test_elimination_worklist_page_shows_the_household_number(s, client):
+    _monitored(s)
+    client.force_login(s["county"])
+    r = client.get("/monitoring/elimination/?year=2024")
+    assert r.status_code == 200
+    assert "A0001" in r.content.decode()
+
+
 def test_elimination_runs_and_can_be_rolled_back(s, monkeypatch):
     _monitored(s)
     HouseholdYear.objects.filter(household=s["hh"]).update(wage_income=Decimal(30000))
