@@ -89,8 +89,8 @@ def _value_labels() -> dict[str, dict[str, tuple[str, str]]]:
         "main_cause": of(codes.CAUSE),
         "causes": of(codes.CAUSE),
         "severity": SEVERITY,
-        "category": CATEGORIES,
-        "kind": KINDS,
+        "category": of(CATEGORIES),
+        "kind": of(KINDS),
     }
 
 
