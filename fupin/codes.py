@@ -427,19 +427,3 @@ ALL: dict[str, CodeList] = {
         RISK,
     )
 }
-
-
-def _one_language(zh: str, en: str) -> str:
-    from django.utils.translation import get_language
-
-    lang = get_language()
-    if lang is None:  # no language chosen (migrations, the command line): both, as stored in migrations
-        return f"{zh} / {en}"
-    return en if lang.startswith("en") else zh
-
-
-def one_language(zh: str, en: str):
-    """A choice or field label that shows the user's language only: `zh` or `en`, chosen when shown."""
-    from django.utils.functional import lazy
-
-    return lazy(_one_language, str)(zh, en)
