@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from fupin import codes
 from fupin.assistance import catalogue
+from fupin.assistance.codes import PLAN_STATUS
 from fupin.assistance.models import (
     Assignment,
     Cadre,
@@ -254,7 +255,7 @@ def _amount(value, problems: list) -> Decimal | None:
     return d
 
 
-STATUS_CODES = {code for code, _label in PlanMeasure.STATUSES}
+STATUS_CODES = set(PLAN_STATUS.values)
 
 
 def measure_version(pm: PlanMeasure) -> str:

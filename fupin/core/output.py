@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -77,21 +78,23 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {  # key → (Chinese, English) of a
 
 SEVERITY = {"error": ("错误", "error"), "suspect": ("疑点", "suspect"), "warning": ("提醒", "warning")}
 
-Labels = dict[str, dict]  # column → {code: (Chinese, English)}; a code is a string, or an int (a level)
+Labels = dict[str, Any]  # column → a CodeList, or {code: (Chinese, English)} (a code may be an int: a level)
+
+
+def _pairs(labels: Any) -> dict:
+    """{code: (Chinese, English)} of a CodeList or of such a dict."""
+    return labels if isinstance(labels, dict) else {c.code: (c.zh, c.en) for c in labels}
 
 
 def _value_labels() -> dict[str, dict[str, tuple[str, str]]]:
     """column → {code: (Chinese, English)} for the columns that hold a code of a code list."""
     from fupin import codes
 
-    def of(code_list) -> dict[str, tuple[str, str]]:
-        return {c.code: (c.zh, c.en) for c in code_list}
-
     return {
-        "status": of(codes.HOUSEHOLD_STATUS),
-        "household_type": of(codes.HOUSEHOLD_TYPE),
-        "main_cause": of(codes.CAUSE),
-        "causes": of(codes.CAUSE),
+        "status": _pairs(codes.HOUSEHOLD_STATUS),
+        "household_type": _pairs(codes.HOUSEHOLD_TYPE),
+        "main_cause": _pairs(codes.CAUSE),
+        "causes": _pairs(codes.CAUSE),
         "severity": SEVERITY,
     }
 
@@ -105,7 +108,7 @@ def for_people(df: pl.DataFrame, labels: Labels | None = None) -> pl.DataFrame:
     """The frame as a terminal shows it: code values as 'Chinese / English' labels (a comma-separated list
     of codes label by label), yes/no for true/false, and labelled column names. `labels` adds the value
     labels of more columns (`{"level": LEVEL_NAMES}` shows levels by name)."""
-    values = {**_value_labels(), **(labels or {})}
+    values = {**_value_labels(), **{k: _pairs(v) for k, v in (labels or {}).items()}}
     exprs = []
     for name, dtype in df.schema.items():
         if dtype == pl.Boolean:

@@ -202,7 +202,7 @@ def _check_type_invariant(household, year: int, monitor_type: str) -> None:
 
         raise MonitoringError(
             "monitor_type",
-            f"监测对象类别与户类型不符：{MonitorType(monitor_type).label}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
+            f"监测对象类别与户类型不符：{MonitorType.label(monitor_type, 'zh')}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
             f"该户为{HOUSEHOLD_TYPE.label(actual, 'zh')}",
             f"the monitoring type does not fit the household type: it needs a "
             f"{HOUSEHOLD_TYPE.label(wanted, 'en')}, this is a {HOUSEHOLD_TYPE.label(actual, 'en')}",

@@ -60,7 +60,7 @@ def signal_label(signal: str, lang: str = "zh") -> str:
     if signal.startswith("DEPT-"):
         from fupin.monitoring.models import Source
 
-        label = dict(Source.choices).get(signal[5:], signal[5:])
+        label = Source.label(signal[5:], lang)
         return f"部门预警：{label}" if not lang.startswith("en") else f"Department alert: {label}"
     if signal.startswith("SELF-"):
         return "农户自主申报" if not lang.startswith("en") else "Self-report"

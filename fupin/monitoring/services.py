@@ -30,6 +30,7 @@ from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
+from fupin.monitoring.codes import SELF_REPORT_KIND
 from fupin.monitoring.models import Alert, AlertStatus, Channel, DepartmentImport
 from fupin.policy.models import Parameter
 from fupin.policy.services import params_frame
@@ -335,7 +336,7 @@ def import_department(
 
 
 # -------------------------------------------------------------------------------------------- self-report
-SELF_REPORT_KINDS = ("illness", "disaster", "accident", "schooling", "housing", "employment", "other")
+SELF_REPORT_KINDS = tuple(SELF_REPORT_KIND.values)
 
 
 def self_report(

@@ -31,6 +31,7 @@ from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for, masked_record
 from fupin.monitoring import cases, selectors, services, sources
 from fupin.monitoring import dashboard as figures_
+from fupin.monitoring.codes import ELIMINATION_METHOD, SELF_REPORT_KIND
 from fupin.monitoring.models import (
     Alert,
     AlertStatus,
@@ -45,11 +46,6 @@ from fupin.overview import charts
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.forms import english
 
-TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
-METHODS = [
-    ("assisted", gettext_lazy("Removed by assistance")),
-    ("natural", gettext_lazy("Disappeared naturally")),
-]
 SELF_REPORT_LIMITS = {"ip": (5, 3600), "id": (3, 86400)}  # reports per window (seconds)
 
 
@@ -119,7 +115,7 @@ def dashboard(request):
             ],
             "type_labels": dict(MonitorType.choices),
             "types": MonitorType.choices,
-            "methods": METHODS,
+            "methods": ELIMINATION_METHOD.choices,
             "year": year,
             "region": region or "",
             "data": data,
@@ -383,15 +379,7 @@ class SelfReportForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
     kind = forms.ChoiceField(
         label=gettext_lazy("What happened"),
-        choices=[
-            ("illness", gettext_lazy("Illness or injury")),
-            ("disaster", gettext_lazy("Natural disaster")),
-            ("accident", gettext_lazy("Accident")),
-            ("schooling", gettext_lazy("Schooling costs")),
-            ("housing", gettext_lazy("Housing unsafe")),
-            ("employment", gettext_lazy("Lost work or income")),
-            ("other", gettext_lazy("Other")),
-        ],
+        choices=SELF_REPORT_KIND.choices,
     )
     description = forms.CharField(
         label=gettext_lazy("Describe what happened"),
@@ -517,11 +505,7 @@ class CaseForm(forms.Form):
     method = forms.ChoiceField(
         label=gettext_lazy("Elimination method"),
         required=False,
-        choices=[
-            ("", "—"),
-            ("assisted", gettext_lazy("Removed by assistance")),
-            ("natural", gettext_lazy("Disappeared naturally")),
-        ],
+        choices=[("", "—"), *ELIMINATION_METHOD.choices],
     )
     year = forms.IntegerField(
         label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year
@@ -697,7 +681,9 @@ def household_drill(request):
     except services.MonitoringError as e:
         messages.error(request, f"{e.message_zh} / {e.message_en}")
         return redirect("monitoring:dashboard")
-    key_label = dict([*Channel.choices, *MonitorType.choices, *METHODS, *CaseKind.choices]).get(key, key)
+    key_label = dict(
+        [*Channel.choices, *MonitorType.choices, *ELIMINATION_METHOD.choices, *CaseKind.choices]
+    ).get(key, key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -762,12 +748,12 @@ def dashboard_export(request):
         "按类型 by type": pl.DataFrame(
             [
                 {
-                    "类型 type": t,
-                    "名称 label": zh,
-                    "监测中 monitored": figs["monitored_by_type"].get(t, 0),
-                    "当年新识别 identified": figs["new_by_type"].get(t, 0),
+                    "类型 type": t.code,
+                    "名称 label": t.zh,
+                    "监测中 monitored": figs["monitored_by_type"].get(t.code, 0),
+                    "当年新识别 identified": figs["new_by_type"].get(t.code, 0),
                 }
-                for t, zh in TYPE_ZH.items()
+                for t in MonitorType
             ],
             schema={
                 "类型 type": pl.String,

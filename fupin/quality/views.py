@@ -24,8 +24,8 @@ from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
 from fupin.overview import charts
 from fupin.quality import exports, selectors, services
+from fupin.quality.codes import FINDING_STATUS
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
-from fupin.quality.models import STATUSES
 from fupin.registry import selectors as registry_selectors
 
 PER_PAGE = 50
@@ -65,7 +65,7 @@ def worklist(request):
     )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     en, sees_ids, lang = _en(), user.can("sees_id_numbers"), get_language() or "zh-hans"
-    status_labels = {code: label.split(" / ")[1 if en else 0] for code, label in STATUSES}
+    status_labels = {c.code: c.en if en else c.zh for c in FINDING_STATUS}
     for f in page.object_list:  # at most 50 rows, already fetched
         f.message = f.message_en if en else f.message_zh
         f.value_shown = (

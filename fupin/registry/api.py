@@ -25,7 +25,8 @@ from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.core.privacy import id_for, masked_record, phone_for
 from fupin.registry import schemas as s
 from fupin.registry import selectors, services
-from fupin.registry.models import Change, Household, HouseholdYear, ImportBatch, Member
+from fupin.registry.codes import CHANGE_ACTION, IMPORT_STATUS
+from fupin.registry.models import Household, HouseholdYear, ImportBatch, Member
 from fupin.registry.services import ValidationFailed
 
 router = Router()
@@ -82,10 +83,8 @@ def _label(codelist: codes.CodeList, code: str | None) -> dict | None:
     return {"zh": c.zh, "en": c.en}
 
 
-def _choice_label(choices, value: str) -> dict:
-    text = dict(choices).get(value, value)
-    zh, _, en = text.partition(" / ")
-    return {"zh": zh, "en": en or zh}
+def _choice_label(codelist: codes.CodeList, value: str) -> dict:
+    return {"zh": codelist.label(value, "zh"), "en": codelist.label(value, "en")}
 
 
 def _refuse(field: str, rule: str, zh: str, en: str, value=None) -> ValidationFailed:
@@ -675,7 +674,7 @@ def history(request, household_no: str, page: Page = 1, page_size: int = 100):
             "at": c.at,
             "user": c.user.username if c.user else None,
             "action": c.action,
-            "action_label": _choice_label(Change.ACTIONS, c.action),
+            "action_label": _choice_label(CHANGE_ACTION, c.action),
             "entity": c.entity,
             "entity_id": c.entity_id,
             "before": masked_record(user, c.before),
@@ -730,7 +729,7 @@ def import_out(request, batch: ImportBatch) -> dict:
         "year": batch.year,
         "skip_invalid": batch.skip_invalid,
         "status": batch.status,
-        "status_label": _choice_label(ImportBatch.STATUSES, batch.status),
+        "status_label": _choice_label(IMPORT_STATUS, batch.status),
         "stage": stage,
         "done": done,
         "total": total,

@@ -23,6 +23,7 @@ from fupin.assistance.views import household_context
 from fupin.core.privacy import ID_KEYS, PHONE_KEYS, id_for, phone_for
 from fupin.regions import selectors as region_selectors
 from fupin.registry import exports, selectors
+from fupin.registry.codes import CHANGE_ACTION, MEMBERSHIP_REASON
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 
 PER_PAGE = 50
@@ -208,9 +209,7 @@ def _show_value(user, field: str, value) -> str:
 
 
 def _membership_reason(code: str) -> str:
-    label = dict(Membership.REASONS).get(code, code)
-    zh, _sep, en = label.partition(" / ")
-    return (en or zh) if _lang().startswith("en") else zh
+    return MEMBERSHIP_REASON.label(code, _lang())
 
 
 def _field_label(entity: str, field: str) -> str:
@@ -269,9 +268,7 @@ def _diff(user, change: Change) -> list[dict]:
 
 
 def _action_label(code: str) -> str:
-    label = dict(Change.ACTIONS).get(code, code)
-    zh, _sep, en = label.partition(" / ")
-    return (en or zh) if _lang().startswith("en") else zh
+    return CHANGE_ACTION.label(code, _lang())
 
 
 ENTITY_LABELS = {

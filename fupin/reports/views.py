@@ -27,6 +27,7 @@ from fupin.registry.forms import english
 from fupin.registry.selectors import latest_year
 from fupin.reports import results, services
 from fupin.reports import statistics as stats
+from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
 from fupin.reports.models import Run
 from fupin.reports.services import OutOfScope
@@ -202,14 +203,16 @@ def _region_name(code: str) -> str:
 def run_list(request):
     runs = services.runs_for(request.user)
     kind = request.GET.get("kind")
-    if kind in dict(Run.KINDS):
+    if kind in RUN_KIND:
         runs = runs.filter(kind=kind)
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
     names = region_selectors.names_of({r.region_code for r in page})
     for r in page:
         r.region_name = names.get(r.region_code, r.region_code) if r.region_code else _("All regions")
     return render(
-        request, "reports/run_list.html", {"page": page, "kinds": Run.KINDS, "kind": kind, "section": "runs"}
+        request,
+        "reports/run_list.html",
+        {"page": page, "kinds": RUN_KIND.choices, "kind": kind, "section": "runs"},
     )
 
 

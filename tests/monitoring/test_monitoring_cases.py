@@ -267,3 +267,12 @@ def test_monitoring_type_must_fit_the_household_type_and_risks_are_checked(s):
         risks=["illness", "housing"],
     )
     assert case.risks == ["illness", "housing"]
+
+
+def test_refused_monitoring_type_is_named_in_chinese_in_the_chinese_message_whatever_the_language(s):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(cases.MonitoringError) as e:
+        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="unstable")
+    assert "脱贫不稳定户须为脱贫户" in e.value.message_zh
+    assert "Unstable" not in e.value.message_zh
