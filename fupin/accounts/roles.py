@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fupin.codes import Code, CodeList
+
 
 @dataclass(frozen=True)
 class Role:
@@ -109,7 +111,7 @@ ROLES: dict[str, Role] = {
     )
 }
 
-ROLE_CHOICES = [(r.code, f"{r.zh} / {r.en}") for r in ROLES.values()]
+ROLE_CHOICES = CodeList("role", "角色", "Role", [Code(r.code, r.zh, r.en) for r in ROLES.values()]).choices
 
 
 def roles_that(permission: str) -> list[str]:

@@ -14,12 +14,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from fupin.accounts.export_log import log_api_page
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import selectors, services
-from fupin.assistance.models import MeasureType
 from fupin.core import versions
 from fupin.core.api_types import Key, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
@@ -111,8 +110,7 @@ def _household(request, household_no: str):
 @router.get("/measures", summary="The measure catalogue with the causes each measure is suggested for")
 def measures(request):
     return [
-        {**m.as_dict(), "causes": [c.cause for c in m.causes.all()]}
-        for m in MeasureType.objects.prefetch_related("causes")
+        {**m.as_dict(), "causes": [c.cause for c in m.causes.all()]} for m in selectors.measure_catalogue()
     ]
 
 

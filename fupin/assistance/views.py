@@ -27,7 +27,6 @@ from fupin.assistance.models import (
     LeaderContact,
     MeasureType,
     PairedUnit,
-    PlanMeasure,
     SocialHelper,
     TeamMember,
     WorkTeam,
@@ -93,11 +92,7 @@ def my_households(request):
         hy.household_id: hy
         for hy in registry_selectors.household_years_for(user, year=year).filter(household_id__in=ids)
     }
-    counts = {}
-    for pm in PlanMeasure.objects.filter(household_id__in=ids, year=year).values_list(
-        "household_id", flat=True
-    ):
-        counts[pm] = counts.get(pm, 0) + 1
+    counts = selectors.plan_measure_counts(user, ids, year)
     last = {}
     for hid, d in selectors.visits_for(user).filter(household_id__in=ids).values_list("household_id", "date"):
         last[hid] = max(last.get(hid, d), d)
@@ -339,7 +334,7 @@ def catalogue(request):
         request,
         "assistance/catalogue.html",
         {
-            "measures": MeasureType.objects.prefetch_related("causes"),
+            "measures": selectors.measure_catalogue(),
             "en": _en(),
             "can_edit": request.user.can("approves"),
         },

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fupin.accounts.cli import user_from_arg
+from fupin.accounts.export_log import log_cli_output
 from fupin.accounts.scope import OutOfScope
-from fupin.core.cli_support import region_label, resolve_region
-from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import log_cli_output, write_csv
+from fupin.core.cli_support import UsageError
+from fupin.core.exports import write_csv
 from fupin.core.output import table_text
+from fupin.regions.where import region_label, resolve_region
 
 
 def funds_command(args: argparse.Namespace) -> int:

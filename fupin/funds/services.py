@@ -17,14 +17,13 @@ from django.db import transaction
 from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
+from fupin.engine import idnumber
 from fupin.funds import lifecycle
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
 from fupin.funds.models import Beneficiary, BudgetLine, Payment, Project, Transition
 from fupin.regions.models import Region
 from fupin.registry.models import Household
 from fupin.registry.selectors import members_for
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 class FundsError(InputRejected):
@@ -68,16 +67,6 @@ def _money(value, field: str) -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise FundsError(field, "amount", "金额必须大于0", "the amount must be more than 0")
     return amount.quantize(Decimal("0.01"))
-
-
-def valid_id_number(value: str) -> bool:
-    """18 characters, digits, the GB 11643 check digit (the registry's rule, for one value)."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    return (
-        "10X98765432"[sum(int(ch) * w for ch, w in zip(value[:17], ID_WEIGHTS, strict=True)) % 11]
-        == value[17]
-    )
 
 
 # ------------------------------------------------------------------------------------------ projects
@@ -349,8 +338,8 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
         raise FundsError("paid_on", "future", "付款日期晚于今天", "the payment date is in the future")
     member, id_number, name = None, "", d.payee_name.strip()
     if d.kind == "household":
-        id_number = (d.id_number or "").strip().upper()
-        if not valid_id_number(id_number):
+        id_number = idnumber.clean(d.id_number or "")
+        if not idnumber.is_valid(id_number):
             raise FundsError(
                 "id_number",
                 "id_number",

@@ -26,13 +26,14 @@ from django.db.models import Count
 
 from fupin.accounts import scope
 from fupin.core import versions
-from fupin.core.frames import registry_frames
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
 from fupin.monitoring.dashboard import identified
 from fupin.monitoring.models import Alert, AlertStatus, Case, CaseEvent, CaseKind, MonitorType, Outcome
+from fupin.monitoring.selectors import monitored_frame
 from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters
 from fupin.policy.services import params_frame
+from fupin.registry.selectors import registry_frames
 
 VILLAGE, TOWN, COUNTY = ("does_village_steps",), ("does_township_steps",), ("does_county_steps",)
 # step code → (zh, en, permissions that may do it: accounts/roles.py); `acts_for_every_role` does every step
@@ -113,58 +114,6 @@ def _need_note(note: str) -> str:
     if not (note or "").strip():
         raise MonitoringError("note", "请填写理由", "give a reason")
     return note.strip()
-
-
-# ------------------------------------------------------------------------------------------ monitored
-def monitored_frame(prefix: str) -> pl.DataFrame:
-    """Households in `prefix` monitored now: household_id, identified_on — those with an approved (or green
-    channel) identification and no approved elimination after it that still stands."""
-    rows = list(
-        Case.objects.filter(region__code__startswith=prefix).values_list(
-            "household_id", "kind", "outcome", "green_channel", "opened_on", "closed_on", "id"
-        )
-    )
-    df = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
-            "household_id": pl.Int64,
-            "kind": pl.String,
-            "outcome": pl.String,
-            "green": pl.Boolean,
-            "opened_on": pl.Date,
-            "closed_on": pl.Date,
-            "id": pl.Int64,
-        },
-    )
-    ident = (
-        df.filter(
-            (pl.col("kind") == CaseKind.IDENTIFICATION)
-            & ((pl.col("outcome") == Outcome.APPROVED) | (pl.col("green") & (pl.col("outcome") == "")))
-        )
-        .select(
-            "household_id",
-            pl.when(pl.col("green"))
-            .then(pl.col("opened_on"))
-            .otherwise(pl.col("closed_on"))
-            .alias("identified_on"),
-            "id",
-        )
-        .sort("id")
-        .group_by("household_id")
-        .agg(pl.col("identified_on").last(), pl.col("id").last())
-    )
-    elim = (
-        df.filter((pl.col("kind") == CaseKind.ELIMINATION) & (pl.col("outcome") == Outcome.APPROVED))
-        .group_by("household_id")
-        .agg(pl.col("id").max().alias("elim_id"))
-    )
-    return (
-        ident.join(elim, on="household_id", how="left")
-        .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
-        .select("household_id", "identified_on")
-        .sort("household_id")
-    )
 
 
 def measure_counts(household_ids: list[int], year: int) -> pl.DataFrame:
@@ -249,7 +198,7 @@ def _check_type_invariant(household, year: int, monitor_type: str) -> None:
 
         raise MonitoringError(
             "monitor_type",
-            f"监测对象类别与户类型不符：{MonitorType(monitor_type).label}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
+            f"监测对象类别与户类型不符：{MonitorType.label(monitor_type, 'zh')}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
             f"该户为{HOUSEHOLD_TYPE.label(actual, 'zh')}",
             f"the monitoring type does not fit the household type: it needs a "
             f"{HOUSEHOLD_TYPE.label(wanted, 'en')}, this is a {HOUSEHOLD_TYPE.label(actual, 'en')}",

@@ -9,11 +9,11 @@ from django.db.models import Count, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 
 from fupin.accounts import scope
+from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case, CaseKind, Channel, MonitorType, Outcome
 from fupin.registry.models import Household, HouseholdYear
 
 METHODS = ("assisted", "natural")
-POOR_STATUSES = ("poor", "returned")
 MEASURES = ("poor", "monitored", "identified", "eliminated", "opened", "alerts")
 
 
@@ -23,7 +23,7 @@ def _cases(prefix: str) -> QuerySet[Case]:
 
 def identified(prefix: str) -> QuerySet[Case]:
     """Identifications that made the household monitored, with `identified_on`: approved ones from the day they
-    closed, green-channel ones still open from the day they opened (as cases.monitored_frame)."""
+    closed, green-channel ones still open from the day they opened (as selectors.monitored_frame)."""
     return (
         _cases(prefix)
         .filter(kind=CaseKind.IDENTIFICATION)
@@ -95,7 +95,7 @@ def trend(user, *, year: int, region: str | None = None) -> list[dict]:
 
 def figures(user, *, year: int, region: str | None = None) -> dict:
     """Remaining poor, monitored now by type, newly monitored in the year by type, eliminated by method."""
-    from fupin.monitoring.cases import monitored_frame
+    from fupin.monitoring.selectors import monitored_frame
 
     prefix = scope.resolve(user, region).prefix
     monitored_ids = monitored_frame(prefix)["household_id"].to_list()
@@ -135,7 +135,7 @@ def drill(
     user, *, year: int, measure: str, region: str | None = None, key: str = "", month: int | None = None
 ) -> QuerySet[Household]:
     """The households behind one dashboard figure (same filters as the figure), in the user's scope."""
-    from fupin.monitoring.cases import monitored_frame
+    from fupin.monitoring.selectors import monitored_frame
 
     prefix = scope.resolve(user, region).prefix
     if measure == "poor":

@@ -28,15 +28,17 @@ from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.exports import cell, workbook, write_xlsx
-from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
+from fupin.monitoring.codes import SELF_REPORT_KIND
 from fupin.monitoring.models import Alert, AlertStatus, Channel, DepartmentImport
+from fupin.monitoring.selectors import registry_members
 from fupin.policy.models import Parameter
 from fupin.policy.services import params_frame
 from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
+from fupin.registry.selectors import registry_frames
 
 DENIED = "您无权执行此操作 / you may not do this"
 PROBLEM_ROWS_KEPT = 500
@@ -193,26 +195,6 @@ def run_batch(user, year: int, region: str | None = None) -> BatchReport:
 
 
 # -------------------------------------------------------------------------------------- department lists
-def _members_frame(prefix: str, year: int) -> pl.DataFrame:
-    from fupin.registry.models import Household, HouseholdYear, Member
-
-    return read_sql(
-        f"SELECT m.id AS member_id, m.household_id, m.id_number, m.name, h.village_id AS village, "
-        f"y.household_type FROM {table(Member)} m JOIN {table(Household)} h ON h.id = m.household_id "
-        f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
-        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, False, prefix + "%"],
-        schema={
-            "member_id": pl.Int64,
-            "household_id": pl.Int64,
-            "id_number": pl.String,
-            "name": pl.String,
-            "village": pl.String,
-            "household_type": pl.String,
-        },
-    )
-
-
 UNMATCHED_SHEET = "未匹配 unmatched"
 UNMATCHED_ID_HEADER = "证件号码 ID number"
 
@@ -275,7 +257,7 @@ def import_department(
     except TableError as e:
         raise MonitoringError("file", e.message_zh, e.message_en, code="monitoring.file") from None
     result = engine.match_department(
-        rows, _members_frame(prefix, year), params_frame(), source=source, year=year, today=today
+        rows, registry_members(prefix, year), params_frame(), source=source, year=year, today=today
     )
     extra = [k for k in ("event", "date", "detail") if k in rows.columns]
     result = pl.concat([result, rows.select(extra)], how="horizontal") if extra else result
@@ -302,7 +284,7 @@ def import_department(
         batch.unmatched_file = str(out)
     alerts = []
     for r in result.filter(pl.col("status") == "signal").iter_rows(named=True):
-        evidence = {
+        evidence: dict[str, object] = {
             "row": r["_row"],
             "name": r["name_raw"],
             "amount": _clean(r["amount"]),
@@ -333,7 +315,7 @@ def import_department(
 
 
 # -------------------------------------------------------------------------------------------- self-report
-SELF_REPORT_KINDS = ("illness", "disaster", "accident", "schooling", "housing", "employment", "other")
+SELF_REPORT_KINDS = tuple(SELF_REPORT_KIND.values)
 
 
 def self_report(
@@ -364,7 +346,8 @@ def self_report(
         "description": description,
         "name_matches": bool(member and member.name.replace(" ", "") == name.replace(" ", "")),
     }
-    if member:
+    region_id: str | None  # (an unknown county and ID prefix: no region)
+    if member and member.household:  # (the query joins the household: a member found has one)
         region_id, household = member.household.village_id, member.household
     else:
         region_id, household = _county_inbox(county, id_number), None

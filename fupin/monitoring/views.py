@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for, masked_record
 from fupin.monitoring import cases, selectors, services, sources
 from fupin.monitoring import dashboard as figures_
+from fupin.monitoring.codes import ELIMINATION_METHOD, SELF_REPORT_KIND
 from fupin.monitoring.models import (
     Alert,
     AlertStatus,
@@ -44,14 +44,9 @@ from fupin.monitoring.models import (
     Source,
 )
 from fupin.overview import charts
+from fupin.registry import selectors as registry_selectors
 from fupin.registry.forms import english
-from fupin.registry.models import HouseholdYear
 
-TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
-METHODS = [
-    ("assisted", gettext_lazy("Removed by assistance")),
-    ("natural", gettext_lazy("Disappeared naturally")),
-]
 SELF_REPORT_LIMITS = {"ip": (5, 3600), "id": (3, 86400)}  # reports per window (seconds)
 
 
@@ -64,11 +59,7 @@ def _year(request) -> int:
         return int(request.GET.get("year") or "")
     except ValueError:
         pass
-    prefix = request.user.scope_prefix
-    y = HouseholdYear.objects.filter(household__village__code__startswith=prefix).aggregate(y=Max("year"))[
-        "y"
-    ]
-    return y or date.today().year
+    return registry_selectors.latest_year(request.user) or date.today().year
 
 
 def _region(request) -> str | None:
@@ -125,7 +116,7 @@ def dashboard(request):
             ],
             "type_labels": dict(MonitorType.choices),
             "types": MonitorType.choices,
-            "methods": METHODS,
+            "methods": ELIMINATION_METHOD.choices,
             "year": year,
             "region": region or "",
             "data": data,
@@ -134,7 +125,7 @@ def dashboard(request):
             "can_run": request.user.can("writes_registry"),
             "can_import": services.can_import_department(request.user),
             "can_export": request.user.can("exports"),
-            "imports": DepartmentImport.objects.filter(scope__startswith=request.user.scope_prefix)[:5],
+            "imports": selectors.department_imports_for(request.user)[:5],
         },
     )
 
@@ -339,14 +330,10 @@ def department_upload(request):
     return render(request, "monitoring/department_upload.html", {"form": form})
 
 
-def _batch_for(user, pk: int) -> DepartmentImport:
-    return DepartmentImport.objects.filter(scope__startswith=user.scope_prefix).get(pk=pk)
-
-
 @login_required
 @_refusals
 def department_report(request, pk: int):
-    batch = _batch_for(request.user, pk)
+    batch = selectors.get_department_import_for(request.user, pk)
     en = _lang().startswith("en")
     problems = [
         {
@@ -367,7 +354,7 @@ def department_report(request, pk: int):
 @login_required
 @_refusals
 def department_unmatched(request, pk: int):
-    batch = _batch_for(request.user, pk)
+    batch = selectors.get_department_import_for(request.user, pk)
     if not batch.unmatched_file or not Path(batch.unmatched_file).exists():
         raise Http404
     content = services.unmatched_download(request.user, batch)
@@ -393,15 +380,7 @@ class SelfReportForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
     kind = forms.ChoiceField(
         label=gettext_lazy("What happened"),
-        choices=[
-            ("illness", gettext_lazy("Illness or injury")),
-            ("disaster", gettext_lazy("Natural disaster")),
-            ("accident", gettext_lazy("Accident")),
-            ("schooling", gettext_lazy("Schooling costs")),
-            ("housing", gettext_lazy("Housing unsafe")),
-            ("employment", gettext_lazy("Lost work or income")),
-            ("other", gettext_lazy("Other")),
-        ],
+        choices=SELF_REPORT_KIND.choices,
     )
     description = forms.CharField(
         label=gettext_lazy("Describe what happened"),
@@ -527,11 +506,7 @@ class CaseForm(forms.Form):
     method = forms.ChoiceField(
         label=gettext_lazy("Elimination method"),
         required=False,
-        choices=[
-            ("", "—"),
-            ("assisted", gettext_lazy("Removed by assistance")),
-            ("natural", gettext_lazy("Disappeared naturally")),
-        ],
+        choices=[("", "—"), *ELIMINATION_METHOD.choices],
     )
     year = forms.IntegerField(
         label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year
@@ -668,11 +643,8 @@ def elimination_list(request):
     df = cases.elimination_worklist(request.user, year, _region(request))
     lang = _lang()
     from fupin.engine.monitoring import blocker_text
-    from fupin.registry.models import Household
 
-    numbers = dict(
-        Household.objects.filter(pk__in=df["household_id"].to_list()).values_list("pk", "household_no")
-    )
+    numbers = registry_selectors.household_numbers(request.user, df["household_id"].to_list())
     rows = [
         {**r, "household_no": numbers.get(r["household_id"], ""), "why": blocker_text(r["blockers"], lang)}
         for r in df.sort("household_id").iter_rows(named=True)
@@ -710,7 +682,9 @@ def household_drill(request):
     except services.MonitoringError as e:
         messages.error(request, f"{e.message_zh} / {e.message_en}")
         return redirect("monitoring:dashboard")
-    key_label = dict([*Channel.choices, *MonitorType.choices, *METHODS, *CaseKind.choices]).get(key, key)
+    key_label = dict(
+        [*Channel.choices, *MonitorType.choices, *ELIMINATION_METHOD.choices, *CaseKind.choices]
+    ).get(key, key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -775,12 +749,12 @@ def dashboard_export(request):
         "按类型 by type": pl.DataFrame(
             [
                 {
-                    "类型 type": t,
-                    "名称 label": zh,
-                    "监测中 monitored": figs["monitored_by_type"].get(t, 0),
-                    "当年新识别 identified": figs["new_by_type"].get(t, 0),
+                    "类型 type": t.code,
+                    "名称 label": t.zh,
+                    "监测中 monitored": figs["monitored_by_type"].get(t.code, 0),
+                    "当年新识别 identified": figs["new_by_type"].get(t.code, 0),
                 }
-                for t, zh in TYPE_ZH.items()
+                for t in MonitorType
             ],
             schema={
                 "类型 type": pl.String,

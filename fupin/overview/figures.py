@@ -7,7 +7,7 @@ group-by. The definitions are those of the pages each figure links to:
 
 - poor households/persons: household-years of the year with status 未脱贫 or 返贫 (persons = household
   size), as the statistics page;
-- monitored households, open and overdue cases: as the monitoring dashboard (cases.monitored_frame,
+- monitored households, open and overdue cases: as the monitoring dashboard (selectors.monitored_frame,
   cases.case_counts), by the region the case belongs to;
 - open quality findings of the year, as the worklist with status "open";
 - fund anomalies: the fund checks over the projects located in the region (a project located at the
@@ -99,7 +99,7 @@ def poor(prefix: str, year: int) -> pl.DataFrame:
 
 def monitored(prefix: str) -> pl.DataFrame:
     """Households monitored now, by the region of their latest case."""
-    from fupin.monitoring.cases import monitored_frame
+    from fupin.monitoring.selectors import monitored_frame
 
     ids = monitored_frame(prefix).select("household_id")
     where = _frame(

@@ -9,12 +9,14 @@ import sys
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
+from fupin.accounts.cli import user_from_arg
+from fupin.accounts.export_log import log_cli_output
 from fupin.accounts.scope import BadRegionCode, OutOfScope
-from fupin.core.cli_support import explain_no_households, region_label, resolve_region
-from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import log_cli_output, write_csv
+from fupin.core.cli_support import UsageError
+from fupin.core.exports import write_csv
 from fupin.core.output import deliver, table_text
 from fupin.quality import exports, selectors, services
+from fupin.regions.where import explain_no_households, region_label, resolve_region
 
 
 def _counts(run) -> pl.DataFrame:

@@ -31,32 +31,15 @@ from django.utils import timezone
 
 from fupin.accounts import scope
 from fupin.core import versions
-from fupin.core.errors import InputRejected
-from fupin.core.frames import read_sql, registry_frames, table
-from fupin.engine import quality
+from fupin.engine import quality, regions
+from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.registry.models import Household
+from fupin.quality.selectors import findings_for, stored_findings
+from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
 VALUE_LEN = Finding._meta.get_field("value").max_length
-
-
-class QualityInputError(InputRejected):
-    def __init__(self, field: str, code: str, zh: str, en: str):
-        self.field, self.code, self.message_zh, self.message_en = field, code, zh, en
-        super().__init__(f"{zh} / {en}")
-
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": self.field,
-                "code": self.code,
-                "message": {"zh": self.message_zh, "en": self.message_en},
-                "row": None,
-                "sheet": None,
-            }
-        ]
 
 
 READ_ONLY = (
@@ -88,7 +71,7 @@ def check_year(year) -> int:
 def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
     """The parameter rows the rules read that apply to this year and region (stored with the run)."""
     names = [*quality.RULE_PARAMS, "poverty_line"]
-    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    ancestors = ["", *regions.ancestors(prefix)]
     rc = pl.col("region_code")
     used = params.filter(
         pl.col("name").is_in(names)
@@ -110,23 +93,6 @@ def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFra
         )
         .unique(KEY, keep="first", maintain_order=True)
     )
-
-
-def _stored(prefix: str, year: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
-        f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
-        f"WHERE f.year = %s AND h.village_id LIKE %s",
-        [year, prefix + "%"],
-        schema={
-            "id": pl.Int64,
-            "rule_id": pl.String,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "status": pl.String,
-            "value": pl.String,
-        },
-    ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
 
 
 def _update_ids(ids: list[int], **values) -> None:
@@ -196,7 +162,7 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
     found = _engine_findings(prefix, year, params)
     counts = quality.summary(found).filter(pl.col("count") > 0)
     with transaction.atomic():
-        outcome = reconcile(found, _stored(prefix, year), year=year, now=timezone.now())
+        outcome = reconcile(found, stored_findings(prefix, year), year=year, now=timezone.now())
         return QualityRun.objects.create(
             user=user,
             year=year,
@@ -215,7 +181,6 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
 
 def _scoped(user, ids) -> list[int]:
     """The ids, all of them in the user's scope (else 404, identical to a missing finding)."""
-    from fupin.quality.selectors import findings_for
 
     try:
         ids = sorted({int(i) for i in ids})

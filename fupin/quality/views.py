@@ -25,9 +25,10 @@ from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
 from fupin.overview import charts
 from fupin.quality import exports, selectors, services
+from fupin.quality.codes import FINDING_STATUS
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
-from fupin.quality.models import STATUSES, Finding
-from fupin.registry.models import HouseholdYear
+from fupin.quality.models import Finding
+from fupin.registry import selectors as registry_selectors
 
 PER_PAGE = 50
 
@@ -42,12 +43,7 @@ def _message(e: services.QualityInputError) -> str:
 
 def _years(user) -> list[int]:
     """Years with findings or with registry records in the user's subtree, newest first."""
-    registry = (
-        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
-        .order_by()
-        .values_list("year", flat=True)
-        .distinct()
-    )
+    registry = registry_selectors.years_for(user)
     return sorted(set(selectors.years_for(user)) | set(registry), reverse=True)
 
 
@@ -76,7 +72,7 @@ def worklist(request):
     )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     en, sees_ids, lang = _en(), user.can("sees_id_numbers"), get_language() or "zh-hans"
-    status_labels = {code: label.split(" / ")[1 if en else 0] for code, label in STATUSES}
+    status_labels = {c.code: c.en if en else c.zh for c in FINDING_STATUS}
     for f in page.object_list:  # at most 50 rows, already fetched
         f.message = f.message_en if en else f.message_zh
         f.value_shown = (

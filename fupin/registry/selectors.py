@@ -7,9 +7,10 @@ from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
-from django.db.models import CharField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from fupin.accounts import scope
+from fupin.core.frames import read_sql, table
 from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 from fupin.registry.validation import Context, parse_ids, prepare
@@ -26,6 +27,33 @@ def get_household_for(user, household_no: str, *, include_deleted: bool = False)
         households_for(user, include_deleted=include_deleted)
         .select_related("village")
         .get(household_no=household_no)
+    )
+
+
+def household_detail_for(user, household_no: str) -> Household:
+    """The household with its current members (`current_members`) and live years (`live_years`, newest
+    first) fetched along; Household.DoesNotExist when it is outside the user's scope (callers answer 404)."""
+    return (
+        households_for(user)
+        .select_related("village")
+        .prefetch_related(
+            Prefetch(
+                "members", Member.objects.filter(is_deleted=False).order_by("id"), to_attr="current_members"
+            ),
+            Prefetch(
+                "years",
+                HouseholdYear.objects.filter(is_deleted=False).order_by("-year"),
+                to_attr="live_years",
+            ),
+        )
+        .get(household_no=household_no)
+    )
+
+
+def household_numbers(user, ids: Iterable[int]) -> dict[int, str]:
+    """Household id → household number (户编号) of the given households in the user's subtree."""
+    return dict(
+        households_for(user, include_deleted=True).filter(pk__in=list(ids)).values_list("pk", "household_no")
     )
 
 
@@ -58,6 +86,18 @@ def latest_year(user) -> int | None:
     return HouseholdYear.objects.filter(
         household__village__code__startswith=scope.prefix_for(user)
     ).aggregate(y=Max("year"))["y"]
+
+
+def years_for(user) -> list[int]:
+    """Years with household records in the user's subtree, newest first."""
+    return list(
+        HouseholdYear.objects.filter(
+            household__village__code__startswith=scope.prefix_for(user), is_deleted=False
+        )
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def household_years_for(
@@ -227,3 +267,40 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
         "id_number", "household_no", pl.col("village_id").str.starts_with(prefix).alias("in_scope")
     )
     return ctx
+
+
+def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's two registry frames for the region subtree `prefix` (schema.HOUSEHOLD_YEAR_FRAME and
+    schema.MEMBER_FRAME + MEMBERSHIP_COLUMNS), one SELECT each, ordered by household.
+
+    Members come one row per membership period, so a person who moved counts in each household for its
+    years. A period that began with the first registration has no start date: it counts for every earlier
+    year too (the registry does not know when such a person joined).
+    """
+    from fupin.engine import schema
+
+    hy_cols = [c for c in schema.HOUSEHOLD_YEAR_FRAME if c not in ("village", "household_id")]
+    year_filter = ""
+    params: list = [False, False, prefix + "%"]
+    if years:
+        year_filter = f" AND y.year IN ({', '.join(['%s'] * len(years))})"
+        params += list(years)
+    household_years = read_sql(
+        f"SELECT y.household_id, h.village_id AS village, {', '.join('y.' + c for c in hy_cols)} "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s{year_filter} "
+        f"ORDER BY y.household_id, y.year",
+        params,
+        schema=schema.HOUSEHOLD_YEAR_FRAME,
+    )
+    m_cols = [c for c in schema.MEMBER_FRAME if c not in ("member_id", "household_id", "relation")]
+    members = read_sql(
+        f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join('m.' + c for c in m_cols)}, "
+        f"CASE WHEN p.start_reason = 'registered' THEN NULL ELSE p.start_date END AS start_date, p.end_date "
+        f"FROM {table(Membership)} p JOIN {table(Member)} m ON m.id = p.member_id "
+        f"JOIN {table(Household)} h ON h.id = p.household_id "
+        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s ORDER BY p.household_id, m.id",
+        [False, False, prefix + "%"],
+        schema={**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS},
+    )
+    return household_years, members

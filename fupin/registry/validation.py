@@ -16,6 +16,7 @@ from datetime import date
 import polars as pl
 
 from fupin import codes
+from fupin.engine import idnumber
 from fupin.registry.columns import (
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_SHEET,
@@ -25,8 +26,6 @@ from fupin.registry.columns import (
     Column,
 )
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
 EXCEL_EPOCH = date(1899, 12, 30)
 PROBLEM_SCHEMA = {
     "sheet": pl.String,
@@ -178,13 +177,6 @@ def phone_expr(key: str) -> pl.Expr:
 # ---------------------------------------------------------------- ID numbers (GB 11643) ------------------
 
 
-def _check_digit(first17: pl.Expr) -> pl.Expr:
-    total = pl.sum_horizontal(
-        [first17.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
-    )
-    return (total % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), default=None, return_dtype=pl.String)
-
-
 def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
     """Add the parsed ID columns: `_id18`, `_cert`, `_id_birth`, `_id_sex`, `_id_expected`, `_id_problem`.
 
@@ -208,16 +200,19 @@ def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
         .alias("_id_17")
     )
     df = df.with_columns(
-        _check_digit(first17).alias("_id_expected"),
-        first17.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("_id_birth"),
+        idnumber.check_char_expr(first17).alias("_id_expected"),
+        idnumber.birth_date_expr(first17).alias("_id_birth"),
     )
     shape_ok = (
-        s.str.contains(r"^\d{15}$")
-        | s.str.contains(r"^\d{17}[\dX]$")
-        | s.str.contains(r"^\d{17}[\dX]\d{2}(\d{2})?$")
+        s.str.contains(idnumber.ID15_PATTERN)
+        | s.str.contains(idnumber.ID18_PATTERN)
+        | s.str.contains(idnumber.CERTIFICATE_PATTERN)
     )
     birth, expected = pl.col("_id_birth"), pl.col("_id_expected")
-    cert_ok = (n < 20) | (s.str.slice(18, 1).is_in(list("1234567")) & s.str.slice(19, 1).is_in(list("1234")))
+    cert_ok = (n < 20) | (
+        s.str.slice(18, 1).is_in(list(idnumber.DISABILITY_CATEGORIES))
+        & s.str.slice(19, 1).is_in(list(idnumber.DISABILITY_GRADES))
+    )
     wrong = (n >= 18) & (s.str.slice(17, 1) != expected)
     problem = (
         pl.when(s.is_null())
@@ -240,10 +235,7 @@ def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
     return df.with_columns(
         pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18)).alias("_id18"),
         pl.when(n >= 20).then(s).alias("_cert"),
-        pl.when(first17.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1)
-        .then(pl.lit("1"))
-        .otherwise(pl.lit("2"))
-        .alias("_id_sex"),
+        idnumber.sex_expr(first17).alias("_id_sex"),
         problem.alias("_id_problem"),
     ).drop("_id_s", "_id_sci", "_id_n", "_id_17")
 

@@ -26,6 +26,7 @@ from fupin.assistance.views import household_context
 from fupin.core.privacy import ID_KEYS, PHONE_KEYS, id_for, phone_for
 from fupin.regions import selectors as region_selectors
 from fupin.registry import exports, selectors
+from fupin.registry.codes import CHANGE_ACTION, MEMBERSHIP_REASON
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
 
 PER_PAGE = 50
@@ -94,15 +95,6 @@ class HouseholdFilterForm(forms.Form):
         return out
 
 
-def _years(user) -> list[int]:
-    return list(
-        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
-
-
 def _order(request) -> tuple[str, str]:
     key = request.GET.get("sort", "no")
     desc = key.startswith("-")
@@ -113,7 +105,7 @@ def _order(request) -> tuple[str, str]:
 
 
 def _filtered(request):
-    years = _years(request.user)
+    years = selectors.years_for(request.user)
     form = HouseholdFilterForm(request.GET, user=request.user, years=years)
     filters = form.filters()
     if filters["year"] is None:
@@ -227,9 +219,7 @@ def _show_value(user, field: str, value) -> str:
 
 
 def _membership_reason(code: str) -> str:
-    label = dict(Membership.REASONS).get(code, code)
-    zh, _sep, en = label.partition(" / ")
-    return (en or zh) if _lang().startswith("en") else zh
+    return MEMBERSHIP_REASON.label(code, _lang())
 
 
 def _field_label(entity: str, field: str) -> str:
@@ -288,9 +278,7 @@ def _diff(user, change: Change) -> list[dict]:
 
 
 def _action_label(code: str) -> str:
-    label = dict(Change.ACTIONS).get(code, code)
-    zh, _sep, en = label.partition(" / ")
-    return (en or zh) if _lang().startswith("en") else zh
+    return CHANGE_ACTION.label(code, _lang())
 
 
 ENTITY_LABELS = {

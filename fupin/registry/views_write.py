@@ -27,6 +27,7 @@ from fupin.core import versions
 from fupin.core.errors import EditConflict
 from fupin.core.tables import FileTooLarge
 from fupin.registry import importer, jobs, services
+from fupin.registry.codes import IMPORT_STATUS
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
 from fupin.registry.forms import (
     HOUSEHOLD_COLS,
@@ -495,12 +496,11 @@ def import_status(request, pk: int):
         col = MEMBER_COLS.get(p.get("field")) or HOUSEHOLD_COLS.get(p.get("field"))
         p["column_label"] = column_label(col) if col else (p.get("column") or p.get("field") or "")
     has_errors_file = bool(batch.errors_path) and Path(batch.errors_path).exists() and not progress["running"]
-    status_label = dict(ImportBatch.STATUSES).get(batch.status, batch.status).split(" / ")
     ctx = {
         "batch": batch,
         "progress": progress,
         "stage_label": en if english() else zh,
-        "status_label": status_label[-1] if english() else status_label[0],
+        "status_label": IMPORT_STATUS.label(batch.status, "en" if english() else "zh"),
         "report": report,
         "counts": counts,
         "problems": problems,

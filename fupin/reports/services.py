@@ -28,13 +28,14 @@ from django.utils import timezone
 from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
-from fupin.core.frames import read_sql, registry_frames, table
-from fupin.engine import exits, identification, schema
+from fupin.engine import exits, identification, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
 from fupin.policy.services import params_frame
 from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, prefix_of
-from fupin.regions.models import Region, RegionPopulation
-from fupin.registry.models import Household, HouseholdYear
+from fupin.regions.models import Region
+from fupin.registry.models import Household
+from fupin.registry.selectors import registry_frames
+from fupin.reports import selectors
 from fupin.reports.models import CountyExitInput, Run
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def _check_year(year) -> int:
 def parameters_for(code: str, year: int) -> list[dict]:
     """The parameter rows that can apply to `code`'s subtree in `year` (national, ancestors, subtree)."""
     prefix = code_prefix(code)
-    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    ancestors = ["", *regions.ancestors(prefix)]
     df = params_frame().filter(
         (pl.col("region_code").is_in(ancestors) | pl.col("region_code").str.starts_with(prefix))
         & (pl.col("year_from") <= year)
@@ -108,45 +109,6 @@ def parameters_for(code: str, year: int) -> list[dict]:
 
 def params_of(run: Run) -> pl.DataFrame:
     return pl.DataFrame(run.parameters, schema=PARAMS) if run.parameters else pl.DataFrame(schema=PARAMS)
-
-
-# --- loading ------------------------------------------------------------------------------------------
-
-
-def _household_labels(prefix: str) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT id AS household_id, household_no, head_name FROM {table(Household)} "
-        f"WHERE is_deleted = %s AND village_id LIKE %s",
-        [False, prefix + "%"],
-        schema={"household_id": pl.Int64, "household_no": pl.String, "head_name": pl.String},
-    )
-
-
-def region_names(prefix: str, level: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT code, name FROM {table(Region)} WHERE level = %s AND code LIKE %s",
-        [level, prefix + "%"],
-        schema={"code": pl.String, "name": pl.String},
-    )
-
-
-def _household_years(prefix: str, year: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
-        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-        f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, prefix + "%"],
-        schema=schema.HOUSEHOLD_YEARS,
-    )
-
-
-def _population(prefix: str, year: int, level: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT p.region_id AS region_code, p.year, p.rural_population FROM {table(RegionPopulation)} p "
-        f"JOIN {table(Region)} r ON r.code = p.region_id WHERE p.year = %s AND r.level = %s AND p.region_id LIKE %s",
-        [year, level, prefix + "%"],
-        schema=schema.POPULATION,
-    )
 
 
 # --- the engine runs ------------------------------------------------------------------------------------
@@ -162,8 +124,8 @@ def identified_frame(
     """identify() over the subtree, with household number, head, status and village name joined on."""
     progress("load")
     hy, members = registry_frames(prefix, [year])
-    labels = _household_labels(prefix)
-    villages = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
+    labels = selectors.household_labels(prefix)
+    villages = selectors.region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
     out = identification.identify(hy, members, params)
     out = (
@@ -217,9 +179,9 @@ def village_exit_result(
     prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
 ) -> tuple[pl.DataFrame, dict]:
     progress("load")
-    hy = _household_years(prefix, year)
-    population = _population(prefix, year, 5)
-    names = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
+    hy = selectors.household_years(prefix, year)
+    population = selectors.rural_population(prefix, year, 5)
+    names = selectors.region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
     df = exits.village_exit(hy, population, params, year=year)
     df = df.with_columns(pl.col("reasons").cast(pl.List(pl.String))).join(
@@ -240,7 +202,7 @@ def village_exit_result(
 def county_inputs_frame(prefix: str, year: int, counties: list[str]) -> pl.DataFrame:
     """schema.COUNTY_EXIT_INPUT for `counties`: the rural population from the loaded denominators and
     the evaluation samples from CountyExitInput (null where none was entered)."""
-    pop = _population(prefix, year, COUNTY).rename({"region_code": "county"})
+    pop = selectors.rural_population(prefix, year, COUNTY).rename({"region_code": "county"})
     base = pl.DataFrame(
         {"county": counties, "year": [year] * len(counties)}, schema={"county": pl.String, "year": pl.Int64}
     ).join(pop.select("county", "rural_population"), on="county", how="left", maintain_order="left")
@@ -271,8 +233,8 @@ def county_exit_result(
     prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
 ) -> tuple[pl.DataFrame, dict]:
     progress("load")
-    hy = _household_years(prefix, year)
-    names = region_names(prefix, COUNTY).rename({"code": "county", "name": "county_name"})
+    hy = selectors.household_years(prefix, year)
+    names = selectors.region_names(prefix, COUNTY).rename({"code": "county", "name": "county_name"})
     with_inputs = set(
         CountyExitInput.objects.filter(year=year, county__code__startswith=prefix).values_list(
             "county_id", flat=True
@@ -521,7 +483,7 @@ def save_county_input(
         raise ReportInputError(
             "county", "请选择一个县级行政区", "choose a county", code="reports.county_level"
         )
-    clean = {}
+    clean: dict[str, int | None] = {}
     for f in INPUT_FIELDS:
         v = values.get(f)
         if v in (None, ""):
@@ -535,7 +497,8 @@ def save_county_input(
             raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more")
         clean[f] = v
     for found, total, zh, en in _PAIRS:
-        if clean[found] is not None and clean[total] is not None and clean[found] > clean[total]:
+        n_found, n_total = clean[found], clean[total]
+        if n_found is not None and n_total is not None and n_found > n_total:
             raise ReportInputError(found, zh, en)
     try:
         with transaction.atomic():

@@ -23,12 +23,13 @@ from fupin.accounts.models import ExportLog
 from fupin.accounts.scope import OutOfScope
 from fupin.core.errors import EditConflict
 from fupin.overview import charts
+from fupin.regions import selectors as region_selectors
 from fupin.regions.codes import COUNTY
-from fupin.regions.models import Region
 from fupin.registry.forms import english
 from fupin.registry.selectors import latest_year
 from fupin.reports import results, services
 from fupin.reports import statistics as stats
+from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
 from fupin.reports.models import Run
 
@@ -199,21 +200,23 @@ def _run_or_404(request, pk: int) -> Run:
 def _region_name(code: str) -> str:
     if not code:
         return _("All regions")
-    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+    return region_selectors.names_of([code]).get(code) or code
 
 
 @login_required
 def run_list(request):
     runs = services.runs_for(request.user)
     kind = request.GET.get("kind")
-    if kind in dict(Run.KINDS):
+    if kind in RUN_KIND:
         runs = runs.filter(kind=kind)
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
-    names = dict(Region.objects.filter(code__in={r.region_code for r in page}).values_list("code", "name"))
+    names = region_selectors.names_of({r.region_code for r in page})
     for r in page:
         r.region_name = names.get(r.region_code, r.region_code) if r.region_code else _("All regions")
     return render(
-        request, "reports/run_list.html", {"page": page, "kinds": Run.KINDS, "kind": kind, "section": "runs"}
+        request,
+        "reports/run_list.html",
+        {"page": page, "kinds": RUN_KIND.choices, "kind": kind, "section": "runs"},
     )
 
 
@@ -354,7 +357,7 @@ def county_input_edit(request, pk: int | None = None):
             raise Http404
         if not services.can_edit_inputs(user, obj.county_id):
             raise PermissionDenied
-    counties = Region.objects.filter(level=COUNTY, code__startswith=user.scope_prefix)
+    counties = region_selectors.search(user, level=COUNTY)
     initial = {"year": _year(request)}
     if obj:
         initial = {

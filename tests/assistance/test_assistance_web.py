@@ -29,6 +29,15 @@ def test_cadre_sees_only_own_households(world):
     assert "520526001201001" in body and "520526001201002" not in body
 
 
+def test_my_households_counts_the_measures_of_the_year(world):
+    for code, year in (("HLT02", 2024), ("EDU01", 2024), ("EDU01", 2023)):
+        PlanMeasure.objects.create(
+            household=world["h1"], year=year, measure_type=MeasureType.objects.get(code=code)
+        )
+    body = page_client(world["cadre_user"]).get("/assistance/mine/?year=2024").content.decode()
+    assert 'data-label="帮扶措施">2</td>' in body  # two in 2024, the 2023 one not counted
+
+
 def test_cadre_adds_measure_and_visit_on_own_household(world):
     c = page_client(world["cadre_user"])
     url = "/assistance/households/520526001201001/"
