@@ -11,9 +11,11 @@ from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Su
 
 from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
+from fupin.engine.cleaning import prepare
+from fupin.engine.idnumber import parse_ids
 from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
-from fupin.registry.validation import Context, parse_ids, prepare
+from fupin.registry.validation import Context
 
 
 def households_for(user, *, include_deleted: bool = False) -> QuerySet[Household]:
