@@ -2,7 +2,7 @@
 
     python bench/import_bench.py [--households N[,N2,...]] [--postgres URL | --no-postgres] [--cache DIR] [--engine]
 
-Builds a synthetic county (`fupin.core.synthetic.synthetic_registry(N, one_year=2024)`), writes it to
+Builds a synthetic county (`fupin.program.synthetic.synthetic_registry(N, one_year=2024)`), writes it to
 an xlsx with the importer's own `write_workbook`, then, for each store (a fresh SQLite file; a
 PostgreSQL database from `--postgres URL` or `scripts/pg start`), runs in a child process: migrate,
 create the region rows, then `fupin import households FILE` timed end to end. Prints members/s and the
@@ -105,9 +105,10 @@ def engine_from_store(county: str) -> dict:
     frames, then identification, the quality rules and the statistics over them."""
     import polars as pl
 
-    from fupin.core.frames import read_sql, registry_frames
+    from fupin.core.frames import read_sql
     from fupin.engine import identification, quality, stats
     from fupin.engine.defaults import default_params
+    from fupin.registry.selectors import registry_frames
 
     t0 = time.perf_counter()
     hy, members = registry_frames(county[:6], [2024])
@@ -193,7 +194,7 @@ def _line(name: str, r: dict, n_members: int) -> None:
 
 def _workbook(households: int, cache: Path) -> tuple[Path, Path, int]:
     """The benchmark workbook of that size (generated once into `cache`) and its villages."""
-    from fupin.core.synthetic import synthetic_registry
+    from fupin.program.synthetic import synthetic_registry
     from fupin.registry.template import write_workbook
 
     file, villages = cache / f"registry-{households}.xlsx", cache / f"villages-{households}.parquet"

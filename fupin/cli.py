@@ -1,4 +1,5 @@
-"""The `fupin` program. Thin: parses arguments, sets Django up, calls services, maps outcomes to exit codes.
+"""The `fupin` program. Thin: parses arguments, sets Django up, dispatches through `fupin/program/commands.py`
+to the apps' commands, maps outcomes to exit codes.
 
 Exit status: 0 success, 1 input rejected (a report is printed and nothing was saved), 2 usage error (bad
 arguments, a wrong path, no store). Every message, the usage and the help read in Chinese and English.
@@ -11,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from fupin.core.cli_support import Parser
+from fupin.core.cli_support import Parser, Rejected, UsageError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 FORMATS = ["table", "csv", "json", "xlsx"]
@@ -23,10 +24,6 @@ H_REGION = (
     "(default: the --user's region, else the region that holds the data)"
 )
 H_YEAR = "年度 / year"
-
-
-class Rejected(Exception):
-    """The input was refused; the message is the report for the terminal."""
 
 
 def _setup_django() -> None:
@@ -237,11 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import DatabaseError
     from xlsxwriter.exceptions import FileCreateError
 
-    from fupin.core import commands
+    from fupin.program import commands
 
     handler = getattr(commands, f"cmd_{args.command}")
     try:
-        message = cli_support.missing_tables(args.command)
+        message = commands.missing_tables(args.command)
         if message:
             print(message, file=sys.stderr)
             return EXIT_USAGE
@@ -249,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     except Rejected as e:
         print(str(e), file=sys.stderr)
         return EXIT_REJECTED
-    except commands.UsageError as e:
+    except UsageError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader stopped early (`fupin … | head`): nothing to report

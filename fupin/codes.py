@@ -1,13 +1,17 @@
-"""Code lists (代码表) of the registry, defined once, with stable codes and Chinese/English labels.
+"""Code lists (代码表), defined once, with stable codes and Chinese/English labels.
 
-Pure Python (no Django): the engine, the importer, the forms and the API all read them from here.
-Stored values are the stable ASCII codes; people type the Chinese label (or the code, or the English
-label), and `CodeList.lookup()` maps every accepted spelling to the code. Sources: domain.md §2.3.
+`CodeList` is the one mechanism for every list of codes: the registry's lists below, and the lists of
+each app (`<app>/codes.py`). Pure Python (no Django at import): the engine, the importer, the forms, the
+models and the API all read them. Stored values are the stable ASCII codes; people type the Chinese
+label (or the code, or the English label), and `CodeList.lookup()` maps every accepted spelling to the
+code. Models and forms take `CodeList.choices`, whose labels show the active language only, chosen
+when shown. Sources of the registry's lists: domain.md §2.3.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -18,10 +22,39 @@ class Code:
     aliases: tuple[str, ...] = ()
 
 
+def _active_label(zh: str, en: str) -> str:
+    from django.utils.translation import get_language
+
+    lang = get_language()
+    if lang is None:  # no language chosen (migrations): both, so the stored choices name the two labels
+        return f"{zh} / {en}"
+    return en if lang.startswith("en") else zh
+
+
+@cache
+def _lazy_label():
+    from django.utils.functional import lazy
+
+    return lazy(_active_label, str)
+
+
 class CodeList:
+    """A list of codes with Chinese and English labels.
+
+    `X.choices` are the choices of a model or form field; `X.NAME` is a code named in capitals, for
+    code that means one of them (`AlertStatus.CASE_OPENED == "case_opened"`).
+    """
+
     def __init__(self, key: str, zh: str, en: str, codes: list[Code]):
         self.key, self.zh, self.en, self.codes = key, zh, en, tuple(codes)
         self._by_code = {c.code: c for c in self.codes}
+        self._names = {c.code.upper(): c.code for c in self.codes if c.code.isidentifier()}
+
+    def __getattr__(self, name: str) -> str:
+        names = self.__dict__.get("_names", {})
+        if name in names:
+            return names[name]
+        raise AttributeError(name)
 
     def __iter__(self):
         return iter(self.codes)
@@ -43,6 +76,16 @@ class CodeList:
         if c is None:
             return code
         return c.en if lang.startswith("en") else c.zh
+
+    def display(self, code: str) -> str:
+        """The label of `code` in the language active when it is shown (lazy, for fields and forms)."""
+        c = self._by_code[code]
+        return _lazy_label()(c.zh, c.en)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(code, label) pairs for Django fields: `get_FOO_display`, forms and the admin show one language."""
+        return [(c.code, self.display(c.code)) for c in self.codes]
 
     def lookup(self) -> dict[str, str]:
         """Every accepted spelling → code. English spellings are matched lower-case."""
@@ -275,7 +318,6 @@ HOUSEHOLD_STATUS = CodeList(
         Code("not_poor", "非贫困", "Not poor (ordinary household)", ("一般农户",)),
     ],
 )
-POOR_STATUSES = frozenset({"poor", "returned"})
 
 POVERTY_TYPE = CodeList(
     "poverty_type",
@@ -384,19 +426,3 @@ ALL: dict[str, CodeList] = {
         RISK,
     )
 }
-
-
-def _one_language(zh: str, en: str) -> str:
-    from django.utils.translation import get_language
-
-    lang = get_language()
-    if lang is None:  # no language chosen (migrations, the command line): both, as stored in migrations
-        return f"{zh} / {en}"
-    return en if lang.startswith("en") else zh
-
-
-def one_language(zh: str, en: str):
-    """A choice or field label that shows the user's language only: `zh` or `en`, chosen when shown."""
-    from django.utils.functional import lazy
-
-    return lazy(_one_language, str)(zh, en)

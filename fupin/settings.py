@@ -51,7 +51,7 @@ def _env_list(name: str) -> list[str]:
 
 
 # Host names a request may carry. Default: this machine only. `fupin serve --host H` adds a concrete H
-# itself (fupin/core/server.py); names reached through a proxy or DNS go in FUPIN_ALLOWED_HOSTS.
+# itself (fupin/program/server.py); names reached through a proxy or DNS go in FUPIN_ALLOWED_HOSTS.
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 ALLOWED_HOSTS = _env_list("FUPIN_ALLOWED_HOSTS") or list(LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = _env_list("FUPIN_CSRF_TRUSTED_ORIGINS")
@@ -67,7 +67,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("FUPIN_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = False
 SECURE_SSL_REDIRECT = _env_bool("FUPIN_SSL_REDIRECT")  # usually the proxy redirects http:// itself
 # The address of the reverse proxy in front (one address, or * for any): its X-Forwarded-For and
-# X-Forwarded-Proto are believed (waitress: fupin/core/server.py), so the client's own address is what
+# X-Forwarded-Proto are believed (waitress: fupin/program/server.py), so the client's own address is what
 # sign-in throttling and the self-report limits count, and https:// requests are seen as such. The same
 # header from anyone else is removed by waitress before Django sees it.
 FUPIN_TRUSTED_PROXY = os.environ.get("FUPIN_TRUSTED_PROXY", "").strip()

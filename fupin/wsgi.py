@@ -1,7 +1,7 @@
 """The WSGI application (`fupin serve`, `fupin demo`, or any WSGI server).
 
 Loading it is the server's start: imports that a killed server left "running" are marked failed and
-their scratch folders removed here (registry/jobs.py), once per process. Not in an AppConfig.ready():
+their scratch folders removed here (registry/claims.py), once per process. Not in an AppConfig.ready():
 that runs for every command too (migrate before the tables exist, the test runner before its database,
 `fupin import` beside a live server).
 """
@@ -13,6 +13,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
 application = get_wsgi_application()
 
-from fupin.registry.jobs import recover_at_start  # noqa: E402  (needs the apps loaded)
+from fupin.registry.claims import recover_at_start  # noqa: E402  (needs the apps loaded)
 
 recover_at_start()

@@ -1,4 +1,4 @@
-"""`fupin createuser USERNAME --role ROLE --region CODE`."""
+"""`fupin createuser USERNAME --role ROLE --region CODE`, and the account a command acts as (`--user`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import sys
 
 from fupin.accounts.services import AccountError, create_user
+from fupin.core.cli_support import UsageError
 
 
 def createuser_command(args) -> int:
@@ -30,3 +31,15 @@ def createuser_command(args) -> int:
     where = user.region.name if user.region else "全国 / nationwide"
     print(f"已创建 / created: {user.username} ({user.role_info.zh} / {user.role_info.en}, {where})")
     return 0
+
+
+def user_from_arg(username: str | None):
+    """The account a CLI command acts as: its region scope applies (None = the operator, unscoped)."""
+    if not username:
+        return None
+    from fupin.accounts.models import User
+
+    try:
+        return User.objects.select_related("region").get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise UsageError(f"没有该用户 / no such active user: {username}") from None

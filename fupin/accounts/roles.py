@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fupin.codes import Code, CodeList
+
 
 @dataclass(frozen=True)
 class Role:
@@ -24,6 +26,12 @@ class Role:
         False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
+    # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
+    does_village_steps: bool = False
+    does_township_steps: bool = False
+    does_county_steps: bool = False
+    works_nationwide: bool = False  # may be bound to no region (every other role needs one)
+    admin_site: bool = False  # Django's admin site (the account's is_staff)
 
 
 ROLES: dict[str, Role] = {
@@ -43,6 +51,8 @@ ROLES: dict[str, Role] = {
             acts_for_every_role=True,
             backs_up_store=True,
             reads_export_log=True,
+            works_nationwide=True,
+            admin_site=True,
         ),
         Role(
             "county_approver",
@@ -55,6 +65,7 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             imports_department_data=True,
             reads_export_log=True,
+            does_county_steps=True,
         ),
         Role(
             "township_reviewer",
@@ -65,6 +76,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_township_steps=True,
         ),
         Role(
             "village_operator",
@@ -75,6 +87,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_village_steps=True,
         ),
         Role(
             "assistance_cadre",
@@ -85,9 +98,22 @@ ROLES: dict[str, Role] = {
             serves_households=True,
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
-        Role("supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True),
-        Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)", reads_export_log=True),
+        Role(
+            "supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True, works_nationwide=True
+        ),
+        Role(
+            "auditor",
+            "审计/评估(只读)",
+            "Auditor or evaluator (read-only)",
+            reads_export_log=True,
+            works_nationwide=True,
+        ),
     )
 }
 
-ROLE_CHOICES = [(r.code, f"{r.zh} / {r.en}") for r in ROLES.values()]
+ROLE_CHOICES = CodeList("role", "角色", "Role", [Code(r.code, r.zh, r.en) for r in ROLES.values()]).choices
+
+
+def roles_that(permission: str) -> list[str]:
+    """The codes of the roles that have `permission`: for choosing accounts in a query (`role__in=`)."""
+    return [code for code, r in ROLES.items() if getattr(r, permission)]

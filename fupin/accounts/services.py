@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from fupin.accounts import scope
 from fupin.accounts.models import User
 from fupin.accounts.roles import ROLES
 from fupin.core.errors import Denied, InputRejected, Problem
@@ -40,7 +41,7 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
     if User.objects.filter(username=username).exists():
         raise AccountError("username", f"用户名已存在：{username}", f"username already exists: {username}")
     region = _region(region_code)
-    if region is None and role != "system_admin" and role not in ("supervisor", "auditor"):
+    if region is None and not ROLES[role].works_nationwide:
         raise AccountError("region_code", f"该角色必须绑定地区：{role}", f"the role {role} needs --region")
     user = User(username=username, role=role, region=region, **extra)
     try:
@@ -51,15 +52,16 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
             "password1", f"密码不符合要求：{problems}", f"password rejected: {problems}"
         ) from None
     user.set_password(password)
-    user.is_staff = role == "system_admin"
+    user.is_staff = ROLES[role].admin_site
     user.save()
     return user
 
 
-def _scoped_region(manager: User, region_code: str | None) -> Region | None:
-    """The region for an account made or changed by `manager`: never outside the manager's own scope."""
+def _region_for(manager: User, region_code: str | None) -> Region | None:
+    """The region for an account made or changed by `manager`: never outside the manager's own scope (a form
+    error, not a 404: the region is a value being written)."""
     region = _region(region_code)
-    if manager.scope_prefix and (region is None or not region.code.startswith(manager.scope_prefix)):
+    if not scope.contains(manager, region.code if region else None):
         raise AccountError("region_code", "该地区不在您的管辖范围内", "this region is outside your scope")
     return region
 
@@ -67,8 +69,8 @@ def _scoped_region(manager: User, region_code: str | None) -> Region | None:
 def users_for(manager: User):
     """The accounts a manager may see and change: those bound inside the manager's region."""
     qs = User.objects.select_related("region").order_by("username")
-    if manager.scope_prefix:
-        qs = qs.filter(region__code__startswith=manager.scope_prefix)
+    if scope.prefix_for(manager):
+        qs = qs.filter(region__code__startswith=scope.prefix_for(manager))
     return qs
 
 
@@ -86,7 +88,7 @@ def manage_user(
     """Create (existing=None) or change an account on behalf of a user who manages accounts."""
     if not manager.can("manages_users"):
         raise Denied("您的角色不能管理账户", "your role may not manage accounts")
-    region = _scoped_region(manager, region_code)
+    region = _region_for(manager, region_code)
     if existing is None:
         user = create_user(
             username,
@@ -110,7 +112,7 @@ def manage_user(
         full_name,
         is_active,
     )
-    existing.is_staff = role == "system_admin"
+    existing.is_staff = ROLES[role].admin_site
     if password:
         try:
             validate_password(password, existing)

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts import export_log as log_reads
 from fupin.accounts.auth import issue_token
+from fupin.accounts.export_log import log_export
 from fupin.accounts.forms import ExportLogFilterForm, TokenForm, UserForm
 from fupin.accounts.models import Token
 from fupin.accounts.roles import ROLES
 from fupin.accounts.services import AccountError, manage_user, users_for
-from fupin.core.exports import log_export, write_csv, write_xlsx
+from fupin.core.exports import write_csv, write_xlsx
 
 PER_PAGE = 50
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from fupin.accounts.export_log import log_api_page
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import selectors, services
-from fupin.assistance.models import MeasureType
 from fupin.core import versions
 from fupin.core.api_types import Key, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
@@ -111,8 +110,7 @@ def _household(request, household_no: str):
 @router.get("/measures", summary="The measure catalogue with the causes each measure is suggested for")
 def measures(request):
     return [
-        {**m.as_dict(), "causes": [c.cause for c in m.causes.all()]}
-        for m in MeasureType.objects.prefetch_related("causes")
+        {**m.as_dict(), "causes": [c.cause for c in m.causes.all()]} for m in selectors.measure_catalogue()
     ]
 
 
@@ -191,10 +189,7 @@ def add_visit(request, household_no: str, body: VisitIn):
 @router.get("/coverage", summary="Coverage findings (poor households without cadre or matched measure, …)")
 def coverage(request, year: Year, region: str | None = None, check: str | None = None, format: str = "json"):
     user = request.auth
-    try:
-        df = store_coverage.findings_for(user, year=year, region=region, check=check)
-    except store_coverage.OutOfScope:
-        raise Http404 from None
+    df = store_coverage.findings_for(user, year=year, region=region, check=check)  # OutOfScope: 404
     if format == "xlsx":
         if not user.can("exports"):
             raise PermissionDenied("您的角色不能导出 / your role may not export")

@@ -9,26 +9,37 @@ cause → measure pairs (因病 → health, 因学 → education, 因残 → dis
 
 from __future__ import annotations
 
-DEVELOPMENT, PROTECTION = "development", "protection"
-KINDS = {DEVELOPMENT: ("开发式", "Development"), PROTECTION: ("保障性", "Protection")}
+from fupin.codes import Code, CodeList
 
-# code: (Chinese, English)
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "100A39": ("产业帮扶", "Industry"),
-    "100A40": ("就业帮扶", "Employment"),
-    "100A41": ("金融帮扶", "Finance"),
-    "100A42": ("公益岗位帮扶", "Public-welfare jobs"),
-    "100A45": ("健康帮扶", "Health"),
-    "100A46": ("义务教育保障", "Compulsory education"),
-    "100A47": ("其他教育帮扶", "Other education"),
-    "100A48": ("综合保障", "Social protection"),
-    "100A50": ("住房安全保障", "Housing safety"),
-    "100A51": ("饮水安全保障", "Drinking-water safety"),
-    "100A52": ("社会帮扶", "Social assistance"),
-    "100A53": ("搬迁", "Relocation"),
-    "100A54": ("生产生活条件改善", "Living and production conditions"),
-    "100A55": ("基础设施建设", "Infrastructure"),
-}
+DEVELOPMENT, PROTECTION = "development", "protection"
+KINDS = CodeList(
+    "measure_kind",
+    "措施性质",
+    "Kind",
+    [Code(DEVELOPMENT, "开发式", "Development"), Code(PROTECTION, "保障性", "Protection")],
+)
+
+CATEGORIES = CodeList(
+    "measure_category",
+    "帮扶措施类别",
+    "Measure category",
+    [
+        Code("100A39", "产业帮扶", "Industry"),
+        Code("100A40", "就业帮扶", "Employment"),
+        Code("100A41", "金融帮扶", "Finance"),
+        Code("100A42", "公益岗位帮扶", "Public-welfare jobs"),
+        Code("100A45", "健康帮扶", "Health"),
+        Code("100A46", "义务教育保障", "Compulsory education"),
+        Code("100A47", "其他教育帮扶", "Other education"),
+        Code("100A48", "综合保障", "Social protection"),
+        Code("100A50", "住房安全保障", "Housing safety"),
+        Code("100A51", "饮水安全保障", "Drinking-water safety"),
+        Code("100A52", "社会帮扶", "Social assistance"),
+        Code("100A53", "搬迁", "Relocation"),
+        Code("100A54", "生产生活条件改善", "Living and production conditions"),
+        Code("100A55", "基础设施建设", "Infrastructure"),
+    ],
+)
 
 D, P = DEVELOPMENT, PROTECTION
 # (code, Chinese, English, category, kind); active from 2014 unless a year is given

@@ -6,10 +6,13 @@ import sys
 
 import polars as pl
 
-from fupin.core.cli_support import explain_no_households, resolve_region
-from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import log_cli_output, write_csv
+from fupin.accounts.cli import user_from_arg
+from fupin.accounts.export_log import log_cli_output
+from fupin.assistance.catalogue import CATEGORIES, KINDS
+from fupin.core.cli_support import UsageError
+from fupin.core.exports import write_csv
 from fupin.core.output import deliver, frame_text, table_text
+from fupin.regions.where import explain_no_households, resolve_region
 
 
 def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filters: dict) -> int:
@@ -31,7 +34,7 @@ def _print(df: pl.DataFrame, fmt: str, out, *, sheet: str, user, kind: str, filt
 
 def assistance_command(args) -> int:
     if args.action == "measures":
-        from fupin.assistance.models import MeasureType
+        from fupin.assistance.selectors import measure_catalogue
 
         rows = [
             {
@@ -44,7 +47,7 @@ def assistance_command(args) -> int:
                 "active_to": m.active_to,
                 "causes": ",".join(c.cause for c in m.causes.all()),
             }
-            for m in MeasureType.objects.prefetch_related("causes")
+            for m in measure_catalogue()
         ]
         df = pl.DataFrame(
             rows,
@@ -59,16 +62,18 @@ def assistance_command(args) -> int:
                 "causes": pl.String,
             },
         )
-        print(write_csv(df) if getattr(args, "format", None) == "csv" else table_text(df))
+        labels = {"category": CATEGORIES, "kind": KINDS}
+        print(write_csv(df) if getattr(args, "format", None) == "csv" else table_text(df, labels=labels))
         return 0
-    from fupin.assistance.coverage import OutOfScope, findings_for
+    from fupin.accounts.scope import OutOfScope
+    from fupin.assistance.coverage import findings_for
 
     user = user_from_arg(args.user)
     where = resolve_region(args, user)
     try:
         df = findings_for(user, year=args.year, region=where.region)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
     if not explain_no_households(where.code, args.year) and df.is_empty():
         print("没有覆盖缺口 / no coverage gaps", file=sys.stderr)

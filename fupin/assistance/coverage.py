@@ -9,115 +9,12 @@ from datetime import date
 import polars as pl
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
-from fupin.assistance.models import (
-    Assignment,
-    Cadre,
-    CauseMeasure,
-    LeaderContact,
-    MeasureType,
-    PairedUnit,
-    PlanMeasure,
-    TeamMember,
-    WorkTeam,
-)
+from fupin.assistance.selectors import coverage_frames
 from fupin.assistance.services import cadre_limit
 from fupin.core.exports import cell, workbook
-from fupin.core.frames import read_sql, table
 from fupin.engine import coverage
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
-from fupin.regions.models import Region
-from fupin.registry.models import Household, HouseholdYear
-
-
-class OutOfScope(Exception):
-    """The region asked for is outside the user's scope (or not a region code)."""
-
-
-def scope_prefix(user, region: str | None) -> str:
-    base = user.scope_prefix if user else ""
-    if not region:
-        return base
-    try:
-        prefix = prefix_of(normalise(region))
-    except RegionCodeError:
-        raise OutOfScope(region) from None
-    if not prefix.startswith(base):
-        raise OutOfScope(region)
-    return prefix
-
-
-def load_frames(prefix: str, year: int) -> dict[str, pl.DataFrame]:
-    like = prefix + "%"
-    S = coverage.SCHEMAS
-    hh, hy = table(Household), table(HouseholdYear)
-    frames = {
-        "households": read_sql(
-            f"SELECT y.household_id, h.household_no, h.village_id AS village, y.year, y.status, y.main_cause, "
-            f"y.other_causes FROM {hy} y JOIN {hh} h ON h.id = y.household_id "
-            f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-            [year, False, False, like],
-            S["households"],
-        ),
-        "assignments": read_sql(
-            f"SELECT a.household_id, a.cadre_id, a.start_date, a.end_date FROM {table(Assignment)} a "
-            f"JOIN {table(Cadre)} c ON c.id = a.cadre_id WHERE c.region_id LIKE %s "
-            f"OR a.household_id IN (SELECT id FROM {hh} WHERE village_id LIKE %s)",
-            [like, like],
-            S["assignments"],
-        ),
-        "measures": read_sql(
-            f"SELECT m.id AS measure_id, m.household_id, m.year, t.code AS measure_code, m.status, m.end_date, "
-            f"m.result FROM {table(PlanMeasure)} m JOIN {table(MeasureType)} t ON t.id = m.measure_type_id "
-            f"JOIN {hh} h ON h.id = m.household_id WHERE m.year = %s AND h.village_id LIKE %s",
-            [year, like],
-            S["measures"],
-        ),
-        "cause_measures": read_sql(
-            f"SELECT s.cause, t.code AS measure_code FROM {table(CauseMeasure)} s "
-            f"JOIN {table(MeasureType)} t ON t.id = s.measure_type_id",
-            [],
-            S["cause_measures"],
-        ),
-        "cadres": read_sql(
-            f"SELECT id AS cadre_id, name, region_id AS region FROM {table(Cadre)} WHERE region_id LIKE %s",
-            [like],
-            S["cadres"],
-        ),
-        "villages": read_sql(
-            f"SELECT code, name, is_poor FROM {table(Region)} WHERE level = %s AND code LIKE %s",
-            [5, like],
-            S["villages"],
-        ),
-        "teams": read_sql(
-            f"SELECT id AS team_id, village_id AS village, start_date, end_date FROM {table(WorkTeam)} "
-            f"WHERE village_id LIKE %s",
-            [like],
-            S["teams"],
-        ),
-        "team_members": read_sql(
-            f"SELECT m.team_id, m.is_first_secretary, m.start_date, m.end_date FROM {table(TeamMember)} m "
-            f"JOIN {table(WorkTeam)} t ON t.id = m.team_id WHERE t.village_id LIKE %s",
-            [like],
-            S["team_members"],
-        ),
-        "paired_units": read_sql(
-            f"SELECT region_id AS region_code, start_date, end_date FROM {table(PairedUnit)} "
-            f"WHERE region_id LIKE %s",
-            [like],
-            S["paired_units"],
-        ),
-        "leaders": read_sql(
-            f"SELECT region_id AS region_code, level, start_date, end_date FROM {table(LeaderContact)} "
-            f"WHERE region_id LIKE %s",
-            [like],
-            S["leaders"],
-        ),
-    }
-    # read_sql infers types from the rows; an empty result has none: give every frame its schema
-    return {
-        k: (df if df.height else coverage.empty(k)).select(list(S[k])).cast(S[k]) for k, df in frames.items()
-    }
 
 
 def as_of_for(year: int) -> date:
@@ -127,9 +24,10 @@ def as_of_for(year: int) -> date:
 
 def findings_for(user, *, year: int, region: str | None = None, check: str | None = None) -> pl.DataFrame:
     """The coverage findings of the user's scope (narrowed to `region`), for `year`."""
-    prefix = scope_prefix(user, region)
-    frames = load_frames(prefix, year)
-    limit_region = (user.region_id if user and user.region_id else "") if not region else normalise(region)
+    where = scope.resolve(user, region)
+    prefix = where.prefix
+    frames = coverage_frames(prefix, year)
+    limit_region = where.code
     df = coverage.run(frames, year=year, as_of=as_of_for(year), cadre_limit=cadre_limit(year, limit_region))
     if check:
         df = df.filter(pl.col("check_id") == check)

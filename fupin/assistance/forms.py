@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts import scope
 from fupin.assistance.catalogue import CATEGORIES, KINDS
-from fupin.assistance.models import LeaderContact, MeasureType, PairedUnit, PlanMeasure, SocialHelper
-from fupin.codes import RISK, one_language
+from fupin.assistance.codes import HELPER_KIND, LEADER_LEVEL, PAIRED_UNIT_KIND, PLAN_STATUS
+from fupin.assistance.models import MeasureType
+from fupin.codes import RISK
 from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
 from fupin.registry import selectors as registry_selectors
@@ -29,7 +31,7 @@ class ScopedForm(forms.Form):
         except RegionCodeError:
             raise forms.ValidationError(_("Not a region code.")) from None
         region = Region.objects.filter(code=code).first()
-        if region is None or not self.user.in_scope(code):
+        if region is None or not scope.contains(self.user, code):
             raise forms.ValidationError(_("No such region in your area."))
         return region
 
@@ -56,7 +58,7 @@ class PlanMeasureForm(forms.Form):
     end_date = forms.DateField(label=_("End"), required=False, widget=DATE)
     responsible_unit = forms.CharField(label=_("Responsible unit"), required=False, max_length=100)
     responsible_person = forms.CharField(label=_("Responsible person"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("Status"), choices=PlanMeasure.STATUSES)
+    status = forms.ChoiceField(label=_("Status"), choices=PLAN_STATUS.choices)
     result = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, lang: str = "zh", suggested: list[str] = (), **kwargs):
@@ -79,8 +81,7 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        en = (get_language() or "zh").startswith("en")
-        self.fields["risk"].choices = [("", "—")] + [(c.code, c.en if en else c.zh) for c in RISK]
+        self.fields["risk"].choices = [("", "—"), *RISK.choices]
 
 
 class AssignForm(forms.Form):
@@ -112,11 +113,9 @@ class MeasureTypeForm(forms.Form):
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
     category = forms.ChoiceField(
         label=_("Category"),
-        choices=[(k, one_language(f"{k} {zh}", f"{k} {en}")) for k, (zh, en) in CATEGORIES.items()],
+        choices=[(c.code, format_lazy("{} {}", c.code, CATEGORIES.display(c.code))) for c in CATEGORIES],
     )
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[(k, one_language(zh, en)) for k, (zh, en) in KINDS.items()]
-    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS.choices)
     active_from = forms.IntegerField(label=_("In force from"), min_value=2000, max_value=2100, initial=2014)
     active_to = forms.IntegerField(label=_("In force to"), min_value=2000, max_value=2100, required=False)
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
@@ -148,7 +147,7 @@ class TeamMemberForm(forms.Form):
 class PairedUnitForm(ScopedForm):
     region_code = _region_field(_("County or village code"))
     name = forms.CharField(label=_("Unit"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=PairedUnit.KINDS)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PAIRED_UNIT_KIND.choices)
     start_date = forms.DateField(label=_("Start"), required=False, widget=DATE)
     end_date = forms.DateField(label=_("End"), required=False, widget=DATE)
 
@@ -156,7 +155,7 @@ class PairedUnitForm(ScopedForm):
 class LeaderForm(ScopedForm):
     name = forms.CharField(label=_("Leader"), max_length=50)
     post = forms.CharField(label=_("Post"), required=False, max_length=100)
-    level = forms.ChoiceField(label=_("Level"), choices=LeaderContact.LEVELS, initial="county")
+    level = forms.ChoiceField(label=_("Level"), choices=LEADER_LEVEL.choices, initial="county")
     region_code = _region_field(_("Contact point (region code)"))
     start_date = forms.DateField(label=_("Start"), required=False, widget=DATE)
     end_date = forms.DateField(label=_("End"), required=False, widget=DATE)
@@ -164,7 +163,7 @@ class LeaderForm(ScopedForm):
 
 class HelperForm(ScopedForm):
     name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=SocialHelper.KINDS)
+    kind = forms.ChoiceField(label=_("Kind"), choices=HELPER_KIND.choices)
     contact = forms.CharField(label=_("Contact"), required=False, max_length=50)
     region_code = _region_field()
 

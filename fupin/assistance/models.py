@@ -7,10 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.assistance.catalogue import CATEGORIES, KINDS
-from fupin.codes import one_language
+from fupin.assistance.codes import HELPER_KIND, LEADER_LEVEL, PAIRED_UNIT_KIND, PLAN_STATUS
 
-CATEGORY_CHOICES = [(code, f"{zh} / {en}") for code, (zh, en) in CATEGORIES.items()]
-KIND_CHOICES = [(code, one_language(zh, en)) for code, (zh, en) in KINDS.items()]
 USER = settings.AUTH_USER_MODEL
 
 
@@ -20,8 +18,8 @@ class MeasureType(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
-    category = models.CharField(_("category"), max_length=8, choices=CATEGORY_CHOICES)
-    kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES)
+    category = models.CharField(_("category"), max_length=8, choices=CATEGORIES.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=KINDS.choices)
     active_from = models.PositiveSmallIntegerField(_("in force from"), default=2014)
     active_to = models.PositiveSmallIntegerField(_("in force to"), null=True, blank=True)
     is_default = models.BooleanField(default=False)  # shipped with fupin (catalogue.py)
@@ -107,13 +105,6 @@ class Assignment(models.Model):
 class PlanMeasure(models.Model):
     """One measure of a household's plan for a year (一户一策 / 帮扶措施)."""
 
-    STATUSES = [
-        ("planned", "计划 / Planned"),
-        ("in_progress", "实施中 / In progress"),
-        ("done", "已完成 / Done"),
-        ("stopped", "已终止 / Stopped"),
-    ]
-
     household = models.ForeignKey(
         "registry.Household", on_delete=models.PROTECT, related_name="plan_measures"
     )
@@ -126,7 +117,7 @@ class PlanMeasure(models.Model):
     end_date = models.DateField(_("end"), null=True, blank=True)
     responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
     responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=STATUSES, default="planned")
+    status = models.CharField(_("status"), max_length=12, choices=PLAN_STATUS.choices, default="planned")
     result = models.TextField(_("result"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,12 +176,6 @@ class TeamMember(models.Model):
 class PairedUnit(models.Model):
     """帮扶单位 — a unit paired with a county or village: a paired unit, an east–west partner or a central unit."""
 
-    KINDS = [
-        ("paired", one_language("结对帮扶单位", "Paired unit")),
-        ("east_west", one_language("东西部协作", "East–west partner")),
-        ("central", one_language("中央定点帮扶单位", "Designated central unit")),
-    ]
-
     region = models.ForeignKey(
         "regions.Region",
         on_delete=models.PROTECT,
@@ -198,7 +183,7 @@ class PairedUnit(models.Model):
         verbose_name=_("county or village"),
     )
     name = models.CharField(_("unit"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default="paired")
+    kind = models.CharField(_("kind"), max_length=10, choices=PAIRED_UNIT_KIND.choices, default="paired")
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
 
@@ -209,16 +194,9 @@ class PairedUnit(models.Model):
 class LeaderContact(models.Model):
     """领导联系点 — a leader (of county, township … level) linked to a county, township or village."""
 
-    LEVELS = [
-        ("province", one_language("省级", "Province")),
-        ("city", one_language("市级", "Prefecture")),
-        ("county", one_language("县级", "County")),
-        ("township", one_language("乡级", "Township")),
-    ]
-
     name = models.CharField(_("leader"), max_length=50)
     post = models.CharField(_("post"), max_length=100, blank=True)
-    level = models.CharField(_("level"), max_length=10, choices=LEVELS, default="county")
+    level = models.CharField(_("level"), max_length=10, choices=LEADER_LEVEL.choices, default="county")
     region = models.ForeignKey(
         "regions.Region",
         on_delete=models.PROTECT,
@@ -235,14 +213,8 @@ class LeaderContact(models.Model):
 class SocialHelper(models.Model):
     """社会帮扶力量 — a committee member, an enterprise or a volunteer who takes on key small matters."""
 
-    KINDS = [
-        ("committee", one_language("村两委成员", "Village committee member")),
-        ("enterprise", one_language("企业", "Enterprise")),
-        ("volunteer", one_language("志愿者", "Volunteer")),
-    ]
-
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=12, choices=KINDS)
+    kind = models.CharField(_("kind"), max_length=12, choices=HELPER_KIND.choices)
     contact = models.CharField(_("contact"), max_length=50, blank=True)
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="social_helpers", verbose_name=_("region")

@@ -15,14 +15,16 @@ change based on an older version is refused with EditConflict (409).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.assistance import catalogue
+from fupin.assistance.codes import PLAN_STATUS
 from fupin.assistance.models import (
     Assignment,
     Cadre,
@@ -162,7 +164,7 @@ def suggestions(household_year) -> list[MeasureType]:
 
 
 def can_write_region(user, region_code: str) -> bool:
-    return user is not None and user.can("writes_registry") and user.in_scope(region_code)
+    return user is not None and user.can("writes_registry") and scope.contains(user, region_code)
 
 
 def cadre_of(user) -> Cadre | None:
@@ -185,7 +187,7 @@ def is_assigned(user, household, on: date | None = None) -> bool:
 
 def cadre_visible(user, cadre: Cadre) -> bool:
     """A cadre of the user's subtree or of a region above it (county cadres serve villages)."""
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     return cadre.region_id.startswith(prefix) or prefix.startswith(cadre.region.prefix)
 
 
@@ -194,7 +196,7 @@ def can_write_plan(user, household) -> bool:
     if user is None or not user.is_active:
         return False
     if user.can("writes_registry"):
-        return user.in_scope(household.village_id)
+        return scope.contains(user, household.village_id)
     return is_assigned(user, household)
 
 
@@ -233,7 +235,7 @@ def _amount(value, problems: list) -> Decimal | None:
     return d
 
 
-STATUS_CODES = {code for code, _label in PlanMeasure.STATUSES}
+STATUS_CODES = set(PLAN_STATUS.values)
 
 
 def measure_version(pm: PlanMeasure) -> str:
@@ -292,6 +294,7 @@ def save_plan_measure(
             versions.check(measure_version(instance), version)
         if problems:
             raise AssistanceError(problems)
+        assert mt is not None  # an unknown measure is one of the problems
         pm = instance or PlanMeasure(household=household)
         pm.year, pm.measure_type, pm.amount, pm.start_date, pm.end_date = int(year), mt, value, start, end
         pm.responsible_unit, pm.responsible_person = responsible_unit.strip(), responsible_person.strip()
@@ -318,6 +321,7 @@ def record_visit(
         problems.append(("risk", "风险类型不在代码表中", "the risk is not in the code list"))
     if problems:
         raise AssistanceError(problems)
+    assert when is not None  # a missing date is one of the problems
     cadre = cadre_of(user)
     name = (visitor or "").strip() or (cadre.name if cadre else (user.get_full_name() or user.username))
     with transaction.atomic():
@@ -353,7 +357,7 @@ def assign_cadre(user, household, cadre: Cadre, *, start_date=None, note: str = 
         if current.filter(cadre=cadre).exists():
             return current.get(cadre=cadre)
         for a in current:
-            a.end_date = max(a.start_date, start - timezone.timedelta(days=1))
+            a.end_date = max(a.start_date, start - timedelta(days=1))
             a.save(update_fields=["end_date"])
         return Assignment.objects.create(
             cadre=cadre, household=household, start_date=start, note=note, created_by=user

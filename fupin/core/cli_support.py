@@ -1,5 +1,5 @@
-"""What every `fupin` command shares around its work: a bilingual argument parser, the check that a store
-exists, plain messages for file and database errors, and the region a command works on.
+"""What every `fupin` command shares around its work: its two errors (usage, rejected input), a bilingual
+argument parser, the check that a store exists, and plain messages for file and database errors.
 
 Kept apart from `fupin/cli.py` so that the program stays a list of commands; nothing here holds a rule of
 the domain.
@@ -11,8 +11,16 @@ import argparse
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+
+class UsageError(Exception):
+    """Bad arguments (exit status 2)."""
+
+
+class Rejected(Exception):
+    """The input was refused; the message is the report for the terminal."""
+
 
 # --- the argument parser: usage, help and errors in Chinese and English --------------------------------
 
@@ -127,22 +135,6 @@ def missing_store(command: str) -> str | None:
     return _no_store_text(str(path))
 
 
-def missing_tables(command: str) -> str | None:
-    """After Django is set up: the message when the store has no tables yet (never initialised)."""
-    if command in CREATES_STORE or command in NEEDS_NO_STORE or command in WARNS_WITHOUT_STORE:
-        return None
-    from django.db import connection
-
-    from fupin.registry.models import Household
-
-    if Household._meta.db_table in connection.introspection.table_names():
-        return None
-    return (
-        "数据存储尚未初始化（没有数据表）：请先运行 fupin init / "
-        f"the store is not set up (it has no tables): run `fupin init` first ({connection.settings_dict['NAME']})"
-    )
-
-
 def database_error_text(exc: Exception) -> str:
     text = str(exc)
     low = text.lower()
@@ -172,8 +164,6 @@ def file_error_text(exc: OSError) -> str:
 def check_input(path: Path, *, folder_ok: bool = False) -> None:
     """The path given as input names something that can be read (else a usage error, exit 2): a missing
     path or a folder where a file is needed is a wrong path, not a rejected file."""
-    from fupin.core.commands import UsageError
-
     path = Path(path)
     if not path.exists():
         raise UsageError(f"找不到文件 / no such file: {path}")
@@ -181,122 +171,3 @@ def check_input(path: Path, *, folder_ok: bool = False) -> None:
         raise UsageError(f"这是文件夹，不是文件 / a folder, not a file: {path}")
     if not os.access(path, os.R_OK):
         raise UsageError(f"没有读取权限 / not readable: {path}")
-
-
-# --- the region a command works on --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Where:
-    """`region`: what to hand to the service (None: its own default, the user's region or everything);
-    `code`: the 12-digit code the command works on ('' everywhere); `defaulted`: chosen from the data."""
-
-    region: str | None
-    code: str
-    defaulted: bool = False
-
-
-def data_region() -> str | None:
-    """The deepest region that holds all of the store's data (every household and every project), or None
-    when the store holds none or the data spans provinces."""
-    from django.db.models import Max, Min
-
-    from fupin.funds.models import Project
-    from fupin.regions.codes import LEVEL_PREFIX_LEN
-    from fupin.regions.models import Region
-    from fupin.registry.models import Household
-
-    ends = [
-        v
-        for d in (
-            Household.objects.filter(is_deleted=False).aggregate(lo=Min("village_id"), hi=Max("village_id")),
-            Project.objects.aggregate(lo=Min("region_id"), hi=Max("region_id")),
-        )
-        for v in d.values()
-        if v
-    ]
-    if not ends:
-        return None
-    lo, hi = min(ends), max(ends)  # the common prefix of the two ends is that of every code between them
-    common = len(os.path.commonprefix([lo, hi]))
-    for level in sorted(LEVEL_PREFIX_LEN, reverse=True):
-        if LEVEL_PREFIX_LEN[level] <= common:
-            code = lo[: LEVEL_PREFIX_LEN[level]].ljust(12, "0")
-            if Region.objects.filter(code=code).exists():
-                return code
-    return None
-
-
-def region_label(code: str) -> str:
-    from fupin.regions.models import Region
-
-    if not code:
-        return "全部地区 / all regions"
-    name = Region.objects.filter(code=code).values_list("name", flat=True).first()
-    return f"{name} {code}" if name else code
-
-
-def resolve_region(args, user, *, max_level: int | None = None) -> Where:
-    """The region a command works on. `--region`: checked here (malformed or unknown code: usage error,
-    exit 2; outside the user's scope: the service refuses as before). `--user` alone: the user's region.
-    Neither: the region that holds the store's data, said on stderr (raised to `max_level` if deeper, e.g.
-    the county for county exits)."""
-    from fupin.core.commands import UsageError
-    from fupin.regions.codes import LEVEL_PREFIX_LEN, RegionCodeError, level_of, normalise
-    from fupin.regions.models import Region
-
-    given = getattr(args, "region", None)
-    if given:
-        try:
-            code = normalise(given)
-        except RegionCodeError:
-            raise UsageError(f"行政区划代码格式错误 / bad region code: {given}") from None
-        if not Region.objects.filter(code=code).exists():
-            raise UsageError(
-                f"没有这个行政区划代码 / no such region code: {given} "
-                f"（请先导入区划：fupin import regions / import the regions first: fupin import regions）"
-            )
-        return Where(code, code)
-    if user is not None:
-        return Where(None, user.region_id or "")
-    code = data_region()
-    if code is None:
-        return Where(None, "")
-    if max_level is not None and level_of(code) > max_level:
-        code = code[: LEVEL_PREFIX_LEN[max_level]].ljust(12, "0")
-    label = region_label(code)
-    print(
-        f"地区：{label}（数据所在地区；用 --region 指定其他地区） / region: {label} "
-        f"(where the store's data is; choose another with --region)",
-        file=sys.stderr,
-    )
-    return Where(code, code, defaulted=True)
-
-
-def explain_no_households(code: str, year: int) -> bool:
-    """When `code` ('' everywhere) holds no household in `year`, say why on stderr and name the years that
-    do have data. True when it said so."""
-    from fupin.regions.codes import prefix_of
-    from fupin.registry.models import HouseholdYear
-
-    rows = HouseholdYear.objects.filter(is_deleted=False, household__is_deleted=False)
-    if code:
-        rows = rows.filter(household__village__code__startswith=prefix_of(code))
-    if rows.filter(year=year).exists():
-        return False
-    years = sorted(set(rows.values_list("year", flat=True).distinct()))
-    label = region_label(code)
-    if years:
-        shown = ", ".join(str(y) for y in years)
-        print(
-            f"{label} 在 {year} 年没有户数据；有数据的年度：{shown} / "
-            f"no households in {label} in {year}; years with data: {shown}",
-            file=sys.stderr,
-        )
-    else:
-        print(
-            f"{label} 没有任何户数据（先导入：fupin import households） / "
-            f"no households at all in {label} (import them first: fupin import households)",
-            file=sys.stderr,
-        )
-    return True

@@ -1,16 +1,20 @@
 """How the commands print a frame: a table, CSV or JSON on the terminal or into --out, or an xlsx file.
 
 A terminal table is for people: its column names and its code values show their Chinese and English
-labels (`for_people`). CSV, JSON and xlsx are for scripts and keep the stable keys and codes.
+labels (`for_people`). CSV, JSON and xlsx are for scripts and keep the stable keys and codes. The code
+lists of `fupin/codes.py` are labelled here; a command whose frame holds codes of an app's own list (region
+levels, measure categories) passes their labels (`labels=`).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from fupin.core.cli_support import UsageError
 from fupin.core.exports import write_csv, write_xlsx
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {  # key → (Chinese, English) of a table header
@@ -74,23 +78,24 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {  # key → (Chinese, English) of a
 
 SEVERITY = {"error": ("错误", "error"), "suspect": ("疑点", "suspect"), "warning": ("提醒", "warning")}
 
+Labels = dict[str, Any]  # column → a CodeList, or {code: (Chinese, English)} (a code may be an int: a level)
+
+
+def _pairs(labels: Any) -> dict:
+    """{code: (Chinese, English)} of a CodeList or of such a dict."""
+    return labels if isinstance(labels, dict) else {c.code: (c.zh, c.en) for c in labels}
+
 
 def _value_labels() -> dict[str, dict[str, tuple[str, str]]]:
     """column → {code: (Chinese, English)} for the columns that hold a code of a code list."""
     from fupin import codes
-    from fupin.assistance.catalogue import CATEGORIES, KINDS
-
-    def of(code_list) -> dict[str, tuple[str, str]]:
-        return {c.code: (c.zh, c.en) for c in code_list}
 
     return {
-        "status": of(codes.HOUSEHOLD_STATUS),
-        "household_type": of(codes.HOUSEHOLD_TYPE),
-        "main_cause": of(codes.CAUSE),
-        "causes": of(codes.CAUSE),
+        "status": _pairs(codes.HOUSEHOLD_STATUS),
+        "household_type": _pairs(codes.HOUSEHOLD_TYPE),
+        "main_cause": _pairs(codes.CAUSE),
+        "causes": _pairs(codes.CAUSE),
         "severity": SEVERITY,
-        "category": CATEGORIES,
-        "kind": KINDS,
     }
 
 
@@ -99,12 +104,11 @@ def column_label(key: str) -> str:
     return f"{zh} / {en}" if en else zh
 
 
-def for_people(df: pl.DataFrame) -> pl.DataFrame:
+def for_people(df: pl.DataFrame, labels: Labels | None = None) -> pl.DataFrame:
     """The frame as a terminal shows it: code values as 'Chinese / English' labels (a comma-separated list
-    of codes label by label), yes/no for true/false, levels by name, and labelled column names."""
-    from fupin.regions.codes import LEVEL_NAMES
-
-    values = _value_labels()
+    of codes label by label), yes/no for true/false, and labelled column names. `labels` adds the value
+    labels of more columns (`{"level": LEVEL_NAMES}` shows levels by name)."""
+    values = {**_value_labels(), **{k: _pairs(v) for k, v in (labels or {}).items()}}
     exprs = []
     for name, dtype in df.schema.items():
         if dtype == pl.Boolean:
@@ -116,10 +120,10 @@ def for_people(df: pl.DataFrame) -> pl.DataFrame:
                 .otherwise(None)
                 .alias(name)
             )
-        elif name == "level" and dtype.is_integer():
+        elif name in values and dtype.is_integer():
             exprs.append(
                 pl.col(name).replace_strict(
-                    {k: f"{zh} / {en}" for k, (zh, en) in LEVEL_NAMES.items()},
+                    {k: f"{zh} / {en}" for k, (zh, en) in values[name].items()},
                     default=pl.col(name).cast(pl.String),
                     return_dtype=pl.String,
                 )
@@ -140,7 +144,9 @@ def for_people(df: pl.DataFrame) -> pl.DataFrame:
     return out.rename({c: column_label(c) for c in out.columns if c in COLUMN_LABELS})
 
 
-def table_text(df: pl.DataFrame, *, width: int = 200, str_lengths: int | None = None) -> str:
+def table_text(
+    df: pl.DataFrame, *, width: int = 200, str_lengths: int | None = None, labels: Labels | None = None
+) -> str:
     """An aligned table of every row and column, for people (see `for_people`)."""
     options = {"fmt_str_lengths": str_lengths} if str_lengths else {}
     with pl.Config(
@@ -151,16 +157,23 @@ def table_text(df: pl.DataFrame, *, width: int = 200, str_lengths: int | None = 
         tbl_hide_column_data_types=True,
         **options,
     ):
-        return str(for_people(df))
+        return str(for_people(df, labels))
 
 
-def frame_text(df: pl.DataFrame, fmt: str, *, width: int = 200, str_lengths: int | None = None) -> str:
+def frame_text(
+    df: pl.DataFrame,
+    fmt: str,
+    *,
+    width: int = 200,
+    str_lengths: int | None = None,
+    labels: Labels | None = None,
+) -> str:
     """`df` as JSON (a list of rows, stable keys), CSV (stable keys), or a table for people."""
     if fmt == "json":
         return json.dumps(df.to_dicts(), ensure_ascii=False, indent=2, default=str)
     if fmt == "csv":
         return write_csv(df)
-    return table_text(df, width=width, str_lengths=str_lengths)
+    return table_text(df, width=width, str_lengths=str_lengths, labels=labels)
 
 
 def deliver(text: str, out: Path | None) -> None:
@@ -172,14 +185,20 @@ def deliver(text: str, out: Path | None) -> None:
         print(text)
 
 
-def emit(df: pl.DataFrame, fmt: str, out: Path | None, *, sheet: str, str_lengths: int | None = None) -> None:
+def emit(
+    df: pl.DataFrame,
+    fmt: str,
+    out: Path | None,
+    *,
+    sheet: str,
+    str_lengths: int | None = None,
+    labels: Labels | None = None,
+) -> None:
     """`frame_text` + `deliver`, or for xlsx one worksheet in the --out file (required)."""
     if fmt == "xlsx":
-        from fupin.core.commands import UsageError
-
         if not out:
             raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
         write_xlsx(out, df, sheet)
         print(out)
         return
-    deliver(frame_text(df, fmt, str_lengths=str_lengths), out)
+    deliver(frame_text(df, fmt, str_lengths=str_lengths, labels=labels), out)

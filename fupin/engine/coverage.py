@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from fupin.engine.schema import POOR_STATUSES
 
@@ -39,7 +40,7 @@ ERROR, WARNING = "error", "warning"
 ENDED_STATUSES = ("done", "stopped")
 COUNTING_STATUSES = ("planned", "in_progress", "done")  # a stopped measure covers nothing
 
-SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+SCHEMAS: dict[str, dict[str, pl.DataType | DataTypeClass]] = {
     "households": {
         "household_id": pl.Int64,
         "household_no": pl.String,

@@ -7,6 +7,8 @@ rows (params.override); the most specific region wins. Sources refer to /shared/
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from fupin.engine.params import make_params
@@ -30,8 +32,8 @@ POVERTY_LINE = {
 }
 
 
-def _rows() -> list[tuple]:
-    rows: list[tuple] = []
+def _rows() -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
     years = sorted(POVERTY_LINE)
     for i, y in enumerate(years):
         value, src = POVERTY_LINE[y]

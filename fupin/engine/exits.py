@@ -215,7 +215,10 @@ def county_exit(
     ]
     R = Resolved(params, names, df, region_col="county", year_col="year")
     df = R.attach(df)
-    f = lambda c: pl.col(c).cast(pl.Float64)  # noqa: E731
+
+    def f(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.Float64)
+
     numerator = f("remaining_poor") + f("missed_found").fill_null(0) + f("wrong_exit_found").fill_null(0)
     exprs = [
         *_indicator(

@@ -206,7 +206,7 @@ def _findings(frame: pl.DataFrame, checks: list[Check], ids: dict[str, pl.Expr])
         )
         for k in checks
     ]
-    return pl.concat(parts).cast(FINDINGS)
+    return pl.concat(parts).cast(pl.Schema(FINDINGS))
 
 
 def run(
@@ -219,8 +219,11 @@ def run(
 ) -> pl.DataFrame:
     """Every check over the whole frames: one findings frame (FINDINGS schema), sorted by project."""
     checks = CHECKS if checks is None else checks
-    projects, payments = projects.cast(PROJECTS_SCHEMA), payments.cast(PAYMENTS_SCHEMA)
-    beneficiaries, members = beneficiaries.cast(BENEFICIARIES_SCHEMA), members.cast(MEMBERS_SCHEMA)
+    projects, payments = projects.cast(pl.Schema(PROJECTS_SCHEMA)), payments.cast(pl.Schema(PAYMENTS_SCHEMA))
+    beneficiaries, members = (
+        beneficiaries.cast(pl.Schema(BENEFICIARIES_SCHEMA)),
+        members.cast(pl.Schema(MEMBERS_SCHEMA)),
+    )
     null = pl.lit(None, pl.Int64)
     out = [
         _findings(

@@ -26,6 +26,8 @@ Decisions, each tested in tests/engine/test_identification.py:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import polars as pl
 
 from fupin.engine.params import Resolved
@@ -40,6 +42,7 @@ from fupin.engine.schema import (
     STUDENT_SCHOOL,
     UNSAFE_HOUSING,
     WORKING_AWAY,
+    Frame,
     ensure_columns,
 )
 
@@ -113,7 +116,7 @@ def reason_label(code: str, lang: str = "zh") -> str:
     return en if lang.startswith("en") else zh
 
 
-def blank_to_null(df, columns):
+def blank_to_null(df: Frame, columns: Iterable[str]) -> Frame:
     """'' → null in the String columns among `columns` (the store writes blanks; the engine uses nulls)."""
     schema = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
     fix = [
@@ -124,18 +127,18 @@ def blank_to_null(df, columns):
     return df.with_columns(fix) if fix else df
 
 
-def _int64_keys(lf: pl.LazyFrame, keys) -> pl.LazyFrame:
+def _int64_keys(lf: pl.LazyFrame, keys: Iterable[str]) -> pl.LazyFrame:
     schema = lf.collect_schema()
     return lf.with_columns([pl.col(k).cast(pl.Int64) for k in keys if schema[k] != pl.Int64])
 
 
-def prepare_household_years(household_years) -> pl.LazyFrame:
+def prepare_household_years(household_years: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """The household-year frame with every schema column present, int64 keys and blanks as nulls."""
     lf = ensure_columns(household_years.lazy(), HOUSEHOLD_YEAR_FRAME)
     return blank_to_null(_int64_keys(lf, ("household_id", "year")), CODE_COLUMNS_HY)
 
 
-def prepare_members(members) -> pl.LazyFrame:
+def prepare_members(members: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """The member frame with every schema column present, int64 keys and blanks as nulls."""
     lf = ensure_columns(members.lazy(), MEMBER_FRAME)
     return blank_to_null(_int64_keys(lf, ("household_id", "member_id")), CODE_COLUMNS_MEMBER)
@@ -210,8 +213,13 @@ def summarise_members(
     mask = pl.sum_horizontal(
         [pl.when(e.fill_null(False)).then(bit[n]).otherwise(pl.lit(0, pl.UInt32)) for n, e in facts.items()]
     )
-    has = lambda n: (pl.col("_mask") & bit[n]) != 0  # noqa: E731
-    nullable = lambda t, n: pl.when(has(t)).then(True).when(has(n)).then(None).otherwise(False)  # noqa: E731
+
+    def has(n: str) -> pl.Expr:
+        return (pl.col("_mask") & bit[n]) != 0
+
+    def nullable(t: str, n: str) -> pl.Expr:
+        return pl.when(has(t)).then(True).when(has(n)).then(None).otherwise(False)
+
     return (
         lf.filter(pl.col("current"))
         .group_by("household_id", maintain_order=sorted_keys)
@@ -246,13 +254,18 @@ def net_income_expr() -> pl.Expr:
     return parts[0] + parts[1] + parts[2] + parts[3] - pl.col("business_cost").fill_null(0)
 
 
-def resolve_for(params: pl.DataFrame, hy: pl.LazyFrame, names=PARAM_NAMES) -> Resolved:
+def resolve_for(params: pl.DataFrame, hy: pl.LazyFrame, names: Sequence[str] = PARAM_NAMES) -> Resolved:
     pairs = hy.select("village", "year").unique().collect()
     return Resolved(params, names, pairs, region_col="village", year_col="year")
 
 
 def household_frame(
-    household_years, members, params: pl.DataFrame, *, count_death_year: bool = True, extra_params=()
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    params: pl.DataFrame,
+    *,
+    count_death_year: bool = True,
+    extra_params: Iterable[str] = (),
 ) -> tuple[pl.DataFrame, Resolved]:
     """Household-years joined with their member summary and parameters (shared by identify and quality:
     compute it once, pass it to both as `frame=`). Rows keep the order of `household_years`."""
@@ -355,8 +368,8 @@ OUTPUT_COLUMNS = (
 
 
 def identify(
-    household_years,
-    members,
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
     params: pl.DataFrame,
     *,
     count_death_year: bool = True,

@@ -35,6 +35,7 @@ from datetime import date
 
 import polars as pl
 
+from fupin.engine.cleaning import prepare
 from fupin.engine.identification import (
     member_flags,
     member_years,
@@ -42,6 +43,7 @@ from fupin.engine.identification import (
     prepare_household_years,
     prepare_members,
 )
+from fupin.engine.idnumber import ID_MESSAGES, parse_ids
 from fupin.engine.params import Resolved
 from fupin.engine.schema import DISABLED_HEALTH, NO_LABOUR, UNSAFE_HOUSING
 
@@ -51,7 +53,7 @@ NATIONAL = ""
 # ---------------------------------------------------------------------------------------------------
 # Parameters: default rows (name, region_code, year_from, year_to, value, source) that the Django side
 # creates when missing (fupin/monitoring/services.py: load_parameter_defaults), and their labels.
-PARAM_DEFAULTS: list[tuple] = [
+PARAM_DEFAULTS: list[tuple[str, str, int, int | None, float, str]] = [
     (
         "income_fall_pct",
         NATIONAL,
@@ -348,7 +350,9 @@ def signal_label(signal_id: str, lang: str = "zh") -> str:
     return s.message_en if lang.startswith("en") else s.message_zh
 
 
-def _member_summary(members, year: int, keys: pl.LazyFrame, R: Resolved) -> pl.LazyFrame:
+def _member_summary(
+    members: pl.DataFrame | pl.LazyFrame, year: int, keys: pl.LazyFrame, R: Resolved
+) -> pl.LazyFrame:
     """Per household: current members in `year` and `year`−1 and the member facts of the signals."""
     cols = [
         "member_id",
@@ -373,7 +377,10 @@ def _member_summary(members, year: int, keys: pl.LazyFrame, R: Resolved) -> pl.L
     cert = c("disability_cert")
     grade = pl.when(cert.str.len_chars() >= 20).then(cert.str.slice(19, 1).cast(pl.Int64, strict=False))
     severe = c("health").is_in(DISABLED_HEALTH) & (grade <= R["severe_disability_grade_max"])
-    count = lambda e: (cur & e.fill_null(False)).sum().cast(pl.Int64)  # noqa: E731
+
+    def count(e: pl.Expr) -> pl.Expr:
+        return (cur & e.fill_null(False)).sum().cast(pl.Int64)
+
     return lf.group_by("household_id").agg(
         cur.sum().cast(pl.Int64).alias("members"),
         c("current_prev").sum().cast(pl.Int64).alias("members_prev"),
@@ -387,7 +394,10 @@ def _member_summary(members, year: int, keys: pl.LazyFrame, R: Resolved) -> pl.L
 
 
 def registry_frame(
-    household_years, members, params: pl.DataFrame, year: int
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    params: pl.DataFrame,
+    year: int,
 ) -> tuple[pl.DataFrame, Resolved]:
     """One row per household with a record in `year` (in no promised order): the facts the signals read (WIDE_COLUMNS), one boolean
     column per signal id, `monitoring_line` (and `_p_<name>` columns of parameters that vary by region).
@@ -444,10 +454,15 @@ def signals_long(wide: pl.DataFrame, R: Resolved) -> pl.DataFrame:
         for s in SIGNALS
     ]
     out = pl.concat(pl.collect_all(parts), how="vertical_relaxed")
-    return out.cast(SIGNAL_OUTPUT)
+    return out.cast(pl.Schema(SIGNAL_OUTPUT))
 
 
-def registry_batch(household_years, members, params: pl.DataFrame, year: int) -> pl.DataFrame:
+def registry_batch(
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    params: pl.DataFrame,
+    year: int,
+) -> pl.DataFrame:
     """The registry batch of one year: one row per raised signal (SIGNAL_OUTPUT)."""
     wide, R = registry_frame(household_years, members, params, year)
     return signals_long(wide, R)
@@ -488,7 +503,7 @@ class DepartmentRule:
 
 
 _REGISTERED = c("household_type").is_in(["poor", "exited"]).fill_null(False)
-_MED_LINE = lambda R: (  # noqa: E731
+_MED_LINE: Callable[[Resolved], pl.Expr] = lambda R: (  # noqa: E731
     pl.when(_REGISTERED).then(R["dept_medical_oop_registered"]).otherwise(R["dept_medical_oop_other"])
 )
 DEPARTMENT_RULES: dict[str, DepartmentRule] = {
@@ -549,15 +564,15 @@ def match_department(
     out). `members`: member_id, household_id, id_number, name, village, household_type (the household's
     type in `year`; null = not known) — the members the acting user may see. Returns one row per input row
     (MATCH_OUTPUT), in input order; `status` is `signal`, `below_threshold`, or a problem code of
-    MATCH_MESSAGES / registry.validation.ID_MESSAGES.
+    MATCH_MESSAGES / idnumber.ID_MESSAGES.
     """
-    from fupin.registry.validation import ID_MESSAGES, parse_ids, prepare
-
     rule = DEPARTMENT_RULES[source]
     for k in ("name", "amount"):
         if k not in rows.columns:
             rows = rows.with_columns(pl.lit(None, pl.String).alias(k))
-    df = prepare(rows.select("_row", "id_number", "name", "amount"), ["id_number", "name", "amount"])
+    df = prepare(
+        rows.select("_row", "id_number", "name", "amount"), ["id_number", "name", "amount"], text={"name"}
+    )
     df = parse_ids(df, "id_number", today)
     df = df.with_columns(
         c("_k_amount").str.replace_all(r"[,，元¥￥]", "").cast(pl.Float64, strict=False).alias("amount")
@@ -626,7 +641,7 @@ def match_department(
         pl.when(matched).then(c("threshold")).alias("threshold"),
         c("status").replace_strict({k: v[0] for k, v in messages.items()}, default=None).alias("message_zh"),
         c("status").replace_strict({k: v[1] for k, v in messages.items()}, default=None).alias("message_en"),
-    ).cast(MATCH_OUTPUT)
+    ).cast(pl.Schema(MATCH_OUTPUT))
 
 
 # ---------------------------------------------------------------------------------------------------

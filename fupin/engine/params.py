@@ -9,22 +9,26 @@ national); within one region, the row that started last.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import polars as pl
 
-from fupin.engine.schema import PARAMS
+from fupin.engine.regions import PREFIX_LENGTHS
+from fupin.engine.schema import PARAMS, Frame
 
 # Prefix lengths from the most to the least specific region level; 0 = national.
-_LEVELS = (12, 9, 6, 4, 2, 0)
+_LEVELS = (*reversed(PREFIX_LENGTHS), 0)
 
 
-def make_params(rows: list[tuple] | list[dict]) -> pl.DataFrame:
+def make_params(rows: list[tuple[Any, ...]] | list[dict[str, Any]]) -> pl.DataFrame:
     """A parameter frame from (name, region_code, year_from, year_to, value, source) tuples or dicts."""
     if rows and isinstance(rows[0], dict):
         return pl.DataFrame(rows, schema=PARAMS)
     return pl.DataFrame(rows, schema=PARAMS, orient="row")
 
 
-def override(params: pl.DataFrame, rows: list[tuple] | list[dict]) -> pl.DataFrame:
+def override(params: pl.DataFrame, rows: list[tuple[Any, ...]] | list[dict[str, Any]]) -> pl.DataFrame:
     """`params` with extra rows (a province's or county's own values) appended."""
     return pl.concat([params, make_params(rows)], how="vertical")
 
@@ -100,12 +104,12 @@ class Resolved:
     def __init__(
         self,
         params: pl.DataFrame,
-        names,
+        names: Sequence[str],
         regions_years: pl.DataFrame,
         *,
         region_col: str = "village",
         year_col: str = "year",
-    ):
+    ) -> None:
         self.region_col, self.year_col = region_col, year_col
         self.table = resolve_table(
             params, list(names), regions_years, region_col=region_col, year_col=year_col
@@ -132,13 +136,14 @@ class Resolved:
             raise ValueError(f"parameter {name!r} varies by region or year")
         return self.constant[name]
 
-    def attach(self, frame: pl.LazyFrame | pl.DataFrame):
+    def attach(self, frame: Frame) -> Frame:
         """`frame` with the varying parameters joined on as `_p_<name>` columns."""
         if not self.varying:
             return frame
         t = self.table.select(
             self.region_col, self.year_col, *[pl.col(n).alias(f"_p_{n}") for n in self.varying]
         )
+        on = [self.region_col, self.year_col]
         if isinstance(frame, pl.LazyFrame):
-            t = t.lazy()
-        return frame.join(t, on=[self.region_col, self.year_col], how="left", maintain_order="left")
+            return frame.join(t.lazy(), on=on, how="left", maintain_order="left")
+        return frame.join(t, on=on, how="left", maintain_order="left")

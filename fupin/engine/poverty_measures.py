@@ -18,7 +18,7 @@ import polars as pl
 _EPS = 1e-9
 
 
-def _as_expr(x) -> pl.Expr:
+def _as_expr(x: float | str | pl.Expr) -> pl.Expr:
     if isinstance(x, pl.Expr):
         return x
     if isinstance(x, str):
@@ -65,7 +65,7 @@ def deprivation(column: str, cutoff: float | str | pl.Expr) -> tuple[pl.Expr, pl
 
 def alkire_foster(
     df: pl.DataFrame | pl.LazyFrame,
-    indicators: dict,
+    indicators: dict[str, pl.Expr | tuple[str, float | str | pl.Expr]],
     k: float,
     *,
     weights: dict[str, float] | None = None,

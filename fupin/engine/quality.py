@@ -28,16 +28,16 @@ Rules of §11 that are NOT implemented, because the registry does not hold the f
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
 
 from fupin import codes
 from fupin.engine import identification as ident
+from fupin.engine.idnumber import DISABILITY_CATEGORIES, DISABILITY_GRADES, LENGTHS, parse_id_numbers
 from fupin.engine.params import Resolved
 from fupin.engine.schema import (
     DISABLED_HEALTH,
@@ -88,7 +88,7 @@ def _blank(name: str) -> pl.Expr:
     return c(name).is_null()
 
 
-def _in(name: str, values) -> pl.Expr:
+def _in(name: str, values: Iterable[str | int]) -> pl.Expr:
     return c(name).is_in(list(values))
 
 
@@ -106,7 +106,7 @@ MEMBER_RULES = [
         ERROR,
         "证件号码位数错误(应为15、18、20或22位)",
         "ID number length must be 15, 18, 20 or 22",
-        lambda R: c("_id_len").is_null() | ~_in("_id_len", (15, 18, 20, 22)),
+        lambda R: c("_id_len").is_null() | ~_in("_id_len", LENGTHS),
         _s("id_number"),
     ),
     Rule(
@@ -767,99 +767,16 @@ RULE_PARAMS = tuple(
     )
 )
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _chunk_table(weights: tuple[int, ...]) -> np.ndarray:
-    """Σ w_i·d_i for every number with len(weights) digits (the ID check sum of one chunk of digits)."""
-    k = len(weights)
-    v = np.arange(10**k, dtype=np.int64)
-    out = np.zeros(10**k, dtype=np.int64)
-    for i, w in enumerate(weights):
-        out += (v // 10 ** (k - 1 - i)) % 10 * w
-    return out.astype(np.int16)
-
-
-# the 17 digits as chunks of 4, 4, 4, 5 digits: four table look-ups instead of 17 divisions
-_CHUNKS = ((0, 4), (4, 8), (8, 12), (12, 17))
-_TABLES = [_chunk_table(_WEIGHTS[a:b]) for a, b in _CHUNKS]
-
-
-def parse_id_numbers(ids: pl.Series, *, chunk: int = 1_000_000) -> pl.DataFrame:
-    """Columns parsed from 18-character ID numbers, vectorised (numpy over whole slices of the column, no
-    per-row Python; slices of `chunk` rows bound the temporaries): _id_len, _id_ok (18 characters that
-    parse: 17 digits + digit or X), _id_last (last digit, 10 for X), _id_check (the check digit the first 17
-    digits require), _id_birth (YYYYMMDD), _id_month, _id_day, _id_birth_days (days since 1970-01-01),
-    _id_male (odd 17th digit)."""
-    slices = [ids.slice(i, chunk) for i in range(0, max(len(ids), 1), chunk)]
-    if len(slices) == 1:
-        return _parse_ids(slices[0])
-    # numpy and Polars release the GIL in these whole-column operations: slices run on all cores
-    with ThreadPoolExecutor(max_workers=min(len(slices), os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(_parse_ids, slices))
-    return pl.concat(parts, rechunk=False)
-
-
-def _parse_ids(ids: pl.Series) -> pl.DataFrame:
-    length = ids.str.len_bytes()
-    n18 = ids.cast(pl.Int64, strict=False)  # fast path: 18 digits (null for X endings and junk)
-    valid = (n18.is_not_null() & (length == 18) & (n18 >= 0)).fill_null(False).to_numpy().copy()
-    n17 = n18.fill_null(0).to_numpy().copy()
-    del n18
-    last = (n17 % 10).astype(np.int8)
-    n17 //= 10
-    x_rows = (ids.str.ends_with("X") & (length == 18)).arg_true()
-    if len(x_rows):  # the 1 in 11 ending in X: parse their first 17 characters only
-        nx = ids.gather(x_rows).str.head(17).cast(pl.Int64, strict=False)
-        ok = (nx.is_not_null() & (nx >= 0)).fill_null(False).to_numpy()
-        rows = x_rows.to_numpy()[ok]
-        n17[rows] = nx.fill_null(0).to_numpy()[ok]
-        last[rows] = 10
-        valid[rows] = True
-    n17[~valid] = 0
-    last[~valid] = 0
-    total = np.zeros(len(n17), dtype=np.int16)
-    for (a, b), table in zip(_CHUNKS, _TABLES, strict=True):
-        total += table[(n17 // 10 ** (17 - b)) % 10 ** (b - a)]
-    check = ((12 - total % 11) % 11).astype(np.int8)
-    birth = ((n17 // 1000) % 100_000_000).astype(np.int32)
-    male = (n17 % 2) == 1
-    del n17, total
-    month, day = ((birth // 100) % 100).astype(np.int8), (birth % 100).astype(np.int8)
-    return pl.DataFrame(
-        {
-            "_id_len": length,
-            "_id_ok": valid,
-            "_id_last": last,
-            "_id_check": check,
-            "_id_birth": birth,
-            "_id_month": month,
-            "_id_day": day,
-            "_id_birth_days": _days_from_civil(birth // 10000, month, day),
-            "_id_male": male,
-        }
-    )
-
-
-def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), so the ID's birth date
-    compares with a Date column's physical value without decomposing the Date column."""
-    y = y.astype(np.int32) - (m <= 2)
-    m = m.astype(np.int32)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d.astype(np.int32) - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - 719468).astype(np.int32)
-
 
 def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[str, pl.Expr]) -> pl.DataFrame:
     """Evaluate `rules` over `frame` in one pass and return their findings."""
     flags = [r.build(R).fill_null(False).alias(f"_f_{i}") for i, r in enumerate(rules)]
     hit = (
-        frame.lazy().with_columns(flags).filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+        frame.lazy()
+        .with_columns(flags)
+        .filter(pl.any_horizontal([c(f"_f_{i}") for i in range(len(rules))]))
+        .collect()
     )
-    hit = hit.collect()
     parts = []
     for i, r in enumerate(rules):
         value = r.value() if r.value is not None else pl.lit(None, pl.String)
@@ -878,10 +795,12 @@ def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[st
         )
     if not parts:
         return pl.DataFrame(schema=FINDINGS)
-    return pl.concat(pl.collect_all(parts), how="vertical").cast(FINDINGS)
+    return pl.concat(pl.collect_all(parts), how="vertical").cast(pl.Schema(FINDINGS))
 
 
-def member_frame(members, year: int, R: Resolved, keys: pl.DataFrame | None = None) -> pl.DataFrame:
+def member_frame(
+    members: pl.DataFrame | pl.LazyFrame, year: int, R: Resolved, keys: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The member-scope frame for `year`: members with age, current, `_no_end` and the ID columns."""
     lf = ident.prepare_members(members)
     names = lf.collect_schema().names()
@@ -916,8 +835,8 @@ def _bad_certificates(df: pl.DataFrame) -> pl.Series:
         ~(
             (d.str.len_bytes() == 20)
             & d.str.starts_with(pl.col("id_number"))
-            & d.str.slice(18, 1).is_in(list("1234567"))
-            & d.str.slice(19, 1).is_in(list("1234"))
+            & d.str.slice(18, 1).is_in(list(DISABILITY_CATEGORIES))
+            & d.str.slice(19, 1).is_in(list(DISABILITY_GRADES))
         ).fill_null(True)
     )
     out = pl.Series("_cert_bad", np.zeros(df.height, dtype=bool))
@@ -925,8 +844,8 @@ def _bad_certificates(df: pl.DataFrame) -> pl.Series:
 
 
 def run(
-    household_years,
-    members,
+    household_years: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
     params: pl.DataFrame,
     *,
     year: int | None = None,
@@ -941,8 +860,10 @@ def run(
     if frame is None:
         frame = ident.household_frame(household_years, members, params, extra_params=RULE_PARAMS)
     hf, R = frame
+    if hf.is_empty():  # no household-year: no finding, and no year to evaluate the members in
+        return pl.DataFrame(schema=FINDINGS)
     if year is None:
-        year = hf["year"].max()
+        year = cast(int, hf["year"].max())  # household_frame makes `year` Int64
     out = []
     hh_rules = [r for r in rules if r.scope in ("household", "household_year")]
     if hh_rules:

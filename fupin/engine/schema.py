@@ -1,6 +1,10 @@
 """Column names and types of the frames the engine reads (loaded from the store by the Django side)."""
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 HOUSEHOLD_YEARS = {  # one row per household and year
     "household_id": pl.Int64,
@@ -14,7 +18,6 @@ POPULATION = {"region_code": pl.String, "year": pl.Int64, "rural_population": pl
 
 # 户状态 codes that count as poor in a year (DESIGN.md: 未脱贫 or 返贫).
 POOR_STATUSES = ("poor", "returned")
-LEVEL_PREFIX_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 
 # ---------------------------------------------------------------------------------------------------
 # Frames of the identification, exit and data-quality engine. The names mirror the Django model fields
@@ -165,7 +168,13 @@ PRIMARY_OR_BELOW_SCHOOL = ("preschool", "primary")
 WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65")
 
 
-def ensure_columns(df, schema: dict):
+# A frame's columns: name → Polars type, a class (pl.String) or an instance (pl.Decimal(14, 2)).
+FrameSchema = Mapping[str, pl.DataType | DataTypeClass]
+# A function that takes either kind of frame returns the same kind.
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def ensure_columns(df: Frame, schema: FrameSchema) -> Frame:
     """Add any missing column of `schema` as nulls of its type (works on DataFrame and LazyFrame)."""
     names = df.collect_schema().names() if isinstance(df, pl.LazyFrame) else df.columns
     missing = [pl.lit(None, dtype=t).alias(k) for k, t in schema.items() if k not in names]

@@ -7,7 +7,8 @@ import polars as pl
 from fupin.engine.identification import member_years, prepare_members
 from fupin.engine.params import Resolved
 from fupin.engine.poverty_measures import fgt
-from fupin.engine.schema import LEVEL_PREFIX_LEN, POOR_STATUSES
+from fupin.engine.regions import LEVEL_PREFIX_LEN
+from fupin.engine.schema import POOR_STATUSES
 
 BANDS = ("child", "working_age", "between", "elderly")
 

@@ -7,6 +7,8 @@ the quality rules look for. Not realistic statistics: shapes and rates are plaus
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
@@ -19,11 +21,13 @@ def _enum(cl: codes.CodeList) -> pl.Enum:
     return pl.Enum(cl.values)
 
 
-def _pick(rng, values, p, n):
+def _pick(rng: np.random.Generator, values: Sequence[str], p: Sequence[float], n: int) -> np.ndarray:
     return rng.choice(np.array(values, dtype=object), n, p=np.array(p) / np.sum(p))
 
 
-def _codes(rng, cl: codes.CodeList, values, p, n) -> pl.Series:
+def _codes(
+    rng: np.random.Generator, cl: codes.CodeList, values: Sequence[str], p: Sequence[float], n: int
+) -> pl.Series:
     idx = rng.choice(len(values), n, p=np.array(p, dtype=float) / np.sum(p))
     cats = pl.Series(values, dtype=_enum(cl))
     return cats.gather(idx)
@@ -60,7 +64,9 @@ def registry(n_households: int, *, year: int = 2020, seed: int = 7) -> tuple[pl.
     return pl.concat(hys, rechunk=False), pl.concat(mems, rechunk=False)
 
 
-def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int, year: int):
+def _chunk(
+    rng: np.random.Generator, first_household: int, first_member: int, n: int, n_villages: int, year: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     size = rng.integers(1, 7, n)
     n_p = int(size.sum())
     # villages spread over counties of one western and one central province
@@ -134,7 +140,9 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
     died = rng.random(n_p) < 0.004
     death_day = np.where(died, rng.integers(0, 365, n_p), 0)
 
-    per_hh = lambda x: np.add.reduceat(x.astype(np.int64), starts)  # noqa: E731
+    def per_hh(x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(x.astype(np.int64), starts)
+
     any_away = per_hh(away) > 0
     any_ill = per_hh(np.isin(health_idx, [1, 2])) > 0
     any_disabled = per_hh(health_idx == 3) > 0
@@ -224,9 +232,9 @@ def _chunk(rng, first_household: int, first_member: int, n: int, n_villages: int
             "tekun": on_tekun,
         }
     ).with_columns(
-        pl.date(pl.Series(by), pl.Series(month), pl.Series(day)).alias("birth_date"),
+        pl.date(pl.lit(pl.Series(by)), pl.lit(pl.Series(month)), pl.lit(pl.Series(day))).alias("birth_date"),
         pl.when(pl.Series(died))
-        .then(pl.date(year, 1, 1) + pl.duration(days=pl.Series(death_day)))
+        .then(pl.date(year, 1, 1) + pl.duration(days=pl.lit(pl.Series(death_day))))
         .alias("death_date"),
         pl.when(pl.col("health") == "disabled")
         .then(pl.col("id_number") + pl.lit("42"))

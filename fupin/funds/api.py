@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from fupin.accounts.export_log import log_api_page
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Offset, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for
 from fupin.funds import anomalies as fund_anomalies
 from fupin.funds import exports, services

@@ -60,7 +60,3 @@ PAYMENT_KIND = CodeList(
         Code("contractor", "承建单位", "Contractor"),
     ],
 )
-
-
-def choices(codelist: CodeList) -> list[tuple[str, str]]:
-    return [(x.code, f"{x.zh} / {x.en}") for x in codelist]

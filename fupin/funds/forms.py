@@ -1,17 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fupin.codes import one_language
-from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE, choices
+from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProjectForm(forms.Form):
     name = forms.CharField(label=_("Project name"), max_length=200)
-    project_type = forms.ChoiceField(
-        label=_("Project type"), choices=[(x.code, one_language(x.zh, x.en)) for x in PROJECT_TYPE]
-    )
+    project_type = forms.ChoiceField(label=_("Project type"), choices=PROJECT_TYPE.choices)
     region_code = forms.CharField(
         label=_("Location (region code)"),
         max_length=12,
@@ -32,7 +29,11 @@ class ProjectForm(forms.Form):
         super().__init__(*args, **kwargs)
         for s in FUND_SOURCE:
             self.fields[f"budget_{s.code}"] = forms.DecimalField(
-                label=one_language(s.zh, s.en), required=False, min_value=0, max_digits=14, decimal_places=2
+                label=FUND_SOURCE.display(s.code),
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
             )
 
     def budget(self) -> dict:
@@ -40,7 +41,7 @@ class ProjectForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Payee kind"), choices=choices(PAYMENT_KIND))
+    kind = forms.ChoiceField(label=_("Payee kind"), choices=PAYMENT_KIND.choices)
     id_number = forms.CharField(label=_("Payee ID number"), max_length=18, required=False)
     payee_name = forms.CharField(label=_("Payee"), max_length=200, required=False)
     item = forms.CharField(label=_("Item"), max_length=200)

@@ -6,14 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_STATUS, PROJECT_TYPE, choices
+from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_STATUS, PROJECT_TYPE
 
 
 class Project(models.Model):
     """项目 — one project of the county project library, located in a village, township or county."""
 
     name = models.CharField(_("project name"), max_length=200)
-    project_type = models.CharField(_("project type"), max_length=20, choices=choices(PROJECT_TYPE))
+    project_type = models.CharField(_("project type"), max_length=20, choices=PROJECT_TYPE.choices)
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="projects", verbose_name=_("location")
     )
@@ -24,7 +24,7 @@ class Project(models.Model):
     poverty_link = models.TextField(_("link to poor households"), blank=True)  # 带贫机制
     performance_targets = models.TextField(_("performance targets"), blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=choices(PROJECT_STATUS), default="draft", db_index=True
+        _("status"), max_length=16, choices=PROJECT_STATUS.choices, default="draft", db_index=True
     )
     acceptance_date = models.DateField(_("acceptance date"), null=True, blank=True)
     acceptance_note = models.TextField(_("acceptance"), blank=True)
@@ -49,7 +49,7 @@ class BudgetLine(models.Model):
     """资金来源 — the part of a project's budget that comes from one source."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
-    source = models.CharField(_("fund source"), max_length=16, choices=choices(FUND_SOURCE))
+    source = models.CharField(_("fund source"), max_length=16, choices=FUND_SOURCE.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
 
     class Meta:
@@ -75,7 +75,7 @@ class Payment(models.Model):
     """资金拨付 — money paid out of a project to a person (by ID number) or to a contractor."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="payments")
-    kind = models.CharField(_("payee kind"), max_length=12, choices=choices(PAYMENT_KIND))
+    kind = models.CharField(_("payee kind"), max_length=12, choices=PAYMENT_KIND.choices)
     # Household payments: the payee as typed (ID number, name) and the registry member when one matches.
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, db_index=True)
     member = models.ForeignKey(

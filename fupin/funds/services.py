@@ -13,16 +13,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import Denied, InputRejected, Problem
+from fupin.engine import idnumber
 from fupin.funds import lifecycle
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_TYPE
 from fupin.funds.models import Beneficiary, BudgetLine, Payment, Project, Transition
 from fupin.regions.models import Region
 from fupin.registry.models import Household
 from fupin.registry.selectors import members_for
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 class FundsError(InputRejected):
@@ -43,11 +43,6 @@ def _require(user, permission: str) -> None:
         _deny("您的角色不能修改项目库", "your role may not change the project library")
 
 
-def _check_scope(user, project: Project) -> None:
-    if not user.in_scope(project.region_id):
-        raise Project.DoesNotExist  # outside the region: not found, leak nothing
-
-
 def _money(value, field: str) -> Decimal:
     try:
         amount = Decimal(str(value).replace(",", "").strip())
@@ -56,16 +51,6 @@ def _money(value, field: str) -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise FundsError(field, "amount", "金额必须大于0", "the amount must be more than 0")
     return amount.quantize(Decimal("0.01"))
-
-
-def valid_id_number(value: str) -> bool:
-    """18 characters, digits, the GB 11643 check digit (the registry's rule, for one value)."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    return (
-        "10X98765432"[sum(int(ch) * w for ch, w in zip(value[:17], ID_WEIGHTS, strict=True)) % 11]
-        == value[17]
-    )
 
 
 # ------------------------------------------------------------------------------------------ projects
@@ -111,7 +96,7 @@ def _validate(user, d: ProjectData) -> Region:
             f"项目地点须为县、乡镇或村：{d.region_code}",
             f"the location must be a county, township or village: {d.region_code}",
         )
-    if not user.in_scope(region.code):
+    if not scope.contains(user, region.code):
         raise FundsError(
             "region_code", "scope", "项目地点不在您的管辖范围内", "the location is outside your region"
         )
@@ -167,7 +152,7 @@ def update_project(user, project: Project, d: ProjectData, *, version: str | Non
     """Change a project's details and budget (before approval). `version`: the project's version the change
     is based on (None: not checked)."""
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     project = _locked(project, version)
     if project.status not in lifecycle.EDITABLE_STATUSES:
         raise FundsError(
@@ -201,7 +186,7 @@ def update_project(user, project: Project, d: ProjectData, *, version: str | Non
 def transition(user, project: Project, action: str, note: str = "", *, version: str | None = None) -> Project:
     """Move a project one step of its lifecycle and record who, when and why. `version`: the project's
     version the step is based on (None: not checked)."""
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     a = lifecycle.ACTIONS.get(action)
     if a is None:
         raise FundsError("action", "action", f"未知操作：{action}", f"unknown action: {action}")
@@ -239,7 +224,7 @@ def transition(user, project: Project, action: str, note: str = "", *, version: 
 def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
     """Link registry households to the project: each must be in the user's scope and the project's region."""
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     if project.status in lifecycle.FINISHED_STATUSES:
         raise FundsError(
             "household_no",
@@ -253,7 +238,7 @@ def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
     found = {
         h.household_no: h
         for h in Household.objects.filter(
-            household_no__in=wanted, is_deleted=False, village__code__startswith=user.scope_prefix
+            household_no__in=wanted, is_deleted=False, village__code__startswith=scope.prefix_for(user)
         )
     }
     missing = [n for n in wanted if n not in found]
@@ -284,7 +269,7 @@ def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
 @transaction.atomic
 def remove_beneficiary(user, project: Project, household_id: int) -> None:
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     if project.status in lifecycle.FINISHED_STATUSES:
         raise FundsError(
             "household_no",
@@ -313,7 +298,7 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
     """Record a disbursement. A payee ID number that is not in the registry is kept as typed (the anomaly
     checks report it); a malformed one is refused."""
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     if project.status in lifecycle.FINISHED_STATUSES:
         raise FundsError(
             None,
@@ -337,8 +322,8 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
         raise FundsError("paid_on", "future", "付款日期晚于今天", "the payment date is in the future")
     member, id_number, name = None, "", d.payee_name.strip()
     if d.kind == "household":
-        id_number = (d.id_number or "").strip().upper()
-        if not valid_id_number(id_number):
+        id_number = idnumber.clean(d.id_number or "")
+        if not idnumber.is_valid(id_number):
             raise FundsError(
                 "id_number",
                 "id_number",

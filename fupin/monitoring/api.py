@@ -17,9 +17,9 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fupin.accounts.export_log import log_api_page
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import masked_record
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import cases, selectors, services
@@ -230,7 +230,7 @@ def upload_department(request, file: File[UploadedFile], source: Form[str], year
 
 @router.get("/departments/{batch_id}", response=DepartmentOut, summary="A department list's matching report")
 def get_department(request, batch_id: Key):
-    batch = DepartmentImport.objects.filter(scope__startswith=request.auth.scope_prefix).get(pk=batch_id)
+    batch = selectors.get_department_import_for(request.auth, batch_id)
     return _department_out(request.auth, batch)
 
 

@@ -23,18 +23,20 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Count
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import Denied
-from fupin.core.frames import registry_frames
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
 from fupin.monitoring.dashboard import identified
 from fupin.monitoring.models import Alert, AlertStatus, Case, CaseEvent, CaseKind, MonitorType, Outcome
-from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters, scope_prefix
+from fupin.monitoring.selectors import monitored_frame
+from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters
 from fupin.policy.services import params_frame
+from fupin.registry.selectors import registry_frames
 
-VILLAGE, TOWN, COUNTY = ("village_operator",), ("township_reviewer",), ("county_approver",)
-# step code → (zh, en, roles that may do it); system administrators may do every step
+VILLAGE, TOWN, COUNTY = ("does_village_steps",), ("does_township_steps",), ("does_county_steps",)
+# step code → (zh, en, permissions that may do it: accounts/roles.py); `acts_for_every_role` does every step
 STEP_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "home_checked": ("入户核查", "Home check", VILLAGE + TOWN),
     "authorized": ("承诺授权", "Household consent to data checks", VILLAGE),
@@ -84,17 +86,12 @@ def is_overdue(case: Case, today: date | None = None) -> bool:
     return case.is_open and (today or date.today()) > case.deadline
 
 
-def _in_scope(user, case_or_village) -> bool:
-    village = case_or_village if isinstance(case_or_village, str) else case_or_village.region_id
-    return user is not None and village.startswith(user.scope_prefix)
-
-
 def can_act(user, case: Case, step: str | None = None) -> bool:
     """May `user` do `step` (default: the step waiting) of `case`?"""
     step = step if step is not None else case.step
-    if user is None or not user.is_active or not step or not _in_scope(user, case):
+    if user is None or not user.is_active or not step or not scope.contains(user, case.region_id):
         return False
-    return user.can("acts_for_every_role") or user.role in STEP_INFO[step][2]
+    return user.can("acts_for_every_role") or any(user.can(p) for p in STEP_INFO[step][2])
 
 
 def _need(user, case: Case, step: str | None = None) -> None:
@@ -119,58 +116,6 @@ def _need_note(note: str) -> str:
     return note.strip()
 
 
-# ------------------------------------------------------------------------------------------ monitored
-def monitored_frame(prefix: str) -> pl.DataFrame:
-    """Households in `prefix` monitored now: household_id, identified_on — those with an approved (or green
-    channel) identification and no approved elimination after it that still stands."""
-    rows = list(
-        Case.objects.filter(region__code__startswith=prefix).values_list(
-            "household_id", "kind", "outcome", "green_channel", "opened_on", "closed_on", "id"
-        )
-    )
-    df = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
-            "household_id": pl.Int64,
-            "kind": pl.String,
-            "outcome": pl.String,
-            "green": pl.Boolean,
-            "opened_on": pl.Date,
-            "closed_on": pl.Date,
-            "id": pl.Int64,
-        },
-    )
-    ident = (
-        df.filter(
-            (pl.col("kind") == CaseKind.IDENTIFICATION)
-            & ((pl.col("outcome") == Outcome.APPROVED) | (pl.col("green") & (pl.col("outcome") == "")))
-        )
-        .select(
-            "household_id",
-            pl.when(pl.col("green"))
-            .then(pl.col("opened_on"))
-            .otherwise(pl.col("closed_on"))
-            .alias("identified_on"),
-            "id",
-        )
-        .sort("id")
-        .group_by("household_id")
-        .agg(pl.col("identified_on").last(), pl.col("id").last())
-    )
-    elim = (
-        df.filter((pl.col("kind") == CaseKind.ELIMINATION) & (pl.col("outcome") == Outcome.APPROVED))
-        .group_by("household_id")
-        .agg(pl.col("id").max().alias("elim_id"))
-    )
-    return (
-        ident.join(elim, on="household_id", how="left")
-        .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
-        .select("household_id", "identified_on")
-        .sort("household_id")
-    )
-
-
 def measure_counts(household_ids: list[int], year: int) -> pl.DataFrame:
     """Assistance measures applied (in progress or done) per household in `year`, from fupin.assistance."""
     try:
@@ -192,7 +137,7 @@ def elimination_worklist(
     user, year: int, region: str | None = None, *, today: date | None = None
 ) -> pl.DataFrame:
     """Every monitored household of the scope with whether it may be marked 风险消除 now, and why not."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     ensure_parameters()
     monitored = monitored_frame(prefix)
     out_schema = {
@@ -253,7 +198,7 @@ def _check_type_invariant(household, year: int, monitor_type: str) -> None:
 
         raise MonitoringError(
             "monitor_type",
-            f"监测对象类别与户类型不符：{MonitorType(monitor_type).label}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
+            f"监测对象类别与户类型不符：{MonitorType.label(monitor_type, 'zh')}须为{HOUSEHOLD_TYPE.label(wanted, 'zh')}，"
             f"该户为{HOUSEHOLD_TYPE.label(actual, 'zh')}",
             f"the monitoring type does not fit the household type: it needs a "
             f"{HOUSEHOLD_TYPE.label(wanted, 'en')}, this is a {HOUSEHOLD_TYPE.label(actual, 'en')}",
@@ -276,7 +221,7 @@ def open_case(
     today: date | None = None,
 ) -> Case:
     today = today or date.today()
-    if user is None or not user.can("writes_registry") or not _in_scope(user, household.village_id):
+    if user is None or not user.can("writes_registry") or not scope.contains(user, household.village_id):
         raise Denied(*DENIED)
     if kind not in CaseKind.values:
         raise MonitoringError("kind", f"未知的类型：{kind}", f"unknown kind: {kind}")
@@ -413,7 +358,7 @@ def rollback(user, case: Case, note: str, *, version: str | None = None) -> Case
 
 @transaction.atomic
 def add_note(user, case: Case, note: str, *, version: str | None = None) -> Case:
-    if user is None or not user.can("writes_registry") or not _in_scope(user, case):
+    if user is None or not user.can("writes_registry") or not scope.contains(user, case.region_id):
         raise Denied(*DENIED)
     note = _need_note(note)
     _lock(case)
@@ -424,7 +369,7 @@ def add_note(user, case: Case, note: str, *, version: str | None = None) -> Case
 
 
 def cases_for(user, *, region: str | None = None):
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Case.objects.select_related("household", "region")
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
@@ -437,7 +382,7 @@ def case_counts(user, *, year: int, region: str | None = None, today: date | Non
     """Dashboard figures: monitored now, new identifications in the year, eliminated in the year, open and
     overdue cases, and 风险消除率 = households with the risk eliminated / households ever monitored."""
     today = today or date.today()
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Case.objects.filter(region__code__startswith=prefix)
     ident = qs.filter(kind=CaseKind.IDENTIFICATION)
     approved = set(ident.filter(outcome=Outcome.APPROVED).values_list("household_id", flat=True))

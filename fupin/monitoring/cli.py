@@ -7,13 +7,15 @@ import sys
 import polars as pl
 from django.core.exceptions import PermissionDenied
 
-from fupin.core.cli_support import check_input, explain_no_households, resolve_region
-from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import log_cli_output
+from fupin.accounts.cli import user_from_arg
+from fupin.accounts.export_log import log_cli_output
+from fupin.accounts.scope import OutOfScope
+from fupin.core.cli_support import UsageError, check_input
 from fupin.core.output import emit
 from fupin.core.privacy import id_for
 from fupin.core.tables import FileUnreadable
 from fupin.monitoring import services, sources
+from fupin.regions.where import explain_no_households, resolve_region
 
 OUT_OF_SCOPE = "该地区不在您的管辖范围内，或您无权执行此操作 / outside your scope, or you may not do this"
 
@@ -23,6 +25,9 @@ def monitor_command(args) -> int:
     where = resolve_region(args, user)
     try:
         report = services.run_batch(user, args.year, where.region)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
+        return 1
     except PermissionDenied:
         print(OUT_OF_SCOPE, file=sys.stderr)
         return 1

@@ -8,12 +8,12 @@ from django.db.models import Case as When_
 from django.db.models import Count, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 
+from fupin.accounts import scope
+from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case, CaseKind, Channel, MonitorType, Outcome
-from fupin.monitoring.services import scope_prefix
 from fupin.registry.models import Household, HouseholdYear
 
 METHODS = ("assisted", "natural")
-POOR_STATUSES = ("poor", "returned")
 MEASURES = ("poor", "monitored", "identified", "eliminated", "opened", "alerts")
 
 
@@ -23,7 +23,7 @@ def _cases(prefix: str) -> QuerySet[Case]:
 
 def identified(prefix: str) -> QuerySet[Case]:
     """Identifications that made the household monitored, with `identified_on`: approved ones from the day they
-    closed, green-channel ones still open from the day they opened (as cases.monitored_frame)."""
+    closed, green-channel ones still open from the day they opened (as selectors.monitored_frame)."""
     return (
         _cases(prefix)
         .filter(kind=CaseKind.IDENTIFICATION)
@@ -66,7 +66,7 @@ def _monthly(qs, date_field: str, key: str | None, keys) -> list[dict]:
 def trend(user, *, year: int, region: str | None = None) -> list[dict]:
     """Per month of `year`: alerts by channel, cases opened, households newly monitored by type, risks
     eliminated by method. Four queries, whatever the number of months."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     a = _monthly(alerts(prefix, year), "created_at", "channel", Channel.values)
     o = _monthly(_cases(prefix).filter(opened_on__year=year), "opened_on", None, ["n"])
     i = _monthly(
@@ -95,9 +95,9 @@ def trend(user, *, year: int, region: str | None = None) -> list[dict]:
 
 def figures(user, *, year: int, region: str | None = None) -> dict:
     """Remaining poor, monitored now by type, newly monitored in the year by type, eliminated by method."""
-    from fupin.monitoring.cases import monitored_frame
+    from fupin.monitoring.selectors import monitored_frame
 
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     monitored_ids = monitored_frame(prefix)["household_id"].to_list()
     # the type of the identification that made each monitored household monitored (the latest)
     latest = dict(
@@ -135,9 +135,9 @@ def drill(
     user, *, year: int, measure: str, region: str | None = None, key: str = "", month: int | None = None
 ) -> QuerySet[Household]:
     """The households behind one dashboard figure (same filters as the figure), in the user's scope."""
-    from fupin.monitoring.cases import monitored_frame
+    from fupin.monitoring.selectors import monitored_frame
 
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     if measure == "poor":
         ids = remaining_poor(prefix, year).values("household_id")
     elif measure == "monitored":

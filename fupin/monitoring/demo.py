@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring import cases, services
 from fupin.monitoring.models import (
     Alert,
@@ -452,7 +453,7 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
     plan.counts["self_reports"] = _self_reports(rng, plan, members, county_code)
 
     # monitored households: those with an alert first, of a type their household type allows
-    hh = _households_frame(prefix, year).filter(~pl.col("status").is_in(["poor", "returned", "removed"]))
+    hh = _households_frame(prefix, year).filter(~pl.col("status").is_in([*POOR_STATUSES, "removed"]))
     first = pl.DataFrame(
         list(
             Alert.objects.filter(region__code__startswith=prefix, household__isnull=False)

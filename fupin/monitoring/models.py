@@ -3,40 +3,16 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-
-class Channel(models.TextChoices):
-    """发现渠道 (domain.md §6.5)."""
-
-    REGISTRY = "registry", _("Registry batch")
-    DEPARTMENT = "department", _("Department screening")
-    VISIT = "visit", _("Cadre visit")
-    SELF_REPORT = "self_report", _("Self-report")
-
-
-class AlertStatus(models.TextChoices):
-    NEW = "new", pgettext_lazy("alert status", "New")
-    CHECKING = "checking", _("Being checked")
-    DISMISSED = "dismissed", _("Dismissed")
-    CASE_OPENED = "case_opened", _("Case opened")
-
-
-class Source(models.TextChoices):
-    """Who produced the alert: the registry batch, a department (§6.5), a cadre, the person."""
-
-    REGISTRY = "registry", pgettext_lazy("alert source", "Registry")
-    MEDICAL_INSURANCE = "medical_insurance", pgettext_lazy("alert source", "Medical insurance")
-    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
-    EDUCATION = "education", pgettext_lazy("alert source", "Education")
-    HOUSING = "housing", _("Housing and construction")
-    EMERGENCY = "emergency", _("Emergency management")
-    DISABILITY = "disability", _("Disabled persons' federation")
-    HUMAN_RESOURCES = "human_resources", _("Human resources and social security")
-    PUBLIC_SECURITY = "public_security", _("Public security")
-    CADRE = "cadre", _("Cadre")
-    SELF_REPORT = "self_report", _("The person")
-
+from fupin.monitoring.codes import (
+    ELIMINATION_METHOD,
+    AlertStatus,
+    CaseKind,
+    Channel,
+    MonitorType,
+    Outcome,
+    Source,
+)
 
 DEPARTMENT_SOURCES = [s for s in Source.values if s not in ("registry", "cadre", "self_report")]
 
@@ -121,25 +97,6 @@ class Alert(models.Model):
         return f"{channel}:{source}:{signal}:{household_id or ''}:{member_id or ''}:{year}"
 
 
-class CaseKind(models.TextChoices):
-    IDENTIFICATION = "identification", _("Identification")
-    ELIMINATION = "elimination", _("Risk elimination")
-
-
-class MonitorType(models.TextChoices):
-    """监测对象类别 (domain.md §2.3.14)."""
-
-    UNSTABLE = "unstable", _("Unstable out-of-poverty household")
-    EDGE = "edge", _("Marginal household at risk")
-    SUDDEN = "sudden", _("Household in sudden severe difficulty")
-
-
-class Outcome(models.TextChoices):
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    ROLLED_BACK = "rolled_back", _("Rolled back")
-
-
 class Case(models.Model):
     """One run of the identification workflow (§6.6) or the risk-elimination workflow (§6.8) for a household.
 
@@ -169,7 +126,7 @@ class Case(models.Model):
         _("elimination method"),
         max_length=10,
         blank=True,
-        choices=[("assisted", _("Removed by assistance")), ("natural", _("Disappeared naturally"))],
+        choices=ELIMINATION_METHOD.choices,
     )
     green_channel = models.BooleanField(_("green channel"), default=False)
     steps = models.JSONField(default=list)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from fupin.accounts import scope
+from fupin.core.frames import read_sql, table
 from fupin.engine import monitoring as engine
-from fupin.monitoring.models import Alert, AlertStatus, Channel
-from fupin.monitoring.services import scope_prefix
+from fupin.monitoring.models import Alert, AlertStatus, Case, CaseKind, Channel, DepartmentImport, Outcome
+from fupin.registry.models import Household, HouseholdYear, Member
 
 
 def alerts_for(
@@ -21,7 +24,7 @@ def alerts_for(
 ) -> QuerySet[Alert]:
     """Alerts in the user's scope (narrowed by `region`); `unmatched` = self-reports of people not in the
     registry (the county's unmatched inbox)."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Alert.objects.select_related("household", "household__village", "member", "region")
     qs = qs.filter(region__code__startswith=prefix) if prefix else qs
     if year:
@@ -42,11 +45,22 @@ def get_alert_for(user, pk: int) -> Alert:
     return alerts_for(user).get(pk=pk)
 
 
+def department_imports_for(user) -> QuerySet[DepartmentImport]:
+    """The department lists matched within the user's scope, newest first."""
+    return DepartmentImport.objects.filter(scope__startswith=user.scope_prefix)
+
+
+def get_department_import_for(user, pk: int) -> DepartmentImport:
+    """The department list, or DepartmentImport.DoesNotExist when it is outside the user's scope (callers
+    answer 404)."""
+    return department_imports_for(user).get(pk=pk)
+
+
 def signal_label(signal: str, lang: str = "zh") -> str:
     if signal.startswith("DEPT-"):
         from fupin.monitoring.models import Source
 
-        label = dict(Source.choices).get(signal[5:], signal[5:])
+        label = Source.label(signal[5:], lang)
         return f"部门预警：{label}" if not lang.startswith("en") else f"Department alert: {label}"
     if signal.startswith("SELF-"):
         return "农户自主申报" if not lang.startswith("en") else "Self-report"
@@ -81,10 +95,10 @@ def summary(user, *, year: int, region: str | None = None) -> dict:
 
 def _by_region(user, qs, region: str | None) -> list[dict]:
     """Alert counts per child region of the scope (folded from per-inbox counts: few rows, not registry data)."""
-    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of, normalise
+    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of
     from fupin.regions.models import Region
 
-    code = normalise(region) if region else (user.region_id if user.region_id else None)
+    code = scope.resolve(user, region).code
     children = Region.objects.filter(parent_id=code) if code else Region.objects.filter(level=1)
     children = list(children.values_list("code", "name", "level"))
     if not children:
@@ -108,3 +122,74 @@ def _by_region(user, qs, region: str | None) -> list[dict]:
             rows[key]["households"] += r["hh"]
             rows[key]["new"] += r["new"]
     return list(rows.values())
+
+
+def monitored_frame(prefix: str) -> pl.DataFrame:
+    """Households in `prefix` monitored now: household_id, identified_on — those with an approved (or green
+    channel) identification and no approved elimination after it that still stands."""
+    rows = list(
+        Case.objects.filter(region__code__startswith=prefix).values_list(
+            "household_id", "kind", "outcome", "green_channel", "opened_on", "closed_on", "id"
+        )
+    )
+    df = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "household_id": pl.Int64,
+            "kind": pl.String,
+            "outcome": pl.String,
+            "green": pl.Boolean,
+            "opened_on": pl.Date,
+            "closed_on": pl.Date,
+            "id": pl.Int64,
+        },
+    )
+    ident = (
+        df.filter(
+            (pl.col("kind") == CaseKind.IDENTIFICATION)
+            & ((pl.col("outcome") == Outcome.APPROVED) | (pl.col("green") & (pl.col("outcome") == "")))
+        )
+        .select(
+            "household_id",
+            pl.when(pl.col("green"))
+            .then(pl.col("opened_on"))
+            .otherwise(pl.col("closed_on"))
+            .alias("identified_on"),
+            "id",
+        )
+        .sort("id")
+        .group_by("household_id")
+        .agg(pl.col("identified_on").last(), pl.col("id").last())
+    )
+    elim = (
+        df.filter((pl.col("kind") == CaseKind.ELIMINATION) & (pl.col("outcome") == Outcome.APPROVED))
+        .group_by("household_id")
+        .agg(pl.col("id").max().alias("elim_id"))
+    )
+    return (
+        ident.join(elim, on="household_id", how="left")
+        .filter(pl.col("elim_id").is_null() | (pl.col("elim_id") < pl.col("id")))
+        .select("household_id", "identified_on")
+        .sort("household_id")
+    )
+
+
+def registry_members(prefix: str, year: int) -> pl.DataFrame:
+    """The registry's people in the region subtree `prefix`, each with their village and their household's
+    type in `year`, one SELECT: what a department's list is matched against."""
+    return read_sql(
+        f"SELECT m.id AS member_id, m.household_id, m.id_number, m.name, h.village_id AS village, "
+        f"y.household_type FROM {table(Member)} m JOIN {table(Household)} h ON h.id = m.household_id "
+        f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
+        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year, False, False, False, prefix + "%"],
+        schema={
+            "member_id": pl.Int64,
+            "household_id": pl.Int64,
+            "id_number": pl.String,
+            "name": pl.String,
+            "village": pl.String,
+            "household_type": pl.String,
+        },
+    )

@@ -20,22 +20,24 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.core.exports import cell, workbook, write_xlsx
-from fupin.core.frames import read_sql, registry_frames, table
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
+from fupin.monitoring.codes import SELF_REPORT_KIND
 from fupin.monitoring.models import Alert, AlertStatus, Channel, DepartmentImport
+from fupin.monitoring.selectors import registry_members
 from fupin.policy.models import Parameter
 from fupin.policy.services import params_frame
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
+from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
+from fupin.registry.selectors import registry_frames
 
 DENIED = ("您无权执行此操作", "you may not do this")
 PROBLEM_ROWS_KEPT = 500
@@ -46,12 +48,7 @@ class MonitoringError(InputRejected):
         super().__init__(Problem(field, code, zh, en))
 
 
-# ------------------------------------------------------------------------------------ permissions, scope
-class RegionOutOfScope(PermissionDenied):
-    """A region outside the user's subtree: pages answer 404 (as for a region that does not exist), the API
-    403; a role that may not do a thing gets a plain PermissionDenied (403 everywhere)."""
-
-
+# ------------------------------------------------------------------------------------ permissions
 def can_run_batch(user) -> bool:
     return user is None or user.can("writes_registry")
 
@@ -62,22 +59,6 @@ def can_import_department(user) -> bool:
 
 def can_handle_alerts(user) -> bool:
     return user is not None and user.can("writes_registry")
-
-
-def scope_prefix(user, region: str | None = None) -> str:
-    """The region prefix to work on: the user's scope, narrowed by `region` (which may never widen it)."""
-    base = "" if user is None else user.scope_prefix
-    if not region:
-        return base
-    try:
-        prefix = prefix_of(normalise(region))
-    except RegionCodeError:
-        raise MonitoringError(
-            "region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-        ) from None
-    if not prefix.startswith(base):
-        raise RegionOutOfScope("该地区不在您的管辖范围内 / the region is outside your scope")
-    return prefix
 
 
 def ensure_parameters() -> int:
@@ -162,7 +143,7 @@ def run_batch(user, year: int, region: str | None = None) -> BatchReport:
     """Run the registry batch over the user's scope (narrowed by `region`) and store the alerts."""
     if not can_run_batch(user):
         raise Denied(*DENIED)
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     ensure_parameters()
     hy, members = registry_frames(prefix, [year - 1, year])
     report = BatchReport(year=year, prefix=prefix)
@@ -201,26 +182,6 @@ def run_batch(user, year: int, region: str | None = None) -> BatchReport:
 
 
 # -------------------------------------------------------------------------------------- department lists
-def _members_frame(prefix: str, year: int) -> pl.DataFrame:
-    from fupin.registry.models import Household, HouseholdYear, Member
-
-    return read_sql(
-        f"SELECT m.id AS member_id, m.household_id, m.id_number, m.name, h.village_id AS village, "
-        f"y.household_type FROM {table(Member)} m JOIN {table(Household)} h ON h.id = m.household_id "
-        f"LEFT JOIN {table(HouseholdYear)} y ON y.household_id = h.id AND y.year = %s AND y.is_deleted = %s "
-        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, False, prefix + "%"],
-        schema={
-            "member_id": pl.Int64,
-            "household_id": pl.Int64,
-            "id_number": pl.String,
-            "name": pl.String,
-            "village": pl.String,
-            "household_type": pl.String,
-        },
-    )
-
-
 UNMATCHED_SHEET = "未匹配 unmatched"
 UNMATCHED_ID_HEADER = "证件号码 ID number"
 
@@ -272,7 +233,7 @@ def import_department(
         raise MonitoringError("source", f"未知的数据来源：{source}", f"unknown source: {source}")
     today = today or date.today()
     year = year or today.year
-    prefix = scope_prefix(user)
+    prefix = scope.prefix_for(user)
     ensure_parameters()
     try:
         rows = read_table(
@@ -283,7 +244,7 @@ def import_department(
     except TableError as e:
         raise MonitoringError("file", e.message_zh, e.message_en, code="monitoring.file") from None
     result = engine.match_department(
-        rows, _members_frame(prefix, year), params_frame(), source=source, year=year, today=today
+        rows, registry_members(prefix, year), params_frame(), source=source, year=year, today=today
     )
     extra = [k for k in ("event", "date", "detail") if k in rows.columns]
     result = pl.concat([result, rows.select(extra)], how="horizontal") if extra else result
@@ -310,7 +271,7 @@ def import_department(
         batch.unmatched_file = str(out)
     alerts = []
     for r in result.filter(pl.col("status") == "signal").iter_rows(named=True):
-        evidence = {
+        evidence: dict[str, object] = {
             "row": r["_row"],
             "name": r["name_raw"],
             "amount": _clean(r["amount"]),
@@ -341,7 +302,7 @@ def import_department(
 
 
 # -------------------------------------------------------------------------------------------- self-report
-SELF_REPORT_KINDS = ("illness", "disaster", "accident", "schooling", "housing", "employment", "other")
+SELF_REPORT_KINDS = tuple(SELF_REPORT_KIND.values)
 
 
 def self_report(
@@ -372,7 +333,8 @@ def self_report(
         "description": description,
         "name_matches": bool(member and member.name.replace(" ", "") == name.replace(" ", "")),
     }
-    if member:
+    region_id: str | None  # (an unknown county and ID prefix: no region)
+    if member and member.household:  # (the query joins the household: a member found has one)
         region_id, household = member.household.village_id, member.household
     else:
         region_id, household = _county_inbox(county, id_number), None
@@ -453,7 +415,7 @@ def alert_version(alert: Alert) -> str:
 def set_status(user, alert: Alert, status: str, note: str = "", *, version: str | None = None) -> Alert:
     """Set the alert's status and add the note to its notes. `version`: the alert's version the change is
     based on (None: not checked). `alert` is read again, locked, and updated in place."""
-    if not can_handle_alerts(user) or not in_scope(user, alert):
+    if not can_handle_alerts(user) or not scope.contains(user, alert.region_id):
         raise Denied(*DENIED)
     if status not in AlertStatus.values:
         raise MonitoringError("status", f"未知状态：{status}", f"unknown status: {status}")
@@ -465,11 +427,6 @@ def set_status(user, alert: Alert, status: str, note: str = "", *, version: str 
             alert.note = (alert.note + "\n" if alert.note else "") + note.strip()
         alert.save(update_fields=["status", "note", "updated_by", "updated_at"])
     return alert
-
-
-def in_scope(user, alert: Alert) -> bool:
-    prefix = user.scope_prefix
-    return not prefix or (alert.region_id or "").startswith(prefix)
 
 
 def alerts_xlsx(frame: pl.DataFrame) -> bytes:

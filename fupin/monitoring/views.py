@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,12 +25,14 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
 from fupin.core import versions
 from fupin.core.errors import EditConflict, in_language
 from fupin.core.privacy import id_for, masked_record
 from fupin.monitoring import cases, selectors, services, sources
 from fupin.monitoring import dashboard as figures_
+from fupin.monitoring.codes import ELIMINATION_METHOD, SELF_REPORT_KIND
 from fupin.monitoring.models import (
     Alert,
     AlertStatus,
@@ -43,13 +44,8 @@ from fupin.monitoring.models import (
     Source,
 )
 from fupin.overview import charts
-from fupin.registry.models import HouseholdYear
+from fupin.registry import selectors as registry_selectors
 
-TYPE_ZH = {"unstable": "脱贫不稳定户", "edge": "边缘易致贫户", "sudden": "突发严重困难户"}
-METHODS = [
-    ("assisted", gettext_lazy("Removed by assistance")),
-    ("natural", gettext_lazy("Disappeared naturally")),
-]
 SELF_REPORT_LIMITS = {"ip": (5, 3600), "id": (3, 86400)}  # reports per window (seconds)
 
 
@@ -62,37 +58,33 @@ def _year(request) -> int:
         return int(request.GET.get("year") or "")
     except ValueError:
         pass
-    prefix = request.user.scope_prefix
-    y = HouseholdYear.objects.filter(household__village__code__startswith=prefix).aggregate(y=Max("year"))[
-        "y"
-    ]
-    return y or date.today().year
+    return registry_selectors.latest_year(request.user) or date.today().year
 
 
 def _region(request) -> str | None:
     return (request.GET.get("region") or "").strip() or None
 
 
-def _scoped(fn):
-    """Out-of-scope regions and records answer 404 (leak nothing); a role's denial stays a 403."""
+def _refusals(fn):
+    """Records missing or out of scope answer 404 (leak nothing; a region outside the scope is an OutOfScope,
+    already a 404); a malformed region code goes back to the dashboard with the message; a role's denial
+    stays a 403."""
 
     def wrapper(request, *args, **kwargs):
         try:
             return fn(request, *args, **kwargs)
-        except (
-            services.RegionOutOfScope,
-            Alert.DoesNotExist,
-            DepartmentImport.DoesNotExist,
-            Case.DoesNotExist,
-        ):
+        except (Alert.DoesNotExist, DepartmentImport.DoesNotExist, Case.DoesNotExist):
             raise Http404 from None
+        except scope.BadRegionCode as e:
+            messages.error(request, e.message())
+            return redirect("monitoring:dashboard")
 
     wrapper.__name__ = fn.__name__
     return wrapper
 
 
 @login_required
-@_scoped
+@_refusals
 def dashboard(request):
     year, region = _year(request), _region(request)
     try:
@@ -104,7 +96,7 @@ def dashboard(request):
     for row in data["by_signal"]:
         row["label"] = selectors.signal_label(row["signal"], lang)
     trend = figures_.trend(request.user, year=year, region=region)
-    funnel = charts.funnel_counts(services.scope_prefix(request.user, region), year)
+    funnel = charts.funnel_counts(scope.resolve(request.user, region).prefix, year)
     return render(
         request,
         "monitoring/dashboard.html",
@@ -119,7 +111,7 @@ def dashboard(request):
             ],
             "type_labels": dict(MonitorType.choices),
             "types": MonitorType.choices,
-            "methods": METHODS,
+            "methods": ELIMINATION_METHOD.choices,
             "year": year,
             "region": region or "",
             "data": data,
@@ -128,14 +120,14 @@ def dashboard(request):
             "can_run": request.user.can("writes_registry"),
             "can_import": services.can_import_department(request.user),
             "can_export": request.user.can("exports"),
-            "imports": DepartmentImport.objects.filter(scope__startswith=request.user.scope_prefix)[:5],
+            "imports": selectors.department_imports_for(request.user)[:5],
         },
     )
 
 
 @login_required
 @require_POST
-@_scoped
+@_refusals
 def run_batch(request):
     try:
         year = int(request.POST.get("year", ""))
@@ -180,7 +172,7 @@ def _filtered(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def alert_list(request):
     try:
         form, qs = _filtered(request)
@@ -199,7 +191,7 @@ def alert_list(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def alert_detail(request, pk: int):
     alert = selectors.get_alert_for(request.user, pk)
     conflict = None
@@ -237,7 +229,7 @@ def alert_detail(request, pk: int):
 
 
 @login_required
-@_scoped
+@_refusals
 def alert_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
@@ -305,7 +297,7 @@ class DepartmentForm(forms.Form):
 
 
 @login_required
-@_scoped
+@_refusals
 def department_upload(request):
     if not services.can_import_department(request.user):
         raise PermissionDenied
@@ -335,14 +327,10 @@ def department_upload(request):
     return render(request, "monitoring/department_upload.html", {"form": form})
 
 
-def _batch_for(user, pk: int) -> DepartmentImport:
-    return DepartmentImport.objects.filter(scope__startswith=user.scope_prefix).get(pk=pk)
-
-
 @login_required
-@_scoped
+@_refusals
 def department_report(request, pk: int):
-    batch = _batch_for(request.user, pk)
+    batch = selectors.get_department_import_for(request.user, pk)
     en = _lang().startswith("en")
     problems = [
         {
@@ -361,9 +349,9 @@ def department_report(request, pk: int):
 
 
 @login_required
-@_scoped
+@_refusals
 def department_unmatched(request, pk: int):
-    batch = _batch_for(request.user, pk)
+    batch = selectors.get_department_import_for(request.user, pk)
     if not batch.unmatched_file or not Path(batch.unmatched_file).exists():
         raise Http404
     content = services.unmatched_download(request.user, batch)
@@ -389,15 +377,7 @@ class SelfReportForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
     kind = forms.ChoiceField(
         label=gettext_lazy("What happened"),
-        choices=[
-            ("illness", gettext_lazy("Illness or injury")),
-            ("disaster", gettext_lazy("Natural disaster")),
-            ("accident", gettext_lazy("Accident")),
-            ("schooling", gettext_lazy("Schooling costs")),
-            ("housing", gettext_lazy("Housing unsafe")),
-            ("employment", gettext_lazy("Lost work or income")),
-            ("other", gettext_lazy("Other")),
-        ],
+        choices=SELF_REPORT_KIND.choices,
     )
     description = forms.CharField(
         label=gettext_lazy("Describe what happened"),
@@ -407,7 +387,8 @@ class SelfReportForm(forms.Form):
     county = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_id_number(self):
-        from fupin.registry.validation import ID_MESSAGES, parse_ids, prepare
+        from fupin.engine.cleaning import prepare
+        from fupin.engine.idnumber import ID_MESSAGES, parse_ids
 
         raw = self.cleaned_data["id_number"]
         df = parse_ids(prepare(pl.DataFrame({"id_number": [raw]}), ["id_number"]), "id_number", date.today())
@@ -494,7 +475,7 @@ def _case_rows(qs, lang: str, today: date):
 
 
 @login_required
-@_scoped
+@_refusals
 def case_list(request):
     qs = cases.cases_for(request.user, region=_region(request))
     state = request.GET.get("state", "open")
@@ -523,11 +504,7 @@ class CaseForm(forms.Form):
     method = forms.ChoiceField(
         label=gettext_lazy("Elimination method"),
         required=False,
-        choices=[
-            ("", "—"),
-            ("assisted", gettext_lazy("Removed by assistance")),
-            ("natural", gettext_lazy("Disappeared naturally")),
-        ],
+        choices=[("", "—"), *ELIMINATION_METHOD.choices],
     )
     year = forms.IntegerField(
         label=gettext_lazy("Year"), min_value=2014, max_value=2100, initial=date.today().year
@@ -541,7 +518,7 @@ class CaseForm(forms.Form):
 
 
 @login_required
-@_scoped
+@_refusals
 def case_open(request):
     from fupin.registry.selectors import get_household_for
 
@@ -584,7 +561,7 @@ def case_open(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def case_detail(request, pk: int):
     case = cases.get_case_for(request.user, pk)
     lang = _lang()
@@ -658,17 +635,14 @@ def case_detail(request, pk: int):
 
 
 @login_required
-@_scoped
+@_refusals
 def elimination_list(request):
     year = _year(request)
     df = cases.elimination_worklist(request.user, year, _region(request))
     lang = _lang()
     from fupin.engine.monitoring import blocker_text
-    from fupin.registry.models import Household
 
-    numbers = dict(
-        Household.objects.filter(pk__in=df["household_id"].to_list()).values_list("pk", "household_no")
-    )
+    numbers = registry_selectors.household_numbers(request.user, df["household_id"].to_list())
     rows = [
         {**r, "household_no": numbers.get(r["household_id"], ""), "why": blocker_text(r["blockers"], lang)}
         for r in df.sort("household_id").iter_rows(named=True)
@@ -687,7 +661,7 @@ MEASURE_LABELS = {
 
 
 @login_required
-@_scoped
+@_refusals
 def household_drill(request):
     """The households behind one dashboard figure: ?measure=&year=&region=&key=&month=."""
     year, region = _year(request), _region(request)
@@ -706,7 +680,9 @@ def household_drill(request):
     except services.MonitoringError as e:
         messages.error(request, e.message())
         return redirect("monitoring:dashboard")
-    key_label = dict([*Channel.choices, *MonitorType.choices, *METHODS, *CaseKind.choices]).get(key, key)
+    key_label = dict(
+        [*Channel.choices, *MonitorType.choices, *ELIMINATION_METHOD.choices, *CaseKind.choices]
+    ).get(key, key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -740,7 +716,7 @@ def _trend_sheet(trend: list[dict]) -> pl.DataFrame:
 
 
 @login_required
-@_scoped
+@_refusals
 def dashboard_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
@@ -771,12 +747,12 @@ def dashboard_export(request):
         "按类型 by type": pl.DataFrame(
             [
                 {
-                    "类型 type": t,
-                    "名称 label": zh,
-                    "监测中 monitored": figs["monitored_by_type"].get(t, 0),
-                    "当年新识别 identified": figs["new_by_type"].get(t, 0),
+                    "类型 type": t.code,
+                    "名称 label": t.zh,
+                    "监测中 monitored": figs["monitored_by_type"].get(t.code, 0),
+                    "当年新识别 identified": figs["new_by_type"].get(t.code, 0),
                 }
-                for t, zh in TYPE_ZH.items()
+                for t in MonitorType
             ],
             schema={
                 "类型 type": pl.String,

@@ -372,9 +372,9 @@ def incidence_map(user, code: str, year: int | None, rows: list[dict] | None = N
     from django.utils.http import urlencode
 
     from fupin.accounts.roles import ROLES
-    from fupin.core.stats import region_stats
     from fupin.regions.boundaries import child_boundaries, may_upload
     from fupin.regions.codes import LEVEL_NAMES, level_of
+    from fupin.reports.statistics import region_stats
 
     outlines = list(
         child_boundaries(user, code or None).values_list("region_id", "region__name", "region__level")
@@ -401,7 +401,7 @@ def incidence_map(user, code: str, year: int | None, rows: list[dict] | None = N
             ),
         }
     if rows is None:
-        from fupin.core.stats import LEVELS
+        from fupin.reports.statistics import LEVELS
 
         by = {v: k for k, v in LEVELS.items()}[outlines[0][2]]
         rows = region_stats(user, year=year, region=code or None, by=by).to_dicts() if year else []

@@ -16,9 +16,11 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 from django.db import transaction
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.engine import params as engine_params
+from fupin.engine import regions
 from fupin.engine.defaults import default_params
 from fupin.engine.schema import PARAMS
 from fupin.policy.definitions import DEFINITIONS
@@ -77,17 +79,16 @@ def parameter_version(p: Parameter) -> str:
 def can_edit(user, region_code: str) -> bool:
     if user is None or not user.can("approves"):
         return False
-    prefix = user.scope_prefix
-    return region_code.startswith(prefix) if prefix else True
+    return scope.contains(user, region_code)
 
 
 def visible_to(user):
     """The rows that apply to the user's region: national, those of its ancestors and of its subtree."""
     qs = Parameter.objects.filter(is_deleted=False)
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     if not prefix:
         return qs
-    ancestors = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+    ancestors = regions.ancestors(prefix)
     return qs.filter(region_code__in=["", *ancestors]) | qs.filter(region_code__startswith=prefix)
 
 
@@ -147,11 +148,11 @@ def save_parameter(
             raise Denied("您无权修改该地区的参数", "you may not change parameters of this region")
     if existing is not None:
         versions.check(parameter_version(existing), version)
-    overlapping = Parameter.objects.filter(name=name, region_code=code, is_deleted=False).exclude(pk=pk)
+    overlapping = Parameter.objects.filter(name=name, region_code=code, is_deleted=False)
+    overlapping = overlapping.exclude(pk=existing.pk) if existing else overlapping
     overlapping = overlapping.filter(year_from__lte=year_to) if year_to is not None else overlapping
     overlapping = overlapping.exclude(year_to__lt=year_from)
-    if overlapping.exists():
-        o = overlapping.first()
+    if (o := overlapping.first()) is not None:
         span = f"{o.year_from}–{o.year_to or ''}"
         raise PolicyError(
             "year_from",

@@ -21,7 +21,7 @@ from fupin.policy import services
 from fupin.policy.definitions import DEFINITIONS, label, unit
 from fupin.policy.forms import DeleteForm, ParameterForm
 from fupin.policy.models import Parameter
-from fupin.regions.models import Region
+from fupin.regions import selectors as region_selectors
 
 
 def _lang() -> str:
@@ -37,7 +37,7 @@ def parameter_list(request):
         year = date.today().year
     rows = list(services.visible_to(user).order_by("name", "region_code", "year_from"))
     names = {r.region_code: "" for r in rows if r.region_code}
-    names.update(dict(Region.objects.filter(code__in=list(names)).values_list("code", "name")))
+    names.update(region_selectors.names_of(names))
     here = user.region_id or "000000000000"
     table = engine_params.resolve_table(
         services.params_frame(), list(DEFINITIONS), _frame(here, year), region_col="region_code"

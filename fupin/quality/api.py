@@ -15,9 +15,9 @@ from django.db.models import Count
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from fupin.accounts.export_log import log_api_page
 from fupin.core import versions
 from fupin.core.api_types import Key, Page, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for
 from fupin.quality import selectors, services
 from fupin.quality.models import Finding, QualityRun

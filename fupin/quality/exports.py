@@ -11,11 +11,12 @@ from django.db.models import F, QuerySet
 from fupin.accounts.models import ExportLog
 from fupin.core.exports import workbook, write_sheet
 from fupin.core.privacy import mask_id_expr, masked_frame
-from fupin.quality.models import STATUSES, Finding
+from fupin.quality.codes import FINDING_STATUS, SEVERITY
+from fupin.quality.models import Finding
 from fupin.quality.selectors import ID_VALUE_RULES, rule_counts
 
-SEVERITY_ZH = {"error": "错误", "suspect": "疑点"}
-STATUS_ZH = {code: label.split(" / ")[0] for code, label in STATUSES}
+SEVERITY_ZH = {c.code: c.zh for c in SEVERITY}
+STATUS_ZH = {c.code: c.zh for c in FINDING_STATUS}
 COUNT_HEADERS = {
     "rule_id": "规则编号",
     "severity": "严重程度",

@@ -7,18 +7,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fupin.engine.quality import RULES
-from fupin.quality.models import EXPLAINED, FIXED, OPEN, STATUSES
+from fupin.quality.codes import FINDING_STATUS, SEVERITY
+from fupin.quality.models import EXPLAINED, FIXED, OPEN
 from fupin.regions import selectors as region_selectors
 
 
 def _en() -> bool:
     return (get_language() or "zh-hans").startswith("en")
-
-
-def _label(bilingual: str) -> str:
-    """'待处理 / Open' → the half for the active language."""
-    zh, _sep, en = bilingual.partition(" / ")
-    return en if _en() and en else zh
 
 
 class FindingFilterForm(forms.Form):
@@ -45,8 +40,8 @@ class FindingFilterForm(forms.Form):
         self.fields["rule"].choices = [("", "—")] + [
             (r.id, f"{r.id} {r.message_en if en else r.message_zh}") for r in RULES
         ]
-        self.fields["severity"].choices = [("", "—"), ("error", _("Error")), ("suspect", _("Suspect"))]
-        self.fields["status"].choices = [("", "—")] + [(code, _label(label)) for code, label in STATUSES]
+        self.fields["severity"].choices = [("", "—"), *SEVERITY.choices]
+        self.fields["status"].choices = [("", "—"), *FINDING_STATUS.choices]
         self.fields["assignee"].choices = [("", "—"), ("mine", _("Mine")), ("none", _("Nobody"))]
 
     def filters(self) -> dict:

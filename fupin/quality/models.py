@@ -9,14 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-OPEN, FIXED, EXPLAINED, RESOLVED = "open", "fixed", "explained", "resolved"
-STATUSES = [
-    (OPEN, "待处理 / Open"),
-    (FIXED, "已修正 / Fixed"),
-    (EXPLAINED, "已说明 / Explained"),
-    (RESOLVED, "已消除 / Resolved"),  # the data no longer triggers the rule
-]
-SEVERITIES = [("error", "错误 / Error"), ("suspect", "疑点 / Suspect")]
+from fupin.quality.codes import FINDING_STATUS, SEVERITY
+
+OPEN, FIXED, EXPLAINED, RESOLVED = FINDING_STATUS.values
 
 
 class Finding(models.Model):
@@ -29,11 +24,13 @@ class Finding(models.Model):
         "registry.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
     )
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
-    severity = models.CharField(_("severity"), max_length=8, choices=SEVERITIES)
+    severity = models.CharField(_("severity"), max_length=8, choices=SEVERITY.choices)
     message_zh = models.CharField(max_length=200)
     message_en = models.CharField(max_length=200)
     value = models.CharField(_("value"), max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=STATUSES, default=OPEN, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FINDING_STATUS.choices, default=OPEN, db_index=True
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from fupin.accounts import scope
+from fupin.core.frames import read_sql, table
 from fupin.engine.quality import RULES
 from fupin.quality.models import Finding, QualityRun
-from fupin.quality.services import resolve_scope
+from fupin.registry.models import Household
 
 RULE_INDEX = {r.id: i for i, r in enumerate(RULES)}
 RULE_BY_ID = {r.id: r for r in RULES}
@@ -52,9 +55,7 @@ def findings_for(
 
     `assignee`: "mine" (the user's), "none" (nobody's) or a user id."""
     qs = Finding.objects.all()
-    prefix = user.scope_prefix if user is not None else ""
-    if region:
-        _code, prefix = resolve_scope(user, region)  # OutOfScope (404) outside the user's subtree
+    prefix = scope.resolve(user, region).prefix  # OutOfScope (404) outside the user's subtree
     if prefix:
         qs = qs.filter(household__village__code__startswith=prefix)
     if year:
@@ -103,5 +104,24 @@ def years_for(user) -> list[int]:
 def runs_for(user) -> QuerySet[QualityRun]:
     """Runs over regions inside the user's subtree."""
     qs = QualityRun.objects.select_related("user")
-    prefix = user.scope_prefix if user is not None else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(region_prefix__startswith=prefix) if prefix else qs
+
+
+def stored_findings(prefix: str, year: int) -> pl.DataFrame:
+    """The stored findings of the region subtree `prefix` in `year` (id, key, status, value), one SELECT:
+    what a run of the rules is reconciled against."""
+    return read_sql(
+        f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
+        f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
+        f"WHERE f.year = %s AND h.village_id LIKE %s",
+        [year, prefix + "%"],
+        schema={
+            "id": pl.Int64,
+            "rule_id": pl.String,
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "status": pl.String,
+            "value": pl.String,
+        },
+    ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))

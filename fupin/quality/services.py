@@ -20,6 +20,7 @@ writes them, and work based on an older version of any of them is refused with E
 from __future__ import annotations
 
 import time
+from dataclasses import astuple
 from datetime import datetime
 
 import polars as pl
@@ -27,26 +28,18 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
-from fupin.core.errors import Denied, InputRejected, Problem
-from fupin.core.frames import read_sql, registry_frames, table
-from fupin.engine import quality
+from fupin.core.errors import Denied
+from fupin.engine import quality, regions
+from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
-from fupin.registry.models import Household
+from fupin.quality.selectors import findings_for, stored_findings
+from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
 VALUE_LEN = Finding._meta.get_field("value").max_length
-
-
-class OutOfScope(Http404):
-    """A region outside the user's subtree: answered exactly like a missing one (404)."""
-
-
-class QualityInputError(InputRejected):
-    def __init__(self, field: str, code: str, zh: str, en: str):
-        super().__init__(Problem(field, code, zh, en))
 
 
 READ_ONLY = (
@@ -59,26 +52,6 @@ def require_writer(user) -> None:
     """Running the rules and working findings is for roles that write the registry (None = the operator)."""
     if user is not None and not user.can("writes_registry"):
         raise Denied(*READ_ONLY)
-
-
-def resolve_scope(user, region: str | None) -> tuple[str, str]:
-    """(12-digit code or '', code prefix) of the region to work on, within the user's subtree.
-
-    No region: the user's own region (everything for a nationwide user or the unscoped operator)."""
-    scope = user.scope_prefix if user is not None else ""
-    if region:
-        try:
-            code = normalise(region)
-        except RegionCodeError:
-            raise QualityInputError(
-                "region", "quality.region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-            ) from None
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-        return code, prefix_of(code)
-    if user is not None and user.region_id:
-        return user.region_id, scope
-    return "", ""
 
 
 def check_year(year) -> int:
@@ -99,7 +72,7 @@ def check_year(year) -> int:
 def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
     """The parameter rows the rules read that apply to this year and region (stored with the run)."""
     names = [*quality.RULE_PARAMS, "poverty_line"]
-    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    ancestors = ["", *regions.ancestors(prefix)]
     rc = pl.col("region_code")
     used = params.filter(
         pl.col("name").is_in(names)
@@ -121,23 +94,6 @@ def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFra
         )
         .unique(KEY, keep="first", maintain_order=True)
     )
-
-
-def _stored(prefix: str, year: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT f.id, f.rule_id, f.household_id, f.member_id, f.status, f.value "
-        f"FROM {table(Finding)} f JOIN {table(Household)} h ON h.id = f.household_id "
-        f"WHERE f.year = %s AND h.village_id LIKE %s",
-        [year, prefix + "%"],
-        schema={
-            "id": pl.Int64,
-            "rule_id": pl.String,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "status": pl.String,
-            "value": pl.String,
-        },
-    ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
 
 
 def _update_ids(ids: list[int], **values) -> None:
@@ -201,13 +157,13 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
 
     require_writer(user)
     year = check_year(year)
-    code, prefix = resolve_scope(user, region)
+    code, prefix = astuple(scope.resolve(user, region))
     started = time.perf_counter()
     params = params_frame()
     found = _engine_findings(prefix, year, params)
     counts = quality.summary(found).filter(pl.col("count") > 0)
     with transaction.atomic():
-        outcome = reconcile(found, _stored(prefix, year), year=year, now=timezone.now())
+        outcome = reconcile(found, stored_findings(prefix, year), year=year, now=timezone.now())
         return QualityRun.objects.create(
             user=user,
             year=year,
@@ -226,7 +182,6 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
 
 def _scoped(user, ids) -> list[int]:
     """The ids, all of them in the user's scope (else 404, identical to a missing finding)."""
-    from fupin.quality.selectors import findings_for
 
     try:
         ids = sorted({int(i) for i in ids})
@@ -245,11 +200,10 @@ def _scoped(user, ids) -> list[int]:
 def assignable_users(user):
     """Who may be given findings: active accounts of roles that write the registry, in the user's subtree."""
     from fupin.accounts.models import User
-    from fupin.accounts.roles import ROLES
+    from fupin.accounts.roles import roles_that
 
-    roles = [code for code, r in ROLES.items() if r.writes_registry]
-    qs = User.objects.filter(is_active=True, role__in=roles).select_related("region")
-    prefix = user.scope_prefix if user is not None else ""
+    qs = User.objects.filter(is_active=True, role__in=roles_that("writes_registry")).select_related("region")
+    prefix = scope.prefix_for(user)
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
 

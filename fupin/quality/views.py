@@ -20,13 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
 from fupin.overview import charts
 from fupin.quality import exports, selectors, services
+from fupin.quality.codes import FINDING_STATUS
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
-from fupin.quality.models import STATUSES
-from fupin.registry.models import HouseholdYear
+from fupin.quality.models import Finding
+from fupin.registry import selectors as registry_selectors
 
 PER_PAGE = 50
 
@@ -37,12 +39,7 @@ def _en() -> bool:
 
 def _years(user) -> list[int]:
     """Years with findings or with registry records in the user's subtree, newest first."""
-    registry = (
-        HouseholdYear.objects.filter(household__village__code__startswith=user.scope_prefix, is_deleted=False)
-        .order_by()
-        .values_list("year", flat=True)
-        .distinct()
-    )
+    registry = registry_selectors.years_for(user)
     return sorted(set(selectors.years_for(user)) | set(registry), reverse=True)
 
 
@@ -52,7 +49,12 @@ def _filtered(request):
     filters = form.filters()
     if filters["year"] is None and years:
         filters["year"] = years[0]
-    without_rule = selectors.findings_for(request.user, **{**filters, "rule": None})
+    try:
+        without_rule = selectors.findings_for(request.user, **{**filters, "rule": None})
+    except scope.BadRegionCode as e:  # a region outside the scope is not caught: 404, like a missing one
+        messages.error(request, e.message())
+        form.bad_region = True
+        without_rule = Finding.objects.none()
     findings = without_rule.filter(rule_id=filters["rule"]) if filters["rule"] else without_rule
     return form, filters, years, without_rule, findings
 
@@ -66,7 +68,7 @@ def worklist(request):
     )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     en, sees_ids, lang = _en(), user.can("sees_id_numbers"), get_language() or "zh-hans"
-    status_labels = {code: label.split(" / ")[1 if en else 0] for code, label in STATUSES}
+    status_labels = {c.code: c.en if en else c.zh for c in FINDING_STATUS}
     for f in page.object_list:  # at most 50 rows, already fetched
         f.message = f.message_en if en else f.message_zh
         f.value_shown = (
@@ -162,6 +164,9 @@ def run(request):
     year, region = form.cleaned_data["year"], form.cleaned_data["region"] or None
     try:
         result = services.run_quality(user, year, region)
+    except scope.BadRegionCode as e:
+        messages.error(request, e.message())
+        return redirect("quality:worklist")
     except services.QualityInputError as e:
         messages.error(request, e.message())
         return redirect("quality:worklist")
@@ -189,7 +194,9 @@ def export(request):
     user = request.user
     if not user.can("exports"):
         raise PermissionDenied(_("Your role may not export registry data."))
-    _form, filters, _years_, _all, findings = _filtered(request)
+    form, filters, _years_, _all, findings = _filtered(request)
+    if getattr(form, "bad_region", False):
+        return redirect(reverse("quality:worklist") + "?" + request.GET.urlencode())
     data, _n = exports.export_findings(user, findings, filters=filters, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(

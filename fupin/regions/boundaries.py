@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from fupin.core.errors import InputRejected, Problem, in_language
+from fupin.engine.regions import PREFIX_LENGTHS_EN, PREFIX_LENGTHS_ZH
 from fupin.regions import codes
 from fupin.regions.models import Region, RegionBoundary
 
@@ -244,8 +245,8 @@ def validate(data: bytes, user=None) -> tuple[BoundaryReport, dict[str, dict]]:
                 BoundaryProblem(
                     i,
                     raw,
-                    "区划代码格式错误（应为 2、4、6、9 或 12 位数字）",
-                    "wrong region code format (2, 4, 6, 9 or 12 digits expected)",
+                    f"区划代码格式错误（应为 {PREFIX_LENGTHS_ZH}）",
+                    f"wrong region code format ({PREFIX_LENGTHS_EN} expected)",
                 )
             )
             continue

@@ -39,7 +39,7 @@ def import_population_command(args: argparse.Namespace) -> int:
 def import_boundaries_command(args: argparse.Namespace) -> int:
     """`fupin import boundaries FILE [--skip-invalid] [--user NAME]`: 0 saved, 1 rejected (every rejected
     feature printed), 2 a wrong path or a user who may not load boundaries."""
-    from fupin.core.commands import user_from_arg
+    from fupin.accounts.cli import user_from_arg
     from fupin.regions import boundaries
 
     user = user_from_arg(getattr(args, "user", None))

@@ -7,8 +7,16 @@ its *prefix* (2, 4, 6, 9 or 12 digits): scoping a query is one indexed `LIKE 'pr
 
 from __future__ import annotations
 
-PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE = 1, 2, 3, 4, 5
-LEVEL_PREFIX_LEN = {PROVINCE: 2, CITY: 4, COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12}
+from fupin.engine.regions import (
+    CITY,
+    COUNTY,
+    LEVEL_PREFIX_LEN,
+    PREFIX_LENGTHS,
+    PROVINCE,
+    TOWNSHIP,
+    VILLAGE,
+)
+
 LEVEL_NAMES = {
     PROVINCE: ("省", "Province"),
     CITY: ("市", "Prefecture"),
@@ -27,7 +35,7 @@ def normalise(code: str) -> str:
     code = str(code).strip()
     if code.endswith(".0"):
         code = code[:-2]
-    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
+    if not code.isdigit() or len(code) not in PREFIX_LENGTHS:
         raise RegionCodeError(code)
     return code.ljust(12, "0")
 

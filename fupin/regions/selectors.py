@@ -9,10 +9,12 @@ only as the breadcrumb of a region in scope (`ancestors_of`), which is public re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from fupin.regions import codes
-from fupin.regions.models import Region, RegionPopulation
+from fupin.regions.models import Region, RegionBoundary, RegionPopulation
 
 
 def regions_for(user) -> QuerySet[Region]:
@@ -51,6 +53,11 @@ def ancestors_of(region: Region) -> list[Region]:
     return region.ancestors()
 
 
+def names_of(region_codes: Iterable[str]) -> dict[str, str]:
+    """Code → name of the given regions: codes and names only, reference data (see the module note)."""
+    return dict(Region.objects.filter(code__in=list(region_codes)).values_list("code", "name"))
+
+
 def search(user, q: str = "", *, within: str | None = None, level: int | None = None) -> QuerySet[Region]:
     """Regions in scope whose name contains `q`, optionally below `within` and at one level."""
     qs = regions_for(user)
@@ -67,6 +74,11 @@ def population_for(user, code: str) -> QuerySet[RegionPopulation]:
     """The denominators of one region in scope, by year."""
     region = get_region_for(user, code)
     return RegionPopulation.objects.filter(region=region).order_by("year")
+
+
+def boundaries_for(user) -> QuerySet[RegionBoundary]:
+    """The map boundaries loaded for regions in the user's subtree."""
+    return RegionBoundary.objects.filter(region__code__startswith=user.scope_prefix)
 
 
 def filter_choices(user, chosen: str = "", limit: int = 3000) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ import polars as pl
 from django.db import transaction
 
 from fupin.core.tables import read_table
+from fupin.engine.regions import PREFIX_LENGTHS, PREFIX_LENGTHS_EN, PREFIX_LENGTHS_ZH
 from fupin.regions import codes
 from fupin.regions.models import Region, RegionPopulation
 
@@ -123,7 +124,11 @@ def _ascii(col: str) -> pl.Expr:
 def _code12(col: str) -> pl.Expr:
     """A typed division code → its 12-digit form, or null when it is not 2/4/6/9/12 digits."""
     raw = _ascii(col).str.replace(r"\.0+$", "")
-    ok = raw.str.contains(r"^\d+$") & raw.str.len_chars().is_in([2, 4, 6, 9, 12]) & ~raw.str.starts_with("00")
+    ok = (
+        raw.str.contains(r"^\d+$")
+        & raw.str.len_chars().is_in(list(PREFIX_LENGTHS))
+        & ~raw.str.starts_with("00")
+    )
     return pl.when(ok).then(raw.str.pad_end(12, "0"))
 
 
@@ -208,8 +213,8 @@ REGION_COLUMNS = {
     "is_poor": "is_poor",
 }
 CODE_LABEL = ("行政区划代码", "region code")
-CODE_FORMAT_ZH = "格式错误（应为 2、4、6、9 或 12 位数字）"
-CODE_FORMAT_EN = "wrong format (2, 4, 6, 9 or 12 digits expected)"
+CODE_FORMAT_ZH = f"格式错误（应为 {PREFIX_LENGTHS_ZH}）"
+CODE_FORMAT_EN = f"wrong format ({PREFIX_LENGTHS_EN} expected)"
 
 
 def _level() -> pl.Expr:

@@ -10,10 +10,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from fupin.codes import POOR_STATUSES
+from fupin.engine.schema import POOR_STATUSES
 from fupin.regions import boundaries, codes, selectors
 from fupin.regions.forms import BoundaryForm
-from fupin.regions.models import Region, RegionBoundary
+from fupin.regions.models import Region
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import HouseholdYear
 
@@ -108,7 +108,7 @@ def boundary_upload(request):
                 up.read(), user, file_name=up.name, skip_invalid=form.cleaned_data["skip_invalid"]
             )
     en = (get_language() or "zh").startswith("en")
-    loaded = RegionBoundary.objects.filter(region__code__startswith=user.scope_prefix)
+    loaded = selectors.boundaries_for(user)
     return render(
         request,
         "regions/boundary_upload.html",

@@ -14,19 +14,19 @@ import unicodedata
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from fupin import codes
+from fupin.accounts.export_log import log_api_page
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
-from fupin.core.exports import log_api_page
 from fupin.core.privacy import id_for, masked_record, phone_for
 from fupin.registry import schemas as s
 from fupin.registry import selectors, services
-from fupin.registry.models import Change, Household, HouseholdYear, ImportBatch, Member
+from fupin.registry.codes import CHANGE_ACTION, IMPORT_STATUS
+from fupin.registry.models import Household, HouseholdYear, ImportBatch, Member
 from fupin.registry.services import ValidationFailed
 
 router = Router()
@@ -83,10 +83,8 @@ def _label(codelist: codes.CodeList, code: str | None) -> dict | None:
     return {"zh": c.zh, "en": c.en}
 
 
-def _choice_label(choices, value: str) -> dict:
-    text = dict(choices).get(value, value)
-    zh, _, en = text.partition(" / ")
-    return {"zh": zh, "en": en or zh}
+def _choice_label(codelist: codes.CodeList, value: str) -> dict:
+    return {"zh": codelist.label(value, "zh"), "en": codelist.label(value, "en")}
 
 
 def _refuse(field: str, rule: str, zh: str, en: str, value=None) -> ValidationFailed:
@@ -206,7 +204,7 @@ def member_out(user, m: Member, household_no: str | None = None) -> dict:
 
 
 def household_out(user, h: Household) -> dict:
-    """Household + current members + every (non-deleted) yearly record; `h` prefetched by `_detail_qs`."""
+    """Household + current members + every (non-deleted) yearly record; `h` from `household_detail_for`."""
     return {
         "household_no": h.household_no,
         "village": _region(h.village),
@@ -220,24 +218,6 @@ def household_out(user, h: Household) -> dict:
         "members": [member_out(user, m, h.household_no) for m in h.current_members],
         "years": [year_out(y) for y in h.live_years],
     }
-
-
-def _detail(user, household_no: str) -> Household:
-    return (
-        selectors.households_for(user)
-        .select_related("village")
-        .prefetch_related(
-            Prefetch(
-                "members", Member.objects.filter(is_deleted=False).order_by("id"), to_attr="current_members"
-            ),
-            Prefetch(
-                "years",
-                HouseholdYear.objects.filter(is_deleted=False).order_by("-year"),
-                to_attr="live_years",
-            ),
-        )
-        .get(household_no=household_no)
-    )
 
 
 def _stored_year(record: HouseholdYear | None) -> dict:
@@ -305,7 +285,7 @@ def _save_year(
             reason=reason,
             create=False,
         )
-    return _detail(user, household_no)
+    return selectors.household_detail_for(user, household_no)
 
 
 def _current_head(household: Household, except_id: str | None = None) -> bool:
@@ -413,7 +393,7 @@ def get_household(request, household_no: str, response: HttpResponse):
     """The ETag header (also `version`) names this version of the household: send it back as If-Match with
     an edit, which is refused (409) if the household changed meanwhile."""
     user = _user(request)
-    return _tagged(response, household_out(user, _detail(user, household_no)))
+    return _tagged(response, household_out(user, selectors.household_detail_for(user, household_no)))
 
 
 @router.post("/households", response={201: s.HouseholdOut, **s.ERRORS}, summary="Create a household")
@@ -426,7 +406,7 @@ def create_household(request, body: s.HouseholdCreateIn):
     members = data.pop("members")
     reason = data.pop("reason") or "新增 / created"
     services.save_household(user, data, members, reason=reason, create=True)
-    return Status(201, household_out(user, _detail(user, data["household_no"])))
+    return Status(201, household_out(user, selectors.household_detail_for(user, data["household_no"])))
 
 
 @router.put(
@@ -504,7 +484,7 @@ def restore_household(request, household_no: str, body: s.ReasonIn):
     summary="The yearly records of a household",
 )
 def list_years(request, household_no: str):
-    return [year_out(y) for y in _detail(_user(request), household_no).live_years]
+    return [year_out(y) for y in selectors.household_detail_for(_user(request), household_no).live_years]
 
 
 @router.put(
@@ -549,7 +529,7 @@ def delete_year(request, household_no: str, year: Year, reason: str = ""):
 def list_members(request, household_no: str, response: HttpResponse):
     """The ETag header names the household's version, for If-Match on member edits."""
     user = _user(request)
-    h = _detail(user, household_no)
+    h = selectors.household_detail_for(user, household_no)
     items = [member_out(user, m, h.household_no) for m in h.current_members]
     log_api_page(request, "api.registry.members", len(items), household_no=h.household_no)
     _tagged(response, {"version": services.household_version(h)})
@@ -694,7 +674,7 @@ def history(request, household_no: str, page: Page = 1, page_size: int = 100):
             "at": c.at,
             "user": c.user.username if c.user else None,
             "action": c.action,
-            "action_label": _choice_label(Change.ACTIONS, c.action),
+            "action_label": _choice_label(CHANGE_ACTION, c.action),
             "entity": c.entity,
             "entity_id": c.entity_id,
             "before": masked_record(user, c.before),
@@ -749,7 +729,7 @@ def import_out(request, batch: ImportBatch) -> dict:
         "year": batch.year,
         "skip_invalid": batch.skip_invalid,
         "status": batch.status,
-        "status_label": _choice_label(ImportBatch.STATUSES, batch.status),
+        "status_label": _choice_label(IMPORT_STATUS, batch.status),
         "stage": stage,
         "done": done,
         "total": total,

@@ -62,8 +62,8 @@ def _problem_table(problems: list[dict], total: int, errors_path: str) -> Table:
 
 
 def import_households_command(args) -> int:
+    from fupin.accounts.cli import user_from_arg
     from fupin.core.cli_support import check_input
-    from fupin.core.commands import user_from_arg
     from fupin.registry.importer import import_households
 
     console = Console(stderr=False, soft_wrap=True)

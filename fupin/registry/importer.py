@@ -31,7 +31,7 @@ from django.utils import timezone
 from fupin.core.scratch import remove, scratch_dir
 from fupin.core.tables import FileTooLarge, Table, TableError, open_table
 from fupin.core.ziplimits import Budget, TooLarge, check_directory
-from fupin.registry import bulk, columns, validation
+from fupin.registry import bulk, claims, columns, validation
 from fupin.registry.columns import HOUSEHOLD_SHEET, MEMBER_SHEET
 from fupin.registry.locks import registry_write
 from fupin.registry.models import ImportBatch
@@ -432,9 +432,7 @@ def import_households(
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(status="running")
         batch.status = "running"
-    from fupin.registry import jobs
-
-    with jobs.claimed(batch.pk):  # a batch left running by a killed process is told apart by this
+    with claims.claimed(batch.pk):  # a batch left running by a killed process is told apart by this
         try:
             return _run_file(
                 path,
@@ -504,9 +502,7 @@ def import_frames(
     def chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
         return [frame.slice(i, FRAME_CHUNK_ROWS) for i in range(0, max(frame.height, 1), FRAME_CHUNK_ROWS)]
 
-    from fupin.registry import jobs
-
-    with jobs.claimed(batch.pk):
+    with claims.claimed(batch.pk):
         return _import(
             chunks(households_raw),
             chunks(members_raw),

@@ -8,10 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin import codes
-
-
-def _choices(codelist: codes.CodeList) -> list[tuple[str, str]]:
-    return [(c.code, f"{c.zh} / {c.en}") for c in codelist]
+from fupin.registry.codes import CHANGE_ACTION, IMPORT_STATUS, MEMBERSHIP_REASON
 
 
 class Household(models.Model):
@@ -45,28 +42,28 @@ class HouseholdYear(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="years")
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     household_type = models.CharField(
-        _("household type"), max_length=16, blank=True, choices=_choices(codes.HOUSEHOLD_TYPE)
+        _("household type"), max_length=16, blank=True, choices=codes.HOUSEHOLD_TYPE.choices
     )
     status = models.CharField(
         pgettext_lazy("household", "status"),
         max_length=16,
-        choices=_choices(codes.HOUSEHOLD_STATUS),
+        choices=codes.HOUSEHOLD_STATUS.choices,
         db_index=True,
     )
     poverty_type = models.CharField(
-        _("poverty type"), max_length=16, blank=True, choices=_choices(codes.POVERTY_TYPE)
+        _("poverty type"), max_length=16, blank=True, choices=codes.POVERTY_TYPE.choices
     )
     standard = models.CharField(
-        _("identification standard"), max_length=16, blank=True, choices=_choices(codes.STANDARD)
+        _("identification standard"), max_length=16, blank=True, choices=codes.STANDARD.choices
     )
-    main_cause = models.CharField(_("main cause"), max_length=16, blank=True, choices=_choices(codes.CAUSE))
+    main_cause = models.CharField(_("main cause"), max_length=16, blank=True, choices=codes.CAUSE.choices)
     other_causes = models.CharField(
         _("other causes"), max_length=200, blank=True, help_text="comma-separated cause codes"
     )
     identified_year = models.PositiveSmallIntegerField(_("year identified"), null=True, blank=True)
     exit_year = models.PositiveSmallIntegerField(_("year of exit"), null=True, blank=True)
     housing_grade = models.CharField(
-        _("housing grade"), max_length=1, blank=True, choices=_choices(codes.HOUSING_GRADE)
+        _("housing grade"), max_length=1, blank=True, choices=codes.HOUSING_GRADE.choices
     )
     water_safe = models.BooleanField(_("safe drinking water"), null=True, blank=True)
     wage_income = models.DecimalField(_("wage income"), max_digits=12, decimal_places=2, default=Decimal(0))
@@ -109,17 +106,17 @@ class Member(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, unique=True)
     disability_cert = models.CharField(_("disability certificate number"), max_length=22, blank=True)
     name = models.CharField(_("name"), max_length=50)
-    sex = models.CharField(_("sex"), max_length=1, choices=_choices(codes.SEX))
+    sex = models.CharField(_("sex"), max_length=1, choices=codes.SEX.choices)
     birth_date = models.DateField(_("date of birth"))
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
-    relation = models.CharField(_("relation to head"), max_length=20, choices=_choices(codes.RELATION))
-    health = models.CharField(_("health"), max_length=20, blank=True, choices=_choices(codes.HEALTH))
-    labour = models.CharField(_("labour ability"), max_length=10, blank=True, choices=_choices(codes.LABOUR))
-    education = models.CharField(_("education"), max_length=12, blank=True, choices=_choices(codes.EDUCATION))
-    school = models.CharField(_("school status"), max_length=12, blank=True, choices=_choices(codes.SCHOOL))
-    work_status = models.CharField(_("migrant work"), max_length=12, blank=True, choices=_choices(codes.WORK))
+    relation = models.CharField(_("relation to head"), max_length=20, choices=codes.RELATION.choices)
+    health = models.CharField(_("health"), max_length=20, blank=True, choices=codes.HEALTH.choices)
+    labour = models.CharField(_("labour ability"), max_length=10, blank=True, choices=codes.LABOUR.choices)
+    education = models.CharField(_("education"), max_length=12, blank=True, choices=codes.EDUCATION.choices)
+    school = models.CharField(_("school status"), max_length=12, blank=True, choices=codes.SCHOOL.choices)
+    work_status = models.CharField(_("migrant work"), max_length=12, blank=True, choices=codes.WORK.choices)
     work_months = models.PositiveSmallIntegerField(_("months worked away"), null=True, blank=True)
     medical_insurance = models.BooleanField(_("basic medical insurance"), null=True, blank=True)
     pension_insurance = models.BooleanField(_("basic pension insurance"), null=True, blank=True)
@@ -140,24 +137,13 @@ class Member(models.Model):
 class Membership(models.Model):
     """One period of a person in a household (自然增减): how it began and how it ended."""
 
-    REASONS = [
-        ("registered", "登记 / Registered"),
-        ("birth", "出生 / Birth"),
-        ("marriage", "婚嫁 / Marriage"),
-        ("split", "分户 / Household split"),
-        ("move", "迁移 / Move"),
-        ("death", "死亡 / Death"),
-        ("removed", "删除 / Removed"),
-        ("correction", "更正 / Correction"),
-    ]
-
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
-    relation = models.CharField(max_length=20, choices=_choices(codes.RELATION))
+    relation = models.CharField(max_length=20, choices=codes.RELATION.choices)
     start_date = models.DateField()
-    start_reason = models.CharField(max_length=12, choices=REASONS)
+    start_reason = models.CharField(max_length=12, choices=MEMBERSHIP_REASON.choices)
     end_date = models.DateField(null=True, blank=True)
-    end_reason = models.CharField(max_length=12, choices=REASONS, blank=True)
+    end_reason = models.CharField(max_length=12, choices=MEMBERSHIP_REASON.choices, blank=True)
 
     class Meta:
         ordering = ["start_date", "id"]
@@ -166,14 +152,6 @@ class Membership(models.Model):
 class ImportBatch(models.Model):
     """One import of a registry workbook: its options, progress and report."""
 
-    STATUSES = [
-        ("queued", "排队中 / Queued"),
-        ("running", "进行中 / Running"),
-        ("done", "完成 / Done"),
-        ("rejected", "已拒绝 / Rejected"),
-        ("failed", "失败 / Failed"),
-    ]
-
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -181,7 +159,7 @@ class ImportBatch(models.Model):
     path = models.CharField(max_length=500, blank=True)  # stored upload
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     skip_invalid = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=STATUSES, default="queued")
+    status = models.CharField(max_length=10, choices=IMPORT_STATUS.choices, default="queued")
     stage = models.CharField(max_length=50, blank=True)
     done_rows = models.PositiveIntegerField(default=0)
     total_rows = models.PositiveIntegerField(default=0)
@@ -195,17 +173,9 @@ class ImportBatch(models.Model):
 class Change(models.Model):
     """Every create, update and delete of registry data: who, when, before, after and why."""
 
-    ACTIONS = [
-        ("create", "新增 / Created"),
-        ("update", "修改 / Updated"),
-        ("delete", "删除 / Deleted"),
-        ("restore", "恢复 / Restored"),
-        ("move", "成员变动 / Membership change"),
-    ]
-
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=10, choices=ACTIONS)
+    action = models.CharField(max_length=10, choices=CHANGE_ACTION.choices)
     entity = models.CharField(max_length=20)  # household | household_year | member | membership
     entity_id = models.CharField(max_length=40)
     household = models.ForeignKey(Household, null=True, on_delete=models.PROTECT, related_name="changes")

@@ -7,19 +7,19 @@ from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
-from django.db.models import CharField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from fupin.accounts import scope
+from fupin.core.frames import read_sql, table
+from fupin.engine.cleaning import prepare
+from fupin.engine.idnumber import parse_ids
 from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
-from fupin.registry.validation import Context, parse_ids, prepare
-
-
-def _prefix(user) -> str:
-    return "" if user is None else user.scope_prefix
+from fupin.registry.validation import Context
 
 
 def households_for(user, *, include_deleted: bool = False) -> QuerySet[Household]:
-    qs = Household.objects.filter(village__code__startswith=_prefix(user))
+    qs = Household.objects.filter(village__code__startswith=scope.prefix_for(user))
     return qs if include_deleted else qs.filter(is_deleted=False)
 
 
@@ -32,9 +32,38 @@ def get_household_for(user, household_no: str, *, include_deleted: bool = False)
     )
 
 
+def household_detail_for(user, household_no: str) -> Household:
+    """The household with its current members (`current_members`) and live years (`live_years`, newest
+    first) fetched along; Household.DoesNotExist when it is outside the user's scope (callers answer 404)."""
+    return (
+        households_for(user)
+        .select_related("village")
+        .prefetch_related(
+            Prefetch(
+                "members", Member.objects.filter(is_deleted=False).order_by("id"), to_attr="current_members"
+            ),
+            Prefetch(
+                "years",
+                HouseholdYear.objects.filter(is_deleted=False).order_by("-year"),
+                to_attr="live_years",
+            ),
+        )
+        .get(household_no=household_no)
+    )
+
+
+def household_numbers(user, ids: Iterable[int]) -> dict[int, str]:
+    """Household id → household number (户编号) of the given households in the user's subtree."""
+    return dict(
+        households_for(user, include_deleted=True).filter(pk__in=list(ids)).values_list("pk", "household_no")
+    )
+
+
 def members_for(user) -> QuerySet[Member]:
     return Member.objects.filter(
-        household__village__code__startswith=_prefix(user), is_deleted=False, household__is_deleted=False
+        household__village__code__startswith=scope.prefix_for(user),
+        is_deleted=False,
+        household__is_deleted=False,
     )
 
 
@@ -42,7 +71,7 @@ def movable_members(user) -> QuerySet[Member]:
     """People a user may move into a household: members of households in scope, and people who left a
     household (no current one) whose last household was in scope. A person who left a household elsewhere
     is not visible: a region's officials must not look up people of other regions by ID number."""
-    prefix = _prefix(user)
+    prefix = scope.prefix_for(user)
     last_village = (
         Membership.objects.filter(member=OuterRef("pk"))
         .order_by("-start_date", "-pk")
@@ -56,9 +85,21 @@ def movable_members(user) -> QuerySet[Member]:
 
 
 def latest_year(user) -> int | None:
-    return HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user)).aggregate(
-        y=Max("year")
-    )["y"]
+    return HouseholdYear.objects.filter(
+        household__village__code__startswith=scope.prefix_for(user)
+    ).aggregate(y=Max("year"))["y"]
+
+
+def years_for(user) -> list[int]:
+    """Years with household records in the user's subtree, newest first."""
+    return list(
+        HouseholdYear.objects.filter(
+            household__village__code__startswith=scope.prefix_for(user), is_deleted=False
+        )
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def household_years_for(
@@ -74,17 +115,20 @@ def household_years_for(
 ) -> QuerySet[HouseholdYear]:
     """The household list: one row per household for one year (default: the latest), with filters.
 
-    `region` narrows within the scope (it can never widen it); `q` matches a household number, the head's
-    name, or any member's name or full ID number (the last only for roles that see ID numbers).
+    `region` narrows within the scope (it can never widen it: OutOfScope outside, BadRegionCode malformed);
+    `q` matches a household number, the head's name, or any member's name or full ID number (the last only
+    for roles that see ID numbers).
     """
     qs = HouseholdYear.objects.filter(
-        household__village__code__startswith=_prefix(user), household__is_deleted=False, is_deleted=False
+        household__village__code__startswith=scope.prefix_for(user),
+        household__is_deleted=False,
+        is_deleted=False,
     )
     if year is None:
         year = latest_year(user)
     qs = qs.filter(year=year)
     if region:
-        qs = qs.filter(household__village__code__startswith=region_prefix(region))
+        qs = qs.filter(household__village__code__startswith=scope.resolve(user, region).prefix)
     if status:
         qs = qs.filter(status=status)
     if household_type:
@@ -105,15 +149,6 @@ def household_years_for(
             | Q(household_id__in=member_hh)
         )
     return qs.select_related("household", "household__village").order_by(order, "pk")
-
-
-def region_prefix(code: str) -> str:
-    from fupin.regions.codes import RegionCodeError, normalise, prefix_of
-
-    try:
-        return prefix_of(normalise(code))
-    except RegionCodeError:
-        return "#"  # matches nothing
 
 
 def changes_for(user, household: Household) -> QuerySet[Change]:
@@ -152,7 +187,7 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
 
     A few set-based queries (one parameter holding the whole list), whatever the size of the input."""
     ctx = Context()
-    prefix = _prefix(user)
+    prefix = scope.prefix_for(user)
     codes: list[str] = []
     if "region_code" in households_raw.columns:
         codes = (
@@ -234,3 +269,40 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
         "id_number", "household_no", pl.col("village_id").str.starts_with(prefix).alias("in_scope")
     )
     return ctx
+
+
+def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's two registry frames for the region subtree `prefix` (schema.HOUSEHOLD_YEAR_FRAME and
+    schema.MEMBER_FRAME + MEMBERSHIP_COLUMNS), one SELECT each, ordered by household.
+
+    Members come one row per membership period, so a person who moved counts in each household for its
+    years. A period that began with the first registration has no start date: it counts for every earlier
+    year too (the registry does not know when such a person joined).
+    """
+    from fupin.engine import schema
+
+    hy_cols = [c for c in schema.HOUSEHOLD_YEAR_FRAME if c not in ("village", "household_id")]
+    year_filter = ""
+    params: list = [False, False, prefix + "%"]
+    if years:
+        year_filter = f" AND y.year IN ({', '.join(['%s'] * len(years))})"
+        params += list(years)
+    household_years = read_sql(
+        f"SELECT y.household_id, h.village_id AS village, {', '.join('y.' + c for c in hy_cols)} "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s{year_filter} "
+        f"ORDER BY y.household_id, y.year",
+        params,
+        schema=schema.HOUSEHOLD_YEAR_FRAME,
+    )
+    m_cols = [c for c in schema.MEMBER_FRAME if c not in ("member_id", "household_id", "relation")]
+    members = read_sql(
+        f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join('m.' + c for c in m_cols)}, "
+        f"CASE WHEN p.start_reason = 'registered' THEN NULL ELSE p.start_date END AS start_date, p.end_date "
+        f"FROM {table(Membership)} p JOIN {table(Member)} m ON m.id = p.member_id "
+        f"JOIN {table(Household)} h ON h.id = p.household_id "
+        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s ORDER BY p.household_id, m.id",
+        [False, False, prefix + "%"],
+        schema={**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS},
+    )
+    return household_years, members

@@ -13,7 +13,7 @@ refused with EditConflict (the API answers 409) and nothing is saved.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -127,7 +127,7 @@ def check(user, household: dict | None, members: list[dict]) -> Validated:
 def save_household(
     user,
     household: dict | None,
-    members: list[dict] = (),
+    members: Sequence[dict] = (),
     *,
     reason: str = "",
     create: bool | None = None,
@@ -314,12 +314,14 @@ def end_membership(
         )
     with registry_write(), transaction.atomic():
         member = members_for(user).select_related("household").get(id_number=id_number)
+        assert member.household is not None  # members_for: members of a household
         check_version(member.household, version)
         return _end_membership(user, member, reason_code=reason_code, on_date=on_date, note=note)
 
 
 def _end_membership(user, member: Member, *, reason_code: str, on_date: date, note: str) -> Member:
     household = member.household
+    assert household is not None  # a member who left has no membership to end
     if member.relation == "head" and household.members.filter(is_deleted=False).count() > 1:
         raise ValidationFailed.single(
             "relation",

@@ -27,6 +27,7 @@ from fupin.core import versions
 from fupin.core.errors import EditConflict
 from fupin.core.tables import FileTooLarge
 from fupin.registry import importer, jobs, services
+from fupin.registry.codes import IMPORT_STATUS
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
 from fupin.registry.forms import (
     HOUSEHOLD_COLS,
@@ -420,13 +421,9 @@ def member_change(request, household_no: str, member_id: int):
 # --- import --------------------------------------------------------------------------------------
 
 
-def _is_admin(user) -> bool:
-    return user.is_superuser or user.can("acts_for_every_role")
-
-
 def _batches_for(user):
     qs = ImportBatch.objects.all()
-    return qs if _is_admin(user) else qs.filter(user=user)
+    return qs if user.can("acts_for_every_role") else qs.filter(user=user)
 
 
 @login_required
@@ -494,12 +491,11 @@ def import_status(request, pk: int):
         col = MEMBER_COLS.get(p.get("field")) or HOUSEHOLD_COLS.get(p.get("field"))
         p["column_label"] = column_label(col) if col else (p.get("column") or p.get("field") or "")
     has_errors_file = bool(batch.errors_path) and Path(batch.errors_path).exists() and not progress["running"]
-    status_label = dict(ImportBatch.STATUSES).get(batch.status, batch.status).split(" / ")
     ctx = {
         "batch": batch,
         "progress": progress,
         "stage_label": en if english() else zh,
-        "status_label": status_label[-1] if english() else status_label[0],
+        "status_label": IMPORT_STATUS.label(batch.status, "en" if english() else "zh"),
         "report": report,
         "counts": counts,
         "problems": problems,

@@ -1,4 +1,5 @@
-"""`fupin identify` and `fupin exits`: run the engine over the acting user's scope, store the run, print it."""
+"""`fupin identify` and `fupin exits`: run the engine over the acting user's scope, store the run, print it.
+`fupin stats`: counts, incidence and income by region, scoped to the acting user's region."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import sys
 
 import polars as pl
 
-from fupin.core.cli_support import explain_no_households, region_label, resolve_region
-from fupin.core.commands import UsageError, user_from_arg
-from fupin.core.exports import log_cli_output, write_xlsx
-from fupin.core.output import deliver, frame_text
-from fupin.core.stats import OutOfScope
+from fupin.accounts.cli import user_from_arg
+from fupin.accounts.export_log import log_cli_output
+from fupin.accounts.scope import BadRegionCode, OutOfScope
+from fupin.core.cli_support import UsageError
+from fupin.core.exports import write_xlsx
+from fupin.core.output import deliver, emit, frame_text
 from fupin.engine.exits import EXIT_REASONS
 from fupin.engine.identification import REASONS
-from fupin.regions.codes import COUNTY
+from fupin.regions.codes import COUNTY, LEVEL_NAMES
+from fupin.regions.where import explain_no_households, region_label, resolve_region
 from fupin.reports import services
+from fupin.reports.statistics import region_stats
 
 STAGE_LABELS = {
     "load": "读取数据 / loading",
@@ -176,9 +180,11 @@ def _run(args, start, *, max_level: int | None = None) -> int:
                 run = start(user, where.region, progress)
         else:
             run = start(user, where.region, progress)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
     except services.ReportInputError as e:
         if e.field == "region" and e.code == "reports.invalid":
             raise UsageError(str(e)) from None
@@ -205,3 +211,29 @@ def exits_command(args) -> int:
         ),
         max_level=COUNTY if args.level == "county" else None,
     )
+
+
+def stats_command(args) -> int:
+    user = user_from_arg(args.user)
+    where = resolve_region(args, user)
+    try:
+        df = region_stats(user, year=args.year, region=where.region, by=args.by)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
+        return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
+    explain_no_households(where.code, args.year)
+    log_cli_output(
+        user,
+        "reports.statistics",
+        df.height,
+        fmt=args.format,
+        out=args.out,
+        masked=True,
+        year=args.year,
+        region=args.region,
+        by=args.by,
+    )
+    emit(df, args.format, args.out, sheet="统计", labels={"level": LEVEL_NAMES})
+    return 0

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fupin.reports.codes import RUN_KIND, RUN_STATUS
+
 
 class Run(models.Model):
     """One run of the engine over a region and year, kept so it can be read back and reproduced.
@@ -15,15 +17,7 @@ class Run(models.Model):
     FUPIN_HOME/runs/.
     """
 
-    KINDS = [
-        ("identify", _("Identification")),
-        ("exit_household", _("Household exit")),
-        ("exit_village", _("Village exit")),
-        ("exit_county", _("County exit")),
-    ]
-    STATUSES = [("running", _("Running")), ("done", _("Done")), ("failed", _("Failed"))]
-
-    kind = models.CharField(_("kind"), max_length=16, choices=KINDS)
+    kind = models.CharField(_("kind"), max_length=16, choices=RUN_KIND.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     region_code = models.CharField(_("region"), max_length=12, blank=True)  # '' = everywhere
     parameters = models.JSONField(_("parameters"), default=list)
@@ -32,7 +26,7 @@ class Run(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=8, choices=STATUSES, default="running")
+    status = models.CharField(max_length=8, choices=RUN_STATUS.choices, default="running")
     stage = models.CharField(max_length=20, blank=True)
     summary = models.JSONField(default=dict)
     rows = models.PositiveIntegerField(default=0)

@@ -24,16 +24,17 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import Denied, InputRejected, Problem
-from fupin.core.frames import read_sql, registry_frames, table
-from fupin.core.stats import OutOfScope
-from fupin.engine import exits, identification, schema
+from fupin.engine import exits, identification, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
 from fupin.policy.services import params_frame
 from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, prefix_of
-from fupin.regions.models import Region, RegionPopulation
-from fupin.registry.models import Household, HouseholdYear
+from fupin.regions.models import Region
+from fupin.registry.models import Household
+from fupin.registry.selectors import registry_frames
+from fupin.reports import selectors
 from fupin.reports.models import CountyExitInput, Run
 
 log = logging.getLogger(__name__)
@@ -52,25 +53,6 @@ class ReportInputError(InputRejected):
 # --- scope ------------------------------------------------------------------------------------------
 
 
-def scope_code(user, region: str | None) -> str:
-    """The 12-digit code a request is about ('' = everywhere, unscoped users only). Raises OutOfScope when
-    the region lies outside the user's subtree, ReportInputError for a malformed code."""
-    scope = user.scope_prefix if user else ""
-    if region:
-        try:
-            code = normalise(region)
-        except RegionCodeError:
-            raise ReportInputError(
-                "region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-            ) from None
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-        return code
-    if user is not None and user.region_id:
-        return user.region_id
-    return ""
-
-
 def code_prefix(code: str) -> str:
     return prefix_of(code) if code else ""
 
@@ -78,7 +60,7 @@ def code_prefix(code: str) -> str:
 def runs_for(user):
     """The runs whose region lies inside the user's subtree."""
     qs = Run.objects.select_related("created_by")
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(region_code__startswith=prefix) if prefix else qs
 
 
@@ -103,7 +85,7 @@ def _check_year(year) -> int:
 def parameters_for(code: str, year: int) -> list[dict]:
     """The parameter rows that can apply to `code`'s subtree in `year` (national, ancestors, subtree)."""
     prefix = code_prefix(code)
-    ancestors = ["", *[prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]]
+    ancestors = ["", *regions.ancestors(prefix)]
     df = params_frame().filter(
         (pl.col("region_code").is_in(ancestors) | pl.col("region_code").str.starts_with(prefix))
         & (pl.col("year_from") <= year)
@@ -114,45 +96,6 @@ def parameters_for(code: str, year: int) -> list[dict]:
 
 def params_of(run: Run) -> pl.DataFrame:
     return pl.DataFrame(run.parameters, schema=PARAMS) if run.parameters else pl.DataFrame(schema=PARAMS)
-
-
-# --- loading ------------------------------------------------------------------------------------------
-
-
-def _household_labels(prefix: str) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT id AS household_id, household_no, head_name FROM {table(Household)} "
-        f"WHERE is_deleted = %s AND village_id LIKE %s",
-        [False, prefix + "%"],
-        schema={"household_id": pl.Int64, "household_no": pl.String, "head_name": pl.String},
-    )
-
-
-def region_names(prefix: str, level: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT code, name FROM {table(Region)} WHERE level = %s AND code LIKE %s",
-        [level, prefix + "%"],
-        schema={"code": pl.String, "name": pl.String},
-    )
-
-
-def _household_years(prefix: str, year: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
-        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-        f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, prefix + "%"],
-        schema=schema.HOUSEHOLD_YEARS,
-    )
-
-
-def _population(prefix: str, year: int, level: int) -> pl.DataFrame:
-    return read_sql(
-        f"SELECT p.region_id AS region_code, p.year, p.rural_population FROM {table(RegionPopulation)} p "
-        f"JOIN {table(Region)} r ON r.code = p.region_id WHERE p.year = %s AND r.level = %s AND p.region_id LIKE %s",
-        [year, level, prefix + "%"],
-        schema=schema.POPULATION,
-    )
 
 
 # --- the engine runs ------------------------------------------------------------------------------------
@@ -168,8 +111,8 @@ def identified_frame(
     """identify() over the subtree, with household number, head, status and village name joined on."""
     progress("load")
     hy, members = registry_frames(prefix, [year])
-    labels = _household_labels(prefix)
-    villages = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
+    labels = selectors.household_labels(prefix)
+    villages = selectors.region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
     out = identification.identify(hy, members, params)
     out = (
@@ -223,9 +166,9 @@ def village_exit_result(
     prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
 ) -> tuple[pl.DataFrame, dict]:
     progress("load")
-    hy = _household_years(prefix, year)
-    population = _population(prefix, year, 5)
-    names = region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
+    hy = selectors.household_years(prefix, year)
+    population = selectors.rural_population(prefix, year, 5)
+    names = selectors.region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
     df = exits.village_exit(hy, population, params, year=year)
     df = df.with_columns(pl.col("reasons").cast(pl.List(pl.String))).join(
@@ -246,7 +189,7 @@ def village_exit_result(
 def county_inputs_frame(prefix: str, year: int, counties: list[str]) -> pl.DataFrame:
     """schema.COUNTY_EXIT_INPUT for `counties`: the rural population from the loaded denominators and
     the evaluation samples from CountyExitInput (null where none was entered)."""
-    pop = _population(prefix, year, COUNTY).rename({"region_code": "county"})
+    pop = selectors.rural_population(prefix, year, COUNTY).rename({"region_code": "county"})
     base = pl.DataFrame(
         {"county": counties, "year": [year] * len(counties)}, schema={"county": pl.String, "year": pl.Int64}
     ).join(pop.select("county", "rural_population"), on="county", how="left", maintain_order="left")
@@ -277,8 +220,8 @@ def county_exit_result(
     prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
 ) -> tuple[pl.DataFrame, dict]:
     progress("load")
-    hy = _household_years(prefix, year)
-    names = region_names(prefix, COUNTY).rename({"code": "county", "name": "county_name"})
+    hy = selectors.household_years(prefix, year)
+    names = selectors.region_names(prefix, COUNTY).rename({"code": "county", "name": "county_name"})
     with_inputs = set(
         CountyExitInput.objects.filter(year=year, county__code__startswith=prefix).values_list(
             "county_id", flat=True
@@ -398,7 +341,7 @@ def start_run(
     if kind not in ENGINES:
         raise ReportInputError("kind", f"未知的运行类型：{kind}", f"unknown run kind: {kind}")
     year = _check_year(year)
-    code = scope_code(user, region)
+    code = scope.resolve(user, region).code
     if kind == "exit_county" and code and level_of(code) > COUNTY:
         raise ReportInputError(
             "region",
@@ -437,8 +380,7 @@ def run_exits(user, year, region: str | None = None, level: str = "household", *
 
 def reproduce(run: Run, user=None, **kw) -> Run:
     """A new run of the same kind, year and region with the parameters `run` used, over today's data."""
-    if user is not None and not run.region_code.startswith(user.scope_prefix):
-        raise OutOfScope(run.region_code)
+    scope.check(user, run.region_code)
     return start_run(
         user, run.kind, run.year, run.region_code or None, parameters=run.parameters, reproduces=run, **kw
     )
@@ -483,12 +425,12 @@ _PAIRS = (
 
 def can_edit_inputs(user, county_code: str) -> bool:
     """Approvers of the county (or of a region containing it) enter its evaluation samples."""
-    return user is not None and user.can("approves") and county_code.startswith(user.scope_prefix)
+    return user is not None and user.can("approves") and scope.contains(user, county_code)
 
 
 def county_inputs_for(user):
     qs = CountyExitInput.objects.select_related("county", "updated_by")
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(county__code__startswith=prefix) if prefix else qs
 
 
@@ -516,8 +458,7 @@ def save_county_input(
         raise ReportInputError(
             "county", f"行政区划代码格式错误：{county}", f"bad region code: {county}"
         ) from None
-    if not code.startswith(user.scope_prefix if user else ""):
-        raise OutOfScope(code)
+    scope.check(user, code)
     if not can_edit_inputs(user, code):
         raise Denied(
             "只有本县的审定人员可以录入评估数据",
@@ -527,7 +468,7 @@ def save_county_input(
         raise ReportInputError(
             "county", "请选择一个县级行政区", "choose a county", code="reports.county_level"
         )
-    clean = {}
+    clean: dict[str, int | None] = {}
     for f in INPUT_FIELDS:
         v = values.get(f)
         if v in (None, ""):
@@ -541,7 +482,8 @@ def save_county_input(
             raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more")
         clean[f] = v
     for found, total, zh, en in _PAIRS:
-        if clean[found] is not None and clean[total] is not None and clean[found] > clean[total]:
+        n_found, n_total = clean[found], clean[total]
+        if n_found is not None and n_total is not None and n_found > n_total:
             raise ReportInputError(found, zh, en)
     try:
         with transaction.atomic():

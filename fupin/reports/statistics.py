@@ -15,21 +15,25 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.core.exports import workbook as safe_workbook
 from fupin.core.exports import write_sheet
-from fupin.core.frames import read_sql, registry_frames, table
-from fupin.core.stats import region_stats
+from fupin.core.frames import read_sql, table
 from fupin.engine import identification, schema
 from fupin.engine import stats as engine_stats
 from fupin.engine.poverty_measures import fgt
 from fupin.engine.schema import POOR_STATUSES
+from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.policy.services import params_frame
 from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
-from fupin.regions.models import Region
+from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
-from fupin.reports.services import code_prefix, scope_code
+from fupin.registry.selectors import registry_frames
+from fupin.reports import selectors
+from fupin.reports.services import code_prefix
 
 LEVEL_KEYS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
+LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
 
 
 @dataclass
@@ -108,17 +112,51 @@ def member_breakdown(current: pl.DataFrame, col: str, codelist: codes.CodeList) 
     )
 
 
+def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
+    """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
+    with `by="all"` the region and every region below it that has households or a denominator."""
+    where = scope.resolve(user, region)  # OutOfScope outside the user's subtree, BadRegionCode if malformed
+    code, prefix = where.code, where.prefix
+    whole_tree = by == "all"
+    level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
+
+    hy = read_sql(
+        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year, False, False, prefix + "%"],
+        schema=schema.HOUSEHOLD_YEARS,
+    )
+    regions = read_sql(
+        f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if whole_tree else '='} %s "
+        f"AND code LIKE %s",
+        [level, prefix + "%"],
+        schema=schema.REGIONS,
+    )
+    population = read_sql(
+        f"SELECT region_id AS region_code, year, rural_population FROM {table(RegionPopulation)} "
+        f"WHERE year = %s AND region_id LIKE %s",
+        [year, prefix + "%"],
+        schema=schema.POPULATION,
+    )
+    if whole_tree:  # every level from the region down, in one pass over the registry
+        out = counts_by_tree(hy, regions, population, year=year)
+        return out.filter(
+            (pl.col("households") > 0)
+            | pl.col("rural_population").is_not_null()
+            | (pl.col("region_code") == (code or ""))
+        )
+    out = counts_by_region(hy, regions, population, year=year, level=level)
+    if not code or level > level_of(code):
+        out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())
+    return out
+
+
 def income_by_year(prefix: str, year_from: int, year_to: int) -> tuple[pl.DataFrame, float | None]:
     """Per year: mean per-capita net income (Σ net income / Σ persons) of all and of poor households,
     year-on-year growth (%), and the compound annual growth rate (%) from `year_from` to `year_to`."""
-    cols = ["wage_income", "business_income", "property_income", "transfer_income", "business_cost"]
-    hy = read_sql(
-        f"SELECT y.year, y.status, y.size, {', '.join('y.' + c for c in cols)} "
-        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-        f"WHERE y.year BETWEEN %s AND %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year_from, year_to, False, False, prefix + "%"],
-        schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]},
-    )
+    cols = selectors.INCOME_COLUMNS
+    hy = selectors.household_incomes(prefix, year_from, year_to)
     if hy.height == 0:
         hy = pl.DataFrame(
             schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]}
@@ -155,9 +193,8 @@ def crumbs(user, region: Region | None) -> list[dict]:
     out = [] if user is not None and user.region_id else [{"code": "", "name": _("All regions")}]
     if region is None:
         return out
-    scope = user.scope_prefix if user else ""
     for r in [*region.ancestors(), region]:
-        if r.code.startswith(scope):
+        if scope.contains(user, r.code):
             out.append({"code": r.code, "name": r.name})
     return out
 
@@ -166,7 +203,7 @@ def statistics(
     user, *, year: int, region: str | None = None, year_from: int | None = None, year_to: int | None = None
 ) -> dict:
     """Everything the statistics page shows for `region` (default the user's) in `year`."""
-    code = scope_code(user, region)
+    code = scope.resolve(user, region).code
     prefix = code_prefix(code)
     reg = Region.objects.filter(code=code).first() if code else None
     level = level_of(code) if code else 0

@@ -18,15 +18,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
+from fupin.accounts.scope import OutOfScope
 from fupin.core.errors import EditConflict
-from fupin.core.stats import OutOfScope
 from fupin.overview import charts
+from fupin.regions import selectors as region_selectors
 from fupin.regions.codes import COUNTY
-from fupin.regions.models import Region
 from fupin.registry.selectors import latest_year
 from fupin.reports import results, services
 from fupin.reports import statistics as stats
+from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
 from fupin.reports.models import Run
 
@@ -66,7 +68,7 @@ def _statistics(request) -> dict:
             year_from=_int(request.GET.get("from"), None),
             year_to=_int(request.GET.get("to"), None),
         )
-    except (OutOfScope, services.ReportInputError):
+    except (scope.BadRegionCode, services.ReportInputError):
         raise Http404 from None
 
 
@@ -132,11 +134,14 @@ def _start(request, form, kind_of) -> HttpResponse | None:
     d = form.cleaned_data
     region = (d.get("region") or "").strip() or None
     try:
-        code = services.scope_code(request.user, region)
+        code = scope.resolve(request.user, region).code
         background = services.should_run_in_background(code)
         run = services.start_run(request.user, kind_of(d), d["year"], region, background=background)
     except OutOfScope:
         form.add_error("region", _("This region is outside your area."))
+        return None
+    except scope.BadRegionCode as e:
+        form.add_error("region", e.message())
         return None
     except services.ReportInputError as e:
         field = e.field if e.field in form.fields else None
@@ -194,21 +199,23 @@ def _run_or_404(request, pk: int) -> Run:
 def _region_name(code: str) -> str:
     if not code:
         return _("All regions")
-    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+    return region_selectors.names_of([code]).get(code) or code
 
 
 @login_required
 def run_list(request):
     runs = services.runs_for(request.user)
     kind = request.GET.get("kind")
-    if kind in dict(Run.KINDS):
+    if kind in RUN_KIND:
         runs = runs.filter(kind=kind)
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
-    names = dict(Region.objects.filter(code__in={r.region_code for r in page}).values_list("code", "name"))
+    names = region_selectors.names_of({r.region_code for r in page})
     for r in page:
         r.region_name = names.get(r.region_code, r.region_code) if r.region_code else _("All regions")
     return render(
-        request, "reports/run_list.html", {"page": page, "kinds": Run.KINDS, "kind": kind, "section": "runs"}
+        request,
+        "reports/run_list.html",
+        {"page": page, "kinds": RUN_KIND.choices, "kind": kind, "section": "runs"},
     )
 
 
@@ -349,7 +356,7 @@ def county_input_edit(request, pk: int | None = None):
             raise Http404
         if not services.can_edit_inputs(user, obj.county_id):
             raise PermissionDenied
-    counties = Region.objects.filter(level=COUNTY, code__startswith=user.scope_prefix)
+    counties = region_selectors.search(user, level=COUNTY)
     initial = {"year": _year(request)}
     if obj:
         initial = {

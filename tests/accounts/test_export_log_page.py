@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from factories import api_client, region, region_tree, user
 
+from fupin.accounts.export_log import log_export
 from fupin.accounts.models import ExportLog
-from fupin.core.exports import log_export
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ from playwright.sync_api import expect
 
 from fupin.accounts.models import User
 from fupin.assistance.models import Assignment, Cadre, PlanMeasure
-from fupin.core.demo import ACCOUNTS, build_demo
 from fupin.funds.models import Project
 from fupin.monitoring.models import Alert, Case
+from fupin.program.demo import ACCOUNTS, build_demo
 from fupin.registry.models import Household
 from fupin.reports.models import Run
 

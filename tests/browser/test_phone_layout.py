@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from fupin.core.demo import ACCOUNTS, build_demo
+from fupin.program.demo import ACCOUNTS, build_demo
 from fupin.reports.models import CountyExitInput
 
 PHONE_WIDTH = 390

@@ -16,10 +16,10 @@ from django.core.management import call_command
 from django.db import connection
 from factories import household, region_tree, user
 
+from fupin.accounts.export_log import log_export
 from fupin.accounts.models import ExportLog, User
 from fupin.cli import main
-from fupin.core.backup import PAYLOADS
-from fupin.core.exports import log_export
+from fupin.program.backup import PAYLOADS
 from fupin.registry.models import Household
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,7 +75,7 @@ def backup_file(county, tmp_path, capsys) -> Path:
 
 
 def test_every_table_comes_back_row_for_row(tmp_path, capsys):
-    from fupin.core.demo import build_demo
+    from fupin.program.demo import build_demo
 
     build_demo(40, seed=11)
     log_export(None, "registry.households", channel="web", rows=3, filters={"q": "草海镇", "year": 2024})

@@ -14,9 +14,13 @@ import pytest
 from django.db import OperationalError
 from factories import household, region_tree, user
 
+from fupin.assistance.catalogue import KINDS
 from fupin.cli import main
-from fupin.core import cli_support, commands
+from fupin.core import cli_support
 from fupin.core.output import for_people
+from fupin.program import commands
+from fupin.regions import where
+from fupin.regions.codes import LEVEL_NAMES
 from fupin.reports.models import Run
 
 
@@ -34,14 +38,14 @@ def county(db):
 
 
 def test_data_region_is_the_deepest_region_holding_every_household(county):
-    assert cli_support.data_region() == "520526000000"
+    assert where.data_region() == "520526000000"
 
 
 def test_data_region_of_one_village_and_of_an_empty_store(db):
     t = region_tree()
-    assert cli_support.data_region() is None
+    assert where.data_region() is None
     household(t.village_a, status="poor")
-    assert cli_support.data_region() == t.village_a.code
+    assert where.data_region() == t.village_a.code
 
 
 def test_stats_without_region_or_user_uses_the_data_region_and_says_so(county, capsys):
@@ -288,7 +292,7 @@ def test_for_people_labels_codes_booleans_levels_and_code_lists():
             "kind": ["development", "protection"],
         }
     )
-    shown = for_people(df)
+    shown = for_people(df, {"level": LEVEL_NAMES, "kind": KINDS})
     assert shown.columns == [
         "户状态 / status",
         "级别 / severity",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import check_password
 
-from fupin.core import demo
-from fupin.core.synthetic import synthetic_registry
+from fupin.program import demo
+from fupin.program.synthetic import synthetic_registry
 
 
 def _run_demo(home: Path, *args: str) -> subprocess.CompletedProcess:

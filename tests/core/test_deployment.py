@@ -33,8 +33,8 @@ from factories import api_client, region_tree, user
 
 import fupin
 import fupin.urls
-from fupin.core import server as server_module
 from fupin.core import views as core_views
+from fupin.program import server as server_module
 from fupin.registry.models import ImportBatch
 
 TEMPLATES = Path(fupin.__file__).resolve().parent

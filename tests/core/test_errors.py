@@ -60,6 +60,8 @@ def test_a_page_gets_the_message_in_its_language_only(lang, shown):
 
 def test_no_subclass_writes_its_own_api_items():
     for module in (
+        "fupin.accounts.scope",
+        "fupin.accounts.services",
         "fupin.assistance.services",
         "fupin.core.tables",
         "fupin.core.versions",
@@ -67,7 +69,7 @@ def test_no_subclass_writes_its_own_api_items():
         "fupin.funds.services",
         "fupin.monitoring.services",
         "fupin.policy.services",
-        "fupin.quality.services",
+        "fupin.quality.errors",
         "fupin.regions.boundaries",
         "fupin.registry.locks",
         "fupin.registry.services",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from fupin.core import server as server_module
+from fupin.program import server as server_module
 
 ROOT = Path(__file__).resolve().parents[2]
 

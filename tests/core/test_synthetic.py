@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from fupin import codes
-from fupin.core.synthetic import SYNTHETIC_POVERTY_LINES, synthetic_registry
+from fupin.program.synthetic import SYNTHETIC_POVERTY_LINES, synthetic_registry
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 from fupin.registry.validation import Context, validate
 

@@ -215,6 +215,13 @@ def test_shell_household_without_members():
     assert set(out.filter(pl.col("household_id") == 2)["rule_id"]) == {"DQ-J1", "DQ-F2a"}
 
 
+@pytest.mark.filterwarnings("error")
+def test_members_without_any_household_year_give_no_findings_without_a_null_year():
+    # no household-year: there is no latest year to evaluate the members in (it was None, compared as null)
+    out = run(clean_household().head(0), clean_members(), default_params())
+    assert out.height == 0 and out.schema == pl.Schema(FINDINGS)
+
+
 def test_findings_frame_columns_and_values():
     out = run(clean_household(net_income=22400), clean_members(m1_work_months=13), default_params())
     assert out.schema == pl.Schema(FINDINGS)
@@ -283,3 +290,9 @@ def test_member_rule_parameter_overridden_for_one_county_only():
     g1a = out.filter(pl.col("rule_id") == "DQ-G1a")
     assert g1a["household_id"].to_list() == [2]
     assert g1a["member_id"].to_list() == [11]
+
+
+def test_id_with_a_sign_is_not_parsed_as_digits():
+    # Polars reads "+3301…" and "-000…" as integers; an ID number is 18 digits (or 17 and X), no sign
+    ids = ["+" + HEAD_ID[:17], "-" + "0" * 17, "+" + HEAD_ID[:16] + "X", HEAD_ID, "0" * 18]
+    assert parse_id_numbers(pl.Series(ids))["_id_ok"].to_list() == [False, False, False, True, True]

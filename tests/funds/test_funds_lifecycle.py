@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from factories import household
 from funds_helpers import make_project, move
 
+from fupin.accounts.scope import OutOfScope
 from fupin.funds import services
 from fupin.funds.models import Project, Transition
 from fupin.funds.selectors import get_project_for
@@ -67,7 +68,7 @@ def test_user_outside_region_cannot_see_or_touch_project(tree, people):
     p = make_project(people["village"], tree.village_a)
     with pytest.raises(Project.DoesNotExist):
         get_project_for(people["other"], p.pk)
-    with pytest.raises(Project.DoesNotExist):
+    with pytest.raises(OutOfScope):  # a 404, like a missing project
         services.transition(people["other"], p, "submit")
 
 
@@ -138,3 +139,28 @@ def test_approved_project_details_are_locked(approved, people, tree):
     )
     with pytest.raises(services.FundsError, match="不能再修改"):
         services.update_project(people["county"], approved, d)
+
+
+def _payment(id_number: str) -> services.PaymentData:
+    return services.PaymentData(
+        kind="household", id_number=id_number, payee_name="甲", item="x", amount="1", paid_on=date(2024, 1, 1)
+    )
+
+
+def test_payment_id_number_with_other_digit_characters_is_refused(approved, people):
+    valid = approved.households[0].members.first().id_number
+    # '²' is a digit to str.isdigit() but not a number int() reads: refused, not a crash
+    with pytest.raises(services.FundsError) as e:
+        services.add_payment(people["village"], approved, _payment(valid[:16] + "²" + valid[17]))
+    assert e.value.field == "id_number"
+    # Arabic-Indic digits are digits to int() and stay as they are under NFKC: not an ID number's digits
+    arabic = valid[:17].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) + valid[17]
+    with pytest.raises(services.FundsError):
+        services.add_payment(people["village"], approved, _payment(arabic))
+
+
+def test_payment_id_number_typed_full_width_is_kept_in_ascii(approved, people):
+    member = approved.households[0].members.first()
+    full = member.id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    payment = services.add_payment(people["village"], approved, _payment(f" {full}\u3000"))
+    assert payment.id_number == member.id_number and payment.member == member

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from factories import household, region_tree, user
 
-from fupin.monitoring import cases, services
+from fupin.monitoring import cases, selectors, services
 from fupin.monitoring.models import Alert, Case
 from fupin.policy.models import Parameter
 from fupin.registry.models import HouseholdYear
@@ -78,7 +78,7 @@ def test_identification_runs_every_step_and_monitors_the_household(s):
     case.refresh_from_db()
     assert (case.step, case.outcome, case.closed_on) == ("", "approved", MONDAY)
     assert [e.action for e in case.events.all()] == ["open"] + ["advance"] * 8
-    assert cases.monitored_frame("520526").to_dicts() == [
+    assert selectors.monitored_frame("520526").to_dicts() == [
         {"household_id": s["hh"].pk, "identified_on": MONDAY}
     ]
     counts = cases.case_counts(s["county"], year=2024, today=MONDAY)
@@ -138,7 +138,7 @@ def test_rejection_objection_and_rollback(s):
     case.refresh_from_db()
     assert (case.outcome, case.step) == ("rejected", "")
     assert [e.action for e in case.events.all()][-1] == "reject"
-    assert cases.monitored_frame("520526").is_empty()
+    assert selectors.monitored_frame("520526").is_empty()
     # rejected: a new identification may be opened
     assert cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="edge").is_open
 
@@ -163,7 +163,7 @@ def test_green_channel_monitors_from_the_day_it_opens(s):
         green_channel=True,
         today=MONDAY,
     )
-    assert cases.monitored_frame("520526").to_dicts() == [
+    assert selectors.monitored_frame("520526").to_dicts() == [
         {"household_id": s["hh"].pk, "identified_on": MONDAY}
     ]
 
@@ -187,6 +187,14 @@ def test_elimination_is_blocked_until_the_criteria_hold(s):
     assert worklist.to_dicts()[0]["blockers"] == ["too_recent", "no_measure", "income_below_line"]
 
 
+def test_elimination_worklist_page_shows_the_household_number(s, client):
+    _monitored(s)
+    client.force_login(s["county"])
+    r = client.get("/monitoring/elimination/?year=2024")
+    assert r.status_code == 200
+    assert "A0001" in r.content.decode()
+
+
 def test_elimination_runs_and_can_be_rolled_back(s, monkeypatch):
     _monitored(s)
     HouseholdYear.objects.filter(household=s["hh"]).update(wage_income=Decimal(30000))
@@ -200,14 +208,14 @@ def test_elimination_runs_and_can_be_rolled_back(s, monkeypatch):
     )
     assert case.steps[-2:] == ["announced", "recorded"]
     _run(s, case)
-    assert cases.monitored_frame("520526").is_empty()
+    assert selectors.monitored_frame("520526").is_empty()
     counts = cases.case_counts(s["county"], year=2024)
     assert (counts["eliminated"], counts["elimination_rate_pct"], counts["monitored"]) == (1, 100.0, 0)
     with pytest.raises(PermissionDenied):
         cases.rollback(s["village"], case, "收入不稳定")  # only the county may roll an elimination back
     cases.rollback(s["county"], case, "收入不稳定")
     assert case.outcome == "rolled_back"
-    assert cases.monitored_frame("520526")["household_id"].to_list() == [s["hh"].pk]
+    assert selectors.monitored_frame("520526")["household_id"].to_list() == [s["hh"].pk]
 
 
 def test_whole_household_without_labour_blocks_elimination(s, monkeypatch):
@@ -259,3 +267,12 @@ def test_monitoring_type_must_fit_the_household_type_and_risks_are_checked(s):
         risks=["illness", "housing"],
     )
     assert case.risks == ["illness", "housing"]
+
+
+def test_refused_monitoring_type_is_named_in_chinese_in_the_chinese_message_whatever_the_language(s):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(cases.MonitoringError) as e:
+        cases.open_case(s["village"], s["hh"], "identification", year=2024, monitor_type="unstable")
+    assert "脱贫不稳定户须为脱贫户" in e.value.zh
+    assert "Unstable" not in e.value.zh

@@ -13,7 +13,7 @@ from factories import user
 from test_import_households import good_rows
 
 from fupin.core import scratch
-from fupin.registry import jobs
+from fupin.registry import claims
 from fupin.registry.importer import import_households
 from fupin.registry.models import ImportBatch
 
@@ -48,13 +48,13 @@ def test_start_up_fails_the_batches_of_a_killed_process_and_removes_its_scratch_
     left = scratch.scratch_dir("import")
     (left / "000001.arrow").write_bytes(b"x" * 1000)
     scratch.unlock(scratch._held.pop(str(left)))  # its process is gone, and its lock with it
-    other = hold(jobs._lock_path(elsewhere.pk))  # `fupin import` running in another process
+    other = hold(claims._lock_path(elsewhere.pk))  # `fupin import` running in another process
     try:
-        jobs.recover_at_start()
+        claims.recover_at_start()
     finally:
         other.kill()
         other.wait()
-        jobs._lock_path(elsewhere.pk).unlink()  # what that process does when its import ends
+        claims._lock_path(elsewhere.pk).unlink()  # what that process does when its import ends
     for b in (running, queued, done, elsewhere):
         b.refresh_from_db()
     assert (running.status, queued.status, done.status, elsewhere.status) == (
@@ -79,14 +79,14 @@ def test_a_batch_running_in_this_process_is_not_failed(tree, tmp_path, write_xls
     real = importer._import
 
     def during(*args, batch, **kwargs):  # the server restarts its sweep while this import runs
-        seen["failed"] = jobs.recover_interrupted()
+        seen["failed"] = claims.recover_interrupted()
         seen["scratch"] = [p for p in scratch.root().iterdir() if p.is_dir()]
         return real(*args, batch=batch, **kwargs)
 
     monkeypatch.setattr(importer, "_import", during)
     batch = import_households(path)
     assert seen["failed"] == [] and batch.status == "done"
-    assert not jobs._lock_path(batch.pk).exists() and jobs._claims == {}
+    assert not claims._lock_path(batch.pk).exists() and claims._claims == {}
 
 
 def test_an_import_that_crashes_does_not_stay_running(tree, tmp_path, write_xlsx, monkeypatch):
@@ -104,7 +104,7 @@ def test_an_import_that_crashes_does_not_stay_running(tree, tmp_path, write_xlsx
 
 def test_loading_the_wsgi_application_runs_the_recovery(monkeypatch):
     calls = []
-    monkeypatch.setattr(jobs, "recover_at_start", lambda: calls.append(1))
+    monkeypatch.setattr(claims, "recover_at_start", lambda: calls.append(1))
     import fupin.wsgi
 
     calls.clear()
@@ -118,6 +118,6 @@ def test_the_recovery_waits_for_a_store_that_is_not_set_up(monkeypatch, caplog):
     def no_table():
         raise OperationalError("no such table: registry_importbatch")
 
-    monkeypatch.setattr(jobs, "recover_interrupted", no_table)
-    jobs.recover_at_start()  # no exception: `fupin serve` before `fupin init` still starts
+    monkeypatch.setattr(claims, "recover_interrupted", no_table)
+    claims.recover_at_start()  # no exception: `fupin serve` before `fupin init` still starts
     assert "not checked" in caplog.text

@@ -203,3 +203,16 @@ def test_stored_head_counts_for_an_existing_household():
     demoted = good_members()[0] | {"relation": "之父"}
     v = run([], [demoted], existing_households={"H1"}, existing_heads=stored)
     assert rules(v) == [("成员", 2, "household.no_head")]
+
+
+def test_digit_of_another_script_is_not_an_id_digit():
+    # '٣' (Arabic-Indic three) is a digit to Unicode and stays one after NFKC; an ID number has ASCII digits.
+    body = HEAD[:15] + "٣" + HEAD[16]
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    # the check character the other 16 digits alone would give: what a sum that skips the odd digit finds
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True) if d != "٣") % 11]
+    members = good_members()
+    members[0]["id_number"] = body + check
+    v = run([good_household()], members)
+    assert ("成员", 2, "id.shape") in rules(v)
+    assert v.rejected == {"H1"}

@@ -121,6 +121,17 @@ def test_identification_page_runs_filters_and_exports(client, county, boss):
     assert Run.objects.latest("pk").reproduces == run
 
 
+def test_run_list_and_detail_name_the_region(client, county, boss):
+    client.force_login(boss)
+    client.post(reverse("reports:identify"), {"year": 2024, "region": county.town_a.code})
+    run = Run.objects.get()
+    page = client.get(reverse("reports:run_list"))
+    assert [r.region_name for r in page.context["page"]] == [county.town_a.name]
+    assert (
+        client.get(reverse("reports:run_detail", args=[run.pk])).context["region_name"] == county.town_a.name
+    )
+
+
 def test_exit_pages_village_and_county_tables(client, county, boss):
     client.force_login(boss)
     client.post(reverse("reports:exits"), {"year": 2024, "level": "village"})

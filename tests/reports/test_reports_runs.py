@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from factories import user
 
-from fupin.core.stats import OutOfScope
+from fupin.accounts.scope import OutOfScope
 from fupin.policy.models import Parameter
 from fupin.policy.services import save_parameter
 from fupin.registry.models import HouseholdYear, Member

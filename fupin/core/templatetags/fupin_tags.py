@@ -16,7 +16,7 @@ def _lang() -> str:
 
 @register.filter
 def code_label(value, codelist: str) -> str:
-    """`{{ hy.status|code_label:"household_status" }}` → 未脱贫 / Not yet out of poverty."""
+    """`{{ hy.status|code_label:"household_status" }}` → 未脱贫 (Chinese) or Not yet out of poverty (English)."""
     if value is None or value == "":
         return ""
     return codes.ALL[codelist].label(str(value), _lang())
@@ -51,14 +51,3 @@ def query(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return "?" + encoded if encoded else "?"
-
-
-@register.filter
-def one_language(label) -> str:
-    """A label stored as "中文 / English" (choice lists of the models) → the side of the active language;
-    any other text as it is. `{{ run.get_status_display|one_language }}`."""
-    text = "" if label is None else str(label)
-    zh, sep, en = text.partition(" / ")
-    if not sep or not zh or not en:
-        return text
-    return en if _lang().startswith("en") else zh

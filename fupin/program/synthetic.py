@@ -19,11 +19,12 @@ import numpy as np
 import polars as pl
 
 from fupin import codes
+from fupin.engine import idnumber
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 
 # Nominal national poverty lines (domain.md §3.1), used only to place invented incomes around them.
 SYNTHETIC_POVERTY_LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000}
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+ID_WEIGHTS = np.array(idnumber.WEIGHTS, dtype=np.int64)
 ID_CHECK = "10X98765432"
 
 SURNAMES = list(

@@ -36,8 +36,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 import fupin
-from fupin.cli import Rejected
-from fupin.core.commands import UsageError, user_from_arg
+from fupin.accounts.cli import user_from_arg
+from fupin.core.cli_support import Rejected, UsageError
 
 FORMAT, FORMAT_VERSION, MANIFEST = "fupin-backup", 1, "manifest.json"
 PAYLOADS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
@@ -472,7 +472,7 @@ def _acting_user(username: str | None):
 
 
 def backup_command(args) -> int:
-    from fupin.core.exports import log_export
+    from fupin.accounts.export_log import log_export
 
     user = _acting_user(args.user)
     out = Path(args.out).expanduser().absolute()

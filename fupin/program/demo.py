@@ -219,7 +219,7 @@ def demo_registry(n_households: int, seed: int):
     """The synthetic county, with a few percent of its households entered as ordinary households (一般农户, not
     poor): the monitoring of 边缘易致贫户 needs them (domain.md §6.2). Same rows and members as the registry."""
     from fupin import codes
-    from fupin.core.synthetic import synthetic_registry
+    from fupin.program.synthetic import synthetic_registry
 
     reg = synthetic_registry(n_households, seed=seed)
     nos = reg.households["household_no"].unique(maintain_order=True)
@@ -251,6 +251,7 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
     from django.db import transaction
 
     from fupin.accounts.models import User
+    from fupin.accounts.roles import ROLES
     from fupin.regions.models import Region
 
     busiest = (
@@ -274,7 +275,7 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
         for acc, hashed in zip(ACCOUNTS, hashes, strict=True):
             region = regions[acc.scope]
             user = User.objects.create_user(
-                acc.username, password=None, role=acc.role, region=region, is_staff=acc.role == "system_admin"
+                acc.username, password=None, role=acc.role, region=region, is_staff=ROLES[acc.role].admin_site
             )
             user.password = hashed
             user.save(update_fields=["password"])
@@ -287,7 +288,7 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
 
 def build_demo(n_households: int, seed: int, progress=None) -> dict:
     """Set up the store and load the synthetic county (the store must have been prepared)."""
-    from fupin.core.setup import init_store
+    from fupin.program.setup import init_store
     from fupin.registry.importer import STAGES, import_frames
 
     def task(label: str, total: int | None = 1):
@@ -475,7 +476,7 @@ def run_demo(args: argparse.Namespace) -> int:
         return EXIT_OK
     from django.conf import settings
 
-    from fupin.core.server import serve
+    from fupin.program.server import serve
 
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
     console.print("用上表中的账户登录 / sign in with an account from the table above")

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-
-class UsageError(Exception):
-    """Bad arguments (exit status 2)."""
+from fupin.core.cli_support import CREATES_STORE, NEEDS_NO_STORE, WARNS_WITHOUT_STORE
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from fupin.core.setup import init_store
+    from fupin.program.setup import init_store
 
     init_store(verbose=True)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from fupin.core.demo import run_demo
+    from fupin.program.demo import run_demo
 
     return run_demo(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from fupin.core.server import serve
+    from fupin.program.server import serve
 
     return serve(args.host, args.port, threads=args.threads)
 
@@ -59,7 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from fupin.core.stats import stats_command
+    from fupin.reports.cli import stats_command
 
     return stats_command(args)
 
@@ -107,24 +105,28 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from fupin.core.backup import backup_command
+    from fupin.program.backup import backup_command
 
     return backup_command(args)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from fupin.core.backup import restore_command
+    from fupin.program.backup import restore_command
 
     return restore_command(args)
 
 
-def user_from_arg(username: str | None):
-    """The account a CLI command acts as: its region scope applies (None = the operator, unscoped)."""
-    if not username:
+def missing_tables(command: str) -> str | None:
+    """After Django is set up: the message when the store has no tables yet (never initialised)."""
+    if command in CREATES_STORE or command in NEEDS_NO_STORE or command in WARNS_WITHOUT_STORE:
         return None
-    from fupin.accounts.models import User
+    from django.db import connection
 
-    try:
-        return User.objects.select_related("region").get(username=username, is_active=True)
-    except User.DoesNotExist:
-        raise UsageError(f"没有该用户 / no such active user: {username}") from None
+    from fupin.registry.models import Household
+
+    if Household._meta.db_table in connection.introspection.table_names():
+        return None
+    return (
+        "数据存储尚未初始化（没有数据表）：请先运行 fupin init / "
+        f"the store is not set up (it has no tables): run `fupin init` first ({connection.settings_dict['NAME']})"
+    )
