@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -20,6 +19,7 @@ from fupin.accounts.auth import hash_key, issue_token
 from fupin.accounts.models import Token
 from fupin.accounts.roles import Role
 from fupin.core.api_types import Key, Page
+from fupin.core.errors import Denied
 from fupin.registry.schemas import ERRORS  # the one error shape of the API
 
 router = Router()
@@ -85,8 +85,8 @@ def me(request):
 )
 def create_token(request, body: TokenIn):
     if getattr(request, "api_token", None) is not None:
-        raise PermissionDenied(
-            "令牌只能在登录后的网页会话中创建 / tokens can only be created from a signed-in browser session"
+        raise Denied(
+            "令牌只能在登录后的网页会话中创建", "tokens can only be created from a signed-in browser session"
         )
     name = body.name.strip()[:100] or "api"
     key = issue_token(request.auth, name)

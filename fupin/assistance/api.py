@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -19,6 +18,7 @@ from fupin.assistance import coverage as store_coverage
 from fupin.assistance import selectors, services
 from fupin.core import versions
 from fupin.core.api_types import Key, Year
+from fupin.core.errors import Denied
 from fupin.core.privacy import phone_for
 from fupin.engine import coverage as engine_coverage
 from fupin.registry import selectors as registry_selectors
@@ -192,7 +192,7 @@ def coverage(request, year: Year, region: str | None = None, check: str | None =
     df = store_coverage.findings_for(user, year=year, region=region, check=check)  # OutOfScope: 404
     if format == "xlsx":
         if not user.can("exports"):
-            raise PermissionDenied("您的角色不能导出 / your role may not export")
+            raise Denied("您的角色不能导出", "your role may not export")
         data = store_coverage.export_xlsx(
             user, df, channel="api", filters={"year": year, "region": region, "check": check}
         )
