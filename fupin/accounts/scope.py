@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from fupin.core.errors import InputRejected, Problem
+from fupin.core.errors import InputRejected, Problem, in_language
 from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 
 
 class OutOfScope(Http404):
-    """A region or record outside the user's subtree: 404, like a missing one. `zh`/`en` for the CLI."""
+    """A region or record outside the user's subtree: 404, like a missing one. The reason in Chinese and
+    English (`zh`/`en`): a page shows `message()`, the command line `str()` (both)."""
 
     zh = "该地区不在您的管辖范围内"
     en = "region outside your scope"
@@ -30,6 +31,10 @@ class OutOfScope(Http404):
     def __init__(self, code: str = ""):
         self.code = code
         super().__init__(f"{self.zh} / {self.en}: {code}" if code else f"{self.zh} / {self.en}")
+
+    def message(self) -> str:
+        """The reason in the active language, for a page."""
+        return in_language(self.zh, self.en)
 
 
 class BadRegionCode(InputRejected):

@@ -137,8 +137,8 @@ def _start(request, form, kind_of) -> HttpResponse | None:
         code = scope.resolve(request.user, region).code
         background = services.should_run_in_background(code)
         run = services.start_run(request.user, kind_of(d), d["year"], region, background=background)
-    except OutOfScope:
-        form.add_error("region", _("This region is outside your area."))
+    except OutOfScope as e:
+        form.add_error("region", e.message())
         return None
     except scope.BadRegionCode as e:
         form.add_error("region", e.message())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
+from django.utils import translation
 from factories import region_tree, user
 
 from fupin.accounts import scope
@@ -60,6 +61,21 @@ def test_a_malformed_code_is_an_input_error_for_everyone(tree, bad):
         item = e.value.api_items()[0]
         assert item["field"] == "region" and item["code"] == "region.malformed"
         assert bad in item["message"]["zh"] and bad in item["message"]["en"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [("en", "outside your scope", "管辖"), ("zh-hans", "不在您的管辖范围内", "scope")],
+)
+def test_a_page_gets_a_scope_refusal_in_its_language_only(tree, lang, shown, hidden):
+    with pytest.raises(scope.BadRegionCode) as bad:
+        scope.resolve(None, "52x")
+    [problem] = bad.value.problems
+    assert (problem.field, problem.code) == ("region", "region.malformed")
+    with translation.override(lang):
+        assert "52x" in bad.value.message() and bad.value.message() == problem.message()
+        assert shown in scope.OutOfScope("520526002201").message()
+        assert hidden not in scope.OutOfScope("520526002201").message()
 
 
 def test_an_unknown_code_inside_is_accepted_and_holds_nothing(tree):

@@ -97,7 +97,7 @@ def test_village_operator_cannot_see_other_village_stats_or_runs(client, county,
     assert client.post(reverse("reports:run_reproduce", args=[theirs.pk])).status_code == 404
     assert theirs.pk not in [r.pk for r in client.get(reverse("reports:run_list")).context["page"]]
     page = client.post(reverse("reports:identify"), {"year": 2024, "region": county.village_b.code})
-    assert page.status_code == 200 and page.context["form"].errors["region"]
+    assert page.status_code == 200 and page.context["form"].errors["region"] == ["该地区不在您的管辖范围内"]
     assert Run.objects.count() == 1
 
 
