@@ -798,6 +798,9 @@ def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[st
     return pl.concat(pl.collect_all(parts), how="vertical").cast(pl.Schema(FINDINGS))
 
 
+evaluate = _findings  # for other rule families (integrity.py): the same one-pass evaluation
+
+
 def member_frame(
     members: pl.DataFrame | pl.LazyFrame, year: int, R: Resolved, keys: pl.DataFrame | None = None
 ) -> pl.DataFrame:
