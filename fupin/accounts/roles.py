@@ -26,6 +26,9 @@ class Role:
         False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
+    # work the anti-"数字脱贫" findings (防数字脱贫, DQ-K: assign, explain, close): people who do not record
+    # the exits they judge — county approvers, supervisors and auditors, not the village and township
+    works_integrity: bool = False
 
 
 ROLES: dict[str, Role] = {
@@ -45,6 +48,7 @@ ROLES: dict[str, Role] = {
             acts_for_every_role=True,
             backs_up_store=True,
             reads_export_log=True,
+            works_integrity=True,
         ),
         Role(
             "county_approver",
@@ -57,6 +61,7 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             imports_department_data=True,
             reads_export_log=True,
+            works_integrity=True,
         ),
         Role(
             "township_reviewer",
@@ -87,8 +92,20 @@ ROLES: dict[str, Role] = {
             serves_households=True,
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
-        Role("supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True),
-        Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)", reads_export_log=True),
+        Role(
+            "supervisor",
+            "督导(只读)",
+            "Supervisor (read-only)",
+            reads_export_log=True,
+            works_integrity=True,
+        ),
+        Role(
+            "auditor",
+            "审计/评估(只读)",
+            "Auditor or evaluator (read-only)",
+            reads_export_log=True,
+            works_integrity=True,
+        ),
     )
 }
 

@@ -908,7 +908,7 @@ def run(
     return pl.concat(out, how="vertical") if out else pl.DataFrame(schema=FINDINGS)
 
 
-def summary(findings: pl.DataFrame) -> pl.DataFrame:
+def summary(findings: pl.DataFrame, rules: list[Rule] = RULES) -> pl.DataFrame:
     """错误类型/错误条数: one row per rule with its count, in catalogue order (rules with no finding: 0)."""
     catalogue = pl.DataFrame(
         [
@@ -919,7 +919,7 @@ def summary(findings: pl.DataFrame) -> pl.DataFrame:
                 "message_zh": r.message_zh,
                 "message_en": r.message_en,
             }
-            for r in RULES
+            for r in rules
         ]
     )
     counts = findings.group_by("rule_id").agg(pl.len().cast(pl.Int64).alias("count"))
