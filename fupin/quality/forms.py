@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.quality.codes import FINDING_STATUS, RULE_FAMILY, SEVERITY
 from fupin.quality.models import EXPLAINED, FIXED, OPEN
-from fupin.quality.selectors import RULES
+from fupin.quality.selectors import RULES, family_of
 from fupin.regions import selectors as region_selectors
 
 
@@ -39,8 +39,11 @@ class FindingFilterForm(forms.Form):
             del self.fields["region"]
         en = _en()
         self.fields["family"].choices = [("", "—"), *RULE_FAMILY.choices]
+        family = (data or {}).get("family")
         self.fields["rule"].choices = [("", "—")] + [
-            (r.id, f"{r.id} {r.message_en if en else r.message_zh}") for r in RULES
+            (r.id, f"{r.id} {r.message_en if en else r.message_zh}")
+            for r in RULES
+            if family not in RULE_FAMILY or family_of(r.id) == family
         ]
         self.fields["severity"].choices = [("", "—"), *SEVERITY.choices]
         self.fields["status"].choices = [("", "—"), *FINDING_STATUS.choices]
