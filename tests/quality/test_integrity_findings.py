@@ -12,7 +12,6 @@ from django.http import Http404
 from django.urls import reverse
 from factories import api_client, household, region_tree, user
 
-from fupin.assistance.models import PlanMeasure
 from fupin.assistance.services import load_catalogue, save_plan_measure
 from fupin.cli import main
 from fupin.funds import services as funds
