@@ -2,8 +2,8 @@
 beyond the registry, for one region subtree and year, one query each.
 
 - measures: the assistance plans' measures of the households in the subtree (assistance.PlanMeasure);
-- exits: the day the registry recorded each household-year's exited status — the registry history
-  (registry.Change) of the household-years of the year whose `after` sets an exited status;
+- exits: the day the registry recorded each household-year's exit — the registry history (registry.Change)
+  of the exited household-years of the year whose `after` sets an exited status or the exit year;
 - payments: the funds library's household payments of the year whose payee's ID number belongs to a person
   who was ever a member of a household in the subtree (funds.Payment).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import polars as pl
+from django.db.models import Q
 from django.utils import timezone
 
 from fupin.core.frames import read_sql, table
@@ -38,8 +39,9 @@ def measures_frame(prefix: str, year: int) -> pl.DataFrame:
 
 
 def exits_frame(prefix: str, year: int) -> pl.DataFrame:
-    """(household, year, recorded_on) of the household-years of `year` whose exited status the registry
-    recorded during `year` (the first such change; the day in the server's time zone)."""
+    """(household, year, recorded_on) of the exited household-years of `year` whose exit the registry
+    recorded during `year`: the first change that set an exited status or the exit year (the day in the
+    server's time zone)."""
     from fupin.registry.models import Change, HouseholdYear
 
     tz = timezone.get_current_timezone()
@@ -50,14 +52,16 @@ def exits_frame(prefix: str, year: int) -> pl.DataFrame:
         household__village__code__startswith=prefix,
         at__gte=start,
         at__lt=end,
-        after__status__in=list(EXITED_STATUSES),
-    ).values_list("entity_id", "at")
+    ).filter(Q(after__status__in=list(EXITED_STATUSES)) | Q(after__has_key="exit_year"))
+    changes = changes.values_list("entity_id", "at")
     recorded: dict[int, date] = {}
     for entity_id, at in changes.iterator():  # the exits of one year in one region: few rows
         day = timezone.localtime(at, tz).date()
         key = int(entity_id)
         recorded[key] = min(day, recorded.get(key, day))
-    records = HouseholdYear.objects.filter(pk__in=list(recorded), year=year).values_list("pk", "household_id")
+    records = HouseholdYear.objects.filter(
+        pk__in=list(recorded), year=year, status__in=EXITED_STATUSES
+    ).values_list("pk", "household_id")
     return pl.DataFrame(
         [(household_id, year, recorded[pk]) for pk, household_id in records],
         schema=integrity.EXIT_RECORDS,
