@@ -47,13 +47,16 @@ def exits_frame(prefix: str, year: int) -> pl.DataFrame:
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(date(year, 1, 1), time()), tz)
     end = timezone.make_aware(datetime.combine(date(year + 1, 1, 1), time()), tz)
-    changes = Change.objects.filter(
-        entity="household_year",
-        household__village__code__startswith=prefix,
-        at__gte=start,
-        at__lt=end,
-    ).filter(Q(after__status__in=list(EXITED_STATUSES)) | Q(after__has_key="exit_year"))
-    changes = changes.values_list("entity_id", "at")
+    changes = (
+        Change.objects.filter(
+            entity="household_year",
+            household__village__code__startswith=prefix,
+            at__gte=start,
+            at__lt=end,
+        )
+        .filter(Q(after__status__in=list(EXITED_STATUSES)) | Q(after__has_key="exit_year"))
+        .values_list("entity_id", "at")
+    )
     recorded: dict[int, date] = {}
     for entity_id, at in changes.iterator():  # the exits of one year in one region: few rows
         day = timezone.localtime(at, tz).date()
