@@ -333,3 +333,23 @@ def test_cli_family_option_and_refusal(world, capsys):
     assert "不能处理" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["quality", "--year", "2024", "--family", "fraud"])
+
+
+def test_export_of_the_integrity_list_is_scoped_and_logged(world, client):
+    import io
+
+    import openpyxl
+
+    from fupin.accounts.models import ExportLog
+
+    services.run_quality(world["county"], 2024)
+    client.force_login(world["auditor"])
+    r = client.get(reverse("quality:export"), {"year": 2024, "family": "integrity"})
+    assert r.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content))["问题清单"]
+    headers = [c.value for c in sheet[1]]
+    rule_col = next(i for i, h in enumerate(headers) if "规则" in str(h))
+    rules = {row[rule_col] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rules == INTEGRITY
+    log = ExportLog.objects.get(kind="quality.findings.xlsx")
+    assert log.filters["family"] == "integrity" and log.rows == 10 and log.masked
