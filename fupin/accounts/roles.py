@@ -29,6 +29,12 @@ class Role:
     # work the anti-"数字脱贫" findings (防数字脱贫, DQ-K: assign, explain, close): people who do not record
     # the exits they judge — county approvers, supervisors and auditors, not the village and township
     works_integrity: bool = False
+    # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
+    does_village_steps: bool = False
+    does_township_steps: bool = False
+    does_county_steps: bool = False
+    works_nationwide: bool = False  # may be bound to no region (every other role needs one)
+    admin_site: bool = False  # Django's admin site (the account's is_staff)
 
 
 ROLES: dict[str, Role] = {
@@ -49,6 +55,8 @@ ROLES: dict[str, Role] = {
             backs_up_store=True,
             reads_export_log=True,
             works_integrity=True,
+            works_nationwide=True,
+            admin_site=True,
         ),
         Role(
             "county_approver",
@@ -62,6 +70,7 @@ ROLES: dict[str, Role] = {
             imports_department_data=True,
             reads_export_log=True,
             works_integrity=True,
+            does_county_steps=True,
         ),
         Role(
             "township_reviewer",
@@ -72,6 +81,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_township_steps=True,
         ),
         Role(
             "village_operator",
@@ -82,6 +92,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_village_steps=True,
         ),
         Role(
             "assistance_cadre",
@@ -98,6 +109,7 @@ ROLES: dict[str, Role] = {
             "Supervisor (read-only)",
             reads_export_log=True,
             works_integrity=True,
+            works_nationwide=True,
         ),
         Role(
             "auditor",
@@ -105,8 +117,14 @@ ROLES: dict[str, Role] = {
             "Auditor or evaluator (read-only)",
             reads_export_log=True,
             works_integrity=True,
+            works_nationwide=True,
         ),
     )
 }
 
 ROLE_CHOICES = CodeList("role", "角色", "Role", [Code(r.code, r.zh, r.en) for r in ROLES.values()]).choices
+
+
+def roles_that(permission: str) -> list[str]:
+    """The codes of the roles that have `permission`: for choosing accounts in a query (`role__in=`)."""
+    return [code for code, r in ROLES.items() if getattr(r, permission)]
