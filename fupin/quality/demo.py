@@ -126,6 +126,7 @@ def _plant_exits(prefix: str, year: int, today: date) -> int:
 
 def _plant_payments(county: str, prefix: str, year: int, today: date) -> int:
     from fupin.accounts.models import User
+    from fupin.accounts.roles import roles_that
     from fupin.funds import lifecycle
     from fupin.funds.models import Project
     from fupin.funds.services import PaymentData, add_payment
@@ -137,8 +138,13 @@ def _plant_payments(county: str, prefix: str, year: int, today: date) -> int:
         .order_by("id")
         .first()
     )
-    # the payments are entered by the county's approver (the funds services take no anonymous operator)
-    clerk = User.objects.filter(role="county_approver", is_active=True, region_id=county).first()
+    # the payments are entered by a registry writer bound to the county (the demo's county approver; the
+    # funds services take no anonymous operator)
+    clerk = (
+        User.objects.filter(role__in=roles_that("writes_registry"), is_active=True, region_id=county)
+        .order_by("id")
+        .first()
+    )
     if project is None or clerk is None:
         return 0
     people = list(
