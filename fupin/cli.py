@@ -173,6 +173,13 @@ def _parser() -> argparse.ArgumentParser:
                 default="household",
                 help="评估层级 / level of the evaluation",
             )
+        if name == "quality":
+            r.add_argument(
+                "--family",
+                choices=["quality", "integrity"],
+                help="只列出一类规则：quality 数据质量，integrity 防数字脱贫 / list one rule family only: "
+                "quality, or integrity (anti-paper-exit checks)",
+            )
         _outputs(r)
 
     a = sub.add_parser(

@@ -26,6 +26,9 @@ class Role:
         False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
+    # work the anti-"数字脱贫" findings (防数字脱贫, DQ-K: assign, explain, close): people who do not record
+    # the exits they judge — county approvers, supervisors and auditors, not the village and township
+    works_integrity: bool = False
     # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
     does_village_steps: bool = False
     does_township_steps: bool = False
@@ -51,6 +54,7 @@ ROLES: dict[str, Role] = {
             acts_for_every_role=True,
             backs_up_store=True,
             reads_export_log=True,
+            works_integrity=True,
             works_nationwide=True,
             admin_site=True,
         ),
@@ -65,6 +69,7 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             imports_department_data=True,
             reads_export_log=True,
+            works_integrity=True,
             does_county_steps=True,
         ),
         Role(
@@ -99,13 +104,19 @@ ROLES: dict[str, Role] = {
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
         Role(
-            "supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True, works_nationwide=True
+            "supervisor",
+            "督导(只读)",
+            "Supervisor (read-only)",
+            reads_export_log=True,
+            works_integrity=True,
+            works_nationwide=True,
         ),
         Role(
             "auditor",
             "审计/评估(只读)",
             "Auditor or evaluator (read-only)",
             reads_export_log=True,
+            works_integrity=True,
             works_nationwide=True,
         ),
     )

@@ -350,6 +350,12 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("走访预警与风险消除 / visit alerts and risk elimination")
     monitoring = finish_monitoring(plan, seed)
     done(t)
+    # last: the anti-"数字脱贫" checks read the plans and payments made above
+    from fupin.quality.demo import build_demo as build_integrity
+
+    t = task("防数字脱贫疑点 / anti-paper-exit checks")
+    integrity = build_integrity(county, last_year, seed, today=plan.today)
+    done(t)
     return {
         "engine_runs": engine_runs,
         "year": last_year,
@@ -360,6 +366,7 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
         "assistance": assistance,
         "funds": funds,
         "monitoring": monitoring,
+        "integrity": integrity,
     }
 
 
