@@ -26,6 +26,11 @@ class Role:
         False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
+    # 成效考核 / 第三方评估 / 普查 (evaluation/): set one up and draw its sample (from a county or a region above
+    # it), close it; record verification visits and see which households were sampled. Everyone else in the
+    # region reads the evaluation's rates only: the sampled households stay unknown to those being checked.
+    creates_evaluations: bool = False
+    records_evaluation_visits: bool = False
 
 
 ROLES: dict[str, Role] = {
@@ -45,6 +50,8 @@ ROLES: dict[str, Role] = {
             acts_for_every_role=True,
             backs_up_store=True,
             reads_export_log=True,
+            creates_evaluations=True,
+            records_evaluation_visits=True,
         ),
         Role(
             "county_approver",
@@ -57,6 +64,8 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             imports_department_data=True,
             reads_export_log=True,
+            creates_evaluations=True,
+            records_evaluation_visits=True,
         ),
         Role(
             "township_reviewer",
@@ -87,8 +96,21 @@ ROLES: dict[str, Role] = {
             serves_households=True,
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
-        Role("supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True),
-        Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)", reads_export_log=True),
+        Role(
+            "supervisor",
+            "督导(只读)",
+            "Supervisor (read-only)",
+            reads_export_log=True,
+            records_evaluation_visits=True,  # joins the verification visits (明察暗访), sets up none
+        ),
+        Role(
+            "auditor",
+            "审计/评估(只读)",
+            "Auditor or evaluator (read-only)",
+            reads_export_log=True,
+            creates_evaluations=True,  # the evaluator: third-party evaluation and census
+            records_evaluation_visits=True,
+        ),
     )
 }
 
