@@ -44,6 +44,8 @@ KIND_LABELS = {
     "api.funds.beneficiaries": _("Project beneficiaries"),
     "funds_anomalies": _("Fund anomalies"),
     "api.funds.anomalies": _("Fund anomalies"),
+    "evaluation.xlsx": _("Evaluation (Excel)"),
+    "api.evaluation.sample": _("Evaluation sample"),
     "core.backup": _("Backup"),
     "accounts.export_log.csv": _("Export log (CSV)"),
     "accounts.export_log.xlsx": _("Export log (Excel)"),

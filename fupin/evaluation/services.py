@@ -40,6 +40,9 @@ CREATE_DENIED = (
     "您的角色不能发起考核评估（须为县级及以上的审定或评估人员） / your role may not set up an evaluation "
     "(county approvers and evaluators of a county or a larger region)"
 )
+CLOSE_DENIED = (
+    "您的角色不能完成考核评估 / your role may not close an evaluation (county approvers and evaluators)"
+)
 VISIT_DENIED = "您的角色不能录入入户核查 / your role may not record verification visits"
 MAX_SEED = 2**62
 INCOME_MAX = Decimal("10000000")
@@ -516,7 +519,7 @@ def close_evaluation(user, evaluation_pk: int, *, version: str | None = None) ->
     `version`: the evaluation's version the closing is based on (None: not checked)."""
     evaluation = selectors.get_evaluation(user, evaluation_pk)
     if not can_create(user):
-        raise PermissionDenied(CREATE_DENIED)
+        raise PermissionDenied(CLOSE_DENIED)
     with transaction.atomic():
         evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         versions.check(evaluation_version(evaluation), version)
