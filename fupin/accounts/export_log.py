@@ -45,6 +45,7 @@ KIND_LABELS = {
     "funds_anomalies": _("Fund anomalies"),
     "api.funds.anomalies": _("Fund anomalies"),
     "evaluation.xlsx": _("Evaluation (Excel)"),
+    "evaluation.rates": _("Evaluation rates"),
     "api.evaluation.sample": _("Evaluation sample"),
     "core.backup": _("Backup"),
     "accounts.export_log.csv": _("Export log (CSV)"),
