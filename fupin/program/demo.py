@@ -349,6 +349,11 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("走访预警与风险消除 / visit alerts and risk elimination")
     monitoring = finish_monitoring(plan, seed)
     done(t)
+    from fupin.evaluation.demo import build_demo as build_evaluation
+
+    t = task("第三方评估抽样与入户核查 / evaluation sample and verification visits")
+    evaluation = build_evaluation(county, last_year, seed, today=plan.today)
+    done(t)
     return {
         "engine_runs": engine_runs,
         "year": last_year,
@@ -359,6 +364,7 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
         "assistance": assistance,
         "funds": funds,
         "monitoring": monitoring,
+        "evaluation": evaluation,
     }
 
 
@@ -416,6 +422,12 @@ def _print_summary(result: dict, seconds: float, console) -> None:
             else ""
         )
         + (_monitoring_line(result["monitoring"]) if "monitoring" in result else "")
+        + (
+            f"  第三方评估 / evaluation #{result['evaluation']['evaluation']}: "
+            f"{result['evaluation']['sampled']} 户抽样 sampled, {result['evaluation']['visits']} 户已核查 visited\n"
+            if "evaluation" in result
+            else ""
+        )
         + f"  用时 / time: {seconds:.1f} s"
     )
     table = Table(title="演示账户 / demo accounts")
