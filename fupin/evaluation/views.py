@@ -98,7 +98,8 @@ def _rates_rows(evaluation: Evaluation) -> list[dict]:
     rows = selectors.rates(evaluation).to_dicts()
     for r in rows:
         r["label"] = Indicator.label(r["indicator"], lang)
-        r["unit_label"] = _("persons") if r["unit"] == "persons" else _("households")
+        # the unit after a count: 人 / 户 (the glossary's Persons and Households are column headings)
+        r["unit_label"] = {"persons": ("人", "persons"), "households": ("户", "households")}[r["unit"]][_en()]
     return rows
 
 
