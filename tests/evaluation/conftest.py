@@ -59,17 +59,3 @@ def evaluation(county, auditor):
         seed=42,
         sizes={"villages": 2, "exited": 4, "poor": 2, "unregistered": 3},
     )
-
-
-GOOD = {
-    "visited_on": "2020-11-05",
-    "income_pc": "6200",
-    "food": "是",
-    "clothing": "是",
-    "education": "是",
-    "medical": "是",
-    "housing": "是",
-    "water": "是",
-    "approves": "是",
-    "note": "",
-}

@@ -4,8 +4,7 @@ import json
 
 import openpyxl
 import polars as pl
-from conftest import GOOD
-from factories import region, user
+from factories import VISIT, region, user
 
 from fupin.accounts.models import ExportLog
 from fupin.cli import main
@@ -44,7 +43,7 @@ def test_create_show_export_import_close(county, auditor, supervisor, capsys, tm
     assert openpyxl.load_workbook(out).sheetnames == ["指标", "抽样户"]
     sample = pl.read_excel(out, sheet_name="抽样户").head(2)
     filled = sample.with_columns(
-        pl.lit(GOOD["visited_on"]).alias("走访日期"),
+        pl.lit(VISIT["visited_on"]).alias("走访日期"),
         pl.lit(3000.0).alias("人均纯收入"),
         *[
             pl.lit("是").alias(c)

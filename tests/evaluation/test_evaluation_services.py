@@ -5,10 +5,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import GOOD
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from factories import user
+from factories import VISIT, user
 
 from fupin.core.errors import EditConflict
 from fupin.evaluation import selectors, services
@@ -98,19 +97,19 @@ def test_bad_input_lists_every_problem_and_saves_nothing(county, auditor):
 
 def test_record_and_correct_a_visit_with_its_version(evaluation, supervisor):
     s = _sample(evaluation)[0]
-    v = services.record_visit(supervisor, evaluation.pk, s.pk, GOOD)
+    v = services.record_visit(supervisor, evaluation.pk, s.pk, VISIT)
     assert v.recorded_by == supervisor and v.food is True and str(v.income_pc) == "6200.00"
     stale = services.visit_version(v)
-    v2 = services.record_visit(supervisor, evaluation.pk, s.pk, {**GOOD, "income_pc": "3000"}, version=stale)
+    v2 = services.record_visit(supervisor, evaluation.pk, s.pk, {**VISIT, "income_pc": "3000"}, version=stale)
     assert str(v2.income_pc) == "3000.00"
     with pytest.raises(EditConflict):
-        services.record_visit(supervisor, evaluation.pk, s.pk, {**GOOD, "income_pc": "1"}, version=stale)
+        services.record_visit(supervisor, evaluation.pk, s.pk, {**VISIT, "income_pc": "1"}, version=stale)
     assert str(Visit.objects.get().income_pc) == "3000.00"
 
 
 def test_a_bad_visit_lists_every_problem_and_saves_nothing(evaluation, supervisor):
     s = _sample(evaluation)[0]
-    bad = {**GOOD, "visited_on": "yesterday", "income_pc": "-5", "water": "maybe", "approves": ""}
+    bad = {**VISIT, "visited_on": "yesterday", "income_pc": "-5", "water": "maybe", "approves": ""}
     with pytest.raises(services.EvaluationRejected) as e:
         services.record_visit(supervisor, evaluation.pk, s.pk, bad)
     assert {p["field"] for p in e.value.problems} == {"visited_on", "income_pc", "water", "approves"}
@@ -121,7 +120,7 @@ def test_readers_may_not_record_visits_nor_see_the_sample(evaluation, operator, 
     s = _sample(evaluation)[0]
     reader = user("township_reviewer", county.county, username="reader")
     with pytest.raises(PermissionDenied):
-        services.record_visit(reader, evaluation.pk, s.pk, GOOD)
+        services.record_visit(reader, evaluation.pk, s.pk, VISIT)
     with pytest.raises(PermissionDenied):
         selectors.sample_for(reader, evaluation)
     # a village operator reads the evaluation of its county? no: it lies outside the village's subtree
@@ -132,7 +131,7 @@ def test_readers_may_not_record_visits_nor_see_the_sample(evaluation, operator, 
 
 def _visit_all(e, u, wrong: int = 1, missed: int = 1, disapprove: int = 1):
     for s in _sample(e):
-        values = dict(GOOD)
+        values = dict(VISIT)
         if s.stratum == "exited" and wrong:
             values["income_pc"], wrong = "2000", wrong - 1
         elif s.stratum == "unregistered" and missed:
@@ -159,7 +158,7 @@ def test_rates_with_intervals_from_the_visits(evaluation, supervisor):
 
 def test_import_visits_all_or_nothing(evaluation, supervisor, tmp_path: Path):
     sample = _sample(evaluation)
-    rows = [{"户编号": s.household.household_no, **{k: v for k, v in GOOD.items()}} for s in sample[:3]]
+    rows = [{"户编号": s.household.household_no, **{k: v for k, v in VISIT.items()}} for s in sample[:3]]
     header = {
         "visited_on": "走访日期",
         "income_pc": "人均纯收入",
@@ -196,7 +195,7 @@ def test_close_needs_visits_then_refuses_more_visits(evaluation, auditor, superv
     with pytest.raises(services.EvaluationRejected):
         services.close_evaluation(auditor, evaluation.pk)
     s = _sample(evaluation)[0]
-    services.record_visit(supervisor, evaluation.pk, s.pk, GOOD)
+    services.record_visit(supervisor, evaluation.pk, s.pk, VISIT)
     with pytest.raises(PermissionDenied):
         services.close_evaluation(supervisor, evaluation.pk)
     with pytest.raises(EditConflict):
@@ -206,7 +205,7 @@ def test_close_needs_visits_then_refuses_more_visits(evaluation, auditor, superv
     )
     assert e.status == "closed" and e.closed_by == auditor
     with pytest.raises(services.EvaluationRejected):
-        services.record_visit(supervisor, evaluation.pk, s.pk, GOOD)
+        services.record_visit(supervisor, evaluation.pk, s.pk, VISIT)
 
 
 def test_county_exit_uses_a_closed_evaluation_and_says_so(county, evaluation, auditor, supervisor, approver):

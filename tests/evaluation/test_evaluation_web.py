@@ -4,8 +4,7 @@ import io
 
 import polars as pl
 import pytest
-from conftest import GOOD
-from factories import api_client, assert_edit_conflict, region, user
+from factories import VISIT, api_client, assert_edit_conflict, region, user
 
 from fupin.accounts.models import ExportLog
 from fupin.evaluation import services
@@ -62,7 +61,7 @@ def test_reader_sees_rates_but_not_the_sample_and_may_not_act(client, county, ev
     )
     s = _first(evaluation)
     assert client.get(f"/evaluation/{evaluation.pk}/visits/{s.pk}/").status_code == 403
-    assert client.post(f"/evaluation/{evaluation.pk}/visits/{s.pk}/", GOOD).status_code == 403
+    assert client.post(f"/evaluation/{evaluation.pk}/visits/{s.pk}/", VISIT).status_code == 403
     assert client.post(f"/evaluation/{evaluation.pk}/close/").status_code == 403
     assert Evaluation.objects.get().status == "open" and not Visit.objects.exists()
 
@@ -80,14 +79,14 @@ def test_visit_form_saves_and_a_stale_form_gets_409(client, evaluation, supervis
     s = _first(evaluation)
     url = f"/evaluation/{evaluation.pk}/visits/{s.pk}/"
     assert 'name="visited_on"' in client.get(url).content.decode()
-    r = client.post(url, {**GOOD, "next": "0"})
+    r = client.post(url, {**VISIT, "next": "0"})
     assert r.status_code == 302 and Visit.objects.get().recorded_by == supervisor
     page = client.get(url).content.decode()
     old = page.split('name="version" value="')[1].split('"')[0]
-    services.record_visit(supervisor, evaluation.pk, s.pk, {**GOOD, "income_pc": "7000"})
-    r = client.post(url, {**GOOD, "income_pc": "1", "version": old})
+    services.record_visit(supervisor, evaluation.pk, s.pk, {**VISIT, "income_pc": "7000"})
+    r = client.post(url, {**VISIT, "income_pc": "1", "version": old})
     assert r.status_code == 409 and str(Visit.objects.get().income_pc) == "7000.00"
-    r = client.post(url, {**GOOD, "water": ""})
+    r = client.post(url, {**VISIT, "water": ""})
     assert r.status_code == 422 and "饮水安全有保障" in r.content.decode()
 
 
