@@ -31,6 +31,12 @@ class Role:
     # region reads the evaluation's rates only: the sampled households stay unknown to those being checked.
     creates_evaluations: bool = False
     records_evaluation_visits: bool = False
+    # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
+    does_village_steps: bool = False
+    does_township_steps: bool = False
+    does_county_steps: bool = False
+    works_nationwide: bool = False  # may be bound to no region (every other role needs one)
+    admin_site: bool = False  # Django's admin site (the account's is_staff)
 
 
 ROLES: dict[str, Role] = {
@@ -52,6 +58,8 @@ ROLES: dict[str, Role] = {
             reads_export_log=True,
             creates_evaluations=True,
             records_evaluation_visits=True,
+            works_nationwide=True,
+            admin_site=True,
         ),
         Role(
             "county_approver",
@@ -66,6 +74,7 @@ ROLES: dict[str, Role] = {
             reads_export_log=True,
             creates_evaluations=True,
             records_evaluation_visits=True,
+            does_county_steps=True,
         ),
         Role(
             "township_reviewer",
@@ -76,6 +85,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_township_steps=True,
         ),
         Role(
             "village_operator",
@@ -86,6 +96,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_village_steps=True,
         ),
         Role(
             "assistance_cadre",
@@ -102,6 +113,7 @@ ROLES: dict[str, Role] = {
             "Supervisor (read-only)",
             reads_export_log=True,
             records_evaluation_visits=True,  # joins the verification visits (明察暗访), sets up none
+            works_nationwide=True,
         ),
         Role(
             "auditor",
@@ -110,8 +122,14 @@ ROLES: dict[str, Role] = {
             reads_export_log=True,
             creates_evaluations=True,  # the evaluator: third-party evaluation and census
             records_evaluation_visits=True,
+            works_nationwide=True,
         ),
     )
 }
 
 ROLE_CHOICES = CodeList("role", "角色", "Role", [Code(r.code, r.zh, r.en) for r in ROLES.values()]).choices
+
+
+def roles_that(permission: str) -> list[str]:
+    """The codes of the roles that have `permission`: for choosing accounts in a query (`role__in=`)."""
+    return [code for code, r in ROLES.items() if getattr(r, permission)]

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.core.exports import workbook as safe_workbook
 from fupin.core.exports import write_sheet
 from fupin.core.frames import read_sql, table
@@ -24,12 +25,12 @@ from fupin.engine.poverty_measures import fgt
 from fupin.engine.schema import POOR_STATUSES
 from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.policy.services import params_frame
-from fupin.regions.codes import LEVEL_NAMES, LEVEL_PREFIX_LEN, VILLAGE, level_of, normalise
+from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
 from fupin.registry.selectors import registry_frames
 from fupin.reports import selectors
-from fupin.reports.services import OutOfScope, code_prefix, scope_code
+from fupin.reports.services import code_prefix
 
 LEVEL_KEYS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
 LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
@@ -114,16 +115,8 @@ def member_breakdown(current: pl.DataFrame, col: str, codelist: codes.CodeList) 
 def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
     """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
     with `by="all"` the region and every region below it that has households or a denominator."""
-    scope = user.scope_prefix if user else ""
-    if region:
-        code = normalise(region)
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-    elif user is not None and user.region_id:
-        code = user.region_id
-    else:
-        code = None
-    prefix = code[: LEVEL_PREFIX_LEN[level_of(code)]] if code else ""
+    where = scope.resolve(user, region)  # OutOfScope outside the user's subtree, BadRegionCode if malformed
+    code, prefix = where.code, where.prefix
     whole_tree = by == "all"
     level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
@@ -154,7 +147,7 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
             | (pl.col("region_code") == (code or ""))
         )
     out = counts_by_region(hy, regions, population, year=year, level=level)
-    if code is None or level > level_of(code):
+    if not code or level > level_of(code):
         out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())
     return out
 
@@ -200,9 +193,8 @@ def crumbs(user, region: Region | None) -> list[dict]:
     out = [] if user is not None and user.region_id else [{"code": "", "name": _("All regions")}]
     if region is None:
         return out
-    scope = user.scope_prefix if user else ""
     for r in [*region.ancestors(), region]:
-        if r.code.startswith(scope):
+        if scope.contains(user, r.code):
             out.append({"code": r.code, "name": r.name})
     return out
 
@@ -211,7 +203,7 @@ def statistics(
     user, *, year: int, region: str | None = None, year_from: int | None = None, year_to: int | None = None
 ) -> dict:
     """Everything the statistics page shows for `region` (default the user's) in `year`."""
-    code = scope_code(user, region)
+    code = scope.resolve(user, region).code
     prefix = code_prefix(code)
     reg = Region.objects.filter(code=code).first() if code else None
     level = level_of(code) if code else 0
