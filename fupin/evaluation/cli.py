@@ -9,6 +9,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
+from fupin.accounts import scope
 from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output, log_export
 from fupin.core.cli_support import Rejected, check_input
@@ -39,7 +40,7 @@ def evaluation_command(args) -> int:
         return ACTIONS[args.action](args, user)
     except PermissionDenied as e:
         raise Rejected(str(e) or DENIED) from None
-    except selectors.OutOfScope:
+    except scope.OutOfScope:
         raise Rejected(NOT_FOUND) from None
     except services.EvaluationRejected as e:
         raise _rejected(e) from None

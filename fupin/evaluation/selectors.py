@@ -1,4 +1,4 @@
-"""Reads of the evaluations, always inside the user's region subtree (`user.scope_prefix`).
+"""Reads of the evaluations, always inside the user's region subtree (accounts/scope.py).
 
 An evaluation outside the subtree is not found, exactly like a missing one (404). The sampled households
 (who was drawn) are shown only to those who record visits (`records_evaluation_visits`): everyone else in
@@ -10,8 +10,8 @@ from __future__ import annotations
 import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
+from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
 from fupin.engine import evaluation as engine
 from fupin.engine.schema import PARAMS
@@ -21,25 +21,9 @@ from fupin.registry.models import Household, HouseholdYear
 SAMPLE_DENIED = "您的角色不能查看抽样户名单 / your role may not see which households were sampled"
 
 
-class OutOfScope(Http404):
-    """A county outside the user's subtree: answered like a missing one (404)."""
-
-    zh = "该地区不在您的管辖范围内"
-    en = "region outside your scope"
-
-    def __init__(self, code: str = ""):
-        self.code = code
-        super().__init__(f"{self.zh} / {self.en}: {code}")
-
-
-def prefix_for(user) -> str:
-    """The code prefix of what `user` sees ('' = everything: nationwide users and the operator)."""
-    return "" if user is None else user.scope_prefix
-
-
 def evaluations_for(user) -> QuerySet[Evaluation]:
     qs = Evaluation.objects.select_related("county", "created_by", "closed_by")
-    prefix = prefix_for(user)
+    prefix = scope.prefix_for(user)
     return qs.filter(county__code__startswith=prefix) if prefix else qs
 
 

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.tables import FileUnreadable, TableError, read_table
@@ -30,7 +31,6 @@ from fupin.engine.schema import PARAMS
 from fupin.evaluation import selectors
 from fupin.evaluation.codes import GUARANTEE_LABELS, EvaluationKind
 from fupin.evaluation.models import Evaluation, SampledHousehold, Visit
-from fupin.evaluation.selectors import OutOfScope, prefix_for
 from fupin.policy.models import Parameter
 from fupin.policy.services import params_frame
 from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise
@@ -113,7 +113,7 @@ def can_create(user) -> bool:
     """County approvers and evaluators bound to a county or a larger region (or nationwide)."""
     if user is None:
         return True
-    return user.can("creates_evaluations") and len(user.scope_prefix) <= 6
+    return user.can("creates_evaluations") and len(scope.prefix_for(user)) <= 6
 
 
 def _parameters_for(county: str, year: int) -> list[dict]:
@@ -148,8 +148,7 @@ def _clean_county(user, county: Any) -> str:
         raise EvaluationRejected.one(
             "county", f"行政区划代码格式错误：{county}", f"bad region code: {county}"
         ) from None
-    if not code.startswith(prefix_for(user)):
-        raise OutOfScope(code)
+    scope.check(user, code)
     if level_of(code) != COUNTY or not Region.objects.filter(code=code).exists():
         raise EvaluationRejected.one("county", "请选择一个县级行政区", "choose a county", "evaluation.county")
     return code
@@ -377,8 +376,8 @@ def validate_visit(values: dict[str, Any], *, row: int | None = None, today: dat
 
 
 def can_record(user, evaluation: Evaluation) -> bool:
-    return (user is None or user.can("records_evaluation_visits")) and evaluation.county_id.startswith(
-        prefix_for(user)
+    return (user is None or user.can("records_evaluation_visits")) and scope.contains(
+        user, evaluation.county_id
     )
 
 
