@@ -202,6 +202,50 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument("--region", help=H_REGION)
     _outputs(an)
 
+    ev = sub.add_parser(
+        "evaluation",
+        help="成效考核、第三方评估、普查：抽样、入户核查、错退率漏评率认可度 / evaluations: sample, "
+        "verification visits, wrong-exit, missed-poor and approval rates",
+    )
+    esub = ev.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    ec = esub.add_parser("create", help="新建考核评估并抽样 / set up an evaluation and draw its sample")
+    ec.add_argument("--county", required=True, help="县级行政区划代码 / county code")
+    ec.add_argument("--year", type=int, required=True, help=H_YEAR)
+    ec.add_argument(
+        "--kind",
+        choices=["effectiveness", "third_party", "census"],
+        default="third_party",
+        help="成效考核 effectiveness、第三方评估 third_party、普查 census / kind",
+    )
+    ec.add_argument(
+        "--seed", type=int, help="随机种子（默认新选一个并保存） / seed (default: a new one, kept)"
+    )
+    for name, zh, en in (
+        ("villages", "抽查村数", "villages to sample"),
+        ("exited", "抽样脱贫户数", "exited households"),
+        ("poor", "抽样未脱贫户数", "poor households"),
+        ("unregistered", "抽查村未建档立卡户数", "unregistered households"),
+    ):
+        ec.add_argument(f"--{name}", type=int, help=f"{zh}（默认取政策参数） / {en} (default: the parameter)")
+    ec.add_argument("--note", help="备注 / note")
+    ec.add_argument("--user", help=H_USER)
+    es = esub.add_parser("show", help="错退率、漏评率、认可度及置信区间 / the rates and their intervals")
+    es.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    _outputs(es)
+    ei = esub.add_parser("import", help="导入入户核查工作簿 / import a workbook of visits")
+    ei.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    ei.add_argument("file", type=Path, help="工作簿或 csv / workbook or csv")
+    ei.add_argument("--user", help=H_USER)
+    ex = esub.add_parser("export", help="写出考核评估工作簿 / write the evaluation workbook")
+    ex.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    ex.add_argument("--out", type=Path, required=True, help="输出文件 OUT.xlsx / the file to write")
+    ex.add_argument("--user", help=H_USER)
+    ecl = esub.add_parser(
+        "close", help="完成考核评估（其数据用于县级退出） / close it (its figures feed county exit)"
+    )
+    ecl.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    ecl.add_argument("--user", help=H_USER)
+
     b = sub.add_parser("backup", help="整个存储备份为一个文件 / the whole store into one file")
     b.add_argument("out", type=Path, help="备份文件 / the backup file")
     b.add_argument("--force", action="store_true", help="覆盖已有文件 / overwrite OUT if it exists")

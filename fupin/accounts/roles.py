@@ -29,6 +29,11 @@ class Role:
     # work the anti-"数字脱贫" findings (防数字脱贫, DQ-K: assign, explain, close): people who do not record
     # the exits they judge — county approvers, supervisors and auditors, not the village and township
     works_integrity: bool = False
+    # 成效考核 / 第三方评估 / 普查 (evaluation/): set one up and draw its sample (from a county or a region above
+    # it), close it; record verification visits and see which households were sampled. Everyone else in the
+    # region reads the evaluation's rates only: the sampled households stay unknown to those being checked.
+    creates_evaluations: bool = False
+    records_evaluation_visits: bool = False
     # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
     does_village_steps: bool = False
     does_township_steps: bool = False
@@ -55,6 +60,8 @@ ROLES: dict[str, Role] = {
             backs_up_store=True,
             reads_export_log=True,
             works_integrity=True,
+            creates_evaluations=True,
+            records_evaluation_visits=True,
             works_nationwide=True,
             admin_site=True,
         ),
@@ -70,6 +77,8 @@ ROLES: dict[str, Role] = {
             imports_department_data=True,
             reads_export_log=True,
             works_integrity=True,
+            creates_evaluations=True,
+            records_evaluation_visits=True,
             does_county_steps=True,
         ),
         Role(
@@ -109,6 +118,7 @@ ROLES: dict[str, Role] = {
             "Supervisor (read-only)",
             reads_export_log=True,
             works_integrity=True,
+            records_evaluation_visits=True,  # joins the verification visits (明察暗访), sets up none
             works_nationwide=True,
         ),
         Role(
@@ -117,6 +127,8 @@ ROLES: dict[str, Role] = {
             "Auditor or evaluator (read-only)",
             reads_export_log=True,
             works_integrity=True,
+            creates_evaluations=True,  # the evaluator: third-party evaluation and census
+            records_evaluation_visits=True,
             works_nationwide=True,
         ),
     )

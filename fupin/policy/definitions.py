@@ -5,6 +5,7 @@ The values themselves (national defaults with their sources) are in `fupin.engin
 
 from __future__ import annotations
 
+from fupin.engine.evaluation import PARAM_DEFINITIONS as EVALUATION_DEFINITIONS
 from fupin.engine.integrity import PARAM_DEFINITIONS as INTEGRITY_DEFINITIONS
 from fupin.engine.monitoring import PARAM_DEFINITIONS as MONITORING_DEFINITIONS
 
@@ -61,6 +62,8 @@ DEFINITIONS: dict[str, tuple[str, str, str]] = {
 # The monitoring engine keeps its own parameters' labels beside their defaults.
 DEFINITIONS.update(MONITORING_DEFINITIONS)
 DEFINITIONS.update(INTEGRITY_DEFINITIONS)
+# So does the evaluation engine (sample sizes, confidence level).
+DEFINITIONS.update(EVALUATION_DEFINITIONS)
 
 
 def label(name: str, lang: str = "zh") -> str:

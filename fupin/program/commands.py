@@ -98,6 +98,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     return monitor_command(args)
 
 
+def cmd_evaluation(args: argparse.Namespace) -> int:
+    from fupin.evaluation.cli import evaluation_command
+
+    return evaluation_command(args)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from fupin.accounts.cli import createuser_command
 

@@ -356,6 +356,11 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("防数字脱贫疑点 / anti-paper-exit checks")
     integrity = build_integrity(county, last_year, seed, today=plan.today)
     done(t)
+    from fupin.evaluation.demo import build_demo as build_evaluation
+
+    t = task("第三方评估抽样与入户核查 / evaluation sample and verification visits")
+    evaluation = build_evaluation(county, last_year, seed, today=plan.today)
+    done(t)
     return {
         "engine_runs": engine_runs,
         "year": last_year,
@@ -367,6 +372,7 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
         "funds": funds,
         "monitoring": monitoring,
         "integrity": integrity,
+        "evaluation": evaluation,
     }
 
 
@@ -424,6 +430,12 @@ def _print_summary(result: dict, seconds: float, console) -> None:
             else ""
         )
         + (_monitoring_line(result["monitoring"]) if "monitoring" in result else "")
+        + (
+            f"  第三方评估 / evaluation #{result['evaluation']['evaluation']}: "
+            f"{result['evaluation']['sampled']} 户抽样 sampled, {result['evaluation']['visits']} 户已核查 visited\n"
+            if "evaluation" in result
+            else ""
+        )
         + f"  用时 / time: {seconds:.1f} s"
     )
     table = Table(title="演示账户 / demo accounts")

@@ -206,3 +206,12 @@ def test_with_a_database_url_only_an_empty_or_demo_database_is_used(monkeypatch)
         ],
     )
     assert demo.store_state() == "demo"
+
+
+def test_demo_has_an_evaluation_with_visits(demo_home):
+    home, result = demo_home
+    assert result.returncode == 0, result.stderr
+    db = home / "fupin.sqlite3"
+    assert _query(db, "SELECT count(*) FROM evaluation_evaluation")[0][0] == 1
+    assert _query(db, "SELECT count(*) FROM evaluation_visit")[0][0] > 0
+    assert "第三方评估 / evaluation #" in result.stdout
