@@ -26,6 +26,7 @@ class Role:
         False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
+    edits_region_status: bool = False  # a village's or county's poverty status and exit year (出列/摘帽)
 
 
 ROLES: dict[str, Role] = {
@@ -45,6 +46,7 @@ ROLES: dict[str, Role] = {
             acts_for_every_role=True,
             backs_up_store=True,
             reads_export_log=True,
+            edits_region_status=True,
         ),
         Role(
             "county_approver",
@@ -57,6 +59,7 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             imports_department_data=True,
             reads_export_log=True,
+            edits_region_status=True,
         ),
         Role(
             "township_reviewer",

@@ -128,7 +128,7 @@ def headline_counts(
     `household_years`: HOUSEHOLD_YEARS of the years wanted and those before (a monitored household's size
     and village come from its latest year up to Y); `cases`: CASES; `regions`: code, name (and level).
     `level`: the level of every region of `regions`, or None when they are of several levels (`level`
-    column) — every level is then counted in the same pass."""
+    column) — every level is then counted in the same pass; 0 folds everything into the region ''."""
     wanted = sorted({int(y) for y in years})
     rows = _group_rows(household_years, cases, wanted)
     is_group = {g: pl.col("group") == g for g in GROUPS}
@@ -140,7 +140,7 @@ def headline_counts(
     levels = [level] if level is not None else list(LEVEL_PREFIX_LEN)
     counted = pl.concat(
         [
-            villages.with_columns(unit_code("village", lv).alias("region_code"))
+            villages.with_columns((unit_code("village", lv) if lv else pl.lit("")).alias("region_code"))
             .group_by("region_code", "year")
             .agg(pl.col(c).sum() for c in sums)
             for lv in levels

@@ -134,3 +134,13 @@ def test_exits_by_year_of_households_villages_and_counties():
         "poor_counties": 1,
         "counties_out": 1,
     }
+
+
+def test_level_zero_folds_everything_into_one_row():
+    regions = pl.DataFrame({"code": [""], "name": ["全部"]})
+    out = headline_counts(_hy(HY_ROWS), _cases(CASE_ROWS), regions, years=[2023], level=0)
+    assert (out["poor_households"][0], out["monitored_households"][0], out["monitored_persons"][0]) == (
+        2,
+        2,
+        13,
+    )
