@@ -20,6 +20,7 @@ from fupin.reports import services
 from fupin.reports.services import OutOfScope
 from fupin.reports.statistics import region_stats
 
+STATS_TABLE_WIDTH = 480  # room for every header of `fupin stats` on one line ("贫困发生率% / incidence %")
 STAGE_LABELS = {
     "load": "读取数据 / loading",
     "compute": "计算 / computing",
@@ -278,5 +279,8 @@ def stats_command(args) -> int:
         region=args.region,
         by=args.by,
     )
+    if args.format == "table":  # wide: the counts, incidence and the four headline groups side by side
+        deliver(frame_text(df, "table", width=STATS_TABLE_WIDTH, labels={"level": LEVEL_NAMES}), args.out)
+        return 0
     emit(df, args.format, args.out, sheet="统计", labels={"level": LEVEL_NAMES})
     return 0
