@@ -95,7 +95,8 @@ def test_demo_villages_and_county_carry_poverty_status_and_exit_years(demo_home)
     assert sum(y is not None for y in poor_years) >= 0.8 * len(poor_years)  # most poor villages delisted
     assert all(y is None for p, _, y in rows if not p)
     [(status, year)] = _query(
-        home / "fupin.sqlite3", "SELECT poverty_status, exit_year FROM regions_region WHERE code = '520526000000'"
+        home / "fupin.sqlite3",
+        "SELECT poverty_status, exit_year FROM regions_region WHERE code = '520526000000'",
     )
     assert status == "poor_county" and year in (2019, 2020)
 
