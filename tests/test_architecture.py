@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "fupin"
-# Imports of the engine from outside it that are known and waiting for their move into the engine: the
-# department match reads ID numbers through the registry's validation (its ID-number rules). An entry
-# that no longer occurs fails too, so that this list only shrinks.
-ENGINE_WAITING = {("fupin.engine.monitoring", "fupin.registry.validation")}
 
 
 @dataclass(frozen=True)
@@ -91,14 +87,9 @@ def test_engine_imports_no_django_and_nothing_of_fupin_outside_it():
             )
         )
     ]
-    waiting = {(i.source, i.target) for i in offenders} & ENGINE_WAITING
-    new = [i for i in offenders if (i.source, i.target) not in ENGINE_WAITING]
-    assert not new, _listing(
+    assert not offenders, _listing(
         "fupin/engine/ is pure Python and Polars: no Django, nothing of fupin but the engine and fupin/codes.py",
-        new,
-    )
-    assert waiting == ENGINE_WAITING, _listing(
-        "no longer imported: remove from ENGINE_WAITING", sorted(ENGINE_WAITING - waiting)
+        offenders,
     )
 
 

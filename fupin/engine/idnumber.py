@@ -7,8 +7,9 @@ case: input is cleaned (NFKC, spaces removed, upper case) before it is checked, 
 
 Three forms of the same rule, for three sizes of input:
 - one value: `clean`, `check_char`, `is_valid` (a payment's payee);
-- a Polars expression over a column: `check_char_expr`, `birth_date_expr`, `sex_expr` (the registry's
-  validation path, a few thousand rows at a time);
+- a Polars expression over a column: `check_char_expr`, `birth_date_expr`, `sex_expr`, put together by
+  `parse_ids` with the problem it finds (ID_MESSAGES, zh/en) — the registry's validation path and the
+  department lists, a few thousand rows at a time;
 - `parse_id_numbers`: numpy over whole columns of millions of stored numbers (the data-quality rules).
 """
 
@@ -18,9 +19,12 @@ import os
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import numpy as np
 import polars as pl
+
+from fupin.engine.cleaning import cleaned_name
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -73,6 +77,96 @@ def sex_expr(first17: pl.Expr) -> pl.Expr:
     )
 
 
+# ---------------------------------------------------------------- a frame (the validation path) -------
+
+
+def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
+    """Add the parsed ID columns: `_id18`, `_cert`, `_id_birth`, `_id_sex`, `_id_expected`, `_id_problem`
+    (a rule of ID_MESSAGES, null when the number is right or blank), from the compact spelling of column
+    `key` that `cleaning.prepare` added (`_k_<key>`).
+
+    15-digit (first-generation) numbers are upgraded to 18 digits, which is unambiguous. 20/22-digit
+    disability-certificate numbers (残疾人证) are the 18-digit ID plus category and grade. The region part is
+    not checked: it is where the ID was issued, which may not have existed at birth (ECOSYSTEM.md trap 1).
+    Built in stages so each intermediate column is computed once.
+    """
+    s = pl.col("_id_s")
+    n = pl.col("_id_n")
+    first17 = pl.col("_id_17")
+    df = df.with_columns(pl.col(cleaned_name(key)).str.to_uppercase().alias("_id_s"))
+    df = df.with_columns(
+        s.str.contains(r"^\d+(\.\d+)?E\+?\d+$").alias("_id_sci"), s.str.replace(r"\.0+$", "").alias("_id_s")
+    )
+    df = df.with_columns(s.str.len_chars().alias("_id_n"))
+    df = df.with_columns(
+        pl.when(n == 15)
+        .then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9))
+        .otherwise(s.str.slice(0, 17))
+        .alias("_id_17")
+    )
+    df = df.with_columns(
+        check_char_expr(first17).alias("_id_expected"),
+        birth_date_expr(first17).alias("_id_birth"),
+    )
+    shape_ok = (
+        s.str.contains(ID15_PATTERN) | s.str.contains(ID18_PATTERN) | s.str.contains(CERTIFICATE_PATTERN)
+    )
+    birth, expected = pl.col("_id_birth"), pl.col("_id_expected")
+    cert_ok = (n < 20) | (
+        s.str.slice(18, 1).is_in(list(DISABILITY_CATEGORIES))
+        & s.str.slice(19, 1).is_in(list(DISABILITY_GRADES))
+    )
+    wrong = (n >= 18) & (s.str.slice(17, 1) != expected)
+    problem = (
+        pl.when(s.is_null())
+        .then(None)
+        .when(pl.col("_id_sci"))
+        .then(pl.lit("id.as_number"))
+        .when(~shape_ok)
+        .then(pl.lit("id.shape"))
+        .when(birth.is_null() | (birth < date(1900, 1, 1)))
+        .then(pl.lit("id.birth_date"))
+        .when(birth > pl.lit(today))
+        .then(pl.lit("id.future"))
+        .when(wrong & (n == 18) & s.str.ends_with("000"))
+        .then(pl.lit("id.as_number"))
+        .when(wrong)
+        .then(pl.lit("id.checksum"))
+        .when(~cert_ok)
+        .then(pl.lit("id.disability_suffix"))
+    )
+    return df.with_columns(
+        pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18)).alias("_id18"),
+        pl.when(n >= 20).then(s).alias("_cert"),
+        sex_expr(first17).alias("_id_sex"),
+        problem.alias("_id_problem"),
+    ).drop("_id_s", "_id_sci", "_id_n", "_id_17")
+
+
+ID_MESSAGES: dict[str, tuple[str, str]] = {
+    "id.as_number": (
+        "证件号码被 Excel 当作数字保存，末几位已丢失；请把该列设为文本格式后重新录入",
+        "the ID number was stored as a number by Excel and its last digits are lost; format the "
+        "column as text and type the number again",
+    ),
+    "id.shape": (
+        "证件号码应为18位（最后一位可为X）或15位；残疾人证号为20或22位",
+        "an ID number has 18 characters (the last may be X) or 15 digits; a disability certificate "
+        "number has 20 or 22",
+    ),
+    "id.birth_date": (
+        "证件号码中的出生日期不是有效日期",
+        "the birth date inside the ID number is not a real date",
+    ),
+    "id.future": ("证件号码中的出生日期晚于今天", "the birth date inside the ID number is in the future"),
+    "id.checksum": ("证件号码校验位错误", "the ID number's check digit is wrong"),
+    "id.disability_suffix": (
+        "残疾人证号末位应为残疾类别(1-7)和等级(1-4)",
+        "a disability certificate number ends with the category (1-7) and grade (1-4)",
+    ),
+}
+
+
 # ---------------------------------------------------------------- whole columns (numpy) ---------------
 
 
@@ -99,14 +193,14 @@ def parse_id_numbers(ids: pl.Series, *, chunk: int = 1_000_000) -> pl.DataFrame:
     _id_male (odd 17th digit)."""
     slices = [ids.slice(i, chunk) for i in range(0, max(len(ids), 1), chunk)]
     if len(slices) == 1:
-        return _parse_ids(slices[0])
+        return _parse_id_slice(slices[0])
     # numpy and Polars release the GIL in these whole-column operations: slices run on all cores
     with ThreadPoolExecutor(max_workers=min(len(slices), os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(_parse_ids, slices))
+        parts = list(pool.map(_parse_id_slice, slices))
     return pl.concat(parts, rechunk=False)
 
 
-def _parse_ids(ids: pl.Series) -> pl.DataFrame:
+def _parse_id_slice(ids: pl.Series) -> pl.DataFrame:
     length = ids.str.len_bytes()
     n18 = ids.cast(pl.Int64, strict=False)  # fast path: 18 digits (null for X endings and junk)
     valid = (n18.is_not_null() & (length == 18) & (n18 >= 0)).fill_null(False).to_numpy().copy()

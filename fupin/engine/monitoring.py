@@ -35,6 +35,7 @@ from datetime import date
 
 import polars as pl
 
+from fupin.engine.cleaning import prepare
 from fupin.engine.identification import (
     member_flags,
     member_years,
@@ -42,6 +43,7 @@ from fupin.engine.identification import (
     prepare_household_years,
     prepare_members,
 )
+from fupin.engine.idnumber import ID_MESSAGES, parse_ids
 from fupin.engine.params import Resolved
 from fupin.engine.schema import DISABLED_HEALTH, NO_LABOUR, UNSAFE_HOUSING
 
@@ -562,15 +564,15 @@ def match_department(
     out). `members`: member_id, household_id, id_number, name, village, household_type (the household's
     type in `year`; null = not known) — the members the acting user may see. Returns one row per input row
     (MATCH_OUTPUT), in input order; `status` is `signal`, `below_threshold`, or a problem code of
-    MATCH_MESSAGES / registry.validation.ID_MESSAGES.
+    MATCH_MESSAGES / idnumber.ID_MESSAGES.
     """
-    from fupin.registry.validation import ID_MESSAGES, parse_ids, prepare
-
     rule = DEPARTMENT_RULES[source]
     for k in ("name", "amount"):
         if k not in rows.columns:
             rows = rows.with_columns(pl.lit(None, pl.String).alias(k))
-    df = prepare(rows.select("_row", "id_number", "name", "amount"), ["id_number", "name", "amount"])
+    df = prepare(
+        rows.select("_row", "id_number", "name", "amount"), ["id_number", "name", "amount"], text={"name"}
+    )
     df = parse_ids(df, "id_number", today)
     df = df.with_columns(
         c("_k_amount").str.replace_all(r"[,，元¥￥]", "").cast(pl.Float64, strict=False).alias("amount")

@@ -389,7 +389,8 @@ class SelfReportForm(forms.Form):
     county = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_id_number(self):
-        from fupin.registry.validation import ID_MESSAGES, parse_ids, prepare
+        from fupin.engine.cleaning import prepare
+        from fupin.engine.idnumber import ID_MESSAGES, parse_ids
 
         raw = self.cleaned_data["id_number"]
         df = parse_ids(prepare(pl.DataFrame({"id_number": [raw]}), ["id_number"]), "id_number", date.today())

@@ -10,9 +10,11 @@ from django.db import connection
 from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from fupin.core.frames import read_sql, table
+from fupin.engine.cleaning import prepare
+from fupin.engine.idnumber import parse_ids
 from fupin.regions.models import Region
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
-from fupin.registry.validation import Context, parse_ids, prepare
+from fupin.registry.validation import Context
 
 
 def _prefix(user) -> str:

@@ -16,7 +16,8 @@ from datetime import date
 import polars as pl
 
 from fupin import codes
-from fupin.engine import idnumber
+from fupin.engine.cleaning import cleaned_name, non_ascii, prepare
+from fupin.engine.idnumber import ID_MESSAGES, parse_ids
 from fupin.registry.columns import (
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_SHEET,
@@ -92,47 +93,15 @@ _TEXT_KEYS = frozenset(
 )
 
 
-def prepare(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Add the cleaned spelling of each column once, for every later check to read: full-width → ASCII
-    (NFKC), ideographic and stray spaces trimmed, blank → null; free text as `_c_<key>`, every other column
-    (codes, numbers, IDs, dates) as `_k_<key>` with its inner spaces removed too. One copy per column keeps
-    the memory of a large import down."""
-
-    def name(k: str) -> str:
-        return f"_c_{k}" if k in _TEXT_KEYS else f"_k_{k}"
-
-    wide = _non_ascii(df, keys)  # NFKC leaves ASCII as it is: skip the columns that hold nothing else
-    df = df.with_columns(
-        (pl.col(k).cast(pl.String).str.normalize("NFKC") if k in wide else pl.col(k).cast(pl.String))
-        .str.strip_chars()
-        .alias(name(k))
-        for k in keys
-    )
-    exprs = []
-    for k in keys:  # blank → null (and the compact spelling) in a second pass over the stripped text
-        c = pl.col(name(k))
-        exprs.append(
-            pl.when(c != "").then(c if k in _TEXT_KEYS else c.str.replace_all(r"\s+", "")).alias(name(k))
-        )
-    return df.with_columns(exprs)
-
-
-def _non_ascii(df: pl.DataFrame, keys: list[str]) -> set[str]:
-    """The columns of `keys` holding any character outside ASCII."""
-    if not keys or df.is_empty():
-        return set()
-    found = df.select(pl.col(k).cast(pl.String).str.contains(r"[^\x00-\x7F]").any() for k in keys).row(0)
-    return {k for k, hit in zip(keys, found, strict=True) if hit}
-
-
 def clean(key: str) -> pl.Expr:
     """The cleaned value (blank → null). For non-text columns inner spaces are gone too: only its nullness
     and, for text, its value are read through here."""
-    return pl.col(f"_c_{key}" if key in _TEXT_KEYS else f"_k_{key}")
+    return pl.col(cleaned_name(key, _TEXT_KEYS))
 
 
 def compact(key: str) -> pl.Expr:
-    return pl.col(f"_c_{key}").str.replace_all(r"\s+", "") if key in _TEXT_KEYS else pl.col(f"_k_{key}")
+    c = pl.col(cleaned_name(key, _TEXT_KEYS))
+    return c.str.replace_all(r"\s+", "") if key in _TEXT_KEYS else c
 
 
 def _code_lookup(codelist: codes.CodeList) -> dict[str, str]:
@@ -172,96 +141,6 @@ def date_expr(key: str) -> pl.Expr:
 
 def phone_expr(key: str) -> pl.Expr:
     return compact(key).str.replace_all(r"[-()（）]", "").str.replace(r"^(\+?86)(1\d{10})$", "$2")
-
-
-# ---------------------------------------------------------------- ID numbers (GB 11643) ------------------
-
-
-def parse_ids(df: pl.DataFrame, key: str, today: date) -> pl.DataFrame:
-    """Add the parsed ID columns: `_id18`, `_cert`, `_id_birth`, `_id_sex`, `_id_expected`, `_id_problem`.
-
-    15-digit (first-generation) numbers are upgraded to 18 digits, which is unambiguous. 20/22-digit
-    disability-certificate numbers (残疾人证) are the 18-digit ID plus category and grade. The region part is
-    not checked: it is where the ID was issued, which may not have existed at birth (ECOSYSTEM.md trap 1).
-    Built in stages so each intermediate column is computed once.
-    """
-    s = pl.col("_id_s")
-    n = pl.col("_id_n")
-    first17 = pl.col("_id_17")
-    df = df.with_columns(compact(key).str.to_uppercase().alias("_id_s"))
-    df = df.with_columns(
-        s.str.contains(r"^\d+(\.\d+)?E\+?\d+$").alias("_id_sci"), s.str.replace(r"\.0+$", "").alias("_id_s")
-    )
-    df = df.with_columns(s.str.len_chars().alias("_id_n"))
-    df = df.with_columns(
-        pl.when(n == 15)
-        .then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9))
-        .otherwise(s.str.slice(0, 17))
-        .alias("_id_17")
-    )
-    df = df.with_columns(
-        idnumber.check_char_expr(first17).alias("_id_expected"),
-        idnumber.birth_date_expr(first17).alias("_id_birth"),
-    )
-    shape_ok = (
-        s.str.contains(idnumber.ID15_PATTERN)
-        | s.str.contains(idnumber.ID18_PATTERN)
-        | s.str.contains(idnumber.CERTIFICATE_PATTERN)
-    )
-    birth, expected = pl.col("_id_birth"), pl.col("_id_expected")
-    cert_ok = (n < 20) | (
-        s.str.slice(18, 1).is_in(list(idnumber.DISABILITY_CATEGORIES))
-        & s.str.slice(19, 1).is_in(list(idnumber.DISABILITY_GRADES))
-    )
-    wrong = (n >= 18) & (s.str.slice(17, 1) != expected)
-    problem = (
-        pl.when(s.is_null())
-        .then(None)
-        .when(pl.col("_id_sci"))
-        .then(pl.lit("id.as_number"))
-        .when(~shape_ok)
-        .then(pl.lit("id.shape"))
-        .when(birth.is_null() | (birth < date(1900, 1, 1)))
-        .then(pl.lit("id.birth_date"))
-        .when(birth > pl.lit(today))
-        .then(pl.lit("id.future"))
-        .when(wrong & (n == 18) & s.str.ends_with("000"))
-        .then(pl.lit("id.as_number"))
-        .when(wrong)
-        .then(pl.lit("id.checksum"))
-        .when(~cert_ok)
-        .then(pl.lit("id.disability_suffix"))
-    )
-    return df.with_columns(
-        pl.when(n == 15).then(first17 + expected).otherwise(s.str.slice(0, 18)).alias("_id18"),
-        pl.when(n >= 20).then(s).alias("_cert"),
-        idnumber.sex_expr(first17).alias("_id_sex"),
-        problem.alias("_id_problem"),
-    ).drop("_id_s", "_id_sci", "_id_n", "_id_17")
-
-
-ID_MESSAGES = {
-    "id.as_number": (
-        "证件号码被 Excel 当作数字保存，末几位已丢失；请把该列设为文本格式后重新录入",
-        "the ID number was stored as a number by Excel and its last digits are lost; format the "
-        "column as text and type the number again",
-    ),
-    "id.shape": (
-        "证件号码应为18位（最后一位可为X）或15位；残疾人证号为20或22位",
-        "an ID number has 18 characters (the last may be X) or 15 digits; a disability certificate "
-        "number has 20 or 22",
-    ),
-    "id.birth_date": (
-        "证件号码中的出生日期不是有效日期",
-        "the birth date inside the ID number is not a real date",
-    ),
-    "id.future": ("证件号码中的出生日期晚于今天", "the birth date inside the ID number is in the future"),
-    "id.checksum": ("证件号码校验位错误", "the ID number's check digit is wrong"),
-    "id.disability_suffix": (
-        "残疾人证号末位应为残疾类别(1-7)和等级(1-4)",
-        "a disability certificate number ends with the category (1-7) and grade (1-4)",
-    ),
-}
 
 
 # ---------------------------------------------------------------- problems -------------------------------
@@ -527,7 +406,7 @@ def household_no_expr(column: str = "household_no", *, nfkc: bool = True) -> pl.
 
 def _household_no(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
-        household_no_expr(nfkc=bool(_non_ascii(df, ["household_no"]))).alias("household_no")
+        household_no_expr(nfkc=bool(non_ascii(df, ["household_no"]))).alias("household_no")
     )
 
 
@@ -571,7 +450,7 @@ def check_households(
             .otherwise(pl.lit(str(year)))
             .alias("year")
         )
-    hh = prepare(hh, [c.key for c in HOUSEHOLD_COLUMNS])
+    hh = prepare(hh, [c.key for c in HOUSEHOLD_COLUMNS], text=_TEXT_KEYS)
     hh, typed = _check_typed(hh, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, p)
     raw_region = compact("region_code").str.replace(r"\.0+$", "")
     region = pl.when(raw_region.str.contains(r"^\d{12}$")).then(raw_region)
@@ -653,7 +532,7 @@ def check_members(raw: pl.DataFrame, ctx: Context, p: Problems) -> pl.DataFrame:
     """Row checks of 成员 rows (including what the store says of each person and household); returns the
     typed rows."""
     mm = _household_no(_ensure_columns(raw, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS))
-    mm = prepare(mm, [c.key for c in MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS])
+    mm = prepare(mm, [c.key for c in MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS], text=_TEXT_KEYS)
     mm, typed = _check_typed(mm, MEMBER_COLUMNS + OPTIONAL_MEMBER_COLUMNS, MEMBER_SHEET, p)
     id_raw = clean("id_number")
     p.add(

@@ -5,6 +5,7 @@ from datetime import date
 import polars as pl
 
 from fupin.engine import idnumber
+from fupin.engine.cleaning import prepare
 
 VALID = "11010519491231002X"  # Beijing 东城, born 1949-12-31, 17th digit 2: female, check X
 VALID_DIGIT = "440524188001010014"  # born 1880-01-01, 17th digit 1: male, check 4
@@ -57,3 +58,29 @@ def test_whole_column_parse_agrees_with_the_scalar_rule():
     for v, ok, check in zip(ids, parsed["_id_ok"], parsed["_id_check"], strict=True):
         if ok:
             assert idnumber.check_char(v[:17]) == ("X" if check == 10 else str(check))
+
+
+def test_frame_parse_upgrades_15_digits_and_names_each_problem():
+    raw = [
+        VALID,
+        "110105491231002",
+        WRONG_CHECK,
+        "11010519491231002X81",
+        "1.10105E+17",
+        "110105204912310023",
+        None,
+    ]
+    df = idnumber.parse_ids(prepare(pl.DataFrame({"id": raw}), ["id"]), "id", date(2024, 1, 1))
+    assert df["_id18"].to_list()[:3] == [VALID, VALID, WRONG_CHECK]
+    assert df["_id_problem"].to_list() == [
+        None,
+        None,
+        "id.checksum",
+        "id.disability_suffix",  # grade 1 of category 8: no such category
+        "id.as_number",
+        "id.future",
+        None,  # blank: no number, no problem (being required is the caller's rule)
+    ]
+    assert df["_id_expected"][2] == "X" and df["_id_sex"][0] == "2"
+    assert df["_id_birth"][0] == date(1949, 12, 31)
+    assert set(df["_id_problem"].drop_nulls()) <= set(idnumber.ID_MESSAGES)
