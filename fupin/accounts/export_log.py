@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts import scope
 from fupin.accounts.models import ExportLog, User
 
 CHANNELS = {"web": _("Web page"), "api": _("API"), "cli": _("Command line")}
@@ -58,12 +59,13 @@ def channel_label(channel: str) -> str:
     return str(CHANNELS[channel]) if channel in CHANNELS else channel
 
 
-def _scoped(viewer: User) -> QuerySet[ExportLog]:
+def _readable(viewer: User) -> QuerySet[ExportLog]:
     if not viewer.can("reads_export_log"):
         raise PermissionDenied("您的角色不能查看导出日志 / your role may not read the export log")
     qs = ExportLog.objects.all()
-    if viewer.scope_prefix:  # excludes rows without a user and nationwide users' rows
-        qs = qs.filter(user__region__code__startswith=viewer.scope_prefix)
+    prefix = scope.prefix_for(viewer)
+    if prefix:  # excludes rows without a user and nationwide users' rows
+        qs = qs.filter(user__region__code__startswith=prefix)
     return qs
 
 
@@ -77,7 +79,7 @@ def export_log_for(
     kind: str | None = None,
 ) -> QuerySet[ExportLog]:
     """The export-log rows `viewer` may read, newest first; dates are inclusive (local days)."""
-    qs = _scoped(viewer).select_related("user", "user__region").order_by("-at", "-pk")
+    qs = _readable(viewer).select_related("user", "user__region").order_by("-at", "-pk")
     if date_from:
         qs = qs.filter(at__date__gte=date_from)
     if date_to:
@@ -93,7 +95,7 @@ def export_log_for(
 
 def export_log_choices(viewer: User) -> tuple[list[str], list[str]]:
     """The usernames and the kinds that occur in the rows `viewer` may read (for the filters)."""
-    qs = _scoped(viewer).order_by()
+    qs = _readable(viewer).order_by()
     users = sorted(set(qs.exclude(user=None).values_list("user__username", flat=True)))
     kinds = sorted(set(qs.values_list("kind", flat=True)))
     return users, kinds

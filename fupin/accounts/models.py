@@ -37,9 +37,6 @@ class User(AbstractUser):
         """Region-code prefix of everything this user may see ('' = everything)."""
         return self.region.prefix if self.region_id else ""
 
-    def in_scope(self, region_code: str) -> bool:
-        return region_code.startswith(self.scope_prefix)
-
     def can(self, permission: str) -> bool:
         return self.is_active and bool(getattr(self.role_info, permission))
 

@@ -27,6 +27,12 @@ class Role:
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
     edits_region_status: bool = False  # a village's or county's poverty status and exit year (出列/摘帽)
+    # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
+    does_village_steps: bool = False
+    does_township_steps: bool = False
+    does_county_steps: bool = False
+    works_nationwide: bool = False  # may be bound to no region (every other role needs one)
+    admin_site: bool = False  # Django's admin site (the account's is_staff)
 
 
 ROLES: dict[str, Role] = {
@@ -47,6 +53,8 @@ ROLES: dict[str, Role] = {
             backs_up_store=True,
             reads_export_log=True,
             edits_region_status=True,
+            works_nationwide=True,
+            admin_site=True,
         ),
         Role(
             "county_approver",
@@ -60,6 +68,7 @@ ROLES: dict[str, Role] = {
             imports_department_data=True,
             reads_export_log=True,
             edits_region_status=True,
+            does_county_steps=True,
         ),
         Role(
             "township_reviewer",
@@ -70,6 +79,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_township_steps=True,
         ),
         Role(
             "village_operator",
@@ -80,6 +90,7 @@ ROLES: dict[str, Role] = {
             sees_id_numbers=True,
             sees_phone_numbers=True,
             imports_department_data=True,
+            does_village_steps=True,
         ),
         Role(
             "assistance_cadre",
@@ -90,9 +101,22 @@ ROLES: dict[str, Role] = {
             serves_households=True,
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
-        Role("supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True),
-        Role("auditor", "审计/评估(只读)", "Auditor or evaluator (read-only)", reads_export_log=True),
+        Role(
+            "supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True, works_nationwide=True
+        ),
+        Role(
+            "auditor",
+            "审计/评估(只读)",
+            "Auditor or evaluator (read-only)",
+            reads_export_log=True,
+            works_nationwide=True,
+        ),
     )
 }
 
 ROLE_CHOICES = CodeList("role", "角色", "Role", [Code(r.code, r.zh, r.en) for r in ROLES.values()]).choices
+
+
+def roles_that(permission: str) -> list[str]:
+    """The codes of the roles that have `permission`: for choosing accounts in a query (`role__in=`)."""
+    return [code for code, r in ROLES.items() if getattr(r, permission)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from fupin.accounts import scope
 from fupin.accounts.models import User
 from fupin.accounts.roles import ROLES
 from fupin.regions.codes import RegionCodeError, normalise
@@ -30,7 +31,7 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
     if User.objects.filter(username=username).exists():
         raise AccountError(f"用户名已存在 / username already exists: {username}")
     region = _region(region_code)
-    if region is None and role != "system_admin" and role not in ("supervisor", "auditor"):
+    if region is None and not ROLES[role].works_nationwide:
         raise AccountError(f"该角色必须绑定地区 / the role {role} needs --region")
     user = User(username=username, role=role, region=region, **extra)
     try:
@@ -38,15 +39,16 @@ def create_user(username: str, *, role: str, region_code: str | None, password: 
     except ValidationError as e:
         raise AccountError("密码不符合要求 / password rejected: " + " ".join(e.messages)) from None
     user.set_password(password)
-    user.is_staff = role == "system_admin"
+    user.is_staff = ROLES[role].admin_site
     user.save()
     return user
 
 
-def _scoped_region(manager: User, region_code: str | None) -> Region | None:
-    """The region for an account made or changed by `manager`: never outside the manager's own scope."""
+def _region_for(manager: User, region_code: str | None) -> Region | None:
+    """The region for an account made or changed by `manager`: never outside the manager's own scope (a form
+    error, not a 404: the region is a value being written)."""
     region = _region(region_code)
-    if manager.scope_prefix and (region is None or not region.code.startswith(manager.scope_prefix)):
+    if not scope.contains(manager, region.code if region else None):
         raise AccountError("该地区不在您的管辖范围内 / this region is outside your scope")
     return region
 
@@ -54,8 +56,8 @@ def _scoped_region(manager: User, region_code: str | None) -> Region | None:
 def users_for(manager: User):
     """The accounts a manager may see and change: those bound inside the manager's region."""
     qs = User.objects.select_related("region").order_by("username")
-    if manager.scope_prefix:
-        qs = qs.filter(region__code__startswith=manager.scope_prefix)
+    if scope.prefix_for(manager):
+        qs = qs.filter(region__code__startswith=scope.prefix_for(manager))
     return qs
 
 
@@ -75,7 +77,7 @@ def manage_user(
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("您的角色不能管理账户 / your role may not manage accounts")
-    region = _scoped_region(manager, region_code)
+    region = _region_for(manager, region_code)
     if existing is None:
         user = create_user(
             username,
@@ -97,7 +99,7 @@ def manage_user(
         full_name,
         is_active,
     )
-    existing.is_staff = role == "system_admin"
+    existing.is_staff = ROLES[role].admin_site
     if password:
         try:
             validate_password(password, existing)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
@@ -189,10 +189,7 @@ def add_visit(request, household_no: str, body: VisitIn):
 @router.get("/coverage", summary="Coverage findings (poor households without cadre or matched measure, …)")
 def coverage(request, year: Year, region: str | None = None, check: str | None = None, format: str = "json"):
     user = request.auth
-    try:
-        df = store_coverage.findings_for(user, year=year, region=region, check=check)
-    except store_coverage.OutOfScope:
-        raise Http404 from None
+    df = store_coverage.findings_for(user, year=year, region=region, check=check)  # OutOfScope: 404
     if format == "xlsx":
         if not user.can("exports"):
             raise PermissionDenied("您的角色不能导出 / your role may not export")

@@ -65,14 +65,15 @@ def assistance_command(args) -> int:
         labels = {"category": CATEGORIES, "kind": KINDS}
         print(write_csv(df) if getattr(args, "format", None) == "csv" else table_text(df, labels=labels))
         return 0
-    from fupin.assistance.coverage import OutOfScope, findings_for
+    from fupin.accounts.scope import OutOfScope
+    from fupin.assistance.coverage import findings_for
 
     user = user_from_arg(args.user)
     where = resolve_region(args, user)
     try:
         df = findings_for(user, year=args.year, region=where.region)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
     if not explain_no_households(where.code, args.year) and df.is_empty():
         print("没有覆盖缺口 / no coverage gaps", file=sys.stderr)

@@ -9,29 +9,12 @@ from datetime import date
 import polars as pl
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
 from fupin.assistance.selectors import coverage_frames
 from fupin.assistance.services import cadre_limit
 from fupin.core.exports import cell, workbook
 from fupin.engine import coverage
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
-
-
-class OutOfScope(Exception):
-    """The region asked for is outside the user's scope (or not a region code)."""
-
-
-def scope_prefix(user, region: str | None) -> str:
-    base = user.scope_prefix if user else ""
-    if not region:
-        return base
-    try:
-        prefix = prefix_of(normalise(region))
-    except RegionCodeError:
-        raise OutOfScope(region) from None
-    if not prefix.startswith(base):
-        raise OutOfScope(region)
-    return prefix
 
 
 def as_of_for(year: int) -> date:
@@ -41,9 +24,10 @@ def as_of_for(year: int) -> date:
 
 def findings_for(user, *, year: int, region: str | None = None, check: str | None = None) -> pl.DataFrame:
     """The coverage findings of the user's scope (narrowed to `region`), for `year`."""
-    prefix = scope_prefix(user, region)
+    where = scope.resolve(user, region)
+    prefix = where.prefix
     frames = coverage_frames(prefix, year)
-    limit_region = (user.region_id if user and user.region_id else "") if not region else normalise(region)
+    limit_region = where.code
     df = coverage.run(frames, year=year, as_of=as_of_for(year), cadre_limit=cadre_limit(year, limit_region))
     if check:
         df = df.filter(pl.col("check_id") == check)

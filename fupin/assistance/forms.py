@@ -6,6 +6,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts import scope
 from fupin.assistance.catalogue import CATEGORIES, KINDS
 from fupin.assistance.codes import HELPER_KIND, LEADER_LEVEL, PAIRED_UNIT_KIND, PLAN_STATUS
 from fupin.assistance.models import MeasureType
@@ -30,7 +31,7 @@ class ScopedForm(forms.Form):
         except RegionCodeError:
             raise forms.ValidationError(_("Not a region code.")) from None
         region = Region.objects.filter(code=code).first()
-        if region is None or not self.user.in_scope(code):
+        if region is None or not scope.contains(self.user, code):
             raise forms.ValidationError(_("No such region in your area."))
         return region
 

@@ -1,4 +1,4 @@
-"""Reads of the assistance app, always through the user's region scope (`user.scope_prefix`)."""
+"""Reads of the assistance app, always through the user's region scope (accounts/scope.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import polars as pl
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.assistance.models import (
     Assignment,
     Cadre,
@@ -28,22 +29,20 @@ from fupin.regions.models import Region
 from fupin.registry.models import Household, HouseholdYear
 
 
-def _p(user) -> str:
-    return "" if user is None else user.scope_prefix
-
-
 def _in_force(on: date | None = None) -> Q:
     on = on or timezone.localdate()
     return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on))
 
 
 def cadres_for(user) -> QuerySet[Cadre]:
-    return Cadre.objects.filter(region__code__startswith=_p(user)).select_related("region", "user")
+    return Cadre.objects.filter(region__code__startswith=scope.prefix_for(user)).select_related(
+        "region", "user"
+    )
 
 
 def assignable_cadres(user) -> QuerySet[Cadre]:
     """Cadres a writer may assign: those of the subtree and those of the regions above it."""
-    prefix = _p(user)
+    prefix = scope.prefix_for(user)
     above = regions.ancestors(prefix)
     return (
         Cadre.objects.filter(Q(region__code__startswith=prefix) | Q(region_id__in=above))
@@ -53,9 +52,9 @@ def assignable_cadres(user) -> QuerySet[Cadre]:
 
 
 def assignments_for(user) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(household__village__code__startswith=_p(user)).select_related(
-        "cadre", "household", "household__village"
-    )
+    return Assignment.objects.filter(
+        household__village__code__startswith=scope.prefix_for(user)
+    ).select_related("cadre", "household", "household__village")
 
 
 def current_assignments(household: Household) -> QuerySet[Assignment]:
@@ -66,14 +65,14 @@ def my_households(user) -> QuerySet[Household]:
     """Households assigned now to the signed-in cadre (within their scope)."""
     mine = Assignment.objects.filter(_in_force(), cadre__user=user).values("household_id")
     return Household.objects.filter(
-        village__code__startswith=_p(user), is_deleted=False, id__in=mine
+        village__code__startswith=scope.prefix_for(user), is_deleted=False, id__in=mine
     ).select_related("village")
 
 
 def plan_measures_for(user, *, year: int | None = None) -> QuerySet[PlanMeasure]:
-    qs = PlanMeasure.objects.filter(household__village__code__startswith=_p(user)).select_related(
-        "household", "measure_type"
-    )
+    qs = PlanMeasure.objects.filter(
+        household__village__code__startswith=scope.prefix_for(user)
+    ).select_related("household", "measure_type")
     return qs.filter(year=year) if year else qs
 
 
@@ -95,35 +94,39 @@ def measure_catalogue() -> QuerySet[MeasureType]:
 
 
 def visits_for(user) -> QuerySet[Visit]:
-    return Visit.objects.filter(household__village__code__startswith=_p(user)).select_related(
+    return Visit.objects.filter(household__village__code__startswith=scope.prefix_for(user)).select_related(
         "household", "cadre"
     )
 
 
 def teams_for(user) -> QuerySet[WorkTeam]:
     return (
-        WorkTeam.objects.filter(village__code__startswith=_p(user))
+        WorkTeam.objects.filter(village__code__startswith=scope.prefix_for(user))
         .select_related("village")
         .prefetch_related("members")
     )
 
 
 def paired_units_for(user) -> QuerySet[PairedUnit]:
-    return PairedUnit.objects.filter(region__code__startswith=_p(user)).select_related("region")
+    return PairedUnit.objects.filter(region__code__startswith=scope.prefix_for(user)).select_related("region")
 
 
 def leaders_for(user) -> QuerySet[LeaderContact]:
-    return LeaderContact.objects.filter(region__code__startswith=_p(user)).select_related("region")
+    return LeaderContact.objects.filter(region__code__startswith=scope.prefix_for(user)).select_related(
+        "region"
+    )
 
 
 def helpers_for(user) -> QuerySet[SocialHelper]:
-    return SocialHelper.objects.filter(region__code__startswith=_p(user)).select_related("region")
+    return SocialHelper.objects.filter(region__code__startswith=scope.prefix_for(user)).select_related(
+        "region"
+    )
 
 
 def matters_for(user) -> QuerySet[KeyMatter]:
-    return KeyMatter.objects.filter(household__village__code__startswith=_p(user)).select_related(
-        "household", "helper"
-    )
+    return KeyMatter.objects.filter(
+        household__village__code__startswith=scope.prefix_for(user)
+    ).select_related("household", "helper")
 
 
 def coverage_frames(prefix: str, year: int) -> dict[str, pl.DataFrame]:

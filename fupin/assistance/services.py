@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.assistance import catalogue
 from fupin.assistance.codes import PLAN_STATUS
 from fupin.assistance.models import (
@@ -184,7 +185,7 @@ def suggestions(household_year) -> list[MeasureType]:
 
 
 def can_write_region(user, region_code: str) -> bool:
-    return user is not None and user.can("writes_registry") and user.in_scope(region_code)
+    return user is not None and user.can("writes_registry") and scope.contains(user, region_code)
 
 
 def cadre_of(user) -> Cadre | None:
@@ -207,7 +208,7 @@ def is_assigned(user, household, on: date | None = None) -> bool:
 
 def cadre_visible(user, cadre: Cadre) -> bool:
     """A cadre of the user's subtree or of a region above it (county cadres serve villages)."""
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     return cadre.region_id.startswith(prefix) or prefix.startswith(cadre.region.prefix)
 
 
@@ -216,7 +217,7 @@ def can_write_plan(user, household) -> bool:
     if user is None or not user.is_active:
         return False
     if user.can("writes_registry"):
-        return user.in_scope(household.village_id)
+        return scope.contains(user, household.village_id)
     return is_assigned(user, household)
 
 

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fupin.accounts import scope
 from fupin.accounts.models import User
+from fupin.accounts.roles import roles_that
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import forms as f
 from fupin.assistance import selectors, services
@@ -289,9 +291,10 @@ def coverage_worklist(request):
     if check and check not in engine_coverage.BY_ID:
         check = None
     try:
-        df = store_coverage.findings_for(user, year=year, region=region)
-    except store_coverage.OutOfScope:
-        raise Http404 from None
+        df = store_coverage.findings_for(user, year=year, region=region)  # OutOfScope: 404
+    except scope.BadRegionCode as e:
+        messages.error(request, e.message(get_language() or "zh"))
+        return redirect(f"{request.path}?year={year}")
     summary = engine_coverage.summary(df).to_dicts()
     shown = df.filter(df["check_id"] == check) if check else df
     if request.GET.get("format") == "xlsx":
@@ -397,8 +400,10 @@ def cadres(request):
             d = form.cleaned_data
             account = None
             if d["username"]:
-                account = User.objects.filter(username=d["username"], role="assistance_cadre").first()
-                if account is None or not user.in_scope(account.scope_prefix or ""):
+                account = User.objects.filter(
+                    username=d["username"], role__in=roles_that("serves_households")
+                ).first()
+                if account is None or not scope.contains(user, account.scope_prefix):
                     form.add_error("username", _("No assistance-cadre account with that name in your area."))
             if not form.errors:
                 Cadre.objects.create(

@@ -7,6 +7,7 @@ import sys
 
 from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
+from fupin.accounts.scope import OutOfScope
 from fupin.core.cli_support import UsageError
 from fupin.core.exports import write_csv
 from fupin.core.output import table_text
@@ -28,7 +29,11 @@ def anomalies_command(args: argparse.Namespace) -> int:
     if user is not None and not user.can("exports") and args.format == "xlsx":
         raise UsageError("该用户无权导出 / this user may not export")
     where = resolve_region(args, user)
-    df = anomalies_for(user, region=where.region)
+    try:
+        df = anomalies_for(user, region=where.region)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
+        return 1
     if df.is_empty():
         from fupin.regions.codes import prefix_of
 

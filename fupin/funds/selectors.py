@@ -5,11 +5,8 @@ from __future__ import annotations
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from fupin.accounts import scope
 from fupin.funds.models import BudgetLine, Payment, Project
-
-
-def _prefix(user) -> str:
-    return "" if user is None else user.scope_prefix
 
 
 def _sum(model, field: str = "amount"):
@@ -35,12 +32,8 @@ def projects_for(
 ) -> QuerySet[Project]:
     """The projects in the user's region subtree (a project belongs where it is located), with totals.
 
-    `region` narrows within the scope; it can never widen it."""
-    qs = Project.objects.filter(region__code__startswith=_prefix(user))
-    if region:
-        from fupin.registry.selectors import region_prefix
-
-        qs = qs.filter(region__code__startswith=region_prefix(region))
+    `region` narrows within the scope; it can never widen it (OutOfScope outside, BadRegionCode malformed)."""
+    qs = Project.objects.filter(region__code__startswith=scope.resolve(user, region).prefix)
     if status:
         qs = qs.filter(status=status)
     if project_type:
@@ -58,11 +51,7 @@ def get_project_for(user, pk: int) -> Project:
 
 
 def payments_for(user, *, region: str | None = None, project: Project | None = None) -> QuerySet[Payment]:
-    qs = Payment.objects.filter(project__region__code__startswith=_prefix(user))
-    if region:
-        from fupin.registry.selectors import region_prefix
-
-        qs = qs.filter(project__region__code__startswith=region_prefix(region))
+    qs = Payment.objects.filter(project__region__code__startswith=scope.resolve(user, region).prefix)
     if project is not None:
         qs = qs.filter(project=project)
     return qs.select_related("project")

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.engine import idnumber
@@ -56,11 +57,6 @@ def _require(user, permission: str) -> None:
         if permission == "approves":
             _deny("只有县级审定人员可以执行此操作", "only a county approver may do this")
         _deny("您的角色不能修改项目库", "your role may not change the project library")
-
-
-def _check_scope(user, project: Project) -> None:
-    if not user.in_scope(project.region_id):
-        raise Project.DoesNotExist  # outside the region: not found, leak nothing
 
 
 def _money(value, field: str) -> Decimal:
@@ -116,7 +112,7 @@ def _validate(user, d: ProjectData) -> Region:
             f"项目地点须为县、乡镇或村：{d.region_code}",
             f"the location must be a county, township or village: {d.region_code}",
         )
-    if not user.in_scope(region.code):
+    if not scope.contains(user, region.code):
         raise FundsError(
             "region_code", "scope", "项目地点不在您的管辖范围内", "the location is outside your region"
         )
@@ -172,7 +168,7 @@ def update_project(user, project: Project, d: ProjectData, *, version: str | Non
     """Change a project's details and budget (before approval). `version`: the project's version the change
     is based on (None: not checked)."""
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     project = _locked(project, version)
     if project.status not in lifecycle.EDITABLE_STATUSES:
         raise FundsError(
@@ -206,7 +202,7 @@ def update_project(user, project: Project, d: ProjectData, *, version: str | Non
 def transition(user, project: Project, action: str, note: str = "", *, version: str | None = None) -> Project:
     """Move a project one step of its lifecycle and record who, when and why. `version`: the project's
     version the step is based on (None: not checked)."""
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     a = lifecycle.ACTIONS.get(action)
     if a is None:
         raise FundsError("action", "action", f"未知操作：{action}", f"unknown action: {action}")
@@ -244,7 +240,7 @@ def transition(user, project: Project, action: str, note: str = "", *, version: 
 def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
     """Link registry households to the project: each must be in the user's scope and the project's region."""
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     if project.status in lifecycle.FINISHED_STATUSES:
         raise FundsError(
             "household_no",
@@ -258,7 +254,7 @@ def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
     found = {
         h.household_no: h
         for h in Household.objects.filter(
-            household_no__in=wanted, is_deleted=False, village__code__startswith=user.scope_prefix
+            household_no__in=wanted, is_deleted=False, village__code__startswith=scope.prefix_for(user)
         )
     }
     missing = [n for n in wanted if n not in found]
@@ -289,7 +285,7 @@ def add_beneficiaries(user, project: Project, household_nos: list[str]) -> int:
 @transaction.atomic
 def remove_beneficiary(user, project: Project, household_id: int) -> None:
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     if project.status in lifecycle.FINISHED_STATUSES:
         raise FundsError(
             "household_no",
@@ -318,7 +314,7 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
     """Record a disbursement. A payee ID number that is not in the registry is kept as typed (the anomaly
     checks report it); a malformed one is refused."""
     _require(user, "writes_registry")
-    _check_scope(user, project)
+    scope.check(user, project.region_id)  # outside: 404, like a missing project
     if project.status in lifecycle.FINISHED_STATUSES:
         raise FundsError(
             None,

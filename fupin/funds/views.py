@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
@@ -70,6 +71,15 @@ def _int(value) -> int | None:
         return None
 
 
+def _bad_region(request, e: scope.BadRegionCode):
+    """A malformed region code typed in a list's filter: said on the list, shown without that filter."""
+    messages.error(request, e.message(_lang()))
+    query = request.GET.copy()
+    for key in ("region", "format"):
+        query.pop(key, None)
+    return redirect(request.path + (f"?{query.urlencode()}" if query else ""))
+
+
 @login_required
 def project_list(request):
     g = request.GET
@@ -80,11 +90,14 @@ def project_list(request):
         "year": _int(g.get("year")),
         "q": g.get("q") or None,
     }
+    try:
+        projects = projects_for(request.user, **filters)
+    except scope.BadRegionCode as e:
+        return _bad_region(request, e)
     if g.get("format") == "xlsx":
         if not request.user.can("exports"):
             raise PermissionDenied
         return _xlsx(exports.export_projects(request.user, "web", **filters), "projects.xlsx")
-    projects = projects_for(request.user, **filters)
     page = Paginator(projects.order_by("-start_date", "-pk"), 50).get_page(g.get("page"))
     lang = _lang()
     for p in page:
@@ -350,7 +363,10 @@ def anomaly_list(request):
         "check": g.get("check") or None,
         "severity": g.get("severity") or None,
     }
-    df = fund_anomalies.anomalies_for(request.user, **filters)
+    try:
+        df = fund_anomalies.anomalies_for(request.user, **filters)
+    except scope.BadRegionCode as e:
+        return _bad_region(request, e)
     if g.get("format") == "xlsx":
         if not request.user.can("exports"):
             raise PermissionDenied

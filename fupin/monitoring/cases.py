@@ -24,18 +24,19 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.engine import monitoring as engine
 from fupin.engine.params import Resolved
 from fupin.monitoring.dashboard import identified
 from fupin.monitoring.models import Alert, AlertStatus, Case, CaseEvent, CaseKind, MonitorType, Outcome
 from fupin.monitoring.selectors import monitored_frame
-from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters, scope_prefix
+from fupin.monitoring.services import DENIED, MonitoringError, ensure_parameters
 from fupin.policy.services import params_frame
 from fupin.registry.selectors import registry_frames
 
-VILLAGE, TOWN, COUNTY = ("village_operator",), ("township_reviewer",), ("county_approver",)
-# step code → (zh, en, roles that may do it); system administrators may do every step
+VILLAGE, TOWN, COUNTY = ("does_village_steps",), ("does_township_steps",), ("does_county_steps",)
+# step code → (zh, en, permissions that may do it: accounts/roles.py); `acts_for_every_role` does every step
 STEP_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "home_checked": ("入户核查", "Home check", VILLAGE + TOWN),
     "authorized": ("承诺授权", "Household consent to data checks", VILLAGE),
@@ -85,17 +86,12 @@ def is_overdue(case: Case, today: date | None = None) -> bool:
     return case.is_open and (today or date.today()) > case.deadline
 
 
-def _in_scope(user, case_or_village) -> bool:
-    village = case_or_village if isinstance(case_or_village, str) else case_or_village.region_id
-    return user is not None and village.startswith(user.scope_prefix)
-
-
 def can_act(user, case: Case, step: str | None = None) -> bool:
     """May `user` do `step` (default: the step waiting) of `case`?"""
     step = step if step is not None else case.step
-    if user is None or not user.is_active or not step or not _in_scope(user, case):
+    if user is None or not user.is_active or not step or not scope.contains(user, case.region_id):
         return False
-    return user.can("acts_for_every_role") or user.role in STEP_INFO[step][2]
+    return user.can("acts_for_every_role") or any(user.can(p) for p in STEP_INFO[step][2])
 
 
 def _need(user, case: Case, step: str | None = None) -> None:
@@ -141,7 +137,7 @@ def elimination_worklist(
     user, year: int, region: str | None = None, *, today: date | None = None
 ) -> pl.DataFrame:
     """Every monitored household of the scope with whether it may be marked 风险消除 now, and why not."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     ensure_parameters()
     monitored = monitored_frame(prefix)
     out_schema = {
@@ -225,7 +221,7 @@ def open_case(
     today: date | None = None,
 ) -> Case:
     today = today or date.today()
-    if user is None or not user.can("writes_registry") or not _in_scope(user, household.village_id):
+    if user is None or not user.can("writes_registry") or not scope.contains(user, household.village_id):
         raise PermissionDenied(DENIED)
     if kind not in CaseKind.values:
         raise MonitoringError("kind", f"未知的类型：{kind}", f"unknown kind: {kind}")
@@ -362,7 +358,7 @@ def rollback(user, case: Case, note: str, *, version: str | None = None) -> Case
 
 @transaction.atomic
 def add_note(user, case: Case, note: str, *, version: str | None = None) -> Case:
-    if user is None or not user.can("writes_registry") or not _in_scope(user, case):
+    if user is None or not user.can("writes_registry") or not scope.contains(user, case.region_id):
         raise PermissionDenied(DENIED)
     note = _need_note(note)
     _lock(case)
@@ -373,7 +369,7 @@ def add_note(user, case: Case, note: str, *, version: str | None = None) -> Case
 
 
 def cases_for(user, *, region: str | None = None):
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Case.objects.select_related("household", "region")
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
@@ -386,7 +382,7 @@ def case_counts(user, *, year: int, region: str | None = None, today: date | Non
     """Dashboard figures: monitored now, new identifications in the year, eliminated in the year, open and
     overdue cases, and 风险消除率 = households with the risk eliminated / households ever monitored."""
     today = today or date.today()
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Case.objects.filter(region__code__startswith=prefix)
     ident = qs.filter(kind=CaseKind.IDENTIFICATION)
     approved = set(ident.filter(outcome=Outcome.APPROVED).values_list("household_id", flat=True))

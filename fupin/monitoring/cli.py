@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 
 from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
+from fupin.accounts.scope import OutOfScope
 from fupin.core.cli_support import UsageError, check_input
 from fupin.core.output import emit
 from fupin.core.privacy import id_for
@@ -24,6 +25,9 @@ def monitor_command(args) -> int:
     where = resolve_region(args, user)
     try:
         report = services.run_batch(user, args.year, where.region)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
+        return 1
     except PermissionDenied:
         print(OUT_OF_SCOPE, file=sys.stderr)
         return 1

@@ -8,9 +8,9 @@ from django.db.models import Case as When_
 from django.db.models import Count, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 
+from fupin.accounts import scope
 from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case, CaseKind, Channel, MonitorType, Outcome
-from fupin.monitoring.services import scope_prefix
 from fupin.registry.models import Household, HouseholdYear
 
 METHODS = ("assisted", "natural")
@@ -66,7 +66,7 @@ def _monthly(qs, date_field: str, key: str | None, keys) -> list[dict]:
 def trend(user, *, year: int, region: str | None = None) -> list[dict]:
     """Per month of `year`: alerts by channel, cases opened, households newly monitored by type, risks
     eliminated by method. Four queries, whatever the number of months."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     a = _monthly(alerts(prefix, year), "created_at", "channel", Channel.values)
     o = _monthly(_cases(prefix).filter(opened_on__year=year), "opened_on", None, ["n"])
     i = _monthly(
@@ -97,7 +97,7 @@ def figures(user, *, year: int, region: str | None = None) -> dict:
     """Remaining poor, monitored now by type, newly monitored in the year by type, eliminated by method."""
     from fupin.monitoring.selectors import monitored_frame
 
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     monitored_ids = monitored_frame(prefix)["household_id"].to_list()
     # the type of the identification that made each monitored household monitored (the latest)
     latest = dict(
@@ -137,7 +137,7 @@ def drill(
     """The households behind one dashboard figure (same filters as the figure), in the user's scope."""
     from fupin.monitoring.selectors import monitored_frame
 
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     if measure == "poor":
         ids = remaining_poor(prefix, year).values("household_id")
     elif measure == "monitored":

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
 from fupin.engine import monitoring as engine
 from fupin.monitoring.models import Alert, AlertStatus, Case, CaseKind, Channel, DepartmentImport, Outcome
-from fupin.monitoring.services import scope_prefix
 from fupin.registry.models import Household, HouseholdYear, Member
 
 
@@ -24,7 +24,7 @@ def alerts_for(
 ) -> QuerySet[Alert]:
     """Alerts in the user's scope (narrowed by `region`); `unmatched` = self-reports of people not in the
     registry (the county's unmatched inbox)."""
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     qs = Alert.objects.select_related("household", "household__village", "member", "region")
     qs = qs.filter(region__code__startswith=prefix) if prefix else qs
     if year:
@@ -95,10 +95,10 @@ def summary(user, *, year: int, region: str | None = None) -> dict:
 
 def _by_region(user, qs, region: str | None) -> list[dict]:
     """Alert counts per child region of the scope (folded from per-inbox counts: few rows, not registry data)."""
-    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of, normalise
+    from fupin.regions.codes import LEVEL_PREFIX_LEN, level_of
     from fupin.regions.models import Region
 
-    code = normalise(region) if region else (user.region_id if user.region_id else None)
+    code = scope.resolve(user, region).code
     children = Region.objects.filter(parent_id=code) if code else Region.objects.filter(level=1)
     children = list(children.values_list("code", "name", "level"))
     if not children:

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.exports import cell, workbook, write_xlsx
@@ -32,9 +33,10 @@ from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
 from fupin.monitoring.codes import SELF_REPORT_KIND
 from fupin.monitoring.models import Alert, AlertStatus, Channel, DepartmentImport
+from fupin.monitoring.selectors import registry_members
 from fupin.policy.models import Parameter
 from fupin.policy.services import params_frame
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
+from fupin.regions.codes import RegionCodeError, normalise
 from fupin.regions.models import Region
 from fupin.registry.selectors import registry_frames
 
@@ -59,12 +61,7 @@ class MonitoringError(InputRejected):
         ]
 
 
-# ------------------------------------------------------------------------------------ permissions, scope
-class RegionOutOfScope(PermissionDenied):
-    """A region outside the user's subtree: pages answer 404 (as for a region that does not exist), the API
-    403; a role that may not do a thing gets a plain PermissionDenied (403 everywhere)."""
-
-
+# ------------------------------------------------------------------------------------ permissions
 def can_run_batch(user) -> bool:
     return user is None or user.can("writes_registry")
 
@@ -75,22 +72,6 @@ def can_import_department(user) -> bool:
 
 def can_handle_alerts(user) -> bool:
     return user is not None and user.can("writes_registry")
-
-
-def scope_prefix(user, region: str | None = None) -> str:
-    """The region prefix to work on: the user's scope, narrowed by `region` (which may never widen it)."""
-    base = "" if user is None else user.scope_prefix
-    if not region:
-        return base
-    try:
-        prefix = prefix_of(normalise(region))
-    except RegionCodeError:
-        raise MonitoringError(
-            "region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-        ) from None
-    if not prefix.startswith(base):
-        raise RegionOutOfScope("该地区不在您的管辖范围内 / the region is outside your scope")
-    return prefix
 
 
 def ensure_parameters() -> int:
@@ -175,7 +156,7 @@ def run_batch(user, year: int, region: str | None = None) -> BatchReport:
     """Run the registry batch over the user's scope (narrowed by `region`) and store the alerts."""
     if not can_run_batch(user):
         raise PermissionDenied(DENIED)
-    prefix = scope_prefix(user, region)
+    prefix = scope.resolve(user, region).prefix
     ensure_parameters()
     hy, members = registry_frames(prefix, [year - 1, year])
     report = BatchReport(year=year, prefix=prefix)
@@ -259,15 +240,13 @@ def import_department(
 ) -> DepartmentImport:
     """Match a department's list to the registry in the user's scope; store alerts for the rows that meet
     the source's threshold; keep every other row in the report and the unmatched-rows workbook."""
-    from fupin.monitoring.selectors import registry_members
-
     if not can_import_department(user):
         raise PermissionDenied(DENIED)
     if source not in sources.SOURCES:
         raise MonitoringError("source", f"未知的数据来源：{source}", f"unknown source: {source}")
     today = today or date.today()
     year = year or today.year
-    prefix = scope_prefix(user)
+    prefix = scope.prefix_for(user)
     ensure_parameters()
     try:
         rows = read_table(
@@ -449,7 +428,7 @@ def alert_version(alert: Alert) -> str:
 def set_status(user, alert: Alert, status: str, note: str = "", *, version: str | None = None) -> Alert:
     """Set the alert's status and add the note to its notes. `version`: the alert's version the change is
     based on (None: not checked). `alert` is read again, locked, and updated in place."""
-    if not can_handle_alerts(user) or not in_scope(user, alert):
+    if not can_handle_alerts(user) or not scope.contains(user, alert.region_id):
         raise PermissionDenied(DENIED)
     if status not in AlertStatus.values:
         raise MonitoringError("status", f"未知状态：{status}", f"unknown status: {status}")
@@ -461,11 +440,6 @@ def set_status(user, alert: Alert, status: str, note: str = "", *, version: str 
             alert.note = (alert.note + "\n" if alert.note else "") + note.strip()
         alert.save(update_fields=["status", "note", "updated_by", "updated_at"])
     return alert
-
-
-def in_scope(user, alert: Alert) -> bool:
-    prefix = user.scope_prefix
-    return not prefix or (alert.region_id or "").startswith(prefix)
 
 
 def alerts_xlsx(frame: pl.DataFrame) -> bytes:

@@ -25,6 +25,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
 from fupin.core import versions
 from fupin.core.errors import EditConflict
@@ -69,26 +70,26 @@ def _conflict_message(exc: EditConflict) -> str:
     return exc.en if english() else exc.zh
 
 
-def _scoped(fn):
-    """Out-of-scope regions and records answer 404 (leak nothing); a role's denial stays a 403."""
+def _refusals(fn):
+    """Records missing or out of scope answer 404 (leak nothing; a region outside the scope is an OutOfScope,
+    already a 404); a malformed region code goes back to the dashboard with the message; a role's denial
+    stays a 403."""
 
     def wrapper(request, *args, **kwargs):
         try:
             return fn(request, *args, **kwargs)
-        except (
-            services.RegionOutOfScope,
-            Alert.DoesNotExist,
-            DepartmentImport.DoesNotExist,
-            Case.DoesNotExist,
-        ):
+        except (Alert.DoesNotExist, DepartmentImport.DoesNotExist, Case.DoesNotExist):
             raise Http404 from None
+        except scope.BadRegionCode as e:
+            messages.error(request, e.message(_lang()))
+            return redirect("monitoring:dashboard")
 
     wrapper.__name__ = fn.__name__
     return wrapper
 
 
 @login_required
-@_scoped
+@_refusals
 def dashboard(request):
     year, region = _year(request), _region(request)
     try:
@@ -100,7 +101,7 @@ def dashboard(request):
     for row in data["by_signal"]:
         row["label"] = selectors.signal_label(row["signal"], lang)
     trend = figures_.trend(request.user, year=year, region=region)
-    funnel = charts.funnel_counts(services.scope_prefix(request.user, region), year)
+    funnel = charts.funnel_counts(scope.resolve(request.user, region).prefix, year)
     return render(
         request,
         "monitoring/dashboard.html",
@@ -131,7 +132,7 @@ def dashboard(request):
 
 @login_required
 @require_POST
-@_scoped
+@_refusals
 def run_batch(request):
     try:
         year = int(request.POST.get("year", ""))
@@ -176,7 +177,7 @@ def _filtered(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def alert_list(request):
     try:
         form, qs = _filtered(request)
@@ -195,7 +196,7 @@ def alert_list(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def alert_detail(request, pk: int):
     alert = selectors.get_alert_for(request.user, pk)
     conflict = None
@@ -233,7 +234,7 @@ def alert_detail(request, pk: int):
 
 
 @login_required
-@_scoped
+@_refusals
 def alert_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
@@ -301,7 +302,7 @@ class DepartmentForm(forms.Form):
 
 
 @login_required
-@_scoped
+@_refusals
 def department_upload(request):
     if not services.can_import_department(request.user):
         raise PermissionDenied
@@ -330,7 +331,7 @@ def department_upload(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def department_report(request, pk: int):
     batch = selectors.get_department_import_for(request.user, pk)
     en = _lang().startswith("en")
@@ -351,7 +352,7 @@ def department_report(request, pk: int):
 
 
 @login_required
-@_scoped
+@_refusals
 def department_unmatched(request, pk: int):
     batch = selectors.get_department_import_for(request.user, pk)
     if not batch.unmatched_file or not Path(batch.unmatched_file).exists():
@@ -477,7 +478,7 @@ def _case_rows(qs, lang: str, today: date):
 
 
 @login_required
-@_scoped
+@_refusals
 def case_list(request):
     qs = cases.cases_for(request.user, region=_region(request))
     state = request.GET.get("state", "open")
@@ -520,7 +521,7 @@ class CaseForm(forms.Form):
 
 
 @login_required
-@_scoped
+@_refusals
 def case_open(request):
     from fupin.registry.selectors import get_household_for
 
@@ -563,7 +564,7 @@ def case_open(request):
 
 
 @login_required
-@_scoped
+@_refusals
 def case_detail(request, pk: int):
     case = cases.get_case_for(request.user, pk)
     lang = _lang()
@@ -637,7 +638,7 @@ def case_detail(request, pk: int):
 
 
 @login_required
-@_scoped
+@_refusals
 def elimination_list(request):
     year = _year(request)
     df = cases.elimination_worklist(request.user, year, _region(request))
@@ -663,7 +664,7 @@ MEASURE_LABELS = {
 
 
 @login_required
-@_scoped
+@_refusals
 def household_drill(request):
     """The households behind one dashboard figure: ?measure=&year=&region=&key=&month=."""
     year, region = _year(request), _region(request)
@@ -718,7 +719,7 @@ def _trend_sheet(trend: list[dict]) -> pl.DataFrame:
 
 
 @login_required
-@_scoped
+@_refusals
 def dashboard_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied

@@ -26,12 +26,14 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from fupin.accounts import scope
+from fupin.accounts.scope import OutOfScope
 from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case
 from fupin.regions.codes import LEVEL_PREFIX_LEN, VILLAGE, level_of
 from fupin.regions.models import Region
 from fupin.registry.models import HouseholdYear
-from fupin.reports.services import OutOfScope, code_prefix, scope_code
+from fupin.reports.services import code_prefix
 
 MEASURES = (
     "poor_households",
@@ -57,8 +59,8 @@ class Place:
 
 def place(user, region: str | None) -> Place:
     """The region asked for (default: the user's), within the user's subtree. OutOfScope outside it or for
-    a code that is not a region (the view answers 404); ReportInputError for a malformed code."""
-    code = scope_code(user, region)
+    a code that is not a region (the view answers 404); BadRegionCode for a malformed code."""
+    code = scope.resolve(user, region).code
     reg = Region.objects.filter(code=code).first() if code else None
     if code and reg is None:
         raise OutOfScope(code)
@@ -254,7 +256,7 @@ def overview(user, *, region: str | None = None, year: int | None = None, today:
     """Everything the overview page shows."""
     today = today or date.today()
     where = place(user, region)
-    year = year or latest_year(where.prefix) or latest_year(user.scope_prefix if user else "")
+    year = year or latest_year(where.prefix) or latest_year(scope.prefix_for(user))
     per_code = by_code(user, where, year, today)
     return {
         "place": where,

@@ -12,9 +12,10 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fupin.accounts import scope
 from fupin.overview import charts, figures
 from fupin.regions.codes import LEVEL_NAMES
-from fupin.reports.services import OutOfScope, ReportInputError
+from fupin.reports.services import ReportInputError
 
 
 def _int(value) -> int | None:
@@ -155,7 +156,7 @@ def overview(request):
             region=(request.GET.get("region") or "").strip() or None,
             year=_int(request.GET.get("year")),
         )
-    except (OutOfScope, ReportInputError):
+    except (scope.BadRegionCode, ReportInputError):  # an OutOfScope is a 404 already
         raise Http404 from None
     where, year = data["place"], data["year"]
     en = (get_language() or "zh-hans").startswith("en")
@@ -166,11 +167,10 @@ def overview(request):
 
     crumbs = []
     if where.region is not None:
-        scope = request.user.scope_prefix
         crumbs = [
             {"code": r.code, "name": r.name, "url": link(r.code)}
             for r in [*where.region.ancestors(), where.region]
-            if r.code.startswith(scope)
+            if scope.contains(request.user, r.code)
         ]
     if not request.user.region_id:
         crumbs.insert(0, {"code": "", "name": _("All regions"), "url": reverse("overview:overview")})

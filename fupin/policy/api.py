@@ -9,8 +9,8 @@ from datetime import date
 
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.api_types import Key, Year
 from fupin.policy import services
@@ -91,9 +91,7 @@ def list_parameters(request, name: str | None = None):
 def resolve(request, name: str, year: Year | None = None, region: str | None = None):
     if name not in DEFINITIONS:
         raise services.PolicyError("name", f"未知参数：{name}", f"unknown parameter: {name}")
-    code = region or request.auth.region_id or ""
-    if code and not code.ljust(12, "0").startswith(request.auth.scope_prefix):
-        raise HttpError(404, "not found")
+    code = scope.resolve(request.auth, region).code  # OutOfScope: 404; BadRegionCode: 422
     year = year or date.today().year
     return {"name": name, "year": year, "region_code": code, "value": services.resolve(name, year, code)}
 

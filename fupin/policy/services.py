@@ -17,6 +17,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.engine import params as engine_params
@@ -91,14 +92,13 @@ def parameter_version(p: Parameter) -> str:
 def can_edit(user, region_code: str) -> bool:
     if user is None or not user.can("approves"):
         return False
-    prefix = user.scope_prefix
-    return region_code.startswith(prefix) if prefix else True
+    return scope.contains(user, region_code)
 
 
 def visible_to(user):
     """The rows that apply to the user's region: national, those of its ancestors and of its subtree."""
     qs = Parameter.objects.filter(is_deleted=False)
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     if not prefix:
         return qs
     ancestors = regions.ancestors(prefix)

@@ -251,6 +251,7 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
     from django.db import transaction
 
     from fupin.accounts.models import User
+    from fupin.accounts.roles import ROLES
     from fupin.regions.models import Region
 
     busiest = (
@@ -274,7 +275,7 @@ def create_accounts(reg) -> list[tuple[DemoAccount, str]]:
         for acc, hashed in zip(ACCOUNTS, hashes, strict=True):
             region = regions[acc.scope]
             user = User.objects.create_user(
-                acc.username, password=None, role=acc.role, region=region, is_staff=acc.role == "system_admin"
+                acc.username, password=None, role=acc.role, region=region, is_staff=ROLES[acc.role].admin_site
             )
             user.password = hashed
             user.save(update_fields=["password"])

@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 
 from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
+from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.core.cli_support import UsageError
 from fupin.core.exports import write_csv
 from fupin.core.output import deliver, table_text
 from fupin.quality import exports, selectors, services
-from fupin.quality.errors import OutOfScope
 from fupin.regions.where import explain_no_households, region_label, resolve_region
 
 
@@ -59,13 +59,13 @@ def quality_command(args) -> int:
     where = resolve_region(args, user)
     try:
         run = services.run_quality(user, args.year, where.region)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
     except PermissionDenied as e:
         print(str(e), file=sys.stderr)
         return 1
-    except services.QualityInputError as e:
+    except (services.QualityInputError, BadRegionCode) as e:
         raise UsageError(str(e)) from None
     explain_no_households(where.code, run.year)
     counts = _counts(run)

@@ -1,14 +1,9 @@
-"""What data quality refuses: a region outside the user's subtree (404), input it cannot take (422)."""
+"""What data quality refuses: input it cannot take (422). A region outside the user's subtree is
+accounts/scope.py's OutOfScope (404)."""
 
 from __future__ import annotations
 
-from django.http import Http404
-
 from fupin.core.errors import InputRejected
-
-
-class OutOfScope(Http404):
-    """A region outside the user's subtree: answered exactly like a missing one (404)."""
 
 
 class QualityInputError(InputRejected):

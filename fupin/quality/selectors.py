@@ -5,11 +5,10 @@ from __future__ import annotations
 import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
 from fupin.engine.quality import RULES
-from fupin.quality.errors import OutOfScope, QualityInputError
 from fupin.quality.models import Finding, QualityRun
-from fupin.regions.codes import RegionCodeError, normalise, prefix_of
 from fupin.registry.models import Household
 
 RULE_INDEX = {r.id: i for i, r in enumerate(RULES)}
@@ -42,26 +41,6 @@ VALUE_CODELIST = {
 }
 
 
-def resolve_scope(user, region: str | None) -> tuple[str, str]:
-    """(12-digit code or '', code prefix) of the region to work on, within the user's subtree.
-
-    No region: the user's own region (everything for a nationwide user or the unscoped operator)."""
-    scope = user.scope_prefix if user is not None else ""
-    if region:
-        try:
-            code = normalise(region)
-        except RegionCodeError:
-            raise QualityInputError(
-                "region", "quality.region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-            ) from None
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-        return code, prefix_of(code)
-    if user is not None and user.region_id:
-        return user.region_id, scope
-    return "", ""
-
-
 def findings_for(
     user,
     *,
@@ -76,9 +55,7 @@ def findings_for(
 
     `assignee`: "mine" (the user's), "none" (nobody's) or a user id."""
     qs = Finding.objects.all()
-    prefix = user.scope_prefix if user is not None else ""
-    if region:
-        _code, prefix = resolve_scope(user, region)  # OutOfScope (404) outside the user's subtree
+    prefix = scope.resolve(user, region).prefix  # OutOfScope (404) outside the user's subtree
     if prefix:
         qs = qs.filter(household__village__code__startswith=prefix)
     if year:
@@ -127,7 +104,7 @@ def years_for(user) -> list[int]:
 def runs_for(user) -> QuerySet[QualityRun]:
     """Runs over regions inside the user's subtree."""
     qs = QualityRun.objects.select_related("user")
-    prefix = user.scope_prefix if user is not None else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(region_prefix__startswith=prefix) if prefix else qs
 
 

@@ -20,6 +20,7 @@ writes them, and work based on an older version of any of them is refused with E
 from __future__ import annotations
 
 import time
+from dataclasses import astuple
 from datetime import datetime
 
 import polars as pl
@@ -28,11 +29,12 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.engine import quality, regions
 from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.quality.selectors import findings_for, resolve_scope, stored_findings
+from fupin.quality.selectors import findings_for, stored_findings
 from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
@@ -154,7 +156,7 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
 
     require_writer(user)
     year = check_year(year)
-    code, prefix = resolve_scope(user, region)
+    code, prefix = astuple(scope.resolve(user, region))
     started = time.perf_counter()
     params = params_frame()
     found = _engine_findings(prefix, year, params)
@@ -197,11 +199,10 @@ def _scoped(user, ids) -> list[int]:
 def assignable_users(user):
     """Who may be given findings: active accounts of roles that write the registry, in the user's subtree."""
     from fupin.accounts.models import User
-    from fupin.accounts.roles import ROLES
+    from fupin.accounts.roles import roles_that
 
-    roles = [code for code, r in ROLES.items() if r.writes_registry]
-    qs = User.objects.filter(is_active=True, role__in=roles).select_related("region")
-    prefix = user.scope_prefix if user is not None else ""
+    qs = User.objects.filter(is_active=True, role__in=roles_that("writes_registry")).select_related("region")
+    prefix = scope.prefix_for(user)
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
 

@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
 from fupin.overview import charts
 from fupin.quality import exports, selectors, services
 from fupin.quality.codes import FINDING_STATUS
 from fupin.quality.forms import ActionForm, FindingFilterForm, RunForm
+from fupin.quality.models import Finding
 from fupin.registry import selectors as registry_selectors
 
 PER_PAGE = 50
@@ -51,7 +53,12 @@ def _filtered(request):
     filters = form.filters()
     if filters["year"] is None and years:
         filters["year"] = years[0]
-    without_rule = selectors.findings_for(request.user, **{**filters, "rule": None})
+    try:
+        without_rule = selectors.findings_for(request.user, **{**filters, "rule": None})
+    except scope.BadRegionCode as e:  # a region outside the scope is not caught: 404, like a missing one
+        messages.error(request, e.message(get_language() or "zh"))
+        form.bad_region = True
+        without_rule = Finding.objects.none()
     findings = without_rule.filter(rule_id=filters["rule"]) if filters["rule"] else without_rule
     return form, filters, years, without_rule, findings
 
@@ -161,6 +168,9 @@ def run(request):
     year, region = form.cleaned_data["year"], form.cleaned_data["region"] or None
     try:
         result = services.run_quality(user, year, region)
+    except scope.BadRegionCode as e:
+        messages.error(request, e.message(get_language() or "zh"))
+        return redirect("quality:worklist")
     except services.QualityInputError as e:
         messages.error(request, _message(e))
         return redirect("quality:worklist")
@@ -188,7 +198,9 @@ def export(request):
     user = request.user
     if not user.can("exports"):
         raise PermissionDenied(_("Your role may not export registry data."))
-    _form, filters, _years_, _all, findings = _filtered(request)
+    form, filters, _years_, _all, findings = _filtered(request)
+    if getattr(form, "bad_region", False):
+        return redirect(reverse("quality:worklist") + "?" + request.GET.urlencode())
     data, _n = exports.export_findings(user, findings, filters=filters, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(

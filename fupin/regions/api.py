@@ -8,6 +8,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from fupin.accounts.scope import OutOfScope
 from fupin.core import versions
 from fupin.core.api_types import Limit
 from fupin.regions import boundaries, selectors, services
@@ -180,7 +181,7 @@ def set_status(request, code: str, body: RegionStatusIn, response: HttpResponse)
             exit_year=body.exit_year,
             version=versions.if_match(request),
         )
-    except Region.DoesNotExist:
+    except (OutOfScope, Region.DoesNotExist):
         raise HttpError(404, NOT_FOUND) from None
     return _detail(request, user, region, response)
 

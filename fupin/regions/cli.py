@@ -66,18 +66,17 @@ def region_status_command(args: argparse.Namespace) -> int:
     0 shown or saved, 1 rejected (every problem printed, nothing saved), 2 a region not found in the user's
     scope, a user who may not set statuses, or bad arguments."""
     from fupin.accounts.cli import user_from_arg
+    from fupin.accounts.scope import BadRegionCode, OutOfScope
     from fupin.core.cli_support import UsageError
-    from fupin.regions import codes, selectors, services
+    from fupin.regions import codes, services
     from fupin.regions.models import Region
 
     user = user_from_arg(getattr(args, "user", None))
     try:
-        region = (
-            selectors.get_region_for(user, args.code)
-            if user
-            else Region.objects.get(code=codes.normalise(args.code))
-        )
-    except (Region.DoesNotExist, codes.RegionCodeError):
+        region = services.scoped_region(user, args.code)
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
+    except (OutOfScope, Region.DoesNotExist):  # outside the scope answers like a missing region
         raise UsageError(f"未找到该行政区划 / region not found: {args.code}") from None
     if args.status is not None or args.exit_year is not None:
         if not services.may_edit_status(user):

@@ -18,11 +18,12 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.core.tables import read_table
 from fupin.engine.regions import PREFIX_LENGTHS, PREFIX_LENGTHS_EN, PREFIX_LENGTHS_ZH
-from fupin.regions import codes, selectors
+from fupin.regions import codes
 from fupin.regions.models import Region, RegionPopulation
 
 BATCH = 2000
@@ -280,15 +281,25 @@ def status_problems(level: int, poverty_status: str | None, exit_year: str | int
     return _problems(df, status_rules())
 
 
+def scoped_region(user, code: str) -> Region:
+    """The region `code` names, inside the user's subtree (anywhere for the operator, `user` None).
+    BadRegionCode for a blank or malformed code, OutOfScope outside the subtree, Region.DoesNotExist for a
+    code in scope that names no stored region (both answer 404)."""
+    if not str(code or "").strip():
+        raise scope.BadRegionCode(str(code or ""))
+    return Region.objects.select_related("parent").get(code=scope.resolve(user, code).code)
+
+
 def set_region_status(
     user, code: str, *, poverty_status: str | None, exit_year: str | int | None, version: str | None = None
 ) -> Region:
     """Set a village's or county's poverty status and exit year (blank clears them). PermissionDenied for a
-    role that may not; Region.DoesNotExist outside the user's scope (404); RegionStatusRejected with every
-    problem; EditConflict when the region changed since `version`. Records who and when."""
+    role that may not; OutOfScope outside the user's scope and Region.DoesNotExist for no such region (404);
+    BadRegionCode for a malformed code, RegionStatusRejected with every problem (422); EditConflict when the
+    region changed since `version`. Records who and when."""
     if not may_edit_status(user):
         raise PermissionDenied
-    region = selectors.get_region_for(user, code) if user is not None else Region.objects.get(code=code)
+    region = scoped_region(user, code)
     problems = status_problems(region.level, poverty_status, exit_year)
     if problems:
         raise RegionStatusRejected(problems)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.core import versions
 from fupin.core.errors import EditConflict
 from fupin.engine.schema import POOR_STATUSES
@@ -87,7 +88,7 @@ def region_status(request, code: str):
             exit_year=posted["exit_year"],
             version=versions.posted(request),
         )
-    except Region.DoesNotExist:
+    except (OutOfScope, BadRegionCode, Region.DoesNotExist):
         raise Http404 from None
     except services.RegionStatusRejected as e:
         return region_browser(request, code, status_form=(posted, e.problems), status=422)

@@ -9,6 +9,7 @@ import polars as pl
 from django.db import connection
 from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
 from fupin.engine.cleaning import prepare
 from fupin.engine.idnumber import parse_ids
@@ -17,12 +18,8 @@ from fupin.registry.models import Change, Household, HouseholdYear, Member, Memb
 from fupin.registry.validation import Context
 
 
-def _prefix(user) -> str:
-    return "" if user is None else user.scope_prefix
-
-
 def households_for(user, *, include_deleted: bool = False) -> QuerySet[Household]:
-    qs = Household.objects.filter(village__code__startswith=_prefix(user))
+    qs = Household.objects.filter(village__code__startswith=scope.prefix_for(user))
     return qs if include_deleted else qs.filter(is_deleted=False)
 
 
@@ -64,7 +61,9 @@ def household_numbers(user, ids: Iterable[int]) -> dict[int, str]:
 
 def members_for(user) -> QuerySet[Member]:
     return Member.objects.filter(
-        household__village__code__startswith=_prefix(user), is_deleted=False, household__is_deleted=False
+        household__village__code__startswith=scope.prefix_for(user),
+        is_deleted=False,
+        household__is_deleted=False,
     )
 
 
@@ -72,7 +71,7 @@ def movable_members(user) -> QuerySet[Member]:
     """People a user may move into a household: members of households in scope, and people who left a
     household (no current one) whose last household was in scope. A person who left a household elsewhere
     is not visible: a region's officials must not look up people of other regions by ID number."""
-    prefix = _prefix(user)
+    prefix = scope.prefix_for(user)
     last_village = (
         Membership.objects.filter(member=OuterRef("pk"))
         .order_by("-start_date", "-pk")
@@ -86,15 +85,17 @@ def movable_members(user) -> QuerySet[Member]:
 
 
 def latest_year(user) -> int | None:
-    return HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user)).aggregate(
-        y=Max("year")
-    )["y"]
+    return HouseholdYear.objects.filter(
+        household__village__code__startswith=scope.prefix_for(user)
+    ).aggregate(y=Max("year"))["y"]
 
 
 def years_for(user) -> list[int]:
     """Years with household records in the user's subtree, newest first."""
     return list(
-        HouseholdYear.objects.filter(household__village__code__startswith=_prefix(user), is_deleted=False)
+        HouseholdYear.objects.filter(
+            household__village__code__startswith=scope.prefix_for(user), is_deleted=False
+        )
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()
@@ -114,17 +115,20 @@ def household_years_for(
 ) -> QuerySet[HouseholdYear]:
     """The household list: one row per household for one year (default: the latest), with filters.
 
-    `region` narrows within the scope (it can never widen it); `q` matches a household number, the head's
-    name, or any member's name or full ID number (the last only for roles that see ID numbers).
+    `region` narrows within the scope (it can never widen it: OutOfScope outside, BadRegionCode malformed);
+    `q` matches a household number, the head's name, or any member's name or full ID number (the last only
+    for roles that see ID numbers).
     """
     qs = HouseholdYear.objects.filter(
-        household__village__code__startswith=_prefix(user), household__is_deleted=False, is_deleted=False
+        household__village__code__startswith=scope.prefix_for(user),
+        household__is_deleted=False,
+        is_deleted=False,
     )
     if year is None:
         year = latest_year(user)
     qs = qs.filter(year=year)
     if region:
-        qs = qs.filter(household__village__code__startswith=region_prefix(region))
+        qs = qs.filter(household__village__code__startswith=scope.resolve(user, region).prefix)
     if status:
         qs = qs.filter(status=status)
     if household_type:
@@ -145,15 +149,6 @@ def household_years_for(
             | Q(household_id__in=member_hh)
         )
     return qs.select_related("household", "household__village").order_by(order, "pk")
-
-
-def region_prefix(code: str) -> str:
-    from fupin.regions.codes import RegionCodeError, normalise, prefix_of
-
-    try:
-        return prefix_of(normalise(code))
-    except RegionCodeError:
-        return "#"  # matches nothing
 
 
 def changes_for(user, household: Household) -> QuerySet[Change]:
@@ -192,7 +187,7 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
 
     A few set-based queries (one parameter holding the whole list), whatever the size of the input."""
     ctx = Context()
-    prefix = _prefix(user)
+    prefix = scope.prefix_for(user)
     codes: list[str] = []
     if "region_code" in households_raw.columns:
         codes = (

@@ -426,13 +426,9 @@ def member_change(request, household_no: str, member_id: int):
 # --- import --------------------------------------------------------------------------------------
 
 
-def _is_admin(user) -> bool:
-    return user.is_superuser or user.can("acts_for_every_role")
-
-
 def _batches_for(user):
     qs = ImportBatch.objects.all()
-    return qs if _is_admin(user) else qs.filter(user=user)
+    return qs if user.can("acts_for_every_role") else qs.filter(user=user)
 
 
 @login_required

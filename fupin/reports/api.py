@@ -13,12 +13,12 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from fupin.accounts.scope import OutOfScope
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.registry.schemas import ERRORS  # the one error shape of the API
 from fupin.reports import headline, services
 from fupin.reports.models import Run
-from fupin.reports.services import OutOfScope
 from fupin.reports.statistics import LEVELS, region_stats
 
 router = Router()
@@ -129,11 +129,8 @@ def stats(request, year: Year, region: str | None = None, by: str | None = None)
     township or village; default the region itself)."""
     if by and by not in LEVELS:
         raise services.ReportInputError("by", "不支持的统计层级", "unsupported level", code="reports.by")
-    code = None
     try:
-        if region:
-            code = services.scope_code(request.auth, region)
-        return region_stats(request.auth, year=year, region=code, by=by).to_dicts()
+        return region_stats(request.auth, year=year, region=region, by=by).to_dicts()
     except OutOfScope:
         raise _not_found() from None
 

@@ -9,15 +9,15 @@ import polars as pl
 
 from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
+from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.core.cli_support import UsageError
 from fupin.core.exports import write_xlsx
 from fupin.core.output import deliver, emit, frame_text
 from fupin.engine.exits import EXIT_REASONS
 from fupin.engine.identification import REASONS
-from fupin.regions.codes import COUNTY, LEVEL_NAMES, RegionCodeError
+from fupin.regions.codes import COUNTY, LEVEL_NAMES
 from fupin.regions.where import explain_no_households, region_label, resolve_region
 from fupin.reports import services
-from fupin.reports.services import OutOfScope
 from fupin.reports.statistics import region_stats
 
 STATS_TABLE_WIDTH = 480  # room for every header of `fupin stats` on one line ("贫困发生率% / incidence %")
@@ -181,9 +181,11 @@ def _run(args, start, *, max_level: int | None = None) -> int:
                 run = start(user, where.region, progress)
         else:
             run = start(user, where.region, progress)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
     except services.ReportInputError as e:
         if e.field == "region" and e.code == "reports.invalid":
             raise UsageError(str(e)) from None
@@ -229,9 +231,11 @@ def headline_command(args) -> int:
         raise UsageError("没有数据，请用 --year 指定年度 / no data: give the year with --year")
     try:
         h = headline.headline(user, year=year, region=where.region, years=args.years)
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
     except services.ReportInputError as e:
         raise UsageError(str(e)) from None
     df = headline.flat(h)
@@ -262,11 +266,11 @@ def stats_command(args) -> int:
     where = resolve_region(args, user)
     try:
         df = region_stats(user, year=args.year, region=where.region, by=args.by)
-    except RegionCodeError:
-        raise UsageError(f"行政区划代码格式错误 / bad region code: {args.region}") from None
-    except OutOfScope:
-        print(f"该地区不在您的管辖范围内 / region outside your scope: {args.region}", file=sys.stderr)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
         return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
     explain_no_households(where.code, args.year)
     log_cli_output(
         user,

@@ -14,6 +14,7 @@ import polars as pl
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
 from fupin.engine import headline as engine
 from fupin.engine import schema
@@ -22,7 +23,7 @@ from fupin.monitoring.models import Case
 from fupin.regions.codes import LEVEL_NAMES, POVERTY_STATUS, VILLAGE, level_of
 from fupin.regions.models import Region
 from fupin.registry.models import Household, HouseholdYear
-from fupin.reports.services import ReportInputError, code_prefix, scope_code
+from fupin.reports.services import ReportInputError
 
 MAX_YEARS = 20
 HY_EXITS = {**schema.HOUSEHOLD_YEARS, "exit_year": pl.Int64}
@@ -119,10 +120,10 @@ def _check(year: int, years: int) -> tuple[int, int]:
 def headline(user, *, year: int, region: str | None = None, years: int = 1) -> Headline:
     """The headline counts of `region` (default the user's; '' everywhere for a nationwide user) for the
     `years` years up to `year`, and of its child regions in `year`. OutOfScope outside the user's subtree
-    (404); ReportInputError for a bad code, year or number of years (422)."""
+    (404); BadRegionCode for a malformed code, ReportInputError for a bad year or number of years (422)."""
     year, years = _check(year, years)
-    code = scope_code(user, region)
-    prefix = code_prefix(code)
+    where = scope.resolve(user, region)
+    code, prefix = where.code, where.prefix
     reg = Region.objects.filter(code=code).first() if code else None
     level = level_of(code) if code else 0
     child_level = level + 1 if level < VILLAGE else None

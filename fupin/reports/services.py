@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
+from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import InputRejected
 from fupin.engine import exits, identification, regions, schema
@@ -41,10 +42,6 @@ log = logging.getLogger(__name__)
 LEVEL_KIND = {"household": "exit_household", "village": "exit_village", "county": "exit_county"}
 Progress = Callable[[str], None]
 STAGES = ("load", "compute", "save")
-
-
-class OutOfScope(Exception):
-    pass
 
 
 class ReportInputError(InputRejected):
@@ -69,25 +66,6 @@ class ReportInputError(InputRejected):
 # --- scope ------------------------------------------------------------------------------------------
 
 
-def scope_code(user, region: str | None) -> str:
-    """The 12-digit code a request is about ('' = everywhere, unscoped users only). Raises OutOfScope when
-    the region lies outside the user's subtree, ReportInputError for a malformed code."""
-    scope = user.scope_prefix if user else ""
-    if region:
-        try:
-            code = normalise(region)
-        except RegionCodeError:
-            raise ReportInputError(
-                "region", f"行政区划代码格式错误：{region}", f"bad region code: {region}"
-            ) from None
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-        return code
-    if user is not None and user.region_id:
-        return user.region_id
-    return ""
-
-
 def code_prefix(code: str) -> str:
     return prefix_of(code) if code else ""
 
@@ -95,7 +73,7 @@ def code_prefix(code: str) -> str:
 def runs_for(user):
     """The runs whose region lies inside the user's subtree."""
     qs = Run.objects.select_related("created_by")
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(region_code__startswith=prefix) if prefix else qs
 
 
@@ -378,7 +356,7 @@ def start_run(
     if kind not in ENGINES:
         raise ReportInputError("kind", f"未知的运行类型：{kind}", f"unknown run kind: {kind}")
     year = _check_year(year)
-    code = scope_code(user, region)
+    code = scope.resolve(user, region).code
     if kind == "exit_county" and code and level_of(code) > COUNTY:
         raise ReportInputError(
             "region",
@@ -417,8 +395,7 @@ def run_exits(user, year, region: str | None = None, level: str = "household", *
 
 def reproduce(run: Run, user=None, **kw) -> Run:
     """A new run of the same kind, year and region with the parameters `run` used, over today's data."""
-    if user is not None and not run.region_code.startswith(user.scope_prefix):
-        raise OutOfScope(run.region_code)
+    scope.check(user, run.region_code)
     return start_run(
         user, run.kind, run.year, run.region_code or None, parameters=run.parameters, reproduces=run, **kw
     )
@@ -463,12 +440,12 @@ _PAIRS = (
 
 def can_edit_inputs(user, county_code: str) -> bool:
     """Approvers of the county (or of a region containing it) enter its evaluation samples."""
-    return user is not None and user.can("approves") and county_code.startswith(user.scope_prefix)
+    return user is not None and user.can("approves") and scope.contains(user, county_code)
 
 
 def county_inputs_for(user):
     qs = CountyExitInput.objects.select_related("county", "updated_by")
-    prefix = user.scope_prefix if user else ""
+    prefix = scope.prefix_for(user)
     return qs.filter(county__code__startswith=prefix) if prefix else qs
 
 
@@ -496,8 +473,7 @@ def save_county_input(
         raise ReportInputError(
             "county", f"行政区划代码格式错误：{county}", f"bad region code: {county}"
         ) from None
-    if not code.startswith(user.scope_prefix if user else ""):
-        raise OutOfScope(code)
+    scope.check(user, code)
     if not can_edit_inputs(user, code):
         raise PermissionDenied(
             "只有本县的审定人员可以录入评估数据 / only approvers of this county may enter "

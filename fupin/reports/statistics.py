@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin import codes
+from fupin.accounts import scope
 from fupin.core.exports import workbook as safe_workbook
 from fupin.core.exports import write_sheet
 from fupin.core.frames import read_sql, table
@@ -25,11 +26,11 @@ from fupin.engine.poverty_measures import fgt
 from fupin.engine.schema import POOR_STATUSES
 from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.policy.services import params_frame
-from fupin.regions.codes import LEVEL_NAMES, LEVEL_PREFIX_LEN, VILLAGE, level_of, normalise
+from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.selectors import registry_frames
 from fupin.reports import headline, selectors
-from fupin.reports.services import OutOfScope, code_prefix, scope_code
+from fupin.reports.services import code_prefix
 
 # `fupin stats` and the stats API carry the monitoring groups of the headline table (三个一万人) too; the
 # remaining poor are its poor_households and poor_persons.
@@ -129,16 +130,8 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
     """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
     with `by="all"` the region and every region below it that has households or a denominator: counts,
     incidence and the headline's monitored households and persons by type (MONITORED_COLUMNS)."""
-    scope = user.scope_prefix if user else ""
-    if region:
-        code = normalise(region)
-        if not code.startswith(scope):
-            raise OutOfScope(code)
-    elif user is not None and user.region_id:
-        code = user.region_id
-    else:
-        code = None
-    prefix = code[: LEVEL_PREFIX_LEN[level_of(code)]] if code else ""
+    where = scope.resolve(user, region)  # OutOfScope outside the user's subtree, BadRegionCode if malformed
+    code, prefix = where.code, where.prefix
     whole_tree = by == "all"
     level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
@@ -169,7 +162,7 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
     out = counts_by_region(hy, regions, population, year=year, level=level).join(
         monitored, on="region_code", how="left"
     )
-    if code is None or level > level_of(code):
+    if not code or level > level_of(code):
         out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())
     return out
 
@@ -215,9 +208,8 @@ def crumbs(user, region: Region | None) -> list[dict]:
     out = [] if user is not None and user.region_id else [{"code": "", "name": _("All regions")}]
     if region is None:
         return out
-    scope = user.scope_prefix if user else ""
     for r in [*region.ancestors(), region]:
-        if r.code.startswith(scope):
+        if scope.contains(user, r.code):
             out.append({"code": r.code, "name": r.name})
     return out
 
@@ -226,7 +218,7 @@ def statistics(
     user, *, year: int, region: str | None = None, year_from: int | None = None, year_to: int | None = None
 ) -> dict:
     """Everything the statistics page shows for `region` (default the user's) in `year`."""
-    code = scope_code(user, region)
+    code = scope.resolve(user, region).code
     prefix = code_prefix(code)
     reg = Region.objects.filter(code=code).first() if code else None
     level = level_of(code) if code else 0

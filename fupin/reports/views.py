@@ -19,8 +19,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.accounts import scope
 from fupin.accounts.export_log import log_export
 from fupin.accounts.models import ExportLog
+from fupin.accounts.scope import OutOfScope
 from fupin.core.errors import EditConflict
 from fupin.overview import charts
 from fupin.regions import selectors as region_selectors
@@ -32,7 +34,6 @@ from fupin.reports import statistics as stats
 from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
 from fupin.reports.models import Run
-from fupin.reports.services import OutOfScope
 
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,7 +71,7 @@ def _statistics(request) -> dict:
             year_from=_int(request.GET.get("from"), None),
             year_to=_int(request.GET.get("to"), None),
         )
-    except (OutOfScope, services.ReportInputError):
+    except (scope.BadRegionCode, services.ReportInputError):
         raise Http404 from None
 
 
@@ -136,11 +137,14 @@ def _start(request, form, kind_of) -> HttpResponse | None:
     d = form.cleaned_data
     region = (d.get("region") or "").strip() or None
     try:
-        code = services.scope_code(request.user, region)
+        code = scope.resolve(request.user, region).code
         background = services.should_run_in_background(code)
         run = services.start_run(request.user, kind_of(d), d["year"], region, background=background)
     except OutOfScope:
         form.add_error("region", _("This region is outside your area."))
+        return None
+    except scope.BadRegionCode as e:
+        form.add_error("region", e.message(request.LANGUAGE_CODE))
         return None
     except services.ReportInputError as e:
         field = e.field if e.field in form.fields else None
@@ -413,7 +417,7 @@ def _headline(request) -> headline.Headline:
             region=request.GET.get("region") or None,
             years=_int(request.GET.get("years"), 3) or 3,
         )
-    except (OutOfScope, services.ReportInputError):
+    except (scope.BadRegionCode, services.ReportInputError):
         raise Http404 from None
 
 

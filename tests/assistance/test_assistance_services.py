@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from factories import household
 
+from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.assistance import coverage as store_coverage
 from fupin.assistance import services
 from fupin.assistance.demo import build_demo
@@ -173,8 +174,10 @@ def test_coverage_in_the_store(world):
 def test_coverage_is_scoped(world):
     df = store_coverage.findings_for(world["op_b"], year=2024)
     assert set(df["region_code"].to_list()) == {"520526002201"}
-    with pytest.raises(store_coverage.OutOfScope):
+    with pytest.raises(OutOfScope):
         store_coverage.findings_for(world["op_b"], year=2024, region="520526001201")
+    with pytest.raises(BadRegionCode):  # an input error, no longer taken for a region outside the scope
+        store_coverage.findings_for(world["op_b"], year=2024, region="52x")
 
 
 def test_demo_builds_data_with_planted_gaps(tree):

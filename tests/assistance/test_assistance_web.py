@@ -92,6 +92,8 @@ def test_village_operator_cannot_see_other_village(world):
     assert c.get("/assistance/households/520526001201001/").status_code == 404
     assert c.get("/assistance/households/520526001201001/handbook/").status_code == 404
     assert c.get("/assistance/coverage/?year=2024&region=520526001201").status_code == 404
+    page = c.get("/assistance/coverage/?year=2024&region=52x", follow=True)
+    assert page.status_code == 200 and "行政区划代码格式错误" in page.content.decode()
     body = c.get("/assistance/coverage/?year=2024").content.decode()
     assert "520526002201001" in body and "520526001201001" not in body and "石板村" not in body
     WorkTeam.objects.create(village=world["tree"].village_a, name="石板村工作队", start_date="2023-01-01")
@@ -214,6 +216,8 @@ def test_api_scope_and_read_only(world):
     assert r.status_code == 200
     assert {f["region_code"] for f in r.json()["findings"]} == {"520526002201"}
     assert b.get("/api/assistance/coverage?year=2024&region=520526001201").status_code == 404
+    r = b.get("/api/assistance/coverage?year=2024&region=52x")  # a malformed code is an input error
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "region.malformed"
     s = api_client(world["supervisor"])
     assert (
         s.post(

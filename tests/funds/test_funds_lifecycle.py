@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from factories import household
 from funds_helpers import make_project, move
 
+from fupin.accounts.scope import OutOfScope
 from fupin.funds import services
 from fupin.funds.models import Project, Transition
 from fupin.funds.selectors import get_project_for
@@ -67,7 +68,7 @@ def test_user_outside_region_cannot_see_or_touch_project(tree, people):
     p = make_project(people["village"], tree.village_a)
     with pytest.raises(Project.DoesNotExist):
         get_project_for(people["other"], p.pk)
-    with pytest.raises(Project.DoesNotExist):
+    with pytest.raises(OutOfScope):  # a 404, like a missing project
         services.transition(people["other"], p, "submit")
 
 

@@ -213,3 +213,43 @@ def test_cli_anomalies_json_and_scope(approved, people, tmp_path, capsys):
         (people["other"], "funds_anomalies"),
         (people["county"], "funds_anomalies"),
     ]
+
+
+# ---- a region outside the user's scope: refused (404, exit 1), never an empty list
+
+
+def test_region_outside_the_scope_is_404_on_pages_and_api(client, approved, people, tree):
+    outside = {"region": tree.village_a.code}
+    login(client, people["other"])
+    for url in ("/funds/", "/funds/anomalies/"):
+        assert client.get(url, outside).status_code == 404
+        assert client.get(url, {**outside, "format": "xlsx"}).status_code == 404
+    client.logout()
+    for url in ("/api/funds/projects", "/api/funds/anomalies", "/api/funds/projects.xlsx"):
+        r = client.get(url, outside, **bearer(people["other"]))
+        assert r.status_code == 404, url
+    r = client.get("/api/funds/projects", {"region": "52x"}, **bearer(people["county"]))
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "region.malformed"
+    assert not ExportLog.objects.exists()
+
+
+def test_cli_anomalies_region_outside_the_scope_exits_1(approved, people, tree, capsys):
+    from fupin.cli import main
+
+    argv = ["funds", "anomalies", "--format", "json", "--region", tree.village_a.code]
+    assert main([*argv, "--user", people["other"].username]) == 1
+    captured = capsys.readouterr()
+    assert (
+        captured.out == "" and "outside your scope" in captured.err and "不在您的管辖范围内" in captured.err
+    )
+    assert main([*argv, "--user", people["town"].username]) == 0
+    assert not ExportLog.objects.filter(user=people["other"]).exists()
+
+
+def test_malformed_region_on_pages_is_said_in_the_page_language(client, approved, people):
+    login(client, people["county"])
+    for url in ("/funds/", "/funds/anomalies/"):
+        page = client.get(url, {"region": "52x"}, follow=True)
+        assert page.status_code == 200 and "行政区划代码格式错误" in page.content.decode()
+        assert client.get(url, {"region": "52x", "format": "xlsx"}).status_code == 302
+    assert not ExportLog.objects.exists()

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from factories import household, id_number, region_tree, user
 
+from fupin.accounts.scope import OutOfScope
 from fupin.cli import main
 from fupin.monitoring import services
 from fupin.monitoring.models import Alert, DepartmentImport
@@ -61,7 +62,7 @@ def test_batch_is_limited_to_the_users_scope(tree):
     op = user("village_operator", tree.village_a)
     services.run_batch(op, 2024)
     assert set(Alert.objects.values_list("region_id", flat=True)) == {tree.village_a.code}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(OutOfScope):  # a 404, like a missing region
         services.run_batch(op, 2024, tree.village_b.code)
     with pytest.raises(PermissionDenied):
         services.run_batch(user("supervisor", tree.county), 2024)

@@ -60,6 +60,17 @@ def test_dashboard_other_region_is_404(setup):
     assert c.get(f"/monitoring/?year=2024&region={setup['t'].village_b.code}").status_code == 404
 
 
+@pytest.mark.parametrize("page", ["", "alerts/", "cases/", "elimination/", "export.xlsx", "alerts/export/"])
+def test_pages_refuse_a_region_outside_404_and_say_a_malformed_one(setup, page):
+    c = signed_in(setup["op_a"])
+    assert (
+        c.get(f"/monitoring/{page}", {"year": 2024, "region": setup["t"].village_b.code}).status_code == 404
+    )
+    r = c.get(f"/monitoring/{page}", {"year": 2024, "region": "52x"}, follow=True)
+    assert r.status_code == 200 and "行政区划代码格式错误" in r.content.decode()
+    assert not ExportLog.objects.exists()
+
+
 def test_dashboard_in_english(setup):
     c = signed_in(setup["op_a"])
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
@@ -135,9 +146,13 @@ def test_api_alerts_scoped(setup):
     assert body["items"][0]["evidence"] == {"value": 2000.0, "threshold": 6000.0}
     assert body["items"][0]["label"]["en"] == "per-capita net income below the monitoring line"
     assert api_client(setup["op_a"]).get(f"{API}/alerts/{setup['alert_b'].pk}").status_code == 404
-    assert (
-        api_client(setup["op_a"]).get(f"{API}/alerts?region={setup['t'].village_b.code}").status_code == 403
-    )
+    c = api_client(setup["op_a"])
+    outside = setup["t"].village_b.code
+    for url in ("alerts", "summary", "cases", "cases-summary", "elimination"):  # like a missing region
+        r = c.get(f"{API}/{url}", {"year": 2024, "region": outside})
+        assert r.status_code == 404 and r.json()["detail"][0]["code"] == "not_found", url
+        r = c.get(f"{API}/{url}", {"year": 2024, "region": "52x"})
+        assert r.status_code == 422 and r.json()["detail"][0]["code"] == "region.malformed", url
 
 
 def test_api_status_batch_and_summary(setup):
@@ -168,7 +183,7 @@ def test_api_status_batch_and_summary(setup):
             {"year": 2024, "region": setup["t"].village_b.code},
             content_type="application/json",
         ).status_code
-        == 403
+        == 404  # a region outside the scope, like a missing one; a role's denial is 403
     )
     sup = api_client(user("supervisor", setup["t"].county))
     assert sup.post(f"{API}/batch", {"year": 2024}, content_type="application/json").status_code == 403

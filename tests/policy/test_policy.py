@@ -143,6 +143,13 @@ def test_api_resolve_and_denial(client, tree):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(sup, 't')}"}
     r = client.get("/api/policy/resolve", {"name": "village_exit_incidence_pct", "year": 2019}, **auth)
     assert r.status_code == 200 and r.json()["value"] == 3.0
+    asked = {"name": "monitoring_line", "year": 2024}
+    r = client.get("/api/policy/resolve", {**asked, "region": "520527001201"}, **auth)  # another county
+    assert r.status_code == 404 and r.json()["detail"][0]["code"] == "not_found"
+    r = client.get("/api/policy/resolve", {**asked, "region": "52x"}, **auth)
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "region.malformed"
+    r = client.get("/api/policy/resolve", {**asked, "region": "520526001"}, **auth)
+    assert r.status_code == 200 and r.json()["region_code"] == "520526001000"
     r = client.post(
         "/api/policy/parameters",
         {

@@ -132,4 +132,4 @@ def test_bad_input_is_422(setup):
     r = a.post(f"{BASE}/runs", {"year": 1800}, content_type="application/json")
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "year"
     r = a.post(f"{BASE}/runs", {"year": 2024, "region": "52x"}, content_type="application/json")
-    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "quality.region"
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "region.malformed"

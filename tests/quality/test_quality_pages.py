@@ -161,3 +161,16 @@ def test_export_is_scoped_masked_and_logged(client, setup):
 def test_assistance_cadre_may_not_export(client, setup):
     client.force_login(user("assistance_cadre", setup["tree"].village_a))
     assert client.get(reverse("quality:export")).status_code == 403
+
+
+def test_a_malformed_region_is_said_on_the_worklist_and_nothing_is_exported(client, setup):
+    from fupin.accounts.models import ExportLog
+
+    client.force_login(setup["op_a"])
+    page = client.get(URL, {"year": 2024, "region": "52x"})
+    assert page.status_code == 200 and "行政区划代码格式错误" in page.content.decode()
+    assert page.context["page"].paginator.count == 0
+    export = client.get(reverse("quality:export"), {"year": 2024, "region": "52x"})
+    assert export.status_code == 302 and not ExportLog.objects.exists()
+    outside = client.get(reverse("quality:export"), {"year": 2024, "region": setup["tree"].village_b.code})
+    assert outside.status_code == 404 and not ExportLog.objects.exists()

@@ -6,6 +6,7 @@ import xlsxwriter
 from django.core.exceptions import PermissionDenied
 from factories import api_client, assert_edit_conflict
 
+from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.cli import main
 from fupin.core.errors import EditConflict
 from fupin.regions.models import Region
@@ -59,8 +60,10 @@ def test_service_refuses_roles_scope_and_stale_versions(tree, approver, make_use
         set_region_status(
             make_user("sup", "supervisor", tree["county"]), "520527100001", poverty_status="", exit_year=None
         )
-    with pytest.raises(Region.DoesNotExist):
+    with pytest.raises(OutOfScope):
         set_region_status(approver, "530000000000", poverty_status="", exit_year=None)
+    with pytest.raises(BadRegionCode):
+        set_region_status(approver, "52x", poverty_status="", exit_year=None)
     old = region_version(Region.objects.get(code="520527000000"))
     set_region_status(approver, "520527000000", poverty_status="poor_county", exit_year=2019, version=old)
     with pytest.raises(EditConflict):
@@ -159,6 +162,8 @@ def test_api_denies_roles_and_regions_outside(tree, approver, make_user):
     assert r.status_code == 403
     r = api_client(approver).put("/api/regions/530000000000/status", body, content_type="application/json")
     assert r.status_code == 404
+    r = api_client(approver).put("/api/regions/52x/status", body, content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "region.malformed"
     assert not Region.objects.exclude(poverty_status="").exists()
 
 
@@ -171,6 +176,7 @@ def test_cli_shows_sets_and_refuses(tree, approver, make_user, capsys):
     assert main(["region", "status", "520527100001", "--status", "", "--user", "sup"]) == 2
     assert "may not set" in capsys.readouterr().err
     assert main(["region", "status", "530000000000", "--user", "approver"]) == 2
+    assert main(["region", "status", "52x", "--user", "approver"]) == 2
     assert main(["region", "status", "520527100001", "--user", "sup"]) == 0  # reading is for everyone
     assert "2020" in capsys.readouterr().out
     assert Region.objects.get(code="520527100001").exit_year == 2020

@@ -62,10 +62,13 @@ def test_other_village_household_never_in_listing_or_search(setup):
 
 
 def test_region_filter_cannot_widen_scope(setup):
-    r = setup["a"].get(f"{BASE}/households", {"region": setup["tree"].county.code})
+    assert setup["a"].get(f"{BASE}/households", {"region": setup["tree"].county.code}).status_code == 404
+    r = setup["a"].get(f"{BASE}/households", {"region": setup["tree"].village_a.code})
     assert [i["household_no"] for i in r.json()["items"]] == ["A0001"]
     r = setup["a"].get(f"{BASE}/households", {"region": setup["tree"].village_b.code})
-    assert r.json()["items"] == []
+    assert r.status_code == 404 and r.json()["detail"][0]["code"] == "not_found"
+    r = setup["a"].get(f"{BASE}/households", {"region": "999"})
+    assert r.status_code == 422 and error_codes(r) == ["region.malformed"]
 
 
 def test_operator_cannot_write_other_village_household(setup):

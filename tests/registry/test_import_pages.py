@@ -244,3 +244,16 @@ def test_imported_household_history_lists_its_members_and_yearly_record(client, 
     for name in names:
         assert f"<ins>{name} · " in history
     assert "户主" in history and "年度记录 2024" in history and "未脱贫" in history
+
+
+def test_a_superuser_flag_is_no_role_another_users_import_is_404_as_on_the_api(client, tree):
+    from factories import api_client
+
+    owner = user("village_operator", tree.village_a, username="owner")
+    other = user("village_operator", tree.village_a, username="other")
+    other.is_superuser = True  # Django's flag gives no role: what a user may do is its role's
+    other.save()
+    batch = ImportBatch.objects.create(user=owner, filename="a.xlsx", status="done", stage="done")
+    client.force_login(other)
+    assert client.get(f"/registry/import/{batch.pk}/").status_code == 404
+    assert api_client(other).get(f"/api/registry/imports/{batch.pk}").status_code == 404

@@ -50,9 +50,8 @@ def test_village_operator_cannot_find_other_village_by_search(operator_a, two_vi
         body = operator_a.get("/registry/", {"q": q}).content.decode()
         assert "/registry/h/B001/" not in body
         assert "共 0 户" in body
-    # nor by asking for the other village's region code
-    body = operator_a.get("/registry/", {"region_code": "520526002201"}).content.decode()
-    assert "共 0 户" in body
+    # nor by asking for the other village's region code: refused like a missing region
+    assert operator_a.get("/registry/", {"region_code": "520526002201"}).status_code == 404
 
 
 def test_search_by_head_name_and_filters(operator_a, two_villages):
@@ -196,10 +195,18 @@ def test_region_filter_from_the_region_browser(tree, client, two_villages):
     assert f'<option value="{tree.village_b.code}" selected>' in body
     body = client.get("/registry/", {"region": tree.town_a.code}).content.decode()
     assert "共 2 户" in body
-    body = client.get("/registry/", {"region": "999"}).content.decode()
-    assert "共 0 户" in body
+    page = client.get("/registry/", {"region_code": "999"})
+    body = page.content.decode()
+    assert page.status_code == 200 and "行政区划代码格式错误" in body and "共 0 户" in body
 
 
 def test_region_filter_cannot_widen_scope(operator_a, tree, two_villages):
-    body = operator_a.get("/registry/", {"region": tree.county.code}).content.decode()
+    assert operator_a.get("/registry/", {"region_code": tree.county.code}).status_code == 404
+    body = operator_a.get("/registry/", {"region_code": tree.village_a.code}).content.decode()
     assert "共 2 户" in body and "/registry/h/B001/" not in body
+
+
+def test_region_outside_the_scope_is_404_not_an_empty_list(operator_a, tree, two_villages):
+    assert operator_a.get("/registry/", {"region_code": tree.village_b.code}).status_code == 404
+    assert operator_a.get("/registry/", {"region": tree.village_b.code}).status_code == 404
+    assert operator_a.get("/registry/export/", {"region_code": tree.village_b.code}).status_code == 404

@@ -26,6 +26,22 @@ def test_stats_api_scoped(client, county, op_a, as_a):
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "by"
 
 
+def test_runs_and_stats_refuse_a_region_outside_404_and_a_malformed_one_422(client, county, as_a):
+    for method, url in (("get", "/api/reports/stats"), ("post", "/api/reports/identify")):
+        call = getattr(client, method)
+        for region, status, code in (
+            (county.village_b.code, 404, "not_found"),
+            ("52x", 422, "region.malformed"),
+        ):
+            body = {"year": 2024, "region": region}
+            r = (
+                call(url, body, **as_a)
+                if method == "get"
+                else call(url, body, content_type="application/json", **as_a)
+            )
+            assert r.status_code == status and r.json()["detail"][0]["code"] == code, (url, region)
+
+
 def test_identify_and_exits_runs_are_stored_and_read_back(client, county):
     auth = bearer(user("county_approver", county.county, username="boss"))
     r = client.post("/api/reports/identify", {"year": 2024}, content_type="application/json", **auth)

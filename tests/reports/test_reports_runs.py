@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from factories import user
 
+from fupin.accounts.scope import OutOfScope
 from fupin.policy.models import Parameter
 from fupin.policy.services import save_parameter
 from fupin.registry.models import HouseholdYear, Member
 from fupin.reports import services
 from fupin.reports.models import CountyExitInput, Run
-from fupin.reports.services import OutOfScope
 
 
 def by_no(df: pl.DataFrame) -> dict:
