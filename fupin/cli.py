@@ -147,6 +147,33 @@ def _parser() -> argparse.ArgumentParser:
     mo.add_argument("--region", help=H_REGION)
     _outputs(mo)
 
+    rg = sub.add_parser(
+        "region", help="行政区划：贫困村（县）状态 / regions: poverty status of a village or county"
+    )
+    rgs = rg.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    rst = rgs.add_parser(
+        "status",
+        help="查看或设置贫困状态和出列/摘帽年份 / show or set the poverty status and exit year",
+    )
+    rst.add_argument("code", help="行政区划代码（村或县） / region code (a village or county)")
+    rst.add_argument(
+        "--status",
+        help="贫困村、非贫困村、贫困县、非贫困县（或代码；空串清除） / poor village, non-poor village, poor "
+        "county, non-poor county (or the code; '' clears)",
+    )
+    rst.add_argument("--exit-year", help="出列/摘帽年份（空串清除） / exit year ('' clears)")
+    rst.add_argument("--user", help=H_USER)
+
+    hl = sub.add_parser(
+        "headline",
+        help="三个一万人：未脱贫、脱贫不稳定、边缘易致贫、突发严重困难 / headline counts: remaining poor and "
+        "the three monitoring groups",
+    )
+    hl.add_argument("--year", type=int, help="年度（默认最近一年） / year (default: the latest)")
+    hl.add_argument("--years", type=int, default=1, help="往前共几年 / how many years back (1–20)")
+    hl.add_argument("--region", help=H_REGION)
+    _outputs(hl)
+
     st = sub.add_parser("stats", help="户数、贫困发生率、收入 / counts, incidence, income")
     st.add_argument("--year", type=int, required=True, help=H_YEAR)
     st.add_argument("--region", help=H_REGION)

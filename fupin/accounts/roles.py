@@ -34,6 +34,7 @@ class Role:
     # region reads the evaluation's rates only: the sampled households stay unknown to those being checked.
     creates_evaluations: bool = False
     records_evaluation_visits: bool = False
+    edits_region_status: bool = False  # a village's or county's poverty status and exit year (出列/摘帽)
     # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
     does_village_steps: bool = False
     does_township_steps: bool = False
@@ -62,6 +63,7 @@ ROLES: dict[str, Role] = {
             works_integrity=True,
             creates_evaluations=True,
             records_evaluation_visits=True,
+            edits_region_status=True,
             works_nationwide=True,
             admin_site=True,
         ),
@@ -79,6 +81,7 @@ ROLES: dict[str, Role] = {
             works_integrity=True,
             creates_evaluations=True,
             records_evaluation_visits=True,
+            edits_region_status=True,
             does_county_steps=True,
         ),
         Role(

@@ -325,6 +325,11 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("演示账户 / demo accounts")
     accounts = create_accounts(reg)
     done(t)
+    from fupin.regions.demo import build_demo as build_regions
+
+    t = task("贫困村（县）状态与出列年份 / poverty status and exit years of villages and the county")
+    regions["statuses"] = build_regions(reg.county_code.ljust(12, "0"), seed)
+    done(t)
     from fupin.assistance.demo import build_demo as build_assistance
     from fupin.funds.demo import build_demo as build_funds
     from fupin.monitoring.demo import build_demo as build_monitoring
