@@ -147,6 +147,33 @@ def _parser() -> argparse.ArgumentParser:
     mo.add_argument("--region", help=H_REGION)
     _outputs(mo)
 
+    rg = sub.add_parser(
+        "region", help="行政区划：贫困村（县）状态 / regions: poverty status of a village or county"
+    )
+    rgs = rg.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    rst = rgs.add_parser(
+        "status",
+        help="查看或设置贫困状态和出列/摘帽年份 / show or set the poverty status and exit year",
+    )
+    rst.add_argument("code", help="行政区划代码（村或县） / region code (a village or county)")
+    rst.add_argument(
+        "--status",
+        help="贫困村、非贫困村、贫困县、非贫困县（或代码；空串清除） / poor village, non-poor village, poor "
+        "county, non-poor county (or the code; '' clears)",
+    )
+    rst.add_argument("--exit-year", help="出列/摘帽年份（空串清除） / exit year ('' clears)")
+    rst.add_argument("--user", help=H_USER)
+
+    hl = sub.add_parser(
+        "headline",
+        help="三个一万人：未脱贫、脱贫不稳定、边缘易致贫、突发严重困难 / headline counts: remaining poor and "
+        "the three monitoring groups",
+    )
+    hl.add_argument("--year", type=int, help="年度（默认最近一年） / year (default: the latest)")
+    hl.add_argument("--years", type=int, default=1, help="往前共几年 / how many years back (1–20)")
+    hl.add_argument("--region", help=H_REGION)
+    _outputs(hl)
+
     st = sub.add_parser("stats", help="户数、贫困发生率、收入 / counts, incidence, income")
     st.add_argument("--year", type=int, required=True, help=H_YEAR)
     st.add_argument("--region", help=H_REGION)
@@ -173,6 +200,13 @@ def _parser() -> argparse.ArgumentParser:
                 default="household",
                 help="评估层级 / level of the evaluation",
             )
+        if name == "quality":
+            r.add_argument(
+                "--family",
+                choices=["quality", "integrity"],
+                help="只列出一类规则：quality 数据质量，integrity 防数字脱贫 / list one rule family only: "
+                "quality, or integrity (anti-paper-exit checks)",
+            )
         _outputs(r)
 
     a = sub.add_parser(
@@ -194,6 +228,50 @@ def _parser() -> argparse.ArgumentParser:
     an = fsub.add_parser("anomalies", help="检查发现的付款和项目疑点 / payments and projects the checks flag")
     an.add_argument("--region", help=H_REGION)
     _outputs(an)
+
+    ev = sub.add_parser(
+        "evaluation",
+        help="成效考核、第三方评估、普查：抽样、入户核查、错退率漏评率认可度 / evaluations: sample, "
+        "verification visits, wrong-exit, missed-poor and approval rates",
+    )
+    esub = ev.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    ec = esub.add_parser("create", help="新建考核评估并抽样 / set up an evaluation and draw its sample")
+    ec.add_argument("--county", required=True, help="县级行政区划代码 / county code")
+    ec.add_argument("--year", type=int, required=True, help=H_YEAR)
+    ec.add_argument(
+        "--kind",
+        choices=["effectiveness", "third_party", "census"],
+        default="third_party",
+        help="成效考核 effectiveness、第三方评估 third_party、普查 census / kind",
+    )
+    ec.add_argument(
+        "--seed", type=int, help="随机种子（默认新选一个并保存） / seed (default: a new one, kept)"
+    )
+    for name, zh, en in (
+        ("villages", "抽查村数", "villages to sample"),
+        ("exited", "抽样脱贫户数", "exited households"),
+        ("poor", "抽样未脱贫户数", "poor households"),
+        ("unregistered", "抽查村未建档立卡户数", "unregistered households"),
+    ):
+        ec.add_argument(f"--{name}", type=int, help=f"{zh}（默认取政策参数） / {en} (default: the parameter)")
+    ec.add_argument("--note", help="备注 / note")
+    ec.add_argument("--user", help=H_USER)
+    es = esub.add_parser("show", help="错退率、漏评率、认可度及置信区间 / the rates and their intervals")
+    es.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    _outputs(es)
+    ei = esub.add_parser("import", help="导入入户核查工作簿 / import a workbook of visits")
+    ei.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    ei.add_argument("file", type=Path, help="工作簿或 csv / workbook or csv")
+    ei.add_argument("--user", help=H_USER)
+    ex = esub.add_parser("export", help="写出考核评估工作簿 / write the evaluation workbook")
+    ex.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    ex.add_argument("--out", type=Path, required=True, help="输出文件 OUT.xlsx / the file to write")
+    ex.add_argument("--user", help=H_USER)
+    ecl = esub.add_parser(
+        "close", help="完成考核评估（其数据用于县级退出） / close it (its figures feed county exit)"
+    )
+    ecl.add_argument("id", type=int, help="考核评估编号 / evaluation id")
+    ecl.add_argument("--user", help=H_USER)
 
     b = sub.add_parser("backup", help="整个存储备份为一个文件 / the whole store into one file")
     b.add_argument("out", type=Path, help="备份文件 / the backup file")

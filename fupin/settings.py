@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "fupin.assistance",
     "fupin.funds",
     "fupin.monitoring",
+    "fupin.evaluation",
     "fupin.overview",
 ]
 

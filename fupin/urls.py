@@ -15,6 +15,7 @@ urlpatterns = [
     path("assistance/", include("fupin.assistance.urls")),
     path("funds/", include("fupin.funds.urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
+    path("evaluation/", include("fupin.evaluation.urls")),
     path("overview/", include("fupin.overview.urls")),
 ]
 

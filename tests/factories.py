@@ -134,3 +134,19 @@ def assert_edit_conflict(r) -> None:
     [item] = r.json()["detail"]
     assert item["code"] == "edit.conflict" and "已被他人修改" in item["message"]["zh"]
     assert "changed by someone else" in item["message"]["en"]
+
+
+# The answers of a verification visit (evaluation/) that finds everything secured: a form post, an API body
+# or a workbook row.
+VISIT = {
+    "visited_on": "2020-11-05",
+    "income_pc": "6200",
+    "food": "是",
+    "clothing": "是",
+    "education": "是",
+    "medical": "是",
+    "housing": "是",
+    "water": "是",
+    "approves": "是",
+    "note": "",
+}

@@ -26,6 +26,15 @@ class Role:
         False  # `fupin backup` / `fupin restore`: the whole store, every ID number unmasked
     )
     reads_export_log: bool = False  # the export log (who took what, when) of the users in this user's region
+    # work the anti-"数字脱贫" findings (防数字脱贫, DQ-K: assign, explain, close): people who do not record
+    # the exits they judge — county approvers, supervisors and auditors, not the village and township
+    works_integrity: bool = False
+    # 成效考核 / 第三方评估 / 普查 (evaluation/): set one up and draw its sample (from a county or a region above
+    # it), close it; record verification visits and see which households were sampled. Everyone else in the
+    # region reads the evaluation's rates only: the sampled households stay unknown to those being checked.
+    creates_evaluations: bool = False
+    records_evaluation_visits: bool = False
+    edits_region_status: bool = False  # a village's or county's poverty status and exit year (出列/摘帽)
     # the steps of a case (monitoring/cases.py) done at each level; `acts_for_every_role` does them all
     does_village_steps: bool = False
     does_township_steps: bool = False
@@ -51,6 +60,10 @@ ROLES: dict[str, Role] = {
             acts_for_every_role=True,
             backs_up_store=True,
             reads_export_log=True,
+            works_integrity=True,
+            creates_evaluations=True,
+            records_evaluation_visits=True,
+            edits_region_status=True,
             works_nationwide=True,
             admin_site=True,
         ),
@@ -65,6 +78,10 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             imports_department_data=True,
             reads_export_log=True,
+            works_integrity=True,
+            creates_evaluations=True,
+            records_evaluation_visits=True,
+            edits_region_status=True,
             does_county_steps=True,
         ),
         Role(
@@ -99,13 +116,22 @@ ROLES: dict[str, Role] = {
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
         Role(
-            "supervisor", "督导(只读)", "Supervisor (read-only)", reads_export_log=True, works_nationwide=True
+            "supervisor",
+            "督导(只读)",
+            "Supervisor (read-only)",
+            reads_export_log=True,
+            works_integrity=True,
+            records_evaluation_visits=True,  # joins the verification visits (明察暗访), sets up none
+            works_nationwide=True,
         ),
         Role(
             "auditor",
             "审计/评估(只读)",
             "Auditor or evaluator (read-only)",
             reads_export_log=True,
+            works_integrity=True,
+            creates_evaluations=True,  # the evaluator: third-party evaluation and census
+            records_evaluation_visits=True,
             works_nationwide=True,
         ),
     )

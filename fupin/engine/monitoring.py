@@ -567,6 +567,27 @@ def match_department(
     MATCH_MESSAGES / idnumber.ID_MESSAGES.
     """
     rule = DEPARTMENT_RULES[source]
+    df = _with_registry(_list_rows(rows, today), members)
+    df = df.with_columns(
+        pl.coalesce(c("village"), pl.lit("000000000000")).alias("_pv"), pl.lit(year, pl.Int64).alias("year")
+    )
+    R = Resolved(
+        params,
+        rule.params or ("monitoring_line",),
+        df.select("_pv", "year"),
+        region_col="_pv",
+        year_col="year",
+    )
+    df = R.attach(df)
+    df = df.with_columns(
+        _match_status(rule, R).alias("status"), rule.threshold(R).cast(pl.Float64).alias("threshold")
+    )
+    return _match_output(df)
+
+
+def _list_rows(rows: pl.DataFrame, today: date) -> pl.DataFrame:
+    """The department's rows cleaned once: the ID number parsed (`_id18`, `_id_problem`), the amount as a
+    number."""
     for k in ("name", "amount"):
         if k not in rows.columns:
             rows = rows.with_columns(pl.lit(None, pl.String).alias(k))
@@ -574,9 +595,17 @@ def match_department(
         rows.select("_row", "id_number", "name", "amount"), ["id_number", "name", "amount"], text={"name"}
     )
     df = parse_ids(df, "id_number", today)
-    df = df.with_columns(
+    return df.with_columns(
         c("_k_amount").str.replace_all(r"[,，元¥￥]", "").cast(pl.Float64, strict=False).alias("amount")
     )
+
+
+_ID_OK = c("_id_problem").is_null() & c("_id18").is_not_null()  # a valid ID number, as read
+
+
+def _with_registry(df: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Each row with the registry's person of its ID number (null when none) and whether it repeats an
+    earlier row's person (`_dup`)."""
     # only the registry rows the list names (a semi-join probes the big frame once), then one per ID
     wanted = df.select(c("_id18")).drop_nulls().unique().lazy()
     reg = (
@@ -594,21 +623,15 @@ def match_department(
         .collect()
     )
     df = df.join(reg, on="_id18", how="left", maintain_order="left")
-    id_ok = c("_id_problem").is_null() & c("_id18").is_not_null()
-    df = df.with_columns((id_ok & c("_id18").is_duplicated() & ~c("_id18").is_first_distinct()).alias("_dup"))
-    df = df.with_columns(
-        pl.coalesce(c("village"), pl.lit("000000000000")).alias("_pv"), pl.lit(year, pl.Int64).alias("year")
+    return df.with_columns(
+        (_ID_OK & c("_id18").is_duplicated() & ~c("_id18").is_first_distinct()).alias("_dup")
     )
-    R = Resolved(
-        params,
-        rule.params or ("monitoring_line",),
-        df.select("_pv", "year"),
-        region_col="_pv",
-        year_col="year",
-    )
-    df = R.attach(df)
+
+
+def _match_status(rule: DepartmentRule, R: Resolved) -> pl.Expr:
+    """The status of a row: the first problem it has, else whether it raises the alert."""
     name_given = c("_c_name").is_not_null()
-    status = (
+    return (
         pl.when(c("_k_id_number").is_null())
         .then(pl.lit("id.missing"))
         .when(c("_id_problem").is_not_null())
@@ -625,14 +648,17 @@ def match_department(
         .then(pl.lit("signal"))
         .otherwise(pl.lit("below_threshold"))
     )
+
+
+def _match_output(df: pl.DataFrame) -> pl.DataFrame:
+    """MATCH_OUTPUT: the registry's person only for a matched row, the messages of the status."""
     messages = {**MATCH_MESSAGES, **ID_MESSAGES}
-    df = df.with_columns(status.alias("status"), rule.threshold(R).cast(pl.Float64).alias("threshold"))
     matched = c("status").is_in(["signal", "below_threshold", "amount_missing"])
     return df.select(
         "_row",
         c("id_number").alias("id_number_raw"),
         c("name").alias("name_raw"),
-        pl.when(id_ok).then(c("_id18")).alias("id_number"),
+        pl.when(_ID_OK).then(c("_id18")).alias("id_number"),
         "status",
         pl.when(matched).then(c("member_id")).alias("member_id"),
         pl.when(matched).then(c("household_id")).alias("household_id"),

@@ -798,6 +798,9 @@ def _findings(frame: pl.DataFrame, rules: list[Rule], R: Resolved, keys: dict[st
     return pl.concat(pl.collect_all(parts), how="vertical").cast(pl.Schema(FINDINGS))
 
 
+evaluate = _findings  # for other rule families (integrity.py): the same one-pass evaluation
+
+
 def member_frame(
     members: pl.DataFrame | pl.LazyFrame, year: int, R: Resolved, keys: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -905,7 +908,7 @@ def run(
     return pl.concat(out, how="vertical") if out else pl.DataFrame(schema=FINDINGS)
 
 
-def summary(findings: pl.DataFrame) -> pl.DataFrame:
+def summary(findings: pl.DataFrame, rules: list[Rule] = RULES) -> pl.DataFrame:
     """错误类型/错误条数: one row per rule with its count, in catalogue order (rules with no finding: 0)."""
     catalogue = pl.DataFrame(
         [
@@ -916,7 +919,7 @@ def summary(findings: pl.DataFrame) -> pl.DataFrame:
                 "message_zh": r.message_zh,
                 "message_en": r.message_en,
             }
-            for r in RULES
+            for r in rules
         ]
     )
     counts = findings.group_by("rule_id").agg(pl.len().cast(pl.Int64).alias("count"))

@@ -15,9 +15,25 @@ HOUSEHOLD_YEARS = {  # one row per household and year
 }
 REGIONS = {"code": pl.String, "name": pl.String, "level": pl.Int64}
 POPULATION = {"region_code": pl.String, "year": pl.Int64, "rural_population": pl.Int64}
+# Monitoring cases (monitoring.Case), one row per case: what the headline counts (headline.py) read.
+CASES = {
+    "id": pl.Int64,
+    "household_id": pl.Int64,
+    "village": pl.String,  # Case.region_id: the household's village when the case opened
+    "kind": pl.String,  # identification | elimination
+    "outcome": pl.String,  # '' while open, approved | rejected | rolled_back
+    "green_channel": pl.Boolean,
+    "opened_on": pl.Date,
+    "closed_on": pl.Date,
+    "monitor_type": pl.String,  # one of MONITOR_TYPES ('' on eliminations)
+}
+# Regions with their poverty status (贫困村/贫困县) and exit year (出列/摘帽), for the exits by year.
+REGION_EXITS = {"code": pl.String, "level": pl.Int64, "is_poor": pl.Boolean, "exit_year": pl.Int64}
 
 # 户状态 codes that count as poor in a year (DESIGN.md: 未脱贫 or 返贫).
 POOR_STATUSES = ("poor", "returned")
+# 监测对象类别 (domain.md §2.3.14, §6.2): the codes of monitoring/codes.py MonitorType, in its order.
+MONITOR_TYPES = ("unstable", "edge", "sudden")
 
 # ---------------------------------------------------------------------------------------------------
 # Frames of the identification, exit and data-quality engine. The names mirror the Django model fields
@@ -39,6 +55,8 @@ POOR_STATUSES = ("poor", "returned")
 #   stats.counts_by_region                       HOUSEHOLD_YEARS, REGIONS, POPULATION
 #   stats.poverty_measures_by_region             identify()'s output
 #   stats.age_band_counts                        MEMBER_FRAME, household_years (household_id, village, year)
+#   headline.headline_counts                     HOUSEHOLD_YEARS, CASES, REGIONS
+#   headline.exits_by_year                       HOUSEHOLD_YEARS + exit_year, REGION_EXITS
 
 HOUSEHOLD_YEAR_FRAME = {
     "household_id": pl.Int64,

@@ -151,6 +151,22 @@ def overview_poor_by_year(rows: list[dict]) -> Chart:
     )
 
 
+def overview_exits_by_year(rows: list[dict]) -> Chart:
+    """Households out of poverty (bars), villages delisted and counties removed (lines) by exit year."""
+    return Chart(
+        "chart-exits-years",
+        "bar",
+        _("Exits by year"),
+        _("Exit year"),
+        [str(r["year"]) for r in rows],
+        [
+            Series(_("Households out of poverty"), [r["exited_households"] for r in rows]),
+            Series(_("Villages delisted"), [r["villages_out"] for r in rows], kind="line"),
+            Series(_("Counties removed from the list"), [r["counties_out"] for r in rows], kind="line"),
+        ],
+    )
+
+
 def overview_children(children: list[dict], level_name: str, link) -> Chart:
     return Chart(
         "chart-children",

@@ -11,7 +11,9 @@ group-by. The definitions are those of the pages each figure links to:
   cases.case_counts), by the region the case belongs to;
 - open quality findings of the year, as the worklist with status "open";
 - fund anomalies: the fund checks over the projects located in the region (a project located at the
-  county itself counts for the county, in no township).
+  county itself counts for the county, in no township);
+- exits by year: households out of poverty (their exit year), villages delisted and counties removed (the
+  regions' exit years), as the statistics page.
 """
 
 from __future__ import annotations
@@ -264,4 +266,16 @@ def overview(user, *, region: str | None = None, year: int | None = None, today:
         "children": by_child(per_code, where).to_dicts(),
         "trend": monthly_trend(where.prefix, today),
         "poor_by_year": poor_by_year(where.prefix),
+        "exits_by_year": exits_by_year(where.prefix, year),
     }
+
+
+def exits_by_year(prefix: str, year: int | None) -> list[dict]:
+    """Households out of poverty, villages delisted (出列) and counties removed (摘帽) by exit year, up to
+    `year` (the headline's definitions)."""
+    from fupin.engine.headline import exits_by_year as count
+    from fupin.reports import headline
+
+    if year is None:
+        return []
+    return count(headline.household_years(prefix, year), headline.regions(prefix)).to_dicts()

@@ -178,6 +178,8 @@ def overview(request):
     for r in children:
         r["url"] = link(r["code"])
     page_charts = [charts.overview_trend(data["trend"]), charts.overview_poor_by_year(data["poor_by_year"])]
+    if data["exits_by_year"]:
+        page_charts.append(charts.overview_exits_by_year(data["exits_by_year"]))
     if children:
         page_charts.append(charts.overview_children(children, level_name, link))
     region_map = charts.incidence_map(request.user, where.code, year) if where.child_level else None

@@ -5,6 +5,8 @@ The values themselves (national defaults with their sources) are in `fupin.engin
 
 from __future__ import annotations
 
+from fupin.engine.evaluation import PARAM_DEFINITIONS as EVALUATION_DEFINITIONS
+from fupin.engine.integrity import PARAM_DEFINITIONS as INTEGRITY_DEFINITIONS
 from fupin.engine.monitoring import PARAM_DEFINITIONS as MONITORING_DEFINITIONS
 
 # name: (Chinese label, English label, unit)
@@ -59,6 +61,9 @@ DEFINITIONS: dict[str, tuple[str, str, str]] = {
 
 # The monitoring engine keeps its own parameters' labels beside their defaults.
 DEFINITIONS.update(MONITORING_DEFINITIONS)
+DEFINITIONS.update(INTEGRITY_DEFINITIONS)
+# So does the evaluation engine (sample sizes, confidence level).
+DEFINITIONS.update(EVALUATION_DEFINITIONS)
 
 
 def label(name: str, lang: str = "zh") -> str:

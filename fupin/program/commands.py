@@ -62,6 +62,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return stats_command(args)
 
 
+def cmd_region(args: argparse.Namespace) -> int:
+    from fupin.regions.cli import region_status_command
+
+    return region_status_command(args)
+
+
+def cmd_headline(args: argparse.Namespace) -> int:
+    from fupin.reports.cli import headline_command
+
+    return headline_command(args)
+
+
 def cmd_identify(args: argparse.Namespace) -> int:
     from fupin.reports.cli import identify_command
 
@@ -96,6 +108,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from fupin.monitoring.cli import monitor_command
 
     return monitor_command(args)
+
+
+def cmd_evaluation(args: argparse.Namespace) -> int:
+    from fupin.evaluation.cli import evaluation_command
+
+    return evaluation_command(args)
 
 
 def cmd_createuser(args: argparse.Namespace) -> int:

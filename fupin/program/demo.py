@@ -325,6 +325,11 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("演示账户 / demo accounts")
     accounts = create_accounts(reg)
     done(t)
+    from fupin.regions.demo import build_demo as build_regions
+
+    t = task("贫困村（县）状态与出列年份 / poverty status and exit years of villages and the county")
+    regions["statuses"] = build_regions(reg.county_code.ljust(12, "0"), seed)
+    done(t)
     from fupin.assistance.demo import build_demo as build_assistance
     from fupin.funds.demo import build_demo as build_funds
     from fupin.monitoring.demo import build_demo as build_monitoring
@@ -350,6 +355,17 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("走访预警与风险消除 / visit alerts and risk elimination")
     monitoring = finish_monitoring(plan, seed)
     done(t)
+    # last: the anti-"数字脱贫" checks read the plans and payments made above
+    from fupin.quality.demo import build_demo as build_integrity
+
+    t = task("防数字脱贫疑点 / anti-paper-exit checks")
+    integrity = build_integrity(county, last_year, seed, today=plan.today)
+    done(t)
+    from fupin.evaluation.demo import build_demo as build_evaluation
+
+    t = task("第三方评估抽样与入户核查 / evaluation sample and verification visits")
+    evaluation = build_evaluation(county, last_year, seed, today=plan.today)
+    done(t)
     return {
         "engine_runs": engine_runs,
         "year": last_year,
@@ -360,6 +376,8 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
         "assistance": assistance,
         "funds": funds,
         "monitoring": monitoring,
+        "integrity": integrity,
+        "evaluation": evaluation,
     }
 
 
@@ -417,6 +435,12 @@ def _print_summary(result: dict, seconds: float, console) -> None:
             else ""
         )
         + (_monitoring_line(result["monitoring"]) if "monitoring" in result else "")
+        + (
+            f"  第三方评估 / evaluation #{result['evaluation']['evaluation']}: "
+            f"{result['evaluation']['sampled']} 户抽样 sampled, {result['evaluation']['visits']} 户已核查 visited\n"
+            if "evaluation" in result
+            else ""
+        )
         + f"  用时 / time: {seconds:.1f} s"
     )
     table = Table(title="演示账户 / demo accounts")

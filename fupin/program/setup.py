@@ -1,5 +1,5 @@
 """Create or upgrade the store and load reference data (`fupin init`): region codes, default policy
-parameters (monitoring ones included), the assistance-measure catalogue. Each loader is idempotent and never overwrites user edits."""
+parameters (monitoring and evaluation ones included), the assistance-measure catalogue. Each loader is idempotent and never overwrites user edits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 def init_store(verbose: bool = False) -> None:
     from fupin.assistance.services import load_catalogue
+    from fupin.evaluation.services import ensure_parameters as ensure_evaluation_parameters
     from fupin.monitoring.services import ensure_parameters
     from fupin.policy.services import load_defaults
     from fupin.regions.services import load_builtin_regions
@@ -17,6 +18,7 @@ def init_store(verbose: bool = False) -> None:
     parameters = load_defaults()
     load_catalogue()
     ensure_parameters()
+    ensure_evaluation_parameters()
     if verbose:
         print(f"行政区划 / regions loaded: {regions}")
         print(f"政策参数 / default policy parameters loaded: {parameters}")

@@ -49,6 +49,7 @@ class RunOut(Schema):
 class FindingOut(Schema):
     id: int
     rule_id: str
+    family: str = Field(description="quality, or integrity: the anti-'数字脱贫' checks (防数字脱贫, DQ-K)")
     scope: str
     severity: str
     message: dict[str, str]
@@ -91,6 +92,7 @@ class RuleCount(Schema):
 class SummaryOut(Schema):
     year: int | None
     region: str | None
+    family: str | None
     total: int
     by_status: dict[str, int]
     rules: list[RuleCount]
@@ -125,6 +127,7 @@ def _finding_out(user, f: Finding) -> dict:
     return {
         "id": f.pk,
         "rule_id": f.rule_id,
+        "family": selectors.family_of(f.rule_id),
         "scope": f.scope,
         "severity": f.severity,
         "message": {"zh": f.message_zh, "en": f.message_en},
@@ -181,10 +184,19 @@ def list_findings(
     severity: str | None = None,
     region: str | None = None,
     assignee: str | None = None,
+    family: str | None = None,
     page: Page = 1,
 ):
+    """`family=integrity`: only the anti-"数字脱贫" findings (防数字脱贫); `family=quality`: the others."""
     qs = selectors.findings_for(
-        request.auth, year=year, region=region, rule=rule, status=status, severity=severity, assignee=assignee
+        request.auth,
+        year=year,
+        region=region,
+        rule=rule,
+        status=status,
+        severity=severity,
+        assignee=assignee,
+        family=family,
     )
     paginator = Paginator(_related(qs).order_by("household__household_no", "member_id", "rule_id"), PER_PAGE)
     current = paginator.get_page(page)
@@ -199,14 +211,15 @@ def list_findings(
         severity=severity,
         region=region,
         assignee=assignee,
+        family=family,
         page=current.number,
     )
     return {"count": paginator.count, "page": current.number, "pages": paginator.num_pages, "items": items}
 
 
 @router.get("/summary", response=SummaryOut, summary="错误类型/错误条数: counts per rule and per status")
-def summary(request, year: Year | None = None, region: str | None = None):
-    qs = selectors.findings_for(request.auth, year=year, region=region)
+def summary(request, year: Year | None = None, region: str | None = None, family: str | None = None):
+    qs = selectors.findings_for(request.auth, year=year, region=region, family=family)
     by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
     rules = [
         {
@@ -221,6 +234,7 @@ def summary(request, year: Year | None = None, region: str | None = None):
     return {
         "year": year,
         "region": region,
+        "family": family,
         "total": sum(by_status.values()),
         "by_status": by_status,
         "rules": rules,

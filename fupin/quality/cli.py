@@ -1,5 +1,6 @@
-"""`fupin quality --year Y [--region CODE] [--format table|csv|json|xlsx] [--out FILE] [--user U]`:
-run the rule catalogue, update the findings worklist, print the count table (错误类型/错误条数)."""
+"""`fupin quality --year Y [--region CODE] [--family quality|integrity] [--format table|csv|json|xlsx]
+[--out FILE] [--user U]`: run the rule catalogue, update the findings worklist, print the count table
+(错误类型/错误条数) — of one rule family with `--family` (integrity: the anti-"数字脱贫" checks, 防数字脱贫)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from fupin.core.cli_support import UsageError
 from fupin.core.exports import write_csv
 from fupin.core.output import deliver, table_text
 from fupin.quality import exports, selectors, services
+from fupin.quality.codes import RULE_FAMILY
 from fupin.regions.where import explain_no_households, region_label, resolve_region
 
 
-def _counts(run) -> pl.DataFrame:
-    """Every rule of the catalogue with its count in this run (catalogue order)."""
+def _counts(run, family: str | None = None) -> pl.DataFrame:
+    """Every rule of the catalogue (of `family`) with its count in this run (catalogue order)."""
     return pl.DataFrame(
         [
             {
@@ -31,11 +33,12 @@ def _counts(run) -> pl.DataFrame:
                 "count": int(run.counts.get(r.id, 0)),
             }
             for r in selectors.RULES
+            if family is None or selectors.family_of(r.id) == family
         ]
     )
 
 
-def _table(run, counts: pl.DataFrame) -> str:
+def _table(run, counts: pl.DataFrame, family: str | None = None) -> str:
     shown = counts.filter(pl.col("count") > 0).rename(  # the names the 建档立卡 system's quality report uses
         {
             "rule_id": "规则编号 / rule",
@@ -45,8 +48,14 @@ def _table(run, counts: pl.DataFrame) -> str:
         }
     )
     body = table_text(shown, str_lengths=80) if shown.height else "没有发现问题 / no findings"
+    title = "数据质量 / data quality"
+    if family:
+        title = f"{RULE_FAMILY.get(family).zh} / {RULE_FAMILY.get(family).en}"
+    listed = ""
+    if family:
+        listed = f"本类 {int(counts['count'].sum())} 条 / {int(counts['count'].sum())} of this family; "
     return (
-        f"数据质量 / data quality  {run.year}  {region_label(run.region_code or '')}\n{body}\n"
+        f"{title}  {run.year}  {region_label(run.region_code or '')}\n{body}\n{listed}"
         f"合计 {run.findings} 条 / {run.findings} findings; 新增 {run.created} new, "
         f"重新打开 {run.reopened} reopened, 已消除 {run.resolved} resolved ({run.seconds:.2f} s)"
     )
@@ -68,16 +77,17 @@ def quality_command(args) -> int:
     except (services.QualityInputError, BadRegionCode) as e:
         raise UsageError(str(e)) from None
     explain_no_households(where.code, run.year)
-    counts = _counts(run)
+    family = getattr(args, "family", None)
+    counts = _counts(run, family)
     if args.format == "xlsx":
         if user is not None and not user.can("exports"):
             print("您的角色不能导出数据 / your role may not export data", file=sys.stderr)
             return 1
-        findings = selectors.findings_for(user, year=run.year, region=run.region_code or None)
+        findings = selectors.findings_for(user, year=run.year, region=run.region_code or None, family=family)
         exports.export_findings(
             user,
             findings,
-            filters={"year": run.year, "region": run.region_code},
+            filters={"year": run.year, "region": run.region_code, "family": family},
             channel="cli",
             target=args.out,
         )
@@ -92,12 +102,14 @@ def quality_command(args) -> int:
         masked=True,
         year=run.year,
         region=run.region_code,
+        family=family,
     )
     if args.format == "json":
         text = json.dumps(
             {
                 "year": run.year,
                 "region": run.region_code,
+                "family": family,
                 "findings": run.findings,
                 "created": run.created,
                 "reopened": run.reopened,
@@ -110,6 +122,6 @@ def quality_command(args) -> int:
     elif args.format == "csv":
         text = write_csv(counts)
     else:
-        text = _table(run, counts)
+        text = _table(run, counts, family)
     deliver(text, args.out)
     return 0

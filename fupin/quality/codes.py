@@ -25,3 +25,13 @@ FINDING_STATUS = CodeList(
         Code("resolved", "已消除", "Resolved"),  # the data no longer triggers the rule
     ],
 )
+
+RULE_FAMILY = CodeList(
+    "rule_family",
+    "规则类别",
+    "Rule family",
+    [
+        Code("quality", "数据质量", "Data quality"),
+        Code("integrity", "防数字脱贫", "Anti-paper-exit (integrity)"),  # engine/integrity.py, DQ-K
+    ],
+)

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from fupin.engine.quality import RULES
-from fupin.quality.codes import FINDING_STATUS, SEVERITY
+from fupin.quality.codes import FINDING_STATUS, RULE_FAMILY, SEVERITY
 from fupin.quality.models import EXPLAINED, FIXED, OPEN
+from fupin.quality.selectors import RULES, family_of
 from fupin.regions import selectors as region_selectors
 
 
@@ -23,6 +23,7 @@ class FindingFilterForm(forms.Form):
     region = forms.CharField(
         label=_("Township / village"), required=False, max_length=12, widget=forms.Select
     )
+    family = forms.ChoiceField(label=_("Rule family"), required=False)
     rule = forms.ChoiceField(label=_("Rule"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -37,8 +38,12 @@ class FindingFilterForm(forms.Form):
         else:  # a village account has nothing below to choose
             del self.fields["region"]
         en = _en()
+        self.fields["family"].choices = [("", "—"), *RULE_FAMILY.choices]
+        family = (data or {}).get("family")
         self.fields["rule"].choices = [("", "—")] + [
-            (r.id, f"{r.id} {r.message_en if en else r.message_zh}") for r in RULES
+            (r.id, f"{r.id} {r.message_en if en else r.message_zh}")
+            for r in RULES
+            if family not in RULE_FAMILY or family_of(r.id) == family
         ]
         self.fields["severity"].choices = [("", "—"), *SEVERITY.choices]
         self.fields["status"].choices = [("", "—"), *FINDING_STATUS.choices]
@@ -47,7 +52,8 @@ class FindingFilterForm(forms.Form):
     def filters(self) -> dict:
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        out = {k: data.get(k) or None for k in ("year", "region", "rule", "severity", "status", "assignee")}
+        keys = ("year", "region", "family", "rule", "severity", "status", "assignee")
+        out = {k: data.get(k) or None for k in keys}
         if "region" not in self.fields:  # still honoured (and refused with 404 outside the user's subtree)
             out["region"] = (self.data.get("region") or "").strip()[:12] or None
         return out

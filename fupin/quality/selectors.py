@@ -7,10 +7,15 @@ from django.db.models import Count, Q, QuerySet
 
 from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
-from fupin.engine.quality import RULES
+from fupin.engine import integrity, quality
+from fupin.quality.codes import RULE_FAMILY
+from fupin.quality.errors import QualityInputError
 from fupin.quality.models import Finding, QualityRun
 from fupin.registry.models import Household
 
+# The whole catalogue: the data-quality rules, then the anti-"数字脱贫" family (防数字脱贫, DQ-K).
+RULES = quality.RULES + integrity.RULES
+INTEGRITY_RULE_IDS = sorted(integrity.RULE_IDS)
 RULE_INDEX = {r.id: i for i, r in enumerate(RULES)}
 RULE_BY_ID = {r.id: r for r in RULES}
 # Rules whose reported value is an ID or disability-certificate number: masked like the ID column.
@@ -50,10 +55,12 @@ def findings_for(
     severity: str | None = None,
     status: str | None = None,
     assignee=None,
+    family: str | None = None,
 ) -> QuerySet[Finding]:
     """Findings in the user's subtree (None = the unscoped operator), narrowed by the given filters.
 
-    `assignee`: "mine" (the user's), "none" (nobody's) or a user id."""
+    `assignee`: "mine" (the user's), "none" (nobody's) or a user id; `family`: "integrity" (the anti-"数字脱贫"
+    rules) or "quality" (the others); anything else is refused (422)."""
     qs = Finding.objects.all()
     prefix = scope.resolve(user, region).prefix  # OutOfScope (404) outside the user's subtree
     if prefix:
@@ -66,6 +73,8 @@ def findings_for(
         qs = qs.filter(severity=severity)
     if status:
         qs = qs.filter(status=status)
+    if family:
+        qs = of_family(qs, family)
     if assignee == "mine" and user is not None:
         qs = qs.filter(assignee=user)
     elif assignee == "none":
@@ -73,6 +82,28 @@ def findings_for(
     elif assignee and str(assignee).isdigit():
         qs = qs.filter(assignee_id=int(assignee))
     return qs
+
+
+def check_family(family: str) -> str:
+    if family not in RULE_FAMILY:
+        raise QualityInputError(
+            "family",
+            "quality.family",
+            f"规则类别只能是 quality 或 integrity：{family}",
+            f"the rule family must be quality or integrity: {family}",
+        )
+    return family
+
+
+def of_family(qs: QuerySet[Finding], family: str) -> QuerySet[Finding]:
+    """The findings of one rule family: "integrity" (防数字脱贫) or "quality" (every other rule)."""
+    if check_family(family) == "integrity":
+        return qs.filter(rule_id__in=INTEGRITY_RULE_IDS)
+    return qs.exclude(rule_id__in=INTEGRITY_RULE_IDS)
+
+
+def family_of(rule_id: str) -> str:
+    return "integrity" if rule_id in integrity.RULE_IDS else "quality"
 
 
 def rule_counts(findings: QuerySet[Finding]) -> list[dict]:

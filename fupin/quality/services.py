@@ -31,13 +31,15 @@ from django.utils import timezone
 from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import Denied
-from fupin.engine import quality, regions
+from fupin.engine import integrity, quality, regions
+from fupin.quality import integrity as integrity_checks
 from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
-from fupin.quality.selectors import findings_for, stored_findings
+from fupin.quality.selectors import family_of, findings_for, stored_findings
 from fupin.registry.selectors import registry_frames
 
 KEY = ["rule_id", "household_id", "_member"]
+CATALOGUE = quality.RULES + integrity.RULES
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…): well under SQLite's and PostgreSQL's parameter limits
 VALUE_LEN = Finding._meta.get_field("value").max_length
 
@@ -48,10 +50,40 @@ READ_ONLY = (
 )
 
 
+NOT_INTEGRITY = (
+    "防数字脱贫疑点由县级审定、督导或审计人员处理",
+    "the anti-paper-exit findings are worked by county approvers, supervisors and auditors",
+)
+# The permission that works each rule family's findings.
+PERMISSION = {"quality": "writes_registry", "integrity": "works_integrity"}
+
+
 def require_writer(user) -> None:
-    """Running the rules and working findings is for roles that write the registry (None = the operator)."""
+    """Running the rules is for roles that write the registry (None = the operator)."""
     if user is not None and not user.can("writes_registry"):
         raise Denied(*READ_ONLY)
+
+
+def may_work(user, family: str | None = None) -> bool:
+    """Whether the user may work findings of `family` (None: of some family)."""
+    if user is None:
+        return True
+    families = [family] if family else list(PERMISSION)
+    return any(user.can(PERMISSION[f]) for f in families)
+
+
+def require_worker(user, ids: list[int]) -> set[str]:
+    """The findings' rule families, each of which the user must be allowed to work (403 otherwise):
+    the data-quality findings by roles that write the registry, the integrity ones (防数字脱贫) by
+    roles that work them — not those who recorded the exits."""
+    rule_ids = set(Finding.objects.filter(id__in=ids).values_list("rule_id", flat=True))
+    families = {family_of(r) for r in rule_ids}
+    if user is not None:
+        if "quality" in families and not user.can("writes_registry"):
+            raise Denied(*READ_ONLY)
+        if "integrity" in families and not user.can("works_integrity"):
+            raise Denied(*NOT_INTEGRITY)
+    return families
 
 
 def check_year(year) -> int:
@@ -71,7 +103,7 @@ def check_year(year) -> int:
 
 def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
     """The parameter rows the rules read that apply to this year and region (stored with the run)."""
-    names = [*quality.RULE_PARAMS, "poverty_line"]
+    names = [*quality.RULE_PARAMS, *integrity.PARAMS]
     ancestors = ["", *regions.ancestors(prefix)]
     rc = pl.col("region_code")
     used = params.filter(
@@ -84,8 +116,16 @@ def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
 
 
 def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFrame:
-    household_years, members = registry_frames(prefix, [year])
-    found = quality.run(household_years, members, params, year=year)
+    """The findings of the whole catalogue: the data-quality rules over `year`, the integrity rules over
+    `year` with the year before (for the rise of income)."""
+    household_years, members = registry_frames(prefix, [year - 1, year])
+    found = pl.concat(
+        [
+            quality.run(household_years.filter(pl.col("year") == year), members, params, year=year),
+            integrity_checks.findings(prefix, year, household_years, members, params),
+        ],
+        how="vertical",
+    )
     return (
         found.filter(pl.col("household_id").is_not_null())
         .with_columns(
@@ -161,7 +201,7 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
     started = time.perf_counter()
     params = params_frame()
     found = _engine_findings(prefix, year, params)
-    counts = quality.summary(found).filter(pl.col("count") > 0)
+    counts = quality.summary(found, CATALOGUE).filter(pl.col("count") > 0)
     with transaction.atomic():
         outcome = reconcile(found, stored_findings(prefix, year), year=year, now=timezone.now())
         return QualityRun.objects.create(
@@ -197,12 +237,21 @@ def _scoped(user, ids) -> list[int]:
     return ids
 
 
-def assignable_users(user):
-    """Who may be given findings: active accounts of roles that write the registry, in the user's subtree."""
+def assignable_users(
+    user, families: set[str] | frozenset[str] = frozenset({"quality"}), *, any_family: bool = False
+):
+    """Who may be given findings of these rule families: active accounts of roles that may work each of
+    them (`any_family`: one of them) — the registry's writers, for integrity findings those who work
+    them — in the user's subtree."""
     from fupin.accounts.models import User
     from fupin.accounts.roles import roles_that
 
-    qs = User.objects.filter(is_active=True, role__in=roles_that("writes_registry")).select_related("region")
+    working = [set(roles_that(PERMISSION[f])) for f in families]
+    if not working:
+        roles: set[str] = set()
+    else:
+        roles = set.union(*working) if any_family else set.intersection(*working)
+    qs = User.objects.filter(is_active=True, role__in=sorted(roles)).select_related("region")
     prefix = scope.prefix_for(user)
     return qs.filter(region__code__startswith=prefix) if prefix else qs
 
@@ -225,12 +274,23 @@ def _check_versions(ids: list[int], expected: dict[int, str] | None) -> None:
 def assign(user, ids, assignee_id, *, versions_seen: dict[int, str] | None = None) -> int:
     """Give the findings to a person (None or '' = nobody). The assignee must see every one of them.
     `versions_seen`: finding id → the version the work is based on (findings left out are not checked)."""
-    require_writer(user)
+    if not may_work(user):
+        raise Denied(*READ_ONLY)
     ids = _scoped(user, ids)
+    families = require_worker(user, ids)
     _check_versions(ids, versions_seen)
     if assignee_id in (None, ""):
         return Finding.objects.filter(id__in=ids).update(assignee=None, updated_at=timezone.now())
-    assignee = assignable_users(user).filter(pk=assignee_id).first() if str(assignee_id).isdigit() else None
+    candidates = assignable_users(user, families)
+    assignee = candidates.filter(pk=assignee_id).first() if str(assignee_id).isdigit() else None
+    if assignee is None and "integrity" in families:
+        raise QualityInputError(
+            "assignee",
+            "quality.assignee_integrity",
+            "防数字脱贫疑点只能分派给本辖区内的县级审定、督导或审计人员",
+            "anti-paper-exit findings can only be assigned to a county approver, supervisor or auditor of "
+            "your region",
+        )
     if assignee is None:
         raise QualityInputError(
             "assignee",
@@ -255,7 +315,8 @@ def assign(user, ids, assignee_id, *, versions_seen: dict[int, str] | None = Non
 def set_status(user, ids, status: str, note: str = "", *, versions_seen: dict[int, str] | None = None) -> int:
     """Mark findings fixed or explained (a note is required: why the data is right), or reopen them.
     `versions_seen`: finding id → the version the work is based on (findings left out are not checked)."""
-    require_writer(user)
+    if not may_work(user):
+        raise Denied(*READ_ONLY)
     note = (note or "").strip()
     if status not in (OPEN, FIXED, EXPLAINED):
         raise QualityInputError(
@@ -272,6 +333,7 @@ def set_status(user, ids, status: str, note: str = "", *, versions_seen: dict[in
             "a note is required to mark a finding explained",
         )
     ids = _scoped(user, ids)
+    require_worker(user, ids)
     _check_versions(ids, versions_seen)
     now = timezone.now()
     values: dict = {"status": status, "updated_at": now}
@@ -295,8 +357,10 @@ def update_finding(
 ) -> Finding:
     """One finding's status, assignee and note (the API's PATCH); assignee '' = unchanged, None = nobody.
     `version`: the finding's version the change is based on (None: not checked)."""
-    require_writer(user)
+    if not may_work(user):
+        raise Denied(*READ_ONLY)
     _scoped(user, [pk])
+    require_worker(user, [pk])
     with transaction.atomic():
         _check_versions([pk], {pk: version} if version is not None else None)
         if assignee != "":

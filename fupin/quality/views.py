@@ -81,7 +81,10 @@ def worklist(request):
     counts = selectors.rule_counts(without_rule)
     for c in counts:
         c["message"] = c["message_en"] if en else c["message_zh"]
-    can_act = user.can("writes_registry")
+    # who acts on the rows shown: the registry's writers on data-quality findings, those who work the
+    # anti-"数字脱贫" findings on theirs (the service checks every selected row again)
+    family = filters["family"]
+    can_act = services.may_work(user, "integrity") if family == "integrity" else user.can("writes_registry")
     return render(
         request,
         "quality/worklist.html",
@@ -96,16 +99,19 @@ def worklist(request):
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "can_act": can_act,
             "can_export": user.can("exports"),
-            "action_form": ActionForm(assignees=services.assignable_users(user).order_by("username"))
+            "action_form": ActionForm(
+                assignees=services.assignable_users(user, {family or "quality"}).order_by("username")
+            )
             if can_act
             else None,
+            "works_integrity": services.may_work(user, "integrity"),
             "run_form": RunForm(
                 initial={
                     "year": filters["year"] or timezone.localdate().year,
                     "region": filters["region"] or "",
                 }
             )
-            if can_act
+            if user.can("writes_registry")
             else None,
             "last_run": selectors.runs_for(user).filter(year=filters["year"]).first()
             if filters["year"]
@@ -125,9 +131,11 @@ def _back(request) -> str:
 @require_POST
 def act(request):
     user = request.user
-    if not user.can("writes_registry"):
+    if not services.may_work(user):
         raise PermissionDenied(_("Your role may view data-quality findings but not act on them."))
-    form = ActionForm(request.POST, assignees=services.assignable_users(user))
+    # any person the user could give some finding to; the service checks the person against the rows
+    families = {f for f in services.PERMISSION if services.may_work(user, f)}
+    form = ActionForm(request.POST, assignees=services.assignable_users(user, families, any_family=True))
     if not form.is_valid():
         messages.error(request, _("Choose an action."))
         return redirect(_back(request))
@@ -146,6 +154,12 @@ def act(request):
         )
     except services.QualityInputError as e:
         messages.error(request, e.message())
+    except PermissionDenied:
+        raise PermissionDenied(
+            _("Anti-paper-exit findings are worked by county approvers, supervisors and auditors.")
+            if services.may_work(user, "integrity") is False
+            else _("Your role may view data-quality findings but not act on them.")
+        ) from None
     else:
         messages.success(request, _("%(n)d finding(s) updated.") % {"n": n})
     return redirect(_back(request))

@@ -58,3 +58,49 @@ def import_boundaries_command(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr if not report.saved else sys.stdout)
     print(report.summary(), file=sys.stdout if report.saved else sys.stderr)
     return 0 if report.saved else 1
+
+
+def region_status_command(args: argparse.Namespace) -> int:
+    """`fupin region status CODE [--status S] [--exit-year Y] [--user NAME]`: show a village's or county's
+    poverty status and exit year, or set them when --status or --exit-year is given (a blank value clears).
+    0 shown or saved, 1 rejected (every problem printed, nothing saved), 2 a region not found in the user's
+    scope, a user who may not set statuses, or bad arguments."""
+    from fupin.accounts.cli import user_from_arg
+    from fupin.accounts.scope import BadRegionCode, OutOfScope
+    from fupin.core.cli_support import UsageError
+    from fupin.regions import codes, services
+    from fupin.regions.models import Region
+
+    user = user_from_arg(getattr(args, "user", None))
+    try:
+        region = services.scoped_region(user, args.code)
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
+    except (OutOfScope, Region.DoesNotExist):  # outside the scope answers like a missing region
+        raise UsageError(f"未找到该行政区划 / region not found: {args.code}") from None
+    if args.status is not None or args.exit_year is not None:
+        if not services.may_edit_status(user):
+            print(
+                f"该用户无权设置贫困村（县）状态 / user {user.username} may not set poverty statuses",
+                file=sys.stderr,
+            )
+            return 2
+        status = region.poverty_status if args.status is None else args.status
+        exit_year = region.exit_year if args.exit_year is None else args.exit_year
+        try:
+            region = services.set_region_status(user, region.code, poverty_status=status, exit_year=exit_year)
+        except services.RegionStatusRejected as e:
+            for p in e.rejected:
+                print(
+                    f"{p.column_zh}“{p.value or ''}”：{p.message_zh} / {p.column_en} '{p.value or ''}': {p.message_en}",
+                    file=sys.stderr,
+                )
+            print("已拒绝，未保存任何数据 / rejected, nothing saved", file=sys.stderr)
+            return 1
+    label = codes.POVERTY_STATUS.get(region.poverty_status) if region.poverty_status else None
+    status_text = f"{label.zh} / {label.en}" if label else "— / not given"
+    exit_text = region.exit_year or "—"
+    print(
+        f"{region.code} {region.name}: 贫困状态 / poverty status: {status_text}; 出列/摘帽年份 / exit year: {exit_text}"
+    )
+    return 0

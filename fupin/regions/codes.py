@@ -7,6 +7,7 @@ its *prefix* (2, 4, 6, 9 or 12 digits): scoping a query is one indexed `LIKE 'pr
 
 from __future__ import annotations
 
+from fupin.codes import Code, CodeList
 from fupin.engine.regions import (
     CITY,
     COUNTY,
@@ -24,6 +25,28 @@ LEVEL_NAMES = {
     TOWNSHIP: ("乡", "Township"),
     VILLAGE: ("村", "Village"),
 }
+
+
+# 贫困村/贫困县 (domain.md §4.2–4.3): a village's status is a village's, a county's a county's. A poor region
+# that has left carries its exit year (出列 for a village, 摘帽 for a county) and stays a poor region.
+POVERTY_STATUS = CodeList(
+    "region_poverty_status",
+    "贫困状态",
+    "Poverty status",
+    [
+        Code("poor_village", "贫困村", "Poor village", ("建档立卡贫困村", "是")),
+        Code("non_poor_village", "非贫困村", "Non-poor village", ("否",)),
+        Code("poor_county", "贫困县", "Poor county", ("国家扶贫开发工作重点县", "贫困县(区)")),
+        Code("non_poor_county", "非贫困县", "Non-poor county"),
+    ],
+)
+POOR_REGION_STATUSES = ("poor_village", "poor_county")
+STATUSES_OF_LEVEL = {
+    VILLAGE: ("poor_village", "non_poor_village"),
+    COUNTY: ("poor_county", "non_poor_county"),
+}
+# 建档立卡 began in 2014 (domain.md §1): no region left poverty under it before.
+FIRST_EXIT_YEAR = 2014
 
 
 class RegionCodeError(ValueError):

@@ -17,8 +17,17 @@ class Region(models.Model):
     )
     # Prefix of the code that every descendant shares (2/4/6/9/12 digits); scoping filters on it.
     prefix = models.CharField(max_length=12, db_index=True)
+    # kept equal to `poverty_status in POOR_REGION_STATUSES` by the services (the coverage checks read it)
     is_poor = models.BooleanField(_("poor village/county"), default=False)
+    poverty_status = models.CharField(
+        _("poverty status"), max_length=16, choices=codes.POVERTY_STATUS.choices, blank=True
+    )
+    exit_year = models.PositiveSmallIntegerField(_("exit year"), null=True, blank=True)  # 出列 / 摘帽
     source = models.CharField(_("source"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["code"]

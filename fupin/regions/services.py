@@ -1,7 +1,9 @@
-"""Writes to the region tree: the built-in division codes, user region lists, population denominators.
+"""Writes to the region tree: the built-in division codes, user region lists, population denominators, and
+a village's or county's poverty status and exit year (出列/摘帽).
 
 Every import validates the whole file first (Polars expressions over all rows), reports every bad
-row, and saves all or nothing in one transaction. Re-importing the same file changes nothing.
+row, and saves all or nothing in one transaction. Re-importing the same file changes nothing. An edit of
+one region's status passes the same rules (`status_rules`) as a row of the region list.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 import polars as pl
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from fupin.accounts import scope
+from fupin.core import errors, versions
+from fupin.core.errors import InputRejected
 from fupin.core.tables import read_table
 from fupin.engine.regions import PREFIX_LENGTHS, PREFIX_LENGTHS_EN, PREFIX_LENGTHS_ZH
 from fupin.regions import codes
@@ -36,6 +42,16 @@ class Problem:
     value: str | None
     message_zh: str
     message_en: str
+    field: str = ""  # the input's key (API field, form field, frame column)
+    code: str = "region.invalid"
+
+    def as_problem(self) -> errors.Problem:
+        """The problem of an InputRejected (the one error type)."""
+        return errors.Problem(self.field, self.code, self.message_zh, self.message_en, self.value, self.row)
+
+    def as_item(self) -> dict:
+        """The API's error item."""
+        return self.as_problem().api_item()
 
     def __str__(self) -> str:
         value = self.value if self.value is not None else ""
@@ -81,6 +97,7 @@ class Rule:
     bad: pl.Expr
     message_zh: str | pl.Expr
     message_en: str | pl.Expr
+    code: str = "region.invalid"
 
 
 def _problems(df: pl.DataFrame, rules: list[Rule]) -> list[Problem]:
@@ -103,7 +120,14 @@ def _problems(df: pl.DataFrame, rules: list[Rule]) -> list[Problem]:
     out = pl.concat(found).sort("_row", "rule").collect() if found else pl.DataFrame()
     return [
         Problem(
-            r["_row"], rules[r["rule"]].column_zh, rules[r["rule"]].column_en, r["value"], r["zh"], r["en"]
+            r["_row"],
+            rules[r["rule"]].column_zh,
+            rules[r["rule"]].column_en,
+            None if r["value"] is None else str(r["value"]),
+            r["zh"],
+            r["en"],
+            field=rules[r["rule"]].column,
+            code=rules[r["rule"]].code,
         )
         for r in out.iter_rows(named=True)
     ]
@@ -147,6 +171,143 @@ def _flag(col: str) -> pl.Expr:
     return (
         pl.when(raw.is_null()).then(False).when(raw.is_in(_YES)).then(True).when(raw.is_in(_NO)).then(False)
     )
+
+
+# --- poverty status and exit year (贫困村/贫困县, 出列/摘帽) ---------------------------------------------
+
+STATUS_LABEL = ("贫困状态", "poverty status")
+EXIT_LABEL = ("出列/摘帽年份", "exit year")
+_STATUS_LOOKUP = {k.lower(): v for k, v in codes.POVERTY_STATUS.lookup().items()}
+_VILLAGE_STATUSES = list(codes.STATUSES_OF_LEVEL[codes.VILLAGE])
+_COUNTY_STATUSES = list(codes.STATUSES_OF_LEVEL[codes.COUNTY])
+
+
+def _status_code(col: str) -> pl.Expr:
+    """A typed status (code, Chinese or English label) → its code; '' when blank, null when unknown."""
+    raw = pl.col(col).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(raw.is_null() | (raw == ""))
+        .then(pl.lit(""))
+        .otherwise(raw.replace_strict(_STATUS_LOOKUP, default=None, return_dtype=pl.String))
+    )
+
+
+def status_rules(this_year: int | None = None) -> list[Rule]:
+    """The rules of a region's poverty status and exit year, over a frame with `poverty_status` (as typed,
+    null when not typed), `status_code` (its code, '' blank, null unknown), `lvl` (the region's level),
+    `exit_year` (as typed) and `exit_n` (the year, null when none or not a year)."""
+    last = this_year or datetime.date.today().year
+    first = codes.FIRST_EXIT_YEAR
+    status, exit_n = pl.col("status_code"), pl.col("exit_n")
+    fits_level = ((pl.col("lvl") == codes.VILLAGE) & status.is_in(_VILLAGE_STATUSES)) | (
+        (pl.col("lvl") == codes.COUNTY) & status.is_in(_COUNTY_STATUSES)
+    )
+    return [
+        Rule(
+            "poverty_status",
+            *STATUS_LABEL,
+            pl.col("poverty_status").is_not_null() & status.is_null(),
+            "未知的贫困状态（应为贫困村、非贫困村、贫困县或非贫困县）",
+            "unknown poverty status (expected poor village, non-poor village, poor county or non-poor county)",
+            code="region.status_unknown",
+        ),
+        Rule(
+            "poverty_status",
+            *STATUS_LABEL,
+            status.is_not_null() & (status != "") & ~fits_level,
+            "贫困村、非贫困村只用于村，贫困县、非贫困县只用于县",
+            "poor/non-poor village is for a village, poor/non-poor county for a county",
+            code="region.status_level",
+        ),
+        Rule(
+            "exit_year",
+            *EXIT_LABEL,
+            pl.col("exit_year").is_not_null() & (pl.col("exit_year") != "") & exit_n.is_null(),
+            "应为年份（四位数字）",
+            "expected a year (four digits)",
+            code="region.exit_year_format",
+        ),
+        Rule(
+            "exit_year",
+            *EXIT_LABEL,
+            exit_n.is_not_null() & ~status.is_in(list(codes.POOR_REGION_STATUSES)).fill_null(False),
+            "只有贫困村（出列）或贫困县（摘帽）才有退出年份",
+            "only a poor village (出列) or a poor county (摘帽) has an exit year",
+            code="region.exit_year_not_poor",
+        ),
+        Rule(
+            "exit_year",
+            *EXIT_LABEL,
+            exit_n.is_not_null() & ~exit_n.is_between(first, last),
+            f"应为 {first}–{last} 之间的年份",
+            f"expected a year from {first} to {last}",
+            code="region.exit_year_range",
+        ),
+    ]
+
+
+class RegionStatusRejected(InputRejected):
+    """A status edit refused by the rules: every problem (API 422), nothing saved."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.rejected = problems  # with the column each value was given for, for the command line
+        super().__init__(*(p.as_problem() for p in problems))
+
+
+def may_edit_status(user) -> bool:
+    """Who sets a region's poverty status and exit year: the roles with `edits_region_status`; the CLI
+    operator (no user) may too."""
+    return user is None or user.can("edits_region_status")
+
+
+def region_version(region: Region) -> str:
+    """The version a status edit names (the API's ETag, the form's hidden field)."""
+    return versions.stamp(region) if region.updated_at else "t0"
+
+
+def status_problems(level: int, poverty_status: str | None, exit_year: str | int | None) -> list[Problem]:
+    """Every problem of one region's status and exit year (the rules of the region list, on one row)."""
+    raw_status = None if poverty_status is None or str(poverty_status).strip() == "" else str(poverty_status)
+    raw_exit = None if exit_year is None or str(exit_year).strip() == "" else str(exit_year)
+    df = pl.DataFrame(
+        {"_row": [None], "poverty_status": [raw_status], "exit_year": [raw_exit], "lvl": [level]},
+        schema={"_row": pl.Int64, "poverty_status": pl.String, "exit_year": pl.String, "lvl": pl.Int64},
+    ).with_columns(_status_code("poverty_status").alias("status_code"), _integer("exit_year").alias("exit_n"))
+    return _problems(df, status_rules())
+
+
+def scoped_region(user, code: str) -> Region:
+    """The region `code` names, inside the user's subtree (anywhere for the operator, `user` None).
+    BadRegionCode for a blank or malformed code, OutOfScope outside the subtree, Region.DoesNotExist for a
+    code in scope that names no stored region (both answer 404)."""
+    if not str(code or "").strip():
+        raise scope.BadRegionCode(str(code or ""))
+    return Region.objects.select_related("parent").get(code=scope.resolve(user, code).code)
+
+
+def set_region_status(
+    user, code: str, *, poverty_status: str | None, exit_year: str | int | None, version: str | None = None
+) -> Region:
+    """Set a village's or county's poverty status and exit year (blank clears them). PermissionDenied for a
+    role that may not; OutOfScope outside the user's scope and Region.DoesNotExist for no such region (404);
+    BadRegionCode for a malformed code, RegionStatusRejected with every problem (422); EditConflict when the
+    region changed since `version`. Records who and when."""
+    if not may_edit_status(user):
+        raise PermissionDenied
+    region = scoped_region(user, code)
+    problems = status_problems(region.level, poverty_status, exit_year)
+    if problems:
+        raise RegionStatusRejected(problems)
+    status = _STATUS_LOOKUP.get(str(poverty_status or "").strip().lower(), "")
+    year = int(str(exit_year).strip()) if exit_year is not None and str(exit_year).strip() else None
+    with transaction.atomic():
+        locked = Region.objects.select_for_update().get(pk=region.pk)
+        versions.check(region_version(locked), version)
+        locked.poverty_status, locked.exit_year = status, year
+        locked.is_poor = status in codes.POOR_REGION_STATUSES
+        locked.updated_by = user
+        locked.save(update_fields=["poverty_status", "exit_year", "is_poor", "updated_by", "updated_at"])
+    return locked
 
 
 # --- built-in division codes -----------------------------------------------------------------------
@@ -211,6 +372,14 @@ REGION_COLUMNS = {
     "是否贫困县": "is_poor",
     "贫困村": "is_poor",
     "is_poor": "is_poor",
+    "贫困状态": "poverty_status",
+    "贫困村(县)状态": "poverty_status",
+    "poverty_status": "poverty_status",
+    "出列/摘帽年份": "exit_year",
+    "出列年份": "exit_year",
+    "摘帽年份": "exit_year",
+    "退出年份": "exit_year",
+    "exit_year": "exit_year",
 }
 CODE_LABEL = ("行政区划代码", "region code")
 CODE_FORMAT_ZH = f"格式错误（应为 {PREFIX_LENGTHS_ZH}）"
@@ -232,15 +401,68 @@ def _candidate_parents(code12: str) -> list[str]:
     return [parent]
 
 
+def _with_status(df: pl.DataFrame, has_status: bool, has_poor: bool, has_exit: bool) -> pl.DataFrame:
+    """`status_code`, `exit_n` (and `lvl`) of every row: as typed, else from 是否贫困村 (a poor flag gives the
+    status of the row's level), else the region's stored values; `poverty_status`/`exit_year` as typed."""
+    df = df.with_columns(
+        _level().alias("lvl"),
+        *([] if has_status else [pl.lit(None, pl.String).alias("poverty_status")]),
+        *([] if has_exit else [pl.lit(None, pl.String).alias("exit_year")]),
+    )
+    stored = dict(
+        Region.objects.filter(code__in=df["code12"].drop_nulls().unique().to_list()).values_list(
+            "code", "poverty_status"
+        )
+    )
+    stored_exit = dict(
+        Region.objects.filter(code__in=list(stored), exit_year__isnull=False).values_list("code", "exit_year")
+    )
+    lvl = pl.col("lvl")
+    from_flag = (
+        pl.when(lvl == codes.VILLAGE)
+        .then(pl.when(pl.col("poor")).then(pl.lit("poor_village")).otherwise(pl.lit("non_poor_village")))
+        .when(lvl == codes.COUNTY)
+        .then(pl.when(pl.col("poor")).then(pl.lit("poor_county")).otherwise(pl.lit("non_poor_county")))
+        .otherwise(pl.lit(""))
+    )
+    from_store = pl.col("code12").replace_strict(stored, default="", return_dtype=pl.String)
+    if has_status:
+        status = _status_code("poverty_status")
+    elif has_poor:  # a blank 是否贫困村 keeps what is stored
+        status = pl.when(pl.col("is_poor").is_null()).then(from_store).otherwise(from_flag)
+    else:
+        status = from_store
+    exit_n = (
+        _integer("exit_year")
+        if has_exit
+        else pl.col("code12").replace_strict(stored_exit, default=None, return_dtype=pl.Int64)
+    )
+    given = pl.col("is_poor").is_not_null() if has_poor else pl.lit(False)
+    return df.with_columns(status.alias("status_code"), exit_n.alias("exit_n"), given.alias("poor_given"))
+
+
+def _is_poor(row: dict, has_status: bool, stored: bool) -> bool:
+    """The poor flag of an imported row: its status's when the file has 贫困状态, else its 是否贫困村 when
+    given, else the one stored."""
+    if has_status:
+        return row["status_code"] in codes.POOR_REGION_STATUSES
+    if row["poor_given"]:
+        return bool(row["poor"])
+    return stored
+
+
 def import_regions(path: Path) -> Report:
-    """Import a region list (行政区划代码, 名称 [, 上级代码, 是否贫困村]); all or nothing."""
+    """Import a region list (行政区划代码, 名称 [, 上级代码, 是否贫困村, 贫困状态, 出列/摘帽年份]); all or
+    nothing. 贫困状态 (贫困村/非贫困村/贫困县/非贫困县) and the exit year pass `status_rules`."""
     df = read_table(path, columns=REGION_COLUMNS, required={"code", "name"})
     has_parent, has_poor = "parent" in df.columns, "is_poor" in df.columns
+    has_status, has_exit = "poverty_status" in df.columns, "exit_year" in df.columns
     df = df.with_columns(
         _code12("code").alias("code12"),
         (_code12("parent") if has_parent else pl.lit(None, pl.String)).alias("parent12"),
         (_flag("is_poor") if has_poor else pl.lit(False)).alias("poor"),
     )
+    df = _with_status(df, has_status, has_poor, has_exit)
     # Same code, different names: every occurrence after the first with another name is a problem.
     first = (
         df.filter(pl.col("code12").is_not_null() & pl.col("name").is_not_null())
@@ -349,6 +571,8 @@ def import_regions(path: Path) -> Report:
                 "expected 是 (yes) or 否 (no)",
             )
         )
+    if has_status or has_poor or has_exit:
+        rules += [r for r in status_rules() if has_status or r.column != "poverty_status"]
     report = Report(rows=df.height, problems=_problems(df, rules))
     if not report.ok:
         return report
@@ -367,21 +591,28 @@ def import_regions(path: Path) -> Report:
                     level=codes.level_of(r["code12"]),
                     parent_id=r["parent_final"],
                     prefix=r["prefix"],
-                    is_poor=r["poor"],
+                    is_poor=_is_poor(r, has_status, False),
+                    poverty_status=r["status_code"] or "",
+                    exit_year=r["exit_n"],
                     source=source,
                 )
             )
             continue
         target = {"name": r["name"], "parent_id": r["parent_final"]}
-        if has_poor:
-            target["is_poor"] = r["poor"]
+        if has_poor or has_status:
+            target["poverty_status"] = r["status_code"] or ""
+            target["is_poor"] = _is_poor(r, has_status, region.is_poor)
+        if has_exit:
+            target["exit_year"] = r["exit_n"]
         if any(getattr(region, k) != v for k, v in target.items()):
             for k, v in target.items():
                 setattr(region, k, v)
             changed.append(region)
     with transaction.atomic():
         Region.objects.bulk_create(new, batch_size=BATCH)
-        Region.objects.bulk_update(changed, ["name", "parent", "is_poor"], batch_size=BATCH)
+        Region.objects.bulk_update(
+            changed, ["name", "parent", "is_poor", "poverty_status", "exit_year"], batch_size=BATCH
+        )
     report.created, report.updated = len(new), len(changed)
     report.unchanged = rows.height - len(new) - len(changed)
     return report

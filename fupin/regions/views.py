@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 
+from fupin.accounts.scope import BadRegionCode, OutOfScope
+from fupin.core import versions
+from fupin.core.errors import EditConflict
 from fupin.engine.schema import POOR_STATUSES
-from fupin.regions import boundaries, codes, selectors
+from fupin.regions import boundaries, codes, selectors, services
 from fupin.regions.forms import BoundaryForm
 from fupin.regions.models import Region
 from fupin.registry import selectors as registry_selectors
@@ -40,8 +45,64 @@ def subtree_counts(user, prefix: str, key_length: int, year: int | None) -> dict
     return {r["key"]: r for r in rows}
 
 
+def _status_panel(user, region: Region | None, posted: dict | None = None, problems=None) -> dict | None:
+    """The poverty status and exit year of a village or county, and the form to change them."""
+    if region is None or region.level not in codes.STATUSES_OF_LEVEL:
+        return None
+    en = (get_language() or "zh").startswith("en")
+    choices = [
+        (c, codes.POVERTY_STATUS.label(c, "en" if en else "zh"))
+        for c in codes.STATUSES_OF_LEVEL[region.level]
+    ]
+    return {
+        "label": codes.POVERTY_STATUS.label(region.poverty_status, "en" if en else "zh"),
+        "exit_year": region.exit_year,
+        "exit_word": ("Delisted" if en else "出列")
+        if region.level == codes.VILLAGE
+        else ("Removed" if en else "摘帽"),
+        "may_edit": services.may_edit_status(user),
+        "choices": choices,
+        "version": services.region_version(region),
+        "value": (posted or {}).get("poverty_status", region.poverty_status),
+        "exit_value": (posted or {}).get("exit_year", region.exit_year or ""),
+        "problems": [{"field": p.field, "message": p.message()} for p in (problems or [])],
+    }
+
+
+@require_POST
 @login_required
-def region_browser(request, code: str | None = None):
+def region_status(request, code: str):
+    """Save a village's or county's status and exit year: every problem shown with nothing saved (422); a
+    form opened before someone else's change is refused (409); outside the scope 404."""
+    user = request.user
+    if not services.may_edit_status(user):
+        raise PermissionDenied
+    posted = {k: (request.POST.get(k) or "").strip() for k in ("poverty_status", "exit_year")}
+    try:
+        services.set_region_status(
+            user,
+            code,
+            poverty_status=posted["poverty_status"],
+            exit_year=posted["exit_year"],
+            version=versions.posted(request),
+        )
+    except (OutOfScope, BadRegionCode, Region.DoesNotExist):
+        raise Http404 from None
+    except services.RegionStatusRejected as e:
+        return region_browser(request, code, status_form=(posted, e.problems), status=422)
+    except EditConflict as e:
+        messages.error(request, e.message())
+        return region_browser(request, code, status=409)  # the stored values and their new version
+    messages.success(request, "Saved." if _en() else "已保存。")
+    return redirect("regions:region_detail", code=code)
+
+
+def _en() -> bool:
+    return (get_language() or "zh").startswith("en")
+
+
+@login_required
+def region_browser(request, code: str | None = None, *, status_form=None, status: int = 200):
     user = request.user
     region = None
     if code is not None:
@@ -86,7 +147,9 @@ def region_browser(request, code: str | None = None):
             "totals": totals,
             "year": year,
             "may_upload": boundaries.may_upload(user),
+            "status_panel": _status_panel(user, region, *(status_form or (None, None))),
         },
+        status=status,
     )
 
 

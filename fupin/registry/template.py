@@ -233,7 +233,7 @@ def write_errors_workbook(
     `raw`: the household rows and the member rows as read (all-string frames with `_row`), each an iterable of
     chunks in row order, so that a large file is written a chunk at a time. Rows shown: every row of a
     rejected household, and every other row that has a problem."""
-    from fupin.registry.validation import household_no_expr
+    from fupin.registry.validation.cells import household_no_expr
 
     path = Path(path)
     rejected = pl.Series(sorted(rejected or ()), dtype=pl.String)

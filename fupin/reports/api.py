@@ -17,7 +17,7 @@ from fupin.accounts.scope import OutOfScope
 from fupin.core import versions
 from fupin.core.api_types import Key, Limit, Page, Year
 from fupin.registry.schemas import ERRORS  # the one error shape of the API
-from fupin.reports import services
+from fupin.reports import headline, services
 from fupin.reports.models import Run
 from fupin.reports.statistics import LEVELS, region_stats
 
@@ -133,6 +133,46 @@ def stats(request, year: Year, region: str | None = None, by: str | None = None)
         return region_stats(request.auth, year=year, region=region, by=by).to_dicts()
     except OutOfScope:
         raise _not_found() from None
+
+
+class HeadlineOut(Schema):
+    region: str = Field(description="the region's 12-digit code ('' = every region, nationwide users)")
+    region_name: str
+    year: int
+    years: list[int]
+    by_year: list[dict] = Field(description="the region's counts in each year of `years`")
+    children: list[dict] = Field(description="each child region's counts in `year`, its status and exit year")
+    exits: list[dict] = Field(
+        description="exits by year: households, persons, villages (出列), counties (摘帽)"
+    )
+    poor_regions: dict[str, int]
+
+
+@router.get(
+    "/headline",
+    response={200: HeadlineOut, **ERRORS},
+    summary="Headline counts (三个一万人): remaining poor and the three monitoring groups",
+)
+def headline_counts(request, year: Year, region: str | None = None, years: int = 1):
+    """Households and persons of the remaining poor (`poor_*`), 脱贫不稳定户 (`unstable_*`), 边缘易致贫户
+    (`edge_*`) and 突发严重困难户 (`sudden_*`), and all monitored (`monitored_*`), for the region (default
+    yours) in the `years` years up to `year` and for each of its child regions in `year`. Outside your
+    region 404."""
+    try:
+        h = headline.headline(request.auth, year=year, region=region, years=years)
+    except OutOfScope:
+        raise _not_found() from None
+    own = h.own.to_dicts()
+    return {
+        "region": h.code,
+        "region_name": own[0]["region_name"] if own else "",
+        "year": h.year,
+        "years": h.years,
+        "by_year": [{k: v for k, v in r.items() if k not in ("region_code", "region_name")} for r in own],
+        "children": h.children.to_dicts(),
+        "exits": h.exits.to_dicts(),
+        "poor_regions": h.poor_regions,
+    }
 
 
 @router.post("/identify", response={201: ReportRunOut}, summary="Run identification and store the result")

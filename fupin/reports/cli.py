@@ -20,6 +20,7 @@ from fupin.regions.where import explain_no_households, region_label, resolve_reg
 from fupin.reports import services
 from fupin.reports.statistics import region_stats
 
+STATS_TABLE_WIDTH = 480  # room for every header of `fupin stats` on one line ("贫困发生率% / incidence %")
 STAGE_LABELS = {
     "load": "读取数据 / loading",
     "compute": "计算 / computing",
@@ -213,6 +214,53 @@ def exits_command(args) -> int:
     )
 
 
+def headline_command(args) -> int:
+    """`fupin headline [--year Y] [--years N] [--region CODE] [--format …] [--out FILE] [--user NAME]`: the
+    region's remaining poor and monitored households and persons by type for each year, then its child
+    regions' in the year. 0 shown, 1 outside the user's scope or an export the role may not make, 2 usage."""
+    from fupin.registry.selectors import latest_year
+    from fupin.reports import headline
+
+    user = user_from_arg(args.user)
+    if user is not None and not user.can("exports") and (args.format != "table" or args.out):
+        print("您的角色不能导出数据 / your role may not export data", file=sys.stderr)
+        return 1
+    where = resolve_region(args, user)
+    year = args.year or latest_year(user)
+    if year is None:
+        raise UsageError("没有数据，请用 --year 指定年度 / no data: give the year with --year")
+    try:
+        h = headline.headline(user, year=year, region=where.region, years=args.years)
+    except OutOfScope as e:
+        print(e, file=sys.stderr)
+        return 1
+    except BadRegionCode as e:
+        raise UsageError(str(e)) from None
+    except services.ReportInputError as e:
+        raise UsageError(str(e)) from None
+    df = headline.flat(h)
+    log_cli_output(
+        user,
+        "reports.headline",
+        df.height,
+        fmt=args.format,
+        out=args.out,
+        masked=True,
+        year=year,
+        region=where.code,
+        years=args.years,
+    )
+    emit(df, args.format, args.out, sheet="三个一万人")
+    if args.format == "table" and not args.out:
+        exits = "；".join(
+            f"{r['year']}: 户 {r['exited_households']} 人 {r['exited_persons']} 村 {r['villages_out']} "
+            f"县 {r['counties_out']}"
+            for r in h.exits.iter_rows(named=True)
+        )
+        print(f"退出 / exits by year (households, persons, villages, counties): {exits or '—'}")
+    return 0
+
+
 def stats_command(args) -> int:
     user = user_from_arg(args.user)
     where = resolve_region(args, user)
@@ -235,5 +283,8 @@ def stats_command(args) -> int:
         region=args.region,
         by=args.by,
     )
+    if args.format == "table":  # wide: the counts, incidence and the four headline groups side by side
+        deliver(frame_text(df, "table", width=STATS_TABLE_WIDTH, labels={"level": LEVEL_NAMES}), args.out)
+        return 0
     emit(df, args.format, args.out, sheet="统计", labels={"level": LEVEL_NAMES})
     return 0

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from fupin import codes
 from fupin.engine.exits import EXIT_REASONS, INDICATORS
 from fupin.engine.identification import REASONS
+from fupin.engine.schema import ensure_columns
 
 INDICATOR_LABELS = {
     "comprehensive_incidence": gettext_lazy("Comprehensive poverty incidence"),
@@ -108,11 +109,27 @@ def columns(kind: str) -> list[tuple[str, pl.Expr]]:
             ),
         ]
     out.append((_("Overall"), _yes_no("exit", _("Passed"), _("Not passed"))))
+    out.append((_("Source of the sample figures"), _figures_source()))
     return out
+
+
+def _figures_source() -> pl.Expr:
+    """Where a county's 错退, 漏评 and 认可度 figures came from: a closed evaluation (with its number), the
+    figures typed in for the county, or nowhere."""
+    source = pl.col("figures_source")
+    return (
+        pl.when(source == "evaluation")
+        .then(pl.lit(_("Evaluation")) + pl.lit(" #") + pl.col("evaluation_id").cast(pl.String))
+        .when(source == "county_input")
+        .then(pl.lit(_("County exit figures")))
+        .otherwise(pl.lit("—"))
+    )
 
 
 def display_frame(df: pl.DataFrame, kind: str) -> pl.DataFrame:
     cols = columns(kind)
+    if kind == "exit_county":  # runs stored before the figures named their source
+        df = ensure_columns(df, {"figures_source": pl.String, "evaluation_id": pl.Int64})
     return df.select([expr.alias(f"c{i}") for i, (_label, expr) in enumerate(cols)]).rename(
         {f"c{i}": label for i, (label, _e) in enumerate(cols)}
     )

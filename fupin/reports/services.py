@@ -29,6 +29,8 @@ from fupin.core import versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.engine import exits, identification, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
+from fupin.evaluation import selectors as evaluation_selectors
+from fupin.evaluation.models import Evaluation
 from fupin.policy.services import params_frame
 from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, prefix_of
 from fupin.regions.models import Region
@@ -187,8 +189,10 @@ def village_exit_result(
 
 
 def county_inputs_frame(prefix: str, year: int, counties: list[str]) -> pl.DataFrame:
-    """schema.COUNTY_EXIT_INPUT for `counties`: the rural population from the loaded denominators and
-    the evaluation samples from CountyExitInput (null where none was entered)."""
+    """schema.COUNTY_EXIT_INPUT for `counties`: the rural population from the loaded denominators and the
+    evaluation samples from the county's latest closed evaluation of the year when there is one, else from
+    CountyExitInput (null where neither exists); with `figures_source` (evaluation, county_input or null)
+    and `evaluation_id`."""
     pop = selectors.rural_population(prefix, year, COUNTY).rename({"region_code": "county"})
     base = pl.DataFrame(
         {"county": counties, "year": [year] * len(counties)}, schema={"county": pl.String, "year": pl.Int64}
@@ -205,14 +209,28 @@ def county_inputs_frame(prefix: str, year: int, counties: list[str]) -> pl.DataF
     rows = list(
         CountyExitInput.objects.filter(county_id__in=counties, year=year).values("county_id", *fields)
     )
-    samples = pl.DataFrame(
+    typed = pl.DataFrame(
         [{"county": r.pop("county_id"), **r} for r in rows],
         schema={"county": pl.String, **{f: pl.Int64 for f in fields}},
+    ).with_columns(pl.lit("county_input").alias("figures_source"))
+    # A closed evaluation of the county and year (evaluation/) replaces the typed figures: its counts come
+    # from its verification visits. `figures_source` says where each county's figures came from.
+    measured = evaluation_selectors.exit_figures(counties, year).with_columns(
+        pl.lit("evaluation").alias("figures_source")
+    )
+    samples = pl.concat(
+        [
+            measured,
+            typed.filter(~pl.col("county").is_in(measured["county"].implode())).with_columns(
+                pl.lit(None, pl.Int64).alias("evaluation_id")
+            ),
+        ],
+        how="diagonal",
     )
     return (
         inputs.drop(fields)
         .join(samples, on="county", how="left", maintain_order="left")
-        .select(list(schema.COUNTY_EXIT_INPUT))
+        .select(*schema.COUNTY_EXIT_INPUT, "figures_source", "evaluation_id")
     )
 
 
@@ -226,12 +244,16 @@ def county_exit_result(
         CountyExitInput.objects.filter(year=year, county__code__startswith=prefix).values_list(
             "county_id", flat=True
         )
+    ) | set(
+        Evaluation.objects.filter(year=year, status="closed", county__code__startswith=prefix).values_list(
+            "county_id", flat=True
+        )
     )
     with_households = set(hy["village"].str.slice(0, 6).str.pad_end(12, "0").unique().to_list())
     counties = sorted((with_households | with_inputs) & set(names["county"].to_list()))
     inputs = county_inputs_frame(prefix, year, counties)
     progress("compute")
-    df = exits.county_exit(inputs, params, households=hy)
+    df = exits.county_exit(inputs.select(list(schema.COUNTY_EXIT_INPUT)), params, households=hy)
     reasons = (
         df.select("county", "reasons")
         .explode("reasons")

@@ -19,6 +19,7 @@ from fupin.accounts import scope
 from fupin.core.exports import workbook as safe_workbook
 from fupin.core.exports import write_sheet
 from fupin.core.frames import read_sql, table
+from fupin.engine import headline as engine_headline
 from fupin.engine import identification, schema
 from fupin.engine import stats as engine_stats
 from fupin.engine.poverty_measures import fgt
@@ -27,11 +28,13 @@ from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.policy.services import params_frame
 from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region, RegionPopulation
-from fupin.registry.models import Household, HouseholdYear
 from fupin.registry.selectors import registry_frames
-from fupin.reports import selectors
+from fupin.reports import headline, selectors
 from fupin.reports.services import code_prefix
 
+# `fupin stats` and the stats API carry the monitoring groups of the headline table (三个一万人) too; the
+# remaining poor are its poor_households and poor_persons.
+MONITORED_COLUMNS = [c for c in engine_headline.HEADLINE_COUNTS if not c.startswith("poor_")]
 LEVEL_KEYS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
 LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
 
@@ -67,6 +70,17 @@ def _count_columns() -> list[tuple[str, str]]:
         ("persons", _("Persons")),
         ("poor_households", _("Poor households")),
         ("poor_persons", _("Poor persons")),
+    ]
+
+
+def exit_columns() -> list[tuple[str, str]]:
+    """The columns of the exits by year (statistics, overview, headline)."""
+    return [
+        ("year", _("Exit year")),
+        ("exited_households", _("Households out of poverty")),
+        ("exited_persons", _("Persons out of poverty")),
+        ("villages_out", _("Villages delisted")),
+        ("counties_out", _("Counties removed from the list")),
     ]
 
 
@@ -114,19 +128,15 @@ def member_breakdown(current: pl.DataFrame, col: str, codelist: codes.CodeList) 
 
 def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
     """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
-    with `by="all"` the region and every region below it that has households or a denominator."""
+    with `by="all"` the region and every region below it that has households or a denominator: counts,
+    incidence and the headline's monitored households and persons by type (MONITORED_COLUMNS)."""
     where = scope.resolve(user, region)  # OutOfScope outside the user's subtree, BadRegionCode if malformed
     code, prefix = where.code, where.prefix
     whole_tree = by == "all"
     level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
-    hy = read_sql(
-        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
-        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-        f"WHERE y.year = %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year, False, False, prefix + "%"],
-        schema=schema.HOUSEHOLD_YEARS,
-    )
+    # the years before too: a monitored household's size and village are those of its latest year (headline)
+    hy = headline.household_years(prefix, year)
     regions = read_sql(
         f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if whole_tree else '='} %s "
         f"AND code LIKE %s",
@@ -139,14 +149,19 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
         [year, prefix + "%"],
         schema=schema.POPULATION,
     )
+    monitored = engine_headline.headline_counts(
+        hy, headline.cases(prefix), regions, years=[year], level=None if whole_tree else level
+    ).select("region_code", *MONITORED_COLUMNS)
     if whole_tree:  # every level from the region down, in one pass over the registry
-        out = counts_by_tree(hy, regions, population, year=year)
+        out = counts_by_tree(hy, regions, population, year=year).join(monitored, on="region_code", how="left")
         return out.filter(
             (pl.col("households") > 0)
             | pl.col("rural_population").is_not_null()
             | (pl.col("region_code") == (code or ""))
         )
-    out = counts_by_region(hy, regions, population, year=year, level=level)
+    out = counts_by_region(hy, regions, population, year=year, level=level).join(
+        monitored, on="region_code", how="left"
+    )
     if not code or level > level_of(code):
         out = out.filter((pl.col("households") > 0) | pl.col("rural_population").is_not_null())
     return out
@@ -293,6 +308,16 @@ def statistics(
                     "persons": [int(v or 0) for v in totals],
                 }
             ),
+        )
+    )
+
+    below = headline.regions(prefix)
+    tables.append(
+        Table(
+            "exits",
+            _("Exits by year"),
+            exit_columns(),
+            engine_headline.exits_by_year(headline.household_years(prefix, year), below),
         )
     )
 

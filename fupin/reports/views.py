@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts import scope
+from fupin.accounts.export_log import log_export
 from fupin.accounts.models import ExportLog
 from fupin.accounts.scope import OutOfScope
 from fupin.core.errors import EditConflict
@@ -26,7 +28,7 @@ from fupin.overview import charts
 from fupin.regions import selectors as region_selectors
 from fupin.regions.codes import COUNTY
 from fupin.registry.selectors import latest_year
-from fupin.reports import results, services
+from fupin.reports import headline, results, services
 from fupin.reports import statistics as stats
 from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
@@ -398,3 +400,77 @@ def county_input_edit(request, pk: int | None = None):
         {"form": form, "obj": obj, "version": version, "section": "county_inputs"},
         status=409 if conflict else 200,
     )
+
+
+# --- 三个一万人: the headline table ------------------------------------------------------------------------
+
+
+def _headline(request) -> headline.Headline:
+    try:
+        return headline.headline(
+            request.user,
+            year=_year(request),
+            region=request.GET.get("region") or None,
+            years=_int(request.GET.get("years"), 3) or 3,
+        )
+    except (scope.BadRegionCode, services.ReportInputError):
+        raise Http404 from None
+
+
+def _cells(rows: list[dict], cols: list[tuple[str, str]]) -> list[dict]:
+    """Each row with its count cells in column order (column, label, value) for the template."""
+    return [{**r, "cells": [(c, label, r[c]) for c, label in cols]} for r in rows]
+
+
+@login_required
+def headline_page(request):
+    """Remaining poor and the three monitoring groups of a region, by year, and of its child regions."""
+    h = _headline(request)
+    cols = headline.columns()
+    return render(
+        request,
+        "reports/headline.html",
+        {
+            "h": h,
+            "year": h.year,
+            "years_back": len(h.years),
+            "section": "headline",
+            "code": h.code,
+            "crumbs": stats.crumbs(request.user, h.region),
+            "groups": [{"key": g, "label": label} for g, label in headline.group_labels().items()],
+            "columns": cols,
+            "own_rows": _cells(h.own.sort("year", descending=True).to_dicts(), cols),
+            "child_rows": _cells(h.children.to_dicts(), cols),
+            "child_level_name": headline.child_level_name(h),
+            "exits": stats.Table("exits", _("Exits by year"), stats.exit_columns(), h.exits),
+        },
+    )
+
+
+@login_required
+def headline_export(request):
+    _require_export(request.user)
+    h = _headline(request)
+    labels = [
+        ("row", _("Row")),
+        ("region_code", _("Code")),
+        ("region_name", _("Region")),
+        ("year", _("Year")),
+    ]
+    df = headline.flat(h).with_columns(
+        pl.col("row").replace_strict({"region": _("Selected region"), "child": _("Sub-region")})
+    )
+    tables = [
+        stats.Table("headline", _("Headline counts"), [*labels, *headline.columns()], df),
+        stats.Table("exits", _("Exits by year"), stats.exit_columns(), h.exits),
+    ]
+    content = stats.workbook(tables)
+    log_export(
+        request.user,
+        "reports.headline",
+        channel="web",
+        rows=df.height,
+        masked=True,
+        filters={k: v for k, v in request.GET.items()},
+    )
+    return _xlsx(content, f"headline-{h.code or 'all'}-{h.year}.xlsx")

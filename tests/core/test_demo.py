@@ -81,6 +81,26 @@ def test_demo_builds_the_county_and_prints_the_accounts(demo_home):
     assert stored and float(stored[0][1]) == float(row["wage_income"])
 
 
+def test_demo_villages_and_county_carry_poverty_status_and_exit_years(demo_home):
+    home, result = demo_home
+    assert result.returncode == 0, result.stderr
+    rows = _query(
+        home / "fupin.sqlite3",
+        "SELECT is_poor, poverty_status, exit_year FROM regions_region WHERE source = ?",
+        demo.DEMO_SOURCE,
+    )
+    assert {(bool(p), s) for p, s, _ in rows} == {(True, "poor_village"), (False, "non_poor_village")}
+    poor_years = [y for p, _, y in rows if p]
+    assert all(y is None or 2016 <= y <= 2020 for y in poor_years)
+    assert sum(y is not None for y in poor_years) >= 0.8 * len(poor_years)  # most poor villages delisted
+    assert all(y is None for p, _, y in rows if not p)
+    [(status, year)] = _query(
+        home / "fupin.sqlite3",
+        "SELECT poverty_status, exit_year FROM regions_region WHERE code = '520526000000'",
+    )
+    assert status == "poor_county" and year in (2019, 2020)
+
+
 def test_demo_accounts_have_their_roles_scopes_and_passwords(demo_home):
     home, result = demo_home
     assert result.returncode == 0, result.stderr
@@ -206,3 +226,12 @@ def test_with_a_database_url_only_an_empty_or_demo_database_is_used(monkeypatch)
         ],
     )
     assert demo.store_state() == "demo"
+
+
+def test_demo_has_an_evaluation_with_visits(demo_home):
+    home, result = demo_home
+    assert result.returncode == 0, result.stderr
+    db = home / "fupin.sqlite3"
+    assert _query(db, "SELECT count(*) FROM evaluation_evaluation")[0][0] == 1
+    assert _query(db, "SELECT count(*) FROM evaluation_visit")[0][0] > 0
+    assert "第三方评估 / evaluation #" in result.stdout

@@ -6,7 +6,17 @@ import pytest
 from django.urls import URLPattern, get_resolver
 from factories import household, region_tree, user
 
-APPS = ("registry", "monitoring", "funds", "quality", "policy", "reports", "accounts", "assistance")
+APPS = (
+    "registry",
+    "monitoring",
+    "funds",
+    "quality",
+    "policy",
+    "reports",
+    "accounts",
+    "assistance",
+    "evaluation",
+)
 # CJK text, ' / ', Latin text: a label written in both languages (the chosen language shows one)
 PAIR = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff（）()、·\w]*\s/\s[A-Za-z][A-Za-z\-–' ]+")
 NOTES = re.compile(r"domain\.md|§|\[memory\]|\[local\]")

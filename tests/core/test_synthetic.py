@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from fupin import codes
-from fupin.program.synthetic import SYNTHETIC_POVERTY_LINES, synthetic_registry
+from fupin.program.synthetic import synthetic_registry
+from fupin.program.synthetic.households import SYNTHETIC_POVERTY_LINES
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 from fupin.registry.validation import Context, validate
 

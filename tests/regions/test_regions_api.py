@@ -15,16 +15,24 @@ def get(client):
     return get
 
 
+NO_STATUS = {"poverty_status": "", "exit_year": None}
+
+
 def test_village_operator_gets_own_village_and_404_for_another(tree, make_user, get):
     user = make_user("v", "village_operator", tree["village_a"])
     r = get(user, "/api/regions/520527100001")
     assert r.status_code == 200
-    assert r.json() == {
+    body = r.json()
+    assert body.pop("version") and r["ETag"]
+    assert body == {
         "code": "520527100001",
         "name": "甲村",
         "level": 5,
         "parent": "520527100000",
         "is_poor": False,
+        "poverty_status": "",
+        "poverty_status_label": "",
+        "exit_year": None,
         "level_name": "村",
         "children": 0,
         "ancestors": [
@@ -51,8 +59,22 @@ def test_list_defaults_to_own_region_and_lists_children(tree, make_user, get):
     assert [r["code"] for r in get(user, "/api/regions/").json()] == ["520527100000"]
     r = get(user, "/api/regions/?parent=520527100")
     assert r.json() == [
-        {"code": "520527100001", "name": "甲村", "level": 5, "parent": "520527100000", "is_poor": False},
-        {"code": "520527100002", "name": "乙村", "level": 5, "parent": "520527100000", "is_poor": False},
+        {
+            "code": "520527100001",
+            "name": "甲村",
+            "level": 5,
+            "parent": "520527100000",
+            "is_poor": False,
+            **NO_STATUS,
+        },
+        {
+            "code": "520527100002",
+            "name": "乙村",
+            "level": 5,
+            "parent": "520527100000",
+            "is_poor": False,
+            **NO_STATUS,
+        },
     ]
     assert [r["name"] for r in get(user, "/api/regions/?q=乙").json()] == ["乙村"]
     assert get(user, "/api/regions/?q=丙").json() == []  # another township's village

@@ -297,7 +297,7 @@ def test_small_blocks_and_parts_of_one_household_import_the_same(tree, tmp_path,
     file into 64-byte blocks and the save into one-household parts changes neither the report, nor the
     errors workbook, nor a single row."""
     from fupin.core import xlsx
-    from fupin.registry import importer
+    from fupin.registry import import_checks
 
     path = write_xlsx(tmp_path / "村.xlsx", *messy_rows(), title=TITLE)
     whole = import_households(path, skip_invalid=True, errors_path=tmp_path / "e1.xlsx")
@@ -306,11 +306,11 @@ def test_small_blocks_and_parts_of_one_household_import_the_same(tree, tmp_path,
         model.objects.all().delete()
 
     monkeypatch.setattr(xlsx, "BLOCK_BYTES", 64)
-    monkeypatch.setattr(importer, "PART_HOUSEHOLDS", 1)
+    monkeypatch.setattr(import_checks, "PART_HOUSEHOLDS", 1)
     spilled = []
-    real_add = importer.Spill.add_typed
+    real_add = import_checks.Spill.add_typed
     monkeypatch.setattr(
-        importer.Spill,
+        import_checks.Spill,
         "add_typed",
         lambda self, sheet, f: spilled.append(f.height) or real_add(self, sheet, f),
     )
@@ -330,7 +330,7 @@ def test_the_staged_writer_imports_parts_the_same_as_one_save(tmp_path, write_xl
     from django.conf import settings
     from django.db import connection
 
-    from fupin.registry import importer, writers
+    from fupin.registry import import_checks, writers
 
     if connection.vendor != "sqlite":
         pytest.skip("the staging fast path is SQLite's")
@@ -346,7 +346,7 @@ def test_the_staged_writer_imports_parts_the_same_as_one_save(tmp_path, write_xl
     expected, rows = _report(whole), _natural_rows()
     for model in (Change, Membership, Member, HouseholdYear, Household):
         model.objects.all().delete()
-    monkeypatch.setattr(importer, "PART_HOUSEHOLDS", 1)
+    monkeypatch.setattr(import_checks, "PART_HOUSEHOLDS", 1)
     cut = import_households(path, skip_invalid=True)
     assert staged == [1, 2]  # one part, then the two good households a part each
     assert _report(cut) == expected and _natural_rows() == rows
@@ -506,7 +506,7 @@ def test_background_job_runs_a_stored_upload(tmp_path, write_xlsx):
 
 
 def test_read_ahead_stops_reading_when_the_import_stops():
-    from fupin.registry.importer import read_ahead
+    from fupin.registry.reading import read_ahead
 
     read = []
 

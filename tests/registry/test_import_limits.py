@@ -129,9 +129,9 @@ def test_a_zip_of_csvs_that_inflates_beyond_the_ratio_is_refused_and_unpacks_not
 
 @override_settings(FUPIN_IMPORT_MAX_COMPRESSION_RATIO=10**6, FUPIN_IMPORT_MAX_UNCOMPRESSED_BYTES=3 * MB)
 def test_a_zip_of_csvs_beyond_the_total_is_refused_while_unpacking(tree, tmp_path, settings, monkeypatch):
-    from fupin.registry import importer
+    from fupin.registry import reading
 
-    monkeypatch.setattr(importer, "check_directory", lambda *a, **k: None)
+    monkeypatch.setattr(reading, "check_directory", lambda *a, **k: None)
     batch = import_households(csv_zip_bomb(tmp_path / "bomb.zip", csv_bytes=6 * MB))
     _refused(batch)
     assert "总计" in batch.report["message_zh"]

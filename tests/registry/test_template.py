@@ -6,8 +6,9 @@ import openpyxl
 import polars as pl
 
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
-from fupin.registry.importer import import_households, read_workbook
+from fupin.registry.importer import import_households
 from fupin.registry.models import Household, Member
+from fupin.registry.reading import read_workbook
 from fupin.registry.template import write_template, write_workbook
 
 

@@ -68,7 +68,7 @@ def test_statistics_export_one_sheet_per_table_and_logged(client, county, boss):
     r = client.get(reverse("reports:statistics_export"), {"year": 2024})
     assert r.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert len(wb.sheetnames) == 11 and "下级地区" in wb.sheetnames
+    assert len(wb.sheetnames) == 12 and "下级地区" in wb.sheetnames
     ws = wb["下级地区"]
     with translation.override("zh-hans"):
         assert [c.value for c in ws[1]][:3] == ["代码", "地区", translation.gettext("Households")]
