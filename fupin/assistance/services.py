@@ -6,7 +6,7 @@ Who may write (domain.md §9):
 - an assistance cadre: the plan measures and visits of the households assigned to them now, nothing else;
 - an approver (county approver, administrator): the measure catalogue;
 - read-only roles: nothing.
-Refusals raise PermissionDenied with a Chinese / English message; bad input raises AssistanceError (422).
+Refusals raise Denied (the reason in Chinese and English); bad input raises AssistanceError (422).
 
 A change of a plan measure may name the measure's version it was based on (`measure_version`, the API's
 ETag and the form's hidden field): the measure is read locked in the transaction that writes it, and a

@@ -23,7 +23,7 @@ DENIED = "您的角色不能执行此操作 / your role may not do this"
 
 
 def _rejected(e: services.EvaluationRejected) -> Rejected:
-    lines = [f"{zh} / {en}" for zh, en in zip(e.messages("zh"), e.messages("en"), strict=True)]
+    lines = [f"{zh} / {en}" for zh, en in e.texts()]
     return Rejected("\n".join([*lines, "已拒绝，未保存任何数据 / rejected, nothing saved"]))
 
 

@@ -8,17 +8,17 @@ the region reads the rates, so the households being checked cannot be prepared f
 from __future__ import annotations
 
 import polars as pl
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from fupin.accounts import scope
+from fupin.core.errors import Denied
 from fupin.core.frames import read_sql, table
 from fupin.engine import evaluation as engine
 from fupin.engine.schema import PARAMS
 from fupin.evaluation.models import Evaluation, SampledHousehold, Visit
 from fupin.registry.models import Household, HouseholdYear
 
-SAMPLE_DENIED = "您的角色不能查看抽样户名单 / your role may not see which households were sampled"
+SAMPLE_DENIED = ("您的角色不能查看抽样户名单", "your role may not see which households were sampled")
 
 
 def evaluations_for(user) -> QuerySet[Evaluation]:
@@ -39,7 +39,7 @@ def can_see_sample(user) -> bool:
 def sample_for(user, evaluation: Evaluation) -> QuerySet[SampledHousehold]:
     """The evaluation's sampled households with their visits (PermissionDenied for roles that only read)."""
     if not can_see_sample(user):
-        raise PermissionDenied(SAMPLE_DENIED)
+        raise Denied(*SAMPLE_DENIED)
     return (
         SampledHousehold.objects.filter(evaluation=evaluation)
         .select_related("household", "visit", "visit__recorded_by")

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts import scope
 from fupin.core import versions
-from fupin.core.errors import InputRejected
+from fupin.core.errors import Denied, InputRejected, Problem, in_language
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import evaluation as engine
 from fupin.engine import regions as engine_regions
@@ -37,47 +36,41 @@ from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise
 from fupin.regions.models import Region
 
 CREATE_DENIED = (
-    "您的角色不能发起考核评估（须为县级及以上的审定或评估人员） / your role may not set up an evaluation "
-    "(county approvers and evaluators of a county or a larger region)"
+    "您的角色不能发起考核评估（须为县级及以上的审定或评估人员）",
+    "your role may not set up an evaluation (county approvers and evaluators of a county or a larger region)",
 )
 CLOSE_DENIED = (
-    "您的角色不能完成考核评估 / your role may not close an evaluation (county approvers and evaluators)"
+    "您的角色不能完成考核评估",
+    "your role may not close an evaluation (county approvers and evaluators)",
 )
-VISIT_DENIED = "您的角色不能录入入户核查 / your role may not record verification visits"
+VISIT_DENIED = ("您的角色不能录入入户核查", "your role may not record verification visits")
 MAX_SEED = 2**62
 INCOME_MAX = Decimal("10000000")
 
 
-class EvaluationRejected(InputRejected):
-    """Input refused: every problem, each {field, code, zh, en, row}. Nothing was saved."""
+def _problem(field: str, code: str, zh: str, en: str, row: int | None = None) -> Problem:
+    return Problem(field, code, zh, en, row=row)
 
-    def __init__(self, problems: list[dict[str, Any]]):
-        self.problems = problems
-        first = problems[0]
-        super().__init__(f"{first['zh']} / {first['en']}")
+
+class EvaluationRejected(InputRejected):
+    """Input refused: every problem (field, code, zh, en and, for a workbook, its row). Nothing was saved."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(*problems)
 
     @classmethod
     def one(cls, field: str, zh: str, en: str, code: str = "evaluation.invalid") -> EvaluationRejected:
-        return cls([{"field": field, "code": code, "zh": zh, "en": en, "row": None}])
+        return cls([_problem(field, code, zh, en)])
 
-    def messages(self, lang: str = "zh") -> list[str]:
-        key = "en" if lang.startswith("en") else "zh"
+    def texts(self) -> list[tuple[str, str]]:
+        """Each problem in Chinese and in English, led by its row when it has one."""
         return [
-            (f"第{p['row']}行：" if key == "zh" else f"row {p['row']}: ") + p[key] if p.get("row") else p[key]
-            for p in self.problems
+            (f"第{p.row}行：{p.zh}", f"row {p.row}: {p.en}") if p.row else (p.zh, p.en) for p in self.problems
         ]
 
-    def api_items(self) -> list[dict]:
-        return [
-            {
-                "field": p["field"],
-                "code": p["code"],
-                "message": {"zh": p["zh"], "en": p["en"]},
-                "row": p.get("row"),
-                "sheet": None,
-            }
-            for p in self.problems
-        ]
+    def messages(self) -> list[str]:
+        """Each problem in the active language (a page's)."""
+        return [in_language(zh, en) for zh, en in self.texts()]
 
 
 def ensure_parameters() -> int:
@@ -154,7 +147,7 @@ def _clean_county(user, county: Any) -> str:
     return code
 
 
-def _clean_sizes(sizes: dict[str, Any] | None) -> tuple[dict[str, int | None], list[dict]]:
+def _clean_sizes(sizes: dict[str, Any] | None) -> tuple[dict[str, int | None], list[Problem]]:
     clean: dict[str, int | None] = {}
     problems = []
     for key, value in (sizes or {}).items():
@@ -168,13 +161,12 @@ def _clean_sizes(sizes: dict[str, Any] | None) -> tuple[dict[str, int | None], l
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(
-                {
-                    "field": f"size_{key}",
-                    "code": "evaluation.size",
-                    "zh": "样本量应为 1 到 1,000,000 的整数",
-                    "en": "a sample size is a whole number from 1 to 1,000,000",
-                    "row": None,
-                }
+                _problem(
+                    f"size_{key}",
+                    "evaluation.size",
+                    "样本量应为 1 到 1,000,000 的整数",
+                    "a sample size is a whole number from 1 to 1,000,000",
+                )
             )
             continue
         clean[key] = n
@@ -196,17 +188,16 @@ def create_evaluation(
     `seed`: the random seed (a new one is chosen and kept when None); `sizes`: sample sizes that replace
     those in force (villages, exited, poor, unregistered). A census (kind census) takes every household."""
     if not can_create(user):
-        raise PermissionDenied(CREATE_DENIED)
+        raise Denied(*CREATE_DENIED)
     problems = []
     if kind not in EvaluationKind.values:
         problems.append(
-            {
-                "field": "kind",
-                "code": "evaluation.kind",
-                "zh": f"未知的考核评估类型：{kind}",
-                "en": f"unknown kind of evaluation: {kind}",
-                "row": None,
-            }
+            _problem(
+                "kind",
+                "evaluation.kind",
+                f"未知的考核评估类型：{kind}",
+                f"unknown kind of evaluation: {kind}",
+            )
         )
     if seed in (None, ""):
         seed_value = secrets.randbelow(2**31)
@@ -218,13 +209,12 @@ def create_evaluation(
         except (TypeError, ValueError):
             seed_value = 0
             problems.append(
-                {
-                    "field": "seed",
-                    "code": "evaluation.seed",
-                    "zh": "随机种子应为非负整数",
-                    "en": "the seed is a whole number, zero or more",
-                    "row": None,
-                }
+                _problem(
+                    "seed",
+                    "evaluation.seed",
+                    "随机种子应为非负整数",
+                    "the seed is a whole number, zero or more",
+                )
             )
     chosen, size_problems = _clean_sizes(sizes)
     problems += size_problems
@@ -294,10 +284,6 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _problem(field: str, code: str, zh: str, en: str, row: int | None = None) -> dict:
-    return {"field": field, "code": code, "zh": zh, "en": en, "row": row}
-
-
 def _yes_no(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -314,7 +300,7 @@ def validate_visit(values: dict[str, Any], *, row: int | None = None, today: dat
     Every problem is returned, not the first."""
     today = today or date.today()
     clean: dict[str, Any] = {}
-    problems: list[dict] = []
+    problems: list[Problem] = []
     raw_date = values.get("visited_on")
     if isinstance(raw_date, date):
         clean["visited_on"] = raw_date
@@ -409,7 +395,7 @@ def record_visit(
     the correction is based on (None: not checked)."""
     evaluation = selectors.get_evaluation(user, evaluation_pk)
     if not can_record(user, evaluation):
-        raise PermissionDenied(VISIT_DENIED)
+        raise Denied(*VISIT_DENIED)
     clean, problems = validate_visit(values)
     if problems:
         raise EvaluationRejected(problems)
@@ -450,7 +436,7 @@ def import_visits(user, evaluation_pk: int, path: Path | str) -> int:
     nothing is saved. A row of a household already visited corrects its visit. Returns the rows saved."""
     evaluation = selectors.get_evaluation(user, evaluation_pk)
     if not can_record(user, evaluation):
-        raise PermissionDenied(VISIT_DENIED)
+        raise Denied(*VISIT_DENIED)
     _check_open(evaluation)
     try:
         rows = read_table(Path(path), columns=IMPORT_COLUMNS, required=REQUIRED_COLUMNS)
@@ -462,7 +448,7 @@ def import_visits(user, evaluation_pk: int, path: Path | str) -> int:
         s.household.household_no: s
         for s in SampledHousehold.objects.filter(evaluation=evaluation).select_related("household", "visit")
     }
-    problems: list[dict] = []
+    problems: list[Problem] = []
     cleaned: list[tuple[SampledHousehold, dict[str, Any]]] = []
     seen: set[str] = set()
     for r in rows.iter_rows(named=True):
@@ -518,7 +504,7 @@ def close_evaluation(user, evaluation_pk: int, *, version: str | None = None) ->
     `version`: the evaluation's version the closing is based on (None: not checked)."""
     evaluation = selectors.get_evaluation(user, evaluation_pk)
     if not can_create(user):
-        raise PermissionDenied(CLOSE_DENIED)
+        raise Denied(*CLOSE_DENIED)
     with transaction.atomic():
         evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         versions.check(evaluation_version(evaluation), version)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.export_log import log_export
 from fupin.core import versions
-from fupin.core.errors import EditConflict
+from fupin.core.errors import EditConflict, in_language
 from fupin.core.tables import FileUnreadable
 from fupin.evaluation import exports, selectors, services
 from fupin.evaluation.codes import GUARANTEE_LABELS, Indicator, Stratum
@@ -45,13 +45,9 @@ def _lang() -> str:
     return "en" if _en() else "zh"
 
 
-def _messages_of(e: services.EvaluationRejected) -> list[str]:
-    return e.messages(_lang())
-
-
 def _add_errors(form, e: services.EvaluationRejected) -> None:
-    for p, text in zip(e.problems, _messages_of(e), strict=True):
-        form.add_error(p["field"] if p["field"] in form.fields else None, text)
+    for p, text in zip(e.problems, e.messages(), strict=True):
+        form.add_error(p.field if p.field in form.fields else None, text)
 
 
 def _evaluation_or_404(request, pk: int) -> Evaluation:
@@ -171,9 +167,9 @@ def visit_import(request, pk: int):
             try:
                 n = services.import_visits(request.user, pk, path)
             except services.EvaluationRejected as e:
-                problems = _messages_of(e)
+                problems = e.messages()
             except FileUnreadable as e:
-                problems = [e.message_en if _en() else e.message_zh]
+                problems = [in_language(e.message_zh, e.message_en)]
             else:
                 messages.success(request, _("%(n)d visits were saved.") % {"n": n})
                 return redirect("evaluation:detail", pk)
@@ -194,9 +190,9 @@ def evaluation_close(request, pk: int):
     try:
         services.close_evaluation(request.user, pk, version=versions.posted(request))
     except EditConflict as e:
-        messages.error(request, e.en if _en() else e.zh)
+        messages.error(request, e.message())
     except services.EvaluationRejected as e:
-        for text in _messages_of(e):
+        for text in e.messages():
             messages.error(request, text)
     else:
         messages.success(
@@ -240,7 +236,7 @@ def visit_edit(request, pk: int, sampled_pk: int):
         try:
             services.record_visit(user, pk, sampled_pk, values, version=posted if visit else None)
         except EditConflict as e:
-            form.add_error(None, e.en if _en() else e.zh)
+            form.add_error(None, e.message())
             status = 409
         except services.EvaluationRejected as e:
             _add_errors(form, e)

@@ -84,12 +84,12 @@ def test_bad_input_lists_every_problem_and_saves_nothing(county, auditor):
         services.create_evaluation(
             auditor, county=county.county.code, year=2020, kind="bogus", seed="x", sizes={"exited": "-3"}
         )
-    fields = {p["field"] for p in e.value.problems}
+    fields = {p.field for p in e.value.problems}
     assert fields == {"kind", "seed", "size_exited"}
-    assert all(p["zh"] and p["en"] for p in e.value.problems)
+    assert all(p.zh and p.en for p in e.value.problems)
     with pytest.raises(services.EvaluationRejected) as e:
         services.create_evaluation(auditor, county=county.county.code, year=2019, kind="third_party")
-    assert e.value.problems[0]["code"] == "evaluation.empty"
+    assert e.value.problems[0].code == "evaluation.empty"
     with pytest.raises(services.EvaluationRejected):
         services.create_evaluation(auditor, county=county.town_a.code, year=2020, kind="third_party")
     assert not Evaluation.objects.exists()
@@ -112,7 +112,7 @@ def test_a_bad_visit_lists_every_problem_and_saves_nothing(evaluation, superviso
     bad = {**VISIT, "visited_on": "yesterday", "income_pc": "-5", "water": "maybe", "approves": ""}
     with pytest.raises(services.EvaluationRejected) as e:
         services.record_visit(supervisor, evaluation.pk, s.pk, bad)
-    assert {p["field"] for p in e.value.problems} == {"visited_on", "income_pc", "water", "approves"}
+    assert {p.field for p in e.value.problems} == {"visited_on", "income_pc", "water", "approves"}
     assert not Visit.objects.exists()
 
 
@@ -180,7 +180,7 @@ def test_import_visits_all_or_nothing(evaluation, supervisor, tmp_path: Path):
     bad.write_csv(path)
     with pytest.raises(services.EvaluationRejected) as e:
         services.import_visits(supervisor, evaluation.pk, path)
-    assert {(p["row"], p["code"]) for p in e.value.problems} == {
+    assert {(p.row, p.code) for p in e.value.problems} == {
         (3, "evaluation.yes_no"),
         (5, "evaluation.not_sampled"),
     }
