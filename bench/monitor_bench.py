@@ -28,6 +28,7 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from fupin.engine import departments  # noqa: E402
 from fupin.engine import monitoring as mon  # noqa: E402
 from fupin.engine.defaults import default_params  # noqa: E402
 from fupin.engine.params import override  # noqa: E402
@@ -276,7 +277,7 @@ def main() -> None:
         t_ours = min(
             t_ours,
             _best(
-                lambda: mon.match_department(
+                lambda: departments.match_department(
                     rows, reg, params, source="medical_insurance", year=YEAR, today=TODAY
                 ),
                 1,

@@ -45,13 +45,8 @@ def _outputs(p: argparse.ArgumentParser, *, user: bool = True) -> None:
         p.add_argument("--user", help=H_USER)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="fupin",
-        description="扶贫 — 建档立卡、监测与统计 / poverty alleviation: registry, monitoring and statistics",
-    )
-    sub = p.add_subparsers(dest="command", required=True, title="命令 / commands", metavar="COMMAND")
-
+def _add_site(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands that make a store and serve it: demo, serve, init, template."""
     d = sub.add_parser(
         "demo", help="新建存储、生成演示县并启动网站 / fresh store + synthetic county + web server"
     )
@@ -76,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("kind", choices=["households"], help="工作簿种类 / kind of workbook")
     t.add_argument("out", type=Path, help="输出文件 OUT.xlsx / the file to write")
 
+
+def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin import KIND FILE`: regions, population, boundaries, households, department lists."""
     i = sub.add_parser(
         "import",
         help="导入区划、人口、户或部门数据 / import regions, population, households, department data",
@@ -140,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     idp.add_argument("--year", type=int, help=H_YEAR)
     idp.add_argument("--user", help=H_USER)
 
+
+def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin monitor`: the registry batch of risk signals."""
     mo = sub.add_parser(
         "monitor", help="防返贫监测：风险信号批处理 / return-to-poverty monitoring: the batch of risk signals"
     )
@@ -147,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     mo.add_argument("--region", help=H_REGION)
     _outputs(mo)
 
+
+def _add_region(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin region status`: a village's or county's poverty status."""
     rg = sub.add_parser(
         "region", help="行政区划：贫困村（县）状态 / regions: poverty status of a village or county"
     )
@@ -164,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
     rst.add_argument("--exit-year", help="出列/摘帽年份（空串清除） / exit year ('' clears)")
     rst.add_argument("--user", help=H_USER)
 
+
+def _add_statistics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin headline` and `fupin stats`: the counts by region."""
     hl = sub.add_parser(
         "headline",
         help="三个一万人：未脱贫、脱贫不稳定、边缘易致贫、突发严重困难 / headline counts: remaining poor and "
@@ -185,6 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _outputs(st)
 
+
+def _add_runs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin identify`, `exits`, `quality`: the rules over a year."""
     for name, helptext in (
         ("identify", "贫困识别：各户是否贫困及原因 / identification: poor or not, and why"),
         ("exits", "退出评估：户、村、县 / exit evaluation: households, villages, counties"),
@@ -209,6 +219,9 @@ def _parser() -> argparse.ArgumentParser:
             )
         _outputs(r)
 
+
+def _add_assistance(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin assistance`: the coverage worklist and the measure catalogue."""
     a = sub.add_parser(
         "assistance", help="帮扶：覆盖缺口、措施目录 / assistance: coverage worklist, measure catalogue"
     )
@@ -223,12 +236,18 @@ def _parser() -> argparse.ArgumentParser:
     _outputs(cov)
     asub.add_parser("measures", help="列出帮扶措施目录 / list the measure catalogue")
 
+
+def _add_funds(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin funds anomalies`."""
     f = sub.add_parser("funds", help="项目资金：疑点检查 / projects and funds: anomaly checks")
     fsub = f.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
     an = fsub.add_parser("anomalies", help="检查发现的付款和项目疑点 / payments and projects the checks flag")
     an.add_argument("--region", help=H_REGION)
     _outputs(an)
 
+
+def _add_evaluation(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin evaluation`: create, show, import, export, close."""
     ev = sub.add_parser(
         "evaluation",
         help="成效考核、第三方评估、普查：抽样、入户核查、错退率漏评率认可度 / evaluations: sample, "
@@ -273,6 +292,9 @@ def _parser() -> argparse.ArgumentParser:
     ecl.add_argument("id", type=int, help="考核评估编号 / evaluation id")
     ecl.add_argument("--user", help=H_USER)
 
+
+def _add_store(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin backup` and `fupin restore`: the whole store as one file."""
     b = sub.add_parser("backup", help="整个存储备份为一个文件 / the whole store into one file")
     b.add_argument("out", type=Path, help="备份文件 / the backup file")
     b.add_argument("--force", action="store_true", help="覆盖已有文件 / overwrite OUT if it exists")
@@ -289,6 +311,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     rs.add_argument("--user", help="以该账户身份运行（须为系统管理员） / act as this account (system_admin)")
 
+
+def _add_createuser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin createuser`: an account scoped to a region."""
     c = sub.add_parser("createuser", help="新建限定地区的账户 / an account scoped to a region")
     c.add_argument("username", help="用户名 / user name")
     c.add_argument("--role", required=True, help="角色 / role")
@@ -296,6 +321,28 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--password", help="默认取 FUPIN_PASSWORD，否则在终端输入 / default: FUPIN_PASSWORD, else asked"
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="fupin",
+        description="扶贫 — 建档立卡、监测与统计 / poverty alleviation: registry, monitoring and statistics",
+    )
+    sub = p.add_subparsers(dest="command", required=True, title="命令 / commands", metavar="COMMAND")
+    for add in (
+        _add_site,
+        _add_import,
+        _add_monitor,
+        _add_region,
+        _add_statistics,
+        _add_runs,
+        _add_assistance,
+        _add_funds,
+        _add_evaluation,
+        _add_store,
+        _add_createuser,
+    ):
+        add(sub)
     return p
 
 

@@ -96,18 +96,40 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     county = Region.objects.get(code=county_code)
     villages = list(Region.objects.filter(code__startswith=county.prefix, level=5).order_by("code"))
-    regions = {r.code: r for r in Region.objects.filter(code__startswith=county.prefix, level__in=(3, 4))}
-    households = {}
+    households, members = _households_and_payees(county)
+    today = date.today()
+    plans = _project_plans(rng, villages, households, year, today)
+    projects = _create_projects(county, plans)
+    lines, bens, pays, steps = _project_money(rng, county, projects, plans, households, members, today)
+    BudgetLine.objects.bulk_create(lines)
+    Beneficiary.objects.bulk_create(bens)
+    Transition.objects.bulk_create(steps)
+    planted = _plant(rng, projects, pays, households, members, villages, today)
+    Payment.objects.bulk_create(pays)
+    return {"projects": len(projects), "payments": len(pays), "beneficiaries": len(bens), **planted}
+
+
+def _households_and_payees(county: Region) -> tuple[dict[str, list[Household]], dict[int, Member]]:
+    """The county's households by village, and each household's payee: its first living member (usually the
+    head)."""
+    households: dict[str, list[Household]] = {}
     for h in Household.objects.filter(village__code__startswith=county.prefix, is_deleted=False).order_by(
         "pk"
     ):
         households.setdefault(h.village_id, []).append(h)
-    members = {}
+    members: dict[int, Member] = {}
     for m in Member.objects.filter(
         household__village__code__startswith=county.prefix, is_deleted=False, death_date__isnull=True
     ).order_by("household_id", "id"):
         members.setdefault(m.household_id, m)  # the first member (usually the head) receives the money
-    today = date.today()
+    return households, members
+
+
+def _project_plans(
+    rng: random.Random, villages: list[Region], households: dict, year: int, today: date
+) -> list[tuple]:
+    """(village, template, start, deadline, status) of one to three projects in every village with
+    households."""
     plans = []
     for v in villages:
         if not households.get(v.code):
@@ -125,6 +147,12 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
                 else rng.randint(0, 4)
             )
             plans.append((v, tpl, start, deadline, LIFE[stage]))
+    return plans
+
+
+def _create_projects(county: Region, plans: list[tuple]) -> list[Project]:
+    """The planned projects, saved; returned as stored (with their keys), in the order of the plans."""
+    regions = {r.code: r for r in Region.objects.filter(code__startswith=county.prefix, level__in=(3, 4))}
     projects = []
     for v, tpl, start, deadline, status in plans:
         town = regions.get(v.code[:9] + "000")
@@ -148,9 +176,22 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
             )
         )
     Project.objects.bulk_create(projects)
-    projects = list(Project.objects.filter(region__code__startswith=county.prefix).order_by("pk"))[
+    return list(Project.objects.filter(region__code__startswith=county.prefix).order_by("pk"))[
         -len(projects) :
     ]
+
+
+def _project_money(
+    rng: random.Random,
+    county: Region,
+    projects: list[Project],
+    plans: list[tuple],
+    households: dict,
+    members: dict,
+    today: date,
+) -> tuple[list[BudgetLine], list[Beneficiary], list[Payment], list[Transition]]:
+    """Each project's budget by source, beneficiaries, steps through its lifecycle and, once it is being
+    implemented, its payments to households and its contractor (not saved)."""
     lines, bens, pays, steps = [], [], [], []
     for p, (v, tpl, start, _deadline, status) in zip(projects, plans, strict=True):
         chosen = rng.sample(households[v.code], min(len(households[v.code]), rng.randint(3, 12)))
@@ -202,12 +243,7 @@ def build_demo(county_code: str, year: int, seed: int) -> dict[str, int]:
                         paid_on=paid_on,
                     )
                 )
-    BudgetLine.objects.bulk_create(lines)
-    Beneficiary.objects.bulk_create(bens)
-    Transition.objects.bulk_create(steps)
-    planted = _plant(rng, projects, pays, households, members, villages, today)
-    Payment.objects.bulk_create(pays)
-    return {"projects": len(projects), "payments": len(pays), "beneficiaries": len(bens), **planted}
+    return lines, bens, pays, steps
 
 
 def _plant(rng, projects, pays, households, members, villages, today) -> dict[str, int]:

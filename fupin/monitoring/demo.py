@@ -452,7 +452,22 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
     plan.counts["department_alerts"] = _department_imports(rng, plan, members, users.get("demo_dept"))
     plan.counts["self_reports"] = _self_reports(rng, plan, members, county_code)
 
-    # monitored households: those with an alert first, of a type their household type allows
+    chosen, spare = _monitored_households(rng, prefix, year)
+    bulk = _identified_in_bulk(rng, plan, chosen)
+    with transaction.atomic():
+        _bulk_cases(rng, bulk, users, CaseKind.IDENTIFICATION)
+        linked = [r["alert_id"] for r in bulk if r["alert_id"]]
+        for i in range(0, len(linked), 500):
+            Alert.objects.filter(pk__in=linked[i : i + 500]).update(status=AlertStatus.CASE_OPENED)
+    plan.counts["identification_states"] = _identification_states(users, plan, spare)
+    plan.counts["monitored_bulk"] = len(bulk)
+    return plan
+
+
+def _monitored_households(rng, prefix: str, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The households to monitor (those with an alert first, of a type their household type allows) and the
+    spare ones, for the cases taken through the services; each with its first alert (`alert_id`,
+    `created`), a draw `u` and a random `order`."""
     hh = _households_frame(prefix, year).filter(~pl.col("status").is_in([*POOR_STATUSES, "removed"]))
     first = pl.DataFrame(
         list(
@@ -474,13 +489,18 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
         pl.col("alert_id").is_null(), "order"
     )
     chosen = pl.concat([edge, rest.head(target - edge.height)])
-    spare = rest.slice(target - edge.height)  # households for the cases taken through the services
-    cutoff = today - timedelta(days=40)
+    return chosen, rest.slice(target - edge.height)
+
+
+def _identified_in_bulk(rng, plan: Plan, chosen: pl.DataFrame) -> list[dict]:
+    """The rows of `_bulk_cases` for the chosen households: identified some days after their first alert
+    (or a drawn date), of a type and risks drawn; notes in `plan.identified_on` when each was identified."""
+    cutoff = plan.today - timedelta(days=40)
     bulk = []
     for r in chosen.iter_rows(named=True):
-        seen = r["created"].date() if r["created"] else draw_dates(rng, plan.months, 1, today)[0]
+        seen = r["created"].date() if r["created"] else draw_dates(rng, plan.months, 1, plan.today)[0]
         opened = min(seen + timedelta(days=int(rng.integers(1, 12))), cutoff)
-        closed = min(cases.add_working_days(opened, int(rng.integers(8, 26))), today - timedelta(days=2))
+        closed = min(cases.add_working_days(opened, int(rng.integers(8, 26))), plan.today - timedelta(days=2))
         mtype = _pick_type(r["household_type"], r["u"])
         options = TYPE_RISKS[mtype]
         risks = [
@@ -490,7 +510,7 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
             {
                 "household_id": r["household_id"],
                 "village": r["village"],
-                "year": min(opened.year, year),
+                "year": min(opened.year, plan.year),
                 "opened_on": opened,
                 "closed_on": closed,
                 "monitor_type": mtype,
@@ -499,13 +519,12 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
             }
         )
         plan.identified_on[r["household_id"]] = closed
-    with transaction.atomic():
-        _bulk_cases(rng, bulk, users, CaseKind.IDENTIFICATION)
-        linked = [r["alert_id"] for r in bulk if r["alert_id"]]
-        for i in range(0, len(linked), 500):
-            Alert.objects.filter(pk__in=linked[i : i + 500]).update(status=AlertStatus.CASE_OPENED)
+    return bulk
 
-    # identification cases in every state, through the services
+
+def _identification_states(users: dict, plan: Plan, spare: pl.DataFrame) -> dict[str, int]:
+    """Identification cases in every state, through the services, on the spare households in their order;
+    returns how many cases of each state were made."""
     from fupin.registry.models import Household
 
     pool = spare.sort("order").to_dicts()
@@ -519,7 +538,7 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
                 users,
                 Household.objects.get(pk=r["household_id"]),
                 CaseKind.IDENTIFICATION,
-                today - timedelta(days=back),
+                plan.today - timedelta(days=back),
                 script,
                 plan=plan,
                 monitor_type=mtype,
@@ -532,9 +551,7 @@ def build_demo(county_code: str, year: int, seed: int, *, today: date | None = N
                 if case.outcome == Outcome.APPROVED or (case.green_channel and case.is_open):
                     plan.identified_on[case.household_id] = case.closed_on or case.opened_on
                 break
-    plan.counts["identification_states"] = states
-    plan.counts["monitored_bulk"] = len(bulk)
-    return plan
+    return states
 
 
 # ---------------------------------------------------------------------------------------------- phase 2
@@ -604,12 +621,30 @@ def finish_demo(plan: Plan, seed: int) -> dict:
     """After the assistance demo: alerts from cadre visits, eliminations (in bulk and through the services in
     every state), then the alerts' statuses. Returns the counts."""
     from fupin.accounts.models import User
-    from fupin.registry.models import Household
 
     rng = np.random.default_rng(seed + 12)
     users = {u.username: u for u in User.objects.filter(username__in=["demo_admin", "demo_county"])}
     plan.counts["visit_alerts"] = _visit_alerts(rng, plan)
 
+    work = _elimination_candidates(rng, plan, users)
+    # the cases that opened longest ago need the households monitored longest: scripts by age, households by months
+    scripts = sorted(_scripts(CaseKind.ELIMINATION), key=lambda s: -s[1])
+    keep = len(scripts) + 4
+    reserved = work.head(keep).sort("months", descending=True)["household_id"].to_list()
+    rest = work.slice(keep)["household_id"].to_list()
+    # about a third of the other eligible households were eliminated over the months, in bulk
+    bulk = _eliminated_in_bulk(rng, plan, rest[: len(rest) // 3])
+    with transaction.atomic():
+        _bulk_cases(rng, bulk, users, CaseKind.ELIMINATION)
+    plan.counts["elimination_states"] = _elimination_states(users, plan, scripts, reserved)
+    plan.counts["eliminated_bulk"] = len(bulk)
+    plan.counts["alerts"] = _alert_statuses(rng, plan, users)
+    return plan.counts
+
+
+def _elimination_candidates(rng, plan: Plan, users: dict) -> pl.DataFrame:
+    """The monitored households eligible for elimination, monitored seven months or more and with no case
+    open, in a random order."""
     work = cases.elimination_worklist(users["demo_admin"], plan.year, today=plan.today)
     open_ids = set(
         Case.objects.filter(region__code__startswith=plan.prefix)
@@ -622,15 +657,16 @@ def finish_demo(plan: Plan, seed: int) -> dict:
         & ~pl.col("household_id").is_in(list(open_ids))
         & pl.col("household_id").is_in(list(plan.identified_on))
     )
-    work = work.with_columns(pl.Series("order", rng.permutation(work.height))).sort("order")
-    # the cases that opened longest ago need the households monitored longest: scripts by age, households by months
-    scripts = sorted(_scripts(CaseKind.ELIMINATION), key=lambda s: -s[1])
-    keep = len(scripts) + 4
-    reserved = work.head(keep).sort("months", descending=True)["household_id"].to_list()
-    rest = work.slice(keep)["household_id"].to_list()
-    # about a third of the other eligible households were eliminated over the months, in bulk
+    return work.with_columns(pl.Series("order", rng.permutation(work.height))).sort("order")
+
+
+def _eliminated_in_bulk(rng, plan: Plan, households: list[int]) -> list[dict]:
+    """The rows of `_bulk_cases` for households eliminated at least 190 days after they were identified
+    (those identified too recently are left out)."""
+    from fupin.registry.models import Household
+
     bulk = []
-    for hid in rest[: len(rest) // 3]:
+    for hid in households:
         earliest = plan.identified_on[hid] + timedelta(days=190)
         if earliest > plan.today - timedelta(days=20):
             continue
@@ -647,8 +683,14 @@ def finish_demo(plan: Plan, seed: int) -> dict:
                 "method": "assisted" if rng.random() < 0.85 else "natural",
             }
         )
-    with transaction.atomic():
-        _bulk_cases(rng, bulk, users, CaseKind.ELIMINATION)
+    return bulk
+
+
+def _elimination_states(users: dict, plan: Plan, scripts: list, reserved: list[int]) -> dict[str, int]:
+    """Elimination cases in every state, through the services, on the reserved households in their order;
+    returns how many cases of each state were made."""
+    from fupin.registry.models import Household
+
     states: dict[str, int] = {}
     for label, back, script, opts in scripts:
         while reserved:
@@ -665,7 +707,4 @@ def finish_demo(plan: Plan, seed: int) -> dict:
             if case is not None:
                 states[label] = states.get(label, 0) + 1
                 break
-    plan.counts["elimination_states"] = states
-    plan.counts["eliminated_bulk"] = len(bulk)
-    plan.counts["alerts"] = _alert_statuses(rng, plan, users)
-    return plan.counts
+    return states

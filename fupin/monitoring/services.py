@@ -28,6 +28,7 @@ from fupin.core import versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.tables import FileUnreadable, TableError, read_table
+from fupin.engine import departments
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
 from fupin.monitoring.codes import SELF_REPORT_KIND
@@ -243,7 +244,7 @@ def import_department(
         raise
     except TableError as e:
         raise MonitoringError("file", e.message_zh, e.message_en, code="monitoring.file") from None
-    result = engine.match_department(
+    result = departments.match_department(
         rows, registry_members(prefix, year), params_frame(), source=source, year=year, today=today
     )
     extra = [k for k in ("event", "date", "detail") if k in rows.columns]

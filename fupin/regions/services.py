@@ -455,23 +455,53 @@ def import_regions(path: Path) -> Report:
     """Import a region list (行政区划代码, 名称 [, 上级代码, 是否贫困村, 贫困状态, 出列/摘帽年份]); all or
     nothing. 贫困状态 (贫困村/非贫困村/贫困县/非贫困县) and the exit year pass `status_rules`."""
     df = read_table(path, columns=REGION_COLUMNS, required={"code", "name"})
-    has_parent, has_poor = "parent" in df.columns, "is_poor" in df.columns
-    has_status, has_exit = "poverty_status" in df.columns, "exit_year" in df.columns
+    has = _RegionColumns(
+        parent="parent" in df.columns,
+        poor="is_poor" in df.columns,
+        status="poverty_status" in df.columns,
+        exit="exit_year" in df.columns,
+    )
     df = df.with_columns(
         _code12("code").alias("code12"),
-        (_code12("parent") if has_parent else pl.lit(None, pl.String)).alias("parent12"),
-        (_flag("is_poor") if has_poor else pl.lit(False)).alias("poor"),
+        (_code12("parent") if has.parent else pl.lit(None, pl.String)).alias("parent12"),
+        (_flag("is_poor") if has.poor else pl.lit(False)).alias("poor"),
     )
-    df = _with_status(df, has_status, has_poor, has_exit)
-    # Same code, different names: every occurrence after the first with another name is a problem.
+    df = _with_status(df, has.status, has.poor, has.exit)
+    df = _with_first_name(df)
+    df, known = _with_parents(df)
+    report = Report(rows=df.height, problems=_problems(df, _region_rules(has, known)))
+    if not report.ok:
+        return report
+    rows = df.unique("code12", keep="first", maintain_order=True)
+    report.created, report.updated = _save_regions(rows, has, source=f"导入 / import {Path(path).name}"[:100])
+    report.unchanged = rows.height - report.created - report.updated
+    return report
+
+
+@dataclass(frozen=True)
+class _RegionColumns:
+    """Which of the optional columns a region list has."""
+
+    parent: bool  # 上级代码
+    poor: bool  # 是否贫困村
+    status: bool  # 贫困状态
+    exit: bool  # 出列/摘帽年份
+
+
+def _with_first_name(df: pl.DataFrame) -> pl.DataFrame:
+    """Each row with the first name and row of its code (`first_name`, `first_row`): every occurrence after
+    the first with another name is a problem."""
     first = (
         df.filter(pl.col("code12").is_not_null() & pl.col("name").is_not_null())
         .group_by("code12", maintain_order=True)
         .agg(pl.col("name").first().alias("first_name"), pl.col("_row").first().alias("first_row"))
     )
-    df = df.join(first, on="code12", how="left", maintain_order="left")
+    return df.join(first, on="code12", how="left", maintain_order="left")
 
-    # Parents: given (上级代码) or derived from the code; must be in the store or in the file.
+
+def _with_parents(df: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+    """Each row's parent (`parent_final`: given as 上级代码, or derived from the code) and `prefix`, with the
+    codes known in the store or the file; a parent must be one of them."""
     codes_in_file = set(df["code12"].drop_nulls().to_list())
     wanted = set(df["parent12"].drop_nulls().to_list())
     for c in codes_in_file:
@@ -489,6 +519,11 @@ def import_regions(path: Path) -> Report:
         .map_elements(codes.prefix_of, return_dtype=pl.String, skip_nulls=True)
         .alias("prefix"),
     )
+    return df, known
+
+
+def _region_rules(has: _RegionColumns, known: set[str]) -> list[Rule]:
+    """The rules a region list's rows pass: code and name, the parent, the poor flag and the status."""
     expected_parent = pl.col("code12").map_elements(
         lambda c: codes.parent_of(c) or "", return_dtype=pl.String, skip_nulls=True
     )
@@ -527,7 +562,7 @@ def import_regions(path: Path) -> Report:
             pl.format("parent region {} does not exist (import it first or give 上级代码)", expected_parent),
         ),
     ]
-    if has_parent:
+    if has.parent:
         rules += [
             Rule(
                 "parent",
@@ -560,7 +595,7 @@ def import_regions(path: Path) -> Report:
                 pl.format("{} is not below it", "code12"),
             ),
         ]
-    if has_poor:
+    if has.poor:
         rules.append(
             Rule(
                 "is_poor",
@@ -571,15 +606,15 @@ def import_regions(path: Path) -> Report:
                 "expected 是 (yes) or 否 (no)",
             )
         )
-    if has_status or has_poor or has_exit:
-        rules += [r for r in status_rules() if has_status or r.column != "poverty_status"]
-    report = Report(rows=df.height, problems=_problems(df, rules))
-    if not report.ok:
-        return report
+    if has.status or has.poor or has.exit:
+        rules += [r for r in status_rules() if has.status or r.column != "poverty_status"]
+    return rules
 
-    rows = df.unique("code12", keep="first", maintain_order=True)
+
+def _save_regions(rows: pl.DataFrame, has: _RegionColumns, *, source: str) -> tuple[int, int]:
+    """Create the new regions and update the changed ones (parents first), in one transaction; returns how
+    many were created and updated. A column the file does not have leaves the stored value alone."""
     existing = Region.objects.in_bulk(rows["code12"].to_list())
-    source = f"导入 / import {Path(path).name}"[:100]
     new, changed = [], []
     for r in rows.sort(_level(), "code12").iter_rows(named=True):
         region = existing.get(r["code12"])
@@ -591,7 +626,7 @@ def import_regions(path: Path) -> Report:
                     level=codes.level_of(r["code12"]),
                     parent_id=r["parent_final"],
                     prefix=r["prefix"],
-                    is_poor=_is_poor(r, has_status, False),
+                    is_poor=_is_poor(r, has.status, False),
                     poverty_status=r["status_code"] or "",
                     exit_year=r["exit_n"],
                     source=source,
@@ -599,10 +634,10 @@ def import_regions(path: Path) -> Report:
             )
             continue
         target = {"name": r["name"], "parent_id": r["parent_final"]}
-        if has_poor or has_status:
+        if has.poor or has.status:
             target["poverty_status"] = r["status_code"] or ""
-            target["is_poor"] = _is_poor(r, has_status, region.is_poor)
-        if has_exit:
+            target["is_poor"] = _is_poor(r, has.status, region.is_poor)
+        if has.exit:
             target["exit_year"] = r["exit_n"]
         if any(getattr(region, k) != v for k, v in target.items()):
             for k, v in target.items():
@@ -613,9 +648,7 @@ def import_regions(path: Path) -> Report:
         Region.objects.bulk_update(
             changed, ["name", "parent", "is_poor", "poverty_status", "exit_year"], batch_size=BATCH
         )
-    report.created, report.updated = len(new), len(changed)
-    report.unchanged = rows.height - len(new) - len(changed)
-    return report
+    return len(new), len(changed)
 
 
 # --- population denominators -----------------------------------------------------------------------
@@ -655,8 +688,20 @@ def import_population(path: Path) -> Report:
         .agg(pl.col("n").first().alias("first_n"), pl.col("_row").first().alias("first_row"))
     )
     df = df.join(first, on=["code12", "y"], how="left", maintain_order="left")
+    report = Report(rows=df.height, problems=_problems(df, _population_rules(known, last_year)))
+    if not report.ok:
+        return report
+    rows = df.unique(["code12", "y"], keep="first", maintain_order=True)
+    report.created, report.updated = _save_population(rows)
+    report.unchanged = rows.height - report.created - report.updated
+    return report
+
+
+def _population_rules(known: set[str], last_year: int) -> list[Rule]:
+    """The rules a population row passes: a known region, a year up to `last_year`, a positive count given
+    once per region and year."""
     year_label, pop_label = ("年度", "year"), ("农业户籍人口", "rural registered population")
-    rules = [
+    return [
         Rule("code", *CODE_LABEL, pl.col("code").is_null(), "不能为空", "must not be empty"),
         Rule(
             "code",
@@ -700,11 +745,10 @@ def import_population(path: Path) -> Report:
             ),
         ),
     ]
-    report = Report(rows=df.height, problems=_problems(df, rules))
-    if not report.ok:
-        return report
 
-    rows = df.unique(["code12", "y"], keep="first", maintain_order=True)
+
+def _save_population(rows: pl.DataFrame) -> tuple[int, int]:
+    """Upsert the rows (code12, y, n) in one transaction; returns how many were created and updated."""
     existing = {
         (p.region_id, p.year): p
         for p in RegionPopulation.objects.filter(
@@ -722,6 +766,4 @@ def import_population(path: Path) -> Report:
     with transaction.atomic():
         RegionPopulation.objects.bulk_create(new, batch_size=BATCH)
         RegionPopulation.objects.bulk_update(changed, ["rural_population"], batch_size=BATCH)
-    report.created, report.updated = len(new), len(changed)
-    report.unchanged = rows.height - len(new) - len(changed)
-    return report
+    return len(new), len(changed)

@@ -1,14 +1,11 @@
 """The statistics page's tables (domain.md §8): counts by sub-region, breakdowns, income growth, FGT.
 
 Everything is computed from the registry frames of the selected region subtree with Polars group-bys
-(no per-household Python). `Table` carries translated column labels so the page and the Excel export
-show the same thing.
+(no per-household Python). Each is a `sheets.Table`, its columns labelled in the active language, so the
+page and the Excel export (`workbook`) show the same thing.
 """
 
 from __future__ import annotations
-
-import io
-from dataclasses import dataclass
 
 import polars as pl
 from django.utils.translation import get_language
@@ -16,8 +13,6 @@ from django.utils.translation import gettext as _
 
 from fupin import codes
 from fupin.accounts import scope
-from fupin.core.exports import workbook as safe_workbook
-from fupin.core.exports import write_sheet
 from fupin.core.frames import read_sql, table
 from fupin.engine import headline as engine_headline
 from fupin.engine import identification, schema
@@ -30,34 +25,16 @@ from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.selectors import registry_frames
 from fupin.reports import headline, selectors
+from fupin.reports.breakdowns import current_members, household_breakdown, member_breakdown
 from fupin.reports.services import code_prefix
+from fupin.reports.sheets import Table
+from fupin.reports.sheets import workbook as workbook  # the pages import it from here
 
 # `fupin stats` and the stats API carry the monitoring groups of the headline table (三个一万人) too; the
 # remaining poor are its poor_households and poor_persons.
 MONITORED_COLUMNS = [c for c in engine_headline.HEADLINE_COUNTS if not c.startswith("poor_")]
 LEVEL_KEYS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
 LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    columns: list[tuple[str, str]]  # (column, label)
-    df: pl.DataFrame
-
-    @property
-    def rows(self) -> list[dict]:
-        return self.df.to_dicts()
-
-    @property
-    def body(self) -> list[tuple]:
-        """The shown cells, row by row (for templates)."""
-        return self.df.select([c for c, _label in self.columns]).rows()
-
-    def labelled(self) -> pl.DataFrame:
-        """The frame with only the shown columns, headed by their labels (for Excel)."""
-        return self.df.select([pl.col(c).alias(label) for c, label in self.columns])
 
 
 def _lang() -> str:
@@ -82,48 +59,6 @@ def exit_columns() -> list[tuple[str, str]]:
         ("villages_out", _("Villages delisted")),
         ("counties_out", _("Counties removed from the list")),
     ]
-
-
-def _labels(col: str, codelist: codes.CodeList) -> pl.Expr:
-    lang = _lang()
-    mapping = {c.code: codelist.label(c.code, lang) for c in codelist}
-    mapping[""] = _("(not given)")
-    return pl.col(col).replace_strict(mapping, default=pl.col(col), return_dtype=pl.String).alias("label")
-
-
-def household_breakdown(hy: pl.DataFrame, col: str, codelist: codes.CodeList) -> pl.DataFrame:
-    poor = pl.col("status").is_in(POOR_STATUSES)
-    return (
-        hy.with_columns(pl.col(col).fill_null(""))
-        .group_by(col)
-        .agg(
-            pl.len().cast(pl.Int64).alias("households"),
-            pl.col("size").sum().cast(pl.Int64).alias("persons"),
-            poor.sum().cast(pl.Int64).alias("poor_households"),
-            (pl.col("size") * poor).sum().cast(pl.Int64).alias("poor_persons"),
-        )
-        .with_columns(_labels(col, codelist))
-        .sort(["households", col], descending=[True, False])
-    )
-
-
-def current_members(members: pl.DataFrame, hy: pl.DataFrame, year: int) -> pl.DataFrame:
-    """The current members in `year` (identification's definition) with their household's status."""
-    my = identification.member_years(identification.prepare_members(members), [year]).filter(
-        pl.col("current")
-    )
-    return my.join(hy.lazy().select("household_id", "status"), on="household_id", how="inner").collect()
-
-
-def member_breakdown(current: pl.DataFrame, col: str, codelist: codes.CodeList) -> pl.DataFrame:
-    poor = pl.col("status").is_in(POOR_STATUSES)
-    return (
-        current.with_columns(pl.col(col).fill_null(""))
-        .group_by(col)
-        .agg(pl.len().cast(pl.Int64).alias("persons"), poor.sum().cast(pl.Int64).alias("poor_persons"))
-        .with_columns(_labels(col, codelist))
-        .sort(["persons", col], descending=[True, False])
-    )
 
 
 def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
@@ -225,27 +160,71 @@ def statistics(
     child_level = level + 1 if level < VILLAGE else None
     lang = _lang()
 
+    own, children = _own_and_children(user, code, year, child_level)
+    hy, members = registry_frames(prefix, [year])
+    params = params_frame()
+    tables = [
+        *_region_tables(own, children),
+        *_breakdown_tables(hy, members, year, lang),
+        _age_band_table(members, hy, params, year, level),
+        _exits_table(prefix, year),
+    ]
+    year_from = year_from or year - 1
+    year_to = year_to or year
+    if year_from > year_to:
+        year_from, year_to = year_to, year_from
+    income, cagr = _income_table(prefix, year_from, year_to)
+    tables.append(income)
+    identified = identification.identify(hy, members, params) if hy.height else None
+    tables.append(_fgt_table(identified, code, own, children, child_level))
+    lines = (
+        identified["poverty_line"].drop_nulls().unique().sort().to_list() if identified is not None else []
+    )
+
+    return {
+        "code": code,
+        "region": reg,
+        "crumbs": crumbs(user, reg),
+        "level": level,
+        "child_level": child_level,
+        "child_level_name": LEVEL_NAMES[child_level][1 if lang.startswith("en") else 0]
+        if child_level
+        else "",
+        "own": own.row(0, named=True) if own.height else None,
+        "tables": {t.key: t for t in tables},
+        "ordered_tables": tables,
+        "cagr": cagr,
+        "year_from": year_from,
+        "year_to": year_to,
+        "poverty_lines": lines,
+    }
+
+
+def _own_and_children(
+    user, code: str, year: int, child_level: int | None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The region's own row and its sub-regions' rows (None below the village); with no region (the whole
+    country) the own row is the sum of the provinces."""
     if child_level:
         children = region_stats(user, year=year, region=code or None, by=LEVEL_KEYS[child_level])
     else:
         children = None
     if code:
-        own = region_stats(user, year=year, region=code)
-    else:
-        sums = children.select(
-            pl.col(c).sum() for c in ("households", "persons", "poor_households", "poor_persons")
-        )
-        own = sums.with_columns(
-            pl.lit("").alias("region_code"),
-            pl.lit(_("All regions")).alias("region_name"),
-            pl.lit(year).alias("year"),
-            pl.lit(None, pl.Int64).alias("rural_population"),
-            pl.lit(None, pl.Float64).alias("incidence_pct"),
-        )
+        return region_stats(user, year=year, region=code), children
+    sums = children.select(
+        pl.col(c).sum() for c in ("households", "persons", "poor_households", "poor_persons")
+    )
+    own = sums.with_columns(
+        pl.lit("").alias("region_code"),
+        pl.lit(_("All regions")).alias("region_name"),
+        pl.lit(year).alias("year"),
+        pl.lit(None, pl.Int64).alias("rural_population"),
+        pl.lit(None, pl.Float64).alias("incidence_pct"),
+    )
+    return own, children
 
-    hy, members = registry_frames(prefix, [year])
-    params = params_frame()
-    tables: list[Table] = []
+
+def _region_tables(own: pl.DataFrame, children: pl.DataFrame | None) -> list[Table]:
     region_cols = [
         ("region_code", _("Code")),
         ("region_name", _("Region")),
@@ -253,10 +232,15 @@ def statistics(
         ("rural_population", _("Rural population")),
         ("incidence_pct", _("Incidence (%)")),
     ]
-    tables.append(Table("region", _("Selected region"), region_cols, own))
+    tables = [Table("region", _("Selected region"), region_cols, own)]
     if children is not None:
         tables.append(Table("children", _("Sub-regions"), region_cols, children))
+    return tables
 
+
+def _breakdown_tables(hy: pl.DataFrame, members: pl.DataFrame, year: int, lang: str) -> list[Table]:
+    """Households by cause, household type and poverty type; current members by health, labour, education."""
+    tables = []
     for key, col, cl, title in (
         ("cause", "main_cause", codes.CAUSE, _("By main cause of poverty")),
         ("household_type", "household_type", codes.HOUSEHOLD_TYPE, _("By household type")),
@@ -288,7 +272,12 @@ def statistics(
                 member_breakdown(current, col, cl),
             )
         )
+    return tables
 
+
+def _age_band_table(
+    members: pl.DataFrame, hy: pl.DataFrame, params: pl.DataFrame, year: int, level: int
+) -> Table:
     bands = engine_stats.age_band_counts(members, hy, params, year=year, level=level or 1)
     band_labels = {
         "child": _("Children (under working age)"),
@@ -297,52 +286,55 @@ def statistics(
         "elderly": _("Elderly"),
     }
     totals = bands.select(pl.col(b).sum() for b in engine_stats.BANDS).row(0) if bands.height else (0,) * 4
-    tables.append(
-        Table(
-            "age_band",
-            _("By age band"),
-            [("label", _("Age band")), ("persons", _("Persons"))],
-            pl.DataFrame(
-                {
-                    "label": [band_labels[b] for b in engine_stats.BANDS],
-                    "persons": [int(v or 0) for v in totals],
-                }
-            ),
-        )
+    return Table(
+        "age_band",
+        _("By age band"),
+        [("label", _("Age band")), ("persons", _("Persons"))],
+        pl.DataFrame(
+            {
+                "label": [band_labels[b] for b in engine_stats.BANDS],
+                "persons": [int(v or 0) for v in totals],
+            }
+        ),
     )
 
+
+def _exits_table(prefix: str, year: int) -> Table:
     below = headline.regions(prefix)
-    tables.append(
-        Table(
-            "exits",
-            _("Exits by year"),
-            exit_columns(),
-            engine_headline.exits_by_year(headline.household_years(prefix, year), below),
-        )
+    return Table(
+        "exits",
+        _("Exits by year"),
+        exit_columns(),
+        engine_headline.exits_by_year(headline.household_years(prefix, year), below),
     )
 
-    year_from = year_from or year - 1
-    year_to = year_to or year
-    if year_from > year_to:
-        year_from, year_to = year_to, year_from
+
+def _income_table(prefix: str, year_from: int, year_to: int) -> tuple[Table, float | None]:
     income, cagr = income_by_year(prefix, year_from, year_to)
-    tables.append(
-        Table(
-            "income",
-            _("Income"),
-            [
-                ("year", _("Year")),
-                ("households", _("Households")),
-                ("persons", _("Persons")),
-                ("mean_income_pc", _("Mean per-capita net income")),
-                ("poor_mean_income_pc", _("Mean per-capita net income of poor households")),
-                ("growth_pct", _("Year-on-year growth (%)")),
-            ],
-            income,
-        )
+    table = Table(
+        "income",
+        _("Income"),
+        [
+            ("year", _("Year")),
+            ("households", _("Households")),
+            ("persons", _("Persons")),
+            ("mean_income_pc", _("Mean per-capita net income")),
+            ("poor_mean_income_pc", _("Mean per-capita net income of poor households")),
+            ("growth_pct", _("Year-on-year growth (%)")),
+        ],
+        income,
     )
+    return table, cagr
 
-    identified = identification.identify(hy, members, params) if hy.height else None
+
+def _fgt_table(
+    identified: pl.DataFrame | None,
+    code: str,
+    own: pl.DataFrame,
+    children: pl.DataFrame | None,
+    child_level: int | None,
+) -> Table:
+    """FGT P0–P2 of the region and, below it, of each sub-region (none without households)."""
     fgt_rows = []
     if identified is not None:
         own_fgt = fgt(identified, "net_income_pc", "poverty_line", weight="members")
@@ -378,54 +370,16 @@ def statistics(
             }
         )
     )
-    tables.append(
-        Table(
-            "fgt",
-            _("Poverty measures (FGT)"),
-            [
-                ("region_name", _("Region")),
-                ("population", _("Persons")),
-                ("poor", _("Below the line")),
-                ("P0_pct", _("P0 headcount (%)")),
-                ("P1_pct", _("P1 gap (%)")),
-                ("P2_pct", _("P2 squared gap (%)")),
-            ],
-            fgt_df,
-        )
+    return Table(
+        "fgt",
+        _("Poverty measures (FGT)"),
+        [
+            ("region_name", _("Region")),
+            ("population", _("Persons")),
+            ("poor", _("Below the line")),
+            ("P0_pct", _("P0 headcount (%)")),
+            ("P1_pct", _("P1 gap (%)")),
+            ("P2_pct", _("P2 squared gap (%)")),
+        ],
+        fgt_df,
     )
-    lines = (
-        identified["poverty_line"].drop_nulls().unique().sort().to_list() if identified is not None else []
-    )
-
-    return {
-        "code": code,
-        "region": reg,
-        "crumbs": crumbs(user, reg),
-        "level": level,
-        "child_level": child_level,
-        "child_level_name": LEVEL_NAMES[child_level][1 if lang.startswith("en") else 0]
-        if child_level
-        else "",
-        "own": own.row(0, named=True) if own.height else None,
-        "tables": {t.key: t for t in tables},
-        "ordered_tables": tables,
-        "cagr": cagr,
-        "year_from": year_from,
-        "year_to": year_to,
-        "poverty_lines": lines,
-    }
-
-
-def workbook(tables: list[Table]) -> bytes:
-    """One xlsx with a sheet per table (a figure that cannot be computed is an empty cell)."""
-    buf = io.BytesIO()
-    wb = safe_workbook(buf, in_memory=True)
-    used: set[str] = set()
-    for t in tables:
-        name = "".join(ch for ch in t.title if ch not in "[]:*?/\\")[:31] or t.key
-        while name in used:
-            name = (name[:28] + f"_{len(used)}")[:31]
-        used.add(name)
-        write_sheet(wb, t.labelled(), name, autofit=True)
-    wb.close()
-    return buf.getvalue()

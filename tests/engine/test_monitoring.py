@@ -5,6 +5,7 @@ from datetime import date
 import polars as pl
 from engine_builders import household_years, members
 
+from fupin.engine import departments
 from fupin.engine import monitoring as mon
 from fupin.engine.defaults import default_params
 from fupin.engine.params import make_params, override
@@ -159,7 +160,7 @@ def test_medical_matching_reports_every_row():
         (None, "无名", "1"),
         (D, "王六", None),
     )  # amount missing
-    out = mon.match_department(
+    out = departments.match_department(
         rows, REG, PARAMS, source="medical_insurance", year=2024, today=date(2026, 1, 1)
     )
     assert out.height == 9
@@ -188,7 +189,7 @@ def test_medical_matching_reports_every_row():
 
 def test_fifteen_digit_id_matches_the_upgraded_number():
     old = A[:6] + A[8:17]
-    out = mon.match_department(
+    out = departments.match_department(
         _rows((old, "张三", None)), REG, PARAMS, source="civil_affairs", year=2024, today=date(2026, 1, 1)
     )
     assert out["status"].to_list() == ["signal"] and out["member_id"].to_list() == [10]
