@@ -198,3 +198,17 @@ def test_no_import_cycles_between_fupin_modules():
     assert not cycles, "modules that import each other (directly or round a circle):\n" + "\n".join(
         "  " + " → ".join(c) for c in cycles
     )
+
+
+def test_whole_table_reads_only_in_selectors():
+    """Reads go through selectors (STYLE.md): a raw SQL read of a whole table into a frame (`read_sql`)
+    belongs in an app's selectors.py, where the region scope is applied, never in a service, view or rule."""
+    offenders = [
+        i
+        for i in _imports()
+        if i.target in ("fupin.core.frames", "fupin.core.frames.read_sql")
+        and i.source.rpartition(".")[2] != "selectors"
+        and not _within(i.source, "fupin.core")
+        and "read_sql" in i.path.read_text(encoding="utf-8")
+    ]
+    assert not offenders, _listing("read_sql outside a selectors module", offenders)

@@ -274,8 +274,10 @@ def exits_by_year(prefix: str, year: int | None) -> list[dict]:
     """Households out of poverty, villages delisted (出列) and counties removed (摘帽) by exit year, up to
     `year` (the headline's definitions)."""
     from fupin.engine.headline import exits_by_year as count
-    from fupin.reports import headline
+    from fupin.reports import selectors as report_selectors
 
     if year is None:
         return []
-    return count(headline.household_years(prefix, year), headline.regions(prefix)).to_dicts()
+    return count(
+        report_selectors.household_years_to(prefix, year), report_selectors.regions_with_status(prefix)
+    ).to_dicts()

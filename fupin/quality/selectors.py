@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 import polars as pl
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
 from fupin.engine import integrity, quality
+from fupin.engine.schema import EXITED_STATUSES
 from fupin.quality.codes import RULE_FAMILY
 from fupin.quality.errors import QualityInputError
 from fupin.quality.models import Finding, QualityRun
@@ -156,3 +160,77 @@ def stored_findings(prefix: str, year: int) -> pl.DataFrame:
             "value": pl.String,
         },
     ).with_columns(pl.col("member_id").fill_null(0).alias("_member"), pl.col("value").fill_null(""))
+
+
+# --- what the anti-"数字脱贫" rules read beyond the registry (engine/integrity.py), one query each ----------
+
+
+def integrity_measures(prefix: str, year: int) -> pl.DataFrame:
+    """Plan measures of the subtree's households from the years the rules look back over (at most 20)."""
+    from fupin.assistance.models import PlanMeasure
+    from fupin.registry.models import Household
+
+    return read_sql(
+        f"SELECT p.household_id, p.year, p.status FROM {table(PlanMeasure)} p "
+        f"JOIN {table(Household)} h ON h.id = p.household_id "
+        f"WHERE h.village_id LIKE %s AND p.year BETWEEN %s AND %s",
+        [prefix + "%", year - 20, year],
+        schema=integrity.MEASURES,
+    )
+
+
+def integrity_exits(prefix: str, year: int) -> pl.DataFrame:
+    """(household, year, recorded_on) of the exited household-years of `year` whose exit the registry
+    recorded during `year`: the first change that set an exited status or the exit year (the day in the
+    server's time zone)."""
+    from fupin.registry.models import Change, HouseholdYear
+
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(date(year, 1, 1), time()), tz)
+    end = timezone.make_aware(datetime.combine(date(year + 1, 1, 1), time()), tz)
+    changes = (
+        Change.objects.filter(
+            entity="household_year",
+            household__village__code__startswith=prefix,
+            at__gte=start,
+            at__lt=end,
+        )
+        .filter(Q(after__status__in=list(EXITED_STATUSES)) | Q(after__has_key="exit_year"))
+        .values_list("entity_id", "at")
+    )
+    recorded: dict[int, date] = {}
+    for entity_id, at in changes.iterator():  # the exits of one year in one region: few rows
+        day = timezone.localtime(at, tz).date()
+        key = int(entity_id)
+        recorded[key] = min(day, recorded.get(key, day))
+    records = HouseholdYear.objects.filter(
+        pk__in=list(recorded), year=year, status__in=EXITED_STATUSES
+    ).values_list("pk", "household_id")
+    return pl.DataFrame(
+        [(household_id, year, recorded[pk]) for pk, household_id in records],
+        schema=integrity.EXIT_RECORDS,
+        orient="row",
+    )
+
+
+def integrity_payments(prefix: str, year: int) -> pl.DataFrame:
+    """Household payments made in `year` to people who were members of a household in the subtree."""
+    from fupin.funds.models import Payment
+    from fupin.registry.models import Household, Member, Membership
+
+    frame = read_sql(
+        f"SELECT p.id AS payment_id, p.id_number, p.amount, p.paid_on FROM {table(Payment)} p "
+        f"WHERE p.kind = %s AND p.paid_on >= %s AND p.paid_on < %s AND p.id_number IN ("
+        f"SELECT m.id_number FROM {table(Member)} m "
+        f"JOIN {table(Membership)} s ON s.member_id = m.id "
+        f"JOIN {table(Household)} h ON h.id = s.household_id WHERE h.village_id LIKE %s)",
+        ["household", date(year, 1, 1), date(year + 1, 1, 1), prefix + "%"],
+    )
+    return frame.select(
+        pl.col("payment_id").cast(pl.Int64),
+        pl.col("id_number").cast(pl.String),
+        pl.col("amount").cast(pl.Float64),
+        pl.col("paid_on").cast(pl.String).str.to_date(strict=False)
+        if frame.schema["paid_on"] == pl.String
+        else pl.col("paid_on").cast(pl.Date),
+    )

@@ -15,18 +15,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin.accounts import scope
-from fupin.core.frames import read_sql, table
 from fupin.engine import headline as engine
-from fupin.engine import schema
 from fupin.monitoring.codes import MonitorType
-from fupin.monitoring.models import Case
 from fupin.regions.codes import LEVEL_NAMES, POVERTY_STATUS, VILLAGE, level_of
 from fupin.regions.models import Region
-from fupin.registry.models import Household, HouseholdYear
+from fupin.reports import selectors
 from fupin.reports.services import ReportInputError
 
 MAX_YEARS = 20
-HY_EXITS = {**schema.HOUSEHOLD_YEARS, "exit_year": pl.Int64}
 
 
 def group_labels() -> dict[str, str]:
@@ -45,47 +41,6 @@ def columns() -> list[tuple[str, str]]:
             (f"{g}_persons", f"{labels[g]} · {_('persons')}"),
         ]
     return out
-
-
-# --- frames from the store -------------------------------------------------------------------------------
-
-
-def household_years(prefix: str, year_to: int) -> pl.DataFrame:
-    """household_id, village, year, status, size, exit_year of every live household-year up to `year_to`."""
-    return read_sql(
-        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size, y.exit_year "
-        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-        f"WHERE y.year <= %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
-        [year_to, False, False, prefix + "%"],
-        schema=HY_EXITS,
-    )
-
-
-def cases(prefix: str) -> pl.DataFrame:
-    """The monitoring cases of the region subtree (schema.CASES)."""
-    return read_sql(
-        f"SELECT id, household_id, region_id AS village, kind, outcome, green_channel, opened_on, closed_on, "
-        f"monitor_type FROM {table(Case)} WHERE region_id LIKE %s",
-        [prefix + "%"],
-        schema=schema.CASES,
-    )
-
-
-def regions(prefix: str, *, level: int | None = None, codes: list[str] | None = None) -> pl.DataFrame:
-    """code, name, level, is_poor, poverty_status, exit_year of the regions asked for."""
-    where, params = ["code LIKE %s"], [prefix + "%"]
-    if level is not None:
-        where.append("level = %s")
-        params.append(level)
-    if codes is not None:
-        where.append(f"code IN ({', '.join(['%s'] * len(codes))})" if codes else "1 = 0")
-        params += codes
-    return read_sql(
-        f"SELECT code, name, level, is_poor, poverty_status, exit_year FROM {table(Region)} "
-        f"WHERE {' AND '.join(where)} ORDER BY code",
-        params,
-        schema={**schema.REGIONS, **schema.REGION_EXITS, "poverty_status": pl.String},
-    )
 
 
 # --- the table -------------------------------------------------------------------------------------------
@@ -129,9 +84,9 @@ def headline(user, *, year: int, region: str | None = None, years: int = 1) -> H
     child_level = level + 1 if level < VILLAGE else None
     wanted = list(range(year - years + 1, year + 1))
 
-    hy, cs = household_years(prefix, year), cases(prefix)
+    hy, cs = selectors.household_years_to(prefix, year), selectors.monitoring_cases(prefix)
     if code:
-        own_regions = regions(prefix, codes=[code])
+        own_regions = selectors.regions_with_status(prefix, codes=[code])
         if own_regions.height == 0:
             own_regions = pl.DataFrame({"code": [code], "name": [code]})
     else:
@@ -139,7 +94,7 @@ def headline(user, *, year: int, region: str | None = None, years: int = 1) -> H
     # everywhere (level 0): every household counts for the one row ''
     own = engine.headline_counts(hy, cs, own_regions.select("code", "name"), years=wanted, level=level)
     if child_level:
-        kids = regions(prefix, level=child_level)
+        kids = selectors.regions_with_status(prefix, level=child_level)
         children = engine.headline_counts(
             hy, cs, kids.select("code", "name"), years=[year], level=child_level
         )
@@ -160,7 +115,7 @@ def headline(user, *, year: int, region: str | None = None, years: int = 1) -> H
         )
     else:
         children = pl.DataFrame()
-    below = regions(prefix)
+    below = selectors.regions_with_status(prefix)
     return Headline(
         code=code,
         region=reg,

@@ -7,6 +7,7 @@ import polars as pl
 
 from fupin.core.frames import read_sql, table
 from fupin.engine import schema
+from fupin.monitoring.models import Case
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
 
@@ -62,4 +63,67 @@ def household_incomes(prefix: str, year_from: int, year_to: int) -> pl.DataFrame
         f"WHERE y.year BETWEEN %s AND %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
         [year_from, year_to, False, False, prefix + "%"],
         schema={c: schema.HOUSEHOLD_YEAR_FRAME[c] for c in ["year", "status", "size", *cols]},
+    )
+
+
+HY_EXITS = {**schema.HOUSEHOLD_YEARS, "exit_year": pl.Int64}  # household years with their exit year
+
+
+def household_years_to(prefix: str, year_to: int) -> pl.DataFrame:
+    """household_id, village, year, status, size, exit_year of every live household-year up to `year_to`."""
+    return read_sql(
+        f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size, y.exit_year "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.year <= %s AND y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s",
+        [year_to, False, False, prefix + "%"],
+        schema=HY_EXITS,
+    )
+
+
+def monitoring_cases(prefix: str) -> pl.DataFrame:
+    """The monitoring cases of the region subtree (schema.CASES)."""
+    return read_sql(
+        f"SELECT id, household_id, region_id AS village, kind, outcome, green_channel, opened_on, closed_on, "
+        f"monitor_type FROM {table(Case)} WHERE region_id LIKE %s",
+        [prefix + "%"],
+        schema=schema.CASES,
+    )
+
+
+def regions_with_status(
+    prefix: str, *, level: int | None = None, codes: list[str] | None = None
+) -> pl.DataFrame:
+    """code, name, level, is_poor, poverty_status, exit_year of the regions asked for."""
+    where, params = ["code LIKE %s"], [prefix + "%"]
+    if level is not None:
+        where.append("level = %s")
+        params.append(level)
+    if codes is not None:
+        where.append(f"code IN ({', '.join(['%s'] * len(codes))})" if codes else "1 = 0")
+        params += codes
+    return read_sql(
+        f"SELECT code, name, level, is_poor, poverty_status, exit_year FROM {table(Region)} "
+        f"WHERE {' AND '.join(where)} ORDER BY code",
+        params,
+        schema={**schema.REGIONS, **schema.REGION_EXITS, "poverty_status": pl.String},
+    )
+
+
+def regions_at(prefix: str, level: int, *, and_below: bool = False) -> pl.DataFrame:
+    """code, name, level of the subtree's regions at `level` (and every level below with `and_below`)."""
+    return read_sql(
+        f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if and_below else '='} %s "
+        f"AND code LIKE %s",
+        [level, prefix + "%"],
+        schema=schema.REGIONS,
+    )
+
+
+def populations(prefix: str, year: int) -> pl.DataFrame:
+    """region_code, year, rural_population of every region of the subtree with a denominator in `year`."""
+    return read_sql(
+        f"SELECT region_id AS region_code, year, rural_population FROM {table(RegionPopulation)} "
+        f"WHERE year = %s AND region_id LIKE %s",
+        [year, prefix + "%"],
+        schema=schema.POPULATION,
     )

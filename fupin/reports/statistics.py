@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from fupin import codes
 from fupin.accounts import scope
-from fupin.core.frames import read_sql, table
 from fupin.engine import headline as engine_headline
 from fupin.engine import identification, schema
 from fupin.engine import stats as engine_stats
@@ -22,9 +21,9 @@ from fupin.engine.schema import POOR_STATUSES
 from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.policy.services import params_frame
 from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
-from fupin.regions.models import Region, RegionPopulation
+from fupin.regions.models import Region
 from fupin.registry.selectors import registry_frames
-from fupin.reports import headline, selectors
+from fupin.reports import selectors
 from fupin.reports.breakdowns import current_members, household_breakdown, member_breakdown
 from fupin.reports.services import code_prefix
 from fupin.reports.sheets import Table
@@ -71,21 +70,11 @@ def region_stats(user, *, year: int, region: str | None = None, by: str | None =
     level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
     # the years before too: a monitored household's size and village are those of its latest year (headline)
-    hy = headline.household_years(prefix, year)
-    regions = read_sql(
-        f"SELECT code, name, level FROM {table(Region)} WHERE level {'>=' if whole_tree else '='} %s "
-        f"AND code LIKE %s",
-        [level, prefix + "%"],
-        schema=schema.REGIONS,
-    )
-    population = read_sql(
-        f"SELECT region_id AS region_code, year, rural_population FROM {table(RegionPopulation)} "
-        f"WHERE year = %s AND region_id LIKE %s",
-        [year, prefix + "%"],
-        schema=schema.POPULATION,
-    )
+    hy = selectors.household_years_to(prefix, year)
+    regions = selectors.regions_at(prefix, level, and_below=whole_tree)
+    population = selectors.populations(prefix, year)
     monitored = engine_headline.headline_counts(
-        hy, headline.cases(prefix), regions, years=[year], level=None if whole_tree else level
+        hy, selectors.monitoring_cases(prefix), regions, years=[year], level=None if whole_tree else level
     ).select("region_code", *MONITORED_COLUMNS)
     if whole_tree:  # every level from the region down, in one pass over the registry
         out = counts_by_tree(hy, regions, population, year=year).join(monitored, on="region_code", how="left")
@@ -300,12 +289,12 @@ def _age_band_table(
 
 
 def _exits_table(prefix: str, year: int) -> Table:
-    below = headline.regions(prefix)
+    below = selectors.regions_with_status(prefix)
     return Table(
         "exits",
         _("Exits by year"),
         exit_columns(),
-        engine_headline.exits_by_year(headline.household_years(prefix, year), below),
+        engine_headline.exits_by_year(selectors.household_years_to(prefix, year), below),
     )
 
 

@@ -85,6 +85,7 @@ def _get(url: str) -> tuple[int, str, bytes]:
         return response.status, response.headers["Content-Type"], response.read()
 
 
+@pytest.mark.django_db  # each request ends by closing the server thread's database connection
 def test_production_server_serves_pages_and_static_files():
     server = server_module.make_server("127.0.0.1", 0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
