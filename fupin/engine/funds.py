@@ -21,6 +21,8 @@ from datetime import date
 
 import polars as pl
 
+from fupin.engine import regions
+
 c = pl.col
 ERROR, SUSPECT = "error", "suspect"
 # A project in these states is finished: no longer "overdue", and it takes no more payments.
@@ -141,21 +143,6 @@ CHECKS: list[Check] = [
 CHECKS_BY_ID = {k.id: k for k in CHECKS}
 
 
-def region_prefix(code: pl.Expr) -> pl.Expr:
-    """The prefix a 12-digit region code shares with its subtree (2/4/6/9/12 digits), vectorised."""
-    return (
-        pl.when(code.str.slice(9, 3) != "000")
-        .then(code)
-        .when(code.str.slice(6, 3) != "000")
-        .then(code.str.slice(0, 9))
-        .when(code.str.slice(4, 2) != "00")
-        .then(code.str.slice(0, 6))
-        .when(code.str.slice(2, 2) != "00")
-        .then(code.str.slice(0, 4))
-        .otherwise(code.str.slice(0, 2))
-    )
-
-
 def _payment_frame(payments: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     people = (
         members.select("id_number", "death_date").unique("id_number").with_columns(_in_registry=pl.lit(True))
@@ -179,7 +166,7 @@ def _project_frame(projects: pl.DataFrame, payments: pl.DataFrame, today: date) 
 
 def _beneficiary_frame(beneficiaries: pl.DataFrame, projects: pl.DataFrame) -> pl.DataFrame:
     return beneficiaries.join(
-        projects.select("project_id", _region_prefix=region_prefix(c("region_code"))),
+        projects.select("project_id", _region_prefix=regions.prefix_expr(c("region_code"))),
         on="project_id",
         how="inner",
     )

@@ -11,12 +11,17 @@ from fupin.codes import Code, CodeList
 from fupin.engine.regions import (
     CITY,
     COUNTY,
-    LEVEL_PREFIX_LEN,
     PREFIX_LENGTHS,
     PROVINCE,
     TOWNSHIP,
     VILLAGE,
 )
+
+# the level rules live in the engine; the Django code reads them here too
+from fupin.engine.regions import LEVEL_PREFIX_LEN as LEVEL_PREFIX_LEN
+from fupin.engine.regions import level_of as level_of
+from fupin.engine.regions import parent_of as parent_of
+from fupin.engine.regions import prefix_of as prefix_of
 
 LEVEL_NAMES = {
     PROVINCE: ("省", "Province"),
@@ -61,26 +66,3 @@ def normalise(code: str) -> str:
     if not code.isdigit() or len(code) not in PREFIX_LENGTHS:
         raise RegionCodeError(code)
     return code.ljust(12, "0")
-
-
-def level_of(code12: str) -> int:
-    if code12[9:] != "000":
-        return VILLAGE
-    if code12[6:9] != "000":
-        return TOWNSHIP
-    if code12[4:6] != "00":
-        return COUNTY
-    if code12[2:4] != "00":
-        return CITY
-    return PROVINCE
-
-
-def prefix_of(code12: str) -> str:
-    return code12[: LEVEL_PREFIX_LEN[level_of(code12)]]
-
-
-def parent_of(code12: str) -> str | None:
-    level = level_of(code12)
-    if level == PROVINCE:
-        return None
-    return code12[: LEVEL_PREFIX_LEN[level - 1]].ljust(12, "0")

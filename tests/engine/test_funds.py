@@ -2,7 +2,7 @@ from datetime import date
 
 import polars as pl
 
-from fupin.engine import funds
+from fupin.engine import funds, regions
 
 TODAY = date(2024, 6, 30)
 A, B = "520526001201", "520526001202"
@@ -113,10 +113,8 @@ def test_empty_frames_give_no_findings():
     assert funds.run(*empty, today=TODAY).height == 0
 
 
-def test_region_prefix():
-    s = pl.Series(["520526001201", "520526001000", "520526000000"])
-    assert pl.select(funds.region_prefix(pl.lit(s))).to_series().to_list() == [
-        "520526001201",
-        "520526001",
-        "520526",
-    ]
+def test_region_prefix_of_a_column_agrees_with_the_scalar_rule():
+    codes = ["520526001201", "520526001000", "520526000000", "520500000000", "520000000000"]
+    got = pl.select(regions.prefix_expr(pl.lit(pl.Series(codes)))).to_series().to_list()
+    assert got == ["520526001201", "520526001", "520526", "5205", "52"]
+    assert got == [regions.prefix_of(code) for code in codes]
