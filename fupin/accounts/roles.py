@@ -39,6 +39,11 @@ class Role:
     does_village_steps: bool = False
     does_township_steps: bool = False
     does_county_steps: bool = False
+    # 政协助推行动 and 网络议政 (cppcc/): the office manages the committee members and their households, records
+    # joint supervision, opens, answers and closes consultation topics; a member logs 关键小事 of the households
+    # linked to them and posts proposals and comments; everyone else in the region reads
+    manages_cppcc: bool = False
+    posts_cppcc: bool = False
     works_nationwide: bool = False  # may be bound to no region (every other role needs one)
     admin_site: bool = False  # Django's admin site (the account's is_staff)
 
@@ -64,6 +69,7 @@ ROLES: dict[str, Role] = {
             creates_evaluations=True,
             records_evaluation_visits=True,
             edits_region_status=True,
+            manages_cppcc=True,
             works_nationwide=True,
             admin_site=True,
         ),
@@ -82,6 +88,7 @@ ROLES: dict[str, Role] = {
             creates_evaluations=True,
             records_evaluation_visits=True,
             edits_region_status=True,
+            manages_cppcc=True,
             does_county_steps=True,
         ),
         Role(
@@ -113,6 +120,13 @@ ROLES: dict[str, Role] = {
             sees_phone_numbers=True,
             exports=False,
             serves_households=True,
+        ),
+        Role(
+            "cppcc_member",
+            "政协委员",
+            "CPPCC committee member",
+            exports=False,
+            posts_cppcc=True,
         ),
         Role("department_officer", "行业部门", "Department data officer", imports_department_data=True),
         Role(

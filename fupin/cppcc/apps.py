@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CppccConfig(AppConfig):
+    name = "fupin.cppcc"
