@@ -6,6 +6,7 @@ from fupin.accounts.api import router as accounts_router
 from fupin.accounts.auth import api_auth
 from fupin.assistance.api import router as assistance_router
 from fupin.core.api_errors import register_error_handlers
+from fupin.cppcc.api import router as cppcc_router
 from fupin.evaluation.api import router as evaluation_router
 from fupin.funds.api import router as funds_router
 from fupin.monitoring.api import router as monitoring_router
@@ -26,6 +27,7 @@ api.add_router("/assistance", assistance_router, tags=["assistance"])
 api.add_router("/funds", funds_router, tags=["funds"])
 api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
 api.add_router("/evaluation", evaluation_router, tags=["evaluation"])
+api.add_router("/cppcc", cppcc_router, tags=["cppcc"])
 register_error_handlers(
     api
 )  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

@@ -293,6 +293,42 @@ def _add_evaluation(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ecl.add_argument("--user", help=H_USER)
 
 
+def _add_cppcc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin cppcc`: members, indicators, key matters."""
+    cp = sub.add_parser(
+        "cppcc",
+        help="政协助推行动：委员、指标、关键小事 / the CPPCC programme: members, indicators, key matters",
+    )
+    csub = cp.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    m = csub.add_parser(
+        "members", help="政协委员及其结对户数 / committee members and their linked households"
+    )
+    m.add_argument(
+        "--level", choices=["national", "province", "city", "county"], help="委员层级 / member level"
+    )
+    m.add_argument("--region", help=H_REGION)
+    _outputs(m)
+    i = csub.add_parser(
+        "indicators",
+        help="委员动员面、参与率、结对户数人数、关键小事 / mobilisation, participation, households linked, "
+        "key matters",
+    )
+    i.add_argument("--year", type=int, help="年度（默认今年） / year (default: this year)")
+    i.add_argument(
+        "--by",
+        choices=["total", "level", "region", "region_level"],
+        default="total",
+        help="分组：合计、层级、地区、地区和层级 / grouping: total, level, region, region and level",
+    )
+    i.add_argument("--region", help=H_REGION)
+    _outputs(i)
+    k = csub.add_parser("matters", help="关键小事 / key matters")
+    k.add_argument("--status", choices=["open", "closed"], help="办理中 open、已办结 closed / status")
+    k.add_argument("--year", type=int, help="登记年度 / year logged")
+    k.add_argument("--region", help=H_REGION)
+    _outputs(k)
+
+
 def _add_store(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`fupin backup` and `fupin restore`: the whole store as one file."""
     b = sub.add_parser("backup", help="整个存储备份为一个文件 / the whole store into one file")
@@ -339,6 +375,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_assistance,
         _add_funds,
         _add_evaluation,
+        _add_cppcc,
         _add_store,
         _add_createuser,
     ):

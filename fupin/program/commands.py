@@ -116,6 +116,12 @@ def cmd_evaluation(args: argparse.Namespace) -> int:
     return evaluation_command(args)
 
 
+def cmd_cppcc(args: argparse.Namespace) -> int:
+    from fupin.cppcc.cli import cppcc_command
+
+    return cppcc_command(args)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from fupin.accounts.cli import createuser_command
 

@@ -42,6 +42,7 @@ ACCOUNTS = (
     DemoAccount("demo_village", "village_operator", "fupin-village-2026", "village"),
     DemoAccount("demo_cadre", "assistance_cadre", "fupin-cadre-2026", "village"),
     DemoAccount("demo_dept", "department_officer", "fupin-dept-2026", "county"),
+    DemoAccount("demo_cppcc", "cppcc_member", "fupin-cppcc-2026", "county"),
     DemoAccount("demo_supervisor", "supervisor", "fupin-supervise-2026", "county"),
     DemoAccount("demo_auditor", "auditor", "fupin-audit-2026", "county"),
 )
@@ -366,7 +367,13 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("第三方评估抽样与入户核查 / evaluation sample and verification visits")
     evaluation = build_evaluation(county, last_year, seed, today=plan.today)
     done(t)
+    from fupin.cppcc.demo import build_demo as build_cppcc
+
+    t = task("政协助推行动与网络议政 / the CPPCC programme and online consultation")
+    cppcc = build_cppcc(county, last_year, seed, today=plan.today)
+    done(t)
     return {
+        "cppcc": cppcc,
         "engine_runs": engine_runs,
         "year": last_year,
         "registry": reg,

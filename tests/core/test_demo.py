@@ -120,6 +120,7 @@ def test_demo_accounts_have_their_roles_scopes_and_passwords(demo_home):
         "village_operator",
         "assistance_cadre",
         "department_officer",
+        "cppcc_member",
         "supervisor",
         "auditor",
     }
