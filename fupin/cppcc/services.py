@@ -235,7 +235,8 @@ def _account(problems: list[Problem], user, values: dict, member: CommitteeMembe
             )
         )
         return None
-    other = CommitteeMember.objects.filter(account=account).exclude(pk=getattr(member, "pk", None)).first()
+    others = CommitteeMember.objects.filter(account=account)
+    other = (others.exclude(pk=member.pk) if member is not None else others).first()
     if other is not None:
         problems.append(
             _p(
@@ -311,6 +312,7 @@ def link_household(user, member_pk: int, values: dict) -> Link:
                 )
             )
         _raise(problems)
+        assert household is not None and linked_on is not None  # refused above otherwise
         try:
             with transaction.atomic():
                 return Link.objects.create(
@@ -370,6 +372,9 @@ def log_matter(user, values: dict) -> Matter:
             if not Link.objects.filter(member=member, household=household).exists():
                 raise Denied(*MATTER_DENIED)
         _raise(problems)
+        assert (
+            household is not None and member is not None and logged_on is not None
+        )  # refused above otherwise
         return Matter.objects.create(
             household=household, member=member, description=description, logged_on=logged_on, created_by=user
         )
@@ -424,6 +429,7 @@ def add_supervision(user, values: dict) -> SupervisionEntry:
     finding = _text(problems, values, "finding", "发现的问题", "the finding")
     follow_up = _text(problems, values, "follow_up", "整改跟进", "the follow-up", required=False)
     _raise(problems)
+    assert region is not None and when is not None  # refused above otherwise
     with transaction.atomic():
         return SupervisionEntry.objects.create(
             body=body, region=region, date=when, finding=finding, follow_up=follow_up, created_by=user
@@ -440,6 +446,7 @@ def open_topic(user, values: dict) -> Topic:
     body = _text(problems, values, "body", "议题说明", "the description")
     region = _region(problems, user, values)
     _raise(problems)
+    assert region is not None  # refused above otherwise
     with transaction.atomic():
         return Topic.objects.create(title=title, body=body, region=region, opened_by=user)
 
