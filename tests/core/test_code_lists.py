@@ -16,6 +16,7 @@ MODULES = [
     "fupin.codes",
     "fupin.assistance.catalogue",
     "fupin.assistance.codes",
+    "fupin.cppcc.codes",
     "fupin.evaluation.codes",
     "fupin.funds.codes",
     "fupin.monitoring.codes",
