@@ -1,22 +1,22 @@
 from django.urls import path
 
-from fupin.assistance import views
+from fupin.assistance.views import catalogue, coverage, households, lists
 
 app_name = "assistance"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("mine/", views.my_households, name="my_households"),
-    path("households/<str:household_no>/", views.household_plan, name="household_plan"),
-    path("households/<str:household_no>/handbook/", views.handbook, name="handbook"),
-    path("measures/<int:pk>/", views.measure_edit, name="measure_edit"),
-    path("coverage/", views.coverage_worklist, name="coverage"),
-    path("catalogue/", views.catalogue, name="catalogue"),
-    path("catalogue/new/", views.catalogue_edit, name="catalogue_new"),
-    path("catalogue/<str:code>/", views.catalogue_edit, name="catalogue_edit"),
-    path("cadres/", views.cadres, name="cadres"),
-    path("teams/", views.teams, name="teams"),
-    path("units/", views.units, name="units"),
-    path("leaders/", views.leaders, name="leaders"),
-    path("helpers/", views.helpers, name="helpers"),
-    path("matters/", views.matters, name="matters"),
+    path("", households.home, name="home"),
+    path("mine/", households.my_households, name="my_households"),
+    path("households/<str:household_no>/", households.household_plan, name="household_plan"),
+    path("households/<str:household_no>/handbook/", households.handbook, name="handbook"),
+    path("measures/<int:pk>/", households.measure_edit, name="measure_edit"),
+    path("coverage/", coverage.coverage_worklist, name="coverage"),
+    path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("catalogue/new/", catalogue.catalogue_edit, name="catalogue_new"),
+    path("catalogue/<str:code>/", catalogue.catalogue_edit, name="catalogue_edit"),
+    path("cadres/", lists.cadres, name="cadres"),
+    path("teams/", lists.teams, name="teams"),
+    path("units/", lists.units, name="units"),
+    path("leaders/", lists.leaders, name="leaders"),
+    path("helpers/", lists.helpers, name="helpers"),
+    path("matters/", lists.matters, name="matters"),
 ]

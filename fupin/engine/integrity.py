@@ -1,6 +1,6 @@
 """Anti-"数字脱贫" checks (防数字脱贫): exits and payments that look made on paper, as data-quality rules.
 
-A family of `quality.Rule` records (ids DQ-K…, "K. Integrity" after §11's J) evaluated like every other rule,
+A family of `quality_rules.Rule` records (ids DQ-K…, "K. Integrity" after §11's J) evaluated like every other rule,
 in one pass over a frame, their findings in the quality FINDINGS shape so they land in the same worklist:
 
 - DQ-K1 an exit whose per-capita net income lands just above the poverty line (`integrity_just_above_pct`);
@@ -34,7 +34,8 @@ import polars as pl
 
 from fupin.engine import identification as ident
 from fupin.engine.params import Resolved
-from fupin.engine.quality import ERROR, FINDINGS, SUSPECT, Rule, evaluate
+from fupin.engine.quality import FINDINGS, evaluate
+from fupin.engine.quality_rules import ERROR, SUSPECT, Rule
 from fupin.engine.schema import EXITED_STATUSES, REGISTERED_POOR_STATUSES
 
 FAMILY = "integrity"

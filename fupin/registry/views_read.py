@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from fupin import codes
 from fupin.accounts import scope
-from fupin.assistance.views import household_context
+from fupin.assistance.views.households import household_context
 from fupin.core.privacy import ID_KEYS, PHONE_KEYS, id_for, phone_for
 from fupin.regions import selectors as region_selectors
 from fupin.registry import exports, selectors

@@ -464,7 +464,7 @@ def test_500_page_when_the_database_is_down(test_urls):
 # ---------------------------------------------------------------------------------------- shared cache
 
 COUNT_REPORTS = """
-from fupin.monitoring.views import SELF_REPORT_LIMITS, _over_limit
+from fupin.monitoring.views.public import SELF_REPORT_LIMITS, _over_limit
 print(sum(_over_limit("ip", "203.0.113.9") for _ in range(SELF_REPORT_LIMITS["ip"][0] - 1)))
 """
 
