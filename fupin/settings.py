@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "fupin.funds",
     "fupin.monitoring",
     "fupin.evaluation",
+    "fupin.supervision",
     "fupin.overview",
 ]
 
