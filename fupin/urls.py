@@ -16,6 +16,7 @@ urlpatterns = [
     path("funds/", include("fupin.funds.urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
     path("evaluation/", include("fupin.evaluation.urls")),
+    path("supervision/", include("fupin.supervision.urls")),
     path("overview/", include("fupin.overview.urls")),
 ]
 

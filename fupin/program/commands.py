@@ -116,6 +116,12 @@ def cmd_evaluation(args: argparse.Namespace) -> int:
     return evaluation_command(args)
 
 
+def cmd_supervision(args: argparse.Namespace) -> int:
+    from fupin.supervision.cli import supervision_command
+
+    return supervision_command(args)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from fupin.accounts.cli import createuser_command
 

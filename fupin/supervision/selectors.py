@@ -46,12 +46,18 @@ def get_item(user, pk: int) -> SupervisionItem:
     return items_for(user).get(pk=pk)
 
 
-def supervisors_for(region_code: str) -> QuerySet:
-    """Active accounts whose scope covers the region (they can open the item they supervise)."""
+def supervisor_choices(user) -> QuerySet:
+    """Active accounts a lister may name as supervisor: those of the lister's subtree, of the regions above
+    it and nationwide ones (the service still checks that the supervisor's scope covers each region)."""
+    prefix = scope.prefix_for(user)
     users = get_user_model().objects.filter(is_active=True).select_related("region")
-    return users.filter(region__isnull=True) | users.filter(
-        region__code__in=[region_code, *ancestors(prefix_of(region_code))]
-    )
+    if not prefix:
+        return users.order_by("username")
+    return (
+        users.filter(region__isnull=True)
+        | users.filter(region__code__startswith=prefix)
+        | users.filter(region__code__in=ancestors(prefix))
+    ).order_by("username")
 
 
 def open_cases(prefix: str) -> pl.DataFrame:
