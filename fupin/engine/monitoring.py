@@ -435,7 +435,8 @@ def registry_frame(
 def signals_long(wide: pl.DataFrame, R: Resolved) -> pl.DataFrame:
     """The raised signals of a `registry_frame`, one row per household and signal (SIGNAL_OUTPUT), with the
     value and threshold as evidence (computed on the raised rows only). Rows come signal by signal, in
-    SIGNALS order; within a signal, in no promised order."""
+    SIGNALS order, and within a signal by household: the same registry gives the same rows in the same
+    order (its alerts are created in that order), whatever order the joins before left the frame in."""
     parts = [
         wide.lazy()
         .filter(c(s.id))
@@ -447,6 +448,7 @@ def signals_long(wide: pl.DataFrame, R: Resolved) -> pl.DataFrame:
             s.value(R).cast(pl.Float64).alias("value"),
             s.threshold(R).cast(pl.Float64).alias("threshold"),
         )
+        .sort("household_id")
         for s in SIGNALS
     ]
     out = pl.concat(pl.collect_all(parts), how="vertical_relaxed")
@@ -491,7 +493,8 @@ def elimination(
 
     `monitored`: household_id, identified_on (Date). `wide`: `registry_frame` of the year judged.
     `measures`: household_id, measures (count of assistance measures applied). Returns household_id,
-    months (whole months since identification), measures, eligible, blockers (list of BLOCKERS codes).
+    months (whole months since identification), measures, eligible, blockers (list of BLOCKERS codes), by
+    household (the joins keep no order; the worklist and what is drawn from it must not depend on it).
     """
     df = (
         monitored.lazy()
@@ -534,9 +537,17 @@ def elimination(
         .list.drop_nulls()
         .alias("blockers")
     )
-    return lf.select(
-        "household_id", "months", "measures", (c("blockers").list.len() == 0).alias("eligible"), "blockers"
-    ).collect()
+    return (
+        lf.select(
+            "household_id",
+            "months",
+            "measures",
+            (c("blockers").list.len() == 0).alias("eligible"),
+            "blockers",
+        )
+        .sort("household_id")
+        .collect()
+    )
 
 
 def blocker_text(codes: list[str], lang: str = "zh") -> str:

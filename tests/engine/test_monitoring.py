@@ -230,6 +230,10 @@ def test_elimination_criteria_and_blocks():
     assert got[3] == (False, ["no_labour"], 13)
     assert got[4] == (False, ["too_recent", "no_measure", "income_below_line"], 5)
     assert got[5][1] == ["no_measure", "income_unknown"]
+    # by household, whatever order the monitored list came in (the demo and worklists draw from it)
+    shuffled = monitored.sort("household_id", descending=True)
+    assert mon.elimination(shuffled, wide, measures, PARAMS, as_of=date(2025, 2, 1)).equals(out)
+    assert out["household_id"].to_list() == [1, 2, 3, 4, 5]
 
 
 def test_elimination_months_parameter_override():
@@ -250,3 +254,17 @@ def test_param_defaults_have_definitions_and_sources():
     frame = make_params(mon.PARAM_DEFAULTS)
     assert frame["source"].str.len_chars().min() > 10
     assert set(frame["name"]) == set(mon.PARAM_DEFINITIONS)
+
+
+def test_batch_rows_come_by_signal_then_household_whatever_the_input_order():
+    """The alerts are created in the batch's row order: the same registry must give the same order."""
+    rows = [dict(household_id=h, year=2024, wage_income=8000.0) for h in (9, 3, 7, 1)]  # 4,000 pc < line
+    mm = members(
+        *[dict(household_id=h) for h in (7, 1, 9, 3)],
+        *[dict(household_id=h, relation="spouse") for h in (3, 9, 1, 7)],
+    )
+    out = mon.registry_batch(household_years(*rows), mm, PARAMS, 2024)
+    income = out.filter(pl.col("signal_id") == "MON-INCOME")["household_id"].to_list()
+    assert income == [1, 3, 7, 9]
+    order = [s.id for s in mon.SIGNALS]
+    assert out["signal_id"].to_list() == sorted(out["signal_id"].to_list(), key=order.index)
