@@ -1,12 +1,15 @@
 """`fupin supervision`: propose, list (and --add), close — and the refusals (role, scope, bad input)."""
 
 import json
+from datetime import date, timedelta
 
-from conftest import FUTURE, YEAR
 from factories import region, user
 
 from fupin.cli import main
 from fupin.supervision.models import SupervisionItem
+
+YEAR = 2024  # the year of the conftest county
+FUTURE = date.today() + timedelta(days=60)
 
 
 def test_propose_list_close(county, approver, supervisor, capsys):

@@ -3,13 +3,15 @@
 from datetime import date, timedelta
 
 import pytest
-from conftest import FUTURE, YEAR
 from factories import region, user
 
 from fupin.core.errors import Denied, EditConflict
 from fupin.registry.models import HouseholdYear
 from fupin.supervision import selectors, services
 from fupin.supervision.models import SupervisionItem, SupervisionVisit
+
+YEAR = 2024  # the year of the conftest county
+FUTURE = date.today() + timedelta(days=60)
 
 
 def test_proposal_lists_the_lagging_village_with_its_reasons(county, approver):

@@ -1,12 +1,14 @@
 """Supervision pages and API: what each role sees and may do, in Chinese and English, 404 outside the region."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from conftest import FUTURE, YEAR
 from factories import api_client, assert_edit_conflict, region, user
 
 from fupin.supervision.models import SupervisionItem, SupervisionVisit
+
+YEAR = 2024  # the year of the conftest county
+FUTURE = date.today() + timedelta(days=60)
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
