@@ -15,6 +15,7 @@ from fupin.quality.api import router as quality_router
 from fupin.regions.api import router as regions_router
 from fupin.registry.api import router as registry_router
 from fupin.reports.api import router as reports_router
+from fupin.supervision.api import router as supervision_router
 
 api = NinjaAPI(title="fupin API", version="1", auth=api_auth, urls_namespace="api")
 api.add_router("/accounts", accounts_router, tags=["accounts"])
@@ -28,6 +29,7 @@ api.add_router("/funds", funds_router, tags=["funds"])
 api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
 api.add_router("/evaluation", evaluation_router, tags=["evaluation"])
 api.add_router("/cppcc", cppcc_router, tags=["cppcc"])
+api.add_router("/supervision", supervision_router, tags=["supervision"])
 register_error_handlers(
     api
 )  # one error shape everywhere: {"detail": [{field, code, message{zh,en}, row, sheet}]}

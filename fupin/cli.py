@@ -329,6 +329,43 @@ def _add_cppcc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     _outputs(k)
 
 
+def _add_supervision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`fupin supervision`: propose, list, close."""
+    sv = sub.add_parser(
+        "supervision",
+        help="挂牌督战：规则建议、挂牌、销号 / listed supervision: the rules' proposal, listing, closing",
+    )
+    ssub = sv.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
+    sp = ssub.add_parser("propose", help="规则提示的县和村 / the counties and villages the rules flag")
+    sp.add_argument("--year", type=int, help=H_YEAR)
+    sp.add_argument("--region", help=H_REGION)
+    _outputs(sp)
+    sl = ssub.add_parser(
+        "list", help="已挂牌的地区；--add 先挂牌 / the listed regions; --add lists regions first"
+    )
+    sl.add_argument("--year", type=int, help=H_YEAR)
+    sl.add_argument("--status", choices=["open", "closed"], help="督战中 open、已销号 closed / status")
+    sl.add_argument(
+        "--add",
+        nargs="+",
+        metavar="CODE",
+        help="挂牌这些县或村（须为规则提示的） / list these flagged regions",
+    )
+    sl.add_argument("--supervisor", help="督战责任人用户名 / the supervisor's username")
+    sl.add_argument("--deadline", help="督战期限 年-月-日 / deadline YYYY-MM-DD")
+    sl.add_argument("--note", help="备注 / note")
+    _outputs(sl)
+    sc = ssub.add_parser("close", help="销号 / close an item")
+    sc.add_argument("id", type=int, help="督战事项编号 / item id")
+    sc.add_argument("--note", required=True, help="销号说明 / closing note")
+    sc.add_argument(
+        "--override",
+        action="store_true",
+        help="规则仍提示时强制销号（县级审定） / close although the rules still flag it (county approvers)",
+    )
+    sc.add_argument("--user", help=H_USER)
+
+
 def _add_store(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`fupin backup` and `fupin restore`: the whole store as one file."""
     b = sub.add_parser("backup", help="整个存储备份为一个文件 / the whole store into one file")
@@ -376,6 +413,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_funds,
         _add_evaluation,
         _add_cppcc,
+        _add_supervision,
         _add_store,
         _add_createuser,
     ):

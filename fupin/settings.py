@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "fupin.monitoring",
     "fupin.evaluation",
     "fupin.cppcc",
+    "fupin.supervision",
     "fupin.overview",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("monitoring/", include("fupin.monitoring.urls")),
     path("evaluation/", include("fupin.evaluation.urls")),
     path("cppcc/", include("fupin.cppcc.urls")),
+    path("supervision/", include("fupin.supervision.urls")),
     path("overview/", include("fupin.overview.urls")),
 ]
 

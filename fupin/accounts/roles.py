@@ -44,6 +44,11 @@ class Role:
     # linked to them and posts proposals and comments; everyone else in the region reads
     manages_cppcc: bool = False
     posts_cppcc: bool = False
+    # 挂牌督战 (supervision/): list regions from the rules' proposal and close (销号) items — county approvers of a
+    # county or a larger region; override the rules when closing (with a note); record visits and findings
+    lists_supervision: bool = False
+    overrides_supervision: bool = False
+    records_supervision_visits: bool = False
     works_nationwide: bool = False  # may be bound to no region (every other role needs one)
     admin_site: bool = False  # Django's admin site (the account's is_staff)
 
@@ -70,6 +75,9 @@ ROLES: dict[str, Role] = {
             records_evaluation_visits=True,
             edits_region_status=True,
             manages_cppcc=True,
+            lists_supervision=True,
+            overrides_supervision=True,
+            records_supervision_visits=True,
             works_nationwide=True,
             admin_site=True,
         ),
@@ -89,6 +97,8 @@ ROLES: dict[str, Role] = {
             records_evaluation_visits=True,
             edits_region_status=True,
             manages_cppcc=True,
+            lists_supervision=True,
+            overrides_supervision=True,
             does_county_steps=True,
         ),
         Role(
@@ -136,6 +146,7 @@ ROLES: dict[str, Role] = {
             reads_export_log=True,
             works_integrity=True,
             records_evaluation_visits=True,  # joins the verification visits (明察暗访), sets up none
+            records_supervision_visits=True,  # 督战: visits and findings of the listed regions
             works_nationwide=True,
         ),
         Role(

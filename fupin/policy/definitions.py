@@ -8,6 +8,7 @@ from __future__ import annotations
 from fupin.engine.evaluation import PARAM_DEFINITIONS as EVALUATION_DEFINITIONS
 from fupin.engine.integrity import PARAM_DEFINITIONS as INTEGRITY_DEFINITIONS
 from fupin.engine.monitoring import PARAM_DEFINITIONS as MONITORING_DEFINITIONS
+from fupin.engine.supervision import PARAM_DEFINITIONS as SUPERVISION_DEFINITIONS
 
 # name: (Chinese label, English label, unit)
 DEFINITIONS: dict[str, tuple[str, str, str]] = {
@@ -64,6 +65,8 @@ DEFINITIONS.update(MONITORING_DEFINITIONS)
 DEFINITIONS.update(INTEGRITY_DEFINITIONS)
 # So does the evaluation engine (sample sizes, confidence level).
 DEFINITIONS.update(EVALUATION_DEFINITIONS)
+# And 挂牌督战 (listing thresholds, the 四个不摘 buffer years).
+DEFINITIONS.update(SUPERVISION_DEFINITIONS)
 
 
 def label(name: str, lang: str = "zh") -> str:

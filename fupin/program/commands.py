@@ -122,6 +122,12 @@ def cmd_cppcc(args: argparse.Namespace) -> int:
     return cppcc_command(args)
 
 
+def cmd_supervision(args: argparse.Namespace) -> int:
+    from fupin.supervision.cli import supervision_command
+
+    return supervision_command(args)
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from fupin.accounts.cli import createuser_command
 

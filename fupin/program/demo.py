@@ -372,6 +372,11 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
     t = task("政协助推行动与网络议政 / the CPPCC programme and online consultation")
     cppcc = build_cppcc(county, last_year, seed, today=plan.today)
     done(t)
+    from fupin.supervision.demo import build_demo as build_supervision
+
+    t = task("挂牌督战 / listed supervision")
+    supervision = build_supervision(county, last_year, seed, today=plan.today)
+    done(t)
     return {
         "cppcc": cppcc,
         "engine_runs": engine_runs,
@@ -385,6 +390,7 @@ def build_demo(n_households: int, seed: int, progress=None) -> dict:
         "monitoring": monitoring,
         "integrity": integrity,
         "evaluation": evaluation,
+        "supervision": supervision,
     }
 
 
@@ -446,6 +452,12 @@ def _print_summary(result: dict, seconds: float, console) -> None:
             f"  第三方评估 / evaluation #{result['evaluation']['evaluation']}: "
             f"{result['evaluation']['sampled']} 户抽样 sampled, {result['evaluation']['visits']} 户已核查 visited\n"
             if "evaluation" in result
+            else ""
+        )
+        + (
+            f"  挂牌督战 / listed supervision: {result['supervision']['items']} 个地区挂牌 regions listed, "
+            f"{result['supervision']['visits']} 次走访 visits, {result['supervision']['closed']} 个已销号 closed\n"
+            if result.get("supervision", {}).get("items")
             else ""
         )
         + f"  用时 / time: {seconds:.1f} s"

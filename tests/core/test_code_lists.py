@@ -23,6 +23,7 @@ MODULES = [
     "fupin.quality.codes",
     "fupin.registry.codes",
     "fupin.reports.codes",
+    "fupin.supervision.codes",
 ]
 # Region levels are integers labelled by regions/codes.py LEVEL_NAMES; the level is shown by name only.
 NOT_CODE_LISTS = {("regions", "region", "level")}

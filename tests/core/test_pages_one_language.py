@@ -17,6 +17,7 @@ APPS = (
     "assistance",
     "evaluation",
     "cppcc",
+    "supervision",
 )
 # CJK text, ' / ', Latin text: a label written in both languages (the chosen language shows one)
 PAIR = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff（）()、·\w]*\s/\s[A-Za-z][A-Za-z\-–' ]+")
