@@ -284,9 +284,9 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
     year too (the registry does not know when such a person joined).
     """
     queries = _registry_queries()
-    from_snapshot = snapshot.frames(queries, _version_sql(), prefix, years)
-    if from_snapshot is not None:
-        return from_snapshot
+    where = {"household_years": pl.col("year").is_in(years)} if years else None
+    if (read := snapshot.frames(queries, _version_sql(), prefix, where=where)) is not None:
+        return read["household_years"], read["members"].drop("village")
     hy, m = queries["household_years"], queries["members"]
     hy_where, hy_params = "WHERE village LIKE %s", [prefix + "%"]
     if years:
@@ -301,6 +301,20 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
         schema=m.schema,
     )
     return household_years, members.drop("village")
+
+
+def snapshot_household_years(prefix: str, where: pl.Expr) -> pl.DataFrame | None:
+    """The household-years of the subtree matching `where` (schema.HOUSEHOLD_YEAR_FRAME) from the registry's
+    snapshot, for selectors of other frames of the registry; None when it cannot be used (read through the
+    cursor then)."""
+    read = snapshot.frames(
+        _registry_queries(),
+        _version_sql(),
+        prefix,
+        only=("household_years",),
+        where={"household_years": where},
+    )
+    return None if read is None else read["household_years"]
 
 
 def _registry_queries() -> dict[str, snapshot.Query]:

@@ -42,7 +42,7 @@ def folder() -> Path:
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "FUPIN_REGISTRY_SNAPSHOT", True)) and columnar.available()
+    return settings.FUPIN_REGISTRY_SNAPSHOT and columnar.available()
 
 
 def current() -> tuple[str, int]:
@@ -71,16 +71,25 @@ class Query(NamedTuple):
 
 
 def frames(
-    queries: dict[str, Query], version_sql: str, prefix: str, years: list[int] | None
-) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """The frames of `queries` ("household_years", "members": whole store, each with `village`) for the
-    subtree `prefix` and `years`, from the snapshot of the current version (built if missing); None if it
-    cannot be used."""
+    queries: dict[str, Query],
+    version_sql: str,
+    prefix: str,
+    *,
+    only: tuple[str, ...] | None = None,
+    where: dict[str, pl.Expr] | None = None,
+) -> dict[str, pl.DataFrame] | None:
+    """The frames of `queries` (each over the whole store, with a `village` column, dropped here) for the
+    subtree `prefix`, each filtered by its `where`, from the snapshot of the current version (built if
+    missing); `only` some of them. None if the snapshot cannot be used."""
     if not enabled():
         return None
     try:
         path = _ready(queries, version_sql)
-        return None if path is None else _load(path, prefix, years)
+        if path is None:
+            return None
+        return {
+            name: _load(path / f"{name}.parquet", prefix, (where or {}).get(name)) for name in only or queries
+        }
     except (OSError, columnar.ColumnarReadFailed, pl.exceptions.PolarsError) as e:
         log.warning("registry snapshot not used, reading through the cursor: %s", e)
         return None
@@ -122,7 +131,7 @@ def _build(token: str, queries: dict[str, Query], version_sql: str) -> Path | No
             return None  # the store was replaced meanwhile
         path = folder() / f"{token}-{int(version)}"
         tmp = folder() / f".{path.name}.{uuid.uuid4().hex}"
-        tmp.mkdir()
+        tmp.mkdir(mode=0o700)  # names and ID numbers: as private as the store
         for name, query in queries.items():
             columnar.typed(read[name], query.schema).write_parquet(
                 tmp / f"{name}.parquet", row_group_size=ROW_GROUP_ROWS, statistics=True
@@ -135,16 +144,12 @@ def _build(token: str, queries: dict[str, Query], version_sql: str) -> Path | No
     return None
 
 
-def _load(path: Path, prefix: str, years: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    def scan(name: str) -> pl.LazyFrame:
-        lf = pl.scan_parquet(path / f"{name}.parquet")
-        if prefix:
-            # A range as well as the prefix: Parquet's row-group statistics can skip on a range.
-            v = pl.col("village")
-            lf = lf.filter((v >= prefix) & (v < prefix + ":") & v.str.starts_with(prefix))
-        return lf
-
-    hy = scan("household_years")
-    if years:
-        hy = hy.filter(pl.col("year").is_in(years))
-    return hy.collect(), scan("members").drop("village").collect()
+def _load(path: Path, prefix: str, where: pl.Expr | None) -> pl.DataFrame:
+    lf = pl.scan_parquet(path)
+    if prefix:
+        # A range as well as the prefix: Parquet's row-group statistics can skip on a range.
+        v = pl.col("village")
+        lf = lf.filter((v >= prefix) & (v < prefix + ":") & v.str.starts_with(prefix))
+    if where is not None:
+        lf = lf.filter(where)
+    return lf.collect()

@@ -170,3 +170,24 @@ def test_a_removed_version_row_is_made_again_with_a_new_token(store):
     assert snapshot.current()[0] != token
     hy, _ = registry_frames()
     assert hy.height == 4
+
+
+def test_the_statistics_reads_of_household_years_come_from_the_snapshot_too(store, monkeypatch):
+    from fupin.reports import selectors as rs
+
+    tree, _ = store
+    reads = {
+        "one year": lambda: rs.household_years(tree.town_a.code[:9], 2024),
+        "up to a year": lambda: rs.household_years_to("", 2024),
+        "incomes": lambda: rs.household_incomes("", 2023, 2024),
+    }
+    registry_frames()  # the snapshot exists: no store read below
+    for name, read in reads.items():
+        monkeypatch.setattr(columnar, "read_frames", lambda q: pytest.fail("read the store"))
+        got = read()
+        monkeypatch.setattr(snapshot, "enabled", lambda: False)
+        want = read()
+        monkeypatch.undo()
+        assert got.schema == want.schema, name
+        assert got.sort(got.columns).equals(want.sort(want.columns)), name
+        assert got.height > 0, name
