@@ -11,11 +11,13 @@ from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Su
 
 from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
+from fupin.engine import schema
 from fupin.engine.cleaning import prepare
 from fupin.engine.idnumber import parse_ids
 from fupin.regions.models import Region
 from fupin.registry import snapshot
-from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership, RegistryVersion
+from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
+from fupin.registry.snapshot_source import MEMBER_COLUMNS, YEAR_COLUMNS, column
 from fupin.registry.validation import Context
 
 
@@ -283,83 +285,36 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
     years. A period that began with the first registration has no start date: it counts for every earlier
     year too (the registry does not know when such a person joined).
     """
-    queries = _registry_queries()
     where = {"household_years": pl.col("year").is_in(years)} if years else None
-    if (read := snapshot.frames(queries, _version_sql(), prefix, where=where)) is not None:
+    if (read := snapshot.frames(prefix, where=where)) is not None:
         return read["household_years"], read["members"].drop("village")
-    hy, m = queries["household_years"], queries["members"]
-    hy_where, hy_params = "WHERE village LIKE %s", [prefix + "%"]
-    if years:
-        hy_where += f" AND year IN ({', '.join(['%s'] * len(years))})"
-        hy_params += list(years)
+    vendor = connection.vendor
+    hy_cols = [column("y", c, t, vendor) for c, t in YEAR_COLUMNS.items() if c != "household_id"]
+    m_cols = [column("m", c, t, vendor) for c, t in MEMBER_COLUMNS.items()]
+    year_filter = f" AND y.year IN ({', '.join(['%s'] * len(years))})" if years else ""
     household_years = read_sql(
-        f"SELECT * FROM ({hy.sql}) r {hy_where} ORDER BY {hy.order_by}", hy_params, schema=hy.schema
+        f"SELECT y.household_id, h.village_id AS village, {', '.join(hy_cols)} "
+        f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
+        f"WHERE y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s{year_filter} "
+        f"ORDER BY y.household_id, y.year",
+        [False, False, prefix + "%", *(years or [])],
+        schema=schema.HOUSEHOLD_YEAR_FRAME,
     )
     members = read_sql(
-        f"SELECT * FROM ({m.sql}) r WHERE village LIKE %s ORDER BY {m.order_by}",
-        [prefix + "%"],
-        schema=m.schema,
+        f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join(m_cols)}, "
+        f"CASE WHEN p.start_reason = 'registered' THEN NULL ELSE p.start_date END AS start_date, p.end_date "
+        f"FROM {table(Membership)} p JOIN {table(Member)} m ON m.id = p.member_id "
+        f"JOIN {table(Household)} h ON h.id = p.household_id "
+        f"WHERE m.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s ORDER BY p.household_id, m.id",
+        [False, False, prefix + "%"],
+        schema={**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS},
     )
-    return household_years, members.drop("village")
+    return household_years, members
 
 
 def snapshot_household_years(prefix: str, where: pl.Expr) -> pl.DataFrame | None:
     """The household-years of the subtree matching `where` (schema.HOUSEHOLD_YEAR_FRAME) from the registry's
     snapshot, for selectors of other frames of the registry; None when it cannot be used (read through the
     cursor then)."""
-    read = snapshot.frames(
-        _registry_queries(),
-        _version_sql(),
-        prefix,
-        only=("household_years",),
-        where={"household_years": where},
-    )
+    read = snapshot.frames(prefix, only=("household_years",), where={"household_years": where})
     return None if read is None else read["household_years"]
-
-
-def _registry_queries() -> dict[str, snapshot.Query]:
-    """The two reads of the whole registry, each ordered by household, with typed columns (casts where
-    SQLite's stored types vary: decimals)."""
-    from fupin.engine import schema
-
-    real = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
-
-    def col(alias: str, name: str, dtype: pl.DataType) -> str:
-        return f"CAST({alias}.{name} AS {real}) AS {name}" if dtype == pl.Float64 else f"{alias}.{name}"
-
-    hy_cols = [
-        col("y", c, t) for c, t in schema.HOUSEHOLD_YEAR_FRAME.items() if c not in ("village", "household_id")
-    ]
-    m_schema = {**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS, "village": pl.String}
-    m_cols = [
-        col("m", c, t)
-        for c, t in schema.MEMBER_FRAME.items()
-        if c not in ("member_id", "household_id", "relation")
-    ]
-    return {
-        "household_years": snapshot.Query(
-            f"SELECT y.household_id, h.village_id AS village, {', '.join(hy_cols)} "
-            f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
-            f"WHERE y.is_deleted = {_false()} AND h.is_deleted = {_false()}",
-            "household_id, year",
-            schema.HOUSEHOLD_YEAR_FRAME,
-        ),
-        "members": snapshot.Query(
-            f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join(m_cols)}, "
-            f"CASE WHEN p.start_reason = 'registered' THEN NULL ELSE p.start_date END AS start_date, "
-            f"p.end_date, h.village_id AS village "
-            f"FROM {table(Membership)} p JOIN {table(Member)} m ON m.id = p.member_id "
-            f"JOIN {table(Household)} h ON h.id = p.household_id "
-            f"WHERE m.is_deleted = {_false()} AND h.is_deleted = {_false()}",
-            "household_id, member_id",
-            m_schema,
-        ),
-    }
-
-
-def _false() -> str:
-    return "false" if connection.vendor == "postgresql" else "0"
-
-
-def _version_sql() -> str:
-    return f"SELECT token, version FROM {table(RegistryVersion)} WHERE id = 1"

@@ -22,7 +22,6 @@ import logging
 import shutil
 import uuid
 from pathlib import Path
-from typing import NamedTuple
 
 import polars as pl
 from django.conf import settings
@@ -33,7 +32,6 @@ from fupin.registry.models import RegistryVersion
 
 log = logging.getLogger(__name__)
 
-ROW_GROUP_ROWS = 100_000  # a county is a few row groups: reads of one skip the others (village statistics)
 ATTEMPTS = 3  # a write committed during the build: read again
 
 
@@ -64,38 +62,31 @@ def renew_token() -> None:
     shutil.rmtree(folder(), ignore_errors=True)
 
 
-class Query(NamedTuple):
-    sql: str  # over the whole store, no ORDER BY
-    order_by: str
-    schema: dict[str, pl.DataType]  # the types of its columns
+SOURCE = "fupin.registry.snapshot_source"  # what the snapshot holds (Django-free: built in a child on SQLite)
+FRAMES = ("household_years", "members")
 
 
 def frames(
-    queries: dict[str, Query],
-    version_sql: str,
     prefix: str,
     *,
-    only: tuple[str, ...] | None = None,
+    only: tuple[str, ...] = FRAMES,
     where: dict[str, pl.Expr] | None = None,
 ) -> dict[str, pl.DataFrame] | None:
-    """The frames of `queries` (each over the whole store, with a `village` column, dropped here) for the
-    subtree `prefix`, each filtered by its `where`, from the snapshot of the current version (built if
-    missing); `only` some of them. None if the snapshot cannot be used."""
+    """The snapshot's frames (`only` some) for the subtree `prefix`, each filtered by its `where`, from the
+    snapshot of the current version (built if missing); None if the snapshot cannot be used."""
     if not enabled():
         return None
     try:
-        path = _ready(queries, version_sql)
+        path = _ready()
         if path is None:
             return None
-        return {
-            name: _load(path / f"{name}.parquet", prefix, (where or {}).get(name)) for name in only or queries
-        }
+        return {name: _load(path / f"{name}.parquet", prefix, (where or {}).get(name)) for name in only}
     except (OSError, columnar.ColumnarReadFailed, pl.exceptions.PolarsError) as e:
         log.warning("registry snapshot not used, reading through the cursor: %s", e)
         return None
 
 
-def _ready(queries: dict[str, Query], version_sql: str) -> Path | None:
+def _ready() -> Path | None:
     token, version = current()
     path = folder() / f"{token}-{version}"
     if path.is_dir():
@@ -105,7 +96,7 @@ def _ready(queries: dict[str, Query], version_sql: str) -> Path | None:
     try:
         if path.is_dir():  # built by another request while this one waited
             return path
-        return _build(token, queries, version_sql)
+        return _build(token)
     finally:
         scratch.unlock(fd)
 
@@ -119,24 +110,20 @@ def _wait_lock(path: Path) -> int:
     return fd
 
 
-def _build(token: str, queries: dict[str, Query], version_sql: str) -> Path | None:
-    sql = {name: f"SELECT * FROM ({q.sql}) r ORDER BY {q.order_by}" for name, q in queries.items()}
+def _build(token: str) -> Path | None:
     for _ in range(ATTEMPTS):
-        read = columnar.read_frames({"before": version_sql, **sql, "after": version_sql})
-        before, after = read.pop("before"), read.pop("after")
-        if before.height != 1 or after.height != 1 or before.row(0) != after.row(0):
-            continue  # a write committed between the reads
-        read_token, version = before.row(0)
-        if read_token != token:
-            return None  # the store was replaced meanwhile
-        path = folder() / f"{token}-{int(version)}"
-        tmp = folder() / f".{path.name}.{uuid.uuid4().hex}"
+        tmp = folder() / f".build-{uuid.uuid4().hex}"
         tmp.mkdir(mode=0o700)  # names and ID numbers: as private as the store
-        for name, query in queries.items():
-            columnar.typed(read[name], query.schema).write_parquet(
-                tmp / f"{name}.parquet", row_group_size=ROW_GROUP_ROWS, statistics=True
-            )
-        tmp.rename(path)
+        try:
+            read = columnar.build(SOURCE, tmp)
+            if read is None:
+                continue  # a write committed during the read: read again
+            if read[0] != token:
+                return None  # the store was replaced meanwhile
+            path = folder() / f"{token}-{read[1]}"
+            tmp.rename(path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         for old in folder().iterdir():
             if old.is_dir() and old != path:
                 shutil.rmtree(old, ignore_errors=True)

@@ -78,7 +78,7 @@ def test_snapshot_gives_the_cursor_reads_frames(store, monkeypatch):
 
 def test_second_read_comes_from_the_snapshot_without_reading_the_store(store, monkeypatch):
     first = registry_frames()
-    monkeypatch.setattr(columnar, "read_frames", lambda queries: pytest.fail("read the store again"))
+    monkeypatch.setattr(columnar, "build", lambda *a: pytest.fail("read the store again"))
     second = registry_frames()
     assert first[0].equals(second[0]) and first[1].equals(second[1])
 
@@ -128,32 +128,93 @@ def test_inside_a_transaction_the_read_sees_its_own_writes(store):
 
 
 def test_a_failed_build_falls_back_to_the_cursor(store, monkeypatch, caplog):
-    def broken(queries):
+    def broken(source, out):
+        (out / "members.parquet").write_bytes(b"half")
         raise columnar.ColumnarReadFailed("disk full")
 
     want = cursor_frames(monkeypatch=monkeypatch)
-    monkeypatch.setattr(columnar, "read_frames", broken)
+    monkeypatch.setattr(columnar, "build", broken)
     got = registry_frames()
     assert got[0].equals(want[0]) and got[1].equals(want[1])
     assert "disk full" in caplog.text
-    assert snapshot_folders() == []
+    assert list(snapshot.folder().iterdir()) == [snapshot.folder() / "build.lock"]  # no half-built folder
 
 
-def test_a_write_during_the_build_is_read_again(store, monkeypatch):
-    real, calls = columnar.read_frames, []
+def test_a_build_whose_version_moved_during_the_read_is_not_kept(tmp_path):
+    """The version read after the tables differs from the one before: a write committed between, and the
+    tables may disagree; the build gives nothing and writes nothing."""
+    import pyarrow as pa
 
-    def racing(queries):
-        calls.append(1)
-        out = real(queries)
-        if len(calls) == 1:  # a write commits between the first version read and the last
-            out["after"] = out["after"].with_columns(pl.col("version") + 1)
-        return out
+    versions = iter([("t", 5), ("t", 6)])
 
-    monkeypatch.setattr(columnar, "read_frames", racing)
-    registry_frames()
-    assert len(calls) == 2
+    class Cursor:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql):
+            self.sql = sql
+
+        def fetch_arrow_table(self):
+            if "registry_registryversion" in self.sql:
+                token, version = next(versions)
+                return pa.table({"token": [token], "version": [version]})
+            return pa.table({"x": pa.array([], pa.int64())})
+
+    class Connection(Cursor):
+        def cursor(self):
+            return Cursor()
+
+    assert columnar._build("fupin.registry.snapshot_source", "postgresql", Connection, tmp_path) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_build_that_met_a_write_is_read_again(store, monkeypatch):
+    real, calls = columnar.build, []
+
+    def first_meets_a_write(source, out):
+        calls.append(out)
+        if len(calls) == 1:
+            HouseholdYear.objects.update(status="returned")  # committed while the first read ran
+            return None
+        return real(source, out)
+
+    monkeypatch.setattr(columnar, "build", first_meets_a_write)
+    hy, _ = registry_frames()
+    assert len(calls) == 2 and not calls[0].exists()
+    assert set(hy["status"]) == {"returned"}
     token, version = snapshot.current()
     assert snapshot_folders() == [f"{token}-{version}"]
+
+
+def test_a_write_committed_among_the_table_reads_makes_the_build_read_again(store, monkeypatch):
+    """A real race, on PostgreSQL (its build runs in this process, where the reads can be interleaved)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite build runs in a child process: its reads cannot be interleaved from here")
+    real_read, calls = columnar.pl.from_arrow, []
+    hh = store[1][0]
+
+    def read_then_write(table):
+        calls.append(table.num_rows)
+        if len(calls) == 2:  # after the first version read, among the tables: another connection writes
+            from django.db import connections
+
+            other = connections.create_connection("default")
+            with other.cursor() as cur:
+                cur.execute(
+                    "UPDATE registry_householdyear SET status = 'returned' WHERE household_id = %s", [hh.pk]
+                )
+            other.commit()
+            other.close()
+        return real_read(table)
+
+    monkeypatch.setattr(columnar.pl, "from_arrow", read_then_write)
+    hy, _ = registry_frames()
+    monkeypatch.undo()
+    assert len(calls) == 12  # twice: 2 version reads + 4 tables
+    assert set(hy.filter(pl.col("household_id") == hh.pk)["status"]) == {"returned"}
 
 
 def test_a_restored_store_gets_a_new_token_and_no_old_snapshot(store):
@@ -183,7 +244,7 @@ def test_the_statistics_reads_of_household_years_come_from_the_snapshot_too(stor
     }
     registry_frames()  # the snapshot exists: no store read below
     for name, read in reads.items():
-        monkeypatch.setattr(columnar, "read_frames", lambda q: pytest.fail("read the store"))
+        monkeypatch.setattr(columnar, "build", lambda *a: pytest.fail("read the store"))
         got = read()
         monkeypatch.setattr(snapshot, "enabled", lambda: False)
         want = read()
