@@ -4,10 +4,12 @@ object per value.
 `read_sql` (frames.py) goes through the DB-API cursor, ≈ 130,000 rows/s here: fine for a county, not for a
 province. `build` reads whole tables straight from the database driver as Arrow columns, assembles them with
 Polars and writes Parquet:
-- PostgreSQL: `adbc-driver-postgresql` in this process (binary COPY), on connections of its own.
-- SQLite: `adbc-driver-sqlite` in a child process. The driver bundles its own SQLite library, and two SQLite
-  libraries in one process must never open the same file: POSIX locks belong to the process, so one library
-  closing its descriptor drops the locks the other holds (https://sqlite.org/howtocorrupt.html §2.2).
+- PostgreSQL: `adbc-driver-postgresql` (binary COPY).
+- SQLite: `adbc-driver-sqlite`, never in the process of Django's connection: the driver bundles its own
+  SQLite library, and two SQLite libraries in one process must never open the same file (POSIX locks belong
+  to the process, so one library closing its descriptor drops the locks the other holds:
+  https://sqlite.org/howtocorrupt.html §2.2).
+Both run in a child process (`build`).
 
 The connections are not Django's: they see committed data only, so callers inside a transaction must read
 through `read_sql`. The tables are read in parallel, each on its own connection, between two reads of a
@@ -65,21 +67,20 @@ def available() -> bool:
 
 def build(source: str, out: Path) -> tuple[str, int] | None:
     """Read the tables of the `source` module from the store, assemble them and write one Parquet file per
-    frame into the folder `out`. Returns the (token, version) read, or None if a write committed meanwhile."""
+    frame into the folder `out`. Returns the (token, version) read, or None if a write committed meanwhile.
+
+    Always in a child process: on SQLite for the locks (above), and on either store because a province's
+    build holds several GB at its peak, which the child gives back to the system when it ends."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        import adbc_driver_postgresql.dbapi as adbc
-
-        uri = _postgresql_uri(connection.settings_dict)
-        try:
-            return _build(source, "postgresql", lambda: adbc.connect(uri, autocommit=True), out)
-        except adbc.Error as e:
-            raise ColumnarReadFailed(str(e)) from e
-    job = {"path": str(connection.settings_dict["NAME"]), "source": source, "out": str(out)}
+        target = _postgresql_uri(connection.settings_dict)
+    else:
+        target = Path(connection.settings_dict["NAME"]).resolve().as_uri()
+    job = {"vendor": connection.vendor, "target": target, "source": source, "out": str(out)}
     done = subprocess.run(
         [sys.executable, "-m", "fupin.core.columnar"],
-        input=json.dumps(job).encode(),
+        input=json.dumps(job).encode(),  # on stdin: the URI may hold a password
         capture_output=True,
         timeout=CHILD_TIMEOUT_SECONDS,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
@@ -164,12 +165,20 @@ def _postgresql_uri(s: dict) -> str:
 
 
 def _child() -> None:
-    """The SQLite build in its own process: the job as JSON on stdin, the version read as JSON on stdout."""
-    import adbc_driver_sqlite.dbapi as adbc
-
+    """The build in its own process: the job as JSON on stdin, the version read as JSON on stdout."""
     job = json.load(sys.stdin)
-    uri = Path(job["path"]).resolve().as_uri()
-    print(json.dumps(_build(job["source"], "sqlite", lambda: adbc.connect(uri), Path(job["out"]))))
+    if job["vendor"] == "postgresql":
+        import adbc_driver_postgresql.dbapi as adbc_pg
+
+        def connect() -> Any:
+            return adbc_pg.connect(job["target"], autocommit=True)
+    else:
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+        def connect() -> Any:
+            return adbc_sqlite.connect(job["target"])
+
+    print(json.dumps(_build(job["source"], job["vendor"], connect, Path(job["out"]))))
 
 
 if __name__ == "__main__":
