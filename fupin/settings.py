@@ -241,6 +241,9 @@ FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES = int(
     os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS_BYTES", 256 * 2**20)
 )
 FUPIN_IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_STRINGS", "5000000"))
+# The engine reads the registry from a columnar snapshot in FUPIN_HOME/snapshots (registry/snapshot.py), kept
+# in step with the store by its change version; off: every run reads through the database cursor.
+FUPIN_REGISTRY_SNAPSHOT = _env_bool("FUPIN_REGISTRY_SNAPSHOT", True)
 
 NINJA_PAGINATION_PER_PAGE = 50
 

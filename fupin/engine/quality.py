@@ -78,7 +78,7 @@ def member_frame(
     lf = ident.prepare_members(members)
     names = lf.collect_schema().names()
     if "start_date" in names and "end_date" in names:  # membership periods: keep each member's latest
-        lf = lf.sort("start_date", nulls_last=False).unique("member_id", keep="last")
+        lf = _latest_periods(lf)
         no_end = c("end_date").is_null()
     else:
         no_end = pl.lit(True)
@@ -87,6 +87,18 @@ def member_frame(
         lf = R.attach(lf.join(keys.lazy().filter(c("year") == year), on=["household_id", "year"], how="left"))
     df = lf.collect()
     return df.hstack(parse_id_numbers(df["id_number"])).with_columns(_bad_certificates(df))
+
+
+def _latest_periods(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Each member's latest membership period. Only the few members with several periods are sorted: a
+    `unique(keep="last")` over every member took 2.2 s for 1 M members of 21 columns (0.26 s this way)."""
+    lf = lf.with_columns(c("member_id").is_duplicated().alias("_several"))
+    several = (
+        lf.filter(c("_several"))
+        .sort("start_date", nulls_last=False, maintain_order=True)
+        .filter(c("member_id").is_last_distinct())
+    )
+    return pl.concat([lf.filter(~c("_several")), several]).drop("_several")
 
 
 def _other_cause_repeats_main(df: pl.DataFrame) -> pl.Series:

@@ -452,6 +452,9 @@ def restore_backup(path: Path, bar: _Bar, *, replace: bool = False, say=print) -
         )
     bar.stage("升级数据库结构 / migrating forward")
     call_command("migrate", interactive=False, verbosity=0)
+    from fupin.registry import snapshot
+
+    snapshot.renew_token()  # the backup may be of this very store, at a version its snapshots also had
     with connection.cursor() as c:
         return _count(c, _tables())
 

@@ -186,3 +186,15 @@ class Change(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class RegistryVersion(models.Model):
+    """One row: the registry's change version, moved by database triggers on every insert, update and
+    delete of households, household years, members and memberships (migration 0002), whatever wrote them.
+
+    `token` names this store: it is drawn when the store is created and again when a backup replaces it,
+    so that a cached columnar snapshot of another store (or of another past) never matches.
+    """
+
+    token = models.CharField(max_length=32)
+    version = models.BigIntegerField(default=0)

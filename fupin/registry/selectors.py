@@ -11,10 +11,13 @@ from django.db.models import CharField, Max, OuterRef, Prefetch, Q, QuerySet, Su
 
 from fupin.accounts import scope
 from fupin.core.frames import read_sql, table
+from fupin.engine import schema
 from fupin.engine.cleaning import prepare
 from fupin.engine.idnumber import parse_ids
 from fupin.regions.models import Region
+from fupin.registry import snapshot
 from fupin.registry.models import Change, Household, HouseholdYear, Member, Membership
+from fupin.registry.snapshot_source import MEMBER_COLUMNS, YEAR_COLUMNS, column
 from fupin.registry.validation import Context
 
 
@@ -273,31 +276,32 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
 
 def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engine's two registry frames for the region subtree `prefix` (schema.HOUSEHOLD_YEAR_FRAME and
-    schema.MEMBER_FRAME + MEMBERSHIP_COLUMNS), one SELECT each, ordered by household.
+    schema.MEMBER_FRAME + MEMBERSHIP_COLUMNS), ordered by household.
+
+    From the registry's columnar snapshot when it can be used (snapshot.py: outside a transaction), else one
+    SELECT each through the cursor; the two give the same frames.
 
     Members come one row per membership period, so a person who moved counts in each household for its
     years. A period that began with the first registration has no start date: it counts for every earlier
     year too (the registry does not know when such a person joined).
     """
-    from fupin.engine import schema
-
-    hy_cols = [c for c in schema.HOUSEHOLD_YEAR_FRAME if c not in ("village", "household_id")]
-    year_filter = ""
-    params: list = [False, False, prefix + "%"]
-    if years:
-        year_filter = f" AND y.year IN ({', '.join(['%s'] * len(years))})"
-        params += list(years)
+    where = {"household_years": pl.col("year").is_in(years)} if years else None
+    if (read := snapshot.frames(prefix, where=where)) is not None:
+        return read["household_years"], read["members"].drop("village")
+    vendor = connection.vendor
+    hy_cols = [column("y", c, t, vendor) for c, t in YEAR_COLUMNS.items() if c != "household_id"]
+    m_cols = [column("m", c, t, vendor) for c, t in MEMBER_COLUMNS.items()]
+    year_filter = f" AND y.year IN ({', '.join(['%s'] * len(years))})" if years else ""
     household_years = read_sql(
-        f"SELECT y.household_id, h.village_id AS village, {', '.join('y.' + c for c in hy_cols)} "
+        f"SELECT y.household_id, h.village_id AS village, {', '.join(hy_cols)} "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
         f"WHERE y.is_deleted = %s AND h.is_deleted = %s AND h.village_id LIKE %s{year_filter} "
         f"ORDER BY y.household_id, y.year",
-        params,
+        [False, False, prefix + "%", *(years or [])],
         schema=schema.HOUSEHOLD_YEAR_FRAME,
     )
-    m_cols = [c for c in schema.MEMBER_FRAME if c not in ("member_id", "household_id", "relation")]
     members = read_sql(
-        f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join('m.' + c for c in m_cols)}, "
+        f"SELECT m.id AS member_id, p.household_id, p.relation, {', '.join(m_cols)}, "
         f"CASE WHEN p.start_reason = 'registered' THEN NULL ELSE p.start_date END AS start_date, p.end_date "
         f"FROM {table(Membership)} p JOIN {table(Member)} m ON m.id = p.member_id "
         f"JOIN {table(Household)} h ON h.id = p.household_id "
@@ -306,3 +310,11 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
         schema={**schema.MEMBER_FRAME, **schema.MEMBERSHIP_COLUMNS},
     )
     return household_years, members
+
+
+def snapshot_household_years(prefix: str, where: pl.Expr) -> pl.DataFrame | None:
+    """The household-years of the subtree matching `where` (schema.HOUSEHOLD_YEAR_FRAME) from the registry's
+    snapshot, for selectors of other frames of the registry; None when it cannot be used (read through the
+    cursor then)."""
+    read = snapshot.frames(prefix, only=("household_years",), where={"household_years": where})
+    return None if read is None else read["household_years"]

@@ -10,6 +10,7 @@ from fupin.engine import schema
 from fupin.monitoring.models import Case
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import Household, HouseholdYear
+from fupin.registry.selectors import snapshot_household_years
 
 INCOME_COLUMNS = ["wage_income", "business_income", "property_income", "transfer_income", "business_cost"]
 
@@ -35,6 +36,8 @@ def region_names(prefix: str, level: int) -> pl.DataFrame:
 
 def household_years(prefix: str, year: int) -> pl.DataFrame:
     """schema.HOUSEHOLD_YEARS: village, status and size of the households in the subtree in `year`."""
+    if (hy := snapshot_household_years(prefix, pl.col("year") == year)) is not None:
+        return hy.select(*schema.HOUSEHOLD_YEARS)
     return read_sql(
         f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
@@ -57,6 +60,9 @@ def rural_population(prefix: str, year: int, level: int) -> pl.DataFrame:
 def household_incomes(prefix: str, year_from: int, year_to: int) -> pl.DataFrame:
     """Year, status, size and the income columns of the households in the subtree, `year_from`–`year_to`."""
     cols = INCOME_COLUMNS
+    year = pl.col("year")
+    if (hy := snapshot_household_years(prefix, year.is_between(year_from, year_to))) is not None:
+        return hy.select("year", "status", "size", *cols)
     return read_sql(
         f"SELECT y.year, y.status, y.size, {', '.join('y.' + c for c in cols)} "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "
@@ -71,6 +77,8 @@ HY_EXITS = {**schema.HOUSEHOLD_YEARS, "exit_year": pl.Int64}  # household years 
 
 def household_years_to(prefix: str, year_to: int) -> pl.DataFrame:
     """household_id, village, year, status, size, exit_year of every live household-year up to `year_to`."""
+    if (hy := snapshot_household_years(prefix, pl.col("year") <= year_to)) is not None:
+        return hy.select(*HY_EXITS)
     return read_sql(
         f"SELECT y.household_id, h.village_id AS village, y.year, y.status, y.size, y.exit_year "
         f"FROM {table(HouseholdYear)} y JOIN {table(Household)} h ON h.id = y.household_id "

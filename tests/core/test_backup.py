@@ -26,10 +26,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def snapshot() -> dict[str, list[str]]:
-    """Every table of the database (introspection, not the models), its rows in a stable order."""
+    """Every table of the database (introspection, not the models), its rows in a stable order; but the
+    registry's version row, whose store token a restore draws anew (test_restore_never_serves_...)."""
     out = {}
     with connection.cursor() as c:
         for t in connection.introspection.table_names():
+            if t == "registry_registryversion":
+                continue
             c.execute(f"SELECT * FROM {connection.ops.quote_name(t)}")
             out[t] = sorted(repr(row) for row in c.fetchall())
     return out
@@ -80,7 +83,10 @@ def test_every_table_comes_back_row_for_row(tmp_path, capsys):
     build_demo(40, seed=11)
     log_export(None, "registry.households", channel="web", rows=3, filters={"q": "草海镇", "year": 2024})
     before = snapshot()
-    assert set(connection.introspection.django_table_names(include_views=False)) <= set(before)
+    assert set(connection.introspection.django_table_names(include_views=False)) <= {
+        *before,
+        "registry_registryversion",
+    }
     for table in (
         "registry_household",
         "registry_member",
@@ -101,7 +107,9 @@ def test_every_table_comes_back_row_for_row(tmp_path, capsys):
     assert main(["backup", str(out)]) == 0
     manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
     assert manifest["vendor"] == connection.vendor
-    assert manifest["tables"] == {t: len(rows) for t, rows in before.items()}
+    assert manifest["tables"] == {t: len(rows) for t, rows in before.items()} | {
+        "registry_registryversion": 1
+    }
 
     # The store changes after the backup: every household edited, one added, an account, the log emptied.
     Household.objects.update(head_name="改过 / changed", phone="")
@@ -115,6 +123,23 @@ def test_every_table_comes_back_row_for_row(tmp_path, capsys):
     assert snapshot() == before
     printed = capsys.readouterr().out
     assert "registry_household" in printed and f"{len(before['registry_member']):,}" in printed
+
+
+def test_restore_never_serves_a_registry_snapshot_of_the_store_before(backup_file, capsys):
+    """The backup holds the registry at version v with the store's token; the store moves on and is
+    restored: its registry is at v again, but the frames must be those of the backup, whichever snapshot of
+    version v this store once held — the restore draws a new token."""
+    from fupin.registry import snapshot as registry_snapshot
+    from fupin.registry.selectors import registry_frames
+
+    token = registry_snapshot.current()[0]
+    at_backup = registry_frames()
+    Household.objects.update(is_deleted=True)
+    assert registry_frames()[0].is_empty()
+    assert main(["restore", str(backup_file), "--replace"]) == 0
+    assert registry_snapshot.current()[0] != token
+    restored = registry_frames()
+    assert restored[0].equals(at_backup[0]) and restored[1].equals(at_backup[1])
 
 
 def test_backup_file_is_private_and_not_overwritten_without_force(backup_file, capsys):

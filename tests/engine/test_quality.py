@@ -296,3 +296,29 @@ def test_id_with_a_sign_is_not_parsed_as_digits():
     # Polars reads "+3301…" and "-000…" as integers; an ID number is 18 digits (or 17 and X), no sign
     ids = ["+" + HEAD_ID[:17], "-" + "0" * 17, "+" + HEAD_ID[:16] + "X", HEAD_ID, "0" * 18]
     assert parse_id_numbers(pl.Series(ids))["_id_ok"].to_list() == [False, False, False, True, True]
+
+
+def test_a_member_with_several_periods_is_checked_once_in_the_latest_household():
+    """Membership periods: a person who moved counts where the latest period is (one finding, there)."""
+    from fupin.engine.schema import MEMBERSHIP_COLUMNS
+
+    bad_id = SPOUSE_ID[:17]  # 17 digits: DQ-A1
+    periods = [  # the spouse's periods, deliberately out of order
+        (1, date(2023, 6, 1), None),
+        (2, None, date(2019, 3, 1)),
+        (3, date(2019, 3, 1), date(2023, 6, 1)),
+    ]
+    rows = clean_members(m2_id_number=bad_id).to_dicts()
+    head, spouse, child = rows
+    people = [
+        {**head, "start_date": None, "end_date": None},
+        *[
+            {**spouse, "household_id": hh, "start_date": start, "end_date": end, "relation": "spouse"}
+            for hh, start, end in periods
+        ],
+        {**child, "start_date": None, "end_date": None},
+    ]
+    m = members(*people, extra=MEMBERSHIP_COLUMNS)
+    hy = pl.concat([clean_household(), clean_household(household_id=2), clean_household(household_id=3)])
+    found = run(hy, m, default_params()).filter(pl.col("rule_id") == "DQ-A1")
+    assert found.select("household_id", "member_id").rows() == [(1, 2)]
