@@ -78,7 +78,7 @@ def member_frame(
     lf = ident.prepare_members(members)
     names = lf.collect_schema().names()
     if "start_date" in names and "end_date" in names:  # membership periods: keep each member's latest
-        lf = lf.sort("start_date", nulls_last=False).unique("member_id", keep="last")
+        lf = latest_memberships(lf)
         no_end = c("end_date").is_null()
     else:
         no_end = pl.lit(True)
@@ -87,6 +87,23 @@ def member_frame(
         lf = R.attach(lf.join(keys.lazy().filter(c("year") == year), on=["household_id", "year"], how="left"))
     df = lf.collect()
     return df.hstack(parse_id_numbers(df["id_number"])).with_columns(_bad_certificates(df))
+
+
+def latest_memberships(members: pl.LazyFrame) -> pl.LazyFrame:
+    """Each member's latest membership row (the latest start; a period begun at registration has none, so
+    it is the earliest; ties go to the higher household id), the rows kept in their input order. A person
+    who moved has a row in each household; the member rules judge them once, where they live now."""
+    rows = members.with_row_index("_row")
+    dup = c("member_id").is_duplicated()
+    latest = (
+        rows.filter(dup)
+        .select("_row", "member_id", "start_date", "household_id")
+        .sort("start_date", "household_id", nulls_last=False, maintain_order=True)
+        .unique("member_id", keep="last")
+        .select("_row")
+    )
+    kept = pl.concat([rows.filter(~dup).select("_row"), latest]).sort("_row")
+    return rows.join(kept, on="_row", how="semi", maintain_order="left").drop("_row")
 
 
 def _other_cause_repeats_main(df: pl.DataFrame) -> pl.Series:
@@ -125,11 +142,15 @@ def run(
     rules: list[Rule] = RULES,
     frame: tuple[pl.DataFrame, Resolved] | None = None,
     member_chunk: int = 2_000_000,
+    member_rows: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every finding of `rules` over the registry: household and household-year rules over every row of
     `household_years`, member rules over the `members` of the households with a record in `year`, as of the
     end of `year` (default: the latest year).
-    `frame` may pass a precomputed `identification.household_frame(..., extra_params=RULE_PARAMS)`."""
+    `frame` may pass a precomputed `identification.household_frame(..., extra_params=RULE_PARAMS)`.
+    `member_rows`: the rows the member rules read, one per member (default: each member's latest
+    membership in `members`, `latest_memberships`); a run over part of the registry passes the rows
+    chosen over the whole of it, since a person's memberships may lie in several parts."""
     if frame is None:
         frame = ident.household_frame(household_years, members, params, extra_params=RULE_PARAMS)
     hf, R = frame
@@ -156,8 +177,14 @@ def run(
         )
     m_rules = [r for r in rules if r.scope == "member"]
     if m_rules:
-        # member rules look at one row at a time: slices bound the memory of the parsed columns
-        members = members.collect() if isinstance(members, pl.LazyFrame) else members
+        # member rules look at one row at a time: slices bound the memory of the parsed columns. The
+        # latest membership is chosen before slicing: a person's rows may fall in different slices.
+        if member_rows is None:
+            lf = ident.prepare_members(members)
+            if {"start_date", "end_date"} <= set(lf.collect_schema().names()):
+                lf = latest_memberships(lf)
+            member_rows = lf.collect()
+        members = member_rows
         keys = hf.select("household_id", "year", "village")
         found = []
         for start in range(0, max(members.height, 1), member_chunk):
