@@ -288,9 +288,10 @@ def payees(payments: pl.DataFrame, periods: pl.DataFrame, year: int) -> pl.DataF
             & (c("end_date").is_null() | (c("end_date") >= c("paid_on")))
         ).alias("_covers")
     )
-    # per payment: the period that covers it, else the one that ended last
+    # per payment: the period that covers it, else the one that ended last; between equals (one ID number
+    # held by two people) the higher member id, so that the choice does not hang on the rows' order
     per_payment = (
-        joined.sort("payment_id", "_covers", "end_date", nulls_last=False)
+        joined.sort("payment_id", "_covers", "end_date", "member_id", "start_date", nulls_last=False)
         .group_by("payment_id", maintain_order=True)
         .agg(pl.all().last())
     )
