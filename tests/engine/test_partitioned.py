@@ -2,6 +2,8 @@
 cases planted on purpose: a person who moved between counties, an ID number held in two counties, payments
 to them."""
 
+import logging
+import sys
 from datetime import date
 
 import numpy as np
@@ -22,7 +24,9 @@ COUNTIES = [f"5201{k:02d}" for k in range(1, 7)] + ["330106"]
 
 @pytest.fixture(scope="module")
 def client():
-    # threads in this process: quick to start, nothing to pickle across processes, no stray processes
+    # threads in this process: quick to start, nothing to pickle across processes, no stray processes; the
+    # cluster's own info lines are noise here
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     with (
         LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
         Client(cluster, timeout=30) as c,
@@ -242,3 +246,10 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(partitioned.ClusterError) as e:
         partitioned.connect("tcp://127.0.0.1:9", timeout=1)
     assert "无法连接 Dask 调度器" in e.value.zh and "cannot reach the Dask scheduler" in e.value.en
+
+
+def test_without_dask_installed_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails as if not installed
+    with pytest.raises(partitioned.ClusterError) as e:
+        partitioned.connect("tcp://127.0.0.1:8786")
+    assert "未安装 Dask" in e.value.zh and "Dask is not installed" in e.value.en
