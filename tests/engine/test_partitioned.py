@@ -15,6 +15,7 @@ from fupin.engine import headline, identification, integrity, monitoring, partit
 from fupin.engine.defaults import default_params
 from fupin.engine.params import override
 from fupin.engine.schema import CASES, MONITOR_TYPES
+from fupin.engine.synthetic_frames import county_registry as registry_county
 from fupin.engine.synthetic_frames import regions_and_population, registry
 
 YEAR = 2020
@@ -253,3 +254,11 @@ def test_without_dask_installed_the_error_says_how_to_install_it(monkeypatch):
     with pytest.raises(partitioned.ClusterError) as e:
         partitioned.connect("tcp://127.0.0.1:8786")
     assert "未安装 Dask" in e.value.zh and "Dask is not installed" in e.value.en
+
+
+def test_a_county_generated_alone_lies_in_that_county():
+    hy, m = registry_county(520526, 900, first_household=5_000_001, first_member=9_000_001)
+    assert hy["village"].str.slice(0, 6).unique().to_list() == ["520526"]
+    assert hy["household_id"].min() == 5_000_001 and hy["household_id"].is_sorted()
+    assert m["member_id"].min() == 9_000_001 and set(m["household_id"]) == set(hy["household_id"])
+    assert m["id_number"].str.slice(0, 6).unique().to_list() == ["520526"]
