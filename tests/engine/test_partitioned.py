@@ -262,3 +262,16 @@ def test_a_county_generated_alone_lies_in_that_county():
     assert hy["household_id"].min() == 5_000_001 and hy["household_id"].is_sorted()
     assert m["member_id"].min() == 9_000_001 and set(m["household_id"]) == set(hy["household_id"])
     assert m["id_number"].str.slice(0, 6).unique().to_list() == ["520526"]
+
+
+def test_an_empty_registry_gives_the_empty_results_of_one_run(client, params):
+    hy, m = registry(10, year=YEAR, seed=1)
+    hy, m = hy.clear(), m.clear()
+    parts = partitioned.scatter(client, hy, m)
+    assert partitioned.identify(parts, params).equals(identification.identify(hy, m, params))
+    assert partitioned.quality_findings(parts, params, year=YEAR).equals(
+        quality.run(hy, m, params, year=YEAR)
+    )
+    signals, households = partitioned.registry_batch(parts, params, YEAR)
+    assert (signals.height, households) == (0, 0)
+    assert partitioned.village_counts(parts, YEAR).height == 0
