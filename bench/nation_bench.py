@@ -83,6 +83,14 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _reset_peak() -> None:
+    """Start this process's peak RSS afresh (Linux: 5 → clear_refs), so a cluster run's peak is its own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
 def _summary(ident, findings, signals, households, counts) -> dict:
     return {
         "households": ident.height,
@@ -222,6 +230,7 @@ def main(argv=None) -> None:
     gc.collect()
     times = {}
     for w in workers:
+        _reset_peak()
         t, out, worker_peak = on_cluster(plan, params, w, args.threads)
         times[w] = t["total"]
         same = all(
