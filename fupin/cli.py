@@ -24,6 +24,15 @@ H_REGION = (
     "(default: the --user's region, else the region that holds the data)"
 )
 H_YEAR = "年度 / year"
+H_DASK = (
+    "在该 Dask 调度器的工作节点上按县分区运行（如 tcp://10.0.0.5:8786；默认 FUPIN_DASK_SCHEDULER，"
+    "空则本进程运行） / run partitioned by county on the workers of this Dask scheduler (e.g. "
+    "tcp://10.0.0.5:8786; default FUPIN_DASK_SCHEDULER, empty: this process)"
+)
+
+
+def _dask(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dask", metavar="SCHEDULER", help=H_DASK)
 
 
 def _setup_django() -> None:
@@ -146,6 +155,7 @@ def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     mo.add_argument("--year", type=int, required=True, help=H_YEAR)
     mo.add_argument("--region", help=H_REGION)
+    _dask(mo)
     _outputs(mo)
 
 
@@ -190,6 +200,7 @@ def _add_statistics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="按下级地区分行；all = 各级一次汇总 / one row per region of that level; all = every "
         "level below, rolled up in one pass",
     )
+    _dask(st)
     _outputs(st)
 
 
@@ -217,6 +228,8 @@ def _add_runs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                 help="只列出一类规则：quality 数据质量，integrity 防数字脱贫 / list one rule family only: "
                 "quality, or integrity (anti-paper-exit checks)",
             )
+        if name in ("identify", "quality"):
+            _dask(r)
         _outputs(r)
 
 

@@ -290,3 +290,8 @@ LOGGING = {
 }
 
 FUPIN_APP_NAME = _("fupin poverty monitoring")
+
+# A Dask scheduler (tcp://host:8786) for the registry-wide engine runs — identification, the quality rules,
+# the monitoring batch, the statistics — partitioned by county over its workers (fupin/engine/partitioned.py;
+# the `--dask` option of those commands overrides it). Empty: one process, the default.
+FUPIN_DASK_SCHEDULER = os.environ.get("FUPIN_DASK_SCHEDULER", "").strip()

@@ -129,13 +129,29 @@ def headline_counts(
     and village come from its latest year up to Y); `cases`: CASES; `regions`: code, name (and level).
     `level`: the level of every region of `regions`, or None when they are of several levels (`level`
     column) — every level is then counted in the same pass; 0 folds everything into the region ''."""
-    wanted = sorted({int(y) for y in years})
-    rows = _group_rows(household_years, cases, wanted)
+    villages = village_groups(household_years, cases, years=years)
+    return headline_from_villages(villages, regions, years=years, level=level)
+
+
+def village_groups(
+    household_years: pl.DataFrame, cases: pl.DataFrame, *, years: Sequence[int]
+) -> pl.DataFrame:
+    """The one pass over the registry and the cases: per village and year, the households and persons of
+    each group. They add up: a run over parts (partitioned.py) gives each part the cases of its households
+    and rolls the village rows up with `headline_from_villages`."""
+    rows = _group_rows(household_years, cases, sorted({int(y) for y in years}))
     is_group = {g: pl.col("group") == g for g in GROUPS}
-    villages = rows.group_by("village", "year").agg(
+    return rows.group_by("village", "year").agg(
         *[is_group[g].sum().cast(pl.Int64).alias(f"{g}_households") for g in GROUPS],
         *[(pl.col("size") * is_group[g]).sum().cast(pl.Int64).alias(f"{g}_persons") for g in GROUPS],
     )
+
+
+def headline_from_villages(
+    villages: pl.DataFrame, regions: pl.DataFrame, *, years: Sequence[int], level: int | None = None
+) -> pl.DataFrame:
+    """`headline_counts` from the village rows of `village_groups` (those of several parts concatenated)."""
+    wanted = sorted({int(y) for y in years})
     sums = [c for c in HEADLINE_COUNTS if not c.startswith("monitored_")]
     levels = [level] if level is not None else list(LEVEL_PREFIX_LEN)
     counted = pl.concat(

@@ -251,35 +251,51 @@ def household_frame(
     return cur, R
 
 
-def payment_frame(
-    payments: pl.DataFrame, members: pl.DataFrame, households: pl.DataFrame, year: int
-) -> pl.DataFrame:
-    """One row per registered payee paid in `year`: the household they are filed under (the one they
-    belonged to on the payment date, else the last they left), the last payment, the date of death and
-    the payments made while they belonged to no household."""
-    pay = payments.cast(pl.Schema(PAYMENTS)).filter(c("paid_on").dt.year() == year)
+PERIODS = {
+    "member_id": pl.Int64,
+    "household_id": pl.Int64,
+    "id_number": pl.String,
+    "death_date": pl.Date,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+}
+
+
+def payee_periods(members: pl.DataFrame, id_numbers: pl.Series | None = None) -> pl.DataFrame:
+    """The membership periods (PERIODS) the payees are looked up in: every member row, or those of the
+    ID numbers `id_numbers` (the payees of the year; a run over parts of the registry gathers them)."""
     names = members.collect_schema().names()
-    periods = members.select(
+    rows = members if id_numbers is None else members.filter(c("id_number").is_in(id_numbers.implode()))
+    return rows.select(
         "member_id",
         "household_id",
         "id_number",
         "death_date",
         c("start_date") if "start_date" in names else pl.lit(None, pl.Date).alias("start_date"),
         c("end_date") if "end_date" in names else pl.lit(None, pl.Date).alias("end_date"),
-    )
+    ).cast(pl.Schema(PERIODS))
+
+
+def payees(payments: pl.DataFrame, periods: pl.DataFrame, year: int) -> pl.DataFrame:
+    """One row per registered payee paid in `year`: the household they are filed under (the one they
+    belonged to on the payment date, else the last they left), the last payment, the date of death and
+    the payments made while they belonged to no household. It looks across households (a person's periods
+    may lie in several counties), so a run over parts of the registry computes it once over all periods."""
+    pay = payments.cast(pl.Schema(PAYMENTS)).filter(c("paid_on").dt.year() == year)
     joined = pay.join(periods, on="id_number", how="inner").with_columns(
         (
             (c("start_date").is_null() | (c("start_date") <= c("paid_on")))
             & (c("end_date").is_null() | (c("end_date") >= c("paid_on")))
         ).alias("_covers")
     )
-    # per payment: the period that covers it, else the one that ended last
+    # per payment: the period that covers it, else the one that ended last; between equals (one ID number
+    # held by two people) the higher member id, so that the choice does not hang on the rows' order
     per_payment = (
-        joined.sort("payment_id", "_covers", "end_date", nulls_last=False)
+        joined.sort("payment_id", "_covers", "end_date", "member_id", "start_date", nulls_last=False)
         .group_by("payment_id", maintain_order=True)
         .agg(pl.all().last())
     )
-    per_payee = (
+    return (
         per_payment.sort("paid_on")
         .group_by("member_id", maintain_order=True)
         .agg(
@@ -291,7 +307,6 @@ def payment_frame(
         )
         .with_columns(pl.lit(year, pl.Int64).alias("year"))
     )
-    return per_payee.join(households.select("household_id", "village"), on="household_id", how="inner")
 
 
 def run(
@@ -304,9 +319,12 @@ def run(
     exits: pl.DataFrame,
     payments: pl.DataFrame,
     rules: list[Rule] = RULES,
+    payee_rows: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every finding of the integrity rules for `year` (quality FINDINGS schema). `household_years` holds
-    the records of `year` and `year − 1` (the one before is only read for the rise of income)."""
+    the records of `year` and `year − 1` (the one before is only read for the rise of income).
+    `payee_rows`: `payees()` computed over the whole registry, for a run over part of it (then `payments`
+    is not read)."""
     members = members.collect() if isinstance(members, pl.LazyFrame) else members
     hf, R = household_frame(household_years, members, params, measures, exits, year)
     if hf.is_empty():
@@ -318,7 +336,9 @@ def run(
         out.append(evaluate(hf, hh_rules, R, keys))
     m_rules = [r for r in rules if r.scope == "member"]
     if m_rules:
-        payees = R.attach(payment_frame(payments, members, hf, year))
+        if payee_rows is None:
+            payee_rows = payees(payments, payee_periods(members), year)
+        filed = payee_rows.join(hf.select("household_id", "village"), on="household_id", how="inner")
         keys = {"household_id": c("household_id"), "member_id": c("member_id"), "year": c("year")}
-        out.append(evaluate(payees, m_rules, R, keys))
+        out.append(evaluate(R.attach(filed), m_rules, R, keys))
     return pl.concat(out, how="vertical") if out else pl.DataFrame(schema=FINDINGS)

@@ -21,8 +21,9 @@ def unit_code(col: str, level: int) -> pl.Expr:
 COUNTS = ("households", "persons", "poor_households", "poor_persons")
 
 
-def _village_counts(household_years: pl.DataFrame, year: int) -> pl.DataFrame:
-    """The one pass over the registry: the four counts per village for `year`."""
+def village_counts(household_years: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The one pass over the registry: the four counts per village for `year`. They add up: a run over
+    parts of the registry (partitioned.py) counts each part and rolls the village rows up here."""
     poor = pl.col("status").is_in(POOR_STATUSES)
     return (
         household_years.filter(pl.col("year") == year)
@@ -66,7 +67,15 @@ def counts_by_region(
 
     `household_years` holds the rows of any years; regions without households get zeros.
     """
-    villages = _village_counts(household_years, year)
+    return counts_from_villages(
+        village_counts(household_years, year), regions, population, year=year, level=level
+    )
+
+
+def counts_from_villages(
+    villages: pl.DataFrame, regions: pl.DataFrame, population: pl.DataFrame, *, year: int, level: int
+) -> pl.DataFrame:
+    """`counts_by_region` from the village rows of `village_counts` (those of several parts concatenated)."""
     counts = (
         villages.with_columns(unit_code("village", level).alias("region_code"))
         .group_by("region_code")
@@ -81,7 +90,13 @@ def counts_by_tree(
     """The same figures for every region of `regions` at every level (province to village) in one pass
     over the registry: the households are counted once per village, and each level above adds up the
     (few) village rows. `regions` carries `code`, `name` and `level`."""
-    villages = _village_counts(household_years, year)
+    return tree_from_villages(village_counts(household_years, year), regions, population, year=year)
+
+
+def tree_from_villages(
+    villages: pl.DataFrame, regions: pl.DataFrame, population: pl.DataFrame, *, year: int
+) -> pl.DataFrame:
+    """`counts_by_tree` from the village rows of `village_counts` (those of several parts concatenated)."""
     counts = pl.concat(
         [
             villages.with_columns(unit_code("village", level).alias("region_code"))

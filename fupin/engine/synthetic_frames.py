@@ -64,16 +64,42 @@ def registry(n_households: int, *, year: int = 2020, seed: int = 7) -> tuple[pl.
     return pl.concat(hys, rechunk=False), pl.concat(mems, rechunk=False)
 
 
+def county_registry(
+    county6: int,
+    n_households: int,
+    *,
+    first_household: int,
+    first_member: int,
+    year: int = 2020,
+    seed: int = 7,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(household_years, members) of one county `county6` (e.g. 520526): `n_households` households in
+    villages of 300 households, ids from `first_household` and `first_member` — a nation is generated a
+    county at a time (where its part of the registry lives, bench/nation_bench.py)."""
+    rng = np.random.default_rng([seed, county6])
+    return _chunk(
+        rng, first_household, first_member, n_households, max(1, n_households // 300), year, county6
+    )
+
+
 def _chunk(
-    rng: np.random.Generator, first_household: int, first_member: int, n: int, n_villages: int, year: int
+    rng: np.random.Generator,
+    first_household: int,
+    first_member: int,
+    n: int,
+    n_villages: int,
+    year: int,
+    in_county: int | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     size = rng.integers(1, 7, n)
     n_p = int(size.sum())
-    # villages spread over counties of one western and one central province
+    # villages spread over counties of one western and one central province (or all in `in_county`)
     v = rng.integers(0, n_villages, n)
     county = v // 200
     prov = np.where(county % 2 == 0, 52, 33)
     county6 = prov * 10000 + 100 + (county % 50)  # e.g. 520100 + k
+    if in_county is not None:
+        county6 = np.full(n, in_county, dtype=np.int64)
     village_code = county6.astype(np.int64) * 10**6 + (v % 200) // 20 * 1000 + 201 + v % 20
     hh_id = np.arange(first_household, first_household + n, dtype=np.int64)
 

@@ -11,6 +11,7 @@ from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
 from fupin.accounts.scope import OutOfScope
 from fupin.core.cli_support import UsageError, check_input
+from fupin.core.cluster import ClusterError
 from fupin.core.output import emit
 from fupin.core.privacy import id_for
 from fupin.core.tables import FileUnreadable
@@ -24,8 +25,8 @@ def monitor_command(args) -> int:
     user = user_from_arg(args.user)
     where = resolve_region(args, user)
     try:
-        report = services.run_batch(user, args.year, where.region)
-    except OutOfScope as e:
+        report = services.run_batch(user, args.year, where.region, dask=args.dask)
+    except (OutOfScope, ClusterError) as e:
         print(e, file=sys.stderr)
         return 1
     except PermissionDenied:

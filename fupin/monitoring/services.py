@@ -24,11 +24,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts import scope
-from fupin.core import versions
+from fupin.core import cluster, versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.core.exports import cell, workbook, write_xlsx
 from fupin.core.tables import FileUnreadable, TableError, read_table
-from fupin.engine import departments
+from fupin.engine import departments, partitioned
 from fupin.engine import monitoring as engine
 from fupin.monitoring import sources
 from fupin.monitoring.codes import SELF_REPORT_KIND
@@ -140,19 +140,26 @@ class BatchReport:
         ]
 
 
-def run_batch(user, year: int, region: str | None = None) -> BatchReport:
-    """Run the registry batch over the user's scope (narrowed by `region`) and store the alerts."""
+def run_batch(user, year: int, region: str | None = None, *, dask: str | None = None) -> BatchReport:
+    """Run the registry batch over the user's scope (narrowed by `region`) and store the alerts.
+    `dask`: a Dask scheduler address (None: FUPIN_DASK_SCHEDULER; '' or unset: this process) to run the
+    batch on, partitioned by county; when it cannot be reached ClusterError is raised, nothing written."""
     if not can_run_batch(user):
         raise Denied(*DENIED)
     prefix = scope.resolve(user, region).prefix
-    ensure_parameters()
-    hy, members = registry_frames(prefix, [year - 1, year])
-    report = BatchReport(year=year, prefix=prefix)
-    if hy.filter(pl.col("year") == year).is_empty():
-        return report
-    wide, R = engine.registry_frame(hy, members, params_frame(), year)
-    signals = engine.signals_long(wide, R)
-    report.households, report.signals = wide.height, signals.height
+    with cluster.client_for(dask) as client:
+        ensure_parameters()
+        hy, members = registry_frames(prefix, [year - 1, year])
+        report = BatchReport(year=year, prefix=prefix)
+        if hy.filter(pl.col("year") == year).is_empty():
+            return report
+        if client is None:
+            wide, R = engine.registry_frame(hy, members, params_frame(), year)
+            signals, households = engine.signals_long(wide, R), wide.height
+        else:
+            parts = partitioned.scatter(client, hy, members)
+            signals, households = partitioned.registry_batch(parts, params_frame(), year)
+    report.households, report.signals = households, signals.height
     known = set(
         Alert.objects.filter(
             channel=Channel.REGISTRY, year=year, region__code__startswith=prefix

@@ -14,6 +14,7 @@ from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
 from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.core.cli_support import UsageError
+from fupin.core.cluster import ClusterError
 from fupin.core.exports import write_csv
 from fupin.core.output import deliver, table_text
 from fupin.quality import exports, selectors, services
@@ -67,8 +68,8 @@ def quality_command(args) -> int:
         raise UsageError("--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE")
     where = resolve_region(args, user)
     try:
-        run = services.run_quality(user, args.year, where.region)
-    except OutOfScope as e:
+        run = services.run_quality(user, args.year, where.region, dask=args.dask)
+    except (OutOfScope, ClusterError) as e:
         print(e, file=sys.stderr)
         return 1
     except PermissionDenied as e:

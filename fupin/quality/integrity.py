@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from fupin.engine import integrity
+from fupin.engine import integrity, partitioned
 from fupin.quality import selectors
 
 FAMILY = integrity.FAMILY
@@ -26,4 +26,22 @@ def findings(
         measures=selectors.integrity_measures(prefix, year),
         exits=selectors.integrity_exits(prefix, year),
         payments=selectors.integrity_payments(prefix, year),
+    )
+
+
+def household_frames(prefix: str, year: int) -> dict[str, pl.DataFrame]:
+    """The per-household inputs of the rules (measures, exit records), to go with each household's part
+    of a partitioned run (engine/partitioned.py)."""
+    return {
+        "measures": selectors.integrity_measures(prefix, year),
+        "exits": selectors.integrity_exits(prefix, year),
+    }
+
+
+def partitioned_findings(
+    prefix: str, year: int, parts: partitioned.Partitions, params: pl.DataFrame
+) -> pl.DataFrame:
+    """`findings` over the parts of a partitioned run, scattered with `household_frames`."""
+    return partitioned.integrity_findings(
+        parts, params, year=year, payments=selectors.integrity_payments(prefix, year)
     )

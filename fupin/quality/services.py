@@ -29,9 +29,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from fupin.accounts import scope
-from fupin.core import versions
+from fupin.core import cluster, versions
 from fupin.core.errors import Denied
-from fupin.engine import integrity, quality, regions
+from fupin.engine import integrity, partitioned, quality, regions
 from fupin.quality import integrity as integrity_checks
 from fupin.quality.errors import QualityInputError
 from fupin.quality.models import EXPLAINED, FIXED, OPEN, RESOLVED, Finding, QualityRun
@@ -115,17 +115,25 @@ def _params_used(params: pl.DataFrame, year: int, prefix: str) -> list[dict]:
     return used.sort("name", "region_code", "year_from").to_dicts()
 
 
-def _engine_findings(prefix: str, year: int, params: pl.DataFrame) -> pl.DataFrame:
+def _engine_findings(prefix: str, year: int, params: pl.DataFrame, client=None) -> pl.DataFrame:
     """The findings of the whole catalogue: the data-quality rules over `year`, the integrity rules over
-    `year` with the year before (for the rise of income)."""
+    `year` with the year before (for the rise of income); over the workers of the Dask `client`,
+    partitioned by county, when one is given (the same findings)."""
     household_years, members = registry_frames(prefix, [year - 1, year])
-    found = pl.concat(
-        [
+    if client is None:
+        parts = [
             quality.run(household_years.filter(pl.col("year") == year), members, params, year=year),
             integrity_checks.findings(prefix, year, household_years, members, params),
-        ],
-        how="vertical",
-    )
+        ]
+    else:
+        reg = partitioned.scatter(
+            client, household_years, members, by_household=integrity_checks.household_frames(prefix, year)
+        )
+        parts = [
+            partitioned.quality_findings(reg, params, year=year),
+            integrity_checks.partitioned_findings(prefix, year, reg, params),
+        ]
+    found = pl.concat(parts, how="vertical")
     return (
         found.filter(pl.col("household_id").is_not_null())
         .with_columns(
@@ -191,8 +199,10 @@ def reconcile(found: pl.DataFrame, stored: pl.DataFrame, *, year: int, now: date
     return {"created": new.height, "reopened": n_reopened, "resolved": len(gone_open) + len(gone_fixed)}
 
 
-def run_quality(user, year, region: str | None = None) -> QualityRun:
-    """Run every rule for `year` over `region` (default: the user's region) and reconcile the findings."""
+def run_quality(user, year, region: str | None = None, *, dask: str | None = None) -> QualityRun:
+    """Run every rule for `year` over `region` (default: the user's region) and reconcile the findings.
+    `dask`: a Dask scheduler address (None: FUPIN_DASK_SCHEDULER; '' or unset: this process); when it cannot
+    be reached ClusterError is raised before anything is written."""
     from fupin.policy.services import params_frame
 
     require_writer(user)
@@ -200,7 +210,8 @@ def run_quality(user, year, region: str | None = None) -> QualityRun:
     code, prefix = astuple(scope.resolve(user, region))
     started = time.perf_counter()
     params = params_frame()
-    found = _engine_findings(prefix, year, params)
+    with cluster.client_for(dask) as client:
+        found = _engine_findings(prefix, year, params, client)
     counts = quality.summary(found, CATALOGUE).filter(pl.col("count") > 0)
     with transaction.atomic():
         outcome = reconcile(found, stored_findings(prefix, year), year=year, now=timezone.now())

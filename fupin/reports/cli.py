@@ -11,6 +11,7 @@ from fupin.accounts.cli import user_from_arg
 from fupin.accounts.export_log import log_cli_output
 from fupin.accounts.scope import BadRegionCode, OutOfScope
 from fupin.core.cli_support import UsageError
+from fupin.core.cluster import ClusterError
 from fupin.core.exports import write_xlsx
 from fupin.core.output import deliver, emit, frame_text
 from fupin.engine.exits import EXIT_REASONS
@@ -181,7 +182,7 @@ def _run(args, start, *, max_level: int | None = None) -> int:
                 run = start(user, where.region, progress)
         else:
             run = start(user, where.region, progress)
-    except OutOfScope as e:
+    except (OutOfScope, ClusterError) as e:
         print(e, file=sys.stderr)
         return 1
     except BadRegionCode as e:
@@ -199,7 +200,7 @@ def identify_command(args) -> int:
     return _run(
         args,
         lambda user, region, progress: services.run_identification(
-            user, args.year, region, progress=progress
+            user, args.year, region, progress=progress, dask=args.dask
         ),
     )
 
@@ -265,8 +266,8 @@ def stats_command(args) -> int:
     user = user_from_arg(args.user)
     where = resolve_region(args, user)
     try:
-        df = region_stats(user, year=args.year, region=where.region, by=args.by)
-    except OutOfScope as e:
+        df = region_stats(user, year=args.year, region=where.region, by=args.by, dask=args.dask)
+    except (OutOfScope, ClusterError) as e:
         print(e, file=sys.stderr)
         return 1
     except BadRegionCode as e:

@@ -25,9 +25,9 @@ from django.db import IntegrityError, close_old_connections, connections, transa
 from django.utils import timezone
 
 from fupin.accounts import scope
-from fupin.core import versions
+from fupin.core import cluster, versions
 from fupin.core.errors import Denied, InputRejected, Problem
-from fupin.engine import exits, identification, regions, schema
+from fupin.engine import exits, identification, partitioned, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
 from fupin.evaluation import selectors as evaluation_selectors
 from fupin.evaluation.models import Evaluation
@@ -108,15 +108,19 @@ def _noop(stage: str) -> None:
 
 
 def identified_frame(
-    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop, client=None
 ) -> pl.DataFrame:
-    """identify() over the subtree, with household number, head, status and village name joined on."""
+    """identify() over the subtree, with household number, head, status and village name joined on; over
+    the workers of the Dask `client`, partitioned by county, when one is given (the same frame)."""
     progress("load")
     hy, members = registry_frames(prefix, [year])
     labels = selectors.household_labels(prefix)
     villages = selectors.region_names(prefix, 5).rename({"code": "village", "name": "village_name"})
     progress("compute")
-    out = identification.identify(hy, members, params)
+    if client is None:
+        out = identification.identify(hy, members, params)
+    else:
+        out = partitioned.identify(partitioned.scatter(client, hy, members), params)
     out = (
         out.with_columns(pl.col("reasons").cast(pl.List(pl.String)), hy["status"])
         .join(labels, on="household_id", how="left", maintain_order="left")
@@ -134,9 +138,9 @@ def _reason_counts(df: pl.DataFrame, column: str) -> dict[str, int]:
 
 
 def identify_result(
-    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop, client=None
 ) -> tuple[pl.DataFrame, dict]:
-    df = identified_frame(prefix, year, params, progress)
+    df = identified_frame(prefix, year, params, progress, client)
     summary = {
         "households": df.height,
         "poor": int(df["poor"].sum() or 0),
@@ -149,10 +153,10 @@ def identify_result(
 
 
 def household_exit_result(
-    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop
+    prefix: str, year: int, params: pl.DataFrame, progress: Progress = _noop, client=None
 ) -> tuple[pl.DataFrame, dict]:
     """Exit eligibility of the registered poor households (未脱贫, 返贫, 拟退出) of the year."""
-    df = identified_frame(prefix, year, params, progress)
+    df = identified_frame(prefix, year, params, progress, client)
     df = exits.household_exit(df.filter(pl.col("status").is_in(REGISTERED_POOR_STATUSES)))
     df = df.with_columns(pl.col("exit_reasons").cast(pl.List(pl.String)))
     summary = {
@@ -289,6 +293,8 @@ ENGINES = {
     "exit_village": village_exit_result,
     "exit_county": county_exit_result,
 }
+# the kinds whose registry-wide part runs on a Dask cluster when one is set (the others read small tables)
+PARTITIONED = ("identify", "exit_household")
 
 
 # --- runs -------------------------------------------------------------------------------------------------
@@ -300,15 +306,19 @@ def runs_dir():
     return d
 
 
-def execute(run: Run, progress: Progress = _noop) -> Run:
-    """Compute one created run and store its result (status done), or mark it failed and re-raise."""
+def execute(run: Run, progress: Progress = _noop, client=None) -> Run:
+    """Compute one created run and store its result (status done), or mark it failed and re-raise; on the
+    Dask `client`'s workers when one is given and the kind is PARTITIONED."""
 
     def stage(name: str) -> None:
         Run.objects.filter(pk=run.pk).update(stage=name)
         progress(name)
 
     try:
-        df, summary = ENGINES[run.kind](code_prefix(run.region_code), run.year, params_of(run), stage)
+        on_cluster = {"client": client} if client is not None and run.kind in PARTITIONED else {}
+        df, summary = ENGINES[run.kind](
+            code_prefix(run.region_code), run.year, params_of(run), stage, **on_cluster
+        )
         stage("save")
         # a random name: two stores sharing one FUPIN_HOME (or parallel test runs) never overwrite each other
         path = runs_dir() / f"{run.pk}-{uuid.uuid4().hex}.parquet"
@@ -327,10 +337,13 @@ def execute(run: Run, progress: Progress = _noop) -> Run:
         raise
 
 
-def _thread_main(run_id: int) -> None:
+def _thread_main(run_id: int, dask: str | None = None) -> None:
     close_old_connections()
     try:
-        execute(Run.objects.get(pk=run_id))
+        with cluster.client_for(dask) as client:
+            execute(Run.objects.get(pk=run_id), client=client)
+    except cluster.ClusterError as e:  # nothing ran: the row says why
+        Run.objects.filter(pk=run_id).update(status="failed", error=str(e), finished_at=timezone.now())
     except Exception:  # recorded on the row; the page shows it
         pass
     finally:
@@ -355,9 +368,14 @@ def start_run(
     parameters: list[dict] | None = None,
     reproduces: Run | None = None,
     progress: Progress = _noop,
+    dask: str | None = None,
 ) -> Run:
     """Create a run of `kind` for the user's scope (or `region` inside it) and compute it — in this thread,
-    or in a background thread when `background` (the row's status and stage show progress)."""
+    or in a background thread when `background` (the row's status and stage show progress).
+
+    `dask`: a Dask scheduler address for the registry-wide part (None: FUPIN_DASK_SCHEDULER, '' or unset:
+    this process). In this thread the scheduler is reached before the run is created: when it cannot be,
+    ClusterError is raised and nothing is written."""
     if user is not None and not user.can("runs_evaluations"):
         raise Denied("您的角色不能发起识别或退出评估", "your role may not start identification or exit runs")
     if kind not in ENGINES:
@@ -371,6 +389,24 @@ def start_run(
             "county exit runs over a county or a larger region",
             code="reports.county_level",
         )
+    if background:
+        return _create_run(user, kind, year, code, parameters, reproduces, background=True, dask=dask)
+    with cluster.client_for(dask if kind in PARTITIONED else "") as client:
+        run = _create_run(user, kind, year, code, parameters, reproduces)
+        return execute(run, progress, client)
+
+
+def _create_run(
+    user,
+    kind: str,
+    year: int,
+    code: str,
+    parameters: list[dict] | None,
+    reproduces: Run | None,
+    *,
+    background: bool = False,
+    dask: str | None = None,
+) -> Run:
     run = Run.objects.create(
         kind=kind,
         year=year,
@@ -383,11 +419,13 @@ def start_run(
     if background:
         transaction.on_commit(
             lambda: threading.Thread(
-                target=_thread_main, args=(run.pk,), daemon=True, name=f"run-{run.pk}"
+                target=_thread_main,
+                args=(run.pk, dask if kind in PARTITIONED else ""),
+                daemon=True,
+                name=f"run-{run.pk}",
             ).start()
         )
-        return run
-    return execute(run, progress)
+    return run
 
 
 def run_identification(user, year, region: str | None = None, **kw) -> Run:

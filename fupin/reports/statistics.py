@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from fupin import codes
 from fupin.accounts import scope
+from fupin.core import cluster
 from fupin.engine import headline as engine_headline
-from fupin.engine import identification, schema
+from fupin.engine import identification, partitioned, schema
 from fupin.engine import stats as engine_stats
 from fupin.engine.poverty_measures import fgt
 from fupin.engine.schema import POOR_STATUSES
-from fupin.engine.stats import counts_by_region, counts_by_tree
 from fupin.policy.services import params_frame
 from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region
@@ -60,30 +60,46 @@ def exit_columns() -> list[tuple[str, str]]:
     ]
 
 
-def region_stats(user, *, year: int, region: str | None = None, by: str | None = None) -> pl.DataFrame:
+def region_stats(
+    user, *, year: int, region: str | None = None, by: str | None = None, dask: str | None = None
+) -> pl.DataFrame:
     """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
     with `by="all"` the region and every region below it that has households or a denominator: counts,
-    incidence and the headline's monitored households and persons by type (MONITORED_COLUMNS)."""
+    incidence and the headline's monitored households and persons by type (MONITORED_COLUMNS).
+
+    `dask`: a Dask scheduler address (None: FUPIN_DASK_SCHEDULER; '' or unset: this process); the counts
+    are then made per village on the workers, partitioned by county, and added up here."""
     where = scope.resolve(user, region)  # OutOfScope outside the user's subtree, BadRegionCode if malformed
     code, prefix = where.code, where.prefix
     whole_tree = by == "all"
     level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
-    # the years before too: a monitored household's size and village are those of its latest year (headline)
-    hy = selectors.household_years_to(prefix, year)
-    regions = selectors.regions_at(prefix, level, and_below=whole_tree)
-    population = selectors.populations(prefix, year)
-    monitored = engine_headline.headline_counts(
-        hy, selectors.monitoring_cases(prefix), regions, years=[year], level=None if whole_tree else level
+    with cluster.client_for(dask) as client:
+        # the years before too: a monitored household's size and village are those of its latest year
+        hy = selectors.household_years_to(prefix, year)
+        regions = selectors.regions_at(prefix, level, and_below=whole_tree)
+        population = selectors.populations(prefix, year)
+        cases = selectors.monitoring_cases(prefix)
+        if client is None:
+            villages = engine_stats.village_counts(hy, year)
+            groups = engine_headline.village_groups(hy, cases, years=[year])
+        else:
+            parts = partitioned.scatter(client, hy, by_household={"cases": cases})
+            villages = partitioned.village_counts(parts, year)
+            groups = partitioned.village_groups(parts, [year])
+    monitored = engine_headline.headline_from_villages(
+        groups, regions, years=[year], level=None if whole_tree else level
     ).select("region_code", *MONITORED_COLUMNS)
     if whole_tree:  # every level from the region down, in one pass over the registry
-        out = counts_by_tree(hy, regions, population, year=year).join(monitored, on="region_code", how="left")
+        out = engine_stats.tree_from_villages(villages, regions, population, year=year).join(
+            monitored, on="region_code", how="left"
+        )
         return out.filter(
             (pl.col("households") > 0)
             | pl.col("rural_population").is_not_null()
             | (pl.col("region_code") == (code or ""))
         )
-    out = counts_by_region(hy, regions, population, year=year, level=level).join(
+    out = engine_stats.counts_from_villages(villages, regions, population, year=year, level=level).join(
         monitored, on="region_code", how="left"
     )
     if not code or level > level_of(code):

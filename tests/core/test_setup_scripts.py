@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -139,3 +140,19 @@ def test_serve_refuses_a_port_in_use(capsys):
     err = capsys.readouterr().err
     assert f"端口 {port} 已被占用" in err
     assert f"port {port} is already in use" in err
+
+
+def test_the_test_setup_installs_the_dask_extra_and_the_demo_setup_does_not():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["optional-dependencies"]["dask"] == ["dask[distributed]>=2026.8"]
+    assert not any(d.startswith("dask") for d in project["dependencies"])
+    # the extras scripts/setup hands to pip, with and without --test (its own lines, run by bash)
+    setup = (ROOT / "scripts/setup").read_text()
+    lines = [
+        ln for ln in setup.splitlines() if ln.startswith(("EXTRAS=", '[ "$WITH_TEST" -eq 1 ] && EXTRAS='))
+    ]
+    for with_test, extras in ((0, ""), (1, "[test,dask]")):
+        script = f"WITH_TEST={with_test}\n" + "\n".join(lines) + '\nprintf %s "$EXTRAS"'
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False).stdout
+        assert out == extras
+    assert '-e "$ROOT$EXTRAS"' in setup

@@ -244,3 +244,33 @@ def test_payments_of_another_year_are_not_read():
     people[1]["death_date"] = date(2019, 3, 1)
     pay = [{"payment_id": 1, "id_number": people[1]["id_number"], "amount": 5.0, "paid_on": date(2019, 6, 1)}]
     assert found(**frames(exit_pair(1), people, measures=[measure(1, 2020)], payments=pay)).is_empty()
+
+
+def test_a_payment_to_an_id_number_two_people_hold_goes_to_the_same_one_whatever_the_row_order():
+    """Two people registered with one ID number (two counties' registries merged): the payment is filed
+    under one of them, the same one whichever order the membership rows come in — a run over parts of
+    the registry gathers them in another order than the store's."""
+    periods = pl.DataFrame(
+        {
+            "member_id": [5, 9, 7],
+            "household_id": [1, 2, 3],
+            "id_number": ["X", "X", "Y"],
+            "death_date": [None, date(2020, 1, 10), None],
+            "start_date": [None, None, None],
+            "end_date": [None, None, None],
+        },
+        schema=integrity.PERIODS,
+    )
+    payments = pl.DataFrame(
+        {
+            "payment_id": [1, 2],
+            "id_number": ["X", "Y"],
+            "amount": [100.0, 50.0],
+            "paid_on": [date(2020, 6, 1)] * 2,
+        },
+        schema=PAYMENTS,
+    )
+    one = integrity.payees(payments, periods, 2020).sort("member_id")
+    for order in ([2, 1, 0], [1, 0, 2], [0, 2, 1]):
+        assert integrity.payees(payments, periods[order], 2020).sort("member_id").equals(one), order
+    assert one["member_id"].to_list() == [7, 9]  # ties go to the higher member id

@@ -322,3 +322,30 @@ def test_a_member_with_several_periods_is_checked_once_in_the_latest_household()
     hy = pl.concat([clean_household(), clean_household(household_id=2), clean_household(household_id=3)])
     found = run(hy, m, default_params()).filter(pl.col("rule_id") == "DQ-A1")
     assert found.select("household_id", "member_id").rows() == [(1, 2)]
+
+
+def test_member_who_moved_is_judged_once_in_their_latest_household_whatever_the_slices():
+    """A person who moved has a membership row in each household; the member rules read the latest one.
+    The rows of one person are not next to each other (the store orders them by household), so slices
+    of the member frame must not each keep their own "latest" row."""
+    hy = pl.concat([clean_household(), clean_household(household_id=2, village="520526001201")])
+    moved = dict(
+        id_number=make_id("52052619800101005"),
+        sex="1",
+        birth_date=date(1980, 1, 1),
+        relation="son",
+        work_status="in_province",
+        work_months=13,  # DQ-G1a: more months away than a year has
+    )
+    extra = {"start_date": pl.Date, "end_date": pl.Date}
+    m = members(
+        dict(household_id=1, member_id=1, id_number=HEAD_ID, sex="1", birth_date=date(1970, 5, 10)),
+        dict(household_id=1, member_id=7, **moved, end_date=date(2019, 3, 1)),
+        dict(household_id=2, member_id=2, id_number=SPOUSE_ID, birth_date=date(1972, 3, 3)),
+        dict(household_id=2, member_id=7, **moved, start_date=date(2019, 3, 1)),
+        extra=extra,
+    ).with_columns(pl.col("member_id").cast(pl.Int64))
+    for chunk in (1, 2, 3, 10):
+        out = run(hy, m, default_params(), year=2020, member_chunk=chunk)
+        g1a = out.filter(pl.col("rule_id") == "DQ-G1a")
+        assert g1a.select("household_id", "member_id").rows() == [(2, 7)], chunk
