@@ -107,7 +107,7 @@ def latest_memberships(members: pl.LazyFrame) -> pl.LazyFrame:
         .collect()
         .to_series()
     )
-    return rows.filter(~several | c("_row").is_in(latest)).drop("_row")
+    return rows.filter(~several | c("_row").is_in(latest.implode())).drop("_row")
 
 
 def _other_cause_repeats_main(df: pl.DataFrame) -> pl.Series:
