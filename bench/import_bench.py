@@ -304,6 +304,7 @@ def main() -> None:
     if servers and servers[0][1] is None and url is None:
         print("postgresql: skipped (no server: give --postgres URL or make scripts/pg start work)")
         servers = []
+    server_dirs = {label: f"pg{i}" for i, (label, _) in enumerate(servers)}  # no brackets in paths
     sqlite_runs: list[tuple[int, dict]] = []
     try:
         for households in sizes:
@@ -319,7 +320,7 @@ def main() -> None:
             sqlite_runs.append((n_members, r))
             _line("sqlite", r, n_members)
             for label, settings in servers:
-                state = work / f"pg-{households}-{len(label)}-{abs(hash(label))}.state"
+                state = work / f"{server_dirs.get(label, 'pg')}-{households}.state"
                 own_url = url
                 try:
                     if settings is not None:
@@ -327,7 +328,7 @@ def main() -> None:
                         if own_url is None:
                             print(f"{label}: skipped (the server did not start)")
                             continue
-                    home = work / f"pg-{households}-{label}"
+                    home = work / f"{server_dirs.get(label, 'pg')}-{households}"
                     home.mkdir()
                     r = _run(
                         file,
