@@ -2,8 +2,10 @@
 
 `open_writer()` opens ONE transaction and yields a writer; everything a save writes goes through it:
 - `BoundWriter` writes each statement at once on Django's connection: rows bound as parameters on SQLite
-  (many rows per statement), `COPY` on PostgreSQL. Used on PostgreSQL, for small saves, and inside a
-  caller's transaction.
+  (many rows per statement), `COPY` on PostgreSQL. Used for small saves and inside a caller's transaction.
+- `PipelinedWriter` (PostgreSQL, large saves): the calling thread compares and renders a part (CSV for
+  COPY, JSON history) while a sending thread copies the part before it in, on Django's connection and in
+  its transaction; the server takes a part in more slowly than the client renders one.
 - `StagedWriter` (SQLite, large saves): rows go through ADBC (Arrow → SQLite in C, no value binding in
   Python) into scratch files, one per part; each file is then attached to Django's connection and copied
   with one `INSERT … SELECT` / `UPDATE … FROM` per table, in the order the tables were first written,
@@ -21,8 +23,9 @@
 New households, yearly records and members get their ids from `Writer.insert_new`. On SQLite the ids are
 allocated before the rows are written, from the largest id ever used (the IMMEDIATE transaction holds the
 write lock), so that a part's rows are complete — members carry their household's id — when they are
-staged. On PostgreSQL the table's sequence numbers the rows as COPY writes them (other sessions may write
-too), and the ids are read back by the rows' natural key.
+staged. On PostgreSQL they are taken from the table's sequence before the rows are sent (other sessions
+may take numbers too: the sequence hands each out once), for the same reason and so that nothing is read
+back.
 
 Canonical form of values (what reads return and comparisons use): text "" for blank, amounts as integer
 cents, booleans as 0/1/null, dates as ISO strings.
