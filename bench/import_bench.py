@@ -1,6 +1,7 @@
 """Benchmark of `fupin import households` end to end (read xlsx + validate + save).
 
-    python bench/import_bench.py [--households N[,N2,...]] [--postgres URL | --no-postgres] [--cache DIR] [--engine]
+    python bench/import_bench.py [--households N[,N2,...]] [--postgres URL | --no-postgres]
+                                 [--pg-settings test|deployment|FILE[,...]] [--cache DIR] [--engine]
 
 Builds a synthetic county (`fupin.program.synthetic.synthetic_registry(N, one_year=2024)`), writes it to
 an xlsx with the importer's own `write_workbook`, then, for each store (a fresh SQLite file; a
@@ -13,6 +14,12 @@ printing the time spent reading and the time in the engine.
 Several sizes (`--households 50000,100000,200000`) show whether memory grows with the file: after the
 per-size lines comes `rss_growth_per_member=B bytes` (SQLite peak RSS, largest minus smallest file, per
 member more). The last line is then `members_per_s=R` of the largest file.
+
+`--pg-settings` starts a server of its own for each settings named (`scripts/pg start --settings FILE`, stopped
+at the end): `test` is `scripts/pg`'s throw-away server (fsync off, stock memory), `deployment` is
+`scripts/pg-deployment.conf` (durability on, the memory and WAL settings of docs/deployment.md), or any
+settings file. Each PostgreSQL line also gives the CPU time of the server process that ran the import
+("server cpu", read from /proc when the server runs on this machine as a user we may look at).
 """
 
 from __future__ import annotations
@@ -76,12 +83,18 @@ def child(args) -> None:
             peak[0] = max(peak[0], _rss_mb())
 
     threading.Thread(target=sample, daemon=True).start()
+    from django.db import connection
+
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
+    server0 = _process_cpu(backend)
     base = _rss_mb()
     cpu0 = _cpu()
     t0 = time.perf_counter()
     code = main(["import", "households", str(args.file)])
     seconds = time.perf_counter() - t0
     cpu = _cpu() - cpu0
+    server = _process_cpu(backend)
     stop.set()
     from fupin.registry.models import ImportBatch
 
@@ -90,6 +103,7 @@ def child(args) -> None:
         "exit": code,
         "seconds": seconds,
         "cpu_seconds": cpu,
+        "server_cpu_seconds": server - server0 if server is not None and server0 is not None else None,
         "peak_rss_mb": max(peak[0], _rss_mb()),
         "base_rss_mb": base,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -98,6 +112,18 @@ def child(args) -> None:
     if args.engine:
         result |= engine_from_store(county)
     print(json.dumps(result))
+
+
+def _process_cpu(pid: int | None) -> float | None:
+    """User + system CPU seconds of process `pid` (the server process of our connection), if we may read it."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def engine_from_store(county: str) -> dict:
@@ -151,17 +177,35 @@ def _run(file: Path, villages: Path, env: dict, engine: bool = False) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _postgres_url(given: str | None) -> tuple[str | None, bool]:
+SETTINGS = {"deployment": ROOT / "scripts" / "pg-deployment.conf"}
+
+
+def _postgres_url(
+    given: str | None, settings: str | None = None, state: Path | None = None
+) -> tuple[str | None, bool]:
+    """The server's URL and whether we started it: `given`, or `scripts/pg start` (with `settings`, a server
+    of our own whose state is kept in `state`)."""
     if given:
         return given, False
+    command = [str(ROOT / "scripts" / "pg"), "start"]
+    env = dict(os.environ)
+    if settings is not None:
+        env["FUPIN_PG_STATE"] = str(state)
+        if settings != "test":
+            command += ["--settings", str(SETTINGS.get(settings, settings))]
     try:
-        out = subprocess.run(
-            [str(ROOT / "scripts" / "pg"), "start"], capture_output=True, text=True, timeout=120
-        )
+        out = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return None, False
+    if out.returncode != 0:
+        print(out.stderr[-2000:])
     url = out.stdout.strip().splitlines()[-1] if out.returncode == 0 and out.stdout.strip() else None
     return url, url is not None
+
+
+def _stop_postgres(state: Path | None) -> None:
+    env = dict(os.environ, **({"FUPIN_PG_STATE": str(state)} if state else {}))
+    subprocess.run([str(ROOT / "scripts" / "pg"), "stop"], capture_output=True, env=env)
 
 
 def _fresh_pg_db(url: str) -> str:
@@ -177,9 +221,11 @@ def _fresh_pg_db(url: str) -> str:
 
 
 def _line(name: str, r: dict, n_members: int) -> None:
+    server = r.get("server_cpu_seconds")
     print(
         f"{name}: exit={r['exit']} wall={r['seconds']:.1f}s cpu={r['cpu_seconds']:.1f}s "
-        f"members/s={n_members / r['seconds']:,.0f} (per cpu-second {n_members / r['cpu_seconds']:,.0f}) "
+        + (f"server_cpu={server:.1f}s " if server is not None else "")
+        + f"members/s={n_members / r['seconds']:,.0f} (per cpu-second {n_members / r['cpu_seconds']:,.0f}) "
         f"peak_rss={r['peak_rss_mb']:.0f}MB members_created={r['counts'].get('members_created')} "
         f"load_avg={os.getloadavg()[0]:.1f}"
     )
@@ -224,6 +270,12 @@ def main() -> None:
     )
     p.add_argument("--postgres", help="PostgreSQL URL (default: scripts/pg start)")
     p.add_argument("--no-postgres", action="store_true")
+    p.add_argument(
+        "--pg-settings",
+        help="start a PostgreSQL server of our own with these settings, one run each: test (scripts/pg's "
+        "throw-away server), deployment (scripts/pg-deployment.conf) or a settings file; several separated by "
+        "commas",
+    )
     p.add_argument("--cache", type=Path, help="keep/reuse the generated workbooks in this folder")
     p.add_argument(
         "--engine",
@@ -242,9 +294,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="fupin-import-bench-"))
     cache = args.cache or work
     cache.mkdir(parents=True, exist_ok=True)
-    url, started = (None, False) if args.no_postgres else _postgres_url(args.postgres)
-    if not args.no_postgres and url is None:
+    # (label, settings): None = the server of --postgres or of `scripts/pg start`, shared and started once
+    servers: list[tuple[str, str | None]] = []
+    if args.pg_settings:
+        servers = [(f"postgresql[{Path(n).stem}]", n) for n in args.pg_settings.split(",")]
+    elif not args.no_postgres:
+        servers = [("postgresql", None)]
+    url, started = _postgres_url(args.postgres) if servers and servers[0][1] is None else (None, False)
+    if servers and servers[0][1] is None and url is None:
         print("postgresql: skipped (no server: give --postgres URL or make scripts/pg start work)")
+        servers = []
+    server_dirs = {label: f"pg{i}" for i, (label, _) in enumerate(servers)}  # no brackets in paths
     sqlite_runs: list[tuple[int, dict]] = []
     try:
         for households in sizes:
@@ -259,22 +319,32 @@ def main() -> None:
             )
             sqlite_runs.append((n_members, r))
             _line("sqlite", r, n_members)
-            if url is not None:
+            for label, settings in servers:
+                state = work / f"{server_dirs.get(label, 'pg')}-{households}.state"
+                own_url = url
                 try:
-                    home = work / f"pg-{households}"
+                    if settings is not None:
+                        own_url, _ = _postgres_url(None, settings, state)
+                        if own_url is None:
+                            print(f"{label}: skipped (the server did not start)")
+                            continue
+                    home = work / f"{server_dirs.get(label, 'pg')}-{households}"
                     home.mkdir()
                     r = _run(
                         file,
                         villages,
-                        {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": _fresh_pg_db(url)},
+                        {"FUPIN_HOME": str(home), "FUPIN_DATABASE_URL": _fresh_pg_db(own_url)},
                         args.engine,
                     )
-                    _line("postgresql", r, n_members)
+                    _line(label, r, n_members)
                 except Exception as e:  # report and go on: SQLite is the figure of record
-                    print(f"postgresql: failed: {e}")
+                    print(f"{label}: failed: {e}")
+                finally:
+                    if settings is not None:
+                        _stop_postgres(state)
     finally:
         if started:
-            subprocess.run([str(ROOT / "scripts" / "pg"), "stop"], capture_output=True)
+            _stop_postgres(None)
     if len(sqlite_runs) > 1:
         (m0, r0), (m1, r1) = sqlite_runs[0], sqlite_runs[-1]
         growth = (r1["peak_rss_mb"] - r0["peak_rss_mb"]) * 2**20 / (m1 - m0)

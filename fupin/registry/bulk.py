@@ -296,9 +296,7 @@ def _write_households(
     part.counts.update(
         households_created=created.height, households_updated=changed.height, households_unchanged=same
     )
-    created = part.w.insert_new(
-        Household, ["household_no", *HOUSEHOLD_NAMES], created, key=["household_no"], constants=part.stamps
-    )
+    created = part.w.insert_new(Household, ["household_no", *HOUSEHOLD_NAMES], created, constants=part.stamps)
     part.w.update(
         Household,
         [*HOUSEHOLD_NAMES, "updated_at"],
@@ -359,7 +357,6 @@ def _write_years(
         HouseholdYear,
         cols,
         created,
-        key=["household_id", "year"],
         prepare=lambda rows: db_values(rows, cols),
         constants=part.stamps,
         progress=part.step,
@@ -392,7 +389,6 @@ def _write_members(
         Member,
         cols,
         created,
-        key=["id_number"],
         prepare=lambda rows: db_values(rows, cols),
         constants=part.stamps,
         progress=part.step,

@@ -2,8 +2,10 @@
 
 `open_writer()` opens ONE transaction and yields a writer; everything a save writes goes through it:
 - `BoundWriter` writes each statement at once on Django's connection: rows bound as parameters on SQLite
-  (many rows per statement), `COPY` on PostgreSQL. Used on PostgreSQL, for small saves, and inside a
-  caller's transaction.
+  (many rows per statement), `COPY` on PostgreSQL. Used for small saves and inside a caller's transaction.
+- `PipelinedWriter` (PostgreSQL, large saves): the calling thread compares and renders a part (CSV for
+  COPY, JSON history) while a sending thread copies the part before it in, on Django's connection and in
+  its transaction; the server takes a part in more slowly than the client renders one.
 - `StagedWriter` (SQLite, large saves): rows go through ADBC (Arrow → SQLite in C, no value binding in
   Python) into scratch files, one per part; each file is then attached to Django's connection and copied
   with one `INSERT … SELECT` / `UPDATE … FROM` per table, in the order the tables were first written,
@@ -21,8 +23,9 @@
 New households, yearly records and members get their ids from `Writer.insert_new`. On SQLite the ids are
 allocated before the rows are written, from the largest id ever used (the IMMEDIATE transaction holds the
 write lock), so that a part's rows are complete — members carry their household's id — when they are
-staged. On PostgreSQL the table's sequence numbers the rows as COPY writes them (other sessions may write
-too), and the ids are read back by the rows' natural key.
+staged. On PostgreSQL they are taken from the table's sequence before the rows are sent (other sessions
+may take numbers too: the sequence hands each out once), for the same reason and so that nothing is read
+back.
 
 Canonical form of values (what reads return and comparisons use): text "" for blank, amounts as integer
 cents, booleans as 0/1/null, dates as ISO strings.
@@ -30,6 +33,7 @@ cents, booleans as 0/1/null, dates as ISO strings.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,7 +41,7 @@ from itertools import chain
 from pathlib import Path
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from fupin.core.scratch import remove, scratch_dir
 
@@ -136,6 +140,43 @@ def _chunks(frame: pl.DataFrame, names: Sequence[str], prepare, progress: Progre
         progress(part.height)
 
 
+def _copy_sql(model, names: Sequence[str], constants: dict) -> str:
+    cols = ", ".join(col(model, n) for n in (*names, *constants))
+    return f"COPY {table(model)} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
+
+
+def _csv_blocks(frame: pl.DataFrame, names, prepare, constants: dict, progress: Progress) -> Iterator[bytes]:
+    """The rows as COPY's CSV, a chunk at a time (`_chunks`), constants appended."""
+    for part in _chunks(frame, names, prepare, progress):
+        out = io.BytesIO()
+        part.with_columns(pl.lit(v).alias(n) for n, v in constants.items()).write_csv(
+            out, include_header=False, null_value="\\N", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
+        )
+        yield out.getvalue()
+
+
+def _update_sql(model, names: Sequence[str], key: str, where: str) -> str:
+    sets = ", ".join(f"{col(model, n)} = %s" for n in names)
+    return f"UPDATE {table(model)} SET {sets} WHERE {col(model, key)} = %s{where}"
+
+
+def _take_ids(cur, model, n: int) -> pl.Series:
+    """`n` numbers from the id sequence of `model`, through the psycopg cursor `cur` (one COPY out: no
+    Python object per id)."""
+    cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+    seq = cur.fetchone()[0].replace("'", "''")
+    sql = f"COPY (SELECT nextval('{seq}'::regclass) FROM generate_series(1, {int(n)})) TO STDOUT"
+    data = io.BytesIO()
+    with cur.copy(sql) as copy:
+        for block in copy:
+            data.write(block)
+    data.seek(0)
+    ids = pl.read_csv(data, has_header=False, schema={"id": pl.Int64})["id"].sort()
+    if ids.len() != n:  # not expected: COPY gives every row or raises
+        raise RuntimeError(f"{model._meta.db_table}: {ids.len()} ids for {n} rows")
+    return ids
+
+
 # --- the writers ---------------------------------------------------------------------------------------
 
 
@@ -157,12 +198,11 @@ class Writer:
         where: str = "",
         params: Sequence = (),
         strings: Iterable[str] = (),
-        written: bool = False,
     ) -> pl.DataFrame:
         """Rows of `model` whose `key` is in `values` (chunked IN lists), in canonical form; `where` adds a
-        condition (with `params`). `written`: rows this save wrote are asked for (no shortcut)."""
+        condition (with `params`)."""
         schema = _schema(names, strings)
-        if not values or (not written and self._empty(model)):
+        if not values or self._empty(model):
             return pl.DataFrame(schema=schema)
         frames = []
         sql_cols = _select_sql(model, names)
@@ -198,29 +238,39 @@ class Writer:
         names: Sequence[str],
         frame: pl.DataFrame,
         *,
-        key: Sequence[str],
         prepare=None,
         constants: dict | None = None,
         progress: Progress = _noop,
     ) -> pl.DataFrame:
-        """Insert new rows of `model` (`names`, without the id); returns `frame` with the `id` of each.
-        `key`: the columns that identify a row (unique in the table)."""
+        """Insert new rows of `model` (`names`, without the id); returns `frame` with the `id` of each."""
         if frame.is_empty():
             return frame.with_columns(pl.lit(None, pl.Int64).alias("id"))
         if self.vendor == "postgresql":
-            self.insert(model, names, frame, prepare=prepare, constants=constants, progress=progress)
-            ids = self.fetch_in(model, ["id", *key], key[0], frame[key[0]].unique().to_list(), written=True)
-            return frame.join(ids, on=list(key), how="left", maintain_order="left")
-        if model not in self._last_id:
-            self.prime(model)
-        start = self._last_id[model] + 1
-        self._last_id[model] += frame.height
-        frame = frame.with_columns(
-            pl.int_range(start, start + frame.height, dtype=pl.Int64, eager=True).alias("id")
-        )
+            frame = frame.with_columns(self._next_ids(model, frame.height))
+        else:
+            if model not in self._last_id:
+                self.prime(model)
+            start = self._last_id[model] + 1
+            self._last_id[model] += frame.height
+            frame = frame.with_columns(
+                pl.int_range(start, start + frame.height, dtype=pl.Int64, eager=True).alias("id")
+            )
         with_id = (lambda part: prepare(part).with_columns(part["id"])) if prepare else None
         self.insert(model, ["id", *names], frame, prepare=with_id, constants=constants, progress=progress)
         return frame
+
+    def _next_ids(self, model, n: int) -> pl.Series:
+        """PostgreSQL: `n` new ids of `model` from its sequence, ascending (what COPY would have given the
+        rows, taken before they are sent: the rows are complete, and no statement reads them back by key).
+        Other sessions may take numbers in between; a rolled-back save leaves a gap, as an INSERT does."""
+        with self._id_cursor() as cur:
+            return _take_ids(cur, model, n)
+
+    @contextmanager
+    def _id_cursor(self):
+        """A psycopg cursor to take ids with (Django's connection)."""
+        with connection.cursor() as cur:
+            yield cur.cursor
 
     def prime(self, *models) -> None:
         """SQLite: read the largest id used of each model, so that `insert_new` needs the store no more."""
@@ -267,6 +317,10 @@ class Writer:
         """UPDATE model SET names… WHERE key = frame[key] [AND where]."""
         raise NotImplementedError
 
+    def abort(self) -> None:
+        """Called inside the transaction when the save fails, before it is rolled back: nothing of the save
+        may reach the store after that."""
+
     def close(self) -> None:
         """Called after the transaction, committed or not."""
 
@@ -281,16 +335,9 @@ class BoundWriter(Writer):
         if self.vendor == "postgresql":
             # ONE COPY in CSV written by Polars (in Rust): no Python object per row or per value, and the
             # server takes in a chunk while the next one is prepared.
-            cols = ", ".join(col(model, n) for n in (*names, *constants))
-            sql = f"COPY {table(model)} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
-            with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
-                for part in _chunks(frame, names, prepare, progress):
-                    part = part.with_columns(pl.lit(v).alias(n) for n, v in constants.items())
-                    copy.write(
-                        part.write_csv(
-                            include_header=False, null_value="\\N", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
-                        )
-                    )
+            with connection.cursor() as cur, cur.cursor.copy(_copy_sql(model, names, constants)) as copy:
+                for block in _csv_blocks(frame, names, prepare, constants, progress):
+                    copy.write(block)
             return
         # SQLite: multi-row VALUES (many rows per statement) costs about half of one row per statement.
         cols = ", ".join(col(model, n) for n in (*names, *constants))
@@ -313,11 +360,101 @@ class BoundWriter(Writer):
     def update(self, model, names, frame, *, key="id", where="", progress=_noop) -> None:
         if frame.is_empty():
             return
-        sets = ", ".join(f"{col(model, n)} = %s" for n in names)
-        sql = f"UPDATE {table(model)} SET {sets} WHERE {col(model, key)} = %s{where}"
+        sql = _update_sql(model, names, key, where)
         with connection.cursor() as cur:
             for part in _chunks(frame, [*names, key], None, progress):
                 cur.executemany(sql, part.iter_rows())
+
+
+class PipelinedWriter(Writer):
+    """PostgreSQL, large saves: the calling thread compares a part and renders its rows (Polars: the CSV of
+    each COPY, the JSON history) while a second thread sends what is rendered, in order, on Django's
+    connection and so in its transaction. The server spends longer taking a part in (indexes, foreign-key
+    checks, JSON) than the client takes to render one, so rendering part k+1 while part k goes in hides
+    the client's work; at most two rendered parts are held. Ids come from the sequences through a second,
+    autocommit connection (a sequence is outside transactions anyway), so rendering never waits for the
+    server; a read of the store waits until everything sent before it is in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._django = connections[connection.alias]  # this thread's wrapper, for the sending thread
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fupin-copy")
+        self._sent: list[Future] = []  # every statement handed to the sender, in order
+        self._parts: list[int] = []  # where each part's statements begin in `_sent`
+        self._ids_conn = None
+
+    def _send(self, run: Callable) -> None:
+        django = self._django
+        django.ensure_connection()
+        raw = django.connection
+
+        def send() -> None:
+            with django.wrap_database_errors, raw.cursor() as cur:
+                run(cur)
+
+        self._sent.append(self._sender.submit(send))
+
+    def _wait(self, upto: int) -> None:
+        """Until the first `upto` statements are in (the first error among them is raised)."""
+        for sent in self._sent[:upto]:
+            sent.result()
+
+    def insert(self, model, names, frame, *, prepare=None, constants=None, progress=_noop) -> None:
+        if frame.is_empty():
+            return
+        constants = constants or {}
+        sql = _copy_sql(model, names, constants)
+        blocks = list(_csv_blocks(frame, names, prepare, constants, progress))
+
+        def copy_in(cur) -> None:
+            with cur.copy(sql) as copy:
+                for block in blocks:
+                    copy.write(block)
+
+        self._send(copy_in)
+
+    def update(self, model, names, frame, *, key="id", where="", progress=_noop) -> None:
+        if frame.is_empty():
+            return
+        sql = _update_sql(model, names, key, where)
+        rows = [list(part.iter_rows()) for part in _chunks(frame, [*names, key], None, progress)]
+
+        def update(cur) -> None:
+            for chunk in rows:
+                cur.executemany(sql, chunk)
+
+        self._send(update)
+
+    def fetch_in(self, model, names, key, values, **kw) -> pl.DataFrame:
+        if values and not self._empty(model):
+            self._wait(len(self._sent))  # a read sees every row sent before it
+        return super().fetch_in(model, names, key, values, **kw)
+
+    @contextmanager
+    def _id_cursor(self):
+        if self._ids_conn is None:
+            import psycopg
+
+            self._ids_conn = psycopg.connect(**self._django.get_connection_params(), autocommit=True)
+        with self._ids_conn.cursor() as cur:
+            yield cur
+
+    def submit(self, write: Callable[[], None]) -> None:
+        self._parts.append(len(self._sent))
+        if len(self._parts) > 2:  # the part before the previous one is in: two rendered parts at most
+            self._wait(self._parts[-2])
+        write()
+
+    def drain(self) -> None:
+        self._wait(len(self._sent))
+
+    def abort(self) -> None:
+        self._sender.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        self._sender.shutdown(wait=True, cancel_futures=True)
+        if self._ids_conn is not None:
+            self._ids_conn.close()
 
 
 class _StageFile:
@@ -487,8 +624,11 @@ def open_writer(rows: int) -> Iterator[Writer]:
     """One transaction and the writer for a save of about `rows` rows (see the module doc)."""
     sqlite = connection.vendor == "sqlite"
     own = connection.get_autocommit() and not connection.in_atomic_block  # the transaction is ours
-    staged = sqlite and own and rows >= STAGE_MIN_ROWS and _adbc_sqlite()
-    writer = StagedWriter() if staged else BoundWriter()
+    big = own and rows >= STAGE_MIN_ROWS
+    if sqlite:
+        writer: Writer = StagedWriter() if big and _adbc_sqlite() else BoundWriter()
+    else:
+        writer = PipelinedWriter() if big else BoundWriter()
     if sqlite:
         with connection.cursor() as cur:  # index pages stay in memory during the big transaction
             cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
@@ -500,8 +640,12 @@ def open_writer(rows: int) -> Iterator[Writer]:
                 # (the writer inserts parents before children).
                 with connection.cursor() as cur:
                     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            yield writer
-            writer.drain()
+            try:
+                yield writer
+                writer.drain()
+            except BaseException:
+                writer.abort()
+                raise
     finally:
         writer.close()
         if sqlite:

@@ -81,6 +81,45 @@ def test_pg_script_starts_reuses_and_stops_a_server(tmp_path):
     assert "no PostgreSQL running" in gone.stderr
 
 
+@pytest.mark.skipif(not _can_run_postgres(), reason="PostgreSQL server binaries not installed")
+def test_pg_script_starts_a_durable_server_with_the_deployment_settings(tmp_path):
+    env = {**os.environ, "FUPIN_PG_STATE": str(tmp_path / "pg.state")}
+
+    def pg(*args):
+        return subprocess.run([str(ROOT / "scripts/pg"), *args], env=env, capture_output=True, text=True)
+
+    missing = pg("start", "--settings", str(tmp_path / "nothing.conf"))
+    if missing.returncode == 0:  # a script that ignores --settings started a server: stop it
+        pg("stop")
+    assert missing.returncode == 2 and "settings file not found" in missing.stderr
+    assert not (tmp_path / "pg.state").exists()
+    started = pg("start", "--settings", str(ROOT / "scripts/pg-deployment.conf"))
+    try:
+        assert started.returncode == 0, started.stderr
+        import psycopg
+
+        names = ("fsync", "full_page_writes", "synchronous_commit", "wal_buffers", "max_wal_size")
+        names += ("shared_buffers", "wal_compression", "max_connections")
+        with psycopg.connect(started.stdout.strip().replace("postgres://", "postgresql://")) as conn:
+            settings = dict(
+                conn.execute(
+                    "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [list(names)]
+                ).fetchall()
+            )
+    finally:
+        pg("stop")
+    assert settings == {
+        "fsync": "on",
+        "full_page_writes": "on",
+        "synchronous_commit": "on",
+        "wal_buffers": "64MB",
+        "max_wal_size": "8GB",
+        "shared_buffers": "2GB",
+        "wal_compression": "lz4",
+        "max_connections": "100",
+    }
+
+
 def _get(url: str) -> tuple[int, str, bytes]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.headers["Content-Type"], response.read()
