@@ -78,13 +78,16 @@ def build(source: str, out: Path) -> tuple[str, int] | None:
     else:
         target = Path(connection.settings_dict["NAME"]).resolve().as_uri()
     job = {"vendor": connection.vendor, "target": target, "source": source, "out": str(out)}
-    done = subprocess.run(
-        [sys.executable, "-m", "fupin.core.columnar"],
-        input=json.dumps(job).encode(),  # on stdin: the URI may hold a password
-        capture_output=True,
-        timeout=CHILD_TIMEOUT_SECONDS,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "fupin.core.columnar"],
+            input=json.dumps(job).encode(),  # on stdin: the URI may hold a password
+            capture_output=True,
+            timeout=CHILD_TIMEOUT_SECONDS,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        raise ColumnarReadFailed(str(e)) from e
     if done.returncode != 0:
         raise ColumnarReadFailed(done.stderr.decode(errors="replace")[-2000:])
     read = json.loads(done.stdout)

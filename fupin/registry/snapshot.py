@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from fupin.registry.models import RegistryVersion
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # a write committed during the build: read again
+LOCK_POLL_SECONDS = 0.1
 
 
 def folder() -> Path:
@@ -102,11 +104,8 @@ def _ready() -> Path | None:
 
 
 def _wait_lock(path: Path) -> int:
-    import fcntl
-    import os
-
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    while (fd := scratch.try_lock(path)) is None:  # another request is building
+        time.sleep(LOCK_POLL_SECONDS)
     return fd
 
 
