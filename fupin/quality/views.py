@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -211,12 +210,9 @@ def export(request):
     form, filters, _years_, _all, findings = _filtered(request)
     if getattr(form, "bad_region", False):
         return redirect(reverse("quality:worklist") + "?" + request.GET.urlencode())
-    data, _n = exports.export_findings(user, findings, filters=filters, channel="web")
+    export, _n = exports.export_findings(user, findings, filters=filters, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return export.response(
+        f"quality-{filters['year'] or 'all'}-{stamp}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="quality-{filters["year"] or "all"}-{stamp}.xlsx"'
-    )
-    return response
