@@ -94,6 +94,7 @@ def cell(value: Any) -> Any:
 
 INLINE_MAX_BYTES = 4 * 2**20
 BATCH_ROWS = 10_000
+SHEET_MAX_ROWS = 1_048_576  # Excel's limit, header included: rows past it are not written (`truncated`)
 
 # The cell formats `DataFrame.write_excel(table_style=None)` gives, so that a streamed sheet reads the same.
 _INT_FORMAT = "#,##0;[Red]-#,##0"
@@ -185,6 +186,7 @@ class SheetWriter:
     ) -> None:
         self.wb, self.ws = wb, wb.add_worksheet(name)
         self.row = 0
+        self.truncated = False
         self.autofit = autofit
         self.widths: list[int] = []
         vcenter = {"valign": "vcenter"}
@@ -219,6 +221,8 @@ class SheetWriter:
                 ws.write_string(0, c, name)
             self.widths = [_width(name) for name in df.columns]
             self.row = 1
+        if self.row + df.height > SHEET_MAX_ROWS:
+            df, self.truncated = df.head(SHEET_MAX_ROWS - self.row), True
         # what xlsxwriter cannot take: NaN/inf (empty cells) and time zones (shown as stored)
         df = finite(df).with_columns(pl.col(pl.Datetime("us", "*")).dt.replace_time_zone(None))
         kinds = [self._kind(t) for t in df.dtypes]

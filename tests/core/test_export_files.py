@@ -108,3 +108,12 @@ def test_a_small_file_is_answered_in_one_piece_and_removed_at_once():
     assert isinstance(r, HttpResponse) and not r.streaming
     assert r.content == exports.write_csv(FRAME).encode()
     assert not out.folder.exists()
+
+
+def test_rows_past_the_sheet_limit_are_not_written_and_not_counted(tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 3)  # the header and two rows
+    path = tmp_path / "t.xlsx"
+    assert exports.write_xlsx_batches(path, [("s", iter([FRAME.slice(0, 1), FRAME.slice(1, 3)]), {})]) == {
+        "s": 2
+    }
+    assert [row[0][0] for row in _cells(path)] == ["户编号", "A001", "=1+1"]
