@@ -1,14 +1,13 @@
 """My account (who I am, my API tokens: the key is shown once), for managers the accounts of their region, and
 for the roles that audit it the export log of their region (reading it is not an export; downloading it is)."""
 
-import io
+from collections.abc import Iterator
 
 import polars as pl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +19,7 @@ from fupin.accounts.forms import ExportLogFilterForm, TokenForm, UserForm
 from fupin.accounts.models import Token
 from fupin.accounts.roles import ROLES
 from fupin.accounts.services import AccountError, manage_user, users_for
-from fupin.core.exports import write_csv, write_xlsx
+from fupin.core.exports import BATCH_ROWS, ExportFile, batches, write_csv_batches, write_xlsx_batches
 
 PER_PAGE = 50
 
@@ -161,20 +160,23 @@ def export_log(request):
     )
 
 
-def _export_log_frame(rows) -> pl.DataFrame:
-    schema = {
-        "at": pl.String,
-        "username": pl.String,
-        "role": pl.String,
-        "region": pl.String,
-        "channel": pl.String,
-        "kind": pl.String,
-        "kind_label": pl.String,
-        "rows": pl.Int64,
-        "masked": pl.Boolean,
-        "filters": pl.String,
-    }
-    data = [
+EXPORT_LOG_SCHEMA = {
+    "at": pl.String,
+    "username": pl.String,
+    "role": pl.String,
+    "region": pl.String,
+    "channel": pl.String,
+    "kind": pl.String,
+    "kind_label": pl.String,
+    "rows": pl.Int64,
+    "masked": pl.Boolean,
+    "filters": pl.String,
+}
+
+
+def _export_log_frames(rows) -> Iterator[pl.DataFrame]:
+    """The log's rows as the download's frames, a batch at a time through a cursor."""
+    data = (
         (
             r.at.isoformat(timespec="seconds"),
             r.user.username if r.user else None,
@@ -187,9 +189,9 @@ def _export_log_frame(rows) -> pl.DataFrame:
             r.masked,
             ", ".join(f"{k}={v}" for k, v in sorted(r.filters.items())),
         )
-        for r in rows
-    ]
-    return pl.DataFrame(data, schema=schema, orient="row")
+        for r in rows.iterator(chunk_size=BATCH_ROWS)
+    )
+    yield from batches(data, EXPORT_LOG_SCHEMA)
 
 
 @login_required
@@ -198,21 +200,24 @@ def export_log_download(request, fmt: str):
     form, filters, rows = _export_log_filters(request)
     if not request.user.can("exports"):
         raise PermissionDenied(_("Your role may not export registry data."))
-    df = _export_log_frame(rows)
-    if fmt == "csv":
-        body, content_type = write_csv(df).encode("utf-8-sig"), "text/csv; charset=utf-8"
-    else:
-        buffer = io.BytesIO()
-        write_xlsx(buffer, df, "export_log")
-        body = buffer.getvalue()
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    out = ExportFile(f".{fmt}")
+    try:
+        if fmt == "csv":
+            n = write_csv_batches(out.path, _export_log_frames(rows), bom=True)
+            content_type = "text/csv; charset=utf-8"
+        else:
+            n = write_xlsx_batches(out.path, [("export_log", _export_log_frames(rows), {"autofit": False})])[
+                "export_log"
+            ]
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    except BaseException:
+        out.discard()
+        raise
     log_export(
         request.user,
         f"accounts.export_log.{fmt}",
         channel="web",
-        rows=df.height,
+        rows=n,
         filters={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in filters.items()},
     )
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="export_log.{fmt}"'
-    return response
+    return out.response(f"export_log.{fmt}", content_type)

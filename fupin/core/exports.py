@@ -13,12 +13,17 @@ A spreadsheet opens a cell that starts with `=`, `+`, `-`, `@`, a tab or a carri
 
 from __future__ import annotations
 
+import io
 import math
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 import xlsxwriter
+
+from fupin.core.scratch import remove, scratch_dir
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
@@ -78,3 +83,208 @@ def cell(value: Any) -> Any:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
+
+
+# --- exports that stream ---------------------------------------------------------------------------------
+#
+# A whole-table export is written a batch of rows at a time into a file in FUPIN_HOME/tmp (xlsxwriter in
+# constant_memory mode flushes each row as it is written; CSV is appended batch by batch), then sent from
+# that file and removed: memory is that of a batch, whatever the number of rows. A small file (at most
+# INLINE_MAX_BYTES) is answered in one piece, as before; a larger one as a FileResponse read from disk.
+
+INLINE_MAX_BYTES = 4 * 2**20
+BATCH_ROWS = 10_000
+SHEET_MAX_ROWS = 1_048_576  # Excel's limit, header included: rows past it are not written (`truncated`)
+
+# The cell formats `DataFrame.write_excel(table_style=None)` gives, so that a streamed sheet reads the same.
+_INT_FORMAT = "#,##0;[Red]-#,##0"
+_DATE_FORMAT = "yyyy-mm-dd;@"
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _float_format(precision: int) -> str:
+    return f"#,##0.{'0' * precision};[Red]-#,##0.{'0' * precision}" if precision else _INT_FORMAT
+
+
+def batches(
+    rows: Iterable[tuple] | Iterable[dict], schema: dict[str, Any], size: int = BATCH_ROWS
+) -> Iterator[pl.DataFrame]:
+    """Rows (tuples from `values_list(...).iterator()`, or dicts from `values(...).iterator()`) as frames of
+    at most `size` rows with `schema`; always at least one frame (an empty one for no rows)."""
+    it = iter(rows)
+    first = True
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk and not first:
+            return
+        if chunk and isinstance(chunk[0], dict):
+            yield pl.from_dicts(chunk, schema=schema, strict=False)
+        else:
+            yield pl.DataFrame(chunk, schema=schema, orient="row", strict=False)
+        first = False
+        if len(chunk) < size:
+            return
+
+
+class ExportFile:
+    """A file an export is written into (in its own scratch folder of FUPIN_HOME/tmp), sent, then removed."""
+
+    def __init__(self, suffix: str) -> None:
+        self.folder = scratch_dir("export")
+        self.path = self.folder / f"export{suffix}"
+
+    def discard(self) -> None:
+        remove(self.folder)
+
+    def response(self, filename: str, content_type: str):
+        """The HTTP response sending the file (the file is removed once sent, or now if it is small)."""
+        from django.http import FileResponse, HttpResponse
+
+        if self.path.stat().st_size <= INLINE_MAX_BYTES:
+            try:
+                response = HttpResponse(self.path.read_bytes(), content_type=content_type)
+            finally:
+                self.discard()
+        else:
+            response = FileResponse(_RemovedWhenClosed(self), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class _RemovedWhenClosed(io.BufferedReader):
+    """The export file, read for a FileResponse, removed with its folder when the response closes it."""
+
+    def __init__(self, export: ExportFile) -> None:
+        super().__init__(io.FileIO(export.path, "rb"))
+        self._export = export
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._export.discard()
+
+
+def streamed_workbook(path: Path) -> xlsxwriter.Workbook:
+    """A `workbook()` that keeps one row in memory (constant_memory), its own temporary files beside `path`."""
+    return workbook(path, constant_memory=True, tmpdir=str(path.parent))
+
+
+class SheetWriter:
+    """One sheet of a `streamed_workbook`, written a frame at a time: the header from the first frame, cells
+    as `write_sheet(..., table_style=None)` writes them (text as text, numbers and dates with the same
+    formats, null and NaN as empty cells), column widths fitted to what was written."""
+
+    def __init__(
+        self,
+        wb: xlsxwriter.Workbook,
+        name: str,
+        *,
+        float_precision: int = 3,
+        freeze_panes: tuple[int, int] | None = None,
+        autofit: bool = True,
+    ) -> None:
+        self.wb, self.ws = wb, wb.add_worksheet(name)
+        self.row = 0
+        self.truncated = False
+        self.autofit = autofit
+        self.widths: list[int] = []
+        vcenter = {"valign": "vcenter"}
+        self.formats = {
+            "int": wb.add_format({"num_format": _INT_FORMAT, **vcenter}),
+            "float": wb.add_format({"num_format": _float_format(float_precision), **vcenter}),
+            "date": wb.add_format({"num_format": _DATE_FORMAT, **vcenter}),
+            "datetime": wb.add_format({"num_format": _DATETIME_FORMAT, **vcenter}),
+            "text": wb.add_format(vcenter),
+        }
+        if freeze_panes:
+            self.ws.freeze_panes(*freeze_panes)
+
+    @staticmethod
+    def _kind(dtype: pl.DataType) -> str:
+        if dtype == pl.Boolean:
+            return "bool"
+        if dtype.is_integer():
+            return "int"
+        if dtype.is_float() or dtype.is_decimal():
+            return "float"
+        if dtype == pl.Date:
+            return "date"
+        if isinstance(dtype, pl.Datetime):
+            return "datetime"
+        return "text"
+
+    def write(self, df: pl.DataFrame) -> None:
+        ws = self.ws
+        if self.row == 0:
+            for c, name in enumerate(df.columns):
+                ws.write_string(0, c, name)
+            self.widths = [_width(name) for name in df.columns]
+            self.row = 1
+        if self.row + df.height > SHEET_MAX_ROWS:
+            df, self.truncated = df.head(SHEET_MAX_ROWS - self.row), True
+        # what xlsxwriter cannot take: NaN/inf (empty cells) and time zones (shown as stored)
+        df = finite(df).with_columns(pl.col(pl.Datetime("us", "*")).dt.replace_time_zone(None))
+        kinds = [self._kind(t) for t in df.dtypes]
+        write = {
+            "bool": ws.write_boolean,
+            "int": ws.write_number,
+            "float": ws.write_number,
+            "date": ws.write_datetime,
+            "datetime": ws.write_datetime,
+            "text": ws.write_string,
+        }
+        cells = [(write[k], self.formats.get(k, self.formats["text"])) for k in kinds]
+        text = [k == "text" for k in kinds]
+        if self.autofit:
+            self._fit(df)
+        for values in df.iter_rows():
+            for c, v in enumerate(values):
+                if v is not None:
+                    fn, fmt = cells[c]
+                    fn(self.row, c, str(v) if text[c] else v, fmt)
+            self.row += 1
+
+    def _fit(self, df: pl.DataFrame) -> None:
+        longest = df.select(pl.all().cast(pl.String).str.len_chars().max()).row(0)
+        for c, n in enumerate(longest):
+            if n is not None:
+                wide = 2 if df.dtypes[c] == pl.String else 1  # Chinese text is two columns a character
+                self.widths[c] = max(self.widths[c], min(n * wide + 1, 60))
+
+    def finish(self) -> None:
+        if self.autofit:
+            for c, w in enumerate(self.widths):
+                self.ws.set_column(c, c, w)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
+
+
+def write_csv_batches(path: Path, frames: Iterable[pl.DataFrame], *, bom: bool = False) -> int:
+    """Frames appended to one CSV file through `write_csv` (header once); returns the number of rows."""
+    n = 0
+    with open(path, "wb") as f:
+        if bom:
+            f.write("\ufeff".encode())
+        for i, df in enumerate(frames):
+            f.write(write_csv(df, include_header=i == 0).encode())
+            n += df.height
+    return n
+
+
+def write_xlsx_batches(
+    path: Path, sheets: Iterable[tuple[str, Iterable[pl.DataFrame], dict[str, Any]]]
+) -> dict[str, int]:
+    """A workbook of sheets, each `(name, frames, SheetWriter options)`, written in constant memory; returns
+    the number of data rows of each sheet."""
+    rows: dict[str, int] = {}
+    with streamed_workbook(path) as wb:
+        for name, frames, options in sheets:
+            sheet = SheetWriter(wb, name, **options)
+            for df in frames:
+                sheet.write(df)
+            sheet.finish()
+            rows[name] = sheet.row - 1
+    return rows

@@ -90,7 +90,12 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["region", "year"])]
+        indexes = [
+            models.Index(fields=["region", "year"]),
+            # the inbox lists a year's newest first, 50 a page: read in this order, not sorted (a province has
+            # hundreds of thousands of alerts)
+            models.Index(fields=["year", "-created_at", "-id"], name="alert_newest_first"),
+        ]
 
     @staticmethod
     def make_key(channel: str, source: str, signal: str, household_id, member_id, year) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -26,7 +27,7 @@ from django.utils import timezone
 from fupin.accounts import scope
 from fupin.core import cluster, versions
 from fupin.core.errors import Denied, InputRejected, Problem
-from fupin.core.exports import cell, workbook, write_xlsx
+from fupin.core.exports import BATCH_ROWS, ExportFile, batches, cell, workbook, write_xlsx, write_xlsx_batches
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import departments, partitioned
 from fupin.engine import monitoring as engine
@@ -437,10 +438,56 @@ def set_status(user, alert: Alert, status: str, note: str = "", *, version: str 
     return alert
 
 
-def alerts_xlsx(frame: pl.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    write_xlsx(buf, frame, "预警 alerts")
-    return buf.getvalue()
+ALERT_SHEET = "预警 alerts"
+ALERT_SCHEMA = {
+    "编号 id": pl.Int64,
+    "年度 year": pl.Int64,
+    "区划 region": pl.String,
+    "户编号 household": pl.String,
+    "渠道 channel": pl.String,
+    "来源 source": pl.String,
+    "信号 signal": pl.String,
+    "状态 status": pl.String,
+    "时间 created": pl.Datetime,
+}
+
+
+def alert_frames(alerts, lang: str) -> Iterator[pl.DataFrame]:
+    """The alerts as the export's rows, a batch at a time through a cursor, with the signal's label."""
+    from fupin.monitoring.selectors import signal_label
+
+    rows = alerts.values_list(
+        "id",
+        "year",
+        "region_id",
+        "household__household_no",
+        "channel",
+        "source",
+        "signal",
+        "status",
+        "created_at",
+    ).iterator(chunk_size=BATCH_ROWS)
+    labels: dict[str, str] = {}
+    for df in batches(rows, ALERT_SCHEMA):
+        for s in df["信号 signal"].unique().drop_nulls():
+            if s not in labels:
+                labels[s] = signal_label(s, lang)
+        yield df.with_columns(
+            pl.col("信号 signal")
+            .replace_strict(labels, default=None, return_dtype=pl.String)
+            .alias("说明 label")
+        )
+
+
+def export_alerts(alerts, lang: str) -> tuple[ExportFile, int]:
+    """The alerts workbook, written in constant memory into an export file; `(file, rows)`."""
+    out = ExportFile(".xlsx")
+    try:
+        n = write_xlsx_batches(out.path, [(ALERT_SHEET, alert_frames(alerts, lang), {"autofit": False})])
+    except BaseException:
+        out.discard()
+        raise
+    return out, n[ALERT_SHEET]
 
 
 def unmatched_download(user, batch: DepartmentImport) -> bytes:

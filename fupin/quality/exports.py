@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import polars as pl
 from django.conf import settings
 from django.db.models import F, QuerySet
 
 from fupin.accounts.models import ExportLog
-from fupin.core.exports import workbook, write_sheet
+from fupin.core.exports import BATCH_ROWS, ExportFile, batches, write_xlsx_batches
 from fupin.core.privacy import mask_id_expr, masked_frame
 from fupin.quality.codes import FINDING_STATUS, SEVERITY
 from fupin.quality.models import Finding
@@ -50,28 +51,39 @@ FINDING_SCHEMA = {k: pl.String for k in FINDING_HEADERS} | {
 }
 
 
-def findings_frame(findings: QuerySet[Finding], user) -> pl.DataFrame:
-    """One row per finding (from `.values()`, no per-row ORM), ID numbers masked for roles without them."""
-    rows = findings.order_by("household__household_no", "member_id", "rule_id").values(
-        "year",
-        "rule_id",
-        "severity",
-        "message_zh",
-        "message_en",
-        "value",
-        "status",
-        "note",
-        "first_seen_at",
-        "last_seen_at",
-        household_no=F("household__household_no"),
-        village_code=F("household__village_id"),
-        village_name=F("household__village__name"),
-        member_name=F("member__name"),
-        id_number=F("member__id_number"),
-        assignee_name=F("assignee__username"),
+def findings_frames(findings: QuerySet[Finding], user, size: int | None = None) -> Iterator[pl.DataFrame]:
+    """One row per finding (from `.values()` through a cursor, no per-row ORM), `size` rows at a time, ID
+    numbers masked for roles without them."""
+    size = size or BATCH_ROWS
+    rows = (
+        findings.order_by("household__household_no", "member_id", "rule_id")
+        .values(
+            "year",
+            "rule_id",
+            "severity",
+            "message_zh",
+            "message_en",
+            "value",
+            "status",
+            "note",
+            "first_seen_at",
+            "last_seen_at",
+            household_no=F("household__household_no"),
+            village_code=F("household__village_id"),
+            village_name=F("household__village__name"),
+            member_name=F("member__name"),
+            id_number=F("member__id_number"),
+            assignee_name=F("assignee__username"),  # `assignee` is the model's own field
+        )
+        .iterator(chunk_size=size)
     )
-    rows = [{**r, "assignee": r.pop("assignee_name")} for r in rows]
-    df = pl.from_dicts(rows, schema=FINDING_SCHEMA, strict=False).with_columns(
+    schema = {("assignee_name" if k == "assignee" else k): t for k, t in FINDING_SCHEMA.items()}
+    for df in batches(rows, schema, size):
+        yield _finding_cells(df.rename({"assignee_name": "assignee"}), user)
+
+
+def _finding_cells(df: pl.DataFrame, user) -> pl.DataFrame:
+    df = df.with_columns(
         pl.col("severity").replace(SEVERITY_ZH),
         pl.col("status").replace(STATUS_ZH),
         *[
@@ -91,6 +103,10 @@ def findings_frame(findings: QuerySet[Finding], user) -> pl.DataFrame:
     return df.select(list(FINDING_HEADERS))
 
 
+def findings_frame(findings: QuerySet[Finding], user) -> pl.DataFrame:
+    return pl.concat(list(findings_frames(findings, user)))
+
+
 def counts_frame(findings: QuerySet[Finding]) -> pl.DataFrame:
     counts = rule_counts(findings)
     schema = {
@@ -105,36 +121,42 @@ def counts_frame(findings: QuerySet[Finding]) -> pl.DataFrame:
     return df.with_columns(pl.col("severity").replace(SEVERITY_ZH))
 
 
-def write_workbook(counts: pl.DataFrame, findings: pl.DataFrame, target=None) -> bytes | None:
-    """Sheets 错误条数 and 问题清单 with Chinese headers; to `target` (a path) or returned as bytes."""
-    buf = io.BytesIO() if target is None else None
-    with workbook(buf if target is None else str(target)) as wb:
-        for name, df, headers in (
-            ("错误条数", counts, COUNT_HEADERS),
-            ("问题清单", findings, FINDING_HEADERS),
-        ):
-            write_sheet(
-                wb,
-                df.rename({k: v for k, v in headers.items() if k in df.columns}),
-                name,
-                table_style=None,
-                autofit=True,
-                freeze_panes=(1, 0),
-            )
-    return buf.getvalue() if buf is not None else None
+def _headed(frames, headers: dict[str, str]) -> Iterator[pl.DataFrame]:
+    for df in frames:
+        yield df.rename({k: v for k, v in headers.items() if k in df.columns})
+
+
+def write_workbook(counts: pl.DataFrame, findings: Iterable[pl.DataFrame], target: str | Path) -> int:
+    """Sheets 错误条数 and 问题清单 with Chinese headers into `target`, the findings a batch at a time (constant
+    memory); returns the number of findings written."""
+    options = {"autofit": True, "freeze_panes": (1, 0)}
+    rows = write_xlsx_batches(
+        Path(target),
+        [
+            ("错误条数", _headed([counts], COUNT_HEADERS), options),
+            ("问题清单", _headed(findings, FINDING_HEADERS), options),
+        ],
+    )
+    return rows["问题清单"]
 
 
 def export_findings(user, findings: QuerySet[Finding], *, filters: dict, channel: str, target=None):
-    """The workbook of the filtered findings, logged in accounts.ExportLog."""
-    frame = findings_frame(findings, user)
-    data = write_workbook(counts_frame(findings), frame, target)
+    """The workbook of the filtered findings, logged in accounts.ExportLog: written to `target` (a path), or
+    to an export file that is returned for the response — `(export file or None, rows)`."""
+    out = ExportFile(".xlsx") if target is None else None
+    try:
+        n = write_workbook(counts_frame(findings), findings_frames(findings, user), target or out.path)
+    except BaseException:
+        if out is not None:
+            out.discard()
+        raise
     masked = user is not None and not user.can("sees_id_numbers")
     ExportLog.objects.create(
         user=user,
         kind="quality.findings.xlsx",
         channel=channel,
         filters={k: v for k, v in filters.items() if v not in (None, "")},
-        rows=frame.height,
+        rows=n,
         masked=masked,
     )
-    return data, frame.height
+    return out, n

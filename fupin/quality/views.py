@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -66,7 +65,13 @@ def worklist(request):
     rows = findings.select_related("household", "household__village", "member", "assignee").order_by(
         "household__household_no", "member_id", "rule_id"
     )
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.rule_counts(without_rule)
+    # the number of rows is in the counts per rule already: no second COUNT over the findings and households
+    paginator = Paginator(rows, PER_PAGE)
+    paginator.count = sum(
+        c["count"] for c in counts if not filters["rule"] or c["rule_id"] == filters["rule"]
+    )
+    page = paginator.get_page(request.GET.get("page"))
     en, sees_ids, lang = _en(), user.can("sees_id_numbers"), get_language() or "zh-hans"
     status_labels = {c.code: c.en if en else c.zh for c in FINDING_STATUS}
     for f in page.object_list:  # at most 50 rows, already fetched
@@ -78,7 +83,6 @@ def worklist(request):
             f.value_shown = codes.ALL[selectors.VALUE_CODELIST[f.rule_id]].label(f.value, lang)
         f.status_label = status_labels.get(f.status, f.status)
         f.version = services.finding_version(f)
-    counts = selectors.rule_counts(without_rule)
     for c in counts:
         c["message"] = c["message_en"] if en else c["message_zh"]
     # who acts on the rows shown: the registry's writers on data-quality findings, those who work the
@@ -211,12 +215,9 @@ def export(request):
     form, filters, _years_, _all, findings = _filtered(request)
     if getattr(form, "bad_region", False):
         return redirect(reverse("quality:worklist") + "?" + request.GET.urlencode())
-    data, _n = exports.export_findings(user, findings, filters=filters, channel="web")
+    export, _n = exports.export_findings(user, findings, filters=filters, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return export.response(
+        f"quality-{filters['year'] or 'all'}-{stamp}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="quality-{filters["year"] or "all"}-{stamp}.xlsx"'
-    )
-    return response

@@ -6,13 +6,13 @@ plus the derived figures; code columns carry the Chinese labels, which the impor
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 
 import polars as pl
 from django.db.models import F, QuerySet
 
 from fupin.accounts.models import ExportLog
-from fupin.core.exports import workbook, write_csv, write_sheet
+from fupin.core.exports import BATCH_ROWS, ExportFile, batches, write_csv_batches, write_xlsx_batches
 from fupin.core.privacy import masked_frame
 from fupin.registry.columns import HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, MEMBER_COLUMNS, MEMBER_SHEET, Column
 from fupin.registry.models import HouseholdYear, Member
@@ -61,23 +61,35 @@ def _labels(columns: tuple[Column, ...]) -> list[pl.Expr]:
     return out
 
 
-def household_frame(rows: QuerySet[HouseholdYear]) -> pl.DataFrame:
-    columns = (
+def _household_columns() -> tuple[Column, ...]:
+    return (
         *HOUSEHOLD_COLUMNS[:3],
         *EXTRA_HOUSEHOLD_COLUMNS[:3],
         *HOUSEHOLD_COLUMNS[3:],
         *EXTRA_HOUSEHOLD_COLUMNS[3:],
     )
+
+
+def household_frames(rows: QuerySet[HouseholdYear], size: int | None = None) -> Iterator[pl.DataFrame]:
+    """The households sheet, `size` rows at a time (read through a cursor, never all at once)."""
+    size = size or BATCH_ROWS
+    columns = _household_columns()
     fields = [c.key for c in columns if c.key not in _HOUSEHOLD_SOURCES]
-    values = rows.order_by().values(*fields, **_HOUSEHOLD_SOURCES)
-    df = pl.from_dicts(list(values), schema=_schema(columns) | {"water_safe": pl.Boolean}, strict=False)
-    df = df.with_columns(
-        pl.col("water_safe").replace_strict({True: "1", False: "0"}, default=None, return_dtype=pl.String)
-    )
-    return df.with_columns(_labels(columns)).select([c.key for c in columns])
+    values = rows.order_by().values(*fields, **_HOUSEHOLD_SOURCES).iterator(chunk_size=size)
+    for df in batches(values, _schema(columns) | {"water_safe": pl.Boolean}, size):
+        df = df.with_columns(
+            pl.col("water_safe").replace_strict({True: "1", False: "0"}, default=None, return_dtype=pl.String)
+        )
+        yield df.with_columns(_labels(columns)).select([c.key for c in columns])
 
 
-def member_frame(rows: QuerySet[HouseholdYear]) -> pl.DataFrame:
+def household_frame(rows: QuerySet[HouseholdYear]) -> pl.DataFrame:
+    return pl.concat(list(household_frames(rows)))
+
+
+def member_frames(rows: QuerySet[HouseholdYear], size: int | None = None) -> Iterator[pl.DataFrame]:
+    """The members sheet of the households of `rows`, `size` rows at a time."""
+    size = size or BATCH_ROWS
     columns = (*MEMBER_COLUMNS[:3], *EXTRA_MEMBER_COLUMNS, *MEMBER_COLUMNS[3:])
     bools = ("medical_insurance", "pension_insurance", "dibao", "tekun")
     members = (
@@ -86,17 +98,22 @@ def member_frame(rows: QuerySet[HouseholdYear]) -> pl.DataFrame:
         .values(
             *[c.key for c in columns if c.key != "household_no"], household_no=F("household__household_no")
         )
+        .iterator(chunk_size=size)
     )
     schema = _schema(columns) | {b: pl.Boolean for b in bools} | {"birth_date": pl.Date}
-    df = pl.from_dicts(list(members), schema=schema, strict=False)
-    df = df.with_columns(
-        [
-            pl.col(b).replace_strict({True: "1", False: "0"}, default=None, return_dtype=pl.String)
-            for b in bools
-        ]
-        + [pl.col("birth_date").dt.strftime("%Y-%m-%d")]
-    )
-    return df.with_columns(_labels(columns)).select([c.key for c in columns])
+    for df in batches(members, schema, size):
+        df = df.with_columns(
+            [
+                pl.col(b).replace_strict({True: "1", False: "0"}, default=None, return_dtype=pl.String)
+                for b in bools
+            ]
+            + [pl.col("birth_date").dt.strftime("%Y-%m-%d")]
+        )
+        yield df.with_columns(_labels(columns)).select([c.key for c in columns])
+
+
+def member_frame(rows: QuerySet[HouseholdYear]) -> pl.DataFrame:
+    return pl.concat(list(member_frames(rows)))
 
 
 def _zh_headers(df: pl.DataFrame) -> pl.DataFrame:
@@ -107,32 +124,39 @@ def _zh_headers(df: pl.DataFrame) -> pl.DataFrame:
     return df.rename({k: zh[k] for k in df.columns if k in zh})
 
 
-def write_xlsx(sheets: dict[str, pl.DataFrame]) -> bytes:
-    buf = io.BytesIO()
-    with workbook(buf) as wb:
-        for name, df in sheets.items():
-            write_sheet(wb, df, name, table_style=None, autofit=True, freeze_panes=(1, 0), float_precision=2)
-    return buf.getvalue()
+def _sheet(frames: Iterator[pl.DataFrame], user) -> Iterator[pl.DataFrame]:
+    """Masked for the user's role, with the workbook's Chinese headers."""
+    for df in frames:
+        yield _zh_headers(masked_frame(df, user))
+
+
+SHEET_OPTIONS = {"autofit": True, "freeze_panes": (1, 0), "float_precision": 2}
 
 
 def export_households(
     user, rows: QuerySet[HouseholdYear], *, fmt: str, filters: dict, channel: str = "web"
-) -> tuple[bytes, int]:
-    """The filtered list as xlsx (户 + 成员 sheets) or csv (户 only, UTF-8 with BOM for Excel), logged."""
-    households = masked_frame(household_frame(rows), user)
-    sheets = {HOUSEHOLD_SHEET: _zh_headers(households)}
-    if fmt == "xlsx":
-        sheets[MEMBER_SHEET] = _zh_headers(masked_frame(member_frame(rows), user))
-        data = write_xlsx(sheets)
-    else:
-        data = "\ufeff".encode() + write_csv(sheets[HOUSEHOLD_SHEET]).encode()
+) -> tuple[ExportFile, int]:
+    """The filtered list as xlsx (户 + 成员 sheets) or csv (户 only, UTF-8 with BOM for Excel), written a batch
+    at a time into an export file, and logged."""
+    out = ExportFile(f".{fmt}")
+    try:
+        households = _sheet(household_frames(rows), user)
+        if fmt == "xlsx":
+            counts = write_xlsx_batches(
+                out.path,
+                [
+                    (HOUSEHOLD_SHEET, households, SHEET_OPTIONS),
+                    (MEMBER_SHEET, _sheet(member_frames(rows), user), SHEET_OPTIONS),
+                ],
+            )
+            n = counts[HOUSEHOLD_SHEET]
+        else:
+            n = write_csv_batches(out.path, households, bom=True)
+    except BaseException:
+        out.discard()
+        raise
     masked = not (user.can("sees_id_numbers") and user.can("sees_phone_numbers"))
     ExportLog.objects.create(
-        user=user,
-        kind=f"households.{fmt}",
-        channel=channel,
-        filters=filters,
-        rows=households.height,
-        masked=masked,
+        user=user, kind=f"households.{fmt}", channel=channel, filters=filters, rows=n, masked=masked
     )
-    return data, households.height
+    return out, n

@@ -94,15 +94,21 @@ def latest_year(user) -> int | None:
 
 
 def years_for(user) -> list[int]:
-    """Years with household records in the user's subtree, newest first."""
-    return list(
-        HouseholdYear.objects.filter(
-            household__village__code__startswith=scope.prefix_for(user), is_deleted=False
-        )
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
+    """Years with household records in the user's subtree, newest first.
+
+    The store's years come one `MAX(year)` at a time (a probe of the year index each) and each is kept if
+    the subtree has a record in it (`EXISTS`, which stops at the first): a DISTINCT over the join read every
+    household-year in scope (4–9 s for a province of 3 M households on SQLite)."""
+    live = HouseholdYear.objects.filter(
+        household__village__code__startswith=scope.prefix_for(user), is_deleted=False
     )
+    years: list[int] = []
+    year = HouseholdYear.objects.aggregate(y=Max("year"))["y"]
+    while year is not None:
+        if live.filter(year=year).exists():
+            years.append(year)
+        year = HouseholdYear.objects.filter(year__lt=year).aggregate(y=Max("year"))["y"]
+    return years
 
 
 def household_years_for(

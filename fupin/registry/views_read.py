@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -348,7 +348,7 @@ def household_export(request):
     if form.errors:
         return redirect(reverse("registry:household_list") + "?" + request.GET.urlencode())
     logged = {k: v for k, v in filters.items() if v not in (None, "")}
-    data, _n = exports.export_households(user, rows, fmt=fmt, filters=logged, channel="web")
+    export, _n = exports.export_households(user, rows, fmt=fmt, filters=logged, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"households-{filters['year'] or 'all'}-{stamp}.{fmt}"
     content_type = (
@@ -356,6 +356,4 @@ def household_export(request):
         if fmt == "xlsx"
         else "text/csv; charset=utf-8"
     )
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return export.response(name, content_type)

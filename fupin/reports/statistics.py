@@ -7,6 +7,9 @@ page and the Excel export (`workbook`) show the same thing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import polars as pl
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -60,12 +63,41 @@ def exit_columns() -> list[tuple[str, str]]:
     ]
 
 
+@dataclass
+class Reads:
+    """What several tables of one page read from the store, each read once (a province's household-years
+    are millions of rows: the page used to read them three times)."""
+
+    prefix: str
+    year: int
+
+    @cached_property
+    def household_years(self) -> pl.DataFrame:
+        # the years before too: a monitored household's size and village are those of its latest year
+        return selectors.household_years_to(self.prefix, self.year)
+
+    @cached_property
+    def population(self) -> pl.DataFrame:
+        return selectors.populations(self.prefix, self.year)
+
+    @cached_property
+    def cases(self) -> pl.DataFrame:
+        return selectors.monitoring_cases(self.prefix)
+
+
 def region_stats(
-    user, *, year: int, region: str | None = None, by: str | None = None, dask: str | None = None
+    user,
+    *,
+    year: int,
+    region: str | None = None,
+    by: str | None = None,
+    reads: Reads | None = None,
+    dask: str | None = None,
 ) -> pl.DataFrame:
     """The statistics table for `region` (default: the user's region), its sub-regions at level `by`, or
     with `by="all"` the region and every region below it that has households or a denominator: counts,
-    incidence and the headline's monitored households and persons by type (MONITORED_COLUMNS).
+    incidence and the headline's monitored households and persons by type (MONITORED_COLUMNS). `reads`:
+    what the caller has already read for the same region and year.
 
     `dask`: a Dask scheduler address (None: FUPIN_DASK_SCHEDULER; '' or unset: this process); the counts
     are then made per village on the workers, partitioned by county, and added up here."""
@@ -74,12 +106,13 @@ def region_stats(
     whole_tree = by == "all"
     level = (level_of(code) if code else 1) if whole_tree or not by else LEVELS[by]
 
+    if reads is None or (reads.prefix, reads.year) != (prefix, year):
+        reads = Reads(prefix, year)
     with cluster.client_for(dask) as client:
-        # the years before too: a monitored household's size and village are those of its latest year
-        hy = selectors.household_years_to(prefix, year)
+        hy = reads.household_years
         regions = selectors.regions_at(prefix, level, and_below=whole_tree)
-        population = selectors.populations(prefix, year)
-        cases = selectors.monitoring_cases(prefix)
+        population = reads.population
+        cases = reads.cases
         if client is None:
             villages = engine_stats.village_counts(hy, year)
             groups = engine_headline.village_groups(hy, cases, years=[year])
@@ -165,14 +198,15 @@ def statistics(
     child_level = level + 1 if level < VILLAGE else None
     lang = _lang()
 
-    own, children = _own_and_children(user, code, year, child_level)
+    reads = Reads(prefix, year)
+    own, children = _own_and_children(user, code, year, child_level, reads)
     hy, members = registry_frames(prefix, [year])
     params = params_frame()
     tables = [
         *_region_tables(own, children),
         *_breakdown_tables(hy, members, year, lang),
         _age_band_table(members, hy, params, year, level),
-        _exits_table(prefix, year),
+        _exits_table(reads),
     ]
     year_from = year_from or year - 1
     year_to = year_to or year
@@ -206,16 +240,16 @@ def statistics(
 
 
 def _own_and_children(
-    user, code: str, year: int, child_level: int | None
+    user, code: str, year: int, child_level: int | None, reads: Reads
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The region's own row and its sub-regions' rows (None below the village); with no region (the whole
     country) the own row is the sum of the provinces."""
     if child_level:
-        children = region_stats(user, year=year, region=code or None, by=LEVEL_KEYS[child_level])
+        children = region_stats(user, year=year, region=code or None, by=LEVEL_KEYS[child_level], reads=reads)
     else:
         children = None
     if code:
-        return region_stats(user, year=year, region=code), children
+        return region_stats(user, year=year, region=code, reads=reads), children
     sums = children.select(
         pl.col(c).sum() for c in ("households", "persons", "poor_households", "poor_persons")
     )
@@ -304,13 +338,13 @@ def _age_band_table(
     )
 
 
-def _exits_table(prefix: str, year: int) -> Table:
-    below = selectors.regions_with_status(prefix)
+def _exits_table(reads: Reads) -> Table:
+    below = selectors.regions_with_status(reads.prefix)
     return Table(
         "exits",
         _("Exits by year"),
         exit_columns(),
-        engine_headline.exits_by_year(selectors.household_years_to(prefix, year), below),
+        engine_headline.exits_by_year(reads.household_years, below),
     )
 
 

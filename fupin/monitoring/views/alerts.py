@@ -6,13 +6,11 @@ the alert as it is now, with the note that was typed kept."""
 
 from __future__ import annotations
 
-import polars as pl
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -137,51 +135,13 @@ def alert_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
     _form, qs = _filtered(request)
-    rows = list(
-        qs.values_list(
-            "id",
-            "year",
-            "region_id",
-            "household__household_no",
-            "channel",
-            "source",
-            "signal",
-            "status",
-            "created_at",
-        )
-    )
-    lang = _lang()
-    df = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
-            "编号 id": pl.Int64,
-            "年度 year": pl.Int64,
-            "区划 region": pl.String,
-            "户编号 household": pl.String,
-            "渠道 channel": pl.String,
-            "来源 source": pl.String,
-            "信号 signal": pl.String,
-            "状态 status": pl.String,
-            "时间 created": pl.Datetime,
-        },
-    )
-    df = df.with_columns(
-        pl.col("信号 signal")
-        .map_elements(lambda s: selectors.signal_label(s, lang), return_dtype=pl.String)
-        .alias("说明 label")
-    )
+    export, n = services.export_alerts(qs, _lang())
     ExportLog.objects.create(
         user=request.user,
         kind="monitoring.alerts.xlsx",
         channel="web",
         filters=dict(request.GET.items()),
-        rows=df.height,
+        rows=n,
         masked=True,
     )
-    resp = HttpResponse(
-        services.alerts_xlsx(df),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    resp["Content-Disposition"] = 'attachment; filename="alerts.xlsx"'
-    return resp
+    return export.response("alerts.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

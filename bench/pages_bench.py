@@ -1,0 +1,260 @@
+"""Pages at province scale: the statistics, monitoring and quality pages for a province user, timed through
+Django's test client against a store built by bench/province_store.py.
+
+    python bench/pages_bench.py --sqlite PATH [--prepare] [--repeat 3] [--county CODE]
+    python bench/pages_bench.py --postgres URL [--prepare]
+
+Accounts scoped to the province (a county approver — the province office's equivalent — a supervisor and an
+auditor) and to one county are made if missing (`accounts.services.create_user`, as `fupin createuser`
+does). `--prepare` (or a store without alerts or findings) first runs the monitoring batch and the
+data-quality rules for the province through the real services, timed once. Then each page is requested
+as the province user and as the county user, best of `--repeat`, alternating, and its time printed with
+the ratio province / county and the ratio to a reference measured in the same run: a plain SQL COUNT of
+the province's household-year records (`sql_count`). The statistics page also prints how much of its
+time is the registry read (`registry_frames`, being replaced by a columnar snapshot elsewhere).
+Last line: `worst_province_page=S` (seconds, the slowest page but statistics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.province_store import PROVINCE, YEAR, setup_django  # noqa: E402
+
+PASSWORD = "bench-pages-2026"
+
+
+def _user(username: str, role: str, region: str):
+    from fupin.accounts.models import User
+    from fupin.accounts.services import create_user
+
+    user = User.objects.filter(username=username).first()
+    return user or create_user(username, role=role, region_code=region, password=PASSWORD)
+
+
+def _best(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def prepare(user, year: int, province: str, log=print) -> dict[str, float]:
+    """The alerts and findings a province would have, through the real services, county by county: the
+    services read the registry with `registry_frames` (DB-API rows, ≈ 0.8 KB of Python objects a member),
+    which for a whole province of 10 M people would hold ≈ 9 GB at once; per county it is ≈ 0.1 GB."""
+    from fupin.monitoring.services import run_batch
+    from fupin.quality.services import run_quality
+    from fupin.regions import codes as rcodes
+    from fupin.regions.models import Region
+
+    counties = list(
+        Region.objects.filter(code__startswith=province[:2], level=rcodes.COUNTY).values_list(
+            "code", flat=True
+        )
+    )
+    out = {"monitoring_batch": 0.0, "quality_run": 0.0}
+    signals = findings = 0
+    for i, county in enumerate(counties, 1):
+        t = time.perf_counter()
+        report = run_batch(user, year, county)
+        out["monitoring_batch"] += time.perf_counter() - t
+        t = time.perf_counter()
+        run = run_quality(user, year, county)
+        out["quality_run"] += time.perf_counter() - t
+        signals += report.signals
+        findings += run.findings
+        if i % 10 == 0 or i == len(counties):
+            log(
+                f"  {i}/{len(counties)} counties: batch {out['monitoring_batch']:.0f}s, "
+                f"quality {out['quality_run']:.0f}s",
+                flush=True,
+            )
+    log(
+        f"monitoring batch: {len(counties)} counties, {signals:,} signals, {out['monitoring_batch']:.1f}s "
+        f"({out['monitoring_batch'] / len(counties):.2f}s a county)"
+    )
+    log(
+        f"quality run: {findings:,} findings, {out['quality_run']:.1f}s "
+        f"({out['quality_run'] / len(counties):.2f}s a county)"
+    )
+    return out
+
+
+RESULT_TABLES = ["monitoring_alert", "quality_finding", "quality_qualityrun"]
+
+
+def copy_results(source_url: str, user, log=print) -> None:
+    """Copy the alerts, findings and quality runs a preparation made in another store of the same build
+    (same seed and size: the same household and member ids) into this one — the services' own rows, where
+    running them again county by county is slow (SQLite: `registry_frames` filters by LIKE, a scan)."""
+    import datetime as dt
+    import json
+
+    import psycopg
+    from django.db import connection, transaction
+
+    t = time.perf_counter()
+    with psycopg.connect(source_url.replace("postgres://", "postgresql://", 1)) as src, transaction.atomic():
+        cur = connection.cursor()
+        for name in RESULT_TABLES:
+            cols = [c.name for c in connection.introspection.get_table_description(cur, name)]
+            cur.execute(f'DELETE FROM "{name}"')
+            read = src.cursor(name=f"copy_{name}")  # server-side: a batch at a time
+            read.execute(f"SELECT {', '.join(cols)} FROM {name} ORDER BY id")
+            n = 0
+            while rows := read.fetchmany(20_000):
+                out = []
+                for row in rows:
+                    values = []
+                    for c, v in zip(cols, row, strict=True):
+                        if isinstance(v, dict | list):
+                            v = json.dumps(v, ensure_ascii=False)
+                        elif isinstance(v, dt.datetime):
+                            v = v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+                        elif (
+                            c in ("user_id", "updated_by_id", "assignee_id", "closed_by_id") and v is not None
+                        ):
+                            v = user.pk
+                        values.append(v)
+                    out.append(values)
+                cur.executemany(
+                    f'INSERT INTO "{name}" ({", ".join(cols)}) VALUES ({", ".join(["%s"] * len(cols))})', out
+                )
+                n += len(out)
+            read.close()
+            log(f"copied {name}: {n:,} rows")
+    log(f"copied the results in {time.perf_counter() - t:.0f}s")
+
+
+def pages(year: int, statistics_region: str | None = None) -> list[tuple[str, str]]:
+    region = f"&region={statistics_region}" if statistics_region else ""
+    return [
+        ("statistics", f"/reports/?year={year}{region}"),
+        ("monitoring_dashboard", f"/monitoring/?year={year}"),
+        ("alert_list", f"/monitoring/alerts/?year={year}"),
+        ("quality_worklist", f"/quality/?year={year}"),
+        ("household_list", f"/registry/?year={year}"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--sqlite")
+    where.add_argument("--postgres")
+    ap.add_argument("--province", default=PROVINCE)
+    ap.add_argument(
+        "--county", help="12-digit code of the reference county (default: the one with most households)"
+    )
+    ap.add_argument("--year", type=int, default=YEAR)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--prepare", action="store_true", help="run the monitoring batch and quality rules first")
+    ap.add_argument("--only", help="comma-separated page names")
+    ap.add_argument(
+        "--statistics-region",
+        help="the region the province user's statistics page shows (default the province, whose registry read "
+        "holds about 9 GB at 3 M households)",
+    )
+    ap.add_argument(
+        "--copy-from", help="postgresql:// URL of a prepared store of the same build (SQLite only)"
+    )
+    args = ap.parse_args(argv)
+    os.environ.setdefault("FUPIN_ALLOWED_HOSTS", "testserver")
+    setup_django(args.sqlite or args.postgres)
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from fupin.core.frames import read_sql
+    from fupin.monitoring.models import Alert
+    from fupin.quality.models import Finding
+    from fupin.regions.codes import prefix_of
+    from fupin.registry.selectors import registry_frames
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS.append("testserver")
+    province = args.province.ljust(12, "0")
+    county = (
+        args.county
+        or read_sql(
+            "SELECT substr(village_id, 1, 6) || '000000' AS code, count(*) AS n FROM registry_household "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+        )["code"][0]
+    )
+    users = {
+        "province": _user("bench_province", "county_approver", province),
+        "county": _user("bench_county", "county_approver", county),
+    }
+    _user("bench_province_supervisor", "supervisor", province)
+    _user("bench_province_auditor", "auditor", province)
+    print(f"database={connection.vendor} province={province} county={county} year={args.year}")
+
+    if args.copy_from:
+        copy_results(args.copy_from, users["province"])
+    if args.prepare:
+        prepare(users["province"], args.year, province)
+    print(f"alerts={Alert.objects.count():,} findings={Finding.objects.count():,}")
+
+    def sql_count() -> None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM registry_householdyear y JOIN registry_household h ON h.id = y.household_id "
+                "WHERE h.village_id LIKE %s AND y.year = %s",
+                [args.province + "%", args.year],
+            )
+            cur.fetchone()
+
+    reference = _best(sql_count, args.repeat)
+    print(f"reference sql_count (province household-years of {args.year}): {reference:.3f}s")
+
+    clients = {}
+    for who, user in users.items():
+        c = Client()
+        c.force_login(user)
+        clients[who] = c
+
+    def get(who: str, url: str) -> None:
+        r = clients[who].get(url)
+        if r.status_code != 200:
+            raise SystemExit(f"{url} as {who}: HTTP {r.status_code}")
+
+    only = set(args.only.split(",")) if args.only else None
+    worst = 0.0
+    for name, url in pages(args.year, args.statistics_region):
+        if only and name not in only:
+            continue
+        best = {"province": float("inf"), "county": float("inf")}
+        for _ in range(args.repeat):  # alternating, so that both meet the same machine load
+            for who in ("county", "province"):
+                t = time.perf_counter()
+                get(who, url if who == "province" else url.split("&region=")[0])
+                best[who] = min(best[who], time.perf_counter() - t)
+        line = (
+            f"{name}: province={best['province']:.3f}s county={best['county']:.3f}s "
+            f"province/county={best['province'] / best['county']:.1f} "
+            f"province/sql_count={best['province'] / reference:.1f}"
+        )
+        if name == "statistics":
+            prefix = prefix_of(args.statistics_region or province)
+            read = _best(lambda prefix=prefix: registry_frames(prefix, [args.year]), 1)
+            line += f" registry_frames={read:.3f}s ({read / best['province'] * 100:.0f}% of the page)"
+        else:
+            worst = max(worst, best["province"])
+        print(line, flush=True)
+    print(f"worst_province_page={worst:.3f}")
+
+
+if __name__ == "__main__":
+    main()
