@@ -98,9 +98,9 @@ def latest_memberships(members: pl.LazyFrame) -> pl.LazyFrame:
     there are such members: a `unique(keep="last")` over every member took 2.2 s for 1 M members of 21
     columns; a filter of 10 M members that keeps them all, 3 s."""
     keys = members.select("member_id", "start_date", "household_id").with_row_index("_row").collect()
-    several = keys.filter(c("member_id").is_duplicated())
-    if several.is_empty():
+    if keys["member_id"].n_unique() == keys.height:  # 0.02 s for 10 M ids, against 1.2 s for is_duplicated
         return members
+    several = keys.filter(c("member_id").is_duplicated())
     drop = (
         several.sort("start_date", "household_id", nulls_last=False, maintain_order=True)
         .filter(~c("member_id").is_last_distinct())
