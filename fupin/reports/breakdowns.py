@@ -36,10 +36,16 @@ def household_breakdown(hy: pl.DataFrame, col: str, codelist: codes.CodeList) ->
     )
 
 
+BREAKDOWN_COLUMNS = ("health", "labour", "education")
+
+
 def current_members(members: pl.DataFrame, hy: pl.DataFrame, year: int) -> pl.DataFrame:
-    """The current members in `year` (identification's definition) with their household's status."""
-    my = identification.member_years(identification.prepare_members(members), [year]).filter(
-        pl.col("current")
+    """The current members in `year` (identification's definition), the columns they are broken down by,
+    with their household's status. Only those columns are carried: a province has 10 M members."""
+    my = (
+        identification.member_years(identification.prepare_members(members), [year])
+        .filter(pl.col("current"))
+        .select("household_id", *BREAKDOWN_COLUMNS)
     )
     return my.join(hy.lazy().select("household_id", "status"), on="household_id", how="inner").collect()
 
