@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ answers here: what follows is Django's
     "fupin.core.middleware.ContentSecurityPolicyMiddleware",
     "fupin.core.middleware.NoStoreMiddleware",
+    "fupin.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fupin.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
