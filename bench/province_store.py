@@ -48,6 +48,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from fupin.registry.canonical import (  # noqa: E402
+    HOUSEHOLD_DERIVED,
+    HOUSEHOLD_FIELDS,
+    MEMBER_FIELDS,
+    YEAR_DERIVED,
+    YEAR_FIELDS,
+)
+
 YEAR = 2024
 PROVINCE = "52"  # 贵州: 88 counties, 1,510 townships in the built-in codes
 POOR_VILLAGE_SHARE = 0.3
@@ -249,62 +257,11 @@ def population_rows(villages: pl.DataFrame, households: pl.DataFrame, seed: int,
 
 # ------------------------------------------------------------------------------------------- writing
 
+# The registry's own columns (registry/canonical.py) plus the keys and what canonical leaves to the store.
 TABLES = {  # frame → (table, columns written) in foreign-key order
-    "households": (
-        "registry_household",
-        ["id", "household_no", "village_id", "phone", "head_name", "size"],
-    ),
-    "years": (
-        "registry_householdyear",
-        [
-            "id",
-            "household_id",
-            "year",
-            "household_type",
-            "status",
-            "poverty_type",
-            "standard",
-            "main_cause",
-            "other_causes",
-            "identified_year",
-            "exit_year",
-            "housing_grade",
-            "water_safe",
-            "wage_income",
-            "business_income",
-            "property_income",
-            "transfer_income",
-            "business_cost",
-            "out_of_pocket",
-            "size",
-            "net_income",
-            "net_income_per_capita",
-        ],
-    ),
-    "members": (
-        "registry_member",
-        [
-            "id",
-            "household_id",
-            "id_number",
-            "disability_cert",
-            "name",
-            "sex",
-            "birth_date",
-            "relation",
-            "health",
-            "labour",
-            "education",
-            "school",
-            "work_status",
-            "work_months",
-            "medical_insurance",
-            "pension_insurance",
-            "dibao",
-            "tekun",
-            "death_date",
-        ],
-    ),
+    "households": ("registry_household", ["id", "household_no", *HOUSEHOLD_FIELDS, *HOUSEHOLD_DERIVED]),
+    "years": ("registry_householdyear", ["id", "household_id", "year", *YEAR_FIELDS, *YEAR_DERIVED]),
+    "members": ("registry_member", ["id", "household_id", "id_number", *MEMBER_FIELDS, "death_date"]),
     "memberships": (
         "registry_membership",
         ["id", "member_id", "household_id", "relation", "start_date", "start_reason"],

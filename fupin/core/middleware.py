@@ -17,6 +17,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
+from fupin.core.errors import Problem
+
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
@@ -76,9 +78,11 @@ class NoStoreMiddleware:
         return response
 
 
-NUL_ZH = "输入含有空字符（U+0000），无法保存或查询，请删除后重试"
-NUL_EN = (
-    "the input holds a NUL character (U+0000), which cannot be stored or searched; remove it and try again"
+NUL = Problem(
+    None,
+    "input.nul",
+    "输入含有空字符（U+0000），无法保存或查询，请删除后重试",
+    "the input holds a NUL character (U+0000), which cannot be stored or searched; remove it and try again",
 )
 
 
@@ -94,15 +98,8 @@ class RejectNulMiddleware:
     def __call__(self, request):
         if _carries_nul(request):
             if request.path_info.startswith("/api/"):
-                item = {
-                    "field": None,
-                    "code": "input.nul",
-                    "message": {"zh": NUL_ZH, "en": NUL_EN},
-                    "row": None,
-                    "sheet": None,
-                }
-                return JsonResponse({"detail": [item]}, status=422)
-            return HttpResponseBadRequest(f"{NUL_ZH}\n{NUL_EN}\n", content_type="text/plain; charset=utf-8")
+                return JsonResponse({"detail": [NUL.api_item()]}, status=422)
+            return HttpResponseBadRequest(NUL.text(), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 
