@@ -42,12 +42,26 @@ def _modules() -> dict[str, Path]:
     }
 
 
+def _parse(path: Path) -> ast.Module:
+    """The module's syntax tree. Python 3.11.7's AST constructor keeps its recursion depth in state that
+    other threads share (CPython gh-106905): a thread left by an earlier test (Dask's) that compiles code
+    at the same moment makes `ast.parse` raise SystemError ("recursion depth mismatch") on valid source;
+    parsing again is then right."""
+    source = path.read_text(encoding="utf-8")
+    for _ in range(5):
+        try:
+            return ast.parse(source, str(path))
+        except SystemError:
+            continue
+    return ast.parse(source, str(path))
+
+
 def _imports() -> list[Import]:
     modules = _modules()
     found = []
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in ast.walk(_parse(path)):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
