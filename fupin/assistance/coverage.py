@@ -13,7 +13,7 @@ from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
 from fupin.assistance.selectors import coverage_frames
 from fupin.assistance.services import cadre_limit
-from fupin.core.exports import cell, workbook
+from fupin.core.exports import SheetRows, cell, workbook
 from fupin.engine import coverage
 
 
@@ -60,11 +60,16 @@ def export_xlsx(user, df: pl.DataFrame, *, channel: str, filters: dict) -> bytes
     for i, r in enumerate(coverage.summary(df).iter_rows(named=True), start=1):
         ws.write_row(i, 0, [r["check_id"], f"{r['message_zh']} / {r['message_en']}", r["count"]])
     ws.set_column(1, 1, 60)
-    ws = wb.add_worksheet("问题清单")
-    ws.write_row(0, 0, [zh for _k, zh, _en in EXPORT_COLUMNS], bold)
-    for i, row in enumerate(df.select([k for k, _zh, _en in EXPORT_COLUMNS]).iter_rows(), start=1):
+
+    def start(ws) -> int:
+        ws.write_row(0, 0, [zh for _k, zh, _en in EXPORT_COLUMNS], bold)
+        ws.set_column(0, len(EXPORT_COLUMNS), 16)
+        return 1
+
+    sheets = SheetRows(wb, "问题清单", start)
+    for row in df.select([k for k, _zh, _en in EXPORT_COLUMNS]).iter_rows():
+        ws, i = sheets.next()
         ws.write_row(i, 0, ["" if cell(v) is None else v for v in row])
-    ws.set_column(0, len(EXPORT_COLUMNS), 16)
     wb.close()
     ExportLog.objects.create(
         user=user,

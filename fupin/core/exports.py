@@ -8,14 +8,17 @@ A spreadsheet opens a cell that starts with `=`, `+`, `-`, `@`, a tab or a carri
 - csv: `write_csv()` puts a single quote before such a leading character in every text column
   (`csv_safe`), vectorised over the whole frame; plain negative numbers are left as they are;
 - numbers: NaN and ±inf (a rate over an empty denominator) become empty cells (`finite`, `cell`), which
-  xlsxwriter could not write at all.
+  xlsxwriter could not write at all;
+- rows: a sheet holds at most Excel's 1,048,576 rows (header included). Rows past it go on into continuation
+  sheets `name (2)`, `name (3)`, … with the header again (`sheet_parts`, `SheetWriter`): an export never
+  drops a row, and never fails, at that limit.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -67,9 +70,54 @@ def write_csv(df: pl.DataFrame, **options: Any) -> str:
     return csv_safe(df).write_csv(**options)
 
 
+SHEET_MAX_ROWS = 1_048_576  # Excel's limit, header included
+_SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
+
+
+def continuation_name(name: str, part: int) -> str:
+    """The name of part `part` (0-based) of sheet `name`: `name`, then `name (2)`, `name (3)`, … cut to fit
+    Excel's 31 characters."""
+    if part == 0:
+        return name
+    suffix = f" ({part + 1})"
+    return name[: _SHEET_NAME_MAX - len(suffix)] + suffix
+
+
+def sheet_parts(name: str, df: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
+    """`df` cut into the sheets Excel can hold, each with its header: (sheet name, rows); one sheet when the
+    rows fit, an empty one for no rows."""
+    per_sheet = SHEET_MAX_ROWS - 1
+    for part, start in enumerate(range(0, max(df.height, 1), per_sheet)):
+        yield continuation_name(name, part), df.slice(start, per_sheet)
+
+
+class SheetRows:
+    """Rows written one at a time by hand into sheet `name`, going on in continuation sheets past Excel's
+    row limit. `start(ws)` prepares each new sheet (header, widths, formats) and returns its first free row;
+    `next()` gives the sheet and row of the next data row."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, name: str, start: Callable[[Any], int]) -> None:
+        self.wb, self.name, self.start = wb, name, start
+        self.parts = 0
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        self.ws = self.wb.add_worksheet(continuation_name(self.name, self.parts))
+        self.parts += 1
+        self.row = self.start(self.ws)
+
+    def next(self) -> tuple[Any, int]:
+        if self.row >= SHEET_MAX_ROWS:
+            self._new_sheet()
+        self.row += 1
+        return self.ws, self.row - 1
+
+
 def write_sheet(wb: xlsxwriter.Workbook, df: pl.DataFrame, worksheet: str, **options: Any) -> None:
-    """One frame as one sheet of a `workbook()`; `options` are those of `DataFrame.write_excel`."""
-    finite(df).write_excel(workbook=wb, worksheet=worksheet, **options)
+    """One frame as one sheet of a `workbook()` (and continuation sheets past Excel's row limit); `options`
+    are those of `DataFrame.write_excel`."""
+    for name, part in sheet_parts(worksheet, df):
+        finite(part).write_excel(workbook=wb, worksheet=name, **options)
 
 
 def write_xlsx(target: str | Path | IO[bytes], df: pl.DataFrame, worksheet: str, **options: Any) -> None:
@@ -94,7 +142,6 @@ def cell(value: Any) -> Any:
 
 INLINE_MAX_BYTES = 4 * 2**20
 BATCH_ROWS = 10_000
-SHEET_MAX_ROWS = 1_048_576  # Excel's limit, header included: rows past it are not written (`truncated`)
 
 # The cell formats `DataFrame.write_excel(table_style=None)` gives, so that a streamed sheet reads the same.
 _INT_FORMAT = "#,##0;[Red]-#,##0"
@@ -173,7 +220,8 @@ def streamed_workbook(path: Path) -> xlsxwriter.Workbook:
 class SheetWriter:
     """One sheet of a `streamed_workbook`, written a frame at a time: the header from the first frame, cells
     as `write_sheet(..., table_style=None)` writes them (text as text, numbers and dates with the same
-    formats, null and NaN as empty cells), column widths fitted to what was written."""
+    formats, null and NaN as empty cells), column widths fitted to what was written. Past Excel's row limit
+    it goes on in continuation sheets (`continuation_name`), each with the header; `rows` counts them all."""
 
     def __init__(
         self,
@@ -184,11 +232,12 @@ class SheetWriter:
         freeze_panes: tuple[int, int] | None = None,
         autofit: bool = True,
     ) -> None:
-        self.wb, self.ws = wb, wb.add_worksheet(name)
-        self.row = 0
-        self.truncated = False
+        self.wb, self.name = wb, name
+        self.freeze_panes = freeze_panes
         self.autofit = autofit
-        self.widths: list[int] = []
+        self.rows = 0
+        self.parts = 0
+        self.columns: list[str] | None = None
         vcenter = {"valign": "vcenter"}
         self.formats = {
             "int": wb.add_format({"num_format": _INT_FORMAT, **vcenter}),
@@ -197,8 +246,15 @@ class SheetWriter:
             "datetime": wb.add_format({"num_format": _DATETIME_FORMAT, **vcenter}),
             "text": wb.add_format(vcenter),
         }
-        if freeze_panes:
-            self.ws.freeze_panes(*freeze_panes)
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        self.ws = self.wb.add_worksheet(continuation_name(self.name, self.parts))
+        self.parts += 1
+        self.row = 0  # the next row of this sheet
+        self.widths: list[int] = []
+        if self.freeze_panes:
+            self.ws.freeze_panes(*self.freeze_panes)
 
     @staticmethod
     def _kind(dtype: pl.DataType) -> str:
@@ -215,14 +271,28 @@ class SheetWriter:
         return "text"
 
     def write(self, df: pl.DataFrame) -> None:
-        ws = self.ws
+        if self.columns is None:
+            self.columns = df.columns
         if self.row == 0:
-            for c, name in enumerate(df.columns):
-                ws.write_string(0, c, name)
-            self.widths = [_width(name) for name in df.columns]
-            self.row = 1
-        if self.row + df.height > SHEET_MAX_ROWS:
-            df, self.truncated = df.head(SHEET_MAX_ROWS - self.row), True
+            self._header()
+        while df.height:
+            if self.row == SHEET_MAX_ROWS:
+                self._fit_columns()
+                self._new_sheet()
+                self._header()
+            room = SHEET_MAX_ROWS - self.row
+            self._write_rows(df.head(room))
+            df = df.slice(room)
+
+    def _header(self) -> None:
+        assert self.columns is not None
+        for c, name in enumerate(self.columns):
+            self.ws.write_string(0, c, name)
+        self.widths = [_width(name) for name in self.columns]
+        self.row = 1
+
+    def _write_rows(self, df: pl.DataFrame) -> None:
+        ws = self.ws
         # what xlsxwriter cannot take: NaN/inf (empty cells) and time zones (shown as stored)
         df = finite(df).with_columns(pl.col(pl.Datetime("us", "*")).dt.replace_time_zone(None))
         kinds = [self._kind(t) for t in df.dtypes]
@@ -244,6 +314,7 @@ class SheetWriter:
                     fn, fmt = cells[c]
                     fn(self.row, c, str(v) if text[c] else v, fmt)
             self.row += 1
+        self.rows += df.height
 
     def _fit(self, df: pl.DataFrame) -> None:
         longest = df.select(pl.all().cast(pl.String).str.len_chars().max()).row(0)
@@ -252,10 +323,13 @@ class SheetWriter:
                 wide = 2 if df.dtypes[c] == pl.String else 1  # Chinese text is two columns a character
                 self.widths[c] = max(self.widths[c], min(n * wide + 1, 60))
 
-    def finish(self) -> None:
+    def _fit_columns(self) -> None:
         if self.autofit:
             for c, w in enumerate(self.widths):
                 self.ws.set_column(c, c, w)
+
+    def finish(self) -> None:
+        self._fit_columns()
 
 
 def _width(text: str) -> int:
@@ -278,7 +352,7 @@ def write_xlsx_batches(
     path: Path, sheets: Iterable[tuple[str, Iterable[pl.DataFrame], dict[str, Any]]]
 ) -> dict[str, int]:
     """A workbook of sheets, each `(name, frames, SheetWriter options)`, written in constant memory; returns
-    the number of data rows of each sheet."""
+    the number of data rows of each sheet (continuation sheets included)."""
     rows: dict[str, int] = {}
     with streamed_workbook(path) as wb:
         for name, frames, options in sheets:
@@ -286,5 +360,5 @@ def write_xlsx_batches(
             for df in frames:
                 sheet.write(df)
             sheet.finish()
-            rows[name] = sheet.row - 1
+            rows[name] = sheet.rows
     return rows

@@ -8,7 +8,7 @@ import polars as pl
 from django.db.models import F
 
 from fupin.accounts.models import ExportLog
-from fupin.core.exports import cell, workbook
+from fupin.core.exports import cell, sheet_parts, workbook
 from fupin.core.privacy import masked_frame
 from fupin.funds import anomalies as fund_anomalies
 from fupin.funds.codes import FUND_SOURCE, PAYMENT_KIND, PROJECT_STATUS, PROJECT_TYPE
@@ -45,25 +45,27 @@ PAYMENT_COLUMNS = {
 
 
 def write_xlsx(sheets: dict[str, tuple[pl.DataFrame, dict[str, str]]]) -> bytes:
-    """Frames → one workbook, one sheet each, headers from the column labels."""
+    """Frames → one workbook, one sheet each (and continuation sheets past Excel's row limit), headers from
+    the column labels."""
     buf = io.BytesIO()
     wb = workbook(buf, in_memory=True)
     head = wb.add_format({"bold": True, "bg_color": "#EEF0F2"})
     for title, (df, labels) in sheets.items():
-        ws = wb.add_worksheet(title)
         cols = [k for k in labels if k in df.columns]
-        for j, k in enumerate(cols):
-            ws.write_string(0, j, labels[k], head)
-            ws.set_column(j, j, max(10, min(40, len(labels[k]) * 2 + 2)))
-        for i, row in enumerate(df.select(cols).iter_rows(), start=1):
-            for j, v in enumerate(row):
-                if cell(v) is None:  # null, NaN and inf: an empty cell
-                    continue
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    ws.write_number(i, j, v)
-                else:
-                    ws.write_string(i, j, str(v))
-        ws.freeze_panes(1, 0)
+        for name, part in sheet_parts(title, df.select(cols)):
+            ws = wb.add_worksheet(name)
+            for j, k in enumerate(cols):
+                ws.write_string(0, j, labels[k], head)
+                ws.set_column(j, j, max(10, min(40, len(labels[k]) * 2 + 2)))
+            for i, row in enumerate(part.iter_rows(), start=1):
+                for j, v in enumerate(row):
+                    if cell(v) is None:  # null, NaN and inf: an empty cell
+                        continue
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        ws.write_number(i, j, v)
+                    else:
+                        ws.write_string(i, j, str(v))
+            ws.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()
 

@@ -27,7 +27,16 @@ from django.utils import timezone
 from fupin.accounts import scope
 from fupin.core import cluster, versions
 from fupin.core.errors import Denied, InputRejected, Problem
-from fupin.core.exports import BATCH_ROWS, ExportFile, batches, cell, workbook, write_xlsx, write_xlsx_batches
+from fupin.core.exports import (
+    BATCH_ROWS,
+    ExportFile,
+    SheetRows,
+    batches,
+    cell,
+    workbook,
+    write_xlsx,
+    write_xlsx_batches,
+)
 from fupin.core.tables import FileUnreadable, TableError, read_table
 from fupin.engine import departments, partitioned
 from fupin.engine import monitoring as engine
@@ -207,12 +216,19 @@ def _unmatched_workbook(problems: pl.DataFrame, path: Path) -> None:
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = workbook(path, constant_memory=True)
-    ws = wb.add_worksheet(UNMATCHED_SHEET)
     text = wb.add_format({"num_format": "@"})
     bold = wb.add_format({"bold": True})
-    for j, (h, _) in enumerate(headers):
-        ws.write_string(0, j, h, bold)
-    for i, row in enumerate(problems.select([k for _, k in headers]).iter_rows(), start=1):
+
+    def start(ws) -> int:
+        for j, (h, _) in enumerate(headers):
+            ws.write_string(0, j, h, bold)
+        ws.set_column(1, 1, 22)
+        ws.set_column(5, 6, 40)
+        return 1
+
+    sheets = SheetRows(wb, UNMATCHED_SHEET, start)
+    for row in problems.select([k for _, k in headers]).iter_rows():
+        ws, i = sheets.next()
         for j, v in enumerate(row):
             if cell(v) is None:  # null, NaN and inf: an empty cell
                 continue
@@ -220,8 +236,6 @@ def _unmatched_workbook(problems: pl.DataFrame, path: Path) -> None:
                 ws.write_number(i, j, v)
             else:
                 ws.write_string(i, j, str(v), text)
-    ws.set_column(1, 1, 22)
-    ws.set_column(5, 6, 40)
     wb.close()
 
 

@@ -14,6 +14,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from fupin.core.exports import SheetRows
 from fupin.core.exports import workbook as safe_workbook
 from fupin.registry import columns
 from fupin.registry.columns import Column
@@ -161,33 +162,34 @@ def write_template(path: str | Path) -> Path:
 
 
 def _sheet(wb, name: str, cols: Iterable[Column], present: Iterable[str], extra: Iterable[str] = ()):
-    """A sheet with the Chinese headers of the columns in `present` (text columns formatted as text);
-    returns it with the keys of its columns, in order."""
+    """Sheet `name` (and its continuation sheets) with the Chinese headers of the columns in `present` (text
+    columns formatted as text); returns its SheetRows with the keys of its columns, in order."""
     present = set(present)
     cols = [c for c in cols if c.key in present]
-    ws = wb.add_worksheet(name)
     text = wb.add_format({"num_format": "@"})
-    for i, c in enumerate(cols):
-        if c.kind in TEXT_KINDS:
-            ws.set_column(i, i, 20, text)
-    ws.write_row(0, 0, [c.zh for c in cols] + list(extra))
-    return ws, [c.key for c in cols] + list(extra)
+
+    def start(ws) -> int:
+        for i, c in enumerate(cols):
+            if c.kind in TEXT_KINDS:
+                ws.set_column(i, i, 20, text)
+        ws.write_row(0, 0, [c.zh for c in cols] + list(extra))
+        return 1
+
+    return SheetRows(wb, name, start), [c.key for c in cols] + list(extra)
 
 
-def _write_rows(ws, keys: list[str], frame: pl.DataFrame, first: int) -> int:
-    """The rows of `frame` as text from sheet row `first`; returns the next free row."""
-    write_string = ws.write_string
-    r = first
-    for r, row in enumerate(frame.select(keys).iter_rows(), start=first):
+def _write_rows(sheets: SheetRows, keys: list[str], frame: pl.DataFrame) -> None:
+    """The rows of `frame` as text, after the rows already written."""
+    for row in frame.select(keys).iter_rows():
+        ws, r = sheets.next()
         for i, v in enumerate(row):
             if v is not None and v != "":
-                write_string(r, i, str(v))
-    return r + 1 if frame.height else first
+                ws.write_string(r, i, str(v))
 
 
 def _write_frame(wb, name: str, cols: Iterable[Column], frame: pl.DataFrame) -> None:
-    ws, keys = _sheet(wb, name, cols, frame.columns)
-    _write_rows(ws, keys, frame, 1)
+    sheets, keys = _sheet(wb, name, cols, frame.columns)
+    _write_rows(sheets, keys, frame)
 
 
 def write_workbook(households: pl.DataFrame, members: pl.DataFrame, path: str | Path) -> Path:
@@ -251,11 +253,10 @@ def write_errors_workbook(
             if problems.height
             else pl.DataFrame(schema={"_row": pl.Int64, ERROR_HEADER: pl.String})
         )
-        ws = keys = None
-        row = 1
+        sheets = keys = None
         for frame in chunks:
-            if ws is None:
-                ws, keys = _sheet(wb, name, cols, frame.columns, extra=[ERROR_HEADER])
+            if sheets is None:
+                sheets, keys = _sheet(wb, name, cols, frame.columns, extra=[ERROR_HEADER])
             rows = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns if c != "_row")
             rows = (
                 rows.join(msgs, on="_row", how="left")
@@ -267,10 +268,9 @@ def write_errors_workbook(
                     "同户其他行有错误 / another row of this household has an error"
                 )
             )
-            row = _write_rows(ws, keys, rows, row)
-        if ws is None:
+            _write_rows(sheets, keys, rows)
+        if sheets is None:
             _sheet(wb, name, cols, [c.key for c in cols], extra=[ERROR_HEADER])
-    ws = wb.add_worksheet(PROBLEMS_SHEET)
     heads = [
         "工作表/sheet",
         "行/row",
@@ -283,7 +283,12 @@ def write_errors_workbook(
         "English",
     ]
     keys = ["sheet", "row", "household_no", "column", "value", "rule", "severity", "message_zh", "message_en"]
-    ws.write_row(0, 0, heads)
+
+    def problems_header(ws) -> int:
+        ws.write_row(0, 0, heads)
+        return 1
+
+    problem_rows = SheetRows(wb, PROBLEMS_SHEET, problems_header)
     present = [k if k in problems.columns else None for k in keys]
     sel = problems.select(
         [
@@ -291,7 +296,8 @@ def write_errors_workbook(
             for i, k in enumerate(present)
         ]
     )
-    for r, row in enumerate(sel.iter_rows(), start=1):
+    for row in sel.iter_rows():
+        ws, r = problem_rows.next()
         for i, v in enumerate(row):
             if v is not None:
                 if i == 1 and v.isdigit():

@@ -297,3 +297,18 @@ def test_cli_measures(world, capsys):
 )
 def test_pages_render(world, path):
     assert page_client(world["op_a"]).get(path).status_code == 200
+
+
+def test_coverage_export_past_the_sheet_limit_keeps_every_finding(world, monkeypatch):
+    from fupin.core import exports
+
+    c = page_client(world["op_b"])
+    whole = openpyxl.load_workbook(io.BytesIO(c.get("/assistance/coverage/?year=2024&format=xlsx").content))
+    expected = list(whole["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert len(expected) >= 2
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 2)  # the header and one row
+    wb = openpyxl.load_workbook(io.BytesIO(c.get("/assistance/coverage/?year=2024&format=xlsx").content))
+    parts = [name for name in wb.sheetnames if name.startswith("问题清单")]
+    assert parts == ["问题清单"] + [f"问题清单 ({k})" for k in range(2, len(expected) + 1)]
+    assert [row for name in parts for row in wb[name].iter_rows(min_row=2, values_only=True)] == expected
+    assert {wb[name]["A1"].value for name in parts} == {"检查项"}

@@ -110,10 +110,35 @@ def test_a_small_file_is_answered_in_one_piece_and_removed_at_once():
     assert not out.folder.exists()
 
 
-def test_rows_past_the_sheet_limit_are_not_written_and_not_counted(tmp_path, monkeypatch):
+def test_rows_past_the_sheet_limit_go_on_in_continuation_sheets_with_the_header(tmp_path, monkeypatch):
     monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 3)  # the header and two rows
     path = tmp_path / "t.xlsx"
-    assert exports.write_xlsx_batches(path, [("s", iter([FRAME.slice(0, 1), FRAME.slice(1, 3)]), {})]) == {
-        "s": 2
-    }
-    assert [row[0][0] for row in _cells(path)] == ["户编号", "A001", "=1+1"]
+    frames = iter([FRAME.slice(0, 1), FRAME.slice(1, 3)])  # four rows: two sheets, the second cut mid-frame
+    assert exports.write_xlsx_batches(path, [("s", frames, {"freeze_panes": (1, 0)})]) == {"s": 4}
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["s", "s (2)"]
+    assert [row[0][0] for row in _cells(path, "s")] == ["户编号", "A001", "=1+1"]
+    assert [row[0][0] for row in _cells(path, "s (2)")] == ["户编号", None, "@SUM(A1)"]
+    assert [row[1][0] for row in _cells(path, "s (2)")] == ["人数", 5, -2]
+    assert wb["s (2)"].freeze_panes == "A2"
+
+
+def test_a_frame_past_the_sheet_limit_is_written_whole_over_continuation_sheets(tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 2)  # the header and one row
+    path = tmp_path / "t.xlsx"
+    long_name = "一个很长的工作表名称用来检验续表名称不超过三十一个字符"  # 27 characters
+    with exports.workbook(path) as wb:
+        exports.write_sheet(wb, FRAME.select("户编号", "人数"), long_name, table_style=None)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [long_name, *(long_name[:27] + f" ({k})" for k in (2, 3, 4))]
+    assert all(len(name) <= 31 for name in wb.sheetnames)
+    values = [_cells(path, name)[1][1][0] for name in wb.sheetnames]
+    assert values == [3, None, 5, -2]
+
+
+def test_excel_limits_cut_nothing_at_the_real_limit():
+    """One row past the real limit: Polars refuses to write it into one sheet; the parts hold it all."""
+    df = pl.DataFrame({"n": range(exports.SHEET_MAX_ROWS)})  # with its header: one row too many
+    parts = list(exports.sheet_parts("结果", df))
+    assert [(name, part.height) for name, part in parts] == [("结果", 1_048_575), ("结果 (2)", 1)]
+    assert parts[1][1]["n"].to_list() == [1_048_575]

@@ -272,3 +272,19 @@ def test_malformed_region_on_pages_is_said_in_the_page_language(client, approved
         assert page.status_code == 200 and "行政区划代码格式错误" in page.content.decode()
         assert client.get(url, {"region": "52x", "format": "xlsx"}).status_code == 302
     assert not ExportLog.objects.exists()
+
+
+def test_anomaly_export_past_the_sheet_limit_keeps_every_row(client, approved, people, monkeypatch):
+    """Rows past a sheet's limit go on in a continuation sheet (xlsxwriter dropped them without a word)."""
+    from fupin.core import exports
+
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 2)  # the header and one row
+    paid(approved, people, dead=True)
+    login(client, people["county"])
+    wb = load_workbook(io.BytesIO(client.get("/funds/anomalies/?check=FA-2&format=xlsx").content))
+    assert wb.sheetnames == ["资金疑点", "资金疑点 (2)"]
+    assert [[r[0] for r in ws.iter_rows(values_only=True)] for ws in wb] == [
+        ["检查", "FA-2"],
+        ["检查", "FA-2"],
+    ]
+    assert ExportLog.objects.get(kind="funds_anomalies").rows == 2

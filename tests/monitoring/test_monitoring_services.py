@@ -194,3 +194,18 @@ def test_monitor_cli_writes_xlsx(tree, tmp_path):
     assert main(["monitor", "--year", "2024", "--format", "xlsx", "--out", str(out)]) == 0
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][:2] == ("signal_id", "label_zh") and rows[1][0] == "MON-INCOME" and rows[1][3] == 1
+
+
+def test_unmatched_rows_past_the_sheet_limit_go_on_in_continuation_sheets(tree, tmp_path, monkeypatch):
+    """xlsxwriter drops rows past Excel's limit without a word: the list of unmatched rows goes on."""
+    from fupin.core import exports
+
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 2)  # the header and one row
+    strangers = [("某人", id_number("520526", date(1990, 1, 1), seq=s), "30000") for s in (1, 2, 3)]
+    f = _write(tmp_path / "yb.xlsx", strangers)
+    batch = services.import_department(user("county_approver", tree.county), f, source="medical_insurance")
+    wb = openpyxl.load_workbook(batch.unmatched_file)
+    assert wb.sheetnames == [services.UNMATCHED_SHEET] + [f"{services.UNMATCHED_SHEET} ({k})" for k in (2, 3)]
+    assert [[r[0] for r in ws.iter_rows(values_only=True)] for ws in wb] == [
+        ["行号 Row", n] for n in (3, 4, 5)
+    ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import transaction
 from factories import id_number, region_tree, user
 
 from fupin.registry.importer import import_households
@@ -127,6 +128,32 @@ def test_messy_workbook_rejected_as_a_whole(tree, tmp_path, write_xlsx):
     assert "check digit" in checksum["message_en"]
     assert (tmp_path / "村-errors.xlsx").exists()
     assert ImportBatch.objects.get(pk=batch.pk).status == "rejected"
+
+
+class Undone(Exception):
+    pass
+
+
+def test_errors_workbook_past_the_sheet_limit_lists_every_row_and_problem(
+    tree, tmp_path, write_xlsx, monkeypatch
+):
+    from fupin.core import exports
+
+    path = write_xlsx(tmp_path / "村.xlsx", *messy_rows(), title=TITLE)
+    whole = tmp_path / "whole.xlsx"
+    with pytest.raises(Undone), transaction.atomic():  # the same import again below, on the same registry
+        import_households(path, skip_invalid=True, errors_path=whole)
+        raise Undone
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 2)  # the header and one row
+    cut = tmp_path / "cut.xlsx"
+    import_households(path, skip_invalid=True, errors_path=cut)
+    before, after = openpyxl.load_workbook(whole), openpyxl.load_workbook(cut)
+    for name in before.sheetnames:
+        expected = list(before[name].iter_rows(min_row=2, values_only=True))
+        parts = [n for n in after.sheetnames if n == name or n.startswith(f"{name} (")]
+        assert len(parts) == max(len(expected), 1)
+        assert [r for n in parts for r in after[n].iter_rows(min_row=2, values_only=True)] == expected
+        assert {after[n]["A1"].value for n in parts} == {before[name]["A1"].value}
 
 
 def test_skip_invalid_saves_good_households_and_lists_the_rest(tree, tmp_path, write_xlsx):

@@ -121,6 +121,26 @@ def test_identification_page_runs_filters_and_exports(client, county, boss):
     assert Run.objects.latest("pk").reproduces == run
 
 
+def test_run_export_past_the_sheet_limit_keeps_every_row(client, county, boss, monkeypatch):
+    """A province's run has more rows than a sheet holds: the workbook goes on in a continuation sheet
+    (Polars refused the whole frame, and the page answered 500)."""
+    from fupin.core import exports
+
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 3)  # the header and two rows
+    client.force_login(boss)
+    client.post(reverse("reports:identify"), {"year": 2024})
+    run = Run.objects.get()
+    x = client.get(reverse("reports:run_export", args=[run.pk]))
+    assert x.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(x.content))
+    assert len(wb.sheetnames) == 2 and wb.sheetnames[1] == f"{wb.sheetnames[0]} (2)"
+    assert [ws["A1"].value for ws in wb] == ["户编号"] * 2
+    rows = [r for ws in wb for r in ws.iter_rows(min_row=2, values_only=True)]
+    households = (county.h1, county.h2, county.h3, county.h4)
+    assert sorted(r[0] for r in rows) == sorted(h.household_no for h in households)
+    assert ExportLog.objects.get().rows == 4
+
+
 def test_run_list_and_detail_name_the_region(client, county, boss):
     client.force_login(boss)
     client.post(reverse("reports:identify"), {"year": 2024, "region": county.town_a.code})
