@@ -28,8 +28,5 @@ def client_for(option: str | None) -> Iterator[Any]:
     if not address:
         yield None
         return
-    client = connect(address, timeout=CONNECT_TIMEOUT)
-    try:
+    with connect(address, timeout=CONNECT_TIMEOUT) as client:
         yield client
-    finally:
-        client.close()

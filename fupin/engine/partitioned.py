@@ -27,7 +27,10 @@ come part by part (their order is not part of the result: they are stored by rul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +52,13 @@ class ClusterError(RuntimeError):
         super().__init__(f"{zh} / {en}")
 
 
-def connect(scheduler: str, *, timeout: float = 10) -> Any:
-    """A `distributed.Client` of the scheduler at `scheduler` (e.g. tcp://10.0.0.5:8786)."""
+@contextmanager
+def connect(scheduler: str, *, timeout: float = 10) -> Iterator[Any]:
+    """A `distributed.Client` of the scheduler at `scheduler` (e.g. tcp://10.0.0.5:8786), closed on leaving.
+
+    The client runs on an event loop of its own (`_ClientLoop`), stopped on leaving whatever happened: a
+    client that fails to connect never stops the loop thread it started itself, so a server whose
+    scheduler is down would gain a thread at every request that tried it."""
     try:
         from distributed import Client
     except ImportError:
@@ -58,12 +66,47 @@ def connect(scheduler: str, *, timeout: float = 10) -> Any:
             "未安装 Dask：请安装 fupin[dask]（pip install 'fupin[dask]'）",
             "Dask is not installed: install fupin[dask] (pip install 'fupin[dask]')",
         ) from None
+    loop = _ClientLoop()
     try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError, TypeError) as e:
-        raise ClusterError(
-            f"无法连接 Dask 调度器 {scheduler}：{e}", f"cannot reach the Dask scheduler {scheduler}: {e}"
-        ) from None
+        try:
+            client = Client(scheduler, loop=loop.ioloop, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            raise ClusterError(
+                f"无法连接 Dask 调度器 {scheduler}：{e}", f"cannot reach the Dask scheduler {scheduler}: {e}"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+    finally:
+        loop.stop()
+
+
+class _ClientLoop:
+    """An event loop running in a thread of its own until `stop()`; what is still pending on it then is
+    cancelled (asyncio.run)."""
+
+    def __init__(self) -> None:
+        from tornado.ioloop import IOLoop
+
+        ready = threading.Event()
+
+        async def run() -> None:
+            self.ioloop = IOLoop.current()
+            self._loop = asyncio.get_running_loop()
+            self._stopped = asyncio.Event()
+            ready.set()
+            await self._stopped.wait()
+
+        self._thread = threading.Thread(
+            target=asyncio.run, args=(run(),), name="dask-client-loop", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(timeout=10)
 
 
 def county_of(village: pl.Expr) -> pl.Expr:

@@ -4,6 +4,7 @@ to them."""
 
 import logging
 import sys
+import threading
 from datetime import date
 
 import numpy as np
@@ -243,16 +244,34 @@ def test_statistics_roll_up_from_the_parts_village_counts(parts, nation):
     assert headline.headline_from_villages(groups, tree, years=[YEAR]).equals(whole)
 
 
-def test_an_unreachable_scheduler_is_a_clear_error():
-    with pytest.raises(partitioned.ClusterError) as e:
-        partitioned.connect("tcp://127.0.0.1:9", timeout=1)
-    assert "无法连接 Dask 调度器" in e.value.zh and "cannot reach the Dask scheduler" in e.value.en
+def test_an_unreachable_scheduler_is_a_clear_error_and_leaves_no_thread():
+    """A server whose scheduler is down tries it at every request: each try used to leave an event-loop
+    thread running."""
+    before = threading.active_count()
+    for _ in range(3):
+        with (
+            pytest.raises(partitioned.ClusterError) as e,
+            partitioned.connect("tcp://127.0.0.1:9", timeout=1),
+        ):
+            pass
+        assert "无法连接 Dask 调度器" in e.value.zh and "cannot reach the Dask scheduler" in e.value.en
+    assert threading.active_count() == before
+
+
+def test_a_connection_leaves_no_thread_once_closed(client):
+    """The cluster's own threads are there already; the client's loop is gone once it closes."""
+    before = threading.active_count()
+    for _ in range(3):
+        with partitioned.connect(client.scheduler.address, timeout=10) as c:
+            assert c.submit(sum, [1, 2]).result() == 3
+    assert threading.active_count() == before
 
 
 def test_without_dask_installed_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails as if not installed
     with pytest.raises(partitioned.ClusterError) as e:
-        partitioned.connect("tcp://127.0.0.1:8786")
+        with partitioned.connect("tcp://127.0.0.1:8786"):
+            pass
     assert "未安装 Dask" in e.value.zh and "Dask is not installed" in e.value.en
 
 
