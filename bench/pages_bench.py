@@ -137,6 +137,48 @@ def copy_results(source_url: str, user, log=print) -> None:
     log(f"copied the results in {time.perf_counter() - t:.0f}s")
 
 
+def copy_results_from_sqlite(source: str, user, log=print) -> None:
+    """`copy_results` from a prepared SQLite store of the same build into this PostgreSQL one, with COPY (the
+    rows as CSV: SQLite's 0/1, text JSON and UTC timestamps are what PostgreSQL's CSV input reads), then the
+    id sequences moved past the copied ids."""
+    import csv
+    import io
+    import sqlite3
+
+    from django.db import connection, transaction
+
+    t = time.perf_counter()
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL TIME ZONE 'UTC'")  # SQLite keeps naive UTC times
+        for name in RESULT_TABLES:
+            cols = [c.name for c in connection.introspection.get_table_description(cur, name)]
+            users = {
+                i
+                for i, c in enumerate(cols)
+                if c in ("user_id", "updated_by_id", "assignee_id", "closed_by_id")
+            }
+            cur.execute(f'TRUNCATE "{name}" CASCADE')
+            read = src.execute(f"SELECT {', '.join(cols)} FROM {name} ORDER BY id")
+            n = 0
+            with cur.cursor.copy(f'COPY "{name}" ({", ".join(cols)}) FROM STDIN (FORMAT csv)') as copy:
+                while rows := read.fetchmany(50_000):
+                    buf = io.StringIO()
+                    out = csv.writer(buf)
+                    for row in rows:
+                        out.writerow(
+                            [user.pk if i in users and v is not None else v for i, v in enumerate(row)]
+                        )
+                    copy.write(buf.getvalue())
+                    n += len(rows)
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT coalesce(max(id), 1) FROM {name}))"
+            )
+            log(f"copied {name}: {n:,} rows")
+    src.close()
+    log(f"copied the results in {time.perf_counter() - t:.0f}s")
+
+
 def pages(year: int, statistics_region: str | None = None) -> list[tuple[str, str]]:
     region = f"&region={statistics_region}" if statistics_region else ""
     return [
@@ -167,7 +209,9 @@ def main(argv: list[str] | None = None) -> None:
         "holds about 9 GB at 3 M households)",
     )
     ap.add_argument(
-        "--copy-from", help="postgresql:// URL of a prepared store of the same build (SQLite only)"
+        "--copy-from",
+        help="a prepared store of the same build to copy the alerts and findings from: a postgresql:// URL "
+        "into a SQLite store, or a SQLite path into a PostgreSQL store",
     )
     args = ap.parse_args(argv)
     os.environ.setdefault("FUPIN_ALLOWED_HOSTS", "testserver")
@@ -201,7 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     _user("bench_province_auditor", "auditor", province)
     print(f"database={connection.vendor} province={province} county={county} year={args.year}")
 
-    if args.copy_from:
+    if args.copy_from and args.postgres:
+        copy_results_from_sqlite(args.copy_from, users["province"])
+    elif args.copy_from:
         copy_results(args.copy_from, users["province"])
     if args.prepare:
         prepare(users["province"], args.year, province)
