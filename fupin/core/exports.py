@@ -83,6 +83,15 @@ def continuation_name(name: str, part: int) -> str:
     return name[: _SHEET_NAME_MAX - len(suffix)] + suffix
 
 
+def parts_of(name: str, sheet_names: Iterable[str]) -> list[str]:
+    """The sheets of a workbook that hold sheet `name`: itself and its continuation sheets, in order."""
+    present = set(sheet_names)
+    out: list[str] = []
+    while (part := continuation_name(name, len(out))) in present:
+        out.append(part)
+    return out
+
+
 def sheet_parts(name: str, df: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
     """`df` cut into the sheets Excel can hold, each with its header: (sheet name, rows); one sheet when the
     rows fit, an empty one for no rows."""

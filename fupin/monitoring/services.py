@@ -33,6 +33,7 @@ from fupin.core.exports import (
     SheetRows,
     batches,
     cell,
+    parts_of,
     workbook,
     write_xlsx,
     write_xlsx_batches,
@@ -510,7 +511,8 @@ def unmatched_download(user, batch: DepartmentImport) -> bytes:
 
     if user.can("sees_id_numbers"):
         return Path(batch.unmatched_file).read_bytes()
-    df = pl.read_excel(batch.unmatched_file, sheet_name=UNMATCHED_SHEET, infer_schema_length=0)
+    sheets = pl.read_excel(batch.unmatched_file, sheet_id=0, infer_schema_length=0)  # {name: rows}
+    df = pl.concat([sheets[name] for name in parts_of(UNMATCHED_SHEET, sheets)])
     df = masked_frame(df, user, id_cols=(UNMATCHED_ID_HEADER,), phone_cols=())
     buf = io.BytesIO()
     write_xlsx(buf, df, UNMATCHED_SHEET, table_style=None, autofit=True)

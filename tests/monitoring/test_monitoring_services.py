@@ -1,5 +1,6 @@
 """The registry batch and department lists stored as alerts: values, no duplicates, scope, CLI."""
 
+import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -209,3 +210,19 @@ def test_unmatched_rows_past_the_sheet_limit_go_on_in_continuation_sheets(tree, 
     assert [[r[0] for r in ws.iter_rows(values_only=True)] for ws in wb] == [
         ["行号 Row", n] for n in (3, 4, 5)
     ]
+
+
+def test_masked_unmatched_download_keeps_the_rows_of_every_continuation_sheet(tree, tmp_path, monkeypatch):
+    """A role that may not see ID numbers gets the list rewritten with them masked: it read the first
+    sheet only."""
+    from fupin.core import exports
+
+    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 2)  # the header and one row
+    ids = [id_number("520526", date(1990, 1, 1), seq=s) for s in (1, 2, 3)]
+    f = _write(tmp_path / "yb.xlsx", [("某人", i, "30000") for i in ids])
+    officer = user("department_officer", tree.county)
+    batch = services.import_department(officer, f, source="medical_insurance", year=2024)
+    wb = openpyxl.load_workbook(io.BytesIO(services.unmatched_download(officer, batch)))
+    rows = [r for ws in wb for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert [r[0] for r in rows] == ["3", "4", "5"]
+    assert [r[1] for r in rows] == [i[:6] + "********" + i[-4:] for i in ids]
