@@ -345,15 +345,18 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
 
 
-def write_csv_batches(path: Path, frames: Iterable[pl.DataFrame], *, bom: bool = False) -> int:
-    """Frames appended to one CSV file through `write_csv` (header once); returns the number of rows."""
+def write_csv_batches(target: Path | IO[bytes], frames: Iterable[pl.DataFrame], *, bom: bool = False) -> int:
+    """Frames appended to one CSV file (a path, or a binary file open for writing) through `write_csv`
+    (header once); returns the number of rows."""
+    if isinstance(target, Path):
+        with open(target, "wb") as f:
+            return write_csv_batches(f, frames, bom=bom)
     n = 0
-    with open(path, "wb") as f:
-        if bom:
-            f.write("\ufeff".encode())
-        for i, df in enumerate(frames):
-            f.write(write_csv(df, include_header=i == 0).encode())
-            n += df.height
+    if bom:
+        target.write("\ufeff".encode())
+    for i, df in enumerate(frames):
+        target.write(write_csv(df, include_header=i == 0).encode())
+        n += df.height
     return n
 
 

@@ -37,6 +37,7 @@ import polars as pl
 
 from fupin.core import xlsx, ziplimits
 from fupin.core.errors import InputRejected, Problem
+from fupin.core.exports import parts_of
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 LEGACY_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -259,6 +260,21 @@ def _pick_sheet(names: list[str], sheet: str | None, aliases: tuple[str, ...], f
     return name
 
 
+def _refuse_continuation(name: str, sheet_names: list[str]) -> None:
+    """A table our exports continued past Excel's row limit (`name (2)`, …) is refused rather than read in
+    part: its first sheet alone would import without a word about the rest."""
+    parts = parts_of(name, sheet_names)
+    if len(parts) > 1:
+        more = "、".join(parts[1:])
+        raise TableError(
+            f"工作表“{name}”在“{more}”中续写（超过 Excel 的行数上限），无法从工作簿完整导入："
+            "请改用 CSV 文件（住户名单可导出为含 户.csv 和 成员.csv 的 zip）",
+            f"sheet '{name}' goes on in '{', '.join(parts[1:])}' (past Excel's row limit) and cannot be "
+            "imported whole from a workbook: use CSV files instead (the household list exports as a zip of "
+            "户.csv and 成员.csv)",
+        )
+
+
 def _unreadable(path: Path, exc: Exception) -> FileUnreadable:
     return FileUnreadable(f"无法打开工作簿 {path.name}：{exc}", f"cannot open workbook {path.name}: {exc}")
 
@@ -274,6 +290,7 @@ def _xlsx_chunks(path: Path, sheet: str | None, aliases: tuple[str, ...]):
         raise FileTooLarge.of(exc) from exc
     try:
         name = _pick_sheet(book.sheet_names, sheet, aliases, path.name)
+        _refuse_continuation(name, book.sheet_names)
     except TableError:
         book.close()
         raise

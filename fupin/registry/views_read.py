@@ -342,7 +342,7 @@ def household_export(request):
     if not user.can("exports"):
         raise PermissionDenied(_("Your role may not export registry data."))
     fmt = request.GET.get("format", "xlsx")
-    if fmt not in ("xlsx", "csv"):
+    if fmt not in EXPORT_TYPES:
         fmt = "xlsx"
     form, filters, _sort, rows = _filtered(request)
     if form.errors:
@@ -351,9 +351,11 @@ def household_export(request):
     export, _n = exports.export_households(user, rows, fmt=fmt, filters=logged, channel="web")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"households-{filters['year'] or 'all'}-{stamp}.{fmt}"
-    content_type = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/csv; charset=utf-8"
-    )
-    return export.response(name, content_type)
+    return export.response(name, EXPORT_TYPES[fmt])
+
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
+}

@@ -118,3 +118,47 @@ def test_export_writes_formula_like_names_as_text(tree, client, households):
     r = client.get("/registry/export/", {"format": "csv"})
     text = (b"".join(r.streaming_content) if r.streaming else r.content).decode("utf-8-sig")
     assert ",'=1+1," in text and "\n=" not in text and ",=" not in text
+
+
+def test_zip_export_holds_households_and_members_as_csv_the_import_reads_back(
+    tree, client, households, tmp_path
+):
+    """A list too long for an Excel sheet goes out as 户.csv + 成员.csv in a zip, which the import reads."""
+    import zipfile
+
+    from fupin.registry.importer import import_households
+    from fupin.registry.models import Household
+    from fupin.registry.reading import read_workbook
+
+    u = user("village_operator", tree.village_a)
+    client.force_login(u)
+    page = client.get("/registry/", {"year": 2024}).content.decode()
+    assert "导出 CSV（户和成员，zip）" in page and "format=zip" in page
+    xlsx = _sheets(client.get("/registry/export/", {"format": "xlsx"}))
+    r = client.get("/registry/export/", {"format": "zip"})
+    assert r.status_code == 200 and r["Content-Type"] == "application/zip"
+    assert (
+        r["Content-Disposition"].startswith('attachment; filename="households-2024-')
+        and ".zip" in r["Content-Disposition"]
+    )
+    path = tmp_path / "export.zip"
+    path.write_bytes(b"".join(r.streaming_content) if r.streaming else r.content)
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["成员.csv", "户.csv"]
+        for name, sheet in (("户.csv", "户"), ("成员.csv", "成员")):
+            data = zf.read(name)
+            assert data.startswith("\ufeff".encode())
+            csv = pl.read_csv(io.BytesIO(data[3:]), infer_schema_length=0)
+            assert csv.columns == xlsx[sheet].columns and csv.height == xlsx[sheet].height
+            for col in ("户编号", "姓名", "证件号码", "户状态"):
+                if col in csv.columns:
+                    assert sorted(csv[col].to_list()) == sorted(xlsx[sheet][col].to_list())
+    hh, mm = read_workbook(path)
+    assert sorted(hh["household_no"].to_list()) == ["A001", "A002"] and mm.height == 7
+    log = ExportLog.objects.get(kind="households.zip")
+    assert (log.user, log.rows, log.masked) == (u, 2, False)
+    # what was exported imports again as it is: the same two households, nothing rejected
+    batch = import_households(path, user=u)
+    assert batch.status == "done", batch.report
+    assert batch.report["counts"]["households_rejected"] == 0
+    assert Household.objects.filter(village=tree.village_a).count() == 2

@@ -203,3 +203,23 @@ def test_the_import_page_shows_the_refusal(client, good_xlsx, tmp_path, tree, mo
     html = client.get(r["Location"]).content.decode()
     assert "压缩比超过 100:1" in html
     assert Household.objects.count() == 0
+
+
+def test_a_sheet_continued_past_the_excel_limit_is_refused_not_read_in_part(tree, tmp_path):
+    """Exports go on in `户 (2)` past Excel's row limit; reading `户` alone would drop the rest silently."""
+    import openpyxl
+
+    from fupin.registry.models import Household
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "户"
+    wb.active.append(["户编号"])
+    for name in ("户 (2)", "成员"):
+        wb.create_sheet(name).append(["户编号", "姓名"])
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    batch = import_households(path)
+    assert batch.status == "rejected"
+    assert "“户 (2)”中续写" in batch.report["message_zh"] and "zip" in batch.report["message_zh"]
+    assert "sheet '户' goes on in '户 (2)'" in batch.report["message_en"]
+    assert Household.objects.count() == 0
