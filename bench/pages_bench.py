@@ -152,7 +152,10 @@ def copy_results_from_sqlite(source: str, user, log=print) -> None:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'UTC'")  # SQLite keeps naive UTC times
         for name in RESULT_TABLES:
-            cols = [c.name for c in connection.introspection.get_table_description(cur, name)]
+            description = connection.introspection.get_table_description(cur, name)
+            cols = [c.name for c in description]
+            # an unquoted empty CSV field is NULL: in the NOT NULL columns it is the empty text
+            not_null = ", ".join(c.name for c in description if not c.null_ok)
             users = {
                 i
                 for i, c in enumerate(cols)
@@ -161,7 +164,10 @@ def copy_results_from_sqlite(source: str, user, log=print) -> None:
             cur.execute(f'TRUNCATE "{name}" CASCADE')
             read = src.execute(f"SELECT {', '.join(cols)} FROM {name} ORDER BY id")
             n = 0
-            with cur.cursor.copy(f'COPY "{name}" ({", ".join(cols)}) FROM STDIN (FORMAT csv)') as copy:
+            copy_sql = (
+                f'COPY "{name}" ({", ".join(cols)}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({not_null}))'
+            )
+            with cur.cursor.copy(copy_sql) as copy:
                 while rows := read.fetchmany(50_000):
                     buf = io.StringIO()
                     out = csv.writer(buf)
