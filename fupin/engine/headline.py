@@ -93,10 +93,12 @@ def _group_rows(household_years: pl.DataFrame, cases: pl.DataFrame, years: list[
         "village", "year", pl.lit("poor").alias("group"), "size"
     )
     monitored = monitored_by_year(cases, years)
+    # only the monitored households' years are placed: a province's registry need not be sorted whole
+    theirs = hy.join(monitored.select("household_id").unique(), on="household_id", how="semi")
     placed = (
         monitored.sort("year")
         .join_asof(
-            hy.select("household_id", "year", "village", "size").sort("year"),
+            theirs.select("household_id", "year", "village", "size").sort("year"),
             on="year",
             by="household_id",
             strategy="backward",

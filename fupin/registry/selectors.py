@@ -280,9 +280,15 @@ def load_context(user, households_raw: pl.DataFrame, members_raw: pl.DataFrame) 
     return ctx
 
 
-def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+IDENTIFIERS = ("name", "id_number")  # of members: most of the frame's bytes, and what no statistic reads
+
+
+def registry_frames(
+    prefix: str = "", years: list[int] | None = None, *, identifiers: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engine's two registry frames for the region subtree `prefix` (schema.HOUSEHOLD_YEAR_FRAME and
-    schema.MEMBER_FRAME + MEMBERSHIP_COLUMNS), ordered by household.
+    schema.MEMBER_FRAME + MEMBERSHIP_COLUMNS), ordered by household. `identifiers=False`: the members' names
+    and ID numbers are not read (null columns), for work that counts people rather than names them.
 
     From the registry's columnar snapshot when it can be used (snapshot.py: outside a transaction), else one
     SELECT each through the cursor; the two give the same frames.
@@ -292,11 +298,14 @@ def registry_frames(prefix: str = "", years: list[int] | None = None) -> tuple[p
     year too (the registry does not know when such a person joined).
     """
     where = {"household_years": pl.col("year").is_in(years)} if years else None
-    if (read := snapshot.frames(prefix, where=where)) is not None:
+    left_out = () if identifiers else IDENTIFIERS
+    if (read := snapshot.frames(prefix, where=where, without={"members": left_out})) is not None:
         return read["household_years"], read["members"].drop("village")
     vendor = connection.vendor
     hy_cols = [column("y", c, t, vendor) for c, t in YEAR_COLUMNS.items() if c != "household_id"]
-    m_cols = [column("m", c, t, vendor) for c, t in MEMBER_COLUMNS.items()]
+    m_cols = [
+        column("m", c, t, vendor) if c not in left_out else f"NULL AS {c}" for c, t in MEMBER_COLUMNS.items()
+    ]
     year_filter = f" AND y.year IN ({', '.join(['%s'] * len(years))})" if years else ""
     household_years = read_sql(
         f"SELECT y.household_id, h.village_id AS village, {', '.join(hy_cols)} "

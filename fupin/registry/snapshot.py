@@ -73,16 +73,23 @@ def frames(
     *,
     only: tuple[str, ...] = FRAMES,
     where: dict[str, pl.Expr] | None = None,
+    without: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, pl.DataFrame] | None:
-    """The snapshot's frames (`only` some) for the subtree `prefix`, each filtered by its `where`, from the
-    snapshot of the current version (built if missing); None if the snapshot cannot be used."""
+    """The snapshot's frames (`only` some) for the subtree `prefix`, each filtered by its `where`, the columns
+    of its `without` null (never read from the file), from the snapshot of the current version (built if
+    missing); None if the snapshot cannot be used."""
     if not enabled():
         return None
     try:
         path = _ready()
         if path is None:
             return None
-        return {name: _load(path / f"{name}.parquet", prefix, (where or {}).get(name)) for name in only}
+        return {
+            name: _load(
+                path / f"{name}.parquet", prefix, (where or {}).get(name), (without or {}).get(name, ())
+            )
+            for name in only
+        }
     except (OSError, columnar.ColumnarReadFailed, pl.exceptions.PolarsError) as e:
         log.warning("registry snapshot not used, reading through the cursor: %s", e)
         return None
@@ -130,7 +137,7 @@ def _build(token: str) -> Path | None:
     return None
 
 
-def _load(path: Path, prefix: str, where: pl.Expr | None) -> pl.DataFrame:
+def _load(path: Path, prefix: str, where: pl.Expr | None, without: tuple[str, ...] = ()) -> pl.DataFrame:
     lf = pl.scan_parquet(path)
     if prefix:
         # A range as well as the prefix: Parquet's row-group statistics can skip on a range.
@@ -138,4 +145,7 @@ def _load(path: Path, prefix: str, where: pl.Expr | None) -> pl.DataFrame:
         lf = lf.filter((v >= prefix) & (v < prefix + ":") & v.str.starts_with(prefix))
     if where is not None:
         lf = lf.filter(where)
+    if without:  # nulls in their place, of their type: the file's columns are not read
+        types = lf.collect_schema()
+        lf = lf.with_columns(pl.lit(None, types[c]).alias(c) for c in without)
     return lf.collect()

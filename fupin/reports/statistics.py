@@ -200,7 +200,7 @@ def statistics(
 
     reads = Reads(prefix, year)
     own, children = _own_and_children(user, code, year, child_level, reads)
-    hy, members = registry_frames(prefix, [year])
+    hy, members = registry_frames(prefix, [year], identifiers=False)
     params = params_frame()
     tables = [
         *_region_tables(own, children),

@@ -38,10 +38,10 @@ def store():
     return tree, households
 
 
-def cursor_frames(prefix="", years=None, monkeypatch=None):
+def cursor_frames(prefix="", years=None, monkeypatch=None, **options):
     monkeypatch.setattr(snapshot, "enabled", lambda: False)
     try:
-        return registry_frames(prefix, years)
+        return registry_frames(prefix, years, **options)
     finally:
         monkeypatch.undo()
 
@@ -74,6 +74,21 @@ def test_snapshot_gives_the_cursor_reads_frames(store, monkeypatch):
     assert hy["wage_income"].to_list() == [1234.56]
     dead = members.filter(pl.col("death_date").is_not_null())
     assert dead.select("death_date", "dibao", "work_months").row(0) == (date(2024, 3, 1), True, 7)
+
+
+def test_frames_without_identifiers_are_the_frames_with_names_and_id_numbers_null(store, monkeypatch):
+    """What only counts people (the statistics page) does not read their names and ID numbers: less to
+    read, and nothing held that the work does not need."""
+    whole = registry_frames("", [2024])
+    for hy, members in (
+        registry_frames("", [2024], identifiers=False),
+        cursor_frames("", [2024], monkeypatch, identifiers=False),
+    ):
+        assert hy.equals(whole[0])
+        assert members.schema == whole[1].schema
+        assert members.select("name", "id_number").null_count().row(0) == (members.height, members.height)
+        assert members.drop("name", "id_number").equals(whole[1].drop("name", "id_number"))
+    assert whole[1]["id_number"].null_count() == 0
 
 
 def test_second_read_comes_from_the_snapshot_without_reading_the_store(store, monkeypatch):
