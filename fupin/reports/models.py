@@ -68,3 +68,13 @@ class CountyExitInput(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["county", "year"], name="uniq_county_exit_input")]
         ordering = ["county", "-year"]
+
+
+class InputVersion(models.Model):
+    """The change version of a table the statistics read besides the registry (whose version is
+    registry.RegistryVersion): one row per table, moved by database triggers on every insert, update and
+    delete (migration 0003), whatever wrote them. A statistics page kept from before a change is then known
+    to be out of date (statistics_cache.py)."""
+
+    table = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField(default=0)
