@@ -70,11 +70,22 @@ class CountyExitInput(models.Model):
         ordering = ["county", "-year"]
 
 
+# The tables other than the registry's that kept pages read (kept.py), each with its version.
+INPUT_TABLES = (
+    "regions_region",
+    "regions_regionpopulation",
+    "policy_parameter",
+    "monitoring_case",
+    "monitoring_alert",
+    "assistance_planmeasure",
+)
+
+
 class InputVersion(models.Model):
-    """The change version of a table the statistics read besides the registry (whose version is
-    registry.RegistryVersion): one row per table, moved by database triggers on every insert, update and
-    delete (migration 0003), whatever wrote them. A statistics page kept from before a change is then known
-    to be out of date (statistics_cache.py)."""
+    """The change version of a table that kept pages read besides the registry (whose version is
+    registry.RegistryVersion): one row per table of INPUT_TABLES, moved by database triggers on every
+    insert, update and delete (migration 0003), whatever wrote them. A page kept from before a change is then
+    known to be out of date (kept.py)."""
 
     table = models.CharField(max_length=64, primary_key=True)
     version = models.BigIntegerField(default=0)

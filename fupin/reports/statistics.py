@@ -26,7 +26,7 @@ from fupin.policy.services import params_frame
 from fupin.regions.codes import LEVEL_NAMES, VILLAGE, level_of
 from fupin.regions.models import Region
 from fupin.registry.selectors import registry_frames
-from fupin.reports import selectors
+from fupin.reports import kept, selectors
 from fupin.reports.breakdowns import current_members, household_breakdown, member_breakdown
 from fupin.reports.services import code_prefix
 from fupin.reports.sheets import Table
@@ -422,3 +422,21 @@ def _fgt_table(
         ],
         fgt_df,
     )
+
+
+def _statistics_of(user, code: str, **args) -> dict:
+    return statistics(user, region=code or None, **args)
+
+
+def _for_user(data: dict, user) -> dict:
+    """A kept page's way down, from where the reader's scope starts."""
+    return {**data, "crumbs": crumbs(user, data["region"])}
+
+
+# The page as kept for large regions (kept.py): args year, year_from, year_to.
+STATISTICS = kept.Kind(
+    "statistics",
+    tables=("regions_region", "regions_regionpopulation", "policy_parameter", "monitoring_case"),
+    compute=_statistics_of,
+    for_user=_for_user,
+)

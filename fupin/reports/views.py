@@ -28,7 +28,7 @@ from fupin.overview import charts
 from fupin.regions import selectors as region_selectors
 from fupin.regions.codes import COUNTY
 from fupin.registry.selectors import latest_year
-from fupin.reports import headline, results, services, statistics_cache
+from fupin.reports import headline, results, services
 from fupin.reports import statistics as stats
 from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
@@ -60,13 +60,13 @@ def _require_export(user) -> None:
         raise PermissionDenied
 
 
-def _statistics(request, read=statistics_cache.current):
-    """The statistics the request asks for, through `read` (the page: `statistics_cache.page`)."""
+def _statistics(request, read=stats.STATISTICS.current):
+    """The statistics the request asks for, through `read` (the page: `STATISTICS.page`)."""
     try:
         return read(
             request.user,
+            request.GET.get("region") or None,
             year=_year(request),
-            region=request.GET.get("region") or None,
             year_from=_int(request.GET.get("from"), None),
             year_to=_int(request.GET.get("to"), None),
         )
@@ -76,7 +76,7 @@ def _statistics(request, read=statistics_cache.current):
 
 @login_required
 def statistics(request):
-    kept = _statistics(request, statistics_cache.page)
+    kept = _statistics(request, stats.STATISTICS.page)
     data = kept.data
     year = _year(request)
     children = data["tables"].get("children")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import polars as pl
 from django.contrib import messages
@@ -13,11 +14,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
-from fupin.accounts import scope
 from fupin.accounts.models import ExportLog
 from fupin.core.exports import workbook, write_sheet
-from fupin.monitoring import cases, selectors, services
 from fupin.monitoring import dashboard as figures_
+from fupin.monitoring import selectors, services
 from fupin.monitoring.codes import ELIMINATION_METHOD
 from fupin.monitoring.models import AlertStatus, CaseKind, Channel, MonitorType
 from fupin.monitoring.views.common import _lang, _refusals, _region, _year
@@ -29,26 +29,27 @@ from fupin.overview import charts
 def dashboard(request):
     year, region = _year(request), _region(request)
     try:
-        data = selectors.summary(request.user, year=year, region=region)
+        page = figures_.DASHBOARD.page(request.user, region, year=year, today=date.today())
     except services.MonitoringError as e:
         messages.error(request, e.message())
         return redirect("monitoring:dashboard")
+    data, trend = page.data["data"], page.data["trend"]
     lang = _lang()
     for row in data["by_signal"]:
         row["label"] = selectors.signal_label(row["signal"], lang)
-    trend = figures_.trend(request.user, year=year, region=region)
-    funnel = charts.funnel_counts(scope.resolve(request.user, region).prefix, year)
     return render(
         request,
         "monitoring/dashboard.html",
         {
-            "cases": cases.case_counts(request.user, year=year, region=region),
-            "figures": figures_.figures(request.user, year=year, region=region),
+            "cases": page.data["cases"],
+            "figures": page.data["figures"],
             "trend": trend,
+            "computed_at": page.computed_at,
+            "refreshing": page.refreshing,
             "page_charts": [
                 charts.monitoring_trend(trend, year),
                 charts.monitoring_risks(data["by_signal"]),
-                charts.monitoring_funnel(funnel, year),
+                charts.monitoring_funnel(page.data["funnel"], year),
             ],
             "type_labels": dict(MonitorType.choices),
             "types": MonitorType.choices,
@@ -228,10 +229,8 @@ def dashboard_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
     year, region = _year(request), _region(request)
-    data = selectors.summary(request.user, year=year, region=region)
-    counts = cases.case_counts(request.user, year=year, region=region)
-    figs = figures_.figures(request.user, year=year, region=region)
-    trend = figures_.trend(request.user, year=year, region=region)
+    current = figures_.DASHBOARD.current(request.user, region, year=year, today=date.today())
+    data, counts, figs, trend = (current[k] for k in ("data", "cases", "figures", "trend"))
     sheets = {
         "总体 totals": _totals_sheet(data, counts, figs),
         "按类型 by type": _type_sheet(figs),

@@ -1,4 +1,4 @@
-"""The change versions of the statistics' inputs other than the registry, and the triggers that move them.
+"""The change versions of the tables kept pages read besides the registry, and the triggers that move them.
 
 As registry 0002: triggers, so that no write path can forget them; statement-level on PostgreSQL, row-level
 on SQLite; transactional, so a rolled-back write leaves its version unchanged.
@@ -6,7 +6,14 @@ on SQLite; transactional, so a rolled-back write leaves its version unchanged.
 
 from django.db import migrations, models
 
-TABLES = ("regions_region", "regions_regionpopulation", "monitoring_case", "policy_parameter")
+TABLES = (
+    "regions_region",
+    "regions_regionpopulation",
+    "policy_parameter",
+    "monitoring_case",
+    "monitoring_alert",
+    "assistance_planmeasure",
+)
 
 
 def bump(table: str) -> str:
@@ -50,6 +57,7 @@ class Migration(migrations.Migration):
         ("regions", "0003_poverty_status_exit_year"),
         ("monitoring", "0004_alert_counts"),
         ("policy", "0001_initial"),
+        ("assistance", "0001_initial"),
     ]
 
     operations = [

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.urls import reverse
 from factories import household, region_tree, user
 
-from fupin.monitoring.models import Case
+from fupin.assistance.models import MeasureType, PlanMeasure
+from fupin.monitoring.models import Alert, Case
 from fupin.policy.models import Parameter
 from fupin.policy.services import load_defaults
 from fupin.regions.models import Region, RegionPopulation
 from fupin.registry.models import HouseholdYear
-from fupin.reports import statistics, statistics_cache
+from fupin.reports import kept, statistics
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = reverse("reports:statistics")
@@ -34,7 +35,7 @@ def tree():
     t.h1 = household(t.village_a, "A0001", status="poor", members=3)
     t.h2 = household(t.village_b, "B0001", status="not_poor", members=4)
     yield t
-    statistics_cache.wait_for_refreshes()
+    kept.wait_for_refreshes()
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_after_a_write_the_kept_page_is_shown_as_of_then_and_refreshed_in_the_ba
     stale = client.get(URL, {"year": 2024})
     assert stale.context["refreshing"] and _own(stale) == (2, 1, 3)
     assert "此后数据有变动，正在后台更新" in stale.content.decode()
-    statistics_cache.wait_for_refreshes()
+    kept.wait_for_refreshes()
     fresh = client.get(URL, {"year": 2024})
     assert not fresh.context["refreshing"] and _own(fresh) == (2, 2, 7)
     assert len(computed) == 2  # the first request and the one refresh
@@ -98,7 +99,7 @@ def test_one_refresh_at_a_time_whoever_asks(client, tree, computed, monkeypatch)
         def join(self, timeout=None):
             pass
 
-    monkeypatch.setattr(statistics_cache, "threading", SimpleNamespace(Thread=Held))
+    monkeypatch.setattr(kept, "threading", SimpleNamespace(Thread=Held))
     for _ in range(3):
         assert client.get(URL, {"year": 2024}).context["refreshing"]
     assert len(started) == 1
@@ -122,17 +123,35 @@ def test_one_refresh_at_a_time_whoever_asks(client, tree, computed, monkeypatch)
         ),
         lambda t: Parameter.objects.filter(name="poverty_line").update(value=Decimal("9999")),
         lambda t: HouseholdYear.objects.filter(household=t.h1).update(size=5),
+        lambda t: Alert.objects.create(
+            key="k1",
+            household=t.h1,
+            region=t.village_a,
+            year=2024,
+            channel="registry",
+            source="registry",
+            signal="MON-INCOME",
+        ),
+        lambda t: PlanMeasure.objects.create(household=t.h1, year=2024, measure_type=_measure_type()),
     ],
-    ids=["population", "region", "case", "parameter", "registry"],
+    ids=["population", "region", "case", "parameter", "registry", "alert", "plan_measure"],
 )
-def test_every_input_the_page_reads_moves_the_versions(tree, change):
-    before = statistics_cache.inputs()
+def test_every_input_the_pages_read_moves_the_versions(tree, change):
+    _measure_type()
+    before = kept.inputs()
     with pytest.raises(RuntimeError), transaction.atomic():
         change(tree)
         raise RuntimeError  # rolled back: nothing moved
-    assert statistics_cache.inputs() == before
+    assert kept.inputs() == before
     change(tree)
-    assert statistics_cache.inputs() != before
+    assert kept.inputs() != before
+
+
+def _measure_type():
+    return MeasureType.objects.get_or_create(
+        code="X1",
+        defaults={"name_zh": "产业", "name_en": "Industry", "category": "industry", "kind": "measure"},
+    )[0]
 
 
 def test_the_export_is_never_out_of_date(client, tree):
@@ -174,3 +193,58 @@ def test_each_language_keeps_its_own_page(client, tree, computed):
     client.cookies["django_language"] = "en"
     page = client.get(URL, {"year": 2024})
     assert "By main cause of poverty" in page.content.decode() and len(computed) == 2
+
+
+DASHBOARD_URL = reverse("monitoring:dashboard")
+
+
+def _alerts(page) -> tuple:
+    data = page.context["data"]
+    return data["total"], data["new"], data["by_status"]["dismissed"]
+
+
+def test_a_province_dashboard_is_kept_and_refreshed_after_an_alert_is_handled(client, tree):
+    a = Alert.objects.create(
+        key="k1",
+        household=tree.h1,
+        region=tree.village_a,
+        year=2024,
+        channel="registry",
+        source="registry",
+        signal="MON-INCOME",
+    )
+    client.force_login(user("county_approver", tree.province))
+    first = client.get(DASHBOARD_URL, {"year": 2024})
+    assert first.context["computed_at"] is None and _alerts(first) == (1, 1, 0)
+    again = client.get(DASHBOARD_URL, {"year": 2024})
+    assert again.context["computed_at"] is not None and not again.context["refreshing"]
+    Alert.objects.filter(pk=a.pk).update(status="dismissed")
+    stale = client.get(DASHBOARD_URL, {"year": 2024})
+    assert stale.context["refreshing"] and _alerts(stale) == (1, 1, 0)
+    assert "此后数据有变动，正在后台更新" in stale.content.decode()
+    # the workbook is never out of date
+    import io
+
+    import openpyxl
+
+    x = client.get(reverse("monitoring:dashboard_export"), {"year": 2024})
+    totals = dict(
+        openpyxl.load_workbook(io.BytesIO(x.content))["总体 totals"].iter_rows(min_row=2, values_only=True)
+    )
+    assert totals["new alerts"] == 0
+    kept.wait_for_refreshes()
+    fresh = client.get(DASHBOARD_URL, {"year": 2024})
+    assert not fresh.context["refreshing"] and _alerts(fresh) == (1, 0, 1)
+
+
+def test_a_kept_dashboard_is_of_its_day(tree):
+    """Overdue cases are counted by today's date: a page kept yesterday is not today's."""
+    from datetime import date
+
+    from fupin.monitoring.dashboard import DASHBOARD
+
+    u = user("county_approver", tree.province)
+    first = DASHBOARD.page(u, None, year=2024, today=date(2026, 12, 6))
+    assert first.computed_at is None
+    assert DASHBOARD.page(u, None, year=2024, today=date(2026, 12, 6)).computed_at is not None
+    assert DASHBOARD.page(u, None, year=2024, today=date(2026, 12, 7)).computed_at is None
