@@ -245,8 +245,9 @@ FUPIN_IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("FUPIN_IMPORT_MAX_SHARED_ST
 # The engine reads the registry from a columnar snapshot in FUPIN_HOME/snapshots (registry/snapshot.py), kept
 # in step with the store by its change version; off: every run reads through the database cursor.
 FUPIN_REGISTRY_SNAPSHOT = _env_bool("FUPIN_REGISTRY_SNAPSHOT", True)
-# The statistics page of a region at this level or above (0 country, 1 province, 2 prefecture, 3 county)
-# is kept and shown at once, refreshed in the background after a change (reports/kept.py).
+# The statistics page and the monitoring dashboard of a region at this level or above (0 country, 1 province,
+# 2 prefecture, 3 county) are kept and shown at once, refreshed in the background after a change
+# (reports/kept.py).
 FUPIN_STATISTICS_CACHE_LEVEL = int(os.environ.get("FUPIN_STATISTICS_CACHE_LEVEL", "2"))
 
 NINJA_PAGINATION_PER_PAGE = 50
