@@ -28,7 +28,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, connection, connections
 from django.utils import timezone
 from django.utils.translation import get_language, override
 
@@ -72,7 +72,10 @@ def inputs(tables: tuple[str, ...] = INPUT_TABLES) -> tuple:
 
 
 def kept_here(code: str) -> bool:
-    """Whether the pages of region `code` ('' = the whole country) are kept: large regions only."""
+    """Whether the pages of region `code` ('' = the whole country) are kept: large regions only, and never
+    inside a transaction, whose writes a page would see before they are committed, or rolled back."""
+    if connection.in_atomic_block:
+        return False
     return (level_of(code) if code else 0) <= settings.FUPIN_STATISTICS_CACHE_LEVEL
 
 

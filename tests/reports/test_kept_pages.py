@@ -248,3 +248,20 @@ def test_a_kept_dashboard_is_of_its_day(tree):
     assert first.computed_at is None
     assert DASHBOARD.page(u, None, year=2024, today=date(2026, 12, 6)).computed_at is not None
     assert DASHBOARD.page(u, None, year=2024, today=date(2026, 12, 7)).computed_at is None
+
+
+def test_inside_a_transaction_a_page_is_neither_kept_nor_taken_from_the_keep(tree, computed):
+    """Its uncommitted writes would be in a kept page, and a rollback would leave that page with versions
+    that later writes reach again."""
+    from fupin.reports.statistics import STATISTICS
+
+    u = user("county_approver", tree.province)
+    STATISTICS.page(u, None, year=2024)  # kept
+    with transaction.atomic():
+        HouseholdYear.objects.filter(household=tree.h2, year=2024).update(status="poor")
+        inside = STATISTICS.page(u, None, year=2024)
+        assert inside.computed_at is None and inside.data["own"]["poor_households"] == 2
+        transaction.set_rollback(True)
+    outside = STATISTICS.page(u, None, year=2024)
+    assert outside.computed_at is not None and outside.data["own"]["poor_households"] == 1
+    assert len(computed) == 2
