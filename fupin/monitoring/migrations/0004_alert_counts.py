@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="alert",
             index=models.Index(
-                fields=["year", "region", "signal", "channel", "status", "household"], name="alert_counts"
+                fields=["year", "signal", "channel", "status", "region", "household"], name="alert_counts"
             ),
         ),
     ]
