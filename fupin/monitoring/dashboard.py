@@ -4,8 +4,6 @@ SQLite and PostgreSQL). `drill` gives the households behind any figure, with the
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import Case as When_
 from django.db.models import Count, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
@@ -14,7 +12,6 @@ from fupin.accounts import scope
 from fupin.engine.schema import POOR_STATUSES
 from fupin.monitoring.models import Alert, Case, CaseKind, Channel, MonitorType, Outcome
 from fupin.registry.models import Household, HouseholdYear
-from fupin.reports import kept
 
 METHODS = ("assisted", "natural")
 MEASURES = ("poor", "monitored", "identified", "eliminated", "opened", "alerts")
@@ -183,26 +180,3 @@ def drill(
         .select_related("village")
         .order_by("household_no")
     )
-
-
-def page_data(user, code: str, *, year: int, today: date) -> dict:
-    """Every figure of the dashboard for the region `code` (the user's scope checked already)."""
-    from fupin.monitoring import cases, selectors
-    from fupin.overview import charts
-
-    region = code or None
-    return {
-        "data": selectors.summary(user, year=year, region=region),
-        "cases": cases.case_counts(user, year=year, region=region, today=today),
-        "figures": figures(user, year=year, region=region),
-        "trend": trend(user, year=year, region=region),
-        "funnel": charts.funnel_counts(scope.resolve(user, region).prefix, year),
-    }
-
-
-# The dashboard as kept for large regions (reports/kept.py): args year and today (overdue cases count by it).
-DASHBOARD = kept.Kind(
-    "monitoring_dashboard",
-    tables=("monitoring_alert", "monitoring_case", "assistance_planmeasure", "regions_region"),
-    compute=page_data,
-)

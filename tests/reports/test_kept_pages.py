@@ -241,7 +241,7 @@ def test_a_kept_dashboard_is_of_its_day(tree):
     """Overdue cases are counted by today's date: a page kept yesterday is not today's."""
     from datetime import date
 
-    from fupin.monitoring.dashboard import DASHBOARD
+    from fupin.monitoring.dashboard_page import DASHBOARD
 
     u = user("county_approver", tree.province)
     first = DASHBOARD.page(u, None, year=2024, today=date(2026, 12, 6))

@@ -19,6 +19,7 @@ from fupin.core.exports import workbook, write_sheet
 from fupin.monitoring import dashboard as figures_
 from fupin.monitoring import selectors, services
 from fupin.monitoring.codes import ELIMINATION_METHOD
+from fupin.monitoring.dashboard_page import DASHBOARD
 from fupin.monitoring.models import AlertStatus, CaseKind, Channel, MonitorType
 from fupin.monitoring.views.common import _lang, _refusals, _region, _year
 from fupin.overview import charts
@@ -29,7 +30,7 @@ from fupin.overview import charts
 def dashboard(request):
     year, region = _year(request), _region(request)
     try:
-        page = figures_.DASHBOARD.page(request.user, region, year=year, today=date.today())
+        page = DASHBOARD.page(request.user, region, year=year, today=date.today())
     except services.MonitoringError as e:
         messages.error(request, e.message())
         return redirect("monitoring:dashboard")
@@ -229,7 +230,7 @@ def dashboard_export(request):
     if not request.user.can("exports"):
         raise PermissionDenied
     year, region = _year(request), _region(request)
-    current = figures_.DASHBOARD.current(request.user, region, year=year, today=date.today())
+    current = DASHBOARD.current(request.user, region, year=year, today=date.today())
     data, counts, figs, trend = (current[k] for k in ("data", "cases", "figures", "trend"))
     sheets = {
         "总体 totals": _totals_sheet(data, counts, figs),
