@@ -1,5 +1,5 @@
 """Middleware of fupin: the language choice, the Content-Security-Policy, no caching of personal data, no
-NUL characters or lone surrogates in input.
+NUL characters or lone surrogates in input, a query parameter out of range answered 400.
 
 Language choice: Simplified Chinese unless the person picked English with the language switch.
 
@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 from fupin.core.errors import Problem
+from fupin.core.query import BadQuery
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -104,7 +105,10 @@ class RejectNulMiddleware:
     Chinese and English.
 
     Surrogates come only through JSON: its escape "\\ud800" decodes to one, while Django decodes a URL or a
-    form with errors="replace" (U+FFFD). The refusal is checked there anyway, as cheap as the NUL check."""
+    form with errors="replace" (U+FFFD). The refusal is checked there anyway, as cheap as the NUL check.
+
+    A page's query parameter out of its range (`core.query.BadQuery`) is answered here too, 400 with the
+    message in both languages, the same shape as a NUL refusal."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -115,6 +119,11 @@ class RejectNulMiddleware:
                 return JsonResponse({"detail": [problem.api_item()]}, status=422)
             return _bad_request(problem.text())
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, BadQuery):
+            return _bad_request(str(exception))
+        return None
 
 
 def _bad_request(text: str) -> HttpResponseBadRequest:
