@@ -205,3 +205,15 @@ def test_a_surrogate_pair_is_one_character_and_is_kept(admin):
     assert r.status_code == 200, r.content
     finding.refresh_from_db()
     assert finding.note == "ok \U0001f600"
+
+
+def test_assignee_beyond_bigint_matches_no_finding(admin):
+    """`assignee` is a user id, "mine" or "none": an id no BIGINT can hold belongs to nobody (SQLite could not
+    bind it: 500)."""
+    from fupin.registry.models import Household
+
+    _finding(Household.objects.first(), "")
+    r = admin.get("/api/quality/findings?assignee=99999999999999999999")
+    assert r.status_code == 200, r.content
+    assert r.json()["count"] == 0 and r.json()["items"] == []
+    assert admin.get("/api/quality/findings").json()["count"] == 1
