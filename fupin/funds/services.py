@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from fupin.accounts import scope
-from fupin.core import versions
+from fupin.core import amounts, versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.engine import idnumber
 from fupin.funds import lifecycle
@@ -50,7 +50,13 @@ def _money(value, field: str) -> Decimal:
         raise FundsError(field, "amount", f"金额无效：{value}", f"not an amount: {value}") from None
     if not amount.is_finite() or amount <= 0:
         raise FundsError(field, "amount", "金额必须大于0", "the amount must be more than 0")
-    return amount.quantize(Decimal("0.01"))
+    column = Payment._meta.get_field("amount")  # budget lines have the same column
+    if (fitted := amounts.for_column(amount, column)) is None:
+        most = amounts.largest(column)
+        raise FundsError(
+            field, "amount", f"金额不能超过 {most} 元", f"the amount cannot be more than {most} yuan"
+        )
+    return fitted
 
 
 # ------------------------------------------------------------------------------------------ projects
