@@ -8,7 +8,6 @@ English browser would show English by default; the users of this system work in 
 """
 
 import json
-import re
 from urllib.parse import unquote_plus
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
-from fupin.core.errors import Problem
+from fupin.core.errors import NUL, SURROGATE, UNSTORABLE, Problem
 from fupin.core.query import BadQuery
 
 
@@ -80,23 +79,6 @@ class NoStoreMiddleware:
         return response
 
 
-NUL = Problem(
-    None,
-    "input.nul",
-    "输入含有空字符（U+0000），无法保存或查询，请删除后重试",
-    "the input holds a NUL character (U+0000), which cannot be stored or searched; remove it and try again",
-)
-SURROGATE = Problem(
-    None,
-    "input.surrogate",
-    "输入含有无效的 Unicode 字符（单独的代理码位 U+D800–U+DFFF），无法保存或查询，请删除后重试",
-    "the input holds an invalid Unicode character (a lone surrogate, U+D800–U+DFFF), which cannot be stored "
-    "or searched; remove it and try again",
-)
-# The NUL character and the UTF-16 surrogates: text neither database can take.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 class RejectNulMiddleware:
     """Refuse a request that carries a NUL character (U+0000) or a lone UTF-16 surrogate (U+D800–U+DFFF) in
     its path, query, form fields or JSON body, before any view runs: PostgreSQL text cannot hold a NUL and
@@ -140,7 +122,7 @@ def _unstorable(request) -> Problem | None:
 
 def _first_unstorable_text(request) -> str | None:
     for text in (request.path_info, unquote_plus(request.META.get("QUERY_STRING", ""))):
-        if m := _UNSTORABLE.search(text):
+        if m := UNSTORABLE.search(text):
             return m.group()
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
@@ -152,7 +134,7 @@ def _first_unstorable_text(request) -> str | None:
             return None  # not JSON, or too large: the API answers that itself
     if kind == "application/x-www-form-urlencoded":
         try:
-            m = _UNSTORABLE.search(unquote_plus(request.body.decode("latin-1")))
+            m = UNSTORABLE.search(unquote_plus(request.body.decode("latin-1")))
         except RequestDataTooBig:
             return None  # the view answers an oversized form itself
         return m.group() if m else None
@@ -163,7 +145,7 @@ def _first_unstorable_text(request) -> str | None:
 
 def _json_unstorable(value) -> str | None:
     if isinstance(value, str):
-        m = _UNSTORABLE.search(value)
+        m = UNSTORABLE.search(value)
         return m.group() if m else None
     if isinstance(value, dict):
         items = [x for kv in value.items() for x in kv]
