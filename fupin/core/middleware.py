@@ -17,7 +17,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
-from fupin.core.errors import NUL, SURROGATE, UNSTORABLE, Problem
+from fupin.core.errors import UNSTORABLE, Problem, unstorable
 from fupin.core.query import BadQuery
 
 
@@ -115,9 +115,7 @@ def _bad_request(text: str) -> HttpResponseBadRequest:
 def _unstorable(request) -> Problem | None:
     """The problem of the first NUL or surrogate the request carries, or None."""
     found = _first_unstorable_text(request)
-    if found is None:
-        return None
-    return NUL if found == "\x00" else SURROGATE
+    return None if found is None else unstorable(found)
 
 
 def _first_unstorable_text(request) -> str | None:
