@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from fupin.core import cli_support
 from fupin.core.cli_support import Parser, Rejected, UsageError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -118,7 +119,9 @@ def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "with 户.csv and 成员.csv",
     )
     ih.add_argument(
-        "--year", type=int, help="文件无“年度”列时的年度 / the year when the file has no 年度 column"
+        "--year",
+        type=cli_support.year,
+        help="文件无“年度”列时的年度 / the year when the file has no 年度 column",
     )
     ih.add_argument(
         "--skip-invalid",
@@ -144,7 +147,7 @@ def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="数据来源 / source: medical_insurance, civil_affairs, "
         "education, housing, emergency, disability, human_resources, public_security",
     )
-    idp.add_argument("--year", type=int, help=H_YEAR)
+    idp.add_argument("--year", type=cli_support.year, help=H_YEAR)
     idp.add_argument("--user", help=H_USER)
 
 
@@ -153,7 +156,7 @@ def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     mo = sub.add_parser(
         "monitor", help="防返贫监测：风险信号批处理 / return-to-poverty monitoring: the batch of risk signals"
     )
-    mo.add_argument("--year", type=int, required=True, help=H_YEAR)
+    mo.add_argument("--year", type=cli_support.year, required=True, help=H_YEAR)
     mo.add_argument("--region", help=H_REGION)
     _dask(mo)
     _outputs(mo)
@@ -186,13 +189,13 @@ def _add_statistics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="三个一万人：未脱贫、脱贫不稳定、边缘易致贫、突发严重困难 / headline counts: remaining poor and "
         "the three monitoring groups",
     )
-    hl.add_argument("--year", type=int, help="年度（默认最近一年） / year (default: the latest)")
+    hl.add_argument("--year", type=cli_support.year, help="年度（默认最近一年） / year (default: the latest)")
     hl.add_argument("--years", type=int, default=1, help="往前共几年 / how many years back (1–20)")
     hl.add_argument("--region", help=H_REGION)
     _outputs(hl)
 
     st = sub.add_parser("stats", help="户数、贫困发生率、收入 / counts, incidence, income")
-    st.add_argument("--year", type=int, required=True, help=H_YEAR)
+    st.add_argument("--year", type=cli_support.year, required=True, help=H_YEAR)
     st.add_argument("--region", help=H_REGION)
     st.add_argument(
         "--by",
@@ -212,7 +215,7 @@ def _add_runs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ("quality", "数据质量规则，更新问题清单 / data-quality rules, update the findings worklist"),
     ):
         r = sub.add_parser(name, help=helptext)
-        r.add_argument("--year", type=int, required=True, help=H_YEAR)
+        r.add_argument("--year", type=cli_support.year, required=True, help=H_YEAR)
         r.add_argument("--region", help=H_REGION)
         if name == "exits":
             r.add_argument(
@@ -244,7 +247,7 @@ def _add_assistance(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="缺少帮扶责任人、措施、工作队……的户和村 / households and villages "
         "missing a cadre, measure, team …",
     )
-    cov.add_argument("--year", type=int, required=True, help=H_YEAR)
+    cov.add_argument("--year", type=cli_support.year, required=True, help=H_YEAR)
     cov.add_argument("--region", help=H_REGION)
     _outputs(cov)
     asub.add_parser("measures", help="列出帮扶措施目录 / list the measure catalogue")
@@ -269,7 +272,7 @@ def _add_evaluation(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     esub = ev.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
     ec = esub.add_parser("create", help="新建考核评估并抽样 / set up an evaluation and draw its sample")
     ec.add_argument("--county", required=True, help="县级行政区划代码 / county code")
-    ec.add_argument("--year", type=int, required=True, help=H_YEAR)
+    ec.add_argument("--year", type=cli_support.year, required=True, help=H_YEAR)
     ec.add_argument(
         "--kind",
         choices=["effectiveness", "third_party", "census"],
@@ -326,7 +329,7 @@ def _add_cppcc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="委员动员面、参与率、结对户数人数、关键小事 / mobilisation, participation, households linked, "
         "key matters",
     )
-    i.add_argument("--year", type=int, help="年度（默认今年） / year (default: this year)")
+    i.add_argument("--year", type=cli_support.year, help="年度（默认今年） / year (default: this year)")
     i.add_argument(
         "--by",
         choices=["total", "level", "region", "region_level"],
@@ -337,7 +340,7 @@ def _add_cppcc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     _outputs(i)
     k = csub.add_parser("matters", help="关键小事 / key matters")
     k.add_argument("--status", choices=["open", "closed"], help="办理中 open、已办结 closed / status")
-    k.add_argument("--year", type=int, help="登记年度 / year logged")
+    k.add_argument("--year", type=cli_support.year, help="登记年度 / year logged")
     k.add_argument("--region", help=H_REGION)
     _outputs(k)
 
@@ -350,13 +353,13 @@ def _add_supervision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     ssub = sv.add_subparsers(dest="action", required=True, title="操作 / actions", metavar="ACTION")
     sp = ssub.add_parser("propose", help="规则提示的县和村 / the counties and villages the rules flag")
-    sp.add_argument("--year", type=int, help=H_YEAR)
+    sp.add_argument("--year", type=cli_support.year, help=H_YEAR)
     sp.add_argument("--region", help=H_REGION)
     _outputs(sp)
     sl = ssub.add_parser(
         "list", help="已挂牌的地区；--add 先挂牌 / the listed regions; --add lists regions first"
     )
-    sl.add_argument("--year", type=int, help=H_YEAR)
+    sl.add_argument("--year", type=cli_support.year, help=H_YEAR)
     sl.add_argument("--status", choices=["open", "closed"], help="督战中 open、已销号 closed / status")
     sl.add_argument(
         "--add",
@@ -438,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     from fupin.core import cli_support
 
     args = _parser().parse_args(argv)
+    if message := cli_support.unstorable_argument(args):
+        print(message, file=sys.stderr)
+        return EXIT_USAGE
     if not _django_ready():  # a fresh `fupin` process: refuse before the settings create an empty store
         message = cli_support.missing_store(args.command)
         if message:

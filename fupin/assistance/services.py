@@ -35,7 +35,7 @@ from fupin.assistance.models import (
     PlanMeasure,
     Visit,
 )
-from fupin.core import versions
+from fupin.core import amounts, versions
 from fupin.core.errors import Denied, InputRejected, Problem
 
 NO_WRITE = ("您无权修改此处的帮扶信息", "you may not change assistance records here")
@@ -230,9 +230,20 @@ def _amount(value, problems: list) -> Decimal | None:
     except InvalidOperation:
         problems.append(("amount", f"金额不是数字：{value}", f"amount is not a number: {value}"))
         return None
-    if d < 0:
+    column = PlanMeasure._meta.get_field("amount")
+    if (fitted := amounts.for_column(d, column)) is None:
+        most = amounts.largest(column)
+        problems.append(
+            (
+                "amount",
+                f"金额应为不超过 {most} 元的数字：{value}",
+                f"amount must be a number of at most {most} yuan: {value}",
+            )
+        )
+        return None
+    if fitted < 0:
         problems.append(("amount", "金额不能为负数", "amount cannot be negative"))
-    return d
+    return fitted
 
 
 STATUS_CODES = set(PLAN_STATUS.values)

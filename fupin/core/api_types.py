@@ -14,6 +14,7 @@ from pydantic import Field
 # A sanity range for a calendar year in the registry (not a policy threshold): the forms use the same.
 FIRST_YEAR, LAST_YEAR = 1949, 2100
 MAX_KEY = 2**63 - 1  # the largest BIGINT: primary keys of both databases
+MAX_INT = 2**31 - 1  # the largest INTEGER of PostgreSQL: IntegerField and PositiveIntegerField columns
 MAX_PAGE = 1_000_000  # keeps OFFSET = (page - 1) * page_size far inside a BIGINT
 MAX_LIMIT = 1000
 MAX_OFFSET = 10**9

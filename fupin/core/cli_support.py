@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+from fupin.core.errors import unstorable
+
 
 class UsageError(Exception):
     """Bad arguments (exit status 2)."""
@@ -39,6 +41,7 @@ _ARGPARSE_ZH = [  # argparse's own messages (Python 3.11–3.13 wording) → Chi
     (r"^ambiguous option: (\S+) could match (.*)$", "选项 {0} 不明确，可能是：{1}"),
     (r"^not allowed with argument (.*)$", "不能与参数 {0} 同时使用"),
     (r"^ignored explicit argument (.*)$", "多余的参数值：{0}"),
+    (r"^the year must be a whole number from (\d+) to (\d+): (.*)$", "年度应为 {0} 至 {1} 之间的整数：{2}"),
 ]
 
 
@@ -53,6 +56,35 @@ def _zh(message: str) -> str:
         if m:
             return head + zh.format(*m.groups())
     return head
+
+
+def year(text: str) -> int:
+    """The argparse type of every year argument: a whole number in the API's and the pages' range, else a
+    usage error — a year out of range reached `date()` (year 0 raised) or the store (an integer past 64
+    bits could not be bound) and ended in a traceback."""
+    from fupin.core.api_types import FIRST_YEAR, LAST_YEAR  # not at start-up: it loads pydantic
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        raise argparse.ArgumentTypeError(
+            f"the year must be a whole number from {FIRST_YEAR} to {LAST_YEAR}: {shown}"
+        )
+    return value
+
+
+def unstorable_argument(args: argparse.Namespace) -> str | None:
+    """The usage error for the first text argument that holds a NUL or a lone surrogate (what Python makes of
+    a byte that is not UTF-8 in an argument), or None. File paths are left alone: a file name may hold any
+    byte, and it is never stored."""
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and (problem := unstorable(item)):
+                return f"用法错误 / usage error: {name}: {problem.text()}"
+    return None
 
 
 class HelpFormatter(argparse.HelpFormatter):

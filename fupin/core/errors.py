@@ -6,6 +6,7 @@ API answers every problem in both (`api_items()`, the one error shape of `core/a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -49,6 +50,33 @@ class Problem:
         if with_value:
             item["value"] = self.value
         return item
+
+
+NUL = Problem(
+    None,
+    "input.nul",
+    "输入含有空字符（U+0000），无法保存或查询，请删除后重试",
+    "the input holds a NUL character (U+0000), which cannot be stored or searched; remove it and try again",
+)
+SURROGATE = Problem(
+    None,
+    "input.surrogate",
+    "输入含有无效的 Unicode 字符（单独的代理码位 U+D800–U+DFFF），无法保存或查询，请删除后重试",
+    "the input holds an invalid Unicode character (a lone surrogate, U+D800–U+DFFF), which cannot be stored "
+    "or searched; remove it and try again",
+)
+# The NUL character (PostgreSQL text cannot hold it) and the UTF-16 surrogates (no UTF-8 encoder can send
+# one: psycopg and sqlite3 raise): text neither database can take, refused on every way in — the API and
+# pages (core/middleware.py) and the command line (cli.py).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> Problem | None:
+    """NUL or SURROGATE when `text` holds such a character, else None."""
+    m = UNSTORABLE.search(text)
+    if m is None:
+        return None
+    return NUL if m.group() == "\x00" else SURROGATE
 
 
 class InputRejected(Exception):

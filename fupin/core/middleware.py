@@ -1,5 +1,5 @@
 """Middleware of fupin: the language choice, the Content-Security-Policy, no caching of personal data, no
-NUL characters in input.
+NUL characters or lone surrogates in input, a query parameter out of range answered 400.
 
 Language choice: Simplified Chinese unless the person picked English with the language switch.
 
@@ -17,7 +17,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
-from fupin.core.errors import Problem
+from fupin.core.errors import UNSTORABLE, Problem, unstorable
+from fupin.core.query import BadQuery
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -78,57 +79,79 @@ class NoStoreMiddleware:
         return response
 
 
-NUL = Problem(
-    None,
-    "input.nul",
-    "输入含有空字符（U+0000），无法保存或查询，请删除后重试",
-    "the input holds a NUL character (U+0000), which cannot be stored or searched; remove it and try again",
-)
-
-
 class RejectNulMiddleware:
-    """Refuse a request that carries a NUL character (U+0000) in its path, query, form fields or JSON body,
-    before any view runs: PostgreSQL text cannot hold one (every query that met it was a 500), SQLite would
-    store it, and no data of fupin's has a use for it. The API answers 422 in its error shape, pages 400;
-    both in Chinese and English."""
+    """Refuse a request that carries a NUL character (U+0000) or a lone UTF-16 surrogate (U+D800–U+DFFF) in
+    its path, query, form fields or JSON body, before any view runs: PostgreSQL text cannot hold a NUL and
+    no UTF-8 encoder can send a surrogate (psycopg and sqlite3 raise), so every query that met one was a
+    500; no data of fupin's has a use for either. The API answers 422 in its error shape, pages 400; both in
+    Chinese and English.
+
+    Surrogates come only through JSON: its escape "\\ud800" decodes to one, while Django decodes a URL or a
+    form with errors="replace" (U+FFFD). The refusal is checked there anyway, as cheap as the NUL check.
+
+    A page's query parameter out of its range (`core.query.BadQuery`) is answered here too, 400 with the
+    message in both languages, the same shape as a NUL refusal."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _carries_nul(request):
+        if problem := _unstorable(request):
             if request.path_info.startswith("/api/"):
-                return JsonResponse({"detail": [NUL.api_item()]}, status=422)
-            return HttpResponseBadRequest(NUL.text(), content_type="text/plain; charset=utf-8")
+                return JsonResponse({"detail": [problem.api_item()]}, status=422)
+            return _bad_request(problem.text())
         return self.get_response(request)
 
+    def process_exception(self, request, exception):
+        if isinstance(exception, BadQuery):
+            return _bad_request(str(exception))
+        return None
 
-def _carries_nul(request) -> bool:
-    if "\x00" in request.path_info or "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
-        return True
+
+def _bad_request(text: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
+def _unstorable(request) -> Problem | None:
+    """The problem of the first NUL or surrogate the request carries, or None."""
+    found = _first_unstorable_text(request)
+    return None if found is None else unstorable(found)
+
+
+def _first_unstorable_text(request) -> str | None:
+    for text in (request.path_info, unquote_plus(request.META.get("QUERY_STRING", ""))):
+        if m := UNSTORABLE.search(text):
+            return m.group()
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        return False
+        return None
     kind = request.content_type or ""
     if kind == "application/json":
         try:
-            return _json_has_nul(json.loads(request.body))
+            return _json_unstorable(json.loads(request.body))
         except (ValueError, RequestDataTooBig):
-            return False  # not JSON, or too large: the API answers that itself
+            return None  # not JSON, or too large: the API answers that itself
     if kind == "application/x-www-form-urlencoded":
         try:
-            return "\x00" in unquote_plus(request.body.decode("latin-1"))
+            m = UNSTORABLE.search(unquote_plus(request.body.decode("latin-1")))
         except RequestDataTooBig:
-            return False  # the view answers an oversized form itself
+            return None  # the view answers an oversized form itself
+        return m.group() if m else None
     # Multipart forms (uploads) are left to their views: parsing them here would change how a broken one
     # is answered, and their files are binary.
-    return False
+    return None
 
 
-def _json_has_nul(value) -> bool:
+def _json_unstorable(value) -> str | None:
     if isinstance(value, str):
-        return "\x00" in value
+        m = UNSTORABLE.search(value)
+        return m.group() if m else None
     if isinstance(value, dict):
-        return any(_json_has_nul(k) or _json_has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_json_has_nul(v) for v in value)
-    return False
+        items = [x for kv in value.items() for x in kv]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        if (found := _json_unstorable(item)) is not None:
+            return found
+    return None

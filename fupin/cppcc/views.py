@@ -93,17 +93,23 @@ def member_detail(request, pk: int):
     can_manage = services.can_manage(user)
     own = selectors.member_of(user)
     can_log = can_manage or (own is not None and own.pk == member.pk)
-    link_form = LinkForm(request.POST if request.POST.get("form") == "link" else None) if can_manage else None
-    matter_form = (
-        MatterForm(request.POST if request.POST.get("form") == "matter" else None) if can_log else None
-    )
+    # A POST is the link form's when it says so, else the matter form's: a refusal is always added to a bound
+    # form (one naming no known form was a 500).
+    posted_link = request.method == "POST" and request.POST.get("form") == "link"
+    posted_matter = request.method == "POST" and not posted_link
+    link_form = LinkForm(request.POST if posted_link else None) if can_manage else None
+    matter_form = MatterForm(request.POST if posted_matter else None) if can_log else None
     if request.method == "POST":
-        if request.POST.get("form") == "link":
-            done = _submit(request, link_form or LinkForm(), lambda v: services.link_household(user, pk, v))
+        if posted_link:
+            done = _submit(
+                request, link_form or LinkForm(request.POST), lambda v: services.link_household(user, pk, v)
+            )
             text = _("The household was linked to the member.")
         else:
             done = _submit(
-                request, matter_form or MatterForm(), lambda v: services.log_matter(user, {**v, "member": pk})
+                request,
+                matter_form or MatterForm(request.POST),
+                lambda v: services.log_matter(user, {**v, "member": pk}),
             )
             text = _("The key matter was logged.")
         if done is not None:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from fupin.accounts import scope
-from fupin.core import versions
+from fupin.core import amounts, lengths, versions
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.engine import idnumber
 from fupin.funds import lifecycle
@@ -50,7 +50,13 @@ def _money(value, field: str) -> Decimal:
         raise FundsError(field, "amount", f"金额无效：{value}", f"not an amount: {value}") from None
     if not amount.is_finite() or amount <= 0:
         raise FundsError(field, "amount", "金额必须大于0", "the amount must be more than 0")
-    return amount.quantize(Decimal("0.01"))
+    column = Payment._meta.get_field("amount")  # budget lines have the same column
+    if (fitted := amounts.for_column(amount, column)) is None:
+        most = amounts.largest(column)
+        raise FundsError(
+            field, "amount", f"金额不能超过 {most} 元", f"the amount cannot be more than {most} yuan"
+        )
+    return fitted
 
 
 # ------------------------------------------------------------------------------------------ projects
@@ -70,9 +76,15 @@ class ProjectData:
     budget: dict[str, object] | None = None  # source code → amount
 
 
+def _too_long(model, **values: str | None) -> None:
+    if problem := lengths.too_long(model, **values):
+        raise FundsError(problem.field, problem.code, problem.zh, problem.en)
+
+
 def _validate(user, d: ProjectData) -> Region:
     if not d.name.strip():
         raise FundsError("name", "required", "项目名称不能为空", "the project name is required")
+    _too_long(Project, name=d.name.strip(), implementing_unit=d.implementing_unit.strip())
     if d.project_type not in PROJECT_TYPE:
         raise FundsError(
             "project_type",
@@ -317,6 +329,7 @@ def add_payment(user, project: Project, d: PaymentData) -> Payment:
         raise FundsError("kind", "code", f"未知付款对象：{d.kind}", f"unknown payee kind: {d.kind}")
     if not d.item.strip():
         raise FundsError("item", "required", "付款事项不能为空", "the item is required")
+    _too_long(Payment, payee_name=d.payee_name.strip(), item=d.item.strip())
     amount = _money(d.amount, "amount")
     if d.paid_on > date.today():
         raise FundsError("paid_on", "future", "付款日期晚于今天", "the payment date is in the future")

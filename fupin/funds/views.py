@@ -23,6 +23,7 @@ from fupin.accounts import scope
 from fupin.core import versions
 from fupin.core.errors import EditConflict
 from fupin.core.privacy import id_for
+from fupin.core.query import query_year
 from fupin.engine.funds import CHECKS
 from fupin.funds import announcement, exports, lifecycle, services
 from fupin.funds import anomalies as fund_anomalies
@@ -59,13 +60,6 @@ def _shown_version(request, project: Project) -> str:
     return posted or services.project_version(project)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _bad_region(request, e: scope.BadRegionCode):
     """A malformed region code typed in a list's filter: said on the list, shown without that filter."""
     messages.error(request, e.message())
@@ -82,7 +76,7 @@ def project_list(request):
         "region": g.get("region", "").strip() or None,
         "status": g.get("status") or None,
         "project_type": g.get("type") or None,
-        "year": _int(g.get("year")),
+        "year": query_year(g),
         "q": g.get("q") or None,
     }
     try:

@@ -13,16 +13,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fupin.accounts import scope
+from fupin.core.query import query_year
 from fupin.overview import charts, figures
 from fupin.regions.codes import LEVEL_NAMES
 from fupin.reports.services import ReportInputError
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _url(name: str, **params) -> str:
@@ -154,7 +148,7 @@ def overview(request):
         data = figures.overview(
             request.user,
             region=(request.GET.get("region") or "").strip() or None,
-            year=_int(request.GET.get("year")),
+            year=query_year(request.GET),
         )
     except (scope.BadRegionCode, ReportInputError):  # an OutOfScope is a 404 already
         raise Http404 from None

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from fupin.core import versions
 from fupin.core.errors import EditConflict
+from fupin.core.query import query_year
 from fupin.engine import params as engine_params
 from fupin.policy import services
 from fupin.policy.definitions import DEFINITIONS, label, unit
@@ -31,10 +32,7 @@ def _lang() -> str:
 @login_required
 def parameter_list(request):
     user = request.user
-    try:
-        year = int(request.GET.get("year") or date.today().year)
-    except ValueError:
-        year = date.today().year
+    year = query_year(request.GET) or date.today().year
     rows = list(services.visible_to(user).order_by("name", "region_code", "year_from"))
     names = {r.region_code: "" for r in rows if r.region_code}
     names.update(region_selectors.names_of(names))

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from fupin.accounts import scope
+from fupin.core.api_types import MAX_KEY
 from fupin.core.frames import read_sql, table
 from fupin.engine import integrity, quality
 from fupin.engine.schema import EXITED_STATUSES
@@ -84,7 +85,8 @@ def findings_for(
     elif assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif assignee and str(assignee).isdigit():
-        qs = qs.filter(assignee_id=int(assignee))
+        # An id past the largest BIGINT belongs to nobody; SQLite could not even bind it (a 500).
+        qs = qs.filter(assignee_id=int(assignee)) if int(assignee) <= MAX_KEY else qs.none()
     return qs
 
 

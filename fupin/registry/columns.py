@@ -19,6 +19,7 @@ class Column:
     codelist: codes.CodeList | None = None
     required: bool = False
     en: str = ""
+    max_length: int | None = None  # of a text column: its database column's length (models.py)
 
     @property
     def label_en(self) -> str:
@@ -29,7 +30,7 @@ HOUSEHOLD_SHEET = "户"
 MEMBER_SHEET = "成员"
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
-    Column("household_no", "户编号", "text", required=True, en="Household number"),
+    Column("household_no", "户编号", "text", required=True, en="Household number", max_length=32),
     Column("year", "年度", "year", required=True, en="Year"),
     Column("region_code", "行政区划代码", "region", required=True, en="Village code"),
     Column("household_type", "户类型", "code", codes.HOUSEHOLD_TYPE, en="Household type"),
@@ -52,7 +53,7 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
 )
 
 MEMBER_COLUMNS: tuple[Column, ...] = (
-    Column("household_no", "户编号", "text", required=True, en="Household number"),
+    Column("household_no", "户编号", "text", required=True, en="Household number", max_length=32),
     Column("name", "姓名", "text", required=True, en="Name"),
     Column("id_number", "证件号码", "id", required=True, en="ID number"),
     Column("sex", "性别", "code", codes.SEX, en="Sex"),

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from fupin.accounts import scope
 from fupin.core import cluster, versions
+from fupin.core.api_types import MAX_INT
 from fupin.core.errors import Denied, InputRejected, Problem
 from fupin.engine import exits, identification, partitioned, regions, schema
 from fupin.engine.schema import PARAMS, REGISTERED_POOR_STATUSES
@@ -540,6 +541,10 @@ def save_county_input(
             raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more") from None
         if v < 0:
             raise ReportInputError(f, "应为非负整数", "must be a whole number, zero or more")
+        if v > MAX_INT:  # the column's limit: PostgreSQL refused more with a 500, SQLite kept it
+            raise ReportInputError(
+                f, f"应为 0 至 {MAX_INT} 之间的整数", f"must be a whole number from 0 to {MAX_INT}"
+            )
         clean[f] = v
     for found, total, zh, en in _PAIRS:
         n_found, n_total = clean[found], clean[total]

@@ -24,6 +24,7 @@ from fupin.accounts.export_log import log_export
 from fupin.accounts.models import ExportLog
 from fupin.accounts.scope import OutOfScope
 from fupin.core.errors import EditConflict
+from fupin.core.query import query_int, query_year
 from fupin.overview import charts
 from fupin.regions import selectors as region_selectors
 from fupin.regions.codes import COUNTY
@@ -38,15 +39,8 @@ PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _int(value, default: int | None) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _year(request) -> int:
-    return _int(request.GET.get("year"), None) or latest_year(request.user) or date.today().year
+    return query_year(request.GET) or latest_year(request.user) or date.today().year
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -67,8 +61,8 @@ def _statistics(request, read=stats.STATISTICS.current):
             request.user,
             request.GET.get("region") or None,
             year=_year(request),
-            year_from=_int(request.GET.get("from"), None),
-            year_to=_int(request.GET.get("to"), None),
+            year_from=query_year(request.GET, "from"),
+            year_to=query_year(request.GET, "to"),
         )
     except (scope.BadRegionCode, services.ReportInputError):
         raise Http404 from None
@@ -414,7 +408,7 @@ def _headline(request) -> headline.Headline:
             request.user,
             year=_year(request),
             region=request.GET.get("region") or None,
-            years=_int(request.GET.get("years"), 3) or 3,
+            years=query_int(request.GET, "years", low=0, high=headline.MAX_YEARS) or 3,
         )
     except (scope.BadRegionCode, services.ReportInputError):
         raise Http404 from None

@@ -93,3 +93,14 @@ def test_token_name_required(client, operator):
     client.force_login(operator)
     r = client.post("/accounts/me/tokens/", {"name": ""})
     assert r.status_code == 400 and Token.objects.count() == 0
+
+
+def test_a_username_longer_than_any_account_is_refused_on_the_form(client, operator):
+    """A username past 255 characters was a 500 on PostgreSQL, before any sign-in: the failed attempt was
+    recorded in a column of 255 (django-axes). It is refused on the form, like a wrong password."""
+    from axes.models import AccessAttempt
+
+    r = client.post("/accounts/login/", {"username": "长" * 300, "password": "wrong-password"})
+    assert r.status_code == 200
+    assert r.context["form"].errors and "_auth_user_id" not in client.session
+    assert all(len(a.username or "") <= 255 for a in AccessAttempt.objects.all())

@@ -139,3 +139,81 @@ def test_nul_character_in_a_page_form_or_query_is_400(admin, client):
 def test_text_that_only_spells_nul_is_not_refused(admin):
     r = admin.get("/api/registry/households?q=%5Cu0000")  # the six characters \u0000, not U+0000
     assert r.status_code == 200, r.content
+
+
+# A lone UTF-16 surrogate (U+D800–U+DFFF) is what the JSON escape "\ud800" decodes to; no UTF-8 encoder can
+# send it, so the database driver raised (sqlite3 and psycopg alike) wherever one reached a query: a 500 in
+# every JSON endpoint that stores or looks up text. Refused with the NUL character, before any view runs.
+def _finding(hh, note: str):
+    from django.utils import timezone
+
+    from fupin.quality.models import Finding
+
+    now = timezone.now()
+    return Finding.objects.create(
+        rule_id="R1",
+        scope="household",
+        household=hh,
+        year=2024,
+        severity="error",
+        message_zh="x",
+        message_en="x",
+        note=note,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", "/api/monitoring/cases", {"kind": "poverty_type", "household_no": "52\ud800", "year": 2024}),
+        ("patch", "/api/quality/findings/{finding}", {"note": "a\udfffb"}),
+        ("post", "/api/registry/households/{household}/members", {"name": "张\ud83d"}),
+        ("post", "/api/cppcc/topics", {"title": "t", "body": "b", "\udc80": 1}),  # in a key, too
+    ],
+)
+def test_lone_surrogate_in_api_json_is_422_and_changes_nothing(db, method, url, body):
+    from fupin.cppcc.models import Topic
+    from fupin.monitoring.models import Case
+    from fupin.registry.models import Member
+
+    tree = region_tree()
+    hh = household(tree.village_a)
+    finding = _finding(hh, "kept")
+    admin = api_client(user("system_admin", None))
+    members = Member.objects.count()
+    url = url.format(finding=finding.pk, household=hh.household_no)
+    item = _problem(getattr(admin, method)(url, body, content_type="application/json"), 422)
+    assert item["code"] == "input.surrogate"
+    assert "U+D800" in item["message"]["en"] and "代理码位" in item["message"]["zh"]
+    finding.refresh_from_db()
+    assert finding.note == "kept" and Member.objects.count() == members
+    assert not Case.objects.exists() and not Topic.objects.exists()
+
+
+def test_a_surrogate_pair_is_one_character_and_is_kept(admin):
+    """An emoji sent as the escaped pair "\\ud83d\\ude00" is one valid character (U+1F600), not refused."""
+    from fupin.registry.models import Household
+
+    r = admin.get("/api/registry/households?q=%F0%9F%98%80")
+    assert r.status_code == 200, r.content
+    finding = _finding(Household.objects.first(), "")
+    r = admin.generic(
+        "PATCH", f"/api/quality/findings/{finding.pk}", b'{"note": "ok \\ud83d\\ude00"}', "application/json"
+    )
+    assert r.status_code == 200, r.content
+    finding.refresh_from_db()
+    assert finding.note == "ok \U0001f600"
+
+
+def test_assignee_beyond_bigint_matches_no_finding(admin):
+    """`assignee` is a user id, "mine" or "none": an id no BIGINT can hold belongs to nobody (SQLite could not
+    bind it: 500)."""
+    from fupin.registry.models import Household
+
+    _finding(Household.objects.first(), "")
+    r = admin.get("/api/quality/findings?assignee=99999999999999999999")
+    assert r.status_code == 200, r.content
+    assert r.json()["count"] == 0 and r.json()["items"] == []
+    assert admin.get("/api/quality/findings").json()["count"] == 1

@@ -109,3 +109,16 @@ def test_topic_page_post_close_and_print(world, member, signed_in):
 def test_indicators_page_shows_the_rates(world, member, signed_in):
     body = signed_in(world.supervisor).get(reverse("cppcc:indicators") + "?year=2024").content.decode()
     assert 'id="mobilisation">100.0<' in body and "1 户" in body
+
+
+@pytest.mark.parametrize("which", ["", "other", "长" * 300])
+def test_a_post_naming_no_known_form_is_taken_as_a_matter_and_refused_onto_it(
+    world, member, signed_in, which
+):
+    """A member page POST whose `form` is neither "link" nor "matter" was a 500 (the refusal was added to an
+    unbound form); it is read as the matter form, its refusal shown on it, nothing saved."""
+    c = signed_in(world.office)
+    r = c.post(reverse("cppcc:member", args=[member.pk]), {"form": which, "household": "NOPE"})
+    assert r.status_code == 200
+    assert r.context["matter_form"].errors
+    assert not Matter.objects.exists()

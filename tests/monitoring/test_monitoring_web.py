@@ -305,3 +305,14 @@ def test_the_rate_limit_keeps_no_id_number_in_the_cache(setup, settings):
 def test_self_report_page_is_public(setup):
     r = Client().get("/monitoring/report/?county=520526")
     assert r.status_code == 200 and 'value="520526"' in r.content.decode()
+
+
+@pytest.mark.parametrize("status", ["galaxy", "9" * 25, ""])
+def test_unknown_status_is_400_with_the_message_and_changes_nothing(setup, status):
+    """An alert status that is not in the code list (a hand-made POST) was a 500: the refusal was not caught."""
+    c = signed_in(setup["op_a"])
+    r = c.post(f"/monitoring/alerts/{setup['alert_a'].pk}/", {"status": status, "note": "x"})
+    assert r.status_code == 400
+    assert "未知状态" in r.content.decode()
+    a = Alert.objects.get(pk=setup["alert_a"].pk)
+    assert (a.status, a.note) == ("new", "")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from fupin.assistance import services
+from fupin.core.query import query_year
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 
@@ -27,9 +28,8 @@ def _household(user, household_no: str) -> Household:
 
 
 def _year(request, household=None) -> int:
-    raw = request.GET.get("year") or request.POST.get("year")
-    if raw and str(raw).isdigit():
-        return int(raw)
+    if year := query_year(request.GET) or query_year(request.POST):
+        return year
     if household is not None:
         latest = household.years.filter(is_deleted=False).order_by("-year").first()
         if latest:

@@ -95,7 +95,7 @@ def alert_list(request):
 @_refusals
 def alert_detail(request, pk: int):
     alert = selectors.get_alert_for(request.user, pk)
-    conflict = None
+    conflict = refused = None
     if request.method == "POST":
         try:
             services.set_status(
@@ -108,6 +108,10 @@ def alert_detail(request, pk: int):
         except EditConflict as e:  # shown with the alert as it is now
             conflict = e.message()
             alert = selectors.get_alert_for(request.user, pk)
+        except (
+            services.MonitoringError
+        ) as e:  # a status not in the code list: only a hand-made POST sends one
+            refused = e.message()
         else:
             messages.success(request, _("Saved."))
             return redirect("monitoring:alert_detail", pk=alert.pk)
@@ -122,10 +126,10 @@ def alert_detail(request, pk: int):
             "statuses": AlertStatus.choices,
             "can_handle": services.can_handle_alerts(request.user),
             "version": services.alert_version(alert),
-            "conflict": conflict,
-            "note": request.POST.get("note", "") if conflict else "",
+            "conflict": conflict or refused,
+            "note": request.POST.get("note", "") if conflict or refused else "",
         },
-        status=409 if conflict else 200,
+        status=409 if conflict else 400 if refused else 200,
     )
 
 

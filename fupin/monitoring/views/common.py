@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import get_language
 
 from fupin.accounts import scope
+from fupin.core.query import query_year
 from fupin.monitoring.models import Alert, Case, DepartmentImport
 from fupin.registry import selectors as registry_selectors
 
@@ -19,11 +20,7 @@ def _lang() -> str:
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or "")
-    except ValueError:
-        pass
-    return registry_selectors.latest_year(request.user) or date.today().year
+    return query_year(request.GET) or registry_selectors.latest_year(request.user) or date.today().year
 
 
 def _region(request) -> str | None:

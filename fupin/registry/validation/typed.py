@@ -64,6 +64,13 @@ def check_typed(
         raw, e = clean(c.key), pl.col(f"_t_{c.key}")
         if c.required:
             add(raw.is_null(), rule="required", zh=f"{c.zh}不能为空", en=f"{c.label_en} is required")
+        if c.max_length is not None:  # PostgreSQL refuses a longer value on insert (a 500); SQLite kept it
+            add(
+                raw.str.len_chars() > c.max_length,
+                rule="text.too_long",
+                zh=f"{c.zh}过长（最多 {c.max_length} 个字符）",
+                en=f"{c.label_en} is too long (at most {c.max_length} characters)",
+            )
         check = _CHECKS.get(c.kind)
         if check is not None:
             e = check(c, raw, e, add)
