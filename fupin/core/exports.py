@@ -10,8 +10,8 @@ A spreadsheet opens a cell that starts with `=`, `+`, `-`, `@`, a tab or a carri
 - numbers: NaN and ±inf (a rate over an empty denominator) become empty cells (`finite`, `cell`), which
   xlsxwriter could not write at all;
 - rows: a sheet holds at most Excel's 1,048,576 rows (header included). Rows past it go on into continuation
-  sheets `name (2)`, `name (3)`, … with the header again (`sheet_parts`, `SheetWriter`): an export never
-  drops a row, and never fails, at that limit.
+  sheets `name (2)`, `name (3)`, … with the header again (`sheet_parts`, `SheetWriter`, `SheetRows`): an
+  export never drops a row, and never fails, at that limit.
 """
 
 from __future__ import annotations
