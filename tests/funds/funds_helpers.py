@@ -25,3 +25,17 @@ def move(p, who, *actions):
     for a in actions:
         p = services.transition(who, p, a)
     return p
+
+
+def household_payment(project, **kw) -> services.PaymentData:
+    """A payment to the first member of the project's first household (fields overridden by `kw`)."""
+    member = project.households[0].members.first()
+    data = {
+        "kind": "household",
+        "id_number": member.id_number,
+        "payee_name": "",
+        "item": "产业奖补",
+        "amount": "1000",
+        "paid_on": date(2024, 5, 1),
+    }
+    return services.PaymentData(**{**data, **kw})

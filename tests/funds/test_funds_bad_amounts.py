@@ -2,10 +2,8 @@
 field, zh and en, and nothing is saved: "1e400" raised in quantize (a 500), 10^12 passed the check and
 PostgreSQL refused it (numeric field overflow: a 500) while SQLite kept it."""
 
-from datetime import date
-
 import pytest
-from funds_helpers import move
+from funds_helpers import household_payment, move
 
 from fupin.funds import services
 from fupin.funds.models import Payment
@@ -14,15 +12,7 @@ from fupin.funds.models import Payment
 @pytest.mark.parametrize("amount", ["1e400", "1e12", "1000000000000.00", 1e20, "NaN", float("inf")])
 def test_payment_amount_beyond_the_column_is_refused_and_saves_nothing(approved, people, amount):
     p = move(approved, people["village"], "start")
-    member = approved.households[0].members.first()
-    data = services.PaymentData(
-        kind="household",
-        id_number=member.id_number,
-        payee_name="",
-        item="产业奖补",
-        amount=amount,
-        paid_on=date(2024, 5, 1),
-    )
+    data = household_payment(approved, amount=amount)
     with pytest.raises(services.FundsError) as e:
         services.add_payment(people["village"], p, data)
     assert e.value.field == "amount" and "金额" in e.value.zh and "amount" in e.value.en
@@ -31,14 +21,6 @@ def test_payment_amount_beyond_the_column_is_refused_and_saves_nothing(approved,
 
 def test_the_largest_amount_the_column_holds_is_paid(approved, people):
     p = move(approved, people["village"], "start")
-    member = approved.households[0].members.first()
-    data = services.PaymentData(
-        kind="household",
-        id_number=member.id_number,
-        payee_name="",
-        item="产业奖补",
-        amount="999999999999.99",
-        paid_on=date(2024, 5, 1),
-    )
+    data = household_payment(approved, amount="999999999999.99")
     services.add_payment(people["village"], p, data)
     assert str(Payment.objects.get().amount) == "999999999999.99"

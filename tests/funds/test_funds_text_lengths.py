@@ -5,7 +5,7 @@ characters) is refused with the field, zh and en, and nothing is saved: PostgreS
 from datetime import date
 
 import pytest
-from funds_helpers import make_project, move
+from funds_helpers import household_payment, make_project, move
 
 from fupin.funds import services
 from fupin.funds.models import Payment, Project
@@ -34,16 +34,7 @@ def test_project_text_beyond_the_column_is_refused(tree, people, field):
 @pytest.mark.parametrize("field", ["payee_name", "item"])
 def test_payment_text_beyond_the_column_is_refused(approved, people, field):
     p = move(approved, people["village"], "start")
-    member = approved.households[0].members.first()
-    d = services.PaymentData(
-        kind="household",
-        id_number=member.id_number,
-        payee_name="",
-        item="产业奖补",
-        amount="1000",
-        paid_on=date(2024, 5, 1),
-    )
-    setattr(d, field, TOO_LONG)
+    d = household_payment(approved, **{field: TOO_LONG})
     with pytest.raises(services.FundsError) as e:
         services.add_payment(people["village"], p, d)
     assert e.value.field == field and e.value.code == "funds.too_long"
