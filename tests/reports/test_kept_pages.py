@@ -123,15 +123,7 @@ def test_one_refresh_at_a_time_whoever_asks(client, tree, computed, monkeypatch)
         ),
         lambda t: Parameter.objects.filter(name="poverty_line").update(value=Decimal("9999")),
         lambda t: HouseholdYear.objects.filter(household=t.h1).update(size=5),
-        lambda t: Alert.objects.create(
-            key="k1",
-            household=t.h1,
-            region=t.village_a,
-            year=2024,
-            channel="registry",
-            source="registry",
-            signal="MON-INCOME",
-        ),
+        lambda t: _alert(t),
         lambda t: PlanMeasure.objects.create(household=t.h1, year=2024, measure_type=_measure_type()),
     ],
     ids=["population", "region", "case", "parameter", "registry", "alert", "plan_measure"],
@@ -145,6 +137,19 @@ def test_every_input_the_pages_read_moves_the_versions(tree, change):
     assert kept.inputs() == before
     change(tree)
     assert kept.inputs() != before
+
+
+def _alert(t) -> Alert:
+    """A new registry alert about h1, in village_a's inbox."""
+    return Alert.objects.create(
+        key="k1",
+        household=t.h1,
+        region=t.village_a,
+        year=2024,
+        channel="registry",
+        source="registry",
+        signal="MON-INCOME",
+    )
 
 
 def _measure_type():
@@ -204,15 +209,7 @@ def _alerts(page) -> tuple:
 
 
 def test_a_province_dashboard_is_kept_and_refreshed_after_an_alert_is_handled(client, tree):
-    a = Alert.objects.create(
-        key="k1",
-        household=tree.h1,
-        region=tree.village_a,
-        year=2024,
-        channel="registry",
-        source="registry",
-        signal="MON-INCOME",
-    )
+    a = _alert(tree)
     client.force_login(user("county_approver", tree.province))
     first = client.get(DASHBOARD_URL, {"year": 2024})
     assert first.context["computed_at"] is None and _alerts(first) == (1, 1, 0)
