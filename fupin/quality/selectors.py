@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import polars as pl
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, JSONField, Max, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fupin.accounts import scope
@@ -207,7 +208,8 @@ def integrity_exits(prefix: str, year: int) -> pl.DataFrame:
             at__gte=start,
             at__lt=end,
         )
-        .filter(Q(after__status__in=list(EXITED_STATUSES)) | Q(after__has_key="exit_year"))
+        .annotate(recorded=Cast("after", JSONField()))  # the history is json: look-ups by key want jsonb
+        .filter(Q(recorded__status__in=list(EXITED_STATUSES)) | Q(recorded__has_key="exit_year"))
         .values_list("entity_id", "at")
     )
     recorded: dict[int, date] = {}
