@@ -18,8 +18,9 @@ member more). The last line is then `members_per_s=R` of the largest file.
 `--pg-settings` starts a server of its own for each settings named (`scripts/pg start --settings FILE`, stopped
 at the end): `test` is `scripts/pg`'s throw-away server (fsync off, stock memory), `deployment` is
 `scripts/pg-deployment.conf` (durability on, the memory and WAL settings of docs/deployment.md), or any
-settings file. Each PostgreSQL line also gives the CPU time of the server process that ran the import
-("server cpu", read from /proc when the server runs on this machine as a user we may look at).
+settings file. Each PostgreSQL line also gives the CPU time of the whole server during the import (all its
+processes: a large import saves on a second connection while it checks; "server cpu", read from /proc when
+the server runs on this machine as a user we may look at).
 """
 
 from __future__ import annotations
@@ -87,14 +88,14 @@ def child(args) -> None:
 
     connection.ensure_connection()
     backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
-    server0 = _process_cpu(backend)
+    server0 = _server_cpu(backend)
     base = _rss_mb()
     cpu0 = _cpu()
     t0 = time.perf_counter()
     code = main(["import", "households", str(args.file)])
     seconds = time.perf_counter() - t0
     cpu = _cpu() - cpu0
-    server = _process_cpu(backend)
+    server = _server_cpu(backend)
     stop.set()
     from fupin.registry.models import ImportBatch
 
@@ -114,16 +115,31 @@ def child(args) -> None:
     print(json.dumps(result))
 
 
-def _process_cpu(pid: int | None) -> float | None:
-    """User + system CPU seconds of process `pid` (the server process of our connection), if we may read it."""
-    if pid is None:
-        return None
+def _stat(pid: int) -> list[str] | None:
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+            return f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(backend: int | None) -> float | None:
+    """User + system CPU seconds of the whole PostgreSQL server our connection's process `backend` belongs
+    to, if it runs here as a user we may look at: the postmaster with its ended children (the import may
+    use more than one connection) and every live child."""
+    fields = _stat(backend) if backend is not None else None
+    if fields is None:
+        return None
+    postmaster = int(fields[1])
+    own = _stat(postmaster)
+    if own is None:
+        return None
+    ticks = sum(int(v) for v in own[11:15])  # utime, stime, and those of its ended children
+    for entry in os.listdir("/proc"):
+        child = _stat(int(entry)) if entry.isdigit() else None
+        if child is not None and int(child[1]) == postmaster:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def engine_from_store(county: str) -> dict:

@@ -112,6 +112,7 @@ class Checks:
         # household_no → part: PART_HOUSEHOLDS households a part, in the order of the 户 sheet
         self.parts = pl.DataFrame(schema={"household_no": pl.String, "_part": pl.Int64})
         self.n_parts = 1
+        self.out_of_order = False  # a member came after its part had been saved ahead
 
     def households(self, chunks: Iterable[pl.DataFrame], year: int | None, progress: CheckProgress) -> None:
         from fupin.registry.selectors import load_context
@@ -143,9 +144,12 @@ class Checks:
         first = pl.int_range(pl.len(), dtype=pl.Int64) + self.parts.height
         self.parts = pl.concat([self.parts, new.with_columns((first // PART_HOUSEHOLDS).alias("_part"))])
 
-    def members(self, chunks: Iterable[pl.DataFrame], progress: CheckProgress) -> None:
+    def members(self, chunks: Iterable[pl.DataFrame], progress: CheckProgress, ahead=None) -> None:
         """A member goes with its household; one of a stored household without a 户 row goes to a part chosen
-        by its household number, so that all of that household's members meet."""
+        by its household number, so that all of that household's members meet.
+
+        `ahead` (a `save_ahead.SaveAhead`) is handed every part the members have moved past; a member of a
+        part already handed over sets `out_of_order` (the save ahead is then abandoned)."""
         from fupin.registry.selectors import load_context
 
         for raw in read_ahead(chunks):
@@ -155,12 +159,17 @@ class Checks:
             self.mm_keys.append(validation.member_keys(typed, ctx))
             self.heads.append(validation.stored_heads(ctx))
             part = pl.col("_part").fill_null((pl.col("household_no").hash() % self.n_parts).cast(pl.Int64))
-            self.spill.add_typed(
-                MEMBER_SHEET,
+            placed = (
                 typed.filter(pl.col("household_no").is_not_null())
                 .join(self.parts, on="household_no", how="left", maintain_order="left")
-                .with_columns(part),
+                .with_columns(part)
             )
+            self.spill.add_typed(MEMBER_SHEET, placed)
+            if ahead is not None and placed.height and not self.out_of_order:
+                if placed["_part"].min() < ahead.handed:
+                    self.out_of_order = True
+                else:  # the parts before this chunk's last one are whole (members in the 户 sheet's order)
+                    ahead.hand_over(placed["_part"].max())
             progress.add(raw.height)
 
     def outcome(self) -> Outcome:

@@ -6,7 +6,8 @@ The file is read a chunk at a time (`reading.py`: xlsx sheets 户/成员, or a f
 key columns of the cross-row checks stay in memory. Then the cross checks run once over those keys, the
 errors workbook is written from the spilled rows, and — unless the file is rejected — the parts are saved
 one after another in ONE transaction (`bulk.save_parts`). So an import holds a chunk, a part and the key
-columns (some 100 bytes a row), never the whole file.
+columns (some 100 bytes a row), never the whole file. On PostgreSQL a large import saves its first parts
+while its members are still being checked, and keeps them only if the checks pass (`save_ahead.py`).
 
 Every run is an ImportBatch row that records its stage, progress and report, so the browser can follow a
 background run (jobs.py).
@@ -21,12 +22,13 @@ import polars as pl
 from django.utils import timezone
 
 from fupin.core.tables import FileTooLarge
-from fupin.registry import bulk, claims
+from fupin.registry import bulk, claims, save_ahead
 from fupin.registry.columns import HOUSEHOLD_SHEET, MEMBER_SHEET
 from fupin.registry.import_checks import CheckProgress, Checks, Outcome, Spill
 from fupin.registry.locks import registry_write
 from fupin.registry.models import ImportBatch
 from fupin.registry.reading import BadFile, check_container, open_workbook
+from fupin.registry.save_ahead import SaveAhead
 
 Progress = Callable[[str, int, int], None]
 MAX_REPORTED_PROBLEMS = 200
@@ -234,17 +236,21 @@ def import_frames(
         return [frame.slice(i, FRAME_CHUNK_ROWS) for i in range(0, max(frame.height, 1), FRAME_CHUNK_ROWS)]
 
     with claims.claimed(batch.pk):
-        return _import(
-            chunks(households_raw),
-            chunks(members_raw),
-            user=user,
-            year=year,
-            skip_invalid=skip_invalid,
-            errors_path=errors_path,
-            batch=batch,
-            filename=filename,
-            report=_report or _record(batch, progress),
-        )
+        try:
+            return _import(
+                chunks(households_raw),
+                chunks(members_raw),
+                user=user,
+                year=year,
+                skip_invalid=skip_invalid,
+                errors_path=errors_path,
+                batch=batch,
+                filename=filename,
+                report=_report or _record(batch, progress),
+            )
+        except Exception as exc:  # as import_households: a batch never stays "running" after its run
+            _failed(batch, exc)
+            raise
 
 
 def _import(
@@ -288,14 +294,20 @@ def _check_and_save(
     report: Progress,
 ) -> ImportBatch:
     spill = Spill()
+    ahead: SaveAhead | None = None
     try:
         checks = Checks(spill, user)
         progress = CheckProgress(report, (households, members))
         report("validate", 0, 0)
         checks.households(households, year, progress)
-        checks.members(members, progress)
+        if save_ahead.possible(checks.n_parts):
+            ahead = SaveAhead(spill, user=user, batch=batch, reason=_reason(batch, filename))
+        checks.members(members, progress, ahead)
         progress.finish()
         outcome = checks.outcome()
+        if ahead is not None and (outcome.errors.height or checks.out_of_order):
+            ahead.abandon()  # rolled back: what is saved must leave out the rejected households
+            ahead = None
         if outcome.errors.height:
             _write_errors(spill, outcome, errors_path, batch=batch, filename=filename, report=report)
         report_base = {
@@ -306,10 +318,22 @@ def _check_and_save(
         }
         if outcome.errors.height and not skip_invalid:
             return _finish(batch, "rejected", report_base)
-        _save(checks, outcome, user=user, batch=batch, filename=filename, report=report)
+        if ahead is not None:
+            report("save", 0, outcome.rows_to_save)
+            saving, ahead = ahead, None
+            outcome.counts.update(saving.finish(checks.n_parts, report, outcome.rows_to_save))
+            report("commit", outcome.rows_to_save, outcome.rows_to_save)
+        else:
+            _save(checks, outcome, user=user, batch=batch, filename=filename, report=report)
         return _finish(batch, "done", report_base)
     finally:
+        if ahead is not None:  # the checks failed (a damaged file, …): nothing is saved
+            ahead.abandon()
         spill.close()
+
+
+def _reason(batch: ImportBatch, filename: str) -> str:
+    return f"导入 / import {filename or batch.filename}"[:500]
 
 
 def _write_errors(
@@ -337,7 +361,7 @@ def _save(
 ) -> None:
     """Save the households without an error, a part at a time, in one transaction; the counts join the
     outcome's."""
-    reason = f"导入 / import {filename or batch.filename}"[:500]
+    reason = _reason(batch, filename)
     report("save", 0, outcome.rows_to_save)
     outcome.counts.update(
         bulk.save_parts(
