@@ -23,6 +23,12 @@ PART_HOUSEHOLDS = 20_000  # households saved together: the writer's memory is th
 NO_ROWS = pl.DataFrame(schema={"_row": pl.Int64})  # the other sheet, when a context is loaded for one
 
 
+def _read(path: Path) -> pl.DataFrame:
+    # glob=False: a path is a file, whatever it holds (FUPIN_HOME may be named 县[2024]); read_ipc has no
+    # such switch
+    return pl.scan_ipc(path, glob=False).collect()
+
+
 class Spill:
     """The scratch folder of one import: raw chunks by sheet, typed chunks by part (Arrow IPC files)."""
 
@@ -50,19 +56,19 @@ class Spill:
 
     def raw_chunks(self, sheet: str) -> Iterator[pl.DataFrame]:
         for path in self.raw[sheet]:
-            yield pl.read_ipc(path)
+            yield _read(path)
 
     def raw_lazy(self, sheet: str) -> pl.LazyFrame:
         files = self.raw[sheet]
         if not files:
             return no_rows(HOUSEHOLD_KEYS if sheet == HOUSEHOLD_SHEET else MEMBER_KEYS).lazy()
-        return pl.scan_ipc(files)
+        return pl.scan_ipc(files, glob=False)
 
     def part(self, part: int, sheet: str) -> pl.DataFrame | None:
         files = self.typed.get(part, {}).get(sheet, [])
         if not files:
             return None
-        return pl.concat([pl.read_ipc(f) for f in files], how="vertical_relaxed")
+        return pl.concat([_read(f) for f in files], how="vertical_relaxed")
 
     def close(self) -> None:
         remove(self.dir)

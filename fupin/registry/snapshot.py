@@ -138,7 +138,7 @@ def _build(token: str) -> Path | None:
 
 
 def _load(path: Path, prefix: str, where: pl.Expr | None, without: tuple[str, ...] = ()) -> pl.DataFrame:
-    lf = pl.scan_parquet(path)
+    lf = pl.scan_parquet(path, glob=False)  # a file, even under a FUPIN_HOME named 县[2024]
     if prefix:
         # A range as well as the prefix: Parquet's row-group statistics can skip on a range.
         v = pl.col("village")

@@ -449,7 +449,7 @@ def reproduce(run: Run, user=None, **kw) -> Run:
 
 def result(run: Run) -> pl.DataFrame:
     """The stored result table of a finished run."""
-    return pl.read_parquet(run.path)
+    return pl.read_parquet(run.path, glob=False)  # a file, even under a FUPIN_HOME named 县[2024]
 
 
 # --- county exit inputs -------------------------------------------------------------------------------------
