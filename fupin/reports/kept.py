@@ -11,7 +11,10 @@ on every write, so a kept page is known to be current or not:
 - current: it is the page, at once;
 - out of date: it is shown at once with when it was computed and a note that it is being brought up to
   date, and one background thread (per page, across processes) computes it again;
-- none yet: it is computed in the request, as below that level, and kept.
+- none yet: it is computed in the background; the request waits FIRST_WAIT_SECONDS for it and shows
+  it, or else a page saying that it is being computed, which reloads itself until it is there (a
+  province's first statistics take a minute or more). A computation that failed in the background is
+  done again in the next request, so that its error is seen.
 
 What must be current whatever it costs (exports, the API, the CLI) calls `Kind.current` (a kept page only
 if it is current) or the computation itself.
@@ -29,6 +32,8 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, connections
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language, override
 
@@ -39,6 +44,8 @@ from fupin.reports.models import INPUT_TABLES, InputVersion
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 3600  # a refresh that has not finished by then is taken to have died with its process
+FIRST_WAIT_SECONDS = 5.0  # a first computation that takes longer goes on without the request
+RELOAD_SECONDS = 5  # the page that says a first computation is under way reloads itself this often
 
 
 @dataclass
@@ -53,8 +60,16 @@ class Kept:
 @dataclass
 class Page:
     data: dict
-    computed_at: datetime | None = None  # None: computed in this request
+    computed_at: datetime | None = None  # None: computed for this request
     refreshing: bool = False  # out of date: shown as computed at `computed_at`, being computed again
+    computing: bool = False  # none kept yet and its first computation under way: no data
+
+
+def computing_response(request, title) -> HttpResponse:
+    """The page shown while a page's first computation runs in the background: it reloads itself."""
+    response = render(request, "reports/computing.html", {"title": title})
+    response["Refresh"] = str(RELOAD_SECONDS)
+    return response
 
 
 def inputs(tables: tuple[str, ...] = INPUT_TABLES) -> tuple:
@@ -102,7 +117,7 @@ class Kind:
         now_inputs = inputs(self.tables)
         kept: Kept | None = cache.get(key)
         if kept is None:
-            return Page(self.for_user(self._compute_and_keep(key, user, code, args, now_inputs), user))
+            return self._first(key, user, code, args)
         if kept.inputs == now_inputs:
             return Page(self.for_user(kept.data, user), kept.computed_at)
         self._refresh_in_background(key, user, code, args)
@@ -120,6 +135,20 @@ class Kind:
             return self.for_user(kept.data, user)
         return self.for_user(self._compute_and_keep(key, user, code, args, now_inputs), user)
 
+    def _first(self, key: str, user, code: str, args: dict) -> Page:
+        """None kept yet: computed in the background, waited for a moment (see the module doc)."""
+        thread = self._refresh_in_background(key, user, code, args)
+        if thread is not None:
+            thread.join(FIRST_WAIT_SECONDS)
+        kept: Kept | None = cache.get(key)
+        if kept is not None:
+            return Page(self.for_user(kept.data, user))
+        if cache.get(f"{key}:failed") is not None and not cache.get(f"{key}:refreshing"):
+            cache.delete(f"{key}:failed")
+            data = self._compute_and_keep(key, user, code, args, inputs(self.tables))
+            return Page(self.for_user(data, user))
+        return Page({}, computing=True)
+
     def _key(self, code: str, args: dict) -> str:
         lang = get_language() or settings.LANGUAGE_CODE
         raw = f"{self.name}|{code}|{lang}|{sorted(args.items())}"
@@ -134,9 +163,9 @@ class Kind:
         cache.set(key, Kept(data, before, computed_at), timeout=None)
         return data
 
-    def _refresh_in_background(self, key: str, user, code: str, args: dict) -> None:
+    def _refresh_in_background(self, key: str, user, code: str, args: dict) -> threading.Thread | None:
         if not cache.add(f"{key}:refreshing", 1, timeout=REFRESH_SECONDS):
-            return  # another request (of any process) is computing it
+            return None  # another request (of any process) is computing it
         lang = get_language() or settings.LANGUAGE_CODE
 
         def refresh() -> None:
@@ -145,6 +174,7 @@ class Kind:
                     self._compute_and_keep(key, user, code, args, inputs(self.tables))
             except Exception:  # the page goes on showing the kept one, saying it is being updated
                 log.exception("%s page not refreshed", self.name)
+                cache.set(f"{key}:failed", 1, timeout=REFRESH_SECONDS)
             finally:
                 cache.delete(f"{key}:refreshing")
                 connections.close_all()
@@ -152,6 +182,7 @@ class Kind:
         thread = threading.Thread(target=refresh, name=f"{self.name}-refresh", daemon=True)
         _threads.append(thread)
         thread.start()
+        return thread
 
 
 def wait_for_refreshes(timeout: float = 120) -> None:

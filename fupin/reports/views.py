@@ -33,6 +33,7 @@ from fupin.reports import headline, results, services
 from fupin.reports import statistics as stats
 from fupin.reports.codes import RUN_KIND
 from fupin.reports.forms import CountyInputForm, ExitRunForm, RunForm
+from fupin.reports.kept import computing_response
 from fupin.reports.models import Run
 
 PAGE_SIZE = 100
@@ -71,6 +72,8 @@ def _statistics(request, read=stats.STATISTICS.current):
 @login_required
 def statistics(request):
     kept = _statistics(request, stats.STATISTICS.page)
+    if kept.computing:
+        return computing_response(request, _("Statistics"))
     data = kept.data
     year = _year(request)
     children = data["tables"].get("children")

@@ -262,3 +262,50 @@ def test_inside_a_transaction_a_page_is_neither_kept_nor_taken_from_the_keep(tre
     outside = STATISTICS.page(u, None, year=2024)
     assert outside.computed_at is not None and outside.data["own"]["poor_households"] == 1
     assert len(computed) == 2
+
+
+def test_a_long_first_computation_goes_on_in_the_background_and_the_page_reloads_until_it_is_done(
+    client, tree, monkeypatch
+):
+    """A province's first statistics take a minute or more: the request does not wait for them."""
+    import threading
+
+    monkeypatch.setattr(kept, "FIRST_WAIT_SECONDS", 0.05)
+    release, real = threading.Event(), statistics.statistics
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(statistics, "statistics", slow)
+    client.force_login(user("county_approver", tree.province))
+    waiting = client.get(URL, {"year": 2024})
+    assert waiting.status_code == 200 and waiting["Refresh"] == "5"
+    assert "正在计算" in waiting.content.decode() and 'id="computing"' in waiting.content.decode()
+    assert "computing" in client.get(URL, {"year": 2024}, HTTP_ACCEPT_LANGUAGE="en").content.decode().lower()
+    release.set()
+    kept.wait_for_refreshes()
+    done = client.get(URL, {"year": 2024})
+    assert "Refresh" not in done and _own(done) == (2, 1, 3)
+
+
+def test_a_first_computation_that_failed_in_the_background_fails_in_the_next_request(
+    client, tree, monkeypatch
+):
+    """The error is not hidden behind a page that reloads for ever."""
+    import threading
+
+    monkeypatch.setattr(kept, "FIRST_WAIT_SECONDS", 0.05)
+    release = threading.Event()
+
+    def broken(*args, **kwargs):
+        release.wait(30)
+        raise RuntimeError("engine failed")
+
+    monkeypatch.setattr(statistics, "statistics", broken)
+    client.force_login(user("county_approver", tree.province))
+    assert client.get(URL, {"year": 2024})["Refresh"] == "5"
+    release.set()
+    kept.wait_for_refreshes()
+    with pytest.raises(RuntimeError, match="engine failed"):
+        client.get(URL, {"year": 2024})  # computed in this request: the error shows

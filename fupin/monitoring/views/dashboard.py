@@ -23,6 +23,7 @@ from fupin.monitoring.dashboard_page import DASHBOARD
 from fupin.monitoring.models import AlertStatus, CaseKind, Channel, MonitorType
 from fupin.monitoring.views.common import _lang, _refusals, _region, _year
 from fupin.overview import charts
+from fupin.reports.kept import computing_response
 
 
 @login_required
@@ -34,6 +35,8 @@ def dashboard(request):
     except services.MonitoringError as e:
         messages.error(request, e.message())
         return redirect("monitoring:dashboard")
+    if page.computing:
+        return computing_response(request, gettext_lazy("Monitoring"))
     data, trend = page.data["data"], page.data["trend"]
     lang = _lang()
     for row in data["by_signal"]:
