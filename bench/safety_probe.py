@@ -1,8 +1,9 @@
 """Safety probe: tries a running fupin as its users and as an attacker would, and prints the figures.
 
-    .venv/bin/python bench/safety_probe.py [--households 2000] [--seconds 60] [--trials 15]
+    .venv/bin/python bench/safety_probe.py [--households 2000] [--seconds 60] [--trials 15] [--postgres URL]
 
-On a fresh demo store in a temporary FUPIN_HOME, served by `fupin serve` on a free local port:
+On a fresh demo store in a temporary FUPIN_HOME (SQLite, or the empty PostgreSQL database given), served by
+`fupin serve` on a free local port:
 1. schemathesis over the whole OpenAPI document, once per demo role (each with its own token), for at most
    `--seconds` a role: requests tried, server errors (5xx), schema violations;
 2. ID numbers: every response body a role that may not see ID numbers received (from step 1 and from
@@ -104,12 +105,14 @@ def fuzz(base: str, token: str, seconds: int, har: Path) -> dict:
     out = subprocess.run(cmd, capture_output=True, text=True)
     entries = json.loads(har.read_text())["log"]["entries"] if har.exists() else []
     violations = len(re.findall(r"Response violates schema", out.stdout))
+    failures = re.search(r"=+ FAILURES =+\n(.*?)\n=+ (?:WARNINGS|SUMMARY) =+", out.stdout, re.S)
     return {
         "requests": len(entries),
         "server_errors": sum(e["response"]["status"] >= 500 for e in entries),
         "schema_violations": violations,
         "bodies": [e["response"]["content"].get("text", "") or "" for e in entries],
-        "tail": out.stdout[-1500:],
+        # what went wrong, request by request (the FAILURES section), else the end of the output
+        "failures": (failures.group(1) if failures else out.stdout[-1500:])[:8000],
     }
 
 
@@ -240,10 +243,15 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=60, help="schemathesis time per role")
     ap.add_argument("--trials", type=int, default=15)
     ap.add_argument("--roles", default=",".join(ROLES))
+    ap.add_argument(
+        "--postgres", metavar="URL", help="an empty PostgreSQL database for the store (default: SQLite)"
+    )
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="fupin-probe-"))
     env = {**os.environ, "FUPIN_HOME": str(home), "FUPIN_LOG_LEVEL": "ERROR"}
     env.pop("FUPIN_DATABASE_URL", None)
+    if args.postgres:  # PostgreSQL refuses what SQLite keeps (text past its column, integers past 64 bits)
+        env["FUPIN_DATABASE_URL"] = args.postgres
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = None
@@ -311,7 +319,7 @@ print(json.dumps({{u.username: [issue_token(u, "probe"), u.can("sees_id_numbers"
                 flush=True,
             )
             if figures["server_errors"] or figures["schema_violations"]:
-                print(figures["tail"])
+                print(figures["failures"])
         tokens = issue_tokens()
         admin = tokens["demo_admin"][0] if "demo_admin" in tokens else next(iter(tokens.values()))[0]
         status, body, _ = call(base, admin, "GET", "/api/registry/households?page_size=1")

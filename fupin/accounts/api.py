@@ -20,22 +20,12 @@ from fupin.accounts.models import Token
 from fupin.accounts.roles import Role
 from fupin.core.api_types import Key, Page
 from fupin.core.errors import Denied
-from fupin.registry.schemas import ERRORS  # the one error shape of the API
+from fupin.regions.api import RegionRef
+from fupin.registry.schemas import ERRORS, Label  # the API's one error shape, its zh/en label
 
 router = Router()
 
 PERMISSIONS = [f for f in Role.__dataclass_fields__ if f not in ("code", "zh", "en")]
-
-
-class Label(Schema):
-    zh: str
-    en: str
-
-
-class RegionRef(Schema):
-    code: str
-    name: str
-    level: int
 
 
 class MeOut(Schema):

@@ -60,7 +60,7 @@ class MeasureOut(Schema):
     )
 
 
-class VisitIn(Schema):
+class AssistanceVisitIn(Schema):
     date: date
     found: str
     follow_up: str = ""
@@ -178,7 +178,7 @@ def change_measure(request, measure_id: Key, body: MeasureIn, response: HttpResp
 
 
 @router.post("/households/{household_no}/visits", response={201: dict}, summary="Record a visit")
-def add_visit(request, household_no: str, body: VisitIn):
+def add_visit(request, household_no: str, body: AssistanceVisitIn):
     h = _household(request, household_no)
     v = services.record_visit(
         request.auth, h, date_=body.date, found=body.found, follow_up=body.follow_up, risk=body.risk

@@ -26,7 +26,7 @@ router = Router()
 PAGE_SIZE = 200
 
 
-class MemberIn(Schema):
+class CppccMemberIn(Schema):
     name: str
     level: str = Field(description="national, province, city or county (or the Chinese label)")
     region: str = Field("", description="region code; empty: your own region")
@@ -36,7 +36,7 @@ class MemberIn(Schema):
     active: bool = True
 
 
-class MemberOut(Schema):
+class CppccMemberOut(Schema):
     id: int
     name: str
     level: str
@@ -65,7 +65,7 @@ class LinkOut(Schema):
     linked_on: date
 
 
-class MemberDetail(MemberOut):
+class MemberDetail(CppccMemberOut):
     linked_households: list[LinkOut]
 
 
@@ -251,7 +251,7 @@ def _member_detail(user, pk: int) -> dict:
     return {**member_out(user, m), "linked_households": links}
 
 
-@router.get("/members", response=list[MemberOut], summary="Committee members in your region")
+@router.get("/members", response=list[CppccMemberOut], summary="Committee members in your region")
 def list_members(request, level: str | None = None, active: bool | None = None, page: Page = 1):
     qs = selectors.members_for(request.auth, level=level, active=active)
     return [member_out(request.auth, m) for m in qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
@@ -260,7 +260,7 @@ def list_members(request, level: str | None = None, active: bool | None = None, 
 @router.post(
     "/members", response={201: MemberDetail, **ERRORS}, summary="Add a committee member (the office)"
 )
-def create_member(request, body: MemberIn):
+def create_member(request, body: CppccMemberIn):
     m = services.save_member(request.auth, body.dict())
     return Status(201, _member_detail(request.auth, m.pk))
 
@@ -275,7 +275,7 @@ def get_member(request, pk: Key, response: HttpResponse):
 
 
 @router.put("/members/{pk}", response={200: MemberDetail, **ERRORS}, summary="Edit a member (the office)")
-def put_member(request, pk: Key, body: MemberIn, response: HttpResponse):
+def put_member(request, pk: Key, body: CppccMemberIn, response: HttpResponse):
     services.save_member(request.auth, body.dict(), pk=pk, version=versions.if_match(request))
     out = _member_detail(request.auth, pk)
     versions.set_etag(response, out["version"])

@@ -66,7 +66,7 @@ class EvaluationOut(Schema):
     version: str = Field(description="this version (also the ETag): send it as If-Match with /close")
 
 
-class VisitIn(Schema):
+class EvaluationVisitIn(Schema):
     visited_on: date
     income_pc: float = Field(description="per-capita net income re-measured at the visit (yuan)")
     food: bool
@@ -79,7 +79,7 @@ class VisitIn(Schema):
     note: str = ""
 
 
-class VisitOut(VisitIn):
+class EvaluationVisitOut(EvaluationVisitIn):
     recorded_by: str | None
     updated_at: datetime
     version: str
@@ -93,7 +93,7 @@ class SampledOut(Schema):
     stratum: str
     rank: int
     size: int
-    visit: VisitOut | None
+    visit: EvaluationVisitOut | None
 
 
 class SamplePage(Schema):
@@ -197,10 +197,10 @@ def get_sample(request, pk: Key, page: Page = 1, stratum: str | None = None):
 
 @router.put(
     "/{pk}/sample/{sampled_id}/visit",
-    response={200: VisitOut, **ERRORS},
+    response={200: EvaluationVisitOut, **ERRORS},
     summary="Record or correct the verification visit of a sampled household",
 )
-def put_visit(request, pk: Key, sampled_id: Key, body: VisitIn, response: HttpResponse):
+def put_visit(request, pk: Key, sampled_id: Key, body: EvaluationVisitIn, response: HttpResponse):
     """Send the visit's ETag as If-Match when correcting it: refused (409) if it changed meanwhile."""
     values = body.dict()
     values["income_pc"] = str(values["income_pc"])

@@ -47,13 +47,13 @@ class ListIn(Schema):
     note: str = ""
 
 
-class VisitIn(Schema):
+class SupervisionVisitIn(Schema):
     visited_on: date
     findings: str
     actions: str = ""
 
 
-class VisitOut(VisitIn):
+class SupervisionVisitOut(SupervisionVisitIn):
     id: int
     recorded_by: str | None
     created_at: datetime
@@ -82,7 +82,7 @@ class ItemOut(Schema):
     close_note: str
     overridden: bool
     reasons_at_close: list[str]
-    visits: list[VisitOut]
+    visits: list[SupervisionVisitOut]
     version: str = Field(description="this version (also the ETag): send it as If-Match with /close")
 
 
@@ -174,9 +174,11 @@ def get_item(request, pk: Key, response: HttpResponse):
 
 
 @router.post(
-    "/items/{pk}/visits", response={201: VisitOut, **ERRORS}, summary="Record a visit and its findings"
+    "/items/{pk}/visits",
+    response={201: SupervisionVisitOut, **ERRORS},
+    summary="Record a visit and its findings",
 )
-def add_visit(request, pk: Key, body: VisitIn):
+def add_visit(request, pk: Key, body: SupervisionVisitIn):
     v = services.record_visit(
         request.auth, pk, visited_on=body.visited_on, findings=body.findings, actions=body.actions
     )
