@@ -192,3 +192,17 @@ def test_a_commit_that_fails_after_the_last_part_fails_the_import(small_parts, t
         run(households, members, tmp_path)
     assert Household.objects.count() == Member.objects.count() == Change.objects.count() == 0
     assert ImportBatch.objects.get().status == "failed"
+
+
+def test_importing_the_same_file_again_saved_ahead_changes_nothing(small_parts, tmp_path):
+    tree = region_tree()
+    households, members = sheets(tree.village_a.code)
+    assert run(households, members, tmp_path).status == "done"
+    changes = Change.objects.count()
+    again = run(households, members, tmp_path)
+    assert again.status == "done"
+    counts = again.report["counts"]
+    assert (counts["households_unchanged"], counts["members_unchanged"]) == (HOUSEHOLDS, len(members))
+    assert counts["households_created"] == counts["members_created"] == counts["changes"] == 0
+    assert Change.objects.count() == changes
+    saved_once(members)
