@@ -42,3 +42,34 @@ def test_statistics_fit_a_phone(phone_page, live_url, login):
     expect(phone_page.locator("#summary")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1
+
+
+def test_a_provinces_first_statistics_are_computed_while_the_page_waits_and_reloads(
+    page, live_url, login, monkeypatch
+):
+    """The first visit of a province's statistics does not hold the request: the page says the figures are
+    being computed, reloads itself, and shows them once they are there."""
+    import threading
+
+    from django.core.cache import cache
+
+    from fupin.reports import kept, statistics
+
+    cache.clear()
+    t = _data()
+    user("county_approver", t.province, username="province")
+    monkeypatch.setattr(kept, "FIRST_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(kept, "RELOAD_SECONDS", 1)
+    release, real = threading.Event(), statistics.statistics
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(statistics, "statistics", slow)
+    login(page, "province", PASSWORD)
+    page.goto(live_url + "/reports/?year=2024")
+    expect(page.locator("#computing")).to_contain_text("正在计算")
+    release.set()
+    expect(page.locator("#summary [data-stat=households]")).to_have_text("3", timeout=15_000)
+    kept.wait_for_refreshes()
