@@ -97,6 +97,11 @@ def kept_here(code: str) -> bool:
 _threads: list[threading.Thread] = []
 
 
+def _failed(key: str) -> bool:
+    """Whether the last background computation of the page `key` failed, and none runs now."""
+    return cache.get(f"{key}:failed") is not None and cache.get(f"{key}:refreshing") is None
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of page: `compute(user, code, **args)` gives its data for the region `code` (the user's scope
@@ -137,17 +142,17 @@ class Kind:
 
     def _first(self, key: str, user, code: str, args: dict) -> Page:
         """None kept yet: computed in the background, waited for a moment (see the module doc)."""
-        thread = self._refresh_in_background(key, user, code, args)
-        if thread is not None:
-            thread.join(FIRST_WAIT_SECONDS)
-        kept: Kept | None = cache.get(key)
-        if kept is not None:
-            return Page(self.for_user(kept.data, user))
-        if cache.get(f"{key}:failed") is not None and not cache.get(f"{key}:refreshing"):
-            cache.delete(f"{key}:failed")
-            data = self._compute_and_keep(key, user, code, args, inputs(self.tables))
-            return Page(self.for_user(data, user))
-        return Page({}, computing=True)
+        if not _failed(key):
+            thread = self._refresh_in_background(key, user, code, args)
+            if thread is not None:
+                thread.join(FIRST_WAIT_SECONDS)
+            kept: Kept | None = cache.get(key)
+            if kept is not None:
+                return Page(self.for_user(kept.data, user))
+            if not _failed(key):
+                return Page({}, computing=True)
+        cache.delete(f"{key}:failed")  # computed here: if it fails again, the error is this request's
+        return Page(self.for_user(self._compute_and_keep(key, user, code, args, inputs(self.tables)), user))
 
     def _key(self, code: str, args: dict) -> str:
         lang = get_language() or settings.LANGUAGE_CODE

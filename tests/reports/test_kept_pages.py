@@ -294,12 +294,14 @@ def test_a_first_computation_that_failed_in_the_background_fails_in_the_next_req
 ):
     """The error is not hidden behind a page that reloads for ever."""
     import threading
+    import time
 
     monkeypatch.setattr(kept, "FIRST_WAIT_SECONDS", 0.05)
     release = threading.Event()
 
-    def broken(*args, **kwargs):
+    def broken(*args, **kwargs):  # fails, and each time only after the request has stopped waiting
         release.wait(30)
+        time.sleep(0.2)
         raise RuntimeError("engine failed")
 
     monkeypatch.setattr(statistics, "statistics", broken)
