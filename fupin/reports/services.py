@@ -37,7 +37,7 @@ from fupin.regions.codes import COUNTY, RegionCodeError, level_of, normalise, pr
 from fupin.regions.models import Region
 from fupin.registry.models import Household
 from fupin.registry.selectors import registry_frames
-from fupin.reports import selectors
+from fupin.reports import run_claims, selectors
 from fupin.reports.models import CountyExitInput, Run
 
 log = logging.getLogger(__name__)
@@ -336,6 +336,8 @@ def execute(run: Run, progress: Progress = _noop, client=None) -> Run:
         )
         run.status = "failed"
         raise
+    finally:
+        run_claims.release(run.pk)
 
 
 def _thread_main(run_id: int, dask: str | None = None) -> None:
@@ -417,6 +419,7 @@ def _create_run(
         reproduces=reproduces,
         stage="load",
     )
+    run_claims.claim(run.pk)  # released when `execute` ends: a server starting meanwhile leaves it alone
     if background:
         transaction.on_commit(
             lambda: threading.Thread(

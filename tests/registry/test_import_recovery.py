@@ -103,13 +103,16 @@ def test_an_import_that_crashes_does_not_stay_running(tree, tmp_path, write_xlsx
 
 
 def test_loading_the_wsgi_application_runs_the_recovery(monkeypatch):
+    from fupin.reports import run_claims
+
     calls = []
-    monkeypatch.setattr(claims, "recover_at_start", lambda: calls.append(1))
+    monkeypatch.setattr(claims, "recover_at_start", lambda: calls.append("imports"))
+    monkeypatch.setattr(run_claims, "recover_at_start", lambda: calls.append("runs"))
     import fupin.wsgi
 
     calls.clear()
     importlib.reload(fupin.wsgi)
-    assert calls == [1]
+    assert calls == ["imports", "runs"]
 
 
 def test_the_recovery_waits_for_a_store_that_is_not_set_up(monkeypatch, caplog):
