@@ -21,11 +21,13 @@ class LogJSONField(models.JSONField):
         return "json" if connection.vendor == "postgresql" else super().db_type(connection)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if connection.vendor != "postgresql" or value is None:
-            return super().get_db_prep_value(value, connection, prepared)
-        from psycopg.types.json import Json  # sent as json: a jsonb parameter would be converted (and sorted)
+        value = super().get_db_prep_value(value, connection, prepared)
+        if connection.vendor == "postgresql":
+            from psycopg.types.json import Json, Jsonb
 
-        return Json(self.get_prep_value(value) if not prepared else value)
+            if isinstance(value, Jsonb):  # sent as json: a jsonb parameter would be converted (and sorted)
+                return Json(value.obj, dumps=value.dumps)
+        return value
 
     def from_db_value(self, value, expression, connection):
         if value is not None and not isinstance(value, str):  # psycopg has decoded `json` already
