@@ -15,7 +15,8 @@ background run (jobs.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -165,20 +166,16 @@ def import_households(
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(status="running")
         batch.status = "running"
-    with claims.claimed(batch.pk):  # a batch left running by a killed process is told apart by this
-        try:
-            return _run_file(
-                path,
-                batch,
-                user=user,
-                year=year,
-                skip_invalid=skip_invalid,
-                errors_path=errors_path,
-                progress=progress,
-            )
-        except Exception as exc:  # a batch must never stay "running" after its run
-            _failed(batch, exc)
-            raise
+    with _running(batch):
+        return _run_file(
+            path,
+            batch,
+            user=user,
+            year=year,
+            skip_invalid=skip_invalid,
+            errors_path=errors_path,
+            progress=progress,
+        )
 
 
 def _run_file(
@@ -204,6 +201,18 @@ def _run_file(
         return _bad_file(batch, e)
     except FileTooLarge as e:  # nothing saved; the scratch folders are gone with the `with` blocks
         return _too_large(batch, e)
+
+
+@contextmanager
+def _running(batch: ImportBatch) -> Iterator[None]:
+    """The batch's run: claimed by this process (a batch left running by a killed process is told apart by
+    this), and failed if it raises (a batch must never stay "running" after its run)."""
+    with claims.claimed(batch.pk):
+        try:
+            yield
+        except Exception as exc:
+            _failed(batch, exc)
+            raise
 
 
 def _failed(batch: ImportBatch, exc: Exception) -> None:
@@ -235,22 +244,18 @@ def import_frames(
     def chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
         return [frame.slice(i, FRAME_CHUNK_ROWS) for i in range(0, max(frame.height, 1), FRAME_CHUNK_ROWS)]
 
-    with claims.claimed(batch.pk):
-        try:
-            return _import(
-                chunks(households_raw),
-                chunks(members_raw),
-                user=user,
-                year=year,
-                skip_invalid=skip_invalid,
-                errors_path=errors_path,
-                batch=batch,
-                filename=filename,
-                report=_report or _record(batch, progress),
-            )
-        except Exception as exc:  # as import_households: a batch never stays "running" after its run
-            _failed(batch, exc)
-            raise
+    with _running(batch):
+        return _import(
+            chunks(households_raw),
+            chunks(members_raw),
+            user=user,
+            year=year,
+            skip_invalid=skip_invalid,
+            errors_path=errors_path,
+            batch=batch,
+            filename=filename,
+            report=_report or _record(batch, progress),
+        )
 
 
 def _import(
