@@ -56,6 +56,13 @@ def unlock(fd: int) -> None:
     os.close(fd)  # closing the descriptor releases the lock
 
 
+def remove_lock(path: Path, fd: int) -> None:
+    """Remove the lock file `path` this process holds by `fd`, then release it: removed while still held,
+    so that nobody takes it meanwhile."""
+    path.unlink(missing_ok=True)
+    unlock(fd)
+
+
 # --- folders -----------------------------------------------------------------------------------------
 
 
@@ -82,8 +89,7 @@ def remove(folder: Path) -> None:
         fd = _held.pop(str(folder), None)
     shutil.rmtree(folder, ignore_errors=True)
     if fd is not None:
-        lock_path(folder).unlink(missing_ok=True)  # while still held: nobody can take it meanwhile
-        unlock(fd)
+        remove_lock(lock_path(folder), fd)
 
 
 def sweep(older_than: float = 0) -> list[Path]:
@@ -106,7 +112,6 @@ def sweep(older_than: float = 0) -> list[Path]:
         except OSError:  # another process removed it meanwhile
             continue
         shutil.rmtree(old, ignore_errors=True)
-        lock_path(old).unlink(missing_ok=True)
-        unlock(fd)
+        remove_lock(lock_path(old), fd)
         removed.append(old)
     return removed

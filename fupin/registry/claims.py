@@ -56,8 +56,7 @@ def release(batch_id: int) -> None:
             return
         del _claims[batch_id]
         if held[0] is not None:
-            _lock_path(batch_id).unlink(missing_ok=True)  # while still held: nobody takes it meanwhile
-            scratch.unlock(held[0])
+            scratch.remove_lock(_lock_path(batch_id), held[0])
 
 
 @contextmanager
@@ -95,8 +94,7 @@ def recover_interrupted() -> list[int]:
                 failed.append(batch_id)
                 log.warning("import batch %s was interrupted: marked failed", batch_id)
         finally:
-            _lock_path(batch_id).unlink(missing_ok=True)
-            scratch.unlock(fd)
+            scratch.remove_lock(_lock_path(batch_id), fd)
     scratch.sweep()
     return failed
 

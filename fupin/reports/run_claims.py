@@ -45,8 +45,7 @@ def release(run_id: int) -> None:
     with _lock:
         fd = _held.pop(run_id, None)
     if fd is not None:
-        lock_path(run_id).unlink(missing_ok=True)  # while still held: nobody takes it meanwhile
-        scratch.unlock(fd)
+        scratch.remove_lock(lock_path(run_id), fd)
 
 
 def recover_interrupted() -> list[int]:
@@ -66,8 +65,7 @@ def recover_interrupted() -> list[int]:
                 failed.append(run_id)
                 log.warning("run %s was interrupted: marked failed", run_id)
         finally:
-            lock_path(run_id).unlink(missing_ok=True)
-            scratch.unlock(fd)
+            scratch.remove_lock(lock_path(run_id), fd)
     return failed
 
 
